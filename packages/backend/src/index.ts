@@ -1,0 +1,29 @@
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Sign-in: the guest provider is for local use; see docs/configuration.md
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
+
+// Logs catalog processing errors, e.g. a malformed entity in examples/
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(import('./permissionPolicyModule'));
+
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+
+backend.add(import('@immutable-infra/backstage-plugin-backend'));
+backend.add(
+  import('@immutable-infra/backstage-plugin-scaffolder-backend-module'),
+);
+
+backend.start();

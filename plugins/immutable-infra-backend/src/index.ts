@@ -1,0 +1,7 @@
+/**
+ * The Immutable Infra backend plugin.
+ *
+ * @packageDocumentation
+ */
+
+export { immutableInfraPlugin as default } from './plugin';

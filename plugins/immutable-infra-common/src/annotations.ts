@@ -1,0 +1,44 @@
+/**
+ * Catalog annotations read by the Immutable Infra plugins.
+ *
+ * @public
+ */
+export const ANNOTATION_IMAGE_FAMILY = 'immutable-infra.io/image-family';
+/** @public */
+export const ANNOTATION_FLEET_SELECTOR = 'immutable-infra.io/fleet-selector';
+/** @public */
+export const ANNOTATION_ENVIRONMENTS = 'immutable-infra.io/environments';
+/** @public */
+export const ANNOTATION_AWS_REGIONS = 'immutable-infra.io/aws-regions';
+/** @public */
+export const ANNOTATION_AWS_ACCOUNT_ID = 'immutable-infra.io/aws-account-id';
+/** @public */
+export const ANNOTATION_LAUNCH_TEMPLATE = 'immutable-infra.io/launch-template';
+/** @public */
+export const ANNOTATION_AUTOSCALING_GROUP =
+  'immutable-infra.io/autoscaling-group';
+/** @public */
+export const ANNOTATION_MAX_IMAGE_AGE_DAYS =
+  'immutable-infra.io/max-image-age-days';
+/** @public */
+export const ANNOTATION_MAX_INSTANCE_AGE_DAYS =
+  'immutable-infra.io/max-instance-age-days';
+/** @public */
+export const ANNOTATION_STATEFUL = 'immutable-infra.io/stateful';
+/** @public */
+export const ANNOTATION_LOG_DESTINATION = 'immutable-infra.io/log-destination';
+
+/**
+ * Tag key put on EC2 instances that belong to a service when no fleet selector
+ * annotation is given: `immutable-infra:service=<metadata.name>`.
+ *
+ * @public
+ */
+export const DEFAULT_FLEET_TAG_KEY = 'immutable-infra:service';
+
+/**
+ * Environments in promotion order when the entity does not name its own.
+ *
+ * @public
+ */
+export const DEFAULT_ENVIRONMENTS = ['staging', 'production'];

@@ -1,0 +1,8 @@
+export {
+  ImmutableInfraClient,
+  IMMUTABLE_INFRA_PLUGIN_ID,
+} from './ImmutableInfraClient';
+export type {
+  ImmutableInfraApi,
+  ImmutableInfraRequestOptions,
+} from './ImmutableInfraClient';

@@ -1,0 +1,12 @@
+/**
+ * Shared types, schemas, annotation constants, permissions and the HTTP
+ * client of the Immutable Infra plugins.
+ *
+ * @packageDocumentation
+ */
+
+export * from './annotations';
+export * from './parseAnnotations';
+export * from './permissions';
+export * from './schemas';
+export * from './client';

@@ -1,0 +1,234 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  ANNOTATION_AUTOSCALING_GROUP,
+  ANNOTATION_AWS_ACCOUNT_ID,
+  ANNOTATION_AWS_REGIONS,
+  ANNOTATION_ENVIRONMENTS,
+  ANNOTATION_FLEET_SELECTOR,
+  ANNOTATION_IMAGE_FAMILY,
+  ANNOTATION_LAUNCH_TEMPLATE,
+  ANNOTATION_LOG_DESTINATION,
+  ANNOTATION_MAX_IMAGE_AGE_DAYS,
+  ANNOTATION_MAX_INSTANCE_AGE_DAYS,
+  ANNOTATION_STATEFUL,
+  DEFAULT_ENVIRONMENTS,
+  DEFAULT_FLEET_TAG_KEY,
+} from './annotations';
+import {
+  IMAGE_FAMILY_PATTERN,
+  IMAGE_FAMILY_RULE,
+  ImmutableInfraAnnotations,
+} from './schemas';
+
+/**
+ * A problem found in one annotation of an entity.
+ *
+ * @public
+ */
+export type AnnotationError = {
+  annotation: string;
+  value: string;
+  message: string;
+};
+
+/**
+ * The outcome of reading an entity's annotations: the parsed values, with
+ * defaults applied, and every annotation that could not be read.
+ *
+ * @public
+ */
+export type ParsedAnnotations = {
+  annotations: ImmutableInfraAnnotations;
+  errors: AnnotationError[];
+};
+
+const TAG_PART = /^[^=,\s][^=,]*$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const ENVIRONMENT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/**
+ * Whether the entity is enrolled in Immutable Infra, that is, carries the
+ * image family annotation.
+ *
+ * @public
+ */
+export function isImmutableInfraAvailable(entity: Entity): boolean {
+  return Boolean(
+    entity.metadata.annotations?.[ANNOTATION_IMAGE_FAMILY]?.trim(),
+  );
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map(part => part.trim())
+    .filter(Boolean);
+}
+
+function positiveInteger(value: string): number | undefined {
+  if (!/^\d+$/.test(value.trim())) {
+    return undefined;
+  }
+  const parsed = Number(value.trim());
+  return parsed > 0 && Number.isSafeInteger(parsed) ? parsed : undefined;
+}
+
+/**
+ * Reads the Immutable Infra annotations of an entity, applying the documented
+ * defaults. Malformed values are reported in `errors`, each with a sentence
+ * saying what is expected; the matching field then keeps its default.
+ *
+ * @public
+ */
+export function parseImmutableInfraAnnotations(
+  entity: Entity,
+): ParsedAnnotations {
+  const raw = entity.metadata.annotations ?? {};
+  const errors: AnnotationError[] = [];
+  const fail = (annotation: string, message: string) =>
+    errors.push({ annotation, value: raw[annotation], message });
+
+  const imageFamily = raw[ANNOTATION_IMAGE_FAMILY]?.trim() || undefined;
+  if (imageFamily !== undefined && !IMAGE_FAMILY_PATTERN.test(imageFamily)) {
+    fail(ANNOTATION_IMAGE_FAMILY, IMAGE_FAMILY_RULE);
+  }
+
+  let fleetSelector = [
+    { key: DEFAULT_FLEET_TAG_KEY, value: entity.metadata.name },
+  ];
+  if (raw[ANNOTATION_FLEET_SELECTOR] !== undefined) {
+    const pairs = list(raw[ANNOTATION_FLEET_SELECTOR]).map(pair => {
+      const eq = pair.indexOf('=');
+      return eq < 0
+        ? undefined
+        : { key: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim() };
+    });
+    if (
+      pairs.length === 0 ||
+      pairs.some(p => !p || !TAG_PART.test(p.key) || !TAG_PART.test(p.value))
+    ) {
+      fail(
+        ANNOTATION_FLEET_SELECTOR,
+        'must be one or more EC2 tag filters "key=value", separated by commas',
+      );
+    } else {
+      fleetSelector = pairs as { key: string; value: string }[];
+    }
+  }
+
+  let environments = DEFAULT_ENVIRONMENTS;
+  if (raw[ANNOTATION_ENVIRONMENTS] !== undefined) {
+    const envs = list(raw[ANNOTATION_ENVIRONMENTS]);
+    if (envs.length === 0 || envs.some(e => !ENVIRONMENT.test(e))) {
+      fail(
+        ANNOTATION_ENVIRONMENTS,
+        'must list environment names in promotion order, separated by commas (lower-case letters, digits, "-" or "_")',
+      );
+    } else if (new Set(envs).size !== envs.length) {
+      fail(ANNOTATION_ENVIRONMENTS, 'names an environment more than once');
+    } else {
+      environments = envs;
+    }
+  }
+
+  let regions: string[] | undefined;
+  if (raw[ANNOTATION_AWS_REGIONS] !== undefined) {
+    const parsed = list(raw[ANNOTATION_AWS_REGIONS]);
+    if (parsed.length === 0 || parsed.some(r => !REGION.test(r))) {
+      fail(
+        ANNOTATION_AWS_REGIONS,
+        'must list AWS region codes such as "us-east-1", separated by commas',
+      );
+    } else {
+      regions = parsed;
+    }
+  }
+
+  let awsAccountId: string | undefined;
+  if (raw[ANNOTATION_AWS_ACCOUNT_ID] !== undefined) {
+    if (ACCOUNT_ID.test(raw[ANNOTATION_AWS_ACCOUNT_ID].trim())) {
+      awsAccountId = raw[ANNOTATION_AWS_ACCOUNT_ID].trim();
+    } else {
+      fail(ANNOTATION_AWS_ACCOUNT_ID, 'must be a 12-digit AWS account id');
+    }
+  }
+
+  const launchTemplate = raw[ANNOTATION_LAUNCH_TEMPLATE]?.trim() || undefined;
+
+  let autoscalingGroups: Record<string, string> | undefined;
+  if (raw[ANNOTATION_AUTOSCALING_GROUP] !== undefined) {
+    const value = raw[ANNOTATION_AUTOSCALING_GROUP].trim();
+    if (value && !value.includes('=') && !value.includes(',')) {
+      autoscalingGroups = Object.fromEntries(
+        environments.map(env => [env, value]),
+      );
+    } else {
+      const pairs = list(value).map(pair => pair.split('=').map(s => s.trim()));
+      if (
+        pairs.length === 0 ||
+        pairs.some(p => p.length !== 2 || !ENVIRONMENT.test(p[0]) || !p[1])
+      ) {
+        fail(
+          ANNOTATION_AUTOSCALING_GROUP,
+          'must be an Auto Scaling group name, or "environment=group" pairs separated by commas',
+        );
+      } else {
+        autoscalingGroups = Object.fromEntries(pairs);
+      }
+    }
+  }
+
+  const ageOverride = (annotation: string) => {
+    if (raw[annotation] === undefined) {
+      return undefined;
+    }
+    const days = positiveInteger(raw[annotation]);
+    if (days === undefined) {
+      fail(annotation, 'must be a whole number of days greater than zero');
+    }
+    return days;
+  };
+  const maxImageAgeDays = ageOverride(ANNOTATION_MAX_IMAGE_AGE_DAYS);
+  const maxInstanceAgeDays = ageOverride(ANNOTATION_MAX_INSTANCE_AGE_DAYS);
+
+  let stateful = false;
+  if (raw[ANNOTATION_STATEFUL] !== undefined) {
+    const value = raw[ANNOTATION_STATEFUL].trim().toLowerCase();
+    if (value === 'true' || value === 'false') {
+      stateful = value === 'true';
+    } else {
+      fail(ANNOTATION_STATEFUL, 'must be "true" or "false"');
+    }
+  }
+
+  let logDestination: string | undefined;
+  if (raw[ANNOTATION_LOG_DESTINATION] !== undefined) {
+    const value = raw[ANNOTATION_LOG_DESTINATION].trim();
+    if (/^[a-z0-9-]+:\S+$/.test(value)) {
+      logDestination = value;
+    } else {
+      fail(
+        ANNOTATION_LOG_DESTINATION,
+        'must be "<kind>:<target>", for example "cloudwatch:/aws/ec2/payments"',
+      );
+    }
+  }
+
+  return {
+    annotations: {
+      imageFamily,
+      fleetSelector,
+      environments,
+      regions,
+      awsAccountId,
+      launchTemplate,
+      autoscalingGroups,
+      maxImageAgeDays,
+      maxInstanceAgeDays,
+      stateful,
+      logDestination,
+    },
+    errors,
+  };
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/**
+ * Image family names: lower-case letters, digits, dots, dashes and
+ * underscores, starting with a letter or digit, at most 128 characters.
+ *
+ * @public
+ */
+export const IMAGE_FAMILY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+
+/** @public */
+export const IMAGE_FAMILY_RULE =
+  'must be lower-case letters, digits, ".", "-" or "_", starting with a letter or digit (at most 128 characters)';
+
+/**
+ * Annotations of an entity after parsing, with defaults applied.
+ *
+ * @public
+ */
+export const immutableInfraAnnotationsSchema = z.object({
+  imageFamily: z.string().optional(),
+  fleetSelector: z.array(z.object({ key: z.string(), value: z.string() })),
+  environments: z.array(z.string()),
+  regions: z.array(z.string()).optional(),
+  awsAccountId: z.string().optional(),
+  launchTemplate: z.string().optional(),
+  autoscalingGroups: z.record(z.string(), z.string()).optional(),
+  maxImageAgeDays: z.number().int().positive().optional(),
+  maxInstanceAgeDays: z.number().int().positive().optional(),
+  stateful: z.boolean(),
+  logDestination: z.string().optional(),
+});
+
+/** @public */
+export type ImmutableInfraAnnotations = z.infer<
+  typeof immutableInfraAnnotationsSchema
+>;
+
+/**
+ * An image family: the line of machine images one service is baked into.
+ *
+ * @public
+ */
+export const imageFamilySchema = z.object({
+  name: z.string(),
+  entityRef: z.string(),
+  createdAt: z.string(),
+});
+
+/** @public */
+export type ImageFamily = z.infer<typeof imageFamilySchema>;
+
+/**
+ * What the Immutability tab and card show for one entity.
+ *
+ * @public
+ */
+export const entitySummarySchema = z.object({
+  entityRef: z.string(),
+  enrolled: z.boolean(),
+  annotations: immutableInfraAnnotationsSchema,
+  /** The registered family, when the entity's image family is registered. */
+  family: imageFamilySchema.optional(),
+  /**
+   * Set when the annotated family is registered to another entity: the
+   * entity cannot claim it.
+   */
+  familyOwnedBy: z.string().optional(),
+});
+
+/** @public */
+export type EntitySummary = z.infer<typeof entitySummarySchema>;
+
+/**
+ * Body of `POST /families`: enroll an entity's image family.
+ *
+ * @public
+ */
+export const enrollRequestSchema = z.object({
+  name: z.string().regex(IMAGE_FAMILY_PATTERN, IMAGE_FAMILY_RULE),
+  entityRef: z.string().min(1),
+});
+
+/** @public */
+export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
+
+/**
+ * Answer of `POST /families`: 201 with `created: true` for a new family, 200
+ * with `created: false` when the entity already owns it.
+ *
+ * @public
+ */
+export const enrollResponseSchema = z.object({
+  family: imageFamilySchema,
+  created: z.boolean(),
+});
+
+/** @public */
+export type EnrollResponse = z.infer<typeof enrollResponseSchema>;

@@ -1,0 +1,47 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  ImmutableInfraClient,
+  isImmutableInfraAvailable,
+} from '@immutable-infra/backstage-plugin-common';
+import { immutableInfraApiRef } from './api';
+
+const immutableInfraApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: immutableInfraApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new ImmutableInfraClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+const immutabilityEntityContent = EntityContentBlueprint.make({
+  name: 'immutability',
+  params: {
+    path: '/immutability',
+    title: 'Immutability',
+    filter: isImmutableInfraAvailable,
+    loader: () =>
+      import('./components/ImmutabilityContent').then(m => (
+        <m.ImmutabilityContent />
+      )),
+  },
+});
+
+/**
+ * The Immutable Infra plugin for the new frontend system: the Immutability
+ * tab on every enrolled entity.
+ *
+ * @public
+ */
+export const immutableInfraFrontendPlugin = createFrontendPlugin({
+  pluginId: 'immutable-infra',
+  info: { packageJson: () => import('../package.json') },
+  extensions: [immutableInfraApi, immutabilityEntityContent],
+});

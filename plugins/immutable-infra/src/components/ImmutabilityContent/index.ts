@@ -1,0 +1,1 @@
+export { ImmutabilityContent } from './ImmutabilityContent';

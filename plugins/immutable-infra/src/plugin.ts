@@ -1,0 +1,45 @@
+import {
+  createApiFactory,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
+import { immutableInfraApiRef } from './api';
+import { rootRouteRef } from './routes';
+
+/**
+ * The Immutable Infra plugin for apps on the legacy frontend system.
+ *
+ * @public
+ */
+export const immutableInfraPlugin = createPlugin({
+  id: 'immutable-infra',
+  apis: [
+    createApiFactory({
+      api: immutableInfraApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new ImmutableInfraClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: { root: rootRouteRef },
+});
+
+/**
+ * The Immutability tab content for the legacy frontend system; mount it under
+ * an `EntityLayout.Route` with `if={isImmutableInfraAvailable}`.
+ *
+ * @public
+ */
+export const EntityImmutabilityContent = immutableInfraPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityImmutabilityContent',
+    component: () =>
+      import('./components/ImmutabilityContent').then(
+        m => m.ImmutabilityContent,
+      ),
+    mountPoint: rootRouteRef,
+  }),
+);

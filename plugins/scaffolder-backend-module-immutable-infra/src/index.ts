@@ -1,0 +1,8 @@
+/**
+ * Scaffolder actions of Immutable Infra.
+ *
+ * @packageDocumentation
+ */
+
+export { immutableInfraScaffolderModule as default } from './module';
+export { createEnrollAction } from './actions/enroll';
