@@ -1,33 +1,46 @@
-/*
- * Copyright 2020 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
+import { expect, Page, test } from '@playwright/test';
 
-import { test, expect } from '@playwright/test';
+async function signInAsGuest(page: Page) {
+  await page.goto('/catalog');
+  const enter = page.getByRole('button', { name: 'Enter' });
+  await expect(enter).toBeVisible();
+  await enter.click();
+  await expect(page.getByRole('link', { name: 'payments-api' })).toBeVisible();
+}
 
-test('App should render the welcome page', async ({ page }) => {
-  await page.goto('/');
+test('an enrolled demo service shows its enrolment on the Immutability tab', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/payments-api');
+  const tab = page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name: 'Immutability' });
+  await expect(tab).toBeVisible();
+  await tab.click();
 
-  const enterButton = page.getByRole('button', { name: 'Enter' });
-  await expect(enterButton).toBeVisible();
-  await enterButton.click();
-
-  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+  await expect(page).toHaveURL(
+    /\/catalog\/default\/component\/payments-api\/immutability/,
+  );
+  await expect(page.getByText('Enrolled', { exact: true })).toBeVisible();
   await expect(
-    nav.getByRole('link', { name: 'Catalog', exact: true }),
+    page.getByText('is registered to this service since'),
   ).toBeVisible();
   await expect(
-    page.getByRole('link', { name: 'APIs', exact: true }),
+    page.getByText('cloudwatch:/aws/ec2/payments-api'),
   ).toBeVisible();
+  await expect(page.getByText('staging → production')).toBeVisible();
+});
+
+test('a service that is not enrolled has no Immutability tab', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/storefront-web');
+  await expect(
+    page.getByRole('heading', { name: 'storefront-web' }),
+  ).toBeVisible();
+  const tabs = page.getByRole('navigation', { name: 'Content navigation' });
+  await expect(tabs.getByRole('link', { name: 'Overview' })).toBeVisible();
+  await expect(tabs.getByRole('link', { name: 'Immutability' })).toHaveCount(0);
 });

@@ -91,7 +91,9 @@ export async function createRouter(
   });
 
   router.get('/entities/:kind/:namespace/:name/summary', async (req, res) => {
-    const credentials = await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
     const ref = entityRefFromParams(req);
     const entity = await catalog.getEntityByRef(ref, { credentials });
     if (!entity) {

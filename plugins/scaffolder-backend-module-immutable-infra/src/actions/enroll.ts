@@ -6,6 +6,7 @@ import {
   IMMUTABLE_INFRA_PLUGIN_ID,
   ImmutableInfraApi,
 } from '@immutable-infra/backstage-plugin-common';
+import { callBackend } from './backendError';
 import { examples } from './enroll.examples';
 
 /**
@@ -59,9 +60,11 @@ export function createEnrollAction(options: {
       const result = await ctx.checkpoint({
         key: `enroll-${ctx.input.family}`,
         fn: async () => {
-          const response = await client.enroll(
-            { name: ctx.input.family, entityRef: ctx.input.entityRef },
-            { token },
+          const response = await callBackend('Enrolling', () =>
+            client.enroll(
+              { name: ctx.input.family, entityRef: ctx.input.entityRef },
+              { token },
+            ),
           );
           return {
             family: response.family.name,

@@ -1,0 +1,301 @@
+import {
+  mockCredentials,
+  mockErrorHandler,
+  mockServices,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import express from 'express';
+import Knex from 'knex';
+import request from 'supertest';
+import { DatabaseImageStore } from './database/DatabaseImageStore';
+import { migrateForTests } from './__testUtils__/migrate';
+import { createRouter } from './router';
+
+const enrolled: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payments-api',
+    namespace: 'default',
+    annotations: {
+      'immutable-infra.io/image-family': 'payments-api',
+      'immutable-infra.io/autoscaling-group':
+        'staging=pay-stg,production=pay-prod',
+      'immutable-infra.io/stateful': 'true',
+    },
+  },
+  spec: { type: 'service', owner: 'group:default/payments-team' },
+};
+
+const notEnrolled: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name: 'storefront-web', namespace: 'default' },
+  spec: { type: 'website', owner: 'group:default/storefront-team' },
+};
+
+const malformed: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'broken',
+    namespace: 'default',
+    annotations: {
+      'immutable-infra.io/image-family': 'broken',
+      'immutable-infra.io/fleet-selector': 'no-equals-sign',
+    },
+  },
+  spec: { type: 'service', owner: 'group:default/platform' },
+};
+
+describe('createRouter', () => {
+  let knex: ReturnType<typeof Knex>;
+  let permissions: ReturnType<typeof mockServices.permissions.mock>;
+  let auditor: ReturnType<typeof mockServices.auditor.mock>;
+  let catalog: ReturnType<typeof catalogServiceMock.mock>;
+  let app: express.Express;
+
+  beforeEach(async () => {
+    knex = Knex({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
+    await migrateForTests(knex);
+    permissions = mockServices.permissions.mock({
+      authorize: async requests =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+    });
+    const auditEvent = { success: jest.fn(), fail: jest.fn() };
+    auditor = mockServices.auditor.mock({
+      createEvent: jest.fn(async () => auditEvent),
+    });
+    const fakeCatalog = catalogServiceMock({
+      entities: [enrolled, notEnrolled, malformed],
+    });
+    catalog = catalogServiceMock.mock({
+      getEntityByRef: jest.fn((ref, options) =>
+        fakeCatalog.getEntityByRef(ref, options),
+      ),
+    });
+    const router = await createRouter({
+      logger: mockServices.logger.mock(),
+      httpAuth: mockServices.httpAuth(),
+      permissions,
+      auditor,
+      catalog,
+      images: DatabaseImageStore.create({ knex }),
+    });
+    app = express().use(router).use(mockErrorHandler());
+  });
+
+  afterEach(async () => {
+    await knex.destroy();
+  });
+
+  describe('GET /health', () => {
+    it('answers ok', async () => {
+      const response = await request(app).get('/health');
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ status: 'ok' });
+    });
+  });
+
+  describe('GET /entities/:kind/:namespace/:name/summary', () => {
+    it('summarises an enrolled entity, reading it with the caller credentials', async () => {
+      const response = await request(app).get(
+        '/entities/component/default/payments-api/summary',
+      );
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({
+        entityRef: 'component:default/payments-api',
+        enrolled: true,
+        annotations: {
+          imageFamily: 'payments-api',
+          fleetSelector: [
+            { key: 'immutable-infra:service', value: 'payments-api' },
+          ],
+          environments: ['staging', 'production'],
+          autoscalingGroups: { staging: 'pay-stg', production: 'pay-prod' },
+          stateful: true,
+        },
+      });
+      expect(catalog.getEntityByRef).toHaveBeenCalledWith(
+        { kind: 'component', namespace: 'default', name: 'payments-api' },
+        { credentials: mockCredentials.user() },
+      );
+    });
+
+    it('includes the family once it is enrolled', async () => {
+      await request(app)
+        .post('/families')
+        .send({
+          name: 'payments-api',
+          entityRef: 'component:default/payments-api',
+        })
+        .expect(201);
+      const response = await request(app).get(
+        '/entities/component/default/payments-api/summary',
+      );
+      expect(response.body.family).toMatchObject({
+        name: 'payments-api',
+        entityRef: 'component:default/payments-api',
+      });
+    });
+
+    it('says when the annotated family belongs to another entity', async () => {
+      await request(app)
+        .post('/families')
+        .send({ name: 'payments-api', entityRef: 'component:default/other' })
+        .expect(201);
+      const response = await request(app).get(
+        '/entities/component/default/payments-api/summary',
+      );
+      expect(response.body.family).toBeUndefined();
+      expect(response.body.familyOwnedBy).toBe('component:default/other');
+    });
+
+    it('answers enrolled: false for an entity without the annotation', async () => {
+      const response = await request(app).get(
+        '/entities/component/default/storefront-web/summary',
+      );
+      expect(response.status).toBe(200);
+      expect(response.body.enrolled).toBe(false);
+    });
+
+    it('answers 400 naming the malformed annotation', async () => {
+      const response = await request(app).get(
+        '/entities/component/default/broken/summary',
+      );
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toContain(
+        'immutable-infra.io/fleet-selector="no-equals-sign" must be one or more EC2 tag filters',
+      );
+    });
+
+    it('answers 404 for an entity the caller cannot see', async () => {
+      const response = await request(app).get(
+        '/entities/component/default/unknown/summary',
+      );
+      expect(response.status).toBe(404);
+      expect(response.body.error.message).toBe(
+        'No entity component:default/unknown found, or you may not read it',
+      );
+    });
+
+    it('answers 401 without credentials', async () => {
+      const response = await request(app)
+        .get('/entities/component/default/payments-api/summary')
+        .set('Authorization', mockCredentials.none.header());
+      expect(response.status).toBe(401);
+    });
+  });
+
+  describe('POST /families', () => {
+    const body = {
+      name: 'payments-api',
+      entityRef: 'component:default/payments-api',
+    };
+
+    it('enrolls a family (201), then answers 200 for the same owner', async () => {
+      const created = await request(app).post('/families').send(body);
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({
+        created: true,
+        family: {
+          name: 'payments-api',
+          entityRef: 'component:default/payments-api',
+          createdAt: expect.any(String),
+        },
+      });
+      const again = await request(app).post('/families').send(body);
+      expect(again.status).toBe(200);
+      expect(again.body.created).toBe(false);
+      expect(permissions.authorize).toHaveBeenCalledWith(
+        [
+          {
+            permission: expect.objectContaining({
+              name: 'immutable-infra.image.create',
+            }),
+            resourceRef: 'component:default/payments-api',
+          },
+        ],
+        { credentials: mockCredentials.user() },
+      );
+      const events = await knex('audit_events').select();
+      expect(events).toHaveLength(1);
+      expect(events[0].actor).toBe(
+        mockCredentials.user().principal.userEntityRef,
+      );
+    });
+
+    it('normalises the entity ref', async () => {
+      const response = await request(app)
+        .post('/families')
+        .send({ name: 'payments-api', entityRef: 'Component:payments-api' });
+      expect(response.status).toBe(201);
+      expect(response.body.family.entityRef).toBe(
+        'component:default/payments-api',
+      );
+    });
+
+    it('answers 409 when another entity owns the family', async () => {
+      await request(app).post('/families').send(body).expect(201);
+      const response = await request(app)
+        .post('/families')
+        .send({ ...body, entityRef: 'component:default/ledger-worker' });
+      expect(response.status).toBe(409);
+      expect(response.body.error.message).toBe(
+        'Image family "payments-api" is already enrolled by component:default/payments-api',
+      );
+    });
+
+    it.each([
+      [{}, 'name'],
+      [
+        { name: 'Payments API', entityRef: 'component:default/x' },
+        'name must be lower-case',
+      ],
+      [{ name: 'ok', entityRef: '' }, 'entityRef'],
+      [{ name: 'ok', entityRef: 'component:' }, 'Invalid entityRef'],
+    ])('answers 400 for %j', async (payload, message) => {
+      const response = await request(app).post('/families').send(payload);
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toContain(message);
+    });
+
+    it('answers 413 for an oversized body', async () => {
+      const response = await request(app)
+        .post('/families')
+        .send({
+          name: 'x',
+          entityRef: 'component:default/x',
+          pad: 'x'.repeat(2_000_000),
+        });
+      expect(response.status).toBe(413);
+    });
+
+    it('answers 403 when the permission is denied, and changes nothing', async () => {
+      permissions.authorize.mockResolvedValue([
+        { result: AuthorizeResult.DENY },
+      ]);
+      const response = await request(app).post('/families').send(body);
+      expect(response.status).toBe(403);
+      expect(response.body.error.message).toBe(
+        'You may not enroll image families for component:default/payments-api',
+      );
+      await expect(knex('image_families').select()).resolves.toEqual([]);
+      await expect(knex('audit_events').select()).resolves.toEqual([]);
+    });
+
+    it('answers 401 without credentials', async () => {
+      const response = await request(app)
+        .post('/families')
+        .set('Authorization', mockCredentials.none.header())
+        .send(body);
+      expect(response.status).toBe(401);
+    });
+  });
+});

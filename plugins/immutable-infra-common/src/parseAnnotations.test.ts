@@ -1,0 +1,121 @@
+import { Entity } from '@backstage/catalog-model';
+import {
+  isImmutableInfraAvailable,
+  parseImmutableInfraAnnotations,
+} from './parseAnnotations';
+
+function entity(annotations: Record<string, string> = {}): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'payments-api', annotations },
+    spec: {},
+  };
+}
+
+describe('isImmutableInfraAvailable', () => {
+  it('is true only with a non-empty image family annotation', () => {
+    expect(
+      isImmutableInfraAvailable(
+        entity({ 'immutable-infra.io/image-family': 'payments-api' }),
+      ),
+    ).toBe(true);
+    expect(isImmutableInfraAvailable(entity())).toBe(false);
+    expect(
+      isImmutableInfraAvailable(
+        entity({ 'immutable-infra.io/image-family': '  ' }),
+      ),
+    ).toBe(false);
+  });
+});
+
+describe('parseImmutableInfraAnnotations', () => {
+  it('applies the documented defaults', () => {
+    expect(parseImmutableInfraAnnotations(entity())).toEqual({
+      annotations: {
+        imageFamily: undefined,
+        fleetSelector: [
+          { key: 'immutable-infra:service', value: 'payments-api' },
+        ],
+        environments: ['staging', 'production'],
+        regions: undefined,
+        awsAccountId: undefined,
+        launchTemplate: undefined,
+        autoscalingGroups: undefined,
+        maxImageAgeDays: undefined,
+        maxInstanceAgeDays: undefined,
+        stateful: false,
+        logDestination: undefined,
+      },
+      errors: [],
+    });
+  });
+
+  it('reads every annotation', () => {
+    const { annotations, errors } = parseImmutableInfraAnnotations(
+      entity({
+        'immutable-infra.io/image-family': 'payments-api',
+        'immutable-infra.io/fleet-selector': 'app=payments, team=core',
+        'immutable-infra.io/environments': 'dev,staging,production',
+        'immutable-infra.io/aws-regions': 'us-east-1,eu-west-1',
+        'immutable-infra.io/aws-account-id': '123456789012',
+        'immutable-infra.io/launch-template': 'lt-payments',
+        'immutable-infra.io/autoscaling-group':
+          'production=asg-a,staging=asg-b',
+        'immutable-infra.io/max-image-age-days': '21',
+        'immutable-infra.io/max-instance-age-days': '7',
+        'immutable-infra.io/stateful': 'TRUE',
+        'immutable-infra.io/log-destination': 'cloudwatch:/aws/ec2/payments',
+      }),
+    );
+    expect(errors).toEqual([]);
+    expect(annotations).toEqual({
+      imageFamily: 'payments-api',
+      fleetSelector: [
+        { key: 'app', value: 'payments' },
+        { key: 'team', value: 'core' },
+      ],
+      environments: ['dev', 'staging', 'production'],
+      regions: ['us-east-1', 'eu-west-1'],
+      awsAccountId: '123456789012',
+      launchTemplate: 'lt-payments',
+      autoscalingGroups: { production: 'asg-a', staging: 'asg-b' },
+      maxImageAgeDays: 21,
+      maxInstanceAgeDays: 7,
+      stateful: true,
+      logDestination: 'cloudwatch:/aws/ec2/payments',
+    });
+  });
+
+  it('uses a single Auto Scaling group for every environment', () => {
+    const { annotations } = parseImmutableInfraAnnotations(
+      entity({ 'immutable-infra.io/autoscaling-group': 'payments-asg' }),
+    );
+    expect(annotations.autoscalingGroups).toEqual({
+      staging: 'payments-asg',
+      production: 'payments-asg',
+    });
+  });
+
+  it.each([
+    ['immutable-infra.io/image-family', 'Payments API', 'lower-case'],
+    ['immutable-infra.io/fleet-selector', 'app', 'key=value'],
+    ['immutable-infra.io/fleet-selector', 'app=', 'key=value'],
+    ['immutable-infra.io/environments', 'staging,staging', 'more than once'],
+    ['immutable-infra.io/environments', 'Prod!', 'environment names'],
+    ['immutable-infra.io/aws-regions', 'virginia', 'region codes'],
+    ['immutable-infra.io/aws-account-id', '1234', '12-digit'],
+    ['immutable-infra.io/autoscaling-group', 'production=', 'pairs'],
+    ['immutable-infra.io/max-image-age-days', '0', 'greater than zero'],
+    ['immutable-infra.io/max-instance-age-days', '1.5', 'whole number'],
+    ['immutable-infra.io/stateful', 'yes', '"true" or "false"'],
+    ['immutable-infra.io/log-destination', 'somewhere', '<kind>:<target>'],
+  ])('reports %s=%p as malformed', (annotation, value, message) => {
+    const { errors } = parseImmutableInfraAnnotations(
+      entity({ [annotation]: value }),
+    );
+    expect(errors).toEqual([
+      { annotation, value, message: expect.stringContaining(message) },
+    ]);
+  });
+});

@@ -1,0 +1,135 @@
+import { Entity } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import {
+  EntitySummary,
+  ImmutableInfraApi,
+} from '@immutable-infra/backstage-plugin-common';
+import { screen } from '@testing-library/react';
+import { immutableInfraApiRef } from '../../api';
+import { ImmutabilityContent } from './ImmutabilityContent';
+
+const enrolledEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payments-api',
+    namespace: 'default',
+    annotations: { 'immutable-infra.io/image-family': 'payments-api' },
+  },
+  spec: {},
+};
+
+const summary: EntitySummary = {
+  entityRef: 'component:default/payments-api',
+  enrolled: true,
+  annotations: {
+    imageFamily: 'payments-api',
+    fleetSelector: [{ key: 'immutable-infra:service', value: 'payments-api' }],
+    environments: ['staging', 'production'],
+    autoscalingGroups: { staging: 'pay-stg', production: 'pay-prod' },
+    stateful: true,
+    logDestination: 'cloudwatch:/aws/ec2/payments-api',
+  },
+};
+
+function render(entity: Entity, api: Partial<ImmutableInfraApi>) {
+  return renderInTestApp(
+    <EntityProvider entity={entity}>
+      <ImmutabilityContent />
+    </EntityProvider>,
+    { apis: [[immutableInfraApiRef, api]] },
+  );
+}
+
+describe('ImmutabilityContent', () => {
+  it('shows the enrolment and the blueprint of an enrolled entity', async () => {
+    const getEntitySummary = jest.fn().mockResolvedValue({
+      ...summary,
+      family: {
+        name: 'payments-api',
+        entityRef: 'component:default/payments-api',
+        createdAt: '2026-11-01T10:00:00.000Z',
+      },
+    });
+    await render(enrolledEntity, { getEntitySummary });
+
+    expect(await screen.findByText('Enrolled')).toBeInTheDocument();
+    expect(
+      screen.getByText(/is registered to this service since/),
+    ).toBeInTheDocument();
+    expect(screen.getByText('staging → production')).toBeInTheDocument();
+    expect(
+      screen.getByText('staging: pay-stg, production: pay-prod'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('yes: replacement needs approval'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('cloudwatch:/aws/ec2/payments-api'),
+    ).toBeInTheDocument();
+    expect(getEntitySummary).toHaveBeenCalledWith({
+      kind: 'Component',
+      namespace: 'default',
+      name: 'payments-api',
+    });
+  });
+
+  it('says when the family is not registered yet', async () => {
+    await render(enrolledEntity, {
+      getEntitySummary: jest.fn().mockResolvedValue(summary),
+    });
+    expect(
+      await screen.findByText('Enrolled, family not registered'),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/is not registered yet/)).toBeInTheDocument();
+  });
+
+  it('says when another entity owns the family', async () => {
+    await render(enrolledEntity, {
+      getEntitySummary: jest.fn().mockResolvedValue({
+        ...summary,
+        familyOwnedBy: 'component:default/other',
+      }),
+    });
+    expect(
+      await screen.findByText(/component:default\/other, not to this service/),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the backend error, e.g. a malformed annotation', async () => {
+    const response = new Response(
+      JSON.stringify({
+        error: {
+          name: 'InputError',
+          message:
+            'Entity component:default/payments-api has malformed annotations: immutable-infra.io/stateful="yes" must be "true" or "false"',
+        },
+        request: { method: 'GET', url: '/summary' },
+        response: { statusCode: 400 },
+      }),
+      { status: 400, headers: { 'Content-Type': 'application/json' } },
+    );
+    const error = await ResponseError.fromResponse(response);
+    await render(enrolledEntity, {
+      getEntitySummary: jest.fn().mockRejectedValue(error),
+    });
+    expect(
+      await screen.findByText(/must be "true" or "false"/),
+    ).toBeInTheDocument();
+  });
+
+  it('explains the missing annotation for an entity that is not enrolled', async () => {
+    const getEntitySummary = jest.fn();
+    await render(
+      { ...enrolledEntity, metadata: { name: 'storefront-web' } },
+      { getEntitySummary },
+    );
+    expect(await screen.findByText(/is missing/)).toBeInTheDocument();
+    expect(
+      screen.getAllByText('immutable-infra.io/image-family').length,
+    ).toBeGreaterThan(0);
+    expect(getEntitySummary).not.toHaveBeenCalled();
+  });
+});
