@@ -1,7 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
 
 async function signInAsGuest(page: Page) {
-  await page.goto('/catalog');
+  await page.goto('/');
   const enter = page.getByRole('button', { name: 'Enter' });
   await expect(enter).toBeVisible();
   await enter.click();
