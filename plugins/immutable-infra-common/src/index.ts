@@ -9,4 +9,5 @@ export * from './annotations';
 export * from './parseAnnotations';
 export * from './permissions';
 export * from './schemas';
+export * from './registrySchemas';
 export * from './client';

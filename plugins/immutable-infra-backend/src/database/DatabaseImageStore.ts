@@ -1,23 +1,84 @@
-import { ImageFamily } from '@immutable-infra/backstage-plugin-common';
+import {
+  AMI_ID_PATTERN,
+  Channel,
+  ChannelAssignment,
+  IMAGE_VERSION_REF_PATTERN,
+  ImageFamily,
+  ImageVersion,
+  LATEST_CHANNEL,
+} from '@immutable-infra/backstage-plugin-common';
 import { Knex } from 'knex';
 import { writeAuditEvent } from './auditLog';
-import { EnrollResult, ImageStore } from './ImageStore';
+import {
+  ChannelChange,
+  EnrollResult,
+  ImageStore,
+  Page,
+  RegisterResult,
+  VersionLookup,
+} from './ImageStore';
+import { isPostgres, optionalIso, toIso } from './timestamps';
+import { ImageBuild } from '../registry/manifest';
+
+type Timestamp = string | number | Date;
 
 type FamilyRow = {
   name: string;
   entity_ref: string;
-  created_at: string | Date;
+  created_at: Timestamp;
+  last_version: number;
 };
 
-function toIso(value: string | Date): string {
-  // SQLite hands timestamps back as "YYYY-MM-DD HH:MM:SS" strings in UTC.
-  if (value instanceof Date) {
-    return value.toISOString();
-  }
-  return new Date(
-    /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`,
-  ).toISOString();
-}
+type VersionRow = {
+  id: number | string;
+  family: string;
+  version: number;
+  fingerprint: string;
+  digest: string;
+  git_repo: string | null;
+  git_commit: string | null;
+  build_url: string | null;
+  packer_run_uuid: string | null;
+  parent: string | null;
+  parent_version_id: number | string | null;
+  source: 'registered' | 'discovered';
+  state: ImageVersion['state'];
+  revoked_at: Timestamp | null;
+  revoke_reason: string | null;
+  revoked_by: string | null;
+  missing_since: Timestamp | null;
+  created_at: Timestamp;
+};
+
+type ArtifactRow = {
+  version_id: number | string;
+  provider: string;
+  account: string | null;
+  region: string;
+  image_id: string;
+};
+
+type ChannelRow = {
+  family: string;
+  name: string;
+  version_id: number | string;
+  updated_at: Timestamp;
+  updated_by: string;
+};
+
+type AssignmentRow = {
+  id: number | string;
+  family: string;
+  channel: string;
+  from_version_id: number | string | null;
+  to_version_id: number | string;
+  actor: string;
+  kind: 'assign' | 'rollback';
+  reason: string | null;
+  at: Timestamp;
+};
+
+const USABLE_STATES = ['active', 'deprecated'];
 
 function toFamily(row: FamilyRow): ImageFamily {
   return {
@@ -25,6 +86,17 @@ function toFamily(row: FamilyRow): ImageFamily {
     entityRef: row.entity_ref,
     createdAt: toIso(row.created_at),
   };
+}
+
+function ref(row: { family: string; version: number }) {
+  return `${row.family}@${row.version}`;
+}
+
+function parseCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) {
+    return undefined;
+  }
+  return /^\d+$/.test(cursor) ? Number(cursor) : 0;
 }
 
 /**
@@ -80,6 +152,618 @@ export class DatabaseImageStore implements ImageStore {
         payload: { family: options.name },
       });
       return { outcome: 'created', family };
+    });
+  }
+
+  async registerVersion(options: {
+    build: ImageBuild;
+    digest: string;
+    source: 'registered' | 'discovered';
+    actor: string;
+    createdAt?: Date;
+  }): Promise<RegisterResult> {
+    const { build, digest } = options;
+    const id = await this.db.transaction(async trx => {
+      // Registrations of one family are serialised on its row, so numbers
+      // are handed out without gaps or duplicates.
+      const familyQuery = trx<FamilyRow>('image_families').where({
+        name: build.family,
+      });
+      if (isPostgres(trx)) {
+        familyQuery.forUpdate();
+      }
+      const family = await familyQuery.first();
+      if (!family) {
+        return { outcome: 'unknown-family' as const };
+      }
+      const existing = await trx<VersionRow>('image_versions')
+        .where({ family: build.family, digest })
+        .first();
+      if (existing) {
+        return { outcome: 'existing' as const, id: existing.id };
+      }
+      const taken = await trx('image_artifacts')
+        .join(
+          'image_versions',
+          'image_versions.id',
+          'image_artifacts.version_id',
+        )
+        .whereIn(
+          ['image_artifacts.region', 'image_artifacts.image_id'],
+          build.artifacts.map(a => [a.region, a.imageId]),
+        )
+        .select(
+          'image_artifacts.image_id',
+          'image_versions.family',
+          'image_versions.version',
+        )
+        .first();
+      if (taken) {
+        return {
+          outcome: 'artifact-taken' as const,
+          imageId: taken.image_id as string,
+          version: ref(taken),
+        };
+      }
+      const parentVersionId = build.parent
+        ? await this.resolveParent(trx, build.parent)
+        : undefined;
+      const version = family.last_version + 1;
+      await trx('image_families')
+        .where({ name: build.family })
+        .update({ last_version: version });
+      const [inserted] = await trx('image_versions')
+        .insert({
+          family: build.family,
+          version,
+          fingerprint: build.gitCommit?.toLowerCase() ?? digest,
+          digest,
+          git_repo: build.gitRepo ?? null,
+          git_commit: build.gitCommit?.toLowerCase() ?? null,
+          build_url: build.buildUrl ?? null,
+          packer_run_uuid: build.packerRunUuid ?? null,
+          parent: build.parent ?? null,
+          parent_version_id: parentVersionId ?? null,
+          source: options.source,
+          state: 'active',
+          created_at: options.createdAt ?? trx.fn.now(),
+        })
+        .returning('id');
+      const versionId = typeof inserted === 'object' ? inserted.id : inserted;
+      await trx('image_artifacts').insert(
+        build.artifacts.map(a => ({
+          version_id: versionId,
+          provider: 'aws',
+          account: a.account ?? null,
+          region: a.region,
+          image_id: a.imageId,
+        })),
+      );
+      await writeAuditEvent(trx, {
+        actor: options.actor,
+        action:
+          options.source === 'discovered' ? 'image.discover' : 'image.register',
+        entityRef: family.entity_ref,
+        subject: ref({ family: build.family, version }),
+        payload: {
+          digest,
+          artifacts: build.artifacts,
+          gitCommit: build.gitCommit,
+        },
+      });
+      return { outcome: 'created' as const, id: versionId };
+    });
+    if (id.outcome === 'created' || id.outcome === 'existing') {
+      const [version] = await this.hydrate([
+        (await this.db<VersionRow>('image_versions')
+          .where({ id: id.id })
+          .first())!,
+      ]);
+      return { outcome: id.outcome, version };
+    }
+    return id;
+  }
+
+  private async resolveParent(
+    trx: Knex,
+    parent: string,
+  ): Promise<number | string | undefined> {
+    if (AMI_ID_PATTERN.test(parent)) {
+      const row = await trx('image_artifacts')
+        .where({ image_id: parent })
+        .first('version_id');
+      return row?.version_id;
+    }
+    const match = IMAGE_VERSION_REF_PATTERN.exec(parent);
+    if (match) {
+      const row = await trx('image_versions')
+        .where({ family: match[1], version: Number(match[2]) })
+        .first('id');
+      return row?.id;
+    }
+    return undefined;
+  }
+
+  async getVersion(lookup: VersionLookup): Promise<ImageVersion | undefined> {
+    const query =
+      this.db<VersionRow>('image_versions').select('image_versions.*');
+    if ('imageId' in lookup) {
+      query
+        .join(
+          'image_artifacts',
+          'image_artifacts.version_id',
+          'image_versions.id',
+        )
+        .where('image_artifacts.image_id', lookup.imageId);
+    } else {
+      query.where({ family: lookup.family, version: lookup.version });
+    }
+    const row = await query.first();
+    return row ? (await this.hydrate([row]))[0] : undefined;
+  }
+
+  async listVersions(options: {
+    family: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<Page<ImageVersion>> {
+    const before = parseCursor(options.cursor);
+    const query = this.db<VersionRow>('image_versions')
+      .where({ family: options.family })
+      .orderBy('version', 'desc')
+      .limit(options.limit + 1);
+    if (before !== undefined) {
+      query.where('version', '<', before);
+    }
+    const rows = await query;
+    const page = rows.slice(0, options.limit);
+    return {
+      items: await this.hydrate(page),
+      nextCursor:
+        rows.length > options.limit
+          ? String(page[page.length - 1].version)
+          : undefined,
+    };
+  }
+
+  async setRevoked(options: {
+    version: ImageVersion;
+    revoked: boolean;
+    descendants: boolean;
+    reason?: string;
+    actor: string;
+  }): Promise<ImageVersion[]> {
+    const changedIds = await this.db.transaction(async trx => {
+      const root = await trx<VersionRow>('image_versions')
+        .where({
+          family: options.version.family,
+          version: options.version.version,
+        })
+        .first();
+      let ids = [root!.id];
+      if (options.descendants) {
+        let frontier = [root!.id];
+        while (frontier.length > 0) {
+          const children: { id: number | string }[] = await trx(
+            'image_versions',
+          )
+            .whereIn('parent_version_id', frontier)
+            .select('id');
+          frontier = children.map(c => c.id).filter(c => !ids.includes(c));
+          ids = [...ids, ...frontier];
+        }
+      }
+      const from = options.revoked ? USABLE_STATES : ['revoked'];
+      const rows = await trx<VersionRow>('image_versions')
+        .whereIn('id', ids)
+        .whereIn('state', from);
+      if (rows.length === 0) {
+        return [];
+      }
+      await trx('image_versions')
+        .whereIn(
+          'id',
+          rows.map(r => r.id),
+        )
+        .update(
+          options.revoked
+            ? {
+                state: 'revoked',
+                revoked_at: trx.fn.now(),
+                revoke_reason: options.reason ?? null,
+                revoked_by: options.actor,
+              }
+            : {
+                state: 'active',
+                revoked_at: null,
+                revoke_reason: null,
+                revoked_by: null,
+              },
+        );
+      const families = await trx<FamilyRow>('image_families').whereIn('name', [
+        ...new Set(rows.map(r => r.family)),
+      ]);
+      const owner = new Map(families.map(f => [f.name, f.entity_ref]));
+      for (const row of rows) {
+        await writeAuditEvent(trx, {
+          actor: options.actor,
+          action: options.revoked ? 'image.revoke' : 'image.restore',
+          entityRef: owner.get(row.family),
+          subject: ref(row),
+          payload: {
+            reason: options.reason,
+            via:
+              String(row.id) === String(root!.id)
+                ? undefined
+                : ref(options.version),
+          },
+        });
+      }
+      return rows.map(r => r.id);
+    });
+    if (changedIds.length === 0) {
+      return [];
+    }
+    const rows = await this.db<VersionRow>('image_versions')
+      .whereIn('id', changedIds)
+      .orderBy([{ column: 'family' }, { column: 'version', order: 'desc' }]);
+    return this.hydrate(rows);
+  }
+
+  async listChannels(family: string): Promise<Channel[]> {
+    const rows = await this.db('channels')
+      .join('image_versions', 'image_versions.id', 'channels.version_id')
+      .where('channels.family', family)
+      .orderBy('channels.name')
+      .select(
+        'channels.name',
+        'channels.updated_at',
+        'channels.updated_by',
+        'image_versions.version',
+      );
+    const latest = await this.latestVersion(this.db, family);
+    return [
+      {
+        name: LATEST_CHANNEL,
+        managed: true,
+        version:
+          latest === undefined ? undefined : ref({ family, version: latest }),
+      },
+      ...rows.map(row => ({
+        name: row.name as string,
+        managed: false,
+        version: ref({ family, version: row.version }),
+        updatedAt: toIso(row.updated_at),
+        updatedBy: row.updated_by as string,
+      })),
+    ];
+  }
+
+  private async latestVersion(
+    db: Knex,
+    family: string,
+  ): Promise<number | undefined> {
+    const row = await db('image_versions')
+      .where({ family, state: 'active' })
+      .max({ version: 'version' })
+      .first();
+    return row?.version === null || row?.version === undefined
+      ? undefined
+      : Number(row.version);
+  }
+
+  async assignChannel(options: {
+    family: string;
+    channel: string;
+    version: number;
+    actor: string;
+    reason?: string;
+  }): Promise<ChannelChange> {
+    const target = await this.db<VersionRow>('image_versions')
+      .where({ family: options.family, version: options.version })
+      .first();
+    if (!target) {
+      return {
+        outcome: 'no-target',
+        message: `${options.family}@${options.version} is not registered`,
+      };
+    }
+    return this.pointChannel({ ...options, target, kind: 'assign' });
+  }
+
+  async rollbackChannel(options: {
+    family: string;
+    channel: string;
+    assignmentId?: string;
+    actor: string;
+    reason?: string;
+  }): Promise<ChannelChange> {
+    const history = this.db<AssignmentRow>('channel_assignments')
+      .where({ family: options.family, channel: options.channel })
+      .orderBy('id', 'desc');
+    let assignment: AssignmentRow | undefined;
+    if (options.assignmentId) {
+      assignment = await history
+        .clone()
+        .where({ id: options.assignmentId })
+        .first();
+      if (!assignment) {
+        return {
+          outcome: 'no-target',
+          message: `assignment ${options.assignmentId} is not in the history of channel ${options.channel} of ${options.family}`,
+        };
+      }
+    } else {
+      const [current, previous] = await history.clone().limit(2);
+      if (!current) {
+        return {
+          outcome: 'no-target',
+          message: `channel ${options.channel} of ${options.family} has never been assigned`,
+        };
+      }
+      if (!previous) {
+        return {
+          outcome: 'no-target',
+          message: `channel ${options.channel} of ${options.family} has no earlier assignment to roll back to`,
+        };
+      }
+      assignment = previous;
+    }
+    const target = await this.db<VersionRow>('image_versions')
+      .where({ id: assignment.to_version_id })
+      .first();
+    return this.pointChannel({
+      family: options.family,
+      channel: options.channel,
+      actor: options.actor,
+      reason: options.reason,
+      target: target!,
+      kind: 'rollback',
+    });
+  }
+
+  private async pointChannel(options: {
+    family: string;
+    channel: string;
+    target: VersionRow;
+    actor: string;
+    reason?: string;
+    kind: 'assign' | 'rollback';
+  }): Promise<ChannelChange> {
+    const { target } = options;
+    if (!USABLE_STATES.includes(target.state)) {
+      return {
+        outcome: 'unusable',
+        version: (await this.hydrate([target]))[0],
+      };
+    }
+    const outcome = await this.db.transaction(async trx => {
+      const currentQuery = trx<ChannelRow>('channels').where({
+        family: options.family,
+        name: options.channel,
+      });
+      if (isPostgres(trx)) {
+        currentQuery.forUpdate();
+      }
+      const current = await currentQuery.first();
+      if (current && String(current.version_id) === String(target.id)) {
+        return 'unchanged' as const;
+      }
+      const values = {
+        version_id: target.id,
+        updated_at: trx.fn.now(),
+        updated_by: options.actor,
+      };
+      if (current) {
+        await trx('channels')
+          .where({ family: options.family, name: options.channel })
+          .update(values);
+      } else {
+        await trx('channels').insert({
+          family: options.family,
+          name: options.channel,
+          ...values,
+        });
+      }
+      await trx('channel_assignments').insert({
+        family: options.family,
+        channel: options.channel,
+        from_version_id: current?.version_id ?? null,
+        to_version_id: target.id,
+        actor: options.actor,
+        kind: options.kind,
+        reason: options.reason ?? null,
+        at: trx.fn.now(),
+      });
+      const family = await trx<FamilyRow>('image_families')
+        .where({ name: options.family })
+        .first();
+      await writeAuditEvent(trx, {
+        actor: options.actor,
+        action:
+          options.kind === 'assign' ? 'channel.assign' : 'channel.rollback',
+        entityRef: family?.entity_ref,
+        subject: `${options.family}/${options.channel}`,
+        payload: { to: ref(target), reason: options.reason },
+      });
+      return 'changed' as const;
+    });
+    const channel = (await this.listChannels(options.family)).find(
+      c => c.name === options.channel,
+    )!;
+    return { outcome, channel };
+  }
+
+  async listAssignments(options: {
+    family: string;
+    channel?: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<Page<ChannelAssignment>> {
+    const before = parseCursor(options.cursor);
+    const query = this.db<AssignmentRow>('channel_assignments')
+      .where({ family: options.family })
+      .orderBy('id', 'desc')
+      .limit(options.limit + 1);
+    if (options.channel) {
+      query.where({ channel: options.channel });
+    }
+    if (before !== undefined) {
+      query.where('id', '<', before);
+    }
+    const rows = await query;
+    const page = rows.slice(0, options.limit);
+    const versionIds = [
+      ...new Set(
+        page.flatMap(r =>
+          r.from_version_id === null
+            ? [r.to_version_id]
+            : [r.from_version_id, r.to_version_id],
+        ),
+      ),
+    ];
+    const versions = await this.db<VersionRow>('image_versions')
+      .whereIn('id', versionIds)
+      .select('id', 'family', 'version');
+    const byId = new Map(versions.map(v => [String(v.id), ref(v)]));
+    return {
+      items: page.map(row => ({
+        id: String(row.id),
+        channel: row.channel,
+        from:
+          row.from_version_id === null
+            ? undefined
+            : byId.get(String(row.from_version_id)),
+        to: byId.get(String(row.to_version_id))!,
+        actor: row.actor,
+        kind: row.kind,
+        reason: row.reason ?? undefined,
+        at: toIso(row.at),
+      })),
+      nextCursor:
+        rows.length > options.limit
+          ? String(page[page.length - 1].id)
+          : undefined,
+    };
+  }
+
+  /**
+   * Turns version rows into API objects with their artifacts, channels and
+   * ancestry, in a fixed number of queries whatever the page size.
+   */
+  private async hydrate(rows: VersionRow[]): Promise<ImageVersion[]> {
+    if (rows.length === 0) {
+      return [];
+    }
+    const ids = rows.map(r => r.id);
+    const families = [...new Set(rows.map(r => r.family))];
+    const artifacts = await this.db<ArtifactRow>('image_artifacts')
+      .whereIn('version_id', ids)
+      .orderBy('region');
+    const channels = await this.db<ChannelRow>('channels')
+      .whereIn('version_id', ids)
+      .select('name', 'version_id');
+    const latest = new Map<string, number>();
+    for (const family of families) {
+      const version = await this.latestVersion(this.db, family);
+      if (version !== undefined) {
+        latest.set(family, version);
+      }
+    }
+
+    const parentIds = [
+      ...new Set(
+        rows.flatMap(r =>
+          r.parent_version_id === null ? [] : [String(r.parent_version_id)],
+        ),
+      ),
+    ];
+    const parents = parentIds.length
+      ? await this.db<VersionRow>('image_versions')
+          .whereIn('id', parentIds)
+          .select('id', 'family', 'version', 'state')
+      : [];
+    const parentById = new Map(parents.map(p => [String(p.id), p]));
+    const newestParent = new Map<string, number>();
+    for (const family of new Set(parents.map(p => p.family))) {
+      const version =
+        latest.get(family) ?? (await this.latestVersion(this.db, family));
+      if (version !== undefined) {
+        newestParent.set(family, version);
+      }
+    }
+
+    return rows.map(row => {
+      const channelNames = channels
+        .filter(c => String(c.version_id) === String(row.id))
+        .map(c => c.name)
+        .sort();
+      if (latest.get(row.family) === row.version) {
+        channelNames.unshift(LATEST_CHANNEL);
+      }
+      let ancestry: ImageVersion['ancestry'];
+      if (row.parent_version_id !== null) {
+        const parent = parentById.get(String(row.parent_version_id))!;
+        const newest = newestParent.get(parent.family);
+        if (parent.state === 'revoked') {
+          ancestry = {
+            status: 'out-of-date',
+            detail: `its parent ${ref(parent)} is revoked`,
+          };
+        } else if (newest !== undefined && newest > parent.version) {
+          ancestry = {
+            status: 'out-of-date',
+            detail: `built on ${ref(parent)}; ${ref({
+              family: parent.family,
+              version: newest,
+            })} is newer`,
+          };
+        } else {
+          ancestry = {
+            status: 'up-to-date',
+            detail: `built on ${ref(parent)}, the newest ${parent.family}`,
+          };
+        }
+      } else if (row.parent) {
+        ancestry = {
+          status: 'undetermined',
+          detail: `its parent ${row.parent} is not a registered version`,
+        };
+      }
+      const parent =
+        row.parent_version_id === null
+          ? undefined
+          : parentById.get(String(row.parent_version_id));
+      return {
+        id: ref(row),
+        family: row.family,
+        version: row.version,
+        fingerprint: row.fingerprint,
+        digest: row.digest,
+        gitRepo: row.git_repo ?? undefined,
+        gitCommit: row.git_commit ?? undefined,
+        buildUrl: row.build_url ?? undefined,
+        packerRunUuid: row.packer_run_uuid ?? undefined,
+        parent: row.parent ?? undefined,
+        parentVersion: parent ? ref(parent) : undefined,
+        source: row.source,
+        state: row.state,
+        revokedAt: optionalIso(row.revoked_at),
+        revokeReason: row.revoke_reason ?? undefined,
+        revokedBy: row.revoked_by ?? undefined,
+        missingSince: optionalIso(row.missing_since),
+        createdAt: toIso(row.created_at),
+        artifacts: artifacts
+          .filter(a => String(a.version_id) === String(row.id))
+          .map(a => ({
+            provider: a.provider,
+            account: a.account ?? undefined,
+            region: a.region,
+            imageId: a.image_id,
+          })),
+        channels: channelNames,
+        ancestry,
+      };
     });
   }
 }

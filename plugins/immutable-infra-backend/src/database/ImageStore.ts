@@ -1,4 +1,10 @@
-import { ImageFamily } from '@immutable-infra/backstage-plugin-common';
+import {
+  ChannelAssignment,
+  Channel,
+  ImageFamily,
+  ImageVersion,
+} from '@immutable-infra/backstage-plugin-common';
+import { ImageBuild } from '../registry/manifest';
 
 /**
  * Outcome of enrolling a family.
@@ -10,7 +16,33 @@ export type EnrollResult =
   | { outcome: 'taken'; family: ImageFamily };
 
 /**
- * Persistence of the image registry.
+ * Outcome of registering a version.
+ *
+ * @internal
+ */
+export type RegisterResult =
+  | { outcome: 'created' | 'existing'; version: ImageVersion }
+  | { outcome: 'unknown-family' }
+  | { outcome: 'artifact-taken'; imageId: string; version: string };
+
+/** A version, by `<family>@<version>` or by one of its AMI ids. @internal */
+export type VersionLookup =
+  | { family: string; version: number }
+  | { imageId: string };
+
+/** @internal */
+export type Page<T> = { items: T[]; nextCursor?: string };
+
+/** @internal */
+export type ChannelChange =
+  | { outcome: 'changed' | 'unchanged'; channel: Channel }
+  | { outcome: 'unusable'; version: ImageVersion }
+  | { outcome: 'no-target'; message: string };
+
+/**
+ * Persistence of the image registry: families, versions, artifacts,
+ * channels and their history. Every mutation writes its audit event in the
+ * same transaction.
  *
  * @internal
  */
@@ -18,13 +50,74 @@ export interface ImageStore {
   getFamily(name: string): Promise<ImageFamily | undefined>;
 
   /**
-   * Registers a family for an entity, writing the audit event in the same
-   * transaction. Enrolling a family the entity already owns changes nothing;
-   * a family owned by another entity is reported as `taken`.
+   * Registers a family for an entity. Enrolling a family the entity already
+   * owns changes nothing; a family owned by another entity is `taken`.
    */
   enrollFamily(options: {
     name: string;
     entityRef: string;
     actor: string;
   }): Promise<EnrollResult>;
+
+  /**
+   * Registers a version with the next number of its family. The same content
+   * (digest) registered again answers the existing version.
+   */
+  registerVersion(options: {
+    build: ImageBuild;
+    digest: string;
+    source: 'registered' | 'discovered';
+    actor: string;
+    createdAt?: Date;
+  }): Promise<RegisterResult>;
+
+  getVersion(lookup: VersionLookup): Promise<ImageVersion | undefined>;
+
+  /** Versions of a family, newest first, paged by version number. */
+  listVersions(options: {
+    family: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<Page<ImageVersion>>;
+
+  /**
+   * Revokes (or restores) a version, and with `descendants` every version
+   * built on it, directly or not. Answers the versions that changed.
+   */
+  setRevoked(options: {
+    version: ImageVersion;
+    revoked: boolean;
+    descendants: boolean;
+    reason?: string;
+    actor: string;
+  }): Promise<ImageVersion[]>;
+
+  listChannels(family: string): Promise<Channel[]>;
+
+  assignChannel(options: {
+    family: string;
+    channel: string;
+    version: number;
+    actor: string;
+    reason?: string;
+  }): Promise<ChannelChange>;
+
+  /**
+   * Points a channel back at the version of an earlier assignment: the one
+   * named, or the one before the current.
+   */
+  rollbackChannel(options: {
+    family: string;
+    channel: string;
+    assignmentId?: string;
+    actor: string;
+    reason?: string;
+  }): Promise<ChannelChange>;
+
+  listAssignments(options: {
+    family: string;
+    channel?: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<Page<ChannelAssignment>>;
 }

@@ -1,0 +1,145 @@
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  AMI_ID_PATTERN,
+  IMAGE_VERSION_REF_PATTERN,
+  ImageVersion,
+  immutableInfraImageCreatePermission,
+  immutableInfraImageRevokePermission,
+  registerImageRequestSchema,
+  restoreImageRequestSchema,
+  revokeImageRequestSchema,
+} from '@immutable-infra/backstage-plugin-common';
+import { Request, Router } from 'express';
+import { VersionLookup } from '../database/ImageStore';
+import { digestOf, resolveBuild } from '../registry/manifest';
+import { principalRef } from '../service/principalRef';
+import {
+  audited,
+  authorizeOnEntity,
+  caller,
+  Caller,
+  parse,
+  readableFamily,
+  RouterOptions,
+} from './context';
+
+function lookupFromParam(id: string): VersionLookup {
+  const match = IMAGE_VERSION_REF_PATTERN.exec(id);
+  if (match) {
+    return { family: match[1], version: Number(match[2]) };
+  }
+  if (AMI_ID_PATTERN.test(id)) {
+    return { imageId: id };
+  }
+  throw new InputError(
+    `Invalid image id "${id}": expected "<family>@<version>" or an AMI id`,
+  );
+}
+
+/** Routes under `/images`: registration, lookup, revocation. */
+export function addImageRoutes(router: Router, options: RouterOptions) {
+  const { httpAuth, permissions, images } = options;
+
+  async function readableVersion(
+    req: Request,
+    credentials: Caller,
+  ): Promise<{ version: ImageVersion; entityRef: string }> {
+    const version = await images.getVersion(lookupFromParam(req.params.id));
+    if (!version) {
+      throw new NotFoundError(`No image ${req.params.id} is registered`);
+    }
+    const family = await readableFamily(options, version.family, credentials);
+    return { version, entityRef: family.entityRef };
+  }
+
+  router.post('/images', async (req, res) => {
+    const credentials = await caller(httpAuth, req);
+    const body = parse(registerImageRequestSchema, req.body);
+    const build = resolveBuild(body);
+    const family = await images.getFamily(build.family);
+    if (!family) {
+      throw new InputError(
+        `Image family "${build.family}" is not enrolled; enroll it first (POST /families or the immutable-infra:enroll action)`,
+      );
+    }
+    const result = await audited(
+      options,
+      req,
+      'image-register',
+      { family: build.family, artifacts: build.artifacts },
+      async () => {
+        await authorizeOnEntity(permissions, {
+          permission: immutableInfraImageCreatePermission,
+          entityRef: family.entityRef,
+          credentials,
+          message: `You may not register images of ${family.name}`,
+        });
+        const registered = await images.registerVersion({
+          build,
+          digest: digestOf(build),
+          source: 'registered',
+          actor: principalRef(credentials),
+        });
+        if (registered.outcome === 'artifact-taken') {
+          throw new ConflictError(
+            `${registered.imageId} is already registered as ${registered.version}`,
+          );
+        }
+        if (registered.outcome === 'unknown-family') {
+          throw new InputError(
+            `Image family "${build.family}" is not enrolled`,
+          );
+        }
+        return registered;
+      },
+    );
+    res
+      .status(result.outcome === 'created' ? 201 : 200)
+      .json({ version: result.version, created: result.outcome === 'created' });
+  });
+
+  router.get('/images/:id', async (req, res) => {
+    const { version } = await readableVersion(req, await caller(httpAuth, req));
+    res.json(version);
+  });
+
+  for (const action of ['revoke', 'restore'] as const) {
+    router.post(`/images/:id/${action}`, async (req, res) => {
+      const credentials = await caller(httpAuth, req);
+      const body = parse(
+        action === 'revoke'
+          ? revokeImageRequestSchema
+          : restoreImageRequestSchema,
+        req.body,
+      );
+      const { version, entityRef } = await readableVersion(req, credentials);
+      const changed = await audited(
+        options,
+        req,
+        `image-${action}`,
+        { image: version.id, descendants: body.descendants },
+        async () => {
+          await authorizeOnEntity(permissions, {
+            permission: immutableInfraImageRevokePermission,
+            entityRef,
+            credentials,
+            message: `You may not ${action} images of ${version.family}`,
+          });
+          if (version.state === 'pruned') {
+            throw new ConflictError(
+              `${version.id} was pruned: its AMIs are gone`,
+            );
+          }
+          return images.setRevoked({
+            version,
+            revoked: action === 'revoke',
+            descendants: body.descendants,
+            reason: body.reason,
+            actor: principalRef(credentials),
+          });
+        },
+      );
+      res.json({ changed });
+    });
+  }
+}
