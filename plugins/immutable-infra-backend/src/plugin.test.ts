@@ -66,13 +66,14 @@ describe('immutableInfraPlugin', () => {
         mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
       ],
     });
-    await request(server)
+    const response = await request(server)
       .post('/api/immutable-infra/families')
       .set('Authorization', mockCredentials.user.header())
       .send({
         name: 'payments-api',
         entityRef: 'component:default/payments-api',
-      })
-      .expect(403);
+      });
+    expect(response.status).toBe(403);
+    expect(response.body.error.name).toBe('NotAllowedError');
   });
 });

@@ -1,17 +1,9 @@
-import {
-  mockCredentials,
-  mockErrorHandler,
-  mockServices,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
-import Knex from 'knex';
 import request from 'supertest';
-import { DatabaseImageStore } from './database/DatabaseImageStore';
-import { migrateForTests } from './__testUtils__/migrate';
-import { createRouter } from './router';
+import { createRouterTestApp } from './__testUtils__/routerTestApp';
 
 const enrolled: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -51,44 +43,19 @@ const malformed: Entity = {
 };
 
 describe('createRouter', () => {
-  let knex: ReturnType<typeof Knex>;
-  let permissions: ReturnType<typeof mockServices.permissions.mock>;
-  let auditor: ReturnType<typeof mockServices.auditor.mock>;
-  let catalog: ReturnType<typeof catalogServiceMock.mock>;
+  let knex: Awaited<ReturnType<typeof createRouterTestApp>>['knex'];
+  let permissions: Awaited<
+    ReturnType<typeof createRouterTestApp>
+  >['permissions'];
+  let catalog: Awaited<ReturnType<typeof createRouterTestApp>>['catalog'];
   let app: express.Express;
 
   beforeEach(async () => {
-    knex = Knex({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    });
-    await migrateForTests(knex);
-    permissions = mockServices.permissions.mock({
-      authorize: async requests =>
-        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
-    });
-    const auditEvent = { success: jest.fn(), fail: jest.fn() };
-    auditor = mockServices.auditor.mock({
-      createEvent: jest.fn(async () => auditEvent),
-    });
-    const fakeCatalog = catalogServiceMock({
-      entities: [enrolled, notEnrolled, malformed],
-    });
-    catalog = catalogServiceMock.mock({
-      getEntityByRef: jest.fn((ref, options) =>
-        fakeCatalog.getEntityByRef(ref, options),
-      ),
-    });
-    const router = await createRouter({
-      logger: mockServices.logger.mock(),
-      httpAuth: mockServices.httpAuth(),
-      permissions,
-      auditor,
-      catalog,
-      images: DatabaseImageStore.create({ knex }),
-    });
-    app = express().use(router).use(mockErrorHandler());
+    ({ app, knex, permissions, catalog } = await createRouterTestApp([
+      enrolled,
+      notEnrolled,
+      malformed,
+    ]));
   });
 
   afterEach(async () => {

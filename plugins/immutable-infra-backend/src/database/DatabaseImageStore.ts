@@ -340,7 +340,7 @@ export class DatabaseImageStore implements ImageStore {
           version: options.version.version,
         })
         .first();
-      let ids = [root!.id];
+      const seen = new Set([String(root!.id)]);
       if (options.descendants) {
         let frontier = [root!.id];
         while (frontier.length > 0) {
@@ -349,10 +349,11 @@ export class DatabaseImageStore implements ImageStore {
           )
             .whereIn('parent_version_id', frontier)
             .select('id');
-          frontier = children.map(c => c.id).filter(c => !ids.includes(c));
-          ids = [...ids, ...frontier];
+          frontier = children.map(c => c.id).filter(c => !seen.has(String(c)));
+          frontier.forEach(c => seen.add(String(c)));
         }
       }
+      const ids = [...seen];
       const from = options.revoked ? USABLE_STATES : ['revoked'];
       const rows = await trx<VersionRow>('image_versions')
         .whereIn('id', ids)

@@ -1,0 +1,63 @@
+import { mockErrorHandler, mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import express from 'express';
+import Knex from 'knex';
+import { DatabaseImageStore } from '../database/DatabaseImageStore';
+import { createRouter } from '../router';
+import { migrateForTests } from './migrate';
+
+/**
+ * The plugin's router over a real store in SQLite, with a fake catalog
+ * holding `entities`, a permissions mock that allows unless told otherwise,
+ * and the auditor mocked.
+ */
+export async function createRouterTestApp(entities: Entity[]) {
+  const knex = Knex({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
+  await migrateForTests(knex);
+  const permissions = mockServices.permissions.mock({
+    authorize: async requests =>
+      requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+  });
+  const auditEvent = { success: jest.fn(), fail: jest.fn() };
+  const auditor = mockServices.auditor.mock({
+    createEvent: jest.fn(async () => auditEvent),
+  });
+  const fakeCatalog = catalogServiceMock({ entities });
+  const catalog = catalogServiceMock.mock({
+    getEntityByRef: jest.fn((ref, options) =>
+      fakeCatalog.getEntityByRef(ref, options),
+    ),
+  });
+  const store = DatabaseImageStore.create({ knex });
+  const router = await createRouter({
+    logger: mockServices.logger.mock(),
+    httpAuth: mockServices.httpAuth(),
+    permissions,
+    auditor,
+    catalog,
+    images: store,
+  });
+  const app = express().use(router).use(mockErrorHandler());
+  const deny = () =>
+    permissions.authorize.mockResolvedValue([{ result: AuthorizeResult.DENY }]);
+  return { app, knex, store, permissions, auditor, auditEvent, catalog, deny };
+}
+
+/** A catalog component, enrolled when `family` is given. */
+export function component(
+  name: string,
+  annotations: Record<string, string> = {},
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'service', owner: 'group:default/team' },
+  };
+}
