@@ -1,0 +1,166 @@
+import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  CreateLaunchConfigurationCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateImageCommand,
+  CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
+  CreateTagsCommand,
+  EC2Client,
+  RegisterImageCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+
+/** SDK clients pointed at a moto server, with the emulator's credentials. */
+export function emulatorClients(endpoint: string, region: string) {
+  const config = {
+    region,
+    endpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
+  return {
+    ec2: new EC2Client(config),
+    autoscaling: new AutoScalingClient(config),
+  };
+}
+
+/** Builds AMIs, instances, templates and groups in the emulator. */
+export class Ec2Fixtures {
+  private builder?: string;
+  private counter = 0;
+
+  constructor(
+    readonly ec2: EC2Client,
+    readonly autoscaling: AutoScalingClient,
+  ) {}
+
+  /** An AMI with a snapshot, tagged as given. */
+  async image(tags: Record<string, string> = {}): Promise<string> {
+    if (!this.builder) {
+      const base = await this.ec2.send(
+        new RegisterImageCommand({
+          Name: 'fixture-base',
+          RootDeviceName: '/dev/xvda',
+          Architecture: 'x86_64',
+          VirtualizationType: 'hvm',
+        }),
+      );
+      const run = await this.ec2.send(
+        new RunInstancesCommand({
+          ImageId: base.ImageId,
+          MinCount: 1,
+          MaxCount: 1,
+          InstanceType: 't3.micro',
+        }),
+      );
+      this.builder = run.Instances![0].InstanceId!;
+    }
+    this.counter += 1;
+    const created = await this.ec2.send(
+      new CreateImageCommand({
+        InstanceId: this.builder,
+        Name: `fixture-${this.counter}-${Date.now()}`,
+      }),
+    );
+    const entries = Object.entries(tags);
+    if (entries.length > 0) {
+      await this.ec2.send(
+        new CreateTagsCommand({
+          Resources: [created.ImageId!],
+          Tags: entries.map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+    }
+    return created.ImageId!;
+  }
+
+  async instance(imageId: string, tags: Record<string, string> = {}) {
+    const run = await this.ec2.send(
+      new RunInstancesCommand({
+        ImageId: imageId,
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceType: 't3.micro',
+        TagSpecifications: Object.keys(tags).length
+          ? [
+              {
+                ResourceType: 'instance',
+                Tags: Object.entries(tags).map(([Key, Value]) => ({
+                  Key,
+                  Value,
+                })),
+              },
+            ]
+          : undefined,
+      }),
+    );
+    return run.Instances![0].InstanceId!;
+  }
+
+  async terminate(instanceId: string) {
+    await this.ec2.send(
+      new TerminateInstancesCommand({ InstanceIds: [instanceId] }),
+    );
+  }
+
+  /** A launch template whose versions launch the given images in order. */
+  async launchTemplate(name: string, imageIds: string[]) {
+    const created = await this.ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: name,
+        LaunchTemplateData: { ImageId: imageIds[0], InstanceType: 't3.micro' },
+      }),
+    );
+    const id = created.LaunchTemplate!.LaunchTemplateId!;
+    for (const imageId of imageIds.slice(1)) {
+      await this.ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: id,
+          LaunchTemplateData: { ImageId: imageId, InstanceType: 't3.micro' },
+        }),
+      );
+    }
+    return id;
+  }
+
+  async autoScalingGroupFromTemplate(
+    name: string,
+    templateId: string,
+    version: string,
+  ) {
+    await this.autoscaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        LaunchTemplate: { LaunchTemplateId: templateId, Version: version },
+        MinSize: 0,
+        MaxSize: 2,
+        DesiredCapacity: 0,
+        AvailabilityZones: ['us-east-1a'],
+      }),
+    );
+  }
+
+  async autoScalingGroupFromConfiguration(name: string, imageId: string) {
+    await this.autoscaling.send(
+      new CreateLaunchConfigurationCommand({
+        LaunchConfigurationName: `${name}-lc`,
+        ImageId: imageId,
+        InstanceType: 't3.micro',
+      }),
+    );
+    await this.autoscaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        LaunchConfigurationName: `${name}-lc`,
+        MinSize: 0,
+        MaxSize: 2,
+        DesiredCapacity: 0,
+        AvailabilityZones: ['us-east-1a'],
+      }),
+    );
+  }
+}

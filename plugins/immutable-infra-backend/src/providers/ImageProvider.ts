@@ -1,0 +1,55 @@
+/**
+ * Where an image lives: a region of an account (the main account when
+ * `account` is not given).
+ *
+ * @internal
+ */
+export type ImageLocation = { region: string; account?: string };
+
+/**
+ * An image the account owns, as the cloud reports it.
+ *
+ * @internal
+ */
+export type OwnedImage = {
+  imageId: string;
+  region: string;
+  account?: string;
+  name?: string;
+  state?: string;
+  createdAt?: Date;
+  tags: Record<string, string>;
+};
+
+/**
+ * Something that still uses an image, so it must not be pruned.
+ *
+ * @internal
+ */
+export type ImageUse =
+  | { kind: 'instance'; id: string; state?: string }
+  | { kind: 'launch-template'; id: string; name?: string; version: number }
+  | { kind: 'autoscaling-group'; name: string };
+
+/**
+ * Every call the registry makes to the cloud, behind one interface.
+ *
+ * @internal
+ */
+export interface ImageProvider {
+  /** Every image the account owns in the region, tagged or not. */
+  listOwnedImages(location: ImageLocation): Promise<OwnedImage[]>;
+
+  /**
+   * What uses each of the given images in the region: instances that are
+   * not terminated, launch template versions, Auto Scaling groups.
+   */
+  findImageUses(
+    location: ImageLocation & { imageIds: string[] },
+  ): Promise<Map<string, ImageUse[]>>;
+
+  /** Deregisters an image and deletes its snapshots. */
+  deleteImage(
+    location: ImageLocation & { imageId: string },
+  ): Promise<{ deletedSnapshots: string[] }>;
+}

@@ -1,0 +1,86 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Config } from '@backstage/config';
+import {
+  AwsCredentialsManager,
+  DefaultAwsCredentialsManager,
+} from '@backstage/integration-aws-node';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** @internal */
+export type AwsClientOptions = {
+  /** EC2-compatible emulator endpoint; unset for real AWS. */
+  endpoint?: string;
+  /** Attempts per call, throttling retried with backoff. Defaults to 3. */
+  maxAttempts?: number;
+  /** Time limit of one request. Defaults to 30 seconds. */
+  requestTimeoutMs?: number;
+};
+
+/**
+ * Builds SDK clients per region and account, with credentials from
+ * `@backstage/integration-aws-node` and bounded time per call.
+ *
+ * @internal
+ */
+export class AwsClientFactory {
+  static fromConfig(config: Config): AwsClientFactory {
+    return new AwsClientFactory(
+      DefaultAwsCredentialsManager.fromConfig(config),
+      {
+        endpoint: config.getOptionalString('immutableInfra.aws.endpoint'),
+        maxAttempts: config.getOptionalNumber('immutableInfra.aws.maxAttempts'),
+      },
+    );
+  }
+
+  private readonly ec2 = new Map<string, EC2Client>();
+  private readonly autoscaling = new Map<string, AutoScalingClient>();
+
+  constructor(
+    private readonly credentials: AwsCredentialsManager,
+    private readonly options: AwsClientOptions = {},
+  ) {}
+
+  private async clientConfig(region: string, account?: string) {
+    const provider = await this.credentials.getCredentialProvider(
+      account ? { accountId: account } : undefined,
+    );
+    return {
+      region,
+      endpoint: this.options.endpoint,
+      credentials: provider.sdkCredentialProvider,
+      maxAttempts: this.options.maxAttempts ?? 3,
+      retryMode: 'adaptive',
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 5_000,
+        requestTimeout: this.options.requestTimeoutMs ?? 30_000,
+      }),
+    };
+  }
+
+  async ec2Client(region: string, account?: string): Promise<EC2Client> {
+    const key = `${account ?? 'main'}/${region}`;
+    if (!this.ec2.has(key)) {
+      this.ec2.set(
+        key,
+        new EC2Client(await this.clientConfig(region, account)),
+      );
+    }
+    return this.ec2.get(key)!;
+  }
+
+  async autoScalingClient(
+    region: string,
+    account?: string,
+  ): Promise<AutoScalingClient> {
+    const key = `${account ?? 'main'}/${region}`;
+    if (!this.autoscaling.has(key)) {
+      this.autoscaling.set(
+        key,
+        new AutoScalingClient(await this.clientConfig(region, account)),
+      );
+    }
+    return this.autoscaling.get(key)!;
+  }
+}

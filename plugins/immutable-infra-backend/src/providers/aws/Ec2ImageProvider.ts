@@ -1,0 +1,227 @@
+import {
+  AutoScalingGroup,
+  DescribeLaunchConfigurationsCommand,
+  paginateDescribeAutoScalingGroups,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DeleteSnapshotCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  LaunchTemplate,
+  paginateDescribeImages,
+  paginateDescribeInstances,
+  paginateDescribeLaunchTemplates,
+  paginateDescribeLaunchTemplateVersions,
+} from '@aws-sdk/client-ec2';
+import {
+  ImageLocation,
+  ImageProvider,
+  ImageUse,
+  OwnedImage,
+} from '../ImageProvider';
+import { AwsClientFactory } from './AwsClientFactory';
+
+/** Filter values per DescribeInstances call stay well under EC2's limit. */
+const FILTER_CHUNK = 150;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+function addUse(uses: Map<string, ImageUse[]>, imageId: string, use: ImageUse) {
+  const list = uses.get(imageId);
+  if (list) {
+    list.push(use);
+  }
+}
+
+/**
+ * {@link ImageProvider} for EC2 and EC2 Auto Scaling.
+ *
+ * @internal
+ */
+export class Ec2ImageProvider implements ImageProvider {
+  constructor(private readonly clients: AwsClientFactory) {}
+
+  async listOwnedImages(location: ImageLocation): Promise<OwnedImage[]> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    const images: OwnedImage[] = [];
+    for await (const page of paginateDescribeImages(
+      { client: ec2 },
+      { Owners: ['self'] },
+    )) {
+      for (const image of page.Images ?? []) {
+        if (!image.ImageId) {
+          continue;
+        }
+        images.push({
+          imageId: image.ImageId,
+          region: location.region,
+          account: image.OwnerId ?? location.account,
+          name: image.Name,
+          state: image.State,
+          createdAt: image.CreationDate
+            ? new Date(image.CreationDate)
+            : undefined,
+          tags: Object.fromEntries(
+            (image.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']),
+          ),
+        });
+      }
+    }
+    return images;
+  }
+
+  async findImageUses(
+    location: ImageLocation & { imageIds: string[] },
+  ): Promise<Map<string, ImageUse[]>> {
+    const uses = new Map<string, ImageUse[]>(
+      location.imageIds.map(id => [id, []]),
+    );
+    if (location.imageIds.length === 0) {
+      return uses;
+    }
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+
+    for (const imageIds of chunks(location.imageIds, FILTER_CHUNK)) {
+      for await (const page of paginateDescribeInstances(
+        { client: ec2 },
+        {
+          Filters: [
+            { Name: 'image-id', Values: imageIds },
+            {
+              Name: 'instance-state-name',
+              Values: ['pending', 'running', 'stopping', 'stopped'],
+            },
+          ],
+        },
+      )) {
+        for (const reservation of page.Reservations ?? []) {
+          for (const instance of reservation.Instances ?? []) {
+            if (instance.ImageId && instance.InstanceId) {
+              addUse(uses, instance.ImageId, {
+                kind: 'instance',
+                id: instance.InstanceId,
+                state: instance.State?.Name,
+              });
+            }
+          }
+        }
+      }
+    }
+
+    // Every version of every launch template: any of them may be launched.
+    const templates: LaunchTemplate[] = [];
+    for await (const page of paginateDescribeLaunchTemplates(
+      { client: ec2 },
+      {},
+    )) {
+      templates.push(...(page.LaunchTemplates ?? []));
+    }
+    const templateImages = new Map<string, Map<number, string>>();
+    for (const template of templates) {
+      const versions = new Map<number, string>();
+      templateImages.set(template.LaunchTemplateId!, versions);
+      for await (const page of paginateDescribeLaunchTemplateVersions(
+        { client: ec2 },
+        { LaunchTemplateId: template.LaunchTemplateId, Versions: undefined },
+      )) {
+        for (const version of page.LaunchTemplateVersions ?? []) {
+          const imageId = version.LaunchTemplateData?.ImageId;
+          if (imageId && version.VersionNumber !== undefined) {
+            versions.set(version.VersionNumber, imageId);
+            addUse(uses, imageId, {
+              kind: 'launch-template',
+              id: template.LaunchTemplateId!,
+              name: template.LaunchTemplateName,
+              version: version.VersionNumber,
+            });
+          }
+        }
+      }
+    }
+
+    const autoscaling = await this.clients.autoScalingClient(
+      location.region,
+      location.account,
+    );
+    const groups: AutoScalingGroup[] = [];
+    for await (const page of paginateDescribeAutoScalingGroups(
+      { client: autoscaling },
+      {},
+    )) {
+      groups.push(...(page.AutoScalingGroups ?? []));
+    }
+    const launchConfigurations = groups
+      .map(g => g.LaunchConfigurationName)
+      .filter((n): n is string => Boolean(n));
+    const configImages = new Map<string, string>();
+    for (const names of chunks(launchConfigurations, 50)) {
+      const answer = await autoscaling.send(
+        new DescribeLaunchConfigurationsCommand({
+          LaunchConfigurationNames: names,
+        }),
+      );
+      for (const lc of answer.LaunchConfigurations ?? []) {
+        if (lc.LaunchConfigurationName && lc.ImageId) {
+          configImages.set(lc.LaunchConfigurationName, lc.ImageId);
+        }
+      }
+    }
+    for (const group of groups) {
+      const spec =
+        group.LaunchTemplate ??
+        group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+      let imageId: string | undefined;
+      if (spec) {
+        const template = templates.find(
+          t =>
+            t.LaunchTemplateId === spec.LaunchTemplateId ||
+            t.LaunchTemplateName === spec.LaunchTemplateName,
+        );
+        if (template) {
+          const wanted = spec.Version ?? '$Default';
+          const number =
+            wanted === '$Latest'
+              ? template.LatestVersionNumber
+              : wanted === '$Default'
+              ? template.DefaultVersionNumber
+              : Number(wanted);
+          imageId = templateImages
+            .get(template.LaunchTemplateId!)
+            ?.get(number ?? -1);
+        }
+      } else if (group.LaunchConfigurationName) {
+        imageId = configImages.get(group.LaunchConfigurationName);
+      }
+      if (imageId && group.AutoScalingGroupName) {
+        addUse(uses, imageId, {
+          kind: 'autoscaling-group',
+          name: group.AutoScalingGroupName,
+        });
+      }
+    }
+    return uses;
+  }
+
+  async deleteImage(
+    location: ImageLocation & { imageId: string },
+  ): Promise<{ deletedSnapshots: string[] }> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    const described = await ec2.send(
+      new DescribeImagesCommand({ ImageIds: [location.imageId] }),
+    );
+    const snapshots = (described.Images?.[0]?.BlockDeviceMappings ?? [])
+      .map(m => m.Ebs?.SnapshotId)
+      .filter((s): s is string => Boolean(s));
+    await ec2.send(new DeregisterImageCommand({ ImageId: location.imageId }));
+    for (const snapshot of snapshots) {
+      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshot }));
+    }
+    return { deletedSnapshots: snapshots };
+  }
+}
