@@ -13,6 +13,11 @@ export interface Config {
        * Leave unset for real AWS.
        */
       endpoint?: string;
+      /**
+       * Attempts per AWS call; throttling is retried with backoff.
+       * Defaults to 3.
+       */
+      maxAttempts?: number;
     };
     /** How often the fleet is synced and images are discovered. */
     schedule?: {
@@ -29,6 +34,8 @@ export interface Config {
       maxInstanceAgeDays?: number;
       /** Versions per family that pruning always keeps. Defaults to 5. */
       keepVersions?: number;
+      /** Versions younger than this many days are never pruned. Defaults to 7. */
+      pruneMinAgeDays?: number;
     };
     /** Tag keys read on instances. */
     tags?: {

@@ -6,7 +6,12 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { immutableInfraPermissions } from '@immutable-infra/backstage-plugin-common';
 import { DatabaseImageStore } from './database/DatabaseImageStore';
 import { connectDatabase } from './database/migrations';
+import { AwsClientFactory } from './providers/aws/AwsClientFactory';
+import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
+import { ImagePruner } from './registry/ImagePruner';
 import { createRouter } from './router';
+import { ImageDiscovery } from './service/ImageDiscovery';
+import { readSettings } from './service/registryConfig';
 
 /**
  * The Immutable Infra backend plugin: image registry, fleet inventory, drift
@@ -20,6 +25,8 @@ export const immutableInfraPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        scheduler: coreServices.scheduler,
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
@@ -30,6 +37,8 @@ export const immutableInfraPlugin = createBackendPlugin({
       },
       async init({
         logger,
+        config,
+        scheduler,
         database,
         httpAuth,
         httpRouter,
@@ -39,7 +48,27 @@ export const immutableInfraPlugin = createBackendPlugin({
         catalog,
       }) {
         permissionsRegistry.addPermissions(immutableInfraPermissions);
+        const settings = readSettings(config);
         const knex = await connectDatabase(database);
+        const images = DatabaseImageStore.create({ knex });
+        const provider = new Ec2ImageProvider(
+          AwsClientFactory.fromConfig(config),
+        );
+        const discovery = new ImageDiscovery({
+          images,
+          provider,
+          logger,
+          regions: settings.regions,
+        });
+        await scheduler.scheduleTask({
+          id: 'immutable-infra:image-discovery',
+          ...settings.schedule,
+          initialDelay: { seconds: 10 },
+          scope: 'global',
+          fn: async () => {
+            await discovery.run();
+          },
+        });
         httpRouter.use(
           await createRouter({
             logger,
@@ -47,7 +76,9 @@ export const immutableInfraPlugin = createBackendPlugin({
             permissions,
             auditor,
             catalog,
-            images: DatabaseImageStore.create({ knex }),
+            images,
+            pruner: new ImagePruner({ images, provider, logger }),
+            settings,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

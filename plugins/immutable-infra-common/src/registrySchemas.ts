@@ -88,6 +88,8 @@ export const registerImageRequestSchema = z
     gitRepo: z.string().min(1).max(512).optional(),
     buildUrl: z.url().max(1024).optional(),
     parent: z.string().min(1).max(255).optional(),
+    /** When the image was built; defaults to the manifest's build_time, or now. */
+    builtAt: z.iso.datetime({ offset: true }).optional(),
   })
   .refine(
     body => (body.manifest === undefined) !== (body.artifacts === undefined),
@@ -252,3 +254,62 @@ export const stateChangeResponseSchema = z.object({
 
 /** @public */
 export type StateChangeResponse = z.infer<typeof stateChangeResponseSchema>;
+
+/** Body of `POST /images/prune`. @public */
+export const pruneRequestSchema = z.object({
+  /** One family, or every family when absent. */
+  family: z.string().regex(IMAGE_FAMILY_PATTERN, IMAGE_FAMILY_RULE).optional(),
+  /** Newest versions per family always kept; defaults to the policy. */
+  keepVersions: z.number().int().min(1).max(1000).optional(),
+  /** Versions younger than this are kept; defaults to the policy. */
+  minAgeDays: z.number().int().min(0).max(3650).optional(),
+  /** Only propose; true unless set to false. */
+  dryRun: z.boolean().default(true),
+});
+
+/** @public */
+export type PruneRequest = z.input<typeof pruneRequestSchema>;
+
+/** Why a version is kept. @public */
+export const keepReasonSchema = z.object({
+  kind: z.enum([
+    'newest',
+    'young',
+    'channel',
+    'instance',
+    'launch-template',
+    'autoscaling-group',
+    'unchecked',
+  ]),
+  detail: z.string(),
+});
+
+/** @public */
+export type KeepReason = z.infer<typeof keepReasonSchema>;
+
+/** @public */
+export const pruneResultSchema = z.object({
+  dryRun: z.boolean(),
+  keepVersions: z.number(),
+  minAgeDays: z.number(),
+  /** Proposed (dry run) or pruned versions, with their AMIs. */
+  pruned: z.array(
+    z.object({
+      id: z.string(),
+      artifacts: z.array(
+        z.object({
+          region: z.string(),
+          imageId: z.string(),
+          deletedSnapshots: z.array(z.string()).optional(),
+        }),
+      ),
+    }),
+  ),
+  kept: z.array(
+    z.object({ id: z.string(), reasons: z.array(keepReasonSchema) }),
+  ),
+  failed: z.array(z.object({ id: z.string(), error: z.string() })),
+});
+
+/** @public */
+export type PruneResult = z.infer<typeof pruneResultSchema>;

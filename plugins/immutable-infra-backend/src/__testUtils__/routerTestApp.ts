@@ -7,13 +7,33 @@ import Knex from 'knex';
 import { DatabaseImageStore } from '../database/DatabaseImageStore';
 import { createRouter } from '../router';
 import { migrateForTests } from './migrate';
+import { ConfigReader } from '@backstage/config';
+import { ImageProvider } from '../providers/ImageProvider';
+import { ImagePruner } from '../registry/ImagePruner';
+import { readSettings } from '../service/registryConfig';
+
+/** A cloud that cannot be reached: every call fails. */
+const unreachableCloud: ImageProvider = {
+  listOwnedImages: async () => {
+    throw new Error('no cloud in this test');
+  },
+  findImageUses: async () => {
+    throw new Error('no cloud in this test');
+  },
+  deleteImage: async () => {
+    throw new Error('no cloud in this test');
+  },
+};
 
 /**
  * The plugin's router over a real store in SQLite, with a fake catalog
  * holding `entities`, a permissions mock that allows unless told otherwise,
  * and the auditor mocked.
  */
-export async function createRouterTestApp(entities: Entity[]) {
+export async function createRouterTestApp(
+  entities: Entity[],
+  options: { provider?: ImageProvider } = {},
+) {
   const knex = Knex({
     client: 'better-sqlite3',
     connection: ':memory:',
@@ -42,6 +62,12 @@ export async function createRouterTestApp(entities: Entity[]) {
     auditor,
     catalog,
     images: store,
+    pruner: new ImagePruner({
+      images: store,
+      provider: options.provider ?? unreachableCloud,
+      logger: mockServices.logger.mock(),
+    }),
+    settings: readSettings(new ConfigReader({})),
   });
   const app = express().use(router).use(mockErrorHandler());
   const deny = () =>

@@ -118,6 +118,105 @@ export class DatabaseImageStore implements ImageStore {
     return row ? toFamily(row) : undefined;
   }
 
+  async listFamilies(): Promise<ImageFamily[]> {
+    const rows = await this.db<FamilyRow>('image_families').orderBy('name');
+    return rows.map(toFamily);
+  }
+
+  async markPruned(options: {
+    version: ImageVersion;
+    actor: string;
+    deleted: { region: string; imageId: string; deletedSnapshots: string[] }[];
+  }): Promise<void> {
+    await this.db.transaction(async trx => {
+      await trx('image_versions')
+        .where({
+          family: options.version.family,
+          version: options.version.version,
+        })
+        .update({ state: 'pruned' });
+      const family = await trx<FamilyRow>('image_families')
+        .where({ name: options.version.family })
+        .first();
+      await writeAuditEvent(trx, {
+        actor: options.actor,
+        action: 'image.prune',
+        entityRef: family?.entity_ref,
+        subject: options.version.id,
+        payload: { deleted: options.deleted },
+      });
+    });
+  }
+
+  async reconcilePresence(options: {
+    regions: string[];
+    present: Set<string>;
+    actor: string;
+  }): Promise<string[]> {
+    if (options.regions.length === 0) {
+      return [];
+    }
+    const rows: (ArtifactRow & VersionRow & { version_id: number })[] =
+      await this.db('image_artifacts')
+        .join(
+          'image_versions',
+          'image_versions.id',
+          'image_artifacts.version_id',
+        )
+        .whereIn('image_artifacts.region', options.regions)
+        .whereNot('image_versions.state', 'pruned')
+        .select(
+          'image_artifacts.version_id',
+          'image_artifacts.image_id',
+          'image_versions.family',
+          'image_versions.version',
+          'image_versions.missing_since',
+        );
+    const byVersion = new Map<string, typeof rows>();
+    for (const row of rows) {
+      const key = String(row.version_id);
+      byVersion.set(key, [...(byVersion.get(key) ?? []), row]);
+    }
+    const newlyMissing: (typeof rows)[number][] = [];
+    const returned: string[] = [];
+    for (const [versionId, artifacts] of byVersion) {
+      const missing = artifacts.some(a => !options.present.has(a.image_id));
+      const marked = artifacts[0].missing_since !== null;
+      if (missing && !marked) {
+        newlyMissing.push(artifacts[0]);
+      } else if (!missing && marked) {
+        returned.push(versionId);
+      }
+    }
+    if (newlyMissing.length === 0 && returned.length === 0) {
+      return [];
+    }
+    await this.db.transaction(async trx => {
+      if (returned.length > 0) {
+        await trx('image_versions')
+          .whereIn('id', returned)
+          .update({ missing_since: null });
+      }
+      for (const row of newlyMissing) {
+        await trx('image_versions')
+          .where({ id: row.version_id })
+          .update({ missing_since: trx.fn.now() });
+        await writeAuditEvent(trx, {
+          actor: options.actor,
+          action: 'image.missing',
+          subject: ref(row),
+          payload: {
+            imageIds: byVersion
+              .get(String(row.version_id))!
+              .map(a => a.image_id)
+              .filter(id => !options.present.has(id)),
+          },
+        });
+      }
+    });
+    return newlyMissing.map(ref);
+  }
+
   async enrollFamily(options: {
     name: string;
     entityRef: string;
@@ -160,7 +259,6 @@ export class DatabaseImageStore implements ImageStore {
     digest: string;
     source: 'registered' | 'discovered';
     actor: string;
-    createdAt?: Date;
   }): Promise<RegisterResult> {
     const { build, digest } = options;
     const id = await this.db.transaction(async trx => {
@@ -226,7 +324,7 @@ export class DatabaseImageStore implements ImageStore {
           parent_version_id: parentVersionId ?? null,
           source: options.source,
           state: 'active',
-          created_at: options.createdAt ?? trx.fn.now(),
+          created_at: build.builtAt ?? trx.fn.now(),
         })
         .returning('id');
       const versionId = typeof inserted === 'object' ? inserted.id : inserted;

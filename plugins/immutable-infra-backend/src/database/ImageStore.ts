@@ -49,6 +49,8 @@ export type ChannelChange =
 export interface ImageStore {
   getFamily(name: string): Promise<ImageFamily | undefined>;
 
+  listFamilies(): Promise<ImageFamily[]>;
+
   /**
    * Registers a family for an entity. Enrolling a family the entity already
    * owns changes nothing; a family owned by another entity is `taken`.
@@ -68,7 +70,6 @@ export interface ImageStore {
     digest: string;
     source: 'registered' | 'discovered';
     actor: string;
-    createdAt?: Date;
   }): Promise<RegisterResult>;
 
   getVersion(lookup: VersionLookup): Promise<ImageVersion | undefined>;
@@ -120,4 +121,23 @@ export interface ImageStore {
     cursor?: string;
     limit: number;
   }): Promise<Page<ChannelAssignment>>;
+
+  /** Records that a version's AMIs were deregistered. */
+  markPruned(options: {
+    version: ImageVersion;
+    actor: string;
+    deleted: { region: string; imageId: string; deletedSnapshots: string[] }[];
+  }): Promise<void>;
+
+  /**
+   * Compares the registry with what the cloud reported in `regions`: a
+   * version with an AMI there that is not in `present` is marked missing
+   * (once, with the time it was first missed); one whose AMIs are all back
+   * is cleared. Answers the ids of the versions newly missing.
+   */
+  reconcilePresence(options: {
+    regions: string[];
+    present: Set<string>;
+    actor: string;
+  }): Promise<string[]>;
 }

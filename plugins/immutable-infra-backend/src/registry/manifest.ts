@@ -34,6 +34,8 @@ export type ImageBuild = {
   parent?: string;
   /** Build inputs that make the build reproducible (Packer's custom_data). */
   buildInputs: Record<string, string>;
+  /** When the image was built: Packer's build_time, or as given. */
+  builtAt?: Date;
 };
 
 /** Keys of Packer's custom_data that the registry reads. */
@@ -90,6 +92,7 @@ export function resolveBuild(request: RegisterImageRequest): ImageBuild {
   let artifacts: ImageArtifactInput[];
   let buildInputs: Record<string, string> = {};
   let packerRunUuid: string | undefined;
+  let builtAt = request.builtAt ? new Date(request.builtAt) : undefined;
   if (request.manifest) {
     const runUuid = request.runUuid ?? request.manifest.last_run_uuid;
     const builds = request.manifest.builds.filter(
@@ -115,6 +118,10 @@ export function resolveBuild(request: RegisterImageRequest): ImageBuild {
         );
       }
       artifacts.push(...parseArtifactId(build.artifact_id, where));
+      if (build.build_time !== undefined && !request.builtAt) {
+        const time = new Date(build.build_time * 1000);
+        builtAt = builtAt && builtAt > time ? builtAt : time;
+      }
       buildInputs = { ...buildInputs, ...(build.custom_data ?? {}) };
     });
     packerRunUuid = runUuid;
@@ -148,6 +155,7 @@ export function resolveBuild(request: RegisterImageRequest): ImageBuild {
     parent: request.parent ?? pick(buildInputs, CUSTOM_DATA_KEYS.parent),
     packerRunUuid,
     buildInputs,
+    builtAt,
   };
 }
 

@@ -17,6 +17,8 @@ import { JsonObject } from '@backstage/types';
 import { Request } from 'express';
 import { z } from 'zod';
 import { ImageStore } from '../database/ImageStore';
+import { ImagePruner } from '../registry/ImagePruner';
+import { ImmutableInfraSettings } from '../service/registryConfig';
 
 /** @internal */
 export type RouterOptions = {
@@ -26,6 +28,8 @@ export type RouterOptions = {
   auditor: AuditorService;
   catalog: CatalogService;
   images: ImageStore;
+  pruner: ImagePruner;
+  settings: ImmutableInfraSettings;
 };
 
 /** @internal */

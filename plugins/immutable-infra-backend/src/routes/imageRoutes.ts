@@ -1,9 +1,17 @@
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   AMI_ID_PATTERN,
   IMAGE_VERSION_REF_PATTERN,
   ImageVersion,
   immutableInfraImageCreatePermission,
+  immutableInfraImagePrunePermission,
+  pruneRequestSchema,
   immutableInfraImageRevokePermission,
   registerImageRequestSchema,
   restoreImageRequestSchema,
@@ -96,6 +104,39 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
     res
       .status(result.outcome === 'created' ? 201 : 200)
       .json({ version: result.version, created: result.outcome === 'created' });
+  });
+
+  router.post('/images/prune', async (req, res) => {
+    const credentials = await caller(httpAuth, req);
+    const body = parse(pruneRequestSchema, req.body);
+    const families = body.family
+      ? [(await readableFamily(options, body.family, credentials)).name]
+      : (await images.listFamilies()).map(f => f.name);
+    const result = await audited(
+      options,
+      req,
+      'image-prune',
+      { family: body.family ?? null, dryRun: body.dryRun },
+      async () => {
+        const [decision] = await permissions.authorize(
+          [{ permission: immutableInfraImagePrunePermission }],
+          { credentials },
+        );
+        if (decision.result !== AuthorizeResult.ALLOW) {
+          throw new NotAllowedError('You may not prune images');
+        }
+        return options.pruner.prune({
+          families,
+          keepVersions:
+            body.keepVersions ?? options.settings.policy.keepVersions,
+          minAgeDays:
+            body.minAgeDays ?? options.settings.policy.pruneMinAgeDays,
+          dryRun: body.dryRun,
+          actor: principalRef(credentials),
+        });
+      },
+    );
+    res.json(result);
   });
 
   router.get('/images/:id', async (req, res) => {
