@@ -50,8 +50,8 @@ export async function createRouterTestApp(
   });
   const fakeCatalog = catalogServiceMock({ entities });
   const catalog = catalogServiceMock.mock({
-    getEntityByRef: jest.fn((ref, options) =>
-      fakeCatalog.getEntityByRef(ref, options),
+    getEntityByRef: jest.fn((ref, request) =>
+      fakeCatalog.getEntityByRef(ref, request),
     ),
   });
   const store = DatabaseImageStore.create({ knex });

@@ -76,11 +76,7 @@ describe.each(databases.eachSupportedId())(
         actor: 'a',
       });
       await fixtures.instance(amis[4]);
-      const template = await fixtures.launchTemplate('app-lt', [
-        amis[8],
-        amis[3],
-      ]);
-      expect(template).toMatch(/^lt-/);
+      await fixtures.launchTemplate('app-lt', [amis[8], amis[3]]);
       await fixtures.autoScalingGroupFromConfiguration('app-asg', amis[2]);
     });
 

@@ -39,6 +39,20 @@ function addUse(uses: Map<string, ImageUse[]>, imageId: string, use: ImageUse) {
   }
 }
 
+/** The version number an ASG's `$Default`, `$Latest` or number means. */
+function resolveTemplateVersion(
+  template: LaunchTemplate,
+  version: string | undefined,
+): number | undefined {
+  if (version === undefined || version === '$Default') {
+    return template.DefaultVersionNumber;
+  }
+  if (version === '$Latest') {
+    return template.LatestVersionNumber;
+  }
+  return Number(version);
+}
+
 /**
  * {@link ImageProvider} for EC2 and EC2 Auto Scaling.
  *
@@ -184,13 +198,7 @@ export class Ec2ImageProvider implements ImageProvider {
             t.LaunchTemplateName === spec.LaunchTemplateName,
         );
         if (template) {
-          const wanted = spec.Version ?? '$Default';
-          const number =
-            wanted === '$Latest'
-              ? template.LatestVersionNumber
-              : wanted === '$Default'
-              ? template.DefaultVersionNumber
-              : Number(wanted);
+          const number = resolveTemplateVersion(template, spec.Version);
           imageId = templateImages
             .get(template.LaunchTemplateId!)
             ?.get(number ?? -1);
