@@ -118,4 +118,32 @@ describe('ImmutableInfraClient', () => {
     expect(error.statusCode).toBe(409);
     expect(error.body.error.message).toBe('already enrolled by x');
   });
+
+  it('pages entity images and builds registry paths', async () => {
+    reply = { status: 200, body: { family: 'app', items: [] } };
+    await client().listEntityImages(
+      { kind: 'component', namespace: 'default', name: 'app' },
+      { cursor: '5', limit: 2 },
+    );
+    expect(recorded[0].url).toBe(
+      '/api/immutable-infra/entities/component/default/app/images?cursor=5&limit=2',
+    );
+
+    reply = {
+      status: 200,
+      body: {
+        changed: true,
+        channel: { name: 'production', managed: false, version: 'app@3' },
+      },
+    };
+    const change = await client().assignChannel('app', 'production', {
+      version: 3,
+    });
+    expect(change.channel.version).toBe('app@3');
+    expect(recorded[1]).toMatchObject({
+      method: 'PUT',
+      url: '/api/immutable-infra/families/app/channels/production',
+    });
+    expect(JSON.parse(recorded[1].body)).toEqual({ version: 3 });
+  });
 });

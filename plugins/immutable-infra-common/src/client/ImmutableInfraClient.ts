@@ -8,6 +8,53 @@ import {
   EntitySummary,
   entitySummarySchema,
 } from '../schemas';
+import {
+  Channel,
+  ChannelHistoryPage,
+  channelHistoryPageSchema,
+  channelSchema,
+  channelsResponseSchema,
+  ImageVersion,
+  ImageVersionPage,
+  imageVersionPageSchema,
+  imageVersionSchema,
+  PruneRequest,
+  PruneResult,
+  pruneResultSchema,
+  RegisterImageRequest,
+  RegisterImageResponse,
+  registerImageResponseSchema,
+  StateChangeResponse,
+  stateChangeResponseSchema,
+} from '../registrySchemas';
+
+/** Paging of list calls. @public */
+export type PageOptions = { cursor?: string; limit?: number };
+
+/** Answer of a channel assignment or rollback. @public */
+export type ChannelChangeResponse = { channel: Channel; changed: boolean };
+
+const channelChangeSchema = z.object({
+  channel: channelSchema,
+  changed: z.boolean(),
+});
+
+function query(params: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(params).filter(
+    (e): e is [string, string | number] => e[1] !== undefined,
+  );
+  return entries.length
+    ? `?${new URLSearchParams(
+        entries.map(([k, v]) => [k, String(v)]),
+      ).toString()}`
+    : '';
+}
+
+function entityPath(entity: CompoundEntityRef): string {
+  return [entity.kind, entity.namespace, entity.name]
+    .map(encodeURIComponent)
+    .join('/');
+}
 
 /**
  * The plugin id, used for discovery and service-to-service tokens.
@@ -40,6 +87,54 @@ export interface ImmutableInfraApi {
     request: EnrollRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<EnrollResponse>;
+  listEntityImages(
+    entity: CompoundEntityRef,
+    page?: PageOptions,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ImageVersionPage>;
+  getImage(
+    id: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ImageVersion>;
+  registerImage(
+    request: RegisterImageRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<RegisterImageResponse>;
+  revokeImage(
+    id: string,
+    request: { reason: string; descendants?: boolean },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<StateChangeResponse>;
+  restoreImage(
+    id: string,
+    request: { reason?: string; descendants?: boolean },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<StateChangeResponse>;
+  listChannels(
+    family: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Channel[]>;
+  getChannelHistory(
+    family: string,
+    page?: PageOptions & { channel?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ChannelHistoryPage>;
+  assignChannel(
+    family: string,
+    channel: string,
+    request: { version: number | string; reason?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ChannelChangeResponse>;
+  rollbackChannel(
+    family: string,
+    channel: string,
+    request: { assignmentId?: string; reason?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ChannelChangeResponse>;
+  pruneImages(
+    request: PruneRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<PruneResult>;
 }
 
 /**
@@ -67,12 +162,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     entity: CompoundEntityRef,
     options?: ImmutableInfraRequestOptions,
   ): Promise<EntitySummary> {
-    const path = [entity.kind, entity.namespace, entity.name]
-      .map(encodeURIComponent)
-      .join('/');
     return this.request(
       entitySummarySchema,
-      `/entities/${path}/summary`,
+      `/entities/${entityPath(entity)}/summary`,
       { method: 'GET' },
       options,
     );
@@ -85,6 +177,141 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     return this.request(
       enrollResponseSchema,
       '/families',
+      { method: 'POST', body: JSON.stringify(request) },
+      options,
+    );
+  }
+
+  async listEntityImages(
+    entity: CompoundEntityRef,
+    page?: PageOptions,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ImageVersionPage> {
+    return this.request(
+      imageVersionPageSchema,
+      `/entities/${entityPath(entity)}/images${query({ ...page })}`,
+      { method: 'GET' },
+      options,
+    );
+  }
+
+  async getImage(
+    id: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ImageVersion> {
+    return this.request(
+      imageVersionSchema,
+      `/images/${encodeURIComponent(id)}`,
+      { method: 'GET' },
+      options,
+    );
+  }
+
+  async registerImage(
+    request: RegisterImageRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<RegisterImageResponse> {
+    return this.request(
+      registerImageResponseSchema,
+      '/images',
+      { method: 'POST', body: JSON.stringify(request) },
+      options,
+    );
+  }
+
+  async revokeImage(
+    id: string,
+    request: { reason: string; descendants?: boolean },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<StateChangeResponse> {
+    return this.request(
+      stateChangeResponseSchema,
+      `/images/${encodeURIComponent(id)}/revoke`,
+      { method: 'POST', body: JSON.stringify(request) },
+      options,
+    );
+  }
+
+  async restoreImage(
+    id: string,
+    request: { reason?: string; descendants?: boolean },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<StateChangeResponse> {
+    return this.request(
+      stateChangeResponseSchema,
+      `/images/${encodeURIComponent(id)}/restore`,
+      { method: 'POST', body: JSON.stringify(request) },
+      options,
+    );
+  }
+
+  async listChannels(
+    family: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Channel[]> {
+    const body = await this.request(
+      channelsResponseSchema,
+      `/families/${encodeURIComponent(family)}/channels`,
+      { method: 'GET' },
+      options,
+    );
+    return body.channels;
+  }
+
+  async getChannelHistory(
+    family: string,
+    page?: PageOptions & { channel?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ChannelHistoryPage> {
+    return this.request(
+      channelHistoryPageSchema,
+      `/families/${encodeURIComponent(family)}/channels/history${query({
+        ...page,
+      })}`,
+      { method: 'GET' },
+      options,
+    );
+  }
+
+  async assignChannel(
+    family: string,
+    channel: string,
+    request: { version: number | string; reason?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ChannelChangeResponse> {
+    return this.request(
+      channelChangeSchema,
+      `/families/${encodeURIComponent(family)}/channels/${encodeURIComponent(
+        channel,
+      )}`,
+      { method: 'PUT', body: JSON.stringify(request) },
+      options,
+    );
+  }
+
+  async rollbackChannel(
+    family: string,
+    channel: string,
+    request: { assignmentId?: string; reason?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ChannelChangeResponse> {
+    return this.request(
+      channelChangeSchema,
+      `/families/${encodeURIComponent(family)}/channels/${encodeURIComponent(
+        channel,
+      )}/rollback`,
+      { method: 'POST', body: JSON.stringify(request) },
+      options,
+    );
+  }
+
+  async pruneImages(
+    request: PruneRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<PruneResult> {
+    return this.request(
+      pruneResultSchema,
+      '/images/prune',
       { method: 'POST', body: JSON.stringify(request) },
       options,
     );

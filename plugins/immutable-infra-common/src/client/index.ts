@@ -3,6 +3,8 @@ export {
   IMMUTABLE_INFRA_PLUGIN_ID,
 } from './ImmutableInfraClient';
 export type {
+  ChannelChangeResponse,
   ImmutableInfraApi,
   ImmutableInfraRequestOptions,
+  PageOptions,
 } from './ImmutableInfraClient';
