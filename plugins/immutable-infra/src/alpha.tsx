@@ -34,14 +34,29 @@ const immutabilityEntityContent = EntityContentBlueprint.make({
   },
 });
 
+const imageAgeEntityContent = EntityContentBlueprint.make({
+  name: 'image-age',
+  params: {
+    path: '/image-age',
+    title: 'Image age',
+    filter: isImmutableInfraAvailable,
+    loader: () =>
+      import('./components/ImageAgeContent').then(m => <m.ImageAgeContent />),
+  },
+});
+
 /**
  * The Immutable Infra plugin for the new frontend system: the Immutability
- * tab on every enrolled entity.
+ * and Image age tabs on every enrolled entity.
  *
  * @public
  */
 export const immutableInfraFrontendPlugin = createFrontendPlugin({
   pluginId: 'immutable-infra',
   info: { packageJson: () => import('../package.json') },
-  extensions: [immutableInfraApi, immutabilityEntityContent],
+  extensions: [
+    immutableInfraApi,
+    immutabilityEntityContent,
+    imageAgeEntityContent,
+  ],
 });

@@ -5,9 +5,14 @@
  */
 
 export { immutableInfraFrontendPlugin as default } from './alpha';
-export { immutableInfraPlugin, EntityImmutabilityContent } from './plugin';
+export {
+  immutableInfraPlugin,
+  EntityImmutabilityContent,
+  EntityImageAgeContent,
+} from './plugin';
 export { immutableInfraApiRef } from './api';
 export { ImmutabilityContent } from './components/ImmutabilityContent';
+export { ImageAgeContent } from './components/ImageAgeContent';
 export {
   isImmutableInfraAvailable,
   ANNOTATION_IMAGE_FAMILY,

@@ -43,3 +43,17 @@ export const EntityImmutabilityContent = immutableInfraPlugin.provide(
     mountPoint: rootRouteRef,
   }),
 );
+
+/**
+ * The Image age tab content for the legacy frontend system.
+ *
+ * @public
+ */
+export const EntityImageAgeContent = immutableInfraPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityImageAgeContent',
+    component: () =>
+      import('./components/ImageAgeContent').then(m => m.ImageAgeContent),
+    mountPoint: rootRouteRef,
+  }),
+);

@@ -1,0 +1,194 @@
+import {
+  getCompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import {
+  MissingAnnotationEmptyState,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  ANNOTATION_IMAGE_FAMILY,
+  Channel,
+  ImageVersion,
+  immutableInfraChannelAssignPermission,
+  immutableInfraImageRevokePermission,
+  isImmutableInfraAvailable,
+  parseImmutableInfraAnnotations,
+} from '@immutable-infra/backstage-plugin-common';
+import Grid from '@material-ui/core/Grid';
+import { useMemo, useState } from 'react';
+import { immutableInfraApiRef } from '../../api';
+import { AssignmentHistory, ChannelsCard } from './ChannelsCard';
+import { ReasonDialog } from './ReasonDialog';
+import { useImageRegistry } from './useImageRegistry';
+import { VersionTable } from './VersionTable';
+
+type PendingAction =
+  | { kind: 'revoke' | 'restore'; version: ImageVersion }
+  | { kind: 'rollback'; channel: Channel };
+
+function dialogFor(pending: PendingAction) {
+  switch (pending.kind) {
+    case 'revoke':
+      return {
+        title: `Revoke ${pending.version.id}`,
+        description:
+          'A revoked version is reported as drift wherever it runs and cannot be assigned to a channel.',
+        confirmLabel: 'Revoke',
+        reasonRequired: true,
+        offerDescendants: true,
+      };
+    case 'restore':
+      return {
+        title: `Restore ${pending.version.id}`,
+        description: 'The version becomes usable again.',
+        confirmLabel: 'Restore',
+        reasonRequired: false,
+        offerDescendants: true,
+      };
+    default:
+      return {
+        title: `Roll back the ${pending.channel.name} channel`,
+        description:
+          'The channel returns to the version it pointed at before its last assignment. Fleets follow at their next rollout.',
+        confirmLabel: 'Roll back',
+        reasonRequired: false,
+        offerDescendants: false,
+      };
+  }
+}
+
+function Registry() {
+  const { entity } = useEntity();
+  const api = useApi(immutableInfraApiRef);
+  const alertApi = useApi(alertApiRef);
+  const entityRef = stringifyEntityRef(entity);
+  const compoundRef = useMemo(() => getCompoundEntityRef(entity), [entity]);
+  const { state, reload, loadMoreVersions, loadMoreHistory } =
+    useImageRegistry(compoundRef);
+  const revoke = usePermission({
+    permission: immutableInfraImageRevokePermission,
+    resourceRef: entityRef,
+  });
+  const assign = usePermission({
+    permission: immutableInfraChannelAssignPermission,
+    resourceRef: entityRef,
+  });
+  const [pending, setPending] = useState<PendingAction>();
+  const { maxImageAgeDays } =
+    parseImmutableInfraAnnotations(entity).annotations;
+
+  if (state.loading && state.versions.length === 0 && !state.error) {
+    return <Progress />;
+  }
+  if (state.error) {
+    return <ResponseErrorPanel error={state.error} />;
+  }
+  if (state.versions.length === 0) {
+    return (
+      <EmptyState
+        missing="data"
+        title={`No versions of ${state.family} yet`}
+        description="Versions appear when the image pipeline registers a build (POST /api/immutable-infra/images or the immutable-infra:image:register action), or when discovery finds AMIs tagged immutable-infra:family."
+      />
+    );
+  }
+
+  const confirm = async (input: { reason: string; descendants: boolean }) => {
+    if (!pending) {
+      return;
+    }
+    if (pending.kind === 'revoke') {
+      const { changed } = await api.revokeImage(pending.version.id, input);
+      alertApi.post({
+        message: `Revoked ${changed.map(v => v.id).join(', ')}`,
+        severity: 'success',
+        display: 'transient',
+      });
+    } else if (pending.kind === 'restore') {
+      const { changed } = await api.restoreImage(pending.version.id, {
+        reason: input.reason || undefined,
+        descendants: input.descendants,
+      });
+      alertApi.post({
+        message: `Restored ${changed.map(v => v.id).join(', ')}`,
+        severity: 'success',
+        display: 'transient',
+      });
+    } else if (pending.kind === 'rollback') {
+      const { channel } = await api.rollbackChannel(
+        state.family!,
+        pending.channel.name,
+        { reason: input.reason || undefined },
+      );
+      alertApi.post({
+        message: `Channel ${channel.name} now points at ${channel.version}`,
+        severity: 'success',
+        display: 'transient',
+      });
+    }
+    await reload();
+  };
+
+  const dialog = pending && dialogFor(pending);
+
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12} md={6}>
+        <ChannelsCard
+          channels={state.channels}
+          history={state.history}
+          canAssign={assign.allowed}
+          onRollback={channel => setPending({ kind: 'rollback', channel })}
+        />
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <AssignmentHistory
+          history={state.history}
+          hasMore={Boolean(state.historyCursor)}
+          onLoadMore={loadMoreHistory}
+        />
+      </Grid>
+      <Grid item xs={12}>
+        <VersionTable
+          versions={state.versions}
+          maxImageAgeDays={maxImageAgeDays}
+          canRevoke={revoke.allowed}
+          hasMore={Boolean(state.nextCursor)}
+          onLoadMore={loadMoreVersions}
+          onRevoke={version => setPending({ kind: 'revoke', version })}
+          onRestore={version => setPending({ kind: 'restore', version })}
+        />
+      </Grid>
+      {dialog && (
+        <ReasonDialog
+          open
+          {...dialog}
+          onClose={() => setPending(undefined)}
+          onConfirm={confirm}
+        />
+      )}
+    </Grid>
+  );
+}
+
+/**
+ * The Image age tab: the family's version history, channels and their
+ * history, with revoke, restore and rollback where permitted.
+ *
+ * @public
+ */
+export function ImageAgeContent() {
+  const { entity } = useEntity();
+  if (!isImmutableInfraAvailable(entity)) {
+    return <MissingAnnotationEmptyState annotation={ANNOTATION_IMAGE_FAMILY} />;
+  }
+  return <Registry />;
+}

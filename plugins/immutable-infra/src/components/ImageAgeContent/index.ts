@@ -1,0 +1,1 @@
+export { ImageAgeContent } from './ImageAgeContent';
