@@ -55,7 +55,6 @@ export function ReasonDialog(props: {
         <DialogContentText>{props.description}</DialogContentText>
         <TextField
           id="immutable-infra-reason"
-          autoFocus
           fullWidth
           multiline
           label={props.reasonRequired ? 'Reason (required)' : 'Reason'}
