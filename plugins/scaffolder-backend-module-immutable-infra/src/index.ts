@@ -6,3 +6,9 @@
 
 export { immutableInfraScaffolderModule as default } from './module';
 export { createEnrollAction } from './actions/enroll';
+export {
+  createAssignChannelAction,
+  createPruneImagesAction,
+  createRegisterImageAction,
+  createRevokeImageAction,
+} from './actions/registryActions';

@@ -5,6 +5,12 @@ import {
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
 import { createEnrollAction } from './actions/enroll';
+import {
+  createAssignChannelAction,
+  createPruneImagesAction,
+  createRegisterImageAction,
+  createRevokeImageAction,
+} from './actions/registryActions';
 
 /**
  * Registers the Immutable Infra actions with the scaffolder.
@@ -23,7 +29,14 @@ export const immutableInfraScaffolderModule = createBackendModule({
       },
       async init({ scaffolderActions, discovery, auth }) {
         const client = new ImmutableInfraClient({ discoveryApi: discovery });
-        scaffolderActions.addActions(createEnrollAction({ client, auth }));
+        const deps = { client, auth };
+        scaffolderActions.addActions(
+          createEnrollAction(deps),
+          createRegisterImageAction(deps),
+          createAssignChannelAction(deps),
+          createRevokeImageAction(deps),
+          createPruneImagesAction(deps),
+        );
       },
     });
   },

@@ -1,31 +1,11 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import immutableInfraBackendPlugin from '@immutable-infra/backstage-plugin-backend';
-import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
+import { startImmutableInfraBackend } from '../__testUtils__/backend';
 import yaml from 'yaml';
 import { createEnrollAction } from './enroll';
 
 // The action runs against the real backend plugin, started in-process.
 async function startBackend(options?: { deny?: boolean }) {
-  const { server } = await startTestBackend({
-    features: [
-      immutableInfraBackendPlugin,
-      catalogServiceMock.factory({ entities: [] }),
-      ...(options?.deny
-        ? [mockServices.permissions.factory({ result: AuthorizeResult.DENY })]
-        : []),
-    ],
-  });
-  const baseUrl = `http://localhost:${server.port()}/api/immutable-infra`;
-  const client = new ImmutableInfraClient({
-    discoveryApi: { getBaseUrl: async () => baseUrl },
-  });
-  return createEnrollAction({
-    client,
-    auth: mockServices.auth({ pluginId: 'scaffolder' }),
-  });
+  return createEnrollAction(await startImmutableInfraBackend(options));
 }
 
 describe('immutable-infra:enroll', () => {
