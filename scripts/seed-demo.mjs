@@ -1,15 +1,32 @@
 #!/usr/bin/env node
-// Seeds the running demo backend: waits for the demo catalog to be ingested,
-// then enrolls the image family of every annotated entity through the
-// plugin's own API, signed in as the guest user.
+// Seeds the running demo: waits for the demo catalog, enrolls every annotated
+// entity's image family, then builds weeks of image history through the
+// plugin's own API, with AMIs baked in the EC2 emulator when one is given:
+// several versions per family, a revoked one, one built on an out-of-date
+// base image, staging and production channels with assignment history, and
+// one AMI tagged for discovery to find.
 //
-// usage: node scripts/seed-demo.mjs [backendBaseUrl] (default http://localhost:7007)
+// usage: node scripts/seed-demo.mjs [backendBaseUrl] [ec2Endpoint]
+
+import {
+  CreateImageCommand,
+  CreateTagsCommand,
+  EC2Client,
+  RegisterImageCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { createHash } from 'node:crypto';
 
 const backend = (process.argv[2] ?? 'http://localhost:7007').replace(/\/$/, '');
+const ec2Endpoint = process.argv[3];
+const REGION = 'us-east-1';
 const FAMILY_ANNOTATION = 'immutable-infra.io/image-family';
-const EXPECTED_ENROLLED = 5;
+const EXPECTED_ENROLLED = 6;
+const DAY = 86_400_000;
 
-async function call(path, { token, method = 'GET', body } = {}) {
+let token;
+
+async function call(path, { method = 'GET', body, ok = [] } = {}) {
   const response = await fetch(`${backend}${path}`, {
     method,
     headers: {
@@ -20,7 +37,7 @@ async function call(path, { token, method = 'GET', body } = {}) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
-  if (!response.ok) {
+  if (!response.ok && !ok.includes(response.status)) {
     throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
   }
   return JSON.parse(text);
@@ -28,18 +45,196 @@ async function call(path, { token, method = 'GET', body } = {}) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
+/** Bakes AMIs in the emulator, or makes up ids when there is none. */
+class Bakery {
+  constructor(endpoint) {
+    this.ec2 = endpoint
+      ? new EC2Client({
+          region: REGION,
+          endpoint,
+          maxAttempts: 1,
+          credentials: {
+            accessKeyId: 'immutable-infra-emulator',
+            secretAccessKey: 'immutable-infra-emulator',
+          },
+        })
+      : undefined;
+  }
+
+  async bake(name, tags = {}) {
+    if (!this.ec2) {
+      const hex = createHash('sha256').update(name).digest('hex').slice(0, 17);
+      return `ami-${hex}`;
+    }
+    if (!this.builder) {
+      const base = await this.ec2.send(
+        new RegisterImageCommand({
+          Name: 'packer-builder-base',
+          RootDeviceName: '/dev/xvda',
+          Architecture: 'x86_64',
+          VirtualizationType: 'hvm',
+        }),
+      );
+      const run = await this.ec2.send(
+        new RunInstancesCommand({
+          ImageId: base.ImageId,
+          MinCount: 1,
+          MaxCount: 1,
+          InstanceType: 't3.micro',
+          TagSpecifications: [
+            {
+              ResourceType: 'instance',
+              Tags: [{ Key: 'Name', Value: 'packer-builder' }],
+            },
+          ],
+        }),
+      );
+      this.builder = run.Instances[0].InstanceId;
+    }
+    const image = await this.ec2.send(
+      new CreateImageCommand({ InstanceId: this.builder, Name: name }),
+    );
+    await this.ec2.send(
+      new CreateTagsCommand({
+        Resources: [image.ImageId],
+        Tags: Object.entries({ Name: name, ...tags }).map(([Key, Value]) => ({
+          Key,
+          Value,
+        })),
+      }),
+    );
+    return image.ImageId;
+  }
+}
+
+const commit = (family, n) =>
+  createHash('sha1').update(`${family}-${n}`).digest('hex');
+
+/** Families, their versions (age in days, parent) and channels. */
+const HISTORY = {
+  'base-ubuntu': {
+    repo: 'https://git.example.com/platform/base-ubuntu',
+    versions: [{ age: 70 }, { age: 40 }, { age: 12 }],
+    channels: { production: [2, 3], staging: [3] },
+  },
+  'payments-api': {
+    repo: 'https://git.example.com/payments/payments-api',
+    versions: [
+      { age: 56 },
+      { age: 42 },
+      { age: 28, parent: 'base-ubuntu@2' },
+      { age: 10, parent: 'base-ubuntu@3' },
+      { age: 3, parent: 'base-ubuntu@3' },
+    ],
+    channels: { production: [2, 3, 4], staging: [3, 4, 5] },
+  },
+  'ledger-worker': {
+    repo: 'https://git.example.com/payments/ledger-worker',
+    versions: [{ age: 50 }, { age: 35 }, { age: 21 }, { age: 6 }],
+    channels: { production: [1, 2], staging: [2, 4] },
+    revoke: {
+      version: 3,
+      reason: 'CVE-2026-31337: remote code execution in libxml2',
+    },
+  },
+  'search-indexer': {
+    repo: 'https://git.example.com/storefront/search-indexer',
+    versions: [{ age: 45 }, { age: 30 }, { age: 18, parent: 'base-ubuntu@2' }],
+    channels: { production: [2, 3], staging: [3] },
+  },
+  'checkout-web': {
+    repo: 'https://git.example.com/storefront/checkout-web',
+    versions: [{ age: 33 }, { age: 19 }, { age: 8, parent: 'base-ubuntu@3' }],
+    channels: { production: [3], staging: [3] },
+  },
+  'legacy-billing': {
+    repo: 'https://git.example.com/payments/legacy-billing',
+    versions: [{ age: 140 }, { age: 120 }],
+    channels: { production: [1], staging: [2] },
+  },
+};
+
+async function seedFamily(bakery, family, history) {
+  const existing = await call(
+    `/api/immutable-infra/families/${family}/channels`,
+    { ok: [404] },
+  );
+  if (existing.channels?.some(c => !c.managed)) {
+    console.log(`history of ${family} already seeded`);
+    return;
+  }
+  for (const [index, version] of history.versions.entries()) {
+    const n = index + 1;
+    const sha = commit(family, n);
+    const imageId = await bakery.bake(`${family}-v${n}`, { 'git:commit': sha });
+    const runUuid = `${family}-run-${n}`;
+    const builtAt = Date.now() - version.age * DAY;
+    const { version: registered } = await call('/api/immutable-infra/images', {
+      method: 'POST',
+      body: {
+        family,
+        manifest: {
+          builds: [
+            {
+              name: family,
+              builder_type: 'amazon-ebs',
+              build_time: Math.floor(builtAt / 1000),
+              files: null,
+              artifact_id: `${REGION}:${imageId}`,
+              packer_run_uuid: runUuid,
+              custom_data: {
+                git_commit: sha,
+                git_repo: history.repo,
+                build_url: `https://ci.example.com/${family}/builds/${100 + n}`,
+                ...(version.parent ? { parent_image: version.parent } : {}),
+              },
+            },
+          ],
+          last_run_uuid: runUuid,
+        },
+      },
+    });
+    console.log(
+      `registered ${registered.id} (${imageId}, built ${version.age} days ago)`,
+    );
+  }
+  for (const [channel, versions] of Object.entries(history.channels)) {
+    for (const v of versions) {
+      await call(
+        `/api/immutable-infra/families/${family}/channels/${channel}`,
+        {
+          method: 'PUT',
+          body: {
+            version: v,
+            reason: v === versions[0] ? 'first release' : 'promotion',
+          },
+        },
+      );
+    }
+  }
+  if (history.revoke) {
+    await call(
+      `/api/immutable-infra/images/${family}@${history.revoke.version}/revoke`,
+      {
+        method: 'POST',
+        body: { reason: history.revoke.reason },
+      },
+    );
+    console.log(`revoked ${family}@${history.revoke.version}`);
+  }
+}
+
 async function main() {
   const { backstageIdentity } = await call(
     '/api/auth/guest/refresh?env=development',
   );
-  const token = backstageIdentity.token;
+  token = backstageIdentity.token;
 
   let entities = [];
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     entities = await call(
       `/api/catalog/entities?filter=metadata.annotations.${FAMILY_ANNOTATION}&fields=kind,metadata.namespace,metadata.name,metadata.annotations`,
-      { token },
     );
     if (entities.length >= EXPECTED_ENROLLED) break;
     await sleep(1000);
@@ -47,14 +242,12 @@ async function main() {
   if (entities.length === 0) {
     throw new Error('the demo catalog has no enrolled entities after 120s');
   }
-
   for (const entity of entities) {
     const entityRef = `${entity.kind}:${
       entity.metadata.namespace ?? 'default'
     }/${entity.metadata.name}`.toLowerCase();
     const name = entity.metadata.annotations[FAMILY_ANNOTATION];
     const { created } = await call('/api/immutable-infra/families', {
-      token,
       method: 'POST',
       body: { name, entityRef },
     });
@@ -63,6 +256,24 @@ async function main() {
         created ? 'enrolled' : 'already enrolled'
       }: family ${name} for ${entityRef}`,
     );
+  }
+
+  const bakery = new Bakery(ec2Endpoint);
+  if (!ec2Endpoint) {
+    console.log('no EC2 emulator: registering made-up AMI ids');
+  }
+  for (const [family, history] of Object.entries(HISTORY)) {
+    await seedFamily(bakery, family, history);
+  }
+  if (ec2Endpoint) {
+    // A build that only tagged its AMI: image discovery registers it.
+    const imageId = await bakery.bake('search-indexer-v4', {
+      'immutable-infra:family': 'search-indexer',
+      'immutable-infra:version': '4',
+      'git:commit': commit('search-indexer', 4),
+      'git:repo': HISTORY['search-indexer'].repo,
+    });
+    console.log(`tagged ${imageId} for image discovery (search-indexer)`);
   }
 }
 

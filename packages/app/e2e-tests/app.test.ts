@@ -44,3 +44,28 @@ test('a service that is not enrolled has no Immutability tab', async ({
   await expect(tabs.getByRole('link', { name: 'Overview' })).toBeVisible();
   await expect(tabs.getByRole('link', { name: 'Immutability' })).toHaveCount(0);
 });
+
+test('the Image age tab shows the version history and channels of a demo service', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/ledger-worker/image-age');
+
+  const versions = page.getByRole('table', { name: 'image versions' });
+  await expect(versions.getByText('v4', { exact: true })).toBeVisible();
+  await expect(versions.getByText('v1', { exact: true })).toBeVisible();
+  // The revoked version, and a version 50 days old.
+  await expect(versions.getByText('revoked', { exact: true })).toBeVisible();
+  await expect(versions.getByText('50 days ago')).toBeVisible();
+
+  const channels = page.getByRole('table', { name: 'channels' });
+  await expect(channels.getByText('production', { exact: true })).toBeVisible();
+  await expect(
+    channels.getByText('ledger-worker@2', { exact: true }),
+  ).toBeVisible();
+  await expect(
+    page
+      .getByRole('table', { name: 'channel history' })
+      .getByText('ledger-worker@2 → ledger-worker@4'),
+  ).toBeVisible();
+});

@@ -10,6 +10,13 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+
+const useStyles = makeStyles({
+  table: {
+    '& th, & td': { whiteSpace: 'nowrap' },
+  },
+});
 import { relative } from './format';
 
 /** Channels of the family, each with a rollback to its previous version. */
@@ -19,6 +26,7 @@ export function ChannelsCard(props: {
   canAssign: boolean;
   onRollback: (channel: Channel) => void;
 }) {
+  const classes = useStyles();
   const previous = (name: string) =>
     props.history.find(a => a.channel === name)?.from;
   return (
@@ -26,7 +34,7 @@ export function ChannelsCard(props: {
       title="Channels"
       subheader="Which version each environment should run"
     >
-      <Table size="small" aria-label="channels">
+      <Table className={classes.table} size="small" aria-label="channels">
         <TableHead>
           <TableRow>
             <TableCell>Channel</TableCell>
@@ -78,12 +86,17 @@ export function AssignmentHistory(props: {
   hasMore: boolean;
   onLoadMore: () => void;
 }) {
+  const classes = useStyles();
   return (
     <InfoCard title="Channel history">
       {props.history.length === 0 ? (
         <Typography>No channel has been assigned yet.</Typography>
       ) : (
-        <Table size="small" aria-label="channel history">
+        <Table
+          className={classes.table}
+          size="small"
+          aria-label="channel history"
+        >
           <TableHead>
             <TableRow>
               <TableCell>When</TableCell>

@@ -141,22 +141,7 @@ function Registry() {
 
   return (
     <Grid container spacing={3}>
-      <Grid item xs={12} md={6}>
-        <ChannelsCard
-          channels={state.channels}
-          history={state.history}
-          canAssign={assign.allowed}
-          onRollback={channel => setPending({ kind: 'rollback', channel })}
-        />
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <AssignmentHistory
-          history={state.history}
-          hasMore={Boolean(state.historyCursor)}
-          onLoadMore={loadMoreHistory}
-        />
-      </Grid>
-      <Grid item xs={12}>
+      <Grid item xs={12} style={{ minWidth: 0 }}>
         <VersionTable
           versions={state.versions}
           maxImageAgeDays={maxImageAgeDays}
@@ -165,6 +150,21 @@ function Registry() {
           onLoadMore={loadMoreVersions}
           onRevoke={version => setPending({ kind: 'revoke', version })}
           onRestore={version => setPending({ kind: 'restore', version })}
+        />
+      </Grid>
+      <Grid item xs={12} xl={5}>
+        <ChannelsCard
+          channels={state.channels}
+          history={state.history}
+          canAssign={assign.allowed}
+          onRollback={channel => setPending({ kind: 'rollback', channel })}
+        />
+      </Grid>
+      <Grid item xs={12} xl={7}>
+        <AssignmentHistory
+          history={state.history}
+          hasMore={Boolean(state.historyCursor)}
+          onLoadMore={loadMoreHistory}
         />
       </Grid>
       {dialog && (

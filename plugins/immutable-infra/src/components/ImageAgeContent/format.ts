@@ -1,13 +1,20 @@
 import { DateTime } from 'luxon';
 
-/** "3 days ago", from an ISO timestamp. */
-export function relative(iso: string): string {
-  return DateTime.fromISO(iso).toRelative() ?? iso;
-}
-
 /** Age in whole days. */
 export function ageInDays(iso: string, now = Date.now()): number {
   return Math.floor((now - Date.parse(iso)) / 86_400_000);
+}
+
+/**
+ * "50 days ago" from an ISO timestamp: whole days, since image age is
+ * judged in days; "3 hours ago" within the first day.
+ */
+export function relative(iso: string): string {
+  const days = ageInDays(iso);
+  if (days >= 1) {
+    return `${days} day${days === 1 ? '' : 's'} ago`;
+  }
+  return DateTime.fromISO(iso).toRelative() ?? iso;
 }
 
 /** A link to a commit, when the repository is a web URL. */
