@@ -233,7 +233,7 @@ describe('createRouter', () => {
       expect(response.body.error.message).toContain(message);
     });
 
-    it('answers 413 for an oversized body', async () => {
+    it('answers 400 for an oversized body and for one that is not JSON', async () => {
       const response = await request(app)
         .post('/families')
         .send({
@@ -241,7 +241,18 @@ describe('createRouter', () => {
           entityRef: 'component:default/x',
           pad: 'x'.repeat(2_000_000),
         });
-      expect(response.status).toBe(413);
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toBe(
+        'Request body is larger than the 1mb limit',
+      );
+      const broken = await request(app)
+        .post('/families')
+        .set('Content-Type', 'application/json')
+        .send('{"name": ');
+      expect(broken.status).toBe(400);
+      expect(broken.body.error.message).toContain(
+        'Request body is not valid JSON',
+      );
     });
 
     it('answers 403 when the permission is denied, and changes nothing', async () => {

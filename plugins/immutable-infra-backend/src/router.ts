@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
 import { RouterOptions } from './routes/context';
@@ -8,7 +9,7 @@ import { addImageRoutes } from './routes/imageRoutes';
 export type { RouterOptions } from './routes/context';
 
 /**
- * Largest JSON body accepted; larger ones answer 413.
+ * Largest JSON body accepted; larger ones answer 400 saying so.
  *
  * @internal
  */
@@ -25,6 +26,29 @@ export async function createRouter(
 ): Promise<express.Router> {
   const router = Router();
   router.use(express.json({ limit: MAX_BODY_BYTES }));
+  // A body too large or not JSON is the caller's mistake: say which.
+  router.use(
+    (
+      error: Error & { type?: string },
+      _req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (error.type === 'entity.too.large') {
+        next(
+          new InputError(
+            `Request body is larger than the ${MAX_BODY_BYTES} limit`,
+          ),
+        );
+      } else if (error.type === 'entity.parse.failed') {
+        next(
+          new InputError(`Request body is not valid JSON: ${error.message}`),
+        );
+      } else {
+        next(error);
+      }
+    },
+  );
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

@@ -428,6 +428,7 @@ export class DatabaseImageStore implements ImageStore {
     version: ImageVersion;
     revoked: boolean;
     descendants: boolean;
+    families?: string[];
     reason?: string;
     actor: string;
   }): Promise<ImageVersion[]> {
@@ -438,24 +439,18 @@ export class DatabaseImageStore implements ImageStore {
           version: options.version.version,
         })
         .first();
-      const seen = new Set([String(root!.id)]);
-      if (options.descendants) {
-        let frontier = [root!.id];
-        while (frontier.length > 0) {
-          const children: { id: number | string }[] = await trx(
-            'image_versions',
-          )
-            .whereIn('parent_version_id', frontier)
-            .select('id');
-          frontier = children.map(c => c.id).filter(c => !seen.has(String(c)));
-          frontier.forEach(c => seen.add(String(c)));
-        }
-      }
-      const ids = [...seen];
+      const ids = [
+        String(root!.id),
+        ...(options.descendants ? await this.descendantIds(trx, root!.id) : []),
+      ];
       const from = options.revoked ? USABLE_STATES : ['revoked'];
-      const rows = await trx<VersionRow>('image_versions')
+      const query = trx<VersionRow>('image_versions')
         .whereIn('id', ids)
         .whereIn('state', from);
+      if (options.families) {
+        query.whereIn('family', [root!.family, ...options.families]);
+      }
+      const rows = await query;
       if (rows.length === 0) {
         return [];
       }
@@ -507,6 +502,41 @@ export class DatabaseImageStore implements ImageStore {
       .whereIn('id', changedIds)
       .orderBy([{ column: 'family' }, { column: 'version', order: 'desc' }]);
     return this.hydrate(rows);
+  }
+
+  private async descendantIds(
+    db: Knex,
+    rootId: number | string,
+  ): Promise<string[]> {
+    const seen = new Set([String(rootId)]);
+    let frontier = [rootId];
+    while (frontier.length > 0) {
+      const children: { id: number | string }[] = await db('image_versions')
+        .whereIn('parent_version_id', frontier)
+        .select('id');
+      frontier = children.map(c => c.id).filter(c => !seen.has(String(c)));
+      frontier.forEach(c => seen.add(String(c)));
+    }
+    seen.delete(String(rootId));
+    return [...seen];
+  }
+
+  async descendantFamilies(version: ImageVersion): Promise<string[]> {
+    const root = await this.db<VersionRow>('image_versions')
+      .where({ family: version.family, version: version.version })
+      .first('id');
+    if (!root) {
+      return [];
+    }
+    const ids = await this.descendantIds(this.db, root.id);
+    if (ids.length === 0) {
+      return [];
+    }
+    const rows = await this.db('image_versions')
+      .whereIn('id', ids)
+      .distinct('family')
+      .orderBy('family');
+    return rows.map(r => r.family as string);
   }
 
   async listChannels(family: string): Promise<Channel[]> {

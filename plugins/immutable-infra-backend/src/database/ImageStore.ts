@@ -89,9 +89,14 @@ export interface ImageStore {
     version: ImageVersion;
     revoked: boolean;
     descendants: boolean;
+    /** Families whose descendants may change; the caller authorised these. */
+    families?: string[];
     reason?: string;
     actor: string;
   }): Promise<ImageVersion[]>;
+
+  /** Families of every version built on this one, directly or not. */
+  descendantFamilies(version: ImageVersion): Promise<string[]>;
 
   listChannels(family: string): Promise<Channel[]>;
 

@@ -166,6 +166,22 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
             credentials,
             message: `You may not ${action} images of ${version.family}`,
           });
+          // Descendants may belong to other teams: each family's owner must
+          // allow it too.
+          const families = body.descendants
+            ? (await images.descendantFamilies(version)).filter(
+                f => f !== version.family,
+              )
+            : [];
+          for (const name of families) {
+            const family = await images.getFamily(name);
+            await authorizeOnEntity(permissions, {
+              permission: immutableInfraImageRevokePermission,
+              entityRef: family!.entityRef,
+              credentials,
+              message: `You may not ${action} images of ${name}, which are built on ${version.id}`,
+            });
+          }
           if (version.state === 'pruned') {
             throw new ConflictError(
               `${version.id} was pruned: its AMIs are gone`,
@@ -175,6 +191,7 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
             version,
             revoked: action === 'revoke',
             descendants: body.descendants,
+            families,
             reason: body.reason,
             actor: principalRef(credentials),
           });

@@ -1,4 +1,5 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { Knex } from 'knex';
 import request from 'supertest';
@@ -37,9 +38,12 @@ describe('registry routes', () => {
   let app: express.Express;
   let knex: Knex;
   let deny: () => void;
+  let permissions: Awaited<
+    ReturnType<typeof createRouterTestApp>
+  >['permissions'];
 
   beforeEach(async () => {
-    ({ app, knex, deny } = await createRouterTestApp([
+    ({ app, knex, deny, permissions } = await createRouterTestApp([
       component('payments-api', {
         'immutable-infra.io/image-family': 'payments-api',
       }),
@@ -215,13 +219,16 @@ describe('registry routes', () => {
       );
     });
 
-    it('answers 413 for a body over 1 MB, 401 without credentials, 403 when denied', async () => {
+    it('answers 400 for a body over 1 MB, 401 without credentials, 403 when denied', async () => {
       const huge = await register({
         family: 'payments-api',
         manifest,
         pad: 'x'.repeat(1_100_000),
       });
-      expect(huge.status).toBe(413);
+      expect(huge.status).toBe(400);
+      expect(huge.body.error.message).toBe(
+        'Request body is larger than the 1mb limit',
+      );
       const anonymous = await request(app)
         .post('/images')
         .set('Authorization', mockCredentials.none.header())
@@ -304,6 +311,46 @@ describe('registry routes', () => {
       expect(restored.body.changed).toMatchObject([
         { id: 'payments-api@1', state: 'active' },
       ]);
+    });
+
+    it('revokes descendants in other families only when their owners allow it', async () => {
+      await request(app)
+        .post('/families')
+        .send({ name: 'lonely', entityRef: 'component:default/lonely' })
+        .expect(201);
+      await register({
+        family: 'lonely',
+        artifacts: [{ region: 'us-east-1', imageId: 'ami-0ddddddddddddddd1' }],
+        parent: 'payments-api@1',
+      }).expect(201);
+      permissions.authorize.mockImplementation(async requests =>
+        requests.map(r => ({
+          result:
+            'resourceRef' in r && r.resourceRef === 'component:default/lonely'
+              ? AuthorizeResult.DENY
+              : AuthorizeResult.ALLOW,
+        })),
+      );
+      const denied = await request(app)
+        .post('/images/payments-api@1/revoke')
+        .send({ reason: 'CVE', descendants: true });
+      expect(denied.status).toBe(403);
+      expect(denied.body.error.message).toBe(
+        'You may not revoke images of lonely, which are built on payments-api@1',
+      );
+      await expect(
+        knex('image_versions').where({ state: 'revoked' }),
+      ).resolves.toEqual([]);
+
+      permissions.authorize.mockImplementation(async requests =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      );
+      const allowed = await request(app)
+        .post('/images/payments-api@1/revoke')
+        .send({ reason: 'CVE', descendants: true });
+      expect(
+        allowed.body.changed.map((v: { id: string }) => v.id).sort(),
+      ).toEqual(['lonely@1', 'payments-api@1']);
     });
 
     it('answers 403 when denied and 404 for an unknown image', async () => {
