@@ -112,16 +112,32 @@ describe('createRouter', () => {
       });
     });
 
-    it('says when the annotated family belongs to another entity', async () => {
+    it('says when the annotated family belongs to another entity, naming it only if readable', async () => {
       await request(app)
         .post('/families')
-        .send({ name: 'payments-api', entityRef: 'component:default/other' })
+        .send({
+          name: 'payments-api',
+          entityRef: 'component:default/storefront-web',
+        })
         .expect(201);
       const response = await request(app).get(
         '/entities/component/default/payments-api/summary',
       );
       expect(response.body.family).toBeUndefined();
-      expect(response.body.familyOwnedBy).toBe('component:default/other');
+      expect(response.body.familyOwnedBy).toBe(
+        'component:default/storefront-web',
+      );
+    });
+
+    it('does not name an owner the caller cannot read', async () => {
+      await request(app)
+        .post('/families')
+        .send({ name: 'payments-api', entityRef: 'component:default/hidden' })
+        .expect(201);
+      const response = await request(app).get(
+        '/entities/component/default/payments-api/summary',
+      );
+      expect(response.body.familyOwnedBy).toBe('an entity you may not read');
     });
 
     it('answers enrolled: false for an entity without the annotation', async () => {

@@ -10,4 +10,5 @@ export * from './parseAnnotations';
 export * from './permissions';
 export * from './schemas';
 export * from './registrySchemas';
+export * from './fleetSchemas';
 export * from './client';

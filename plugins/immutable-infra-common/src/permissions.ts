@@ -69,6 +69,16 @@ export const immutableInfraRolloutControlPermission = createPermission({
 });
 
 /**
+ * Sync an entity's fleet inventory now (or every entity's).
+ *
+ * @public
+ */
+export const immutableInfraFleetSyncPermission = createPermission({
+  name: 'immutable-infra.fleet.sync',
+  attributes: { action: 'update' },
+});
+
+/**
  * Every permission of the Immutable Infra plugins.
  *
  * @public
@@ -80,4 +90,5 @@ export const immutableInfraPermissions: Permission[] = [
   immutableInfraChannelAssignPermission,
   immutableInfraRolloutCreatePermission,
   immutableInfraRolloutControlPermission,
+  immutableInfraFleetSyncPermission,
 ];

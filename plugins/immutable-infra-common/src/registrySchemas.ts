@@ -21,7 +21,8 @@ export const LATEST_CHANNEL = 'latest';
  *
  * @public
  */
-export const IMAGE_VERSION_REF_PATTERN = /^([a-z0-9][a-z0-9._-]{0,127})@(\d+)$/;
+export const IMAGE_VERSION_REF_PATTERN =
+  /^([a-z0-9][a-z0-9._-]{0,127})@(\d{1,9})$/;
 
 /**
  * One build in the manifest that Packer's `manifest` post-processor writes.
@@ -163,7 +164,10 @@ export type RegisterImageResponse = z.infer<typeof registerImageResponseSchema>;
 
 /** @public */
 export const pageQuerySchema = z.object({
-  cursor: z.string().max(64).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a nextCursor from a previous page')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 

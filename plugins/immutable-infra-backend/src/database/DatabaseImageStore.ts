@@ -127,23 +127,27 @@ export class DatabaseImageStore implements ImageStore {
     version: ImageVersion;
     actor: string;
     deleted: { region: string; imageId: string; deletedSnapshots: string[] }[];
+    complete: boolean;
+    errors: string[];
   }): Promise<void> {
     await this.db.transaction(async trx => {
-      await trx('image_versions')
-        .where({
-          family: options.version.family,
-          version: options.version.version,
-        })
-        .update({ state: 'pruned' });
+      if (options.complete) {
+        await trx('image_versions')
+          .where({
+            family: options.version.family,
+            version: options.version.version,
+          })
+          .update({ state: 'pruned' });
+      }
       const family = await trx<FamilyRow>('image_families')
         .where({ name: options.version.family })
         .first();
       await writeAuditEvent(trx, {
         actor: options.actor,
-        action: 'image.prune',
+        action: options.complete ? 'image.prune' : 'image.prune.partial',
         entityRef: family?.entity_ref,
         subject: options.version.id,
-        payload: { deleted: options.deleted },
+        payload: { deleted: options.deleted, errors: options.errors },
       });
     });
   }
@@ -324,7 +328,7 @@ export class DatabaseImageStore implements ImageStore {
           parent_version_id: parentVersionId ?? null,
           source: options.source,
           state: 'active',
-          created_at: build.builtAt ?? trx.fn.now(),
+          created_at: build.builtAt?.toISOString() ?? trx.fn.now(),
         })
         .returning('id');
       const versionId = typeof inserted === 'object' ? inserted.id : inserted;
@@ -447,6 +451,16 @@ export class DatabaseImageStore implements ImageStore {
       const query = trx<VersionRow>('image_versions')
         .whereIn('id', ids)
         .whereIn('state', from);
+      if (!options.revoked && options.descendants) {
+        // Restore only what the root's revocation revoked: descendants
+        // revoked for reasons of their own stay revoked.
+        query.where(q =>
+          q.where('id', root!.id).orWhere({
+            revoke_reason: root!.revoke_reason,
+            revoked_by: root!.revoked_by,
+          }),
+        );
+      }
       if (options.families) {
         query.whereIn('family', [root!.family, ...options.families]);
       }
@@ -675,6 +689,17 @@ export class DatabaseImageStore implements ImageStore {
         currentQuery.forUpdate();
       }
       const current = await currentQuery.first();
+      // The target may have been revoked or pruned since it was read.
+      const targetQuery = trx<VersionRow>('image_versions').where({
+        id: target.id,
+      });
+      if (isPostgres(trx)) {
+        targetQuery.forUpdate();
+      }
+      const fresh = await targetQuery.first();
+      if (!fresh || !USABLE_STATES.includes(fresh.state)) {
+        return 'unusable' as const;
+      }
       if (current && String(current.version_id) === String(target.id)) {
         return 'unchanged' as const;
       }
@@ -717,6 +742,14 @@ export class DatabaseImageStore implements ImageStore {
       });
       return 'changed' as const;
     });
+    if (outcome === 'unusable') {
+      const [version] = await this.hydrate([
+        (await this.db<VersionRow>('image_versions')
+          .where({ id: target.id })
+          .first())!,
+      ]);
+      return { outcome, version };
+    }
     const channel = (await this.listChannels(options.family)).find(
       c => c.name === options.channel,
     )!;

@@ -127,11 +127,16 @@ export interface ImageStore {
     limit: number;
   }): Promise<Page<ChannelAssignment>>;
 
-  /** Records that a version's AMIs were deregistered. */
+  /**
+   * Records what pruning deleted. The version becomes `pruned` only when
+   * every AMI is gone (`complete`); either way an audit event is written.
+   */
   markPruned(options: {
     version: ImageVersion;
     actor: string;
     deleted: { region: string; imageId: string; deletedSnapshots: string[] }[];
+    complete: boolean;
+    errors: string[];
   }): Promise<void>;
 
   /**

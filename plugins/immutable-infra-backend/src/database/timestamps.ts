@@ -28,5 +28,7 @@ export function optionalIso(
 
 /** @internal */
 export function isPostgres(knex: Knex): boolean {
-  return knex.client.config.client === 'pg';
+  return ['pg', 'postgres', 'postgresql', 'pgnative'].includes(
+    String(knex.client.config.client),
+  );
 }

@@ -48,8 +48,13 @@ export interface ImageProvider {
     location: ImageLocation & { imageIds: string[] },
   ): Promise<Map<string, ImageUse[]>>;
 
-  /** Deregisters an image and deletes its snapshots. */
-  deleteImage(
-    location: ImageLocation & { imageId: string },
-  ): Promise<{ deletedSnapshots: string[] }>;
+  /**
+   * Deregisters an image and deletes its snapshots. An image that is already
+   * gone is no error; snapshots that cannot be deleted are reported.
+   */
+  deleteImage(location: ImageLocation & { imageId: string }): Promise<{
+    deletedSnapshots: string[];
+    alreadyGone: boolean;
+    snapshotErrors: string[];
+  }>;
 }

@@ -128,10 +128,34 @@ export class ImagePruner {
         });
         continue;
       }
-      try {
-        const deleted = [];
-        for (const artifact of version.artifacts) {
-          const { deletedSnapshots } = await this.options.provider.deleteImage({
+      // A channel may have been pointed at it since the check above.
+      const fresh = await this.options.images.getVersion({
+        family: version.family,
+        version: version.version,
+      });
+      if (
+        !fresh ||
+        fresh.state === 'pruned' ||
+        fresh.channels.some(c => c !== 'latest')
+      ) {
+        result.kept.push({
+          id: version.id,
+          reasons: (fresh?.channels ?? []).map(channel => ({
+            kind: 'channel' as const,
+            detail: `assigned to the ${channel} channel`,
+          })),
+        });
+        continue;
+      }
+      const deleted: {
+        region: string;
+        imageId: string;
+        deletedSnapshots: string[];
+      }[] = [];
+      const errors: string[] = [];
+      for (const artifact of version.artifacts) {
+        try {
+          const answer = await this.options.provider.deleteImage({
             region: artifact.region,
             account: artifact.account,
             imageId: artifact.imageId,
@@ -139,21 +163,32 @@ export class ImagePruner {
           deleted.push({
             region: artifact.region,
             imageId: artifact.imageId,
-            deletedSnapshots,
+            deletedSnapshots: answer.deletedSnapshots,
           });
+          errors.push(...answer.snapshotErrors);
+        } catch (error) {
+          errors.push(`${artifact.region}/${artifact.imageId}: ${error}`);
         }
-        await this.options.images.markPruned({
-          version,
-          actor: request.actor,
-          deleted,
-        });
+      }
+      // Record what happened even when only part of it did, so that no AMI
+      // disappears without an audit event; a retry finds the rest.
+      const complete = deleted.length === version.artifacts.length;
+      await this.options.images.markPruned({
+        version,
+        actor: request.actor,
+        deleted,
+        complete,
+        errors,
+      });
+      if (complete) {
         result.pruned.push({ id: version.id, artifacts: deleted });
         this.options.logger.info(
           `Pruned ${version.id}: ${deleted.map(d => d.imageId).join(', ')}`,
         );
-      } catch (error) {
-        result.failed.push({ id: version.id, error: String(error) });
-        this.options.logger.warn(`Pruning ${version.id} failed: ${error}`);
+      }
+      if (errors.length > 0) {
+        result.failed.push({ id: version.id, error: errors.join('; ') });
+        this.options.logger.warn(`Pruning ${version.id}: ${errors.join('; ')}`);
       }
     }
     return result;

@@ -52,7 +52,8 @@ export function addEntityRoutes(router: Router, options: RouterOptions) {
   }
 
   router.get('/entities/:kind/:namespace/:name/summary', async (req, res) => {
-    const entity = await loadEntity(req, await caller(httpAuth, req));
+    const credentials = await caller(httpAuth, req);
+    const entity = await loadEntity(req, credentials);
     const entityRef = stringifyEntityRef(entity);
     const annotations = annotationsOf(entity);
     const family = annotations.imageFamily
@@ -66,7 +67,12 @@ export function addEntityRoutes(router: Router, options: RouterOptions) {
     if (family && family.entityRef === entityRef) {
       summary.family = family;
     } else if (family) {
-      summary.familyOwnedBy = family.entityRef;
+      const owner = await catalog.getEntityByRef(family.entityRef, {
+        credentials,
+      });
+      summary.familyOwnedBy = owner
+        ? family.entityRef
+        : 'an entity you may not read';
     }
     res.json(summary);
   });

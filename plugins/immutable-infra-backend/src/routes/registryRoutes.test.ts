@@ -48,6 +48,7 @@ describe('registry routes', () => {
         'immutable-infra.io/image-family': 'payments-api',
       }),
       component('lonely', { 'immutable-infra.io/image-family': 'lonely' }),
+      component('thief', { 'immutable-infra.io/image-family': 'payments-api' }),
     ]));
     await request(app)
       .post('/families')

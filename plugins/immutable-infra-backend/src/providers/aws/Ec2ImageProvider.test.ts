@@ -116,5 +116,19 @@ describe('Ec2ImageProvider against the EC2 emulator', () => {
     expect(result.deletedSnapshots.length).toBeGreaterThan(0);
     const after = await provider.listOwnedImages({ region });
     expect(after.map(i => i.imageId)).not.toContain(imageId);
+    // Deleting it again is no error: it is already gone.
+    await expect(provider.deleteImage({ region, imageId })).resolves.toEqual({
+      deletedSnapshots: [],
+      alreadyGone: true,
+      snapshotErrors: [],
+    });
+  });
+
+  it('keeps every image of a region whose launch templates resolve AMIs from SSM', async () => {
+    const unused = await fixtures.image();
+    await fixtures.launchTemplate('ssm-test', ['resolve:ssm:/golden/ami']);
+    await expect(
+      provider.findImageUses({ region, imageIds: [unused] }),
+    ).rejects.toThrow('resolves its AMI from resolve:ssm:/golden/ami');
   });
 });

@@ -109,7 +109,13 @@ export class Ec2ImageProvider implements ImageProvider {
             { Name: 'image-id', Values: imageIds },
             {
               Name: 'instance-state-name',
-              Values: ['pending', 'running', 'stopping', 'stopped'],
+              Values: [
+                'pending',
+                'running',
+                'shutting-down',
+                'stopping',
+                'stopped',
+              ],
             },
           ],
         },
@@ -146,6 +152,13 @@ export class Ec2ImageProvider implements ImageProvider {
       )) {
         for (const version of page.LaunchTemplateVersions ?? []) {
           const imageId = version.LaunchTemplateData?.ImageId;
+          if (imageId?.startsWith('resolve:ssm:')) {
+            // The AMI is whatever the parameter holds at launch: no image in
+            // this region can be called unused.
+            throw new Error(
+              `launch template ${template.LaunchTemplateName} version ${version.VersionNumber} resolves its AMI from ${imageId}`,
+            );
+          }
           if (imageId && version.VersionNumber !== undefined) {
             versions.set(version.VersionNumber, imageId);
             addUse(uses, imageId, {
@@ -216,20 +229,44 @@ export class Ec2ImageProvider implements ImageProvider {
     return uses;
   }
 
-  async deleteImage(
-    location: ImageLocation & { imageId: string },
-  ): Promise<{ deletedSnapshots: string[] }> {
+  async deleteImage(location: ImageLocation & { imageId: string }): Promise<{
+    deletedSnapshots: string[];
+    alreadyGone: boolean;
+    snapshotErrors: string[];
+  }> {
     const ec2 = await this.clients.ec2Client(location.region, location.account);
-    const described = await ec2.send(
-      new DescribeImagesCommand({ ImageIds: [location.imageId] }),
-    );
-    const snapshots = (described.Images?.[0]?.BlockDeviceMappings ?? [])
-      .map(m => m.Ebs?.SnapshotId)
-      .filter((s): s is string => Boolean(s));
-    await ec2.send(new DeregisterImageCommand({ ImageId: location.imageId }));
-    for (const snapshot of snapshots) {
-      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshot }));
+    let snapshots: string[];
+    try {
+      const described = await ec2.send(
+        new DescribeImagesCommand({ ImageIds: [location.imageId] }),
+      );
+      if (!described.Images?.length) {
+        return { deletedSnapshots: [], alreadyGone: true, snapshotErrors: [] };
+      }
+      snapshots = (described.Images[0].BlockDeviceMappings ?? [])
+        .map(m => m.Ebs?.SnapshotId)
+        .filter((s): s is string => Boolean(s));
+    } catch (error) {
+      if (
+        String((error as { name?: string }).name).startsWith('InvalidAMIID')
+      ) {
+        return { deletedSnapshots: [], alreadyGone: true, snapshotErrors: [] };
+      }
+      throw error;
     }
-    return { deletedSnapshots: snapshots };
+    await ec2.send(new DeregisterImageCommand({ ImageId: location.imageId }));
+    // The image is gone; a snapshot that cannot go (e.g. another AMI uses
+    // it) is reported, not fatal.
+    const deletedSnapshots: string[] = [];
+    const snapshotErrors: string[] = [];
+    for (const snapshot of snapshots) {
+      try {
+        await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshot }));
+        deletedSnapshots.push(snapshot);
+      } catch (error) {
+        snapshotErrors.push(`${snapshot}: ${error}`);
+      }
+    }
+    return { deletedSnapshots, alreadyGone: false, snapshotErrors };
   }
 }

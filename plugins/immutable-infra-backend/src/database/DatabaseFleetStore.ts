@@ -1,0 +1,189 @@
+import { Knex } from 'knex';
+import { InstanceRecord, SyncState } from '../drift/types';
+import {
+  FleetInstance,
+  LaunchTemplateDefault,
+} from '../providers/FleetProvider';
+import { FleetStore, Inventory } from './FleetStore';
+import { optionalIso, toIso } from './timestamps';
+
+type Timestamp = string | number | Date;
+
+type InstanceRow = {
+  entity_ref: string;
+  instance_id: string;
+  environment: string | null;
+  account: string | null;
+  region: string;
+  image_id: string | null;
+  launch_time: Timestamp | null;
+  state: string | null;
+  launch_template_id: string | null;
+  launch_template_version: string | null;
+  asg: string | null;
+  ssh_exposure: InstanceRecord['sshExposure'];
+  ssh_sources: string | null;
+  key_name: string | null;
+  tags: string | null;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+};
+
+type SyncRow = {
+  entity_ref: string;
+  last_attempt_at: Timestamp;
+  last_success_at: Timestamp | null;
+  status: 'ok' | 'failed';
+  error: string | null;
+  launch_templates: string | null;
+};
+
+const BATCH = 500;
+
+function toRecord(row: InstanceRow): InstanceRecord {
+  return {
+    entityRef: row.entity_ref,
+    instanceId: row.instance_id,
+    environment: row.environment ?? undefined,
+    account: row.account ?? undefined,
+    region: row.region,
+    imageId: row.image_id ?? undefined,
+    launchTime: optionalIso(row.launch_time),
+    state: row.state ?? undefined,
+    launchTemplateId: row.launch_template_id ?? undefined,
+    launchTemplateVersion: row.launch_template_version ?? undefined,
+    asg: row.asg ?? undefined,
+    sshExposure: row.ssh_exposure,
+    sshSources: row.ssh_sources ? JSON.parse(row.ssh_sources) : [],
+    keyName: row.key_name ?? undefined,
+    tags: row.tags ? JSON.parse(row.tags) : {},
+    firstSeenAt: toIso(row.first_seen_at),
+    lastSeenAt: toIso(row.last_seen_at),
+  };
+}
+
+/**
+ * Knex implementation of {@link FleetStore}.
+ *
+ * @internal
+ */
+export class DatabaseFleetStore implements FleetStore {
+  static create(options: { knex: Knex }): DatabaseFleetStore {
+    return new DatabaseFleetStore(options.knex);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  async replaceInventory(options: {
+    entityRef: string;
+    instances: (FleetInstance & { environment?: string })[];
+    launchTemplates: LaunchTemplateDefault[];
+  }): Promise<void> {
+    // ISO strings: the same instant on PostgreSQL and SQLite, whatever the
+    // server's time zone.
+    const now = new Date().toISOString();
+    await this.db.transaction(async trx => {
+      const previous = await trx<InstanceRow>('instances')
+        .where({ entity_ref: options.entityRef })
+        .select('region', 'instance_id', 'first_seen_at');
+      const firstSeen = new Map(
+        previous.map(p => [`${p.region}/${p.instance_id}`, p.first_seen_at]),
+      );
+      await trx('instances').where({ entity_ref: options.entityRef }).delete();
+      const rows = options.instances.map(i => ({
+        entity_ref: options.entityRef,
+        instance_id: i.instanceId,
+        environment: i.environment ?? null,
+        account: i.account ?? null,
+        region: i.region,
+        image_id: i.imageId ?? null,
+        launch_time: i.launchTime?.toISOString() ?? null,
+        state: i.state ?? null,
+        launch_template_id: i.launchTemplateId ?? null,
+        launch_template_version: i.launchTemplateVersion ?? null,
+        asg: i.asg ?? null,
+        ssh_exposure: i.sshExposure,
+        ssh_sources: JSON.stringify(i.sshSources),
+        key_name: i.keyName ?? null,
+        tags: JSON.stringify(i.tags),
+        first_seen_at: firstSeen.get(`${i.region}/${i.instanceId}`) ?? now,
+        last_seen_at: now,
+      }));
+      for (let i = 0; i < rows.length; i += BATCH) {
+        await trx('instances').insert(rows.slice(i, i + BATCH));
+      }
+      await this.upsertSync(trx, {
+        entity_ref: options.entityRef,
+        last_attempt_at: now,
+        last_success_at: now,
+        status: 'ok',
+        error: null,
+        launch_templates: JSON.stringify(options.launchTemplates),
+      });
+    });
+  }
+
+  async recordSyncFailure(options: {
+    entityRef: string;
+    error: string;
+  }): Promise<void> {
+    await this.db.transaction(async trx => {
+      const existing = await trx<SyncRow>('entity_sync_state')
+        .where({ entity_ref: options.entityRef })
+        .first();
+      await this.upsertSync(trx, {
+        entity_ref: options.entityRef,
+        last_attempt_at: new Date().toISOString(),
+        last_success_at: existing?.last_success_at ?? null,
+        status: 'failed',
+        error: options.error.slice(0, 2000),
+        launch_templates: existing?.launch_templates ?? null,
+      });
+    });
+  }
+
+  private async upsertSync(trx: Knex.Transaction, row: SyncRow) {
+    await trx('entity_sync_state').insert(row).onConflict('entity_ref').merge();
+  }
+
+  async getInventory(entityRef: string): Promise<Inventory> {
+    const [rows, sync] = await Promise.all([
+      this.db<InstanceRow>('instances')
+        .where({ entity_ref: entityRef })
+        .orderBy([
+          { column: 'environment' },
+          { column: 'region' },
+          { column: 'instance_id' },
+        ]),
+      this.db<SyncRow>('entity_sync_state')
+        .where({ entity_ref: entityRef })
+        .first(),
+    ]);
+    const state: SyncState | undefined = sync
+      ? {
+          entityRef,
+          status: sync.status,
+          lastAttemptAt: toIso(sync.last_attempt_at),
+          lastSuccessAt: optionalIso(sync.last_success_at),
+          error: sync.error ?? undefined,
+        }
+      : undefined;
+    return {
+      instances: rows.map(toRecord),
+      launchTemplates: sync?.launch_templates
+        ? JSON.parse(sync.launch_templates)
+        : [],
+      sync: state,
+    };
+  }
+
+  async findInstancesByImage(imageIds: string[]): Promise<InstanceRecord[]> {
+    if (imageIds.length === 0) {
+      return [];
+    }
+    const rows = await this.db<InstanceRow>('instances')
+      .whereIn('image_id', imageIds)
+      .orderBy([{ column: 'entity_ref' }, { column: 'instance_id' }]);
+    return rows.map(toRecord);
+  }
+}

@@ -1,0 +1,130 @@
+import {
+  Channel,
+  DriftFinding,
+  ImageVersion,
+  ImmutabilityScore,
+  ImmutableInfraAnnotations,
+  SyncStatus,
+} from '@immutable-infra/backstage-plugin-common';
+import { FleetStore, Inventory } from '../database/FleetStore';
+import { ImageStore } from '../database/ImageStore';
+import { ImmutableInfraSettings } from '../service/registryConfig';
+import { evaluateDrift } from './rules';
+import { scoreEntity } from './score';
+
+/** Everything known about one entity's fleet. @internal */
+export type FleetAnalysis = {
+  inventory: Inventory;
+  findings: DriftFinding[];
+  versionsByImage: Map<string, ImageVersion>;
+  channels: Channel[];
+  score: ImmutabilityScore;
+  sync: SyncStatus;
+};
+
+/** Milliseconds of a schedule frequency, for staleness. */
+function periodMs(settings: ImmutableInfraSettings): number {
+  const f = settings.schedule.frequency as {
+    minutes?: number;
+    hours?: number;
+    seconds?: number;
+  };
+  const ms =
+    ((f.hours ?? 0) * 3600 + (f.minutes ?? 0) * 60 + (f.seconds ?? 0)) * 1000;
+  return ms > 0 ? ms : 5 * 60 * 1000;
+}
+
+/**
+ * Joins an entity's inventory with the registry and applies the drift rules
+ * and the score. Reads only: drift always reflects the current channels and
+ * revocations, not those of the last sync.
+ *
+ * @internal
+ */
+export class FleetAnalyzer {
+  constructor(
+    private readonly options: {
+      images: ImageStore;
+      fleet: FleetStore;
+      settings: ImmutableInfraSettings;
+    },
+  ) {}
+
+  async analyze(options: {
+    entityRef: string;
+    annotations: ImmutableInfraAnnotations;
+    now?: number;
+  }): Promise<FleetAnalysis> {
+    const { images, fleet, settings } = this.options;
+    const now = options.now ?? Date.now();
+    const inventory = await fleet.getInventory(options.entityRef);
+    const family = options.annotations.imageFamily;
+
+    const versionsByImage = new Map<string, ImageVersion>();
+    const imageIds = [
+      ...new Set(
+        inventory.instances.flatMap(i => (i.imageId ? [i.imageId] : [])),
+      ),
+    ];
+    for (const imageId of imageIds) {
+      const version = await images.getVersion({ imageId });
+      if (version) {
+        versionsByImage.set(imageId, version);
+      }
+    }
+    const registered = family ? await images.getFamily(family) : undefined;
+    const channels =
+      registered && registered.entityRef === options.entityRef
+        ? await images.listChannels(registered.name)
+        : [];
+    const channelVersions = new Map<string, ImageVersion>();
+    for (const channel of channels) {
+      const match = channel.version && /^(.+)@(\d+)$/.exec(channel.version);
+      if (match && !channelVersions.has(channel.version!)) {
+        const version = await images.getVersion({
+          family: match[1],
+          version: Number(match[2]),
+        });
+        if (version) {
+          channelVersions.set(channel.version!, version);
+        }
+      }
+    }
+
+    const syncPeriodMs = periodMs(settings);
+    const findings = evaluateDrift({
+      annotations: options.annotations,
+      policy: settings.policy,
+      instances: inventory.instances,
+      versionsByImage,
+      channels,
+      channelVersions,
+      launchTemplates: inventory.launchTemplates,
+      sync: inventory.sync,
+      syncPeriodMs,
+      now,
+    });
+    const sync: SyncStatus = inventory.sync
+      ? {
+          status: inventory.sync.status,
+          lastAttemptAt: inventory.sync.lastAttemptAt,
+          lastSuccessAt: inventory.sync.lastSuccessAt,
+          error: inventory.sync.error,
+          stale: findings.some(f => f.rule === 'stale-inventory'),
+        }
+      : { status: 'never', stale: false };
+    return {
+      inventory,
+      findings,
+      versionsByImage,
+      channels,
+      score: scoreEntity({
+        annotations: options.annotations,
+        instances: inventory.instances,
+        findings,
+        versionsByImage,
+      }),
+      sync,
+    };
+  }
+}

@@ -1,0 +1,364 @@
+import { ImageVersion } from '@immutable-infra/backstage-plugin-common';
+import { groupFindings } from './grouping';
+import { DriftInput, evaluateDrift } from './rules';
+import { scoreEntity } from './score';
+import { InstanceRecord } from './types';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+const iso = (daysAgo: number) => new Date(NOW - daysAgo * DAY).toISOString();
+
+function version(n: number, extra: Partial<ImageVersion> = {}): ImageVersion {
+  return {
+    id: `app@${n}`,
+    family: 'app',
+    version: n,
+    fingerprint: `c${n}`,
+    digest: 'd',
+    gitCommit: `c${n}`,
+    source: 'registered',
+    state: 'active',
+    createdAt: iso(5),
+    artifacts: [{ provider: 'aws', region: 'us-east-1', imageId: `ami-${n}` }],
+    channels: [],
+    ...extra,
+  };
+}
+
+function instance(
+  id: string,
+  extra: Partial<InstanceRecord> = {},
+): InstanceRecord {
+  return {
+    entityRef: 'component:default/app',
+    instanceId: id,
+    environment: 'production',
+    region: 'us-east-1',
+    imageId: 'ami-2',
+    launchTime: iso(1),
+    state: 'running',
+    sshExposure: 'none',
+    sshSources: [],
+    tags: {},
+    firstSeenAt: iso(1),
+    lastSeenAt: iso(0),
+    ...extra,
+  };
+}
+
+function input(extra: Partial<DriftInput> = {}): DriftInput {
+  const versions = [version(1), version(2), version(3)];
+  return {
+    annotations: {
+      imageFamily: 'app',
+      fleetSelector: [],
+      environments: ['staging', 'production'],
+      stateful: false,
+    },
+    policy: { maxImageAgeDays: 30, maxInstanceAgeDays: 14 },
+    instances: [instance('i-1')],
+    versionsByImage: new Map(versions.map(v => [v.artifacts[0].imageId, v])),
+    channels: [
+      { name: 'latest', managed: true, version: 'app@3' },
+      { name: 'production', managed: false, version: 'app@2' },
+      { name: 'staging', managed: false, version: 'app@3' },
+    ],
+    channelVersions: new Map(versions.map(v => [v.id, v])),
+    launchTemplates: [],
+    syncPeriodMs: 5 * 60_000,
+    now: NOW,
+    ...extra,
+  };
+}
+
+const rules = (i: DriftInput) => evaluateDrift(i).map(f => f.rule);
+
+describe('drift rules', () => {
+  it('finds nothing for a clean fleet on its channel image', () => {
+    expect(evaluateDrift(input())).toEqual([]);
+  });
+
+  it('revoked-image: critical, with version, age of revocation, reason and the channel', () => {
+    const revoked = version(1, {
+      state: 'revoked',
+      revokedAt: iso(3),
+      revokeReason: 'CVE-2026-1',
+    });
+    const findings = evaluateDrift(
+      input({
+        instances: [instance('i-0abc', { imageId: 'ami-1' })],
+        versionsByImage: new Map([['ami-1', revoked]]),
+      }),
+    );
+    expect(findings).toEqual([
+      expect.objectContaining({
+        rule: 'revoked-image',
+        severity: 'critical',
+        rootCause: 'revoked-image:app@1',
+        detail:
+          'i-0abc runs ami-1 (app@1, revoked 3 days ago: CVE-2026-1); the production channel is app@2.',
+      }),
+    ]);
+  });
+
+  it('unregistered-image: an AMI no version of the family has, even if another family registered it', () => {
+    expect(
+      rules(
+        input({ instances: [instance('i-1', { imageId: 'ami-handmade' })] }),
+      ),
+    ).toEqual(['unregistered-image']);
+    const foreign = version(7, { family: 'other', id: 'other@7' });
+    expect(
+      rules(
+        input({
+          instances: [instance('i-1', { imageId: 'ami-7' })],
+          versionsByImage: new Map([['ami-7', foreign]]),
+        }),
+      ),
+    ).toEqual(['unregistered-image']);
+  });
+
+  it('image-mismatch: judged against the environment channel in the instance region; silent with no channel yet', () => {
+    expect(
+      rules(input({ instances: [instance('i-1', { imageId: 'ami-3' })] })),
+    ).toEqual(['image-mismatch']);
+    // No channel for the environment: nothing to compare with.
+    expect(
+      rules(
+        input({
+          instances: [instance('i-1', { imageId: 'ami-3', environment: 'qa' })],
+        }),
+      ),
+    ).toEqual([]);
+    // The channel version has no AMI in the instance's region.
+    expect(
+      rules(
+        input({
+          instances: [
+            instance('i-1', { imageId: 'ami-3', region: 'eu-west-1' }),
+          ],
+        }),
+      ),
+    ).toEqual([]);
+    // No environment tag.
+    expect(
+      rules(
+        input({
+          instances: [
+            instance('i-1', { imageId: 'ami-3', environment: undefined }),
+          ],
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('image-too-old: fires past the limit, not exactly at it; the annotation overrides the policy', () => {
+    const at = (days: number) =>
+      input({
+        versionsByImage: new Map([
+          ['ami-2', version(2, { createdAt: iso(days) })],
+        ]),
+      });
+    expect(rules(at(30))).toEqual([]);
+    expect(rules(at(30.0001))).toEqual(['image-too-old']);
+    const strict = at(10);
+    strict.annotations = { ...strict.annotations, maxImageAgeDays: 7 };
+    expect(rules(strict)).toEqual(['image-too-old']);
+  });
+
+  it('instance-too-old: fires past the limit, not exactly at it', () => {
+    expect(
+      rules(input({ instances: [instance('i-1', { launchTime: iso(14) })] })),
+    ).toEqual([]);
+    expect(
+      rules(
+        input({ instances: [instance('i-1', { launchTime: iso(14.001) })] }),
+      ),
+    ).toEqual(['instance-too-old']);
+  });
+
+  it('ssh-open: critical from the world (IPv4 or IPv6), high when restricted', () => {
+    const world4 = evaluateDrift(
+      input({
+        instances: [
+          instance('i-1', { sshExposure: 'world', sshSources: ['0.0.0.0/0'] }),
+        ],
+      }),
+    );
+    const world6 = evaluateDrift(
+      input({
+        instances: [
+          instance('i-1', { sshExposure: 'world', sshSources: ['::/0'] }),
+        ],
+      }),
+    );
+    const office = evaluateDrift(
+      input({
+        instances: [
+          instance('i-1', {
+            sshExposure: 'restricted',
+            sshSources: ['10.0.0.0/8'],
+          }),
+        ],
+      }),
+    );
+    expect(world4.map(f => [f.rule, f.severity])).toEqual([
+      ['ssh-open', 'critical'],
+    ]);
+    expect(world6[0].detail).toBe(
+      'i-1 allows SSH (port 22) from ::/0: the whole internet.',
+    );
+    expect(office.map(f => [f.rule, f.severity])).toEqual([
+      ['ssh-open', 'high'],
+    ]);
+  });
+
+  it('ssh-key: low', () => {
+    expect(
+      evaluateDrift(
+        input({ instances: [instance('i-1', { keyName: 'ops' })] }),
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        rule: 'ssh-key',
+        severity: 'low',
+        rootCause: 'ssh-key:ops',
+      }),
+    ]);
+  });
+
+  it('launch-template-drift: the default version against the last environment channel', () => {
+    const template = {
+      id: 'lt-1',
+      name: 'app',
+      region: 'us-east-1',
+      defaultVersion: 4,
+    };
+    expect(
+      rules(input({ launchTemplates: [{ ...template, imageId: 'ami-2' }] })),
+    ).toEqual([]);
+    const drift = evaluateDrift(
+      input({ launchTemplates: [{ ...template, imageId: 'ami-1' }] }),
+    );
+    expect(drift[0]).toMatchObject({
+      rule: 'launch-template-drift',
+      severity: 'high',
+    });
+    expect(drift[0].detail).toContain(
+      'the production channel is app@2 (ami-2)',
+    );
+  });
+
+  it('stale-inventory: only when the last sync failed and the last success is older than two periods', () => {
+    const failed = (lastSuccessMinutesAgo?: number) =>
+      rules(
+        input({
+          sync: {
+            entityRef: 'component:default/app',
+            status: 'failed',
+            lastAttemptAt: iso(0),
+            lastSuccessAt:
+              lastSuccessMinutesAgo === undefined
+                ? undefined
+                : new Date(NOW - lastSuccessMinutesAgo * 60_000).toISOString(),
+            error: 'AccessDenied',
+          },
+        }),
+      );
+    expect(failed(9)).toEqual([]);
+    expect(failed(11)).toEqual(['stale-inventory']);
+    expect(failed()).toEqual(['stale-inventory']);
+  });
+
+  it('says that a stateful service needs approval to replace', () => {
+    const i = input({ instances: [instance('i-1', { keyName: 'ops' })] });
+    i.annotations = { ...i.annotations, stateful: true };
+    expect(evaluateDrift(i)[0].detail).toMatch(
+      /stateful: replacing its instances needs approval/,
+    );
+  });
+
+  it('groups 300 instances on one revoked version as one problem', () => {
+    const revoked = version(1, { state: 'revoked', revokedAt: iso(2) });
+    const findings = evaluateDrift(
+      input({
+        instances: [
+          ...Array.from({ length: 300 }, (_, n) =>
+            instance(`i-${n}`, { imageId: 'ami-1' }),
+          ),
+          instance('i-key', { keyName: 'ops' }),
+        ],
+        versionsByImage: new Map([
+          ['ami-1', revoked],
+          ['ami-2', version(2)],
+        ]),
+      }),
+    );
+    const groups = groupFindings(findings);
+    expect(groups.map(g => [g.rule, g.count, g.summary])).toEqual([
+      ['revoked-image', 300, '300 instances run the revoked app@1'],
+      ['ssh-key', 1, '1 instance carries the key pair ops'],
+    ]);
+  });
+});
+
+describe('immutability score', () => {
+  it('is gold for a clean fleet that ships logs, and names each check', () => {
+    const i = input();
+    i.annotations = { ...i.annotations, logDestination: 'cloudwatch:/x' };
+    const score = scoreEntity({
+      annotations: i.annotations,
+      instances: i.instances,
+      findings: evaluateDrift(i),
+      versionsByImage: i.versionsByImage,
+    });
+    expect(score.score).toBe(100);
+    expect(score.level).toBe('gold');
+    expect(score.checks.map(c => c.id)).toEqual([
+      'on-channel-image',
+      'no-critical-findings',
+      'pipeline-images',
+      'image-age',
+      'no-ssh',
+      'logs-off-host',
+      'rotation',
+    ]);
+  });
+
+  it('loses the weights of failed checks, with evidence', () => {
+    const i = input({
+      instances: [
+        instance('i-1', {
+          sshExposure: 'world',
+          sshSources: ['0.0.0.0/0'],
+          launchTime: iso(40),
+        }),
+      ],
+    });
+    const score = scoreEntity({
+      annotations: i.annotations,
+      instances: i.instances,
+      findings: evaluateDrift(i),
+      versionsByImage: i.versionsByImage,
+    });
+    // Fails no-critical (20), no-ssh (10), logs (10), rotation (10).
+    expect(score.score).toBe(50);
+    expect(score.level).toBe('bronze');
+    expect(score.checks.find(c => c.id === 'no-ssh')).toMatchObject({
+      status: 'fail',
+      evidence: expect.stringContaining('i-1 allows SSH'),
+    });
+  });
+
+  it('knows nothing about a fleet with no instances', () => {
+    const i = input({ instances: [] });
+    const score = scoreEntity({
+      annotations: i.annotations,
+      instances: [],
+      findings: [],
+      versionsByImage: new Map(),
+    });
+    expect(score.checks.filter(c => c.status === 'unknown')).toHaveLength(6);
+    expect(score.level).toBe('none');
+  });
+});

@@ -1,0 +1,183 @@
+import {
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeSecurityGroupsCommand,
+  Instance,
+  IpPermission,
+  paginateDescribeInstances,
+  SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import {
+  FleetInstance,
+  FleetProvider,
+  LaunchTemplateDefault,
+  SshExposure,
+} from '../FleetProvider';
+import { ImageLocation } from '../ImageProvider';
+import { AwsClientFactory } from './AwsClientFactory';
+
+const SECURITY_GROUP_BATCH = 200;
+const WORLD = new Set(['0.0.0.0/0', '::/0']);
+
+function opensSsh(permission: IpPermission): boolean {
+  if (permission.IpProtocol === '-1') {
+    return true;
+  }
+  if (permission.IpProtocol !== 'tcp' && permission.IpProtocol !== '6') {
+    return false;
+  }
+  const from = permission.FromPort ?? 0;
+  const to = permission.ToPort ?? 65535;
+  return from <= 22 && to >= 22;
+}
+
+/** Port 22 exposure of one security group. */
+function groupExposure(group: SecurityGroup): {
+  exposure: SshExposure;
+  sources: string[];
+} {
+  const sources: string[] = [];
+  for (const permission of group.IpPermissions ?? []) {
+    if (!opensSsh(permission)) {
+      continue;
+    }
+    sources.push(
+      ...(permission.IpRanges ?? []).map(r => r.CidrIp ?? ''),
+      ...(permission.Ipv6Ranges ?? []).map(r => r.CidrIpv6 ?? ''),
+      ...(permission.UserIdGroupPairs ?? []).map(p => p.GroupId ?? ''),
+      ...(permission.PrefixListIds ?? []).map(p => p.PrefixListId ?? ''),
+    );
+  }
+  const filtered = sources.filter(Boolean);
+  let exposure: SshExposure = 'none';
+  if (filtered.some(s => WORLD.has(s))) {
+    exposure = 'world';
+  } else if (filtered.length > 0) {
+    exposure = 'restricted';
+  }
+  return { exposure, sources: filtered };
+}
+
+/**
+ * {@link FleetProvider} for EC2. Security groups are described in batches
+ * and remembered for the life of the provider (one sync).
+ *
+ * @internal
+ */
+export class Ec2FleetProvider implements FleetProvider {
+  private readonly groups = new Map<string, ReturnType<typeof groupExposure>>();
+
+  constructor(private readonly clients: AwsClientFactory) {}
+
+  async listInstances(
+    location: ImageLocation & { selector: { key: string; value: string }[] },
+  ): Promise<FleetInstance[]> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    const found: Instance[] = [];
+    // The SDK's paginator follows every NextToken.
+    for await (const page of paginateDescribeInstances(
+      { client: ec2 },
+      {
+        Filters: [
+          ...location.selector.map(({ key, value }) => ({
+            Name: `tag:${key}`,
+            Values: [value],
+          })),
+          {
+            Name: 'instance-state-name',
+            Values: ['pending', 'running', 'stopping', 'stopped'],
+          },
+        ],
+        MaxResults: 1000,
+      },
+    )) {
+      for (const reservation of page.Reservations ?? []) {
+        found.push(...(reservation.Instances ?? []));
+      }
+    }
+
+    const unknownGroups = [
+      ...new Set(
+        found.flatMap(i => (i.SecurityGroups ?? []).map(g => g.GroupId!)),
+      ),
+    ].filter(id => id && !this.groups.has(id));
+    for (let i = 0; i < unknownGroups.length; i += SECURITY_GROUP_BATCH) {
+      const answer = await ec2.send(
+        new DescribeSecurityGroupsCommand({
+          GroupIds: unknownGroups.slice(i, i + SECURITY_GROUP_BATCH),
+        }),
+      );
+      for (const group of answer.SecurityGroups ?? []) {
+        this.groups.set(group.GroupId!, groupExposure(group));
+      }
+    }
+
+    return found.map(instance => {
+      const tags = Object.fromEntries(
+        (instance.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']),
+      );
+      const groups = (instance.SecurityGroups ?? [])
+        .map(g => this.groups.get(g.GroupId ?? ''))
+        .filter((g): g is ReturnType<typeof groupExposure> => Boolean(g));
+      const sources = [...new Set(groups.flatMap(g => g.sources))];
+      let sshExposure: SshExposure = 'none';
+      if (groups.some(g => g.exposure === 'world')) {
+        sshExposure = 'world';
+      } else if (groups.some(g => g.exposure === 'restricted')) {
+        sshExposure = 'restricted';
+      }
+      return {
+        instanceId: instance.InstanceId!,
+        region: location.region,
+        account: location.account,
+        imageId: instance.ImageId,
+        launchTime: instance.LaunchTime,
+        state: instance.State?.Name,
+        keyName: instance.KeyName,
+        launchTemplateId: tags['aws:ec2launchtemplate:id'],
+        launchTemplateVersion: tags['aws:ec2launchtemplate:version'],
+        asg: tags['aws:autoscaling:groupName'],
+        sshExposure,
+        sshSources: sources,
+        tags,
+      };
+    });
+  }
+
+  async getLaunchTemplateDefault(
+    location: ImageLocation & { launchTemplate: string },
+  ): Promise<LaunchTemplateDefault | undefined> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    const byId = /^lt-[0-9a-f]+$/.test(location.launchTemplate);
+    try {
+      const answer = await ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          ...(byId
+            ? { LaunchTemplateId: location.launchTemplate }
+            : { LaunchTemplateName: location.launchTemplate }),
+          Versions: ['$Default'],
+        }),
+      );
+      const version = answer.LaunchTemplateVersions?.[0];
+      if (!version) {
+        return undefined;
+      }
+      return {
+        id: version.LaunchTemplateId!,
+        name: version.LaunchTemplateName!,
+        region: location.region,
+        defaultVersion: version.VersionNumber!,
+        imageId: version.LaunchTemplateData?.ImageId,
+      };
+    } catch (error) {
+      if (
+        (error as { name?: string }).name?.startsWith(
+          'InvalidLaunchTemplateName',
+        ) ||
+        (error as { name?: string }).name?.startsWith('InvalidLaunchTemplateId')
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { pageQuerySchema } from './registrySchemas';
+
+/** @public */
+export const DRIFT_RULES = [
+  'revoked-image',
+  'unregistered-image',
+  'image-mismatch',
+  'image-too-old',
+  'instance-too-old',
+  'ssh-open',
+  'ssh-key',
+  'launch-template-drift',
+  'stale-inventory',
+] as const;
+
+/** @public */
+export type DriftRule = (typeof DRIFT_RULES)[number];
+
+/** @public */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+
+/** @public */
+export type Severity = (typeof SEVERITIES)[number];
+
+/** One drift finding. @public */
+export const driftFindingSchema = z.object({
+  rule: z.enum(DRIFT_RULES),
+  severity: z.enum(SEVERITIES),
+  instanceId: z.string().optional(),
+  region: z.string().optional(),
+  environment: z.string().optional(),
+  detail: z.string(),
+  fix: z.string(),
+  /** Findings with the same root cause are one problem. */
+  rootCause: z.string(),
+});
+
+/** @public */
+export type DriftFinding = z.infer<typeof driftFindingSchema>;
+
+/** Findings that share a root cause. @public */
+export const driftGroupSchema = z.object({
+  rootCause: z.string(),
+  rule: z.enum(DRIFT_RULES),
+  severity: z.enum(SEVERITIES),
+  summary: z.string(),
+  fix: z.string(),
+  count: z.number(),
+  instanceIds: z.array(z.string()),
+  findings: z.array(driftFindingSchema),
+});
+
+/** @public */
+export type DriftGroup = z.infer<typeof driftGroupSchema>;
+
+/** @public */
+export const severityCountsSchema = z.object({
+  critical: z.number(),
+  high: z.number(),
+  medium: z.number(),
+  low: z.number(),
+});
+
+/** @public */
+export type SeverityCounts = z.infer<typeof severityCountsSchema>;
+
+/** The last fleet sync of an entity. @public */
+export const syncStatusSchema = z.object({
+  status: z.enum(['ok', 'failed', 'never']),
+  lastAttemptAt: z.string().optional(),
+  lastSuccessAt: z.string().optional(),
+  error: z.string().optional(),
+  stale: z.boolean(),
+});
+
+/** @public */
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+/** Answer of `GET /entities/:kind/:namespace/:name/drift`. @public */
+export const driftResponseSchema = z.object({
+  entityRef: z.string(),
+  counts: severityCountsSchema,
+  groups: z.array(driftGroupSchema),
+  sync: syncStatusSchema,
+});
+
+/** @public */
+export type DriftResponse = z.infer<typeof driftResponseSchema>;
+
+/** One named check of the immutability score. @public */
+export const scoreCheckSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  weight: z.number(),
+  status: z.enum(['pass', 'fail', 'unknown']),
+  evidence: z.string(),
+  fix: z.string(),
+});
+
+/** @public */
+export type ScoreCheck = z.infer<typeof scoreCheckSchema>;
+
+/** @public */
+export const immutabilityScoreSchema = z.object({
+  score: z.number(),
+  level: z.enum(['gold', 'silver', 'bronze', 'none']),
+  checks: z.array(scoreCheckSchema),
+});
+
+/** @public */
+export type ImmutabilityScore = z.infer<typeof immutabilityScoreSchema>;
+
+/** An instance of the fleet, with its image and drift. @public */
+export const fleetInstanceSchema = z.object({
+  instanceId: z.string(),
+  environment: z.string().optional(),
+  region: z.string(),
+  account: z.string().optional(),
+  imageId: z.string().optional(),
+  /** `<family>@<version>` when the AMI is registered. */
+  version: z.string().optional(),
+  imageAgeDays: z.number().optional(),
+  launchTime: z.string().optional(),
+  state: z.string().optional(),
+  asg: z.string().optional(),
+  sshExposure: z.enum(['none', 'restricted', 'world']),
+  keyName: z.string().optional(),
+  rules: z.array(z.enum(DRIFT_RULES)),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+});
+
+/** @public */
+export type FleetInstanceView = z.infer<typeof fleetInstanceSchema>;
+
+/** @public */
+export const instancePageSchema = z.object({
+  items: z.array(fleetInstanceSchema),
+  nextCursor: z.string().optional(),
+  total: z.number(),
+});
+
+/** @public */
+export type InstancePage = z.infer<typeof instancePageSchema>;
+
+/** Query of the instances endpoint. @public */
+export const instanceQuerySchema = pageQuerySchema.extend({
+  environment: z.string().max(64).optional(),
+  rule: z.enum(DRIFT_RULES).optional(),
+  state: z.string().max(32).optional(),
+});
+
+/** Image age of one environment's fleet against policy. @public */
+export const environmentAgeSchema = z.object({
+  environment: z.string(),
+  instances: z.number(),
+  medianDays: z.number().optional(),
+  p95Days: z.number().optional(),
+  maxDays: z.number().optional(),
+  policyDays: z.number(),
+  withinPolicy: z.boolean(),
+});
+
+/** @public */
+export const imageAgeResponseSchema = z.object({
+  entityRef: z.string(),
+  policyDays: z.number(),
+  environments: z.array(environmentAgeSchema),
+  /** Instances per running image, registered or not. */
+  versionsInUse: z.array(
+    z.object({
+      version: z.string().optional(),
+      imageId: z.string(),
+      ageDays: z.number().optional(),
+      instances: z.number(),
+    }),
+  ),
+});
+
+/** @public */
+export type ImageAgeResponse = z.infer<typeof imageAgeResponseSchema>;
+
+/** Who still runs a version. @public */
+export const blastRadiusSchema = z.object({
+  version: z.string(),
+  imageIds: z.array(z.string()),
+  instances: z.number(),
+  entities: z.array(
+    z.object({
+      entityRef: z.string(),
+      owner: z.string().optional(),
+      environments: z.array(z.string()),
+      instanceIds: z.array(z.string()),
+    }),
+  ),
+});
+
+/** @public */
+export type BlastRadius = z.infer<typeof blastRadiusSchema>;
+
+/** Body of `POST /sync`. @public */
+export const syncRequestSchema = z.object({
+  entityRef: z.string().min(1).optional(),
+});
+
+/** @public */
+export const syncResponseSchema = z.object({
+  synced: z.array(
+    z.object({
+      entityRef: z.string(),
+      status: z.enum(['ok', 'failed']),
+      instances: z.number(),
+      error: z.string().optional(),
+    }),
+  ),
+});
+
+/** @public */
+export type SyncResponse = z.infer<typeof syncResponseSchema>;
