@@ -8,7 +8,11 @@ import { DatabaseImageStore } from './database/DatabaseImageStore';
 import { connectDatabase } from './database/migrations';
 import { AwsClientFactory } from './providers/aws/AwsClientFactory';
 import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
+import { DatabaseFleetStore } from './database/DatabaseFleetStore';
+import { FleetAnalyzer } from './drift/FleetAnalyzer';
+import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
 import { ImagePruner } from './registry/ImagePruner';
+import { FleetSync } from './service/FleetSync';
 import { createRouter } from './router';
 import { ImageDiscovery } from './service/ImageDiscovery';
 import { readSettings } from './service/registryConfig';
@@ -33,6 +37,7 @@ export const immutableInfraPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        auth: coreServices.auth,
         catalog: catalogServiceRef,
       },
       async init({
@@ -45,6 +50,7 @@ export const immutableInfraPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         auditor,
+        auth,
         catalog,
       }) {
         permissionsRegistry.addPermissions(immutableInfraPermissions);
@@ -69,6 +75,26 @@ export const immutableInfraPlugin = createBackendPlugin({
             await discovery.run();
           },
         });
+        const fleet = DatabaseFleetStore.create({ knex });
+        const fleetSync = new FleetSync({
+          catalog,
+          auth,
+          fleet,
+          providerFactory: () =>
+            new Ec2FleetProvider(AwsClientFactory.fromConfig(config)),
+          logger,
+          regions: settings.regions,
+          environmentTag: settings.environmentTag,
+        });
+        await scheduler.scheduleTask({
+          id: 'immutable-infra:fleet-sync',
+          ...settings.schedule,
+          initialDelay: { seconds: 15 },
+          scope: 'global',
+          fn: async () => {
+            await fleetSync.run();
+          },
+        });
         httpRouter.use(
           await createRouter({
             logger,
@@ -79,6 +105,9 @@ export const immutableInfraPlugin = createBackendPlugin({
             images,
             pruner: new ImagePruner({ images, provider, logger }),
             settings,
+            fleet,
+            analyzer: new FleetAnalyzer({ images, fleet, settings }),
+            fleetSync,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -4,6 +4,7 @@ import Router from 'express-promise-router';
 import { RouterOptions } from './routes/context';
 import { addEntityRoutes } from './routes/entityRoutes';
 import { addFamilyRoutes } from './routes/familyRoutes';
+import { addFleetRoutes } from './routes/fleetRoutes';
 import { addImageRoutes } from './routes/imageRoutes';
 
 export type { RouterOptions } from './routes/context';
@@ -57,6 +58,7 @@ export async function createRouter(
   addEntityRoutes(router, options);
   addFamilyRoutes(router, options);
   addImageRoutes(router, options);
+  addFleetRoutes(router, options);
 
   return router;
 }

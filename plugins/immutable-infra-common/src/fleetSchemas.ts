@@ -218,3 +218,31 @@ export const syncResponseSchema = z.object({
 
 /** @public */
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
+
+/** Versions an environment should run and does run. @public */
+export const environmentVersionsSchema = z.object({
+  environment: z.string(),
+  /** The channel's version, `<family>@<n>`, when assigned. */
+  channelVersion: z.string().optional(),
+  running: z.array(
+    z.object({
+      version: z.string().optional(),
+      imageId: z.string(),
+      instances: z.number(),
+    }),
+  ),
+});
+
+/** The fleet part of the entity summary. @public */
+export const fleetSummarySchema = z.object({
+  score: immutabilityScoreSchema,
+  counts: severityCountsSchema,
+  instances: z.number(),
+  sync: syncStatusSchema,
+  environments: z.array(environmentVersionsSchema),
+  /** Age in days of the oldest image the fleet runs. */
+  oldestImageDays: z.number().optional(),
+});
+
+/** @public */
+export type FleetSummary = z.infer<typeof fleetSummarySchema>;

@@ -11,4 +11,5 @@ export * from './permissions';
 export * from './schemas';
 export * from './registrySchemas';
 export * from './fleetSchemas';
+export * from './summarySchemas';
 export * from './client';

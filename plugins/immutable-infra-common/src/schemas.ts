@@ -51,27 +51,6 @@ export const imageFamilySchema = z.object({
 export type ImageFamily = z.infer<typeof imageFamilySchema>;
 
 /**
- * What the Immutability tab and card show for one entity.
- *
- * @public
- */
-export const entitySummarySchema = z.object({
-  entityRef: z.string(),
-  enrolled: z.boolean(),
-  annotations: immutableInfraAnnotationsSchema,
-  /** The registered family, when the entity's image family is registered. */
-  family: imageFamilySchema.optional(),
-  /**
-   * Set when the annotated family is registered to another entity: the
-   * entity cannot claim it.
-   */
-  familyOwnedBy: z.string().optional(),
-});
-
-/** @public */
-export type EntitySummary = z.infer<typeof entitySummarySchema>;
-
-/**
  * Body of `POST /families`: enroll an entity's image family.
  *
  * @public

@@ -10,7 +10,21 @@ import { migrateForTests } from './migrate';
 import { ConfigReader } from '@backstage/config';
 import { ImageProvider } from '../providers/ImageProvider';
 import { ImagePruner } from '../registry/ImagePruner';
+import { DatabaseFleetStore } from '../database/DatabaseFleetStore';
+import { FleetAnalyzer } from '../drift/FleetAnalyzer';
+import { FleetProvider } from '../providers/FleetProvider';
+import { FleetSync } from '../service/FleetSync';
 import { readSettings } from '../service/registryConfig';
+
+/** A fleet that cannot be reached: every call fails. */
+const unreachableFleet: FleetProvider = {
+  listInstances: async () => {
+    throw new Error('no cloud in this test');
+  },
+  getLaunchTemplateDefault: async () => {
+    throw new Error('no cloud in this test');
+  },
+};
 
 /** A cloud that cannot be reached: every call fails. */
 const unreachableCloud: ImageProvider = {
@@ -32,7 +46,11 @@ const unreachableCloud: ImageProvider = {
  */
 export async function createRouterTestApp(
   entities: Entity[],
-  options: { provider?: ImageProvider } = {},
+  options: {
+    provider?: ImageProvider;
+    fleetProvider?: FleetProvider;
+    config?: object;
+  } = {},
 ) {
   const knex = Knex({
     client: 'better-sqlite3',
@@ -55,6 +73,8 @@ export async function createRouterTestApp(
     ),
   });
   const store = DatabaseImageStore.create({ knex });
+  const fleet = DatabaseFleetStore.create({ knex });
+  const settings = readSettings(new ConfigReader(options.config ?? {}));
   const router = await createRouter({
     logger: mockServices.logger.mock(),
     httpAuth: mockServices.httpAuth(),
@@ -67,12 +87,33 @@ export async function createRouterTestApp(
       provider: options.provider ?? unreachableCloud,
       logger: mockServices.logger.mock(),
     }),
-    settings: readSettings(new ConfigReader({})),
+    settings,
+    fleet,
+    analyzer: new FleetAnalyzer({ images: store, fleet, settings }),
+    fleetSync: new FleetSync({
+      catalog,
+      auth: mockServices.auth(),
+      fleet,
+      providerFactory: () => options.fleetProvider ?? unreachableFleet,
+      logger: mockServices.logger.mock(),
+      regions: settings.regions,
+      environmentTag: settings.environmentTag,
+    }),
   });
   const app = express().use(router).use(mockErrorHandler());
   const deny = () =>
     permissions.authorize.mockResolvedValue([{ result: AuthorizeResult.DENY }]);
-  return { app, knex, store, permissions, auditor, auditEvent, catalog, deny };
+  return {
+    app,
+    knex,
+    store,
+    fleet,
+    permissions,
+    auditor,
+    auditEvent,
+    catalog,
+    deny,
+  };
 }
 
 /** A catalog component, enrolled when `family` is given. */

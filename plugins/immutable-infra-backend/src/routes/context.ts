@@ -17,7 +17,10 @@ import { JsonObject } from '@backstage/types';
 import { Request } from 'express';
 import { z } from 'zod';
 import { ImageStore } from '../database/ImageStore';
+import { FleetStore } from '../database/FleetStore';
+import { FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { ImagePruner } from '../registry/ImagePruner';
+import { FleetSync } from '../service/FleetSync';
 import { ImmutableInfraSettings } from '../service/registryConfig';
 
 /** @internal */
@@ -30,6 +33,9 @@ export type RouterOptions = {
   images: ImageStore;
   pruner: ImagePruner;
   settings: ImmutableInfraSettings;
+  fleet: FleetStore;
+  analyzer: FleetAnalyzer;
+  fleetSync: FleetSync;
 };
 
 /** @internal */

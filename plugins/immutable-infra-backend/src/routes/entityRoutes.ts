@@ -11,11 +11,41 @@ import {
   parseImmutableInfraAnnotations,
 } from '@immutable-infra/backstage-plugin-common';
 import { Request, Router } from 'express';
+import { fleetSummary } from '../drift/views';
 import { caller, Caller, parse, RouterOptions } from './context';
 
 function entityRefFromParams(req: Request): CompoundEntityRef {
   const { kind, namespace, name } = req.params;
   return { kind, namespace, name };
+}
+
+/** The entity of the route, read with the caller's credentials; else 404. */
+export async function readableEntity(
+  options: RouterOptions,
+  req: Request,
+  credentials: Caller,
+): Promise<Entity> {
+  const ref = entityRefFromParams(req);
+  const entity = await options.catalog.getEntityByRef(ref, { credentials });
+  if (!entity) {
+    throw new NotFoundError(
+      `No entity ${stringifyEntityRef(ref)} found, or you may not read it`,
+    );
+  }
+  return entity;
+}
+
+/** The entity's annotations; 400 naming each malformed one. */
+export function annotationsOf(entity: Entity) {
+  const { annotations, errors } = parseImmutableInfraAnnotations(entity);
+  if (errors.length > 0) {
+    throw new InputError(
+      `Entity ${stringifyEntityRef(entity)} has malformed annotations: ${errors
+        .map(e => `${e.annotation}="${e.value}" ${e.message}`)
+        .join('; ')}`,
+    );
+  }
+  return annotations;
 }
 
 /**
@@ -24,32 +54,9 @@ function entityRefFromParams(req: Request): CompoundEntityRef {
  * caller may not read answers 404.
  */
 export function addEntityRoutes(router: Router, options: RouterOptions) {
-  const { httpAuth, catalog, images } = options;
-
-  async function loadEntity(req: Request, credentials: Caller) {
-    const ref = entityRefFromParams(req);
-    const entity = await catalog.getEntityByRef(ref, { credentials });
-    if (!entity) {
-      throw new NotFoundError(
-        `No entity ${stringifyEntityRef(ref)} found, or you may not read it`,
-      );
-    }
-    return entity;
-  }
-
-  function annotationsOf(entity: Entity) {
-    const { annotations, errors } = parseImmutableInfraAnnotations(entity);
-    if (errors.length > 0) {
-      throw new InputError(
-        `Entity ${stringifyEntityRef(
-          entity,
-        )} has malformed annotations: ${errors
-          .map(e => `${e.annotation}="${e.value}" ${e.message}`)
-          .join('; ')}`,
-      );
-    }
-    return annotations;
-  }
+  const { httpAuth, images } = options;
+  const loadEntity = (req: Request, credentials: Caller) =>
+    readableEntity(options, req, credentials);
 
   router.get('/entities/:kind/:namespace/:name/summary', async (req, res) => {
     const credentials = await caller(httpAuth, req);
@@ -66,8 +73,12 @@ export function addEntityRoutes(router: Router, options: RouterOptions) {
     };
     if (family && family.entityRef === entityRef) {
       summary.family = family;
+      summary.fleet = fleetSummary({
+        analysis: await options.analyzer.analyze({ entityRef, annotations }),
+        environments: annotations.environments,
+      });
     } else if (family) {
-      const owner = await catalog.getEntityByRef(family.entityRef, {
+      const owner = await options.catalog.getEntityByRef(family.entityRef, {
         credentials,
       });
       summary.familyOwnedBy = owner

@@ -5,9 +5,8 @@ import {
   EnrollRequest,
   EnrollResponse,
   enrollResponseSchema,
-  EntitySummary,
-  entitySummarySchema,
 } from '../schemas';
+import { EntitySummary, entitySummarySchema } from '../summarySchemas';
 import {
   Channel,
   ChannelHistoryPage,

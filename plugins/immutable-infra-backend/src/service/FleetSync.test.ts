@@ -1,0 +1,247 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateKeyPairCommand,
+  CreateSecurityGroupCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { Knex } from 'knex';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
+import { migrateForTests } from '../__testUtils__/migrate';
+import { emulatorConfig, MotoServer, startMoto } from '../__testUtils__/moto';
+import { DatabaseFleetStore } from '../database/DatabaseFleetStore';
+import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
+import { Ec2FleetProvider } from '../providers/aws/Ec2FleetProvider';
+import { FleetSync } from './FleetSync';
+
+jest.setTimeout(120_000);
+
+const databases = createTestDatabases();
+const region = 'us-east-1';
+
+function component(name: string, annotations: Record<string, string>) {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'service', owner: 'group:default/team' },
+  };
+}
+
+describe.each(databases.eachSupportedId())(
+  'FleetSync on %p with the EC2 emulator',
+  id => {
+    let moto: MotoServer;
+    let knex: Knex;
+    let fleet: DatabaseFleetStore;
+    let fixtures: Ec2Fixtures;
+    let ami: string;
+    const launched: Record<string, string> = {};
+
+    beforeAll(async () => {
+      moto = await startMoto();
+      knex = await databases.init(id);
+      await migrateForTests(knex);
+      fleet = DatabaseFleetStore.create({ knex });
+      const { ec2, autoscaling } = emulatorClients(moto.endpoint, region);
+      fixtures = new Ec2Fixtures(ec2, autoscaling);
+      ami = await fixtures.image();
+
+      const open = await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: 'ssh-world',
+          Description: 'ssh',
+        }),
+      );
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: open.GroupId,
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: 22,
+              ToPort: 22,
+              Ipv6Ranges: [{ CidrIpv6: '::/0' }],
+            },
+          ],
+        }),
+      );
+      const web = await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: 'web',
+          Description: 'web',
+        }),
+      );
+      await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: web.GroupId,
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: 443,
+              ToPort: 443,
+              IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+            },
+          ],
+        }),
+      );
+      await ec2.send(new CreateKeyPairCommand({ KeyName: 'ops' }));
+      const run = async (
+        name: string,
+        tags: Record<string, string>,
+        extra = {},
+      ) => {
+        const answer = await ec2.send(
+          new RunInstancesCommand({
+            ImageId: ami,
+            MinCount: 1,
+            MaxCount: 1,
+            InstanceType: 't3.micro',
+            TagSpecifications: [
+              {
+                ResourceType: 'instance',
+                Tags: Object.entries(tags).map(([Key, Value]) => ({
+                  Key,
+                  Value,
+                })),
+              },
+            ],
+            ...extra,
+          }),
+        );
+        launched[name] = answer.Instances![0].InstanceId!;
+      };
+      await run(
+        'web-prod',
+        { 'immutable-infra:service': 'web', environment: 'production' },
+        { SecurityGroupIds: [web.GroupId!] },
+      );
+      await run(
+        'web-stg',
+        { 'immutable-infra:service': 'web', environment: 'staging' },
+        { SecurityGroupIds: [web.GroupId!, open.GroupId!], KeyName: 'ops' },
+      );
+      await run('ledger', {
+        app: 'ledger',
+        team: 'payments',
+        environment: 'production',
+      });
+      await run('ledger-other-team', { app: 'ledger', team: 'other' });
+      await fixtures.launchTemplate('web-lt', [ami]);
+    });
+
+    afterAll(async () => {
+      await moto?.stop();
+    });
+
+    function sync(endpoint: string, entities: object[]) {
+      return new FleetSync({
+        catalog: catalogServiceMock({ entities: entities as any }),
+        auth: mockServices.auth(),
+        fleet,
+        providerFactory: () =>
+          new Ec2FleetProvider(
+            AwsClientFactory.fromConfig(
+              new ConfigReader(emulatorConfig(endpoint)),
+            ),
+          ),
+        logger: mockServices.logger.mock(),
+        regions: [region],
+        environmentTag: 'environment',
+      });
+    }
+
+    const web = component('web', {
+      'immutable-infra.io/image-family': 'web',
+      'immutable-infra.io/launch-template': 'web-lt',
+    });
+    const ledger = component('ledger', {
+      'immutable-infra.io/image-family': 'ledger',
+      'immutable-infra.io/fleet-selector': 'app=ledger,team=payments',
+    });
+    const broken = component('broken', {
+      'immutable-infra.io/image-family': 'broken',
+      'immutable-infra.io/fleet-selector': 'nonsense',
+    });
+    const notEnrolled = component('plain', {});
+
+    it('finds each enrolled entity’s instances by its selector, with SSH exposure, key pair and template', async () => {
+      const results = await sync(moto.endpoint, [
+        web,
+        ledger,
+        broken,
+        notEnrolled,
+      ]).run();
+      expect(results.map(r => [r.entityRef, r.status, r.instances])).toEqual([
+        ['component:default/web', 'ok', 2],
+        ['component:default/ledger', 'ok', 1],
+        ['component:default/broken', 'failed', 0],
+      ]);
+      expect(results[2].error).toContain('immutable-infra.io/fleet-selector');
+
+      const inventory = await fleet.getInventory('component:default/web');
+      const byId = Object.fromEntries(
+        inventory.instances.map(i => [i.instanceId, i]),
+      );
+      expect(byId[launched['web-prod']]).toMatchObject({
+        environment: 'production',
+        imageId: ami,
+        sshExposure: 'none',
+        state: 'running',
+      });
+      expect(byId[launched['web-stg']]).toMatchObject({
+        environment: 'staging',
+        sshExposure: 'world',
+        sshSources: ['::/0'],
+        keyName: 'ops',
+      });
+      expect(inventory.launchTemplates).toEqual([
+        expect.objectContaining({
+          name: 'web-lt',
+          defaultVersion: 1,
+          imageId: ami,
+        }),
+      ]);
+      expect(inventory.sync).toMatchObject({ status: 'ok' });
+      const ledgerInventory = await fleet.getInventory(
+        'component:default/ledger',
+      );
+      expect(ledgerInventory.instances.map(i => i.instanceId)).toEqual([
+        launched.ledger,
+      ]);
+    });
+
+    it('keeps the last good inventory and records the failure when AWS fails', async () => {
+      const before = await fleet.getInventory('component:default/web');
+      const results = await sync('http://127.0.0.1:9', [web]).run();
+      expect(results[0]).toMatchObject({ status: 'failed' });
+      const after = await fleet.getInventory('component:default/web');
+      expect(after.instances.map(i => i.instanceId).sort()).toEqual(
+        before.instances.map(i => i.instanceId).sort(),
+      );
+      expect(after.sync).toMatchObject({
+        status: 'failed',
+        lastSuccessAt: before.sync!.lastSuccessAt,
+        error: expect.any(String),
+      });
+    });
+
+    it('keeps when an instance was first seen across syncs, and drops terminated ones', async () => {
+      const before = await fleet.getInventory('component:default/web');
+      const first = before.instances.find(
+        i => i.instanceId === launched['web-prod'],
+      )!.firstSeenAt;
+      await fixtures.terminate(launched['web-stg']);
+      await sync(moto.endpoint, [web]).run();
+      const after = await fleet.getInventory('component:default/web');
+      expect(after.instances.map(i => i.instanceId)).toEqual([
+        launched['web-prod'],
+      ]);
+      expect(after.instances[0].firstSeenAt).toBe(first);
+      expect(after.sync?.status).toBe('ok');
+    });
+  },
+);
