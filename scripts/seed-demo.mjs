@@ -9,8 +9,13 @@
 // usage: node scripts/seed-demo.mjs [backendBaseUrl] [ec2Endpoint]
 
 import {
+  AuthorizeSecurityGroupIngressCommand,
   CreateImageCommand,
+  CreateKeyPairCommand,
+  CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
   CreateTagsCommand,
+  DescribeInstancesCommand,
   EC2Client,
   RegisterImageCommand,
   RunInstancesCommand,
@@ -224,6 +229,132 @@ async function seedFamily(bakery, family, history) {
   }
 }
 
+/**
+ * The demo fleet: instances per service and environment, on chosen versions,
+ * so that each drift state shows somewhere.
+ */
+const FLEET = {
+  'payments-api': {
+    tags: { 'immutable-infra:service': 'payments-api' },
+    launchTemplate: { name: 'payments-api', version: 4 },
+    instances: [
+      { environment: 'production', version: 4, count: 3 },
+      { environment: 'staging', version: 5, count: 2 },
+    ],
+  },
+  'ledger-worker': {
+    tags: { app: 'ledger', team: 'payments' },
+    // Still launches the revoked v3: new instances would drift.
+    launchTemplate: { name: 'ledger-worker', version: 3 },
+    instances: [
+      { environment: 'production', version: 3, count: 2 },
+      { environment: 'production', version: 2, count: 1 },
+      { environment: 'staging', version: 4, count: 1 },
+    ],
+  },
+  'search-indexer': {
+    tags: { 'immutable-infra:service': 'search-indexer' },
+    launchTemplate: { name: 'search-indexer', version: 3 },
+    instances: [
+      { environment: 'production', version: 3, count: 2 },
+      { environment: 'production', handBuilt: true, count: 1 },
+      { environment: 'staging', version: 2, count: 1 },
+    ],
+  },
+  'checkout-web': {
+    tags: { 'immutable-infra:service': 'checkout-web' },
+    sshOpen: true,
+    keyName: 'checkout-ops',
+    instances: [
+      { environment: 'production', version: 3, count: 2 },
+      { environment: 'staging', version: 3, count: 1 },
+    ],
+  },
+  'legacy-billing': {
+    tags: { 'immutable-infra:service': 'legacy-billing' },
+    instances: [
+      { environment: 'production', version: 1, count: 1 },
+      { environment: 'staging', version: 2, count: 1 },
+    ],
+  },
+};
+
+async function seedFleet(ec2) {
+  const existing = await ec2.send(
+    new DescribeInstancesCommand({
+      Filters: [{ Name: 'tag-key', Values: ['environment'] }],
+    }),
+  );
+  if ((existing.Reservations ?? []).length > 0) {
+    console.log('demo fleet already running');
+    return;
+  }
+  const sshGroup = await ec2.send(
+    new CreateSecurityGroupCommand({
+      GroupName: 'checkout-web-legacy-ssh',
+      Description: 'SSH from anywhere (left over from a debugging session)',
+    }),
+  );
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: sshGroup.GroupId,
+      IpPermissions: [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 22,
+          ToPort: 22,
+          IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+        },
+      ],
+    }),
+  );
+  await ec2.send(new CreateKeyPairCommand({ KeyName: 'checkout-ops' }));
+  const imageOf = async (family, version) =>
+    (await call(`/api/immutable-infra/images/${family}@${version}`))
+      .artifacts[0].imageId;
+  const handBuilt = await new Bakery(ec2Endpoint).bake(
+    'search-indexer-hotfix-by-hand',
+  );
+  for (const [family, fleet] of Object.entries(FLEET)) {
+    if (fleet.launchTemplate) {
+      await ec2.send(
+        new CreateLaunchTemplateCommand({
+          LaunchTemplateName: fleet.launchTemplate.name,
+          LaunchTemplateData: {
+            ImageId: await imageOf(family, fleet.launchTemplate.version),
+            InstanceType: 't3.small',
+          },
+        }),
+      );
+    }
+    for (const group of fleet.instances) {
+      const imageId = group.handBuilt
+        ? handBuilt
+        : await imageOf(family, group.version);
+      await ec2.send(
+        new RunInstancesCommand({
+          ImageId: imageId,
+          MinCount: group.count,
+          MaxCount: group.count,
+          InstanceType: 't3.small',
+          KeyName: fleet.keyName,
+          SecurityGroupIds: fleet.sshOpen ? [sshGroup.GroupId] : undefined,
+          TagSpecifications: [
+            {
+              ResourceType: 'instance',
+              Tags: Object.entries({
+                ...fleet.tags,
+                environment: group.environment,
+              }).map(([Key, Value]) => ({ Key, Value })),
+            },
+          ],
+        }),
+      );
+    }
+    console.log(`launched the ${family} fleet`);
+  }
+}
+
 async function main() {
   const { backstageIdentity } = await call(
     '/api/auth/guest/refresh?env=development',
@@ -274,6 +405,18 @@ async function main() {
       'git:repo': HISTORY['search-indexer'].repo,
     });
     console.log(`tagged ${imageId} for image discovery (search-indexer)`);
+    await seedFleet(bakery.ec2);
+    const { synced } = await call('/api/immutable-infra/sync', {
+      method: 'POST',
+      body: {},
+    });
+    for (const result of synced) {
+      console.log(
+        `synced ${result.entityRef}: ${result.status}, ${
+          result.instances
+        } instances${result.error ? ` (${result.error})` : ''}`,
+      );
+    }
   }
 }
 
