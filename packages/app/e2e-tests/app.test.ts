@@ -27,8 +27,10 @@ test('an enrolled demo service shows its enrolment on the Immutability tab', asy
     page.getByText('is registered to this service since'),
   ).toBeVisible();
   await expect(
-    page.getByText('cloudwatch:/aws/ec2/payments-api'),
+    page.getByText('cloudwatch:/aws/ec2/payments-api', { exact: true }),
   ).toBeVisible();
+  // The gold demo service: every check passes.
+  await expect(page.getByText('Immutability: gold (100/100)')).toBeVisible();
   await expect(page.getByText('staging → production')).toBeVisible();
 });
 
@@ -67,5 +69,22 @@ test('the Image age tab shows the version history and channels of a demo service
     page
       .getByRole('table', { name: 'channel history' })
       .getByText('ledger-worker@2 → ledger-worker@4'),
+  ).toBeVisible();
+});
+
+test('the Drift tab of the revoked-image demo service shows that finding and its instances', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/ledger-worker/drift');
+  await expect(
+    page.getByText('2 instances run the revoked ledger-worker@3'),
+  ).toBeVisible();
+  await expect(page.getByText('2 critical')).toBeVisible();
+  const instances = page.getByRole('table', { name: 'instances' });
+  await expect(instances.getByText('revoked-image')).toHaveCount(2);
+  await page.getByText('2 instances run the revoked ledger-worker@3').click();
+  await expect(
+    page.getByText(/revoked .*: CVE-2026-31337/).first(),
   ).toBeVisible();
 });

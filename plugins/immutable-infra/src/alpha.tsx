@@ -4,7 +4,10 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import {
   ImmutableInfraClient,
   isImmutableInfraAvailable,
@@ -45,6 +48,26 @@ const imageAgeEntityContent = EntityContentBlueprint.make({
   },
 });
 
+const driftEntityContent = EntityContentBlueprint.make({
+  name: 'drift',
+  params: {
+    path: '/drift',
+    title: 'Drift',
+    filter: isImmutableInfraAvailable,
+    loader: () =>
+      import('./components/DriftContent').then(m => <m.DriftContent />),
+  },
+});
+
+const immutabilityEntityCard = EntityCardBlueprint.make({
+  name: 'immutability',
+  params: {
+    filter: isImmutableInfraAvailable,
+    loader: () =>
+      import('./components/ImmutabilityCard').then(m => <m.ImmutabilityCard />),
+  },
+});
+
 /**
  * The Immutable Infra plugin for the new frontend system: the Immutability
  * and Image age tabs on every enrolled entity.
@@ -57,6 +80,8 @@ export const immutableInfraFrontendPlugin = createFrontendPlugin({
   extensions: [
     immutableInfraApi,
     immutabilityEntityContent,
+    driftEntityContent,
     imageAgeEntityContent,
+    immutabilityEntityCard,
   ],
 });

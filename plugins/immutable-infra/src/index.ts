@@ -9,10 +9,14 @@ export {
   immutableInfraPlugin,
   EntityImmutabilityContent,
   EntityImageAgeContent,
+  EntityDriftContent,
+  EntityImmutabilityCard,
 } from './plugin';
 export { immutableInfraApiRef } from './api';
 export { ImmutabilityContent } from './components/ImmutabilityContent';
 export { ImageAgeContent } from './components/ImageAgeContent';
+export { DriftContent } from './components/DriftContent';
+export { ImmutabilityCard } from './components/ImmutabilityCard';
 export {
   isImmutableInfraAvailable,
   ANNOTATION_IMAGE_FAMILY,

@@ -1,6 +1,7 @@
 import {
   createApiFactory,
   createPlugin,
+  createComponentExtension,
   createRoutableExtension,
   discoveryApiRef,
   fetchApiRef,
@@ -55,5 +56,35 @@ export const EntityImageAgeContent = immutableInfraPlugin.provide(
     component: () =>
       import('./components/ImageAgeContent').then(m => m.ImageAgeContent),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The Drift tab content for the legacy frontend system.
+ *
+ * @public
+ */
+export const EntityDriftContent = immutableInfraPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityDriftContent',
+    component: () =>
+      import('./components/DriftContent').then(m => m.DriftContent),
+    mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The overview card for the legacy frontend system: level, critical
+ * findings, oldest running image.
+ *
+ * @public
+ */
+export const EntityImmutabilityCard = immutableInfraPlugin.provide(
+  createComponentExtension({
+    name: 'EntityImmutabilityCard',
+    component: {
+      lazy: () =>
+        import('./components/ImmutabilityCard').then(m => m.ImmutabilityCard),
+    },
   }),
 );

@@ -8,6 +8,19 @@ import {
 } from '../schemas';
 import { EntitySummary, entitySummarySchema } from '../summarySchemas';
 import {
+  BlastRadius,
+  blastRadiusSchema,
+  DriftResponse,
+  driftResponseSchema,
+  DriftRule,
+  ImageAgeResponse,
+  imageAgeResponseSchema,
+  InstancePage,
+  instancePageSchema,
+  SyncResponse,
+  syncResponseSchema,
+} from '../fleetSchemas';
+import {
   Channel,
   ChannelHistoryPage,
   channelHistoryPageSchema,
@@ -38,7 +51,9 @@ const channelChangeSchema = z.object({
   changed: z.boolean(),
 });
 
-function query(params: Record<string, string | number | undefined>): string {
+function queryString(
+  params: Record<string, string | number | undefined>,
+): string {
   const entries = Object.entries(params).filter(
     (e): e is [string, string | number] => e[1] !== undefined,
   );
@@ -134,6 +149,31 @@ export interface ImmutableInfraApi {
     request: PruneRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<PruneResult>;
+  getDrift(
+    entity: CompoundEntityRef,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<DriftResponse>;
+  listInstances(
+    entity: CompoundEntityRef,
+    query?: PageOptions & {
+      environment?: string;
+      rule?: DriftRule;
+      state?: string;
+    },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<InstancePage>;
+  getImageAge(
+    entity: CompoundEntityRef,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ImageAgeResponse>;
+  getBlastRadius(
+    id: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<BlastRadius>;
+  syncFleet(
+    request: { entityRef?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<SyncResponse>;
 }
 
 /**
@@ -188,7 +228,7 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
   ): Promise<ImageVersionPage> {
     return this.request(
       imageVersionPageSchema,
-      `/entities/${entityPath(entity)}/images${query({ ...page })}`,
+      `/entities/${entityPath(entity)}/images${queryString({ ...page })}`,
       { method: 'GET' },
       options,
     );
@@ -264,7 +304,7 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
   ): Promise<ChannelHistoryPage> {
     return this.request(
       channelHistoryPageSchema,
-      `/families/${encodeURIComponent(family)}/channels/history${query({
+      `/families/${encodeURIComponent(family)}/channels/history${queryString({
         ...page,
       })}`,
       { method: 'GET' },
@@ -311,6 +351,71 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     return this.request(
       pruneResultSchema,
       '/images/prune',
+      { method: 'POST', body: JSON.stringify(request) },
+      options,
+    );
+  }
+
+  async getDrift(
+    entity: CompoundEntityRef,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<DriftResponse> {
+    return this.request(
+      driftResponseSchema,
+      `/entities/${entityPath(entity)}/drift`,
+      { method: 'GET' },
+      options,
+    );
+  }
+
+  async listInstances(
+    entity: CompoundEntityRef,
+    query?: PageOptions & {
+      environment?: string;
+      rule?: DriftRule;
+      state?: string;
+    },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<InstancePage> {
+    return this.request(
+      instancePageSchema,
+      `/entities/${entityPath(entity)}/instances${queryString({ ...query })}`,
+      { method: 'GET' },
+      options,
+    );
+  }
+
+  async getImageAge(
+    entity: CompoundEntityRef,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ImageAgeResponse> {
+    return this.request(
+      imageAgeResponseSchema,
+      `/entities/${entityPath(entity)}/image-age`,
+      { method: 'GET' },
+      options,
+    );
+  }
+
+  async getBlastRadius(
+    id: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<BlastRadius> {
+    return this.request(
+      blastRadiusSchema,
+      `/images/${encodeURIComponent(id)}/blast-radius`,
+      { method: 'GET' },
+      options,
+    );
+  }
+
+  async syncFleet(
+    request: { entityRef?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<SyncResponse> {
+    return this.request(
+      syncResponseSchema,
+      '/sync',
       { method: 'POST', body: JSON.stringify(request) },
       options,
     );

@@ -109,6 +109,38 @@ function fakeApi(): FakeApi {
       .fn()
       .mockResolvedValue({ changed: [version(3, { state: 'revoked' })] }),
     restoreImage: jest.fn().mockResolvedValue({ changed: [version(1)] }),
+    getImageAge: jest.fn().mockResolvedValue({
+      entityRef: 'component:default/payments-api',
+      policyDays: 30,
+      environments: [
+        {
+          environment: 'staging',
+          instances: 2,
+          medianDays: 3,
+          p95Days: 3,
+          maxDays: 3,
+          policyDays: 30,
+          withinPolicy: true,
+        },
+        {
+          environment: 'production',
+          instances: 3,
+          medianDays: 42,
+          p95Days: 42,
+          maxDays: 42,
+          policyDays: 30,
+          withinPolicy: false,
+        },
+      ],
+      versionsInUse: [
+        {
+          imageId: 'ami-02',
+          version: 'payments-api@2',
+          ageDays: 42,
+          instances: 3,
+        },
+      ],
+    }),
     rollbackChannel: jest.fn().mockResolvedValue({
       changed: true,
       channel: {

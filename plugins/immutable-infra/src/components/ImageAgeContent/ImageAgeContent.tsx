@@ -26,6 +26,7 @@ import Grid from '@material-ui/core/Grid';
 import { useMemo, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
 import { AssignmentHistory, ChannelsCard } from './ChannelsCard';
+import { FleetAgeCard } from './FleetAgeCard';
 import { ReasonDialog } from './ReasonDialog';
 import { useImageRegistry } from './useImageRegistry';
 import { VersionTable } from './VersionTable';
@@ -141,6 +142,9 @@ function Registry() {
 
   return (
     <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <FleetAgeCard entity={compoundRef} />
+      </Grid>
       <Grid item xs={12} style={{ minWidth: 0 }}>
         <VersionTable
           versions={state.versions}

@@ -76,6 +76,67 @@ describe('ImmutabilityContent', () => {
     });
   });
 
+  it('shows the level, each check with evidence and fix, and versions per environment', async () => {
+    await render(enrolledEntity, {
+      getEntitySummary: jest.fn().mockResolvedValue({
+        ...summary,
+        family: {
+          name: 'payments-api',
+          entityRef: 'component:default/payments-api',
+          createdAt: '2026-11-01T10:00:00.000Z',
+        },
+        fleet: {
+          score: {
+            score: 80,
+            level: 'silver',
+            checks: [
+              {
+                id: 'no-ssh',
+                title: 'No SSH: no port 22, no key pairs',
+                weight: 10,
+                status: 'fail',
+                evidence: '2 findings: i-1 allows SSH',
+                fix: 'Close port 22',
+              },
+              {
+                id: 'logs-off-host',
+                title: 'Logs shipped off-host',
+                weight: 10,
+                status: 'pass',
+                evidence: 'logs go to cloudwatch:/x',
+                fix: 'Declare it',
+              },
+            ],
+          },
+          counts: { critical: 0, high: 2, medium: 0, low: 0 },
+          instances: 3,
+          sync: {
+            status: 'ok',
+            stale: false,
+            lastSuccessAt: '2026-11-26T08:00:00.000Z',
+          },
+          environments: [
+            {
+              environment: 'production',
+              channelVersion: 'payments-api@4',
+              running: [
+                { imageId: 'ami-4', version: 'payments-api@4', instances: 3 },
+              ],
+            },
+          ],
+          oldestImageDays: 10,
+        },
+      }),
+    });
+    expect(
+      await screen.findByText('Immutability: silver (80/100)'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('2 findings: i-1 allows SSH')).toBeInTheDocument();
+    expect(screen.getByText('Close port 22')).toBeInTheDocument();
+    expect(screen.queryByText('Declare it')).not.toBeInTheDocument();
+    expect(screen.getByText('payments-api@4 × 3')).toBeInTheDocument();
+  });
+
   it('says when the family is not registered yet', async () => {
     await render(enrolledEntity, {
       getEntitySummary: jest.fn().mockResolvedValue(summary),

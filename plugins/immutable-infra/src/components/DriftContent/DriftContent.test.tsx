@@ -1,0 +1,160 @@
+import { Entity } from '@backstage/catalog-model';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { DriftResponse } from '@immutable-infra/backstage-plugin-common';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { SWRConfig } from 'swr';
+import { immutableInfraApiRef } from '../../api';
+import { DriftContent } from './DriftContent';
+
+const entity = (name: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: { 'immutable-infra.io/image-family': name },
+  },
+  spec: {},
+});
+
+const drift = (extra: Partial<DriftResponse> = {}): DriftResponse => ({
+  entityRef: 'component:default/ledger-worker',
+  counts: { critical: 2, high: 0, medium: 0, low: 0 },
+  groups: [
+    {
+      rootCause: 'revoked-image:ledger-worker@3',
+      rule: 'revoked-image',
+      severity: 'critical',
+      summary: '2 instances run the revoked ledger-worker@3',
+      fix: 'Replace the instances running ledger-worker@3 with the channel image.',
+      count: 2,
+      instanceIds: ['i-1', 'i-2'],
+      findings: ['i-1', 'i-2'].map(id => ({
+        rule: 'revoked-image' as const,
+        severity: 'critical' as const,
+        instanceId: id,
+        detail: `${id} runs ami-3 (ledger-worker@3, revoked 2 days ago: CVE-1); the production channel is ledger-worker@2.`,
+        fix: 'Replace',
+        rootCause: 'revoked-image:ledger-worker@3',
+      })),
+    },
+  ],
+  sync: { status: 'ok', stale: false, lastSuccessAt: new Date().toISOString() },
+  ...extra,
+});
+
+function api(response: DriftResponse) {
+  return {
+    getDrift: jest.fn().mockResolvedValue(response),
+    listInstances: jest.fn().mockResolvedValue({
+      total: 2,
+      items: ['i-1', 'i-2'].map(id => ({
+        instanceId: id,
+        environment: 'production',
+        region: 'us-east-1',
+        imageId: 'ami-3',
+        version: 'ledger-worker@3',
+        sshExposure: 'none',
+        rules: ['revoked-image'],
+        firstSeenAt: new Date().toISOString(),
+        lastSeenAt: new Date().toISOString(),
+      })),
+    }),
+    syncFleet: jest.fn().mockResolvedValue({
+      synced: [
+        {
+          entityRef: 'component:default/ledger-worker',
+          status: 'ok',
+          instances: 2,
+        },
+      ],
+    }),
+  };
+}
+
+function render(name: string, fake: ReturnType<typeof api>, allowed = true) {
+  // A fresh permission cache per test, so each sees its own answer.
+  return renderInTestApp(
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <EntityProvider entity={entity(name)}>
+        <DriftContent />
+      </EntityProvider>
+    </SWRConfig>,
+    {
+      apis: [
+        [immutableInfraApiRef, fake],
+        mockApis.permission({
+          authorize: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        }),
+      ],
+    },
+  );
+}
+
+describe('DriftContent', () => {
+  it('shows findings grouped by root cause, with the fix and the instances behind them', async () => {
+    await render('ledger-worker', api(drift()));
+    expect(
+      await screen.findByText('2 instances run the revoked ledger-worker@3'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('2 critical')).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByText('2 instances run the revoked ledger-worker@3'),
+    );
+    expect(
+      await screen.findByText(
+        /i-1 runs ami-3 \(ledger-worker@3, revoked 2 days ago: CVE-1\)/,
+      ),
+    ).toBeInTheDocument();
+    const table = screen.getByRole('table', { name: 'instances' });
+    expect(within(table).getAllByText('revoked-image')).toHaveLength(2);
+  });
+
+  it('warns that the inventory is stale when the last sync failed', async () => {
+    await render(
+      'stale-one',
+      api(
+        drift({
+          sync: {
+            status: 'failed',
+            stale: true,
+            error:
+              'AccessDenied: not authorized to perform ec2:DescribeInstances.',
+            lastSuccessAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+          },
+        }),
+      ),
+    );
+    expect(
+      await screen.findByText(/This inventory is stale: the last sync failed/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/AccessDenied.*from the sync 3 days ago/),
+    ).toBeInTheDocument();
+  });
+
+  it('syncs now when permitted, and hides the button otherwise', async () => {
+    const fake = api(drift());
+    await render('syncable', fake);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Sync now' }),
+    );
+    await waitFor(() =>
+      expect(fake.syncFleet).toHaveBeenCalledWith({
+        entityRef: 'component:default/syncable',
+      }),
+    );
+    await waitFor(() => expect(fake.getDrift).toHaveBeenCalledTimes(2));
+  });
+
+  it('hides the sync button without permission', async () => {
+    await render('not-syncable', api(drift()), false);
+    await screen.findByText('2 instances run the revoked ledger-worker@3');
+    expect(
+      screen.queryByRole('button', { name: 'Sync now' }),
+    ).not.toBeInTheDocument();
+  });
+});

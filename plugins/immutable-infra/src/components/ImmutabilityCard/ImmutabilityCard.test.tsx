@@ -1,0 +1,56 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { screen } from '@testing-library/react';
+import { immutableInfraApiRef } from '../../api';
+import { ImmutabilityCard } from './ImmutabilityCard';
+
+describe('ImmutabilityCard', () => {
+  it('shows level, score, critical findings and the oldest running image', async () => {
+    const getEntitySummary = jest.fn().mockResolvedValue({
+      entityRef: 'component:default/app',
+      enrolled: true,
+      annotations: {
+        imageFamily: 'app',
+        fleetSelector: [],
+        environments: ['production'],
+        stateful: false,
+      },
+      family: {
+        name: 'app',
+        entityRef: 'component:default/app',
+        createdAt: new Date().toISOString(),
+      },
+      fleet: {
+        score: { score: 45, level: 'bronze', checks: [] },
+        counts: { critical: 2, high: 0, medium: 1, low: 0 },
+        instances: 4,
+        sync: { status: 'ok', stale: false },
+        environments: [],
+        oldestImageDays: 35,
+      },
+    });
+    await renderInTestApp(
+      <EntityProvider
+        entity={{
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: {
+            name: 'app',
+            annotations: { 'immutable-infra.io/image-family': 'app' },
+          },
+        }}
+      >
+        <ImmutabilityCard />
+      </EntityProvider>,
+      { apis: [[immutableInfraApiRef, { getEntitySummary }]] },
+    );
+    expect(await screen.findByText('bronze')).toBeInTheDocument();
+    expect(screen.getByText('45/100')).toBeInTheDocument();
+    expect(
+      screen.getByText('2 critical findings, 4 instances'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Oldest running image: 35 days'),
+    ).toBeInTheDocument();
+  });
+});

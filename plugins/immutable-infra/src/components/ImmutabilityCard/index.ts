@@ -1,0 +1,1 @@
+export { ImmutabilityCard } from './ImmutabilityCard';
