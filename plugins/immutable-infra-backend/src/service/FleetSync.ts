@@ -39,6 +39,8 @@ export class FleetSync {
       logger: LoggerService;
       regions: string[];
       environmentTag: string;
+      /** Entities synced at once; defaults to 4. */
+      concurrency?: number;
     },
   ) {}
 
@@ -64,10 +66,22 @@ export class FleetSync {
       entities = response.items;
     }
     const provider = this.options.providerFactory();
-    const results: EntitySyncResult[] = [];
-    for (const entity of entities) {
-      results.push(await this.syncEntity(entity, provider));
-    }
+    // A few entities at a time: one's database write overlaps the next one's
+    // AWS calls, while memory stays bounded by the entities in flight.
+    const results: EntitySyncResult[] = new Array(entities.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < entities.length) {
+        const index = next++;
+        results[index] = await this.syncEntity(entities[index], provider);
+      }
+    };
+    await Promise.all(
+      Array.from(
+        { length: Math.min(this.options.concurrency ?? 4, entities.length) },
+        worker,
+      ),
+    );
     const failed = results.filter(r => r.status === 'failed');
     this.options.logger.info(
       `Fleet sync: ${results.length - failed.length} entities synced, ${
