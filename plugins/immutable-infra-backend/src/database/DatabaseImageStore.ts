@@ -404,6 +404,34 @@ export class DatabaseImageStore implements ImageStore {
     return row ? (await this.hydrate([row]))[0] : undefined;
   }
 
+  async getVersionsByImageIds(
+    imageIds: string[],
+  ): Promise<Map<string, ImageVersion>> {
+    const result = new Map<string, ImageVersion>();
+    for (let i = 0; i < imageIds.length; i += 500) {
+      const chunk = imageIds.slice(i, i + 500);
+      const rows: (VersionRow & { image_id: string })[] = await this.db(
+        'image_versions',
+      )
+        .join(
+          'image_artifacts',
+          'image_artifacts.version_id',
+          'image_versions.id',
+        )
+        .whereIn('image_artifacts.image_id', chunk)
+        .select('image_versions.*', 'image_artifacts.image_id');
+      const unique = [...new Map(rows.map(r => [String(r.id), r])).values()];
+      const versions = await this.hydrate(unique);
+      for (const row of rows) {
+        const version = versions.find(v => v.id === ref(row));
+        if (version) {
+          result.set(row.image_id, version);
+        }
+      }
+    }
+    return result;
+  }
+
   async listVersions(options: {
     family: string;
     cursor?: string;

@@ -74,6 +74,9 @@ export interface ImageStore {
 
   getVersion(lookup: VersionLookup): Promise<ImageVersion | undefined>;
 
+  /** The registered versions of these AMIs, by AMI id, in a few queries. */
+  getVersionsByImageIds(imageIds: string[]): Promise<Map<string, ImageVersion>>;
+
   /** Versions of a family, newest first, paged by version number. */
   listVersions(options: {
     family: string;

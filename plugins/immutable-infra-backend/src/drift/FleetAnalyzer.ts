@@ -60,18 +60,11 @@ export class FleetAnalyzer {
     const inventory = await fleet.getInventory(options.entityRef);
     const family = options.annotations.imageFamily;
 
-    const versionsByImage = new Map<string, ImageVersion>();
-    const imageIds = [
+    const versionsByImage = await images.getVersionsByImageIds([
       ...new Set(
         inventory.instances.flatMap(i => (i.imageId ? [i.imageId] : [])),
       ),
-    ];
-    for (const imageId of imageIds) {
-      const version = await images.getVersion({ imageId });
-      if (version) {
-        versionsByImage.set(imageId, version);
-      }
-    }
+    ]);
     const registered = family ? await images.getFamily(family) : undefined;
     const channels =
       registered && registered.entityRef === options.entityRef

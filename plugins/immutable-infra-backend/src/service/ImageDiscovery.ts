@@ -69,6 +69,9 @@ export class ImageDiscovery {
     const families = new Set(
       (await this.options.images.listFamilies()).map(f => f.name),
     );
+    const known = await this.options.images.getVersionsByImageIds(
+      listed.filter(i => i.tags[IMAGE_TAGS.family]).map(i => i.imageId),
+    );
     const builds = new Map<string, { images: OwnedImage[] }>();
     for (const image of listed) {
       const family = image.tags[IMAGE_TAGS.family];
@@ -79,7 +82,7 @@ export class ImageDiscovery {
         result.unenrolled.push(image.imageId);
         continue;
       }
-      if (await this.options.images.getVersion({ imageId: image.imageId })) {
+      if (known.has(image.imageId)) {
         continue;
       }
       // AMIs of one build in several regions share the version tag.
