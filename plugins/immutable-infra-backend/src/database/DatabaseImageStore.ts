@@ -160,6 +160,8 @@ export class DatabaseImageStore implements ImageStore {
     if (options.regions.length === 0) {
       return [];
     }
+    // Every artifact of the versions with an AMI in a scanned region: a
+    // version is cleared only when all its regions were scanned.
     const rows: (ArtifactRow & VersionRow & { version_id: number })[] =
       await this.db('image_artifacts')
         .join(
@@ -167,15 +169,22 @@ export class DatabaseImageStore implements ImageStore {
           'image_versions.id',
           'image_artifacts.version_id',
         )
-        .whereIn('image_artifacts.region', options.regions)
+        .whereIn(
+          'image_artifacts.version_id',
+          this.db('image_artifacts')
+            .whereIn('region', options.regions)
+            .select('version_id'),
+        )
         .whereNot('image_versions.state', 'pruned')
         .select(
           'image_artifacts.version_id',
           'image_artifacts.image_id',
+          'image_artifacts.region',
           'image_versions.family',
           'image_versions.version',
           'image_versions.missing_since',
         );
+    const scanned = new Set(options.regions);
     const byVersion = new Map<string, typeof rows>();
     for (const row of rows) {
       const key = String(row.version_id);
@@ -184,11 +193,16 @@ export class DatabaseImageStore implements ImageStore {
     const newlyMissing: (typeof rows)[number][] = [];
     const returned: string[] = [];
     for (const [versionId, artifacts] of byVersion) {
-      const missing = artifacts.some(a => !options.present.has(a.image_id));
+      const missing = artifacts.some(
+        a => scanned.has(a.region) && !options.present.has(a.image_id),
+      );
+      const allSeen = artifacts.every(
+        a => scanned.has(a.region) && options.present.has(a.image_id),
+      );
       const marked = artifacts[0].missing_since !== null;
       if (missing && !marked) {
         newlyMissing.push(artifacts[0]);
-      } else if (!missing && marked) {
+      } else if (allSeen && marked) {
         returned.push(versionId);
       }
     }
@@ -301,6 +315,10 @@ export class DatabaseImageStore implements ImageStore {
         )
         .first();
       if (taken) {
+        const adopted = await this.adoptDiscovered(trx, options, family);
+        if (adopted) {
+          return { outcome: 'existing' as const, id: adopted };
+        }
         return {
           outcome: 'artifact-taken' as const,
           imageId: taken.image_id as string,
@@ -364,6 +382,73 @@ export class DatabaseImageStore implements ImageStore {
       return { outcome: id.outcome, version };
     }
     return id;
+  }
+
+  /**
+   * Discovery may find a pipeline's tagged AMIs before the pipeline
+   * registers them. When a registration names exactly the AMIs of one
+   * discovered version of the same family, that version is adopted: it takes
+   * the registration's commit, build and digest, and keeps its number.
+   */
+  private async adoptDiscovered(
+    trx: Knex.Transaction,
+    options: {
+      build: ImageBuild;
+      digest: string;
+      source: string;
+      actor: string;
+    },
+    family: FamilyRow,
+  ): Promise<number | string | undefined> {
+    if (options.source !== 'registered') {
+      return undefined;
+    }
+    const { build } = options;
+    const artifacts: { version_id: number | string; image_id: string }[] =
+      await trx('image_artifacts')
+        .whereIn(
+          'image_id',
+          build.artifacts.map(a => a.imageId),
+        )
+        .select('version_id', 'image_id');
+    const versionIds = [...new Set(artifacts.map(a => String(a.version_id)))];
+    if (versionIds.length !== 1) {
+      return undefined;
+    }
+    const version = await trx<VersionRow>('image_versions')
+      .where({ id: versionIds[0] })
+      .first();
+    const all = await trx('image_artifacts')
+      .where({ version_id: versionIds[0] })
+      .count({ n: '*' });
+    if (
+      !version ||
+      version.family !== build.family ||
+      version.source !== 'discovered' ||
+      Number(all[0].n) !== build.artifacts.length ||
+      artifacts.length !== build.artifacts.length
+    ) {
+      return undefined;
+    }
+    await trx('image_versions')
+      .where({ id: version.id })
+      .update({
+        source: 'registered',
+        digest: options.digest,
+        fingerprint: build.gitCommit?.toLowerCase() ?? options.digest,
+        git_commit: build.gitCommit?.toLowerCase() ?? version.git_commit,
+        git_repo: build.gitRepo ?? version.git_repo,
+        build_url: build.buildUrl ?? version.build_url,
+        packer_run_uuid: build.packerRunUuid ?? version.packer_run_uuid,
+      });
+    await writeAuditEvent(trx, {
+      actor: options.actor,
+      action: 'image.adopt',
+      entityRef: family.entity_ref,
+      subject: ref(version),
+      payload: { digest: options.digest, gitCommit: build.gitCommit },
+    });
+    return version.id;
   }
 
   private async resolveParent(

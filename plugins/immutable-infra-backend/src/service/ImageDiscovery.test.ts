@@ -45,7 +45,10 @@ describe.each(databases.eachSupportedId())(
       await moto?.stop();
     });
 
-    function discovery(endpoint = moto.endpoint) {
+    function discovery(
+      endpoint = moto.endpoint,
+      regions = ['us-east-1', 'eu-west-1'],
+    ) {
       return new ImageDiscovery({
         images: store,
         provider: new Ec2ImageProvider(
@@ -54,7 +57,7 @@ describe.each(databases.eachSupportedId())(
           ),
         ),
         logger: mockServices.logger.mock(),
-        regions: ['us-east-1', 'eu-west-1'],
+        regions,
       });
     }
 
@@ -109,6 +112,47 @@ describe.each(databases.eachSupportedId())(
       expect(audits).toHaveLength(2);
     });
 
+    it('lets the pipeline adopt a version discovery found first', async () => {
+      const imageId = await east.image({
+        'immutable-infra:family': 'app',
+        'git:commit': 'dddd4444',
+      });
+      const found = await discovery().run();
+      expect(found.discovered).toHaveLength(1);
+      const build: ImageBuild = {
+        family: 'app',
+        artifacts: [{ region: 'us-east-1', imageId }],
+        gitCommit: 'dddd4444',
+        buildUrl: 'https://ci.example.com/44',
+        buildInputs: { git_commit: 'dddd4444' },
+      };
+      const adopted = await store.registerVersion({
+        build,
+        digest: digestOf(build),
+        source: 'registered',
+        actor: 'ci',
+      });
+      expect(adopted).toMatchObject({
+        outcome: 'existing',
+        version: {
+          id: found.discovered[0],
+          source: 'registered',
+          buildUrl: 'https://ci.example.com/44',
+        },
+      });
+      // Once adopted, the same registration is simply idempotent.
+      const again = await store.registerVersion({
+        build,
+        digest: digestOf(build),
+        source: 'registered',
+        actor: 'ci',
+      });
+      expect(again).toMatchObject({
+        outcome: 'existing',
+        version: { id: found.discovered[0] },
+      });
+    });
+
     it('marks a registered version whose AMI vanished, and keeps it in history', async () => {
       const imageId = await east.image();
       const build: ImageBuild = {
@@ -128,8 +172,8 @@ describe.each(databases.eachSupportedId())(
       expect((await discovery().run()).missing).toEqual([]);
       await east.ec2.send(new DeregisterImageCommand({ ImageId: imageId }));
       const result = await discovery().run();
-      expect(result.missing).toEqual(['app@3']);
-      const version = await store.getVersion({ family: 'app', version: 3 });
+      expect(result.missing).toEqual(['app@4']);
+      const version = await store.getVersion({ family: 'app', version: 4 });
       expect(version?.missingSince).toBeDefined();
       expect(version?.state).toBe('active');
       // Reported once, not at every run.
@@ -145,8 +189,41 @@ describe.each(databases.eachSupportedId())(
       expect(result.missing).toEqual([]);
       const versions = await store.listVersions({ family: 'app', limit: 10 });
       expect(versions.items.filter(v => v.missingSince).map(v => v.id)).toEqual(
-        ['app@3'],
+        ['app@4'],
       );
+    });
+
+    it('clears a missing mark only when every region of the version was listed', async () => {
+      const east2 = await east.image();
+      const west2 = await west.image();
+      const build: ImageBuild = {
+        family: 'app',
+        artifacts: [
+          { region: 'us-east-1', imageId: east2 },
+          { region: 'eu-west-1', imageId: west2 },
+        ],
+        buildInputs: {},
+      };
+      const registered = await store.registerVersion({
+        build,
+        digest: digestOf(build),
+        source: 'registered',
+        actor: 'a',
+      });
+      if (registered.outcome !== 'created') throw new Error(registered.outcome);
+      await knex('image_versions')
+        .where({ family: 'app', version: registered.version.version })
+        .update({ missing_since: new Date().toISOString() });
+      // Only eu-west-1 listed: the us-east-1 AMI was not seen, so the mark stays.
+      await discovery(moto.endpoint, ['eu-west-1']).run();
+      expect(
+        (await store.getVersion({ imageId: east2 }))?.missingSince,
+      ).toBeDefined();
+      // Both regions listed and both AMIs present: cleared.
+      await discovery().run();
+      expect(
+        (await store.getVersion({ imageId: east2 }))?.missingSince,
+      ).toBeUndefined();
     });
   },
 );
