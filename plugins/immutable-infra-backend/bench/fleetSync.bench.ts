@@ -21,11 +21,10 @@ import { ConfigReader } from '@backstage/config';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import Knex from 'knex';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseFleetStore } from '../src/database/DatabaseFleetStore';
+import { startReplayServer } from './ec2ReplayServer';
 import { AwsClientFactory } from '../src/providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from '../src/providers/aws/Ec2FleetProvider';
 import { FleetSync } from '../src/service/FleetSync';
@@ -33,7 +32,6 @@ import { FleetSync } from '../src/service/FleetSync';
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
 const PER_ENTITY = Number(process.env.BENCH_INSTANCES_PER_ENTITY ?? 25);
 const PAGE = 10;
-const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
 const silent: LoggerService = {
   error() {},
@@ -42,83 +40,6 @@ const silent: LoggerService = {
   debug() {},
   child: () => silent,
 };
-
-function instanceXml(entity: number, n: number): string {
-  const id = `i-${(entity * 1000 + n).toString(16).padStart(17, '0')}`;
-  return `<item><instanceId>${id}</instanceId><imageId>ami-${String(
-    entity % 50,
-  ).padStart(
-    17,
-    '0',
-  )}</imageId><instanceState><code>16</code><name>running</name></instanceState><instanceType>t3.small</instanceType><launchTime>2026-11-20T10:00:00.000Z</launchTime>${
-    n % 7 === 0 ? '<keyName>ops</keyName>' : ''
-  }<groupSet><item><groupId>sg-${String(entity % 20).padStart(
-    8,
-    '0',
-  )}</groupId><groupName>web</groupName></item></groupSet><tagSet><item><key>immutable-infra:service</key><value>svc-${entity}</value></item><item><key>environment</key><value>${
-    n % 3 === 0 ? 'staging' : 'production'
-  }</value></item><item><key>aws:autoscaling:groupName</key><value>svc-${entity}-asg</value></item></tagSet></item>`;
-}
-
-/** Replays DescribeInstances (paged) and DescribeSecurityGroups. */
-function startReplayServer() {
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', c => (body += c));
-    req.on('end', () => {
-      const params = new URLSearchParams(body);
-      const action = params.get('Action');
-      let xml: string;
-      if (action === 'DescribeInstances') {
-        let entity = -1;
-        for (const [key, value] of params) {
-          if (/^Filter\.\d+\.Value\.1$/.test(key) && value.startsWith('svc-')) {
-            entity = Number(value.slice(4));
-          }
-        }
-        const from = Number(params.get('NextToken') ?? 0);
-        const count = entity >= 0 ? PER_ENTITY : 0;
-        const items = [];
-        for (let n = from; n < Math.min(count, from + PAGE); n++) {
-          items.push(instanceXml(entity, n));
-        }
-        const next =
-          from + PAGE < count ? `<nextToken>${from + PAGE}</nextToken>` : '';
-        xml = `<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>r</requestId><reservationSet><item><reservationId>r-1</reservationId><ownerId>123456789012</ownerId><instancesSet>${items.join(
-          '',
-        )}</instancesSet></item></reservationSet>${next}</DescribeInstancesResponse>`;
-      } else if (action === 'DescribeSecurityGroups') {
-        const ids = [...params.entries()]
-          .filter(([k]) => k.startsWith('GroupId.'))
-          .map(([, v]) => v);
-        xml = `<DescribeSecurityGroupsResponse xmlns="${XMLNS}"><requestId>r</requestId><securityGroupInfo>${ids
-          .map(
-            id =>
-              `<item><ownerId>123456789012</ownerId><groupId>${id}</groupId><groupName>${id}</groupName><groupDescription>d</groupDescription><ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>${
-                id.endsWith('7') ? 22 : 443
-              }</fromPort><toPort>${
-                id.endsWith('7') ? 22 : 443
-              }</toPort><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges></item></ipPermissions></item>`,
-          )
-          .join('')}</securityGroupInfo></DescribeSecurityGroupsResponse>`;
-      } else {
-        res.writeHead(400);
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'text/xml' });
-      res.end(xml);
-    });
-  });
-  return new Promise<{ endpoint: string; close: () => void }>(resolve => {
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        close: () => server.close(),
-      }),
-    );
-  });
-}
 
 function memoryWatch() {
   let peakRss = 0;
@@ -135,7 +56,10 @@ function memoryWatch() {
 }
 
 async function main() {
-  const { endpoint, close } = await startReplayServer();
+  const { endpoint, close } = await startReplayServer({
+    perEntity: PER_ENTITY,
+    page: PAGE,
+  });
   const total = ENTITIES * PER_ENTITY;
 
   // 1. The SDK alone: the same pages fetched and parsed, nothing kept.

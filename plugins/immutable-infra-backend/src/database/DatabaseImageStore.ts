@@ -489,6 +489,22 @@ export class DatabaseImageStore implements ImageStore {
     return row ? (await this.hydrate([row]))[0] : undefined;
   }
 
+  async getVersionsByRefs(refs: string[]): Promise<Map<string, ImageVersion>> {
+    const pairs = refs
+      .map(r => IMAGE_VERSION_REF_PATTERN.exec(r))
+      .filter((m): m is RegExpExecArray => Boolean(m))
+      .map(m => [m[1], Number(m[2])]);
+    if (pairs.length === 0) {
+      return new Map();
+    }
+    const rows = await this.db<VersionRow>('image_versions').whereIn(
+      ['family', 'version'],
+      pairs,
+    );
+    const versions = await this.hydrate(rows);
+    return new Map(versions.map(v => [v.id, v]));
+  }
+
   async getVersionsByImageIds(
     imageIds: string[],
   ): Promise<Map<string, ImageVersion>> {

@@ -74,6 +74,9 @@ export interface ImageStore {
 
   getVersion(lookup: VersionLookup): Promise<ImageVersion | undefined>;
 
+  /** Versions by `<family>@<version>` refs, in a few queries. */
+  getVersionsByRefs(refs: string[]): Promise<Map<string, ImageVersion>>;
+
   /** The registered versions of these AMIs, by AMI id, in a few queries. */
   getVersionsByImageIds(imageIds: string[]): Promise<Map<string, ImageVersion>>;
 

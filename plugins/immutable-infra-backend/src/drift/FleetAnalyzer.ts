@@ -57,32 +57,24 @@ export class FleetAnalyzer {
   }): Promise<FleetAnalysis> {
     const { images, fleet, settings } = this.options;
     const now = options.now ?? Date.now();
-    const inventory = await fleet.getInventory(options.entityRef);
     const family = options.annotations.imageFamily;
-
-    const versionsByImage = await images.getVersionsByImageIds([
-      ...new Set(
-        inventory.instances.flatMap(i => (i.imageId ? [i.imageId] : [])),
-      ),
+    const [inventory, registered] = await Promise.all([
+      fleet.getInventory(options.entityRef),
+      family ? images.getFamily(family) : undefined,
     ]);
-    const registered = family ? await images.getFamily(family) : undefined;
-    const channels =
+    const [versionsByImage, channels] = await Promise.all([
+      images.getVersionsByImageIds([
+        ...new Set(
+          inventory.instances.flatMap(i => (i.imageId ? [i.imageId] : [])),
+        ),
+      ]),
       registered && registered.entityRef === options.entityRef
-        ? await images.listChannels(registered.name)
-        : [];
-    const channelVersions = new Map<string, ImageVersion>();
-    for (const channel of channels) {
-      const match = channel.version && /^(.+)@(\d+)$/.exec(channel.version);
-      if (match && !channelVersions.has(channel.version!)) {
-        const version = await images.getVersion({
-          family: match[1],
-          version: Number(match[2]),
-        });
-        if (version) {
-          channelVersions.set(channel.version!, version);
-        }
-      }
-    }
+        ? images.listChannels(registered.name)
+        : Promise.resolve([] as Channel[]),
+    ]);
+    const channelVersions = await images.getVersionsByRefs(
+      channels.flatMap(c => (c.version ? [c.version] : [])),
+    );
 
     const syncPeriodMs = periodMs(settings);
     const findings = evaluateDrift({
