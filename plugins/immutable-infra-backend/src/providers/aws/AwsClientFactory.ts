@@ -52,9 +52,13 @@ export class AwsClientFactory {
       credentials: provider.sdkCredentialProvider,
       maxAttempts: this.options.maxAttempts ?? 3,
       retryMode: 'adaptive',
+      // Every call is bounded: a request that takes longer fails (and is
+      // retried like any other failure) instead of waiting forever.
       requestHandler: new NodeHttpHandler({
         connectionTimeout: 5_000,
         requestTimeout: this.options.requestTimeoutMs ?? 30_000,
+        throwOnRequestTimeout: true,
+        socketTimeout: this.options.requestTimeoutMs ?? 30_000,
       }),
     };
   }

@@ -1,0 +1,102 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
+import { ConfigReader } from '@backstage/config';
+import { AwsClientFactory } from './AwsClientFactory';
+import { Ec2FleetProvider } from './Ec2FleetProvider';
+
+jest.setTimeout(30_000);
+
+const THROTTLED = `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r</RequestID></Response>`;
+const EMPTY = `<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><reservationSet/></DescribeInstancesResponse>`;
+
+/** An EC2 endpoint that behaves as told for each call, in order. */
+async function ec2Endpoint(behaviours: ('throttle' | 'ok' | 'hang')[]) {
+  let calls = 0;
+  const server: Server = createServer((_req, res) => {
+    const behaviour = behaviours[Math.min(calls, behaviours.length - 1)];
+    calls += 1;
+    if (behaviour === 'hang') {
+      return; // never answers
+    }
+    res.writeHead(behaviour === 'throttle' ? 503 : 200, {
+      'Content-Type': 'text/xml',
+    });
+    res.end(behaviour === 'throttle' ? THROTTLED : EMPTY);
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls: () => calls,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+function provider(
+  endpoint: string,
+  options: { maxAttempts?: number; requestTimeoutMs?: number },
+) {
+  const credentials = DefaultAwsCredentialsManager.fromConfig(
+    new ConfigReader({
+      aws: { mainAccount: { accessKeyId: 'x', secretAccessKey: 'x' } },
+    }),
+  );
+  return new Ec2FleetProvider(
+    new AwsClientFactory(credentials, { endpoint, ...options }),
+  );
+}
+
+describe('AWS calls', () => {
+  it('retry throttling with backoff', async () => {
+    const ec2 = await ec2Endpoint(['throttle', 'throttle', 'ok']);
+    try {
+      const instances = await provider(ec2.endpoint, {
+        maxAttempts: 3,
+      }).listInstances({
+        region: 'us-east-1',
+        selector: [{ key: 'app', value: 'x' }],
+      });
+      expect(instances).toEqual([]);
+      expect(ec2.calls()).toBe(3);
+    } finally {
+      ec2.close();
+    }
+  });
+
+  it('give up after the configured attempts', async () => {
+    const ec2 = await ec2Endpoint(['throttle']);
+    try {
+      await expect(
+        provider(ec2.endpoint, { maxAttempts: 2 }).listInstances({
+          region: 'us-east-1',
+          selector: [{ key: 'app', value: 'x' }],
+        }),
+      ).rejects.toThrow(/Request limit exceeded/);
+      expect(ec2.calls()).toBe(2);
+    } finally {
+      ec2.close();
+    }
+  });
+
+  it('are bounded in time', async () => {
+    const ec2 = await ec2Endpoint(['hang']);
+    const started = Date.now();
+    try {
+      await expect(
+        provider(ec2.endpoint, {
+          maxAttempts: 1,
+          requestTimeoutMs: 500,
+        }).listInstances({
+          region: 'us-east-1',
+          selector: [{ key: 'app', value: 'x' }],
+        }),
+      ).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      ec2.close();
+    }
+  });
+});
