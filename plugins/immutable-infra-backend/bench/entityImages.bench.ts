@@ -8,19 +8,12 @@
  */
 import { mockErrorHandler, mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { openBenchDatabase, silentLogger } from './benchDatabase';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
-import Knex from 'knex';
 import { createHash } from 'node:crypto';
 import { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  LoggerService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
 import { DatabaseImageStore } from '../src/database/DatabaseImageStore';
 import { ImagePruner } from '../src/registry/ImagePruner';
 import { createRouter } from '../src/router';
@@ -28,13 +21,6 @@ import { readSettings } from '../src/service/registryConfig';
 
 const SIZES = { small: 10, large: 10_000 };
 
-const silent: LoggerService = {
-  error() {},
-  warn() {},
-  info() {},
-  debug() {},
-  child: () => silent,
-};
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
 
 function percentile(sorted: number[], p: number) {
@@ -44,20 +30,8 @@ function percentile(sorted: number[], p: number) {
 }
 
 async function main() {
-  const url = process.env.BENCH_DATABASE_URL;
-  const knex = url
-    ? Knex({ client: 'pg', connection: url })
-    : Knex({
-        client: 'better-sqlite3',
-        connection: join(mkdtempSync(join(tmpdir(), 'bench-')), 'bench.sqlite'),
-        useNullAsDefault: true,
-      });
-  const directory = resolvePackagePath(
-    '@immutable-infra/backstage-plugin-backend',
-    'migrations',
-  );
-  await knex.migrate.rollback({ directory }, true);
-  await knex.migrate.latest({ directory });
+  const { knex, kind } = await openBenchDatabase();
+  const url = kind === 'PostgreSQL';
 
   const started = Date.now();
   for (const [family, count] of Object.entries(SIZES)) {
@@ -115,7 +89,7 @@ async function main() {
     spec: {},
   });
   const router = await createRouter({
-    logger: silent,
+    logger: silentLogger,
     httpAuth: mockServices.httpAuth(),
     permissions: mockServices.permissions({ result: AuthorizeResult.ALLOW }),
     auditor: {
@@ -131,7 +105,7 @@ async function main() {
     pruner: new ImagePruner({
       images: store,
       provider: undefined as never,
-      logger: silent,
+      logger: silentLogger,
     }),
     settings: readSettings(new ConfigReader({})),
   });

@@ -13,16 +13,9 @@ import {
   EC2Client,
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
-import {
-  LoggerService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
 import { ConfigReader } from '@backstage/config';
+import { openBenchDatabase, silentLogger } from './benchDatabase';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import Knex from 'knex';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DatabaseFleetStore } from '../src/database/DatabaseFleetStore';
 import { startReplayServer } from './ec2ReplayServer';
 import { AwsClientFactory } from '../src/providers/aws/AwsClientFactory';
@@ -32,14 +25,6 @@ import { FleetSync } from '../src/service/FleetSync';
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
 const PER_ENTITY = Number(process.env.BENCH_INSTANCES_PER_ENTITY ?? 25);
 const PAGE = 10;
-
-const silent: LoggerService = {
-  error() {},
-  warn() {},
-  info() {},
-  debug() {},
-  child: () => silent,
-};
 
 function memoryWatch() {
   let peakRss = 0;
@@ -100,20 +85,8 @@ async function main() {
   if (seen !== total) throw new Error(`SDK saw ${seen} of ${total}`);
 
   // 2. Our sync: provider, drift-ready records, store writes per entity.
-  const url = process.env.BENCH_DATABASE_URL;
-  const knex = url
-    ? Knex({ client: 'pg', connection: url })
-    : Knex({
-        client: 'better-sqlite3',
-        connection: join(mkdtempSync(join(tmpdir(), 'bench-')), 'sync.sqlite'),
-        useNullAsDefault: true,
-      });
-  const directory = resolvePackagePath(
-    '@immutable-infra/backstage-plugin-backend',
-    'migrations',
-  );
-  await knex.migrate.rollback({ directory }, true);
-  await knex.migrate.latest({ directory });
+  const { knex, kind } = await openBenchDatabase();
+  const url = kind === 'PostgreSQL';
   const fleet = DatabaseFleetStore.create({ knex });
   const entities = Array.from({ length: ENTITIES }, (_, e) => ({
     apiVersion: 'backstage.io/v1alpha1',
@@ -142,7 +115,7 @@ async function main() {
           }),
         ),
       ),
-    logger: silent,
+    logger: silentLogger,
     regions: ['us-east-1'],
     environmentTag: 'environment',
   });

@@ -3,7 +3,6 @@ import {
   DriftFinding,
   ImageVersion,
   ImmutableInfraAnnotations,
-  LATEST_CHANNEL,
 } from '@immutable-infra/backstage-plugin-common';
 import { LaunchTemplateDefault } from '../providers/FleetProvider';
 import { InstanceRecord, SyncState } from './types';
@@ -231,9 +230,4 @@ export function evaluateDrift(input: DriftInput): DriftFinding[] {
   }
 
   return findings;
-}
-
-/** Channels other than the managed one. @internal */
-export function assignedChannels(channels: Channel[]): Channel[] {
-  return channels.filter(c => c.name !== LATEST_CHANNEL && c.version);
 }

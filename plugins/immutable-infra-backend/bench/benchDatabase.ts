@@ -1,0 +1,43 @@
+/* Shared by the benchmarks: a database to write to and a silent logger. */
+import {
+  LoggerService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import Knex, { Knex as KnexType } from 'knex';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A logger that says nothing. */
+export const silentLogger: LoggerService = {
+  error() {},
+  warn() {},
+  info() {},
+  debug() {},
+  child: () => silentLogger,
+};
+
+/**
+ * PostgreSQL when BENCH_DATABASE_URL is set, else a fresh SQLite file; the
+ * schema is rebuilt from scratch.
+ */
+export async function openBenchDatabase(): Promise<{
+  knex: KnexType;
+  kind: 'PostgreSQL' | 'SQLite';
+}> {
+  const url = process.env.BENCH_DATABASE_URL;
+  const knex = url
+    ? Knex({ client: 'pg', connection: url })
+    : Knex({
+        client: 'better-sqlite3',
+        connection: join(mkdtempSync(join(tmpdir(), 'bench-')), 'bench.sqlite'),
+        useNullAsDefault: true,
+      });
+  const directory = resolvePackagePath(
+    '@immutable-infra/backstage-plugin-backend',
+    'migrations',
+  );
+  await knex.migrate.rollback({ directory }, true);
+  await knex.migrate.latest({ directory });
+  return { knex, kind: url ? 'PostgreSQL' : 'SQLite' };
+}
