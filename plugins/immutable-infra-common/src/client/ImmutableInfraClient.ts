@@ -201,10 +201,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     entity: CompoundEntityRef,
     options?: ImmutableInfraRequestOptions,
   ): Promise<EntitySummary> {
-    return this.request(
+    return this.get(
       entitySummarySchema,
       `/entities/${entityPath(entity)}/summary`,
-      { method: 'GET' },
       options,
     );
   }
@@ -213,10 +212,11 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     request: EnrollRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<EnrollResponse> {
-    return this.request(
+    return this.send(
       enrollResponseSchema,
+      'POST',
       '/families',
-      { method: 'POST', body: JSON.stringify(request) },
+      request,
       options,
     );
   }
@@ -226,10 +226,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     page?: PageOptions,
     options?: ImmutableInfraRequestOptions,
   ): Promise<ImageVersionPage> {
-    return this.request(
+    return this.get(
       imageVersionPageSchema,
       `/entities/${entityPath(entity)}/images${queryString({ ...page })}`,
-      { method: 'GET' },
       options,
     );
   }
@@ -238,10 +237,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     id: string,
     options?: ImmutableInfraRequestOptions,
   ): Promise<ImageVersion> {
-    return this.request(
+    return this.get(
       imageVersionSchema,
       `/images/${encodeURIComponent(id)}`,
-      { method: 'GET' },
       options,
     );
   }
@@ -250,10 +248,11 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     request: RegisterImageRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<RegisterImageResponse> {
-    return this.request(
+    return this.send(
       registerImageResponseSchema,
+      'POST',
       '/images',
-      { method: 'POST', body: JSON.stringify(request) },
+      request,
       options,
     );
   }
@@ -263,10 +262,11 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     request: { reason: string; descendants?: boolean },
     options?: ImmutableInfraRequestOptions,
   ): Promise<StateChangeResponse> {
-    return this.request(
+    return this.send(
       stateChangeResponseSchema,
+      'POST',
       `/images/${encodeURIComponent(id)}/revoke`,
-      { method: 'POST', body: JSON.stringify(request) },
+      request,
       options,
     );
   }
@@ -276,10 +276,11 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     request: { reason?: string; descendants?: boolean },
     options?: ImmutableInfraRequestOptions,
   ): Promise<StateChangeResponse> {
-    return this.request(
+    return this.send(
       stateChangeResponseSchema,
+      'POST',
       `/images/${encodeURIComponent(id)}/restore`,
-      { method: 'POST', body: JSON.stringify(request) },
+      request,
       options,
     );
   }
@@ -288,10 +289,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     family: string,
     options?: ImmutableInfraRequestOptions,
   ): Promise<Channel[]> {
-    const body = await this.request(
+    const body = await this.get(
       channelsResponseSchema,
       `/families/${encodeURIComponent(family)}/channels`,
-      { method: 'GET' },
       options,
     );
     return body.channels;
@@ -302,12 +302,11 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     page?: PageOptions & { channel?: string },
     options?: ImmutableInfraRequestOptions,
   ): Promise<ChannelHistoryPage> {
-    return this.request(
+    return this.get(
       channelHistoryPageSchema,
       `/families/${encodeURIComponent(family)}/channels/history${queryString({
         ...page,
       })}`,
-      { method: 'GET' },
       options,
     );
   }
@@ -318,12 +317,13 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     request: { version: number | string; reason?: string },
     options?: ImmutableInfraRequestOptions,
   ): Promise<ChannelChangeResponse> {
-    return this.request(
+    return this.send(
       channelChangeSchema,
+      'PUT',
       `/families/${encodeURIComponent(family)}/channels/${encodeURIComponent(
         channel,
       )}`,
-      { method: 'PUT', body: JSON.stringify(request) },
+      request,
       options,
     );
   }
@@ -334,12 +334,13 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     request: { assignmentId?: string; reason?: string },
     options?: ImmutableInfraRequestOptions,
   ): Promise<ChannelChangeResponse> {
-    return this.request(
+    return this.send(
       channelChangeSchema,
+      'POST',
       `/families/${encodeURIComponent(family)}/channels/${encodeURIComponent(
         channel,
       )}/rollback`,
-      { method: 'POST', body: JSON.stringify(request) },
+      request,
       options,
     );
   }
@@ -348,10 +349,11 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     request: PruneRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<PruneResult> {
-    return this.request(
+    return this.send(
       pruneResultSchema,
+      'POST',
       '/images/prune',
-      { method: 'POST', body: JSON.stringify(request) },
+      request,
       options,
     );
   }
@@ -360,10 +362,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     entity: CompoundEntityRef,
     options?: ImmutableInfraRequestOptions,
   ): Promise<DriftResponse> {
-    return this.request(
+    return this.get(
       driftResponseSchema,
       `/entities/${entityPath(entity)}/drift`,
-      { method: 'GET' },
       options,
     );
   }
@@ -377,10 +378,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     },
     options?: ImmutableInfraRequestOptions,
   ): Promise<InstancePage> {
-    return this.request(
+    return this.get(
       instancePageSchema,
       `/entities/${entityPath(entity)}/instances${queryString({ ...query })}`,
-      { method: 'GET' },
       options,
     );
   }
@@ -389,10 +389,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     entity: CompoundEntityRef,
     options?: ImmutableInfraRequestOptions,
   ): Promise<ImageAgeResponse> {
-    return this.request(
+    return this.get(
       imageAgeResponseSchema,
       `/entities/${entityPath(entity)}/image-age`,
-      { method: 'GET' },
       options,
     );
   }
@@ -401,10 +400,9 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     id: string,
     options?: ImmutableInfraRequestOptions,
   ): Promise<BlastRadius> {
-    return this.request(
+    return this.get(
       blastRadiusSchema,
       `/images/${encodeURIComponent(id)}/blast-radius`,
-      { method: 'GET' },
       options,
     );
   }
@@ -413,10 +411,28 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     request: { entityRef?: string },
     options?: ImmutableInfraRequestOptions,
   ): Promise<SyncResponse> {
+    return this.send(syncResponseSchema, 'POST', '/sync', request, options);
+  }
+
+  private get<T extends z.ZodType>(
+    schema: T,
+    path: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<z.infer<T>> {
+    return this.request(schema, path, { method: 'GET' }, options);
+  }
+
+  private send<T extends z.ZodType>(
+    schema: T,
+    method: 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<z.infer<T>> {
     return this.request(
-      syncResponseSchema,
-      '/sync',
-      { method: 'POST', body: JSON.stringify(request) },
+      schema,
+      path,
+      { method, body: JSON.stringify(body) },
       options,
     );
   }
