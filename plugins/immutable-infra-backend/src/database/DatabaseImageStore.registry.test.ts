@@ -144,6 +144,52 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     );
   });
 
+  it('answers artifact-taken, not an error, when two families race for one AMI', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => ami()).flatMap(imageId =>
+        ['app', 'base'].map(family => {
+          const b = build(family, {
+            artifacts: [{ region: 'us-east-1', imageId }],
+          });
+          return store.registerVersion({
+            build: b,
+            digest: digestOf(b),
+            source: 'registered',
+            actor: 'a',
+          });
+        }),
+      ),
+    );
+    expect(results.filter(r => r.outcome === 'created')).toHaveLength(10);
+    expect(results.filter(r => r.outcome === 'artifact-taken')).toHaveLength(
+      10,
+    );
+  });
+
+  it('assigns a brand-new channel from concurrent callers without an error', async () => {
+    await register(build('app'));
+    await register(build('app'));
+    const results = await Promise.all(
+      [1, 2, 1, 2].map(version =>
+        store.assignChannel({
+          family: 'app',
+          channel: 'canary',
+          version,
+          actor: 'a',
+        }),
+      ),
+    );
+    expect(
+      results.every(r => r.outcome === 'changed' || r.outcome === 'unchanged'),
+    ).toBe(true);
+    const history = await store.listAssignments({
+      family: 'app',
+      channel: 'canary',
+      limit: 10,
+    });
+    expect(history.items.length).toBeGreaterThan(0);
+  });
+
   it('pages versions newest first with a cursor', async () => {
     for (let i = 0; i < 7; i++) {
       await register(build('app'));

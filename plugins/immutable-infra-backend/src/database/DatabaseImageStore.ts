@@ -17,7 +17,12 @@ import {
   RegisterResult,
   VersionLookup,
 } from './ImageStore';
-import { isPostgres, optionalIso, toIso } from './timestamps';
+import {
+  isPostgres,
+  optionalIso,
+  retryOnUniqueViolation,
+  toIso,
+} from './timestamps';
 import { ImageBuild } from '../registry/manifest';
 
 type Timestamp = string | number | Date;
@@ -279,100 +284,104 @@ export class DatabaseImageStore implements ImageStore {
     actor: string;
   }): Promise<RegisterResult> {
     const { build, digest } = options;
-    const id = await this.db.transaction(async trx => {
-      // Registrations of one family are serialised on its row, so numbers
-      // are handed out without gaps or duplicates.
-      const familyQuery = trx<FamilyRow>('image_families').where({
-        name: build.family,
-      });
-      if (isPostgres(trx)) {
-        familyQuery.forUpdate();
-      }
-      const family = await familyQuery.first();
-      if (!family) {
-        return { outcome: 'unknown-family' as const };
-      }
-      const existing = await trx<VersionRow>('image_versions')
-        .where({ family: build.family, digest })
-        .first();
-      if (existing) {
-        return { outcome: 'existing' as const, id: existing.id };
-      }
-      const taken = await trx('image_artifacts')
-        .join(
-          'image_versions',
-          'image_versions.id',
-          'image_artifacts.version_id',
-        )
-        .whereIn(
-          ['image_artifacts.region', 'image_artifacts.image_id'],
-          build.artifacts.map(a => [a.region, a.imageId]),
-        )
-        .select(
-          'image_artifacts.image_id',
-          'image_versions.family',
-          'image_versions.version',
-        )
-        .first();
-      if (taken) {
-        const adopted = await this.adoptDiscovered(trx, options, family);
-        if (adopted) {
-          return { outcome: 'existing' as const, id: adopted };
+    const id = await retryOnUniqueViolation(() =>
+      this.db.transaction(async trx => {
+        // Registrations of one family are serialised on its row, so numbers
+        // are handed out without gaps or duplicates.
+        const familyQuery = trx<FamilyRow>('image_families').where({
+          name: build.family,
+        });
+        if (isPostgres(trx)) {
+          familyQuery.forUpdate();
         }
-        return {
-          outcome: 'artifact-taken' as const,
-          imageId: taken.image_id as string,
-          version: ref(taken),
-        };
-      }
-      const parentVersionId = build.parent
-        ? await this.resolveParent(trx, build.parent)
-        : undefined;
-      const version = family.last_version + 1;
-      await trx('image_families')
-        .where({ name: build.family })
-        .update({ last_version: version });
-      const [inserted] = await trx('image_versions')
-        .insert({
-          family: build.family,
-          version,
-          fingerprint: build.gitCommit?.toLowerCase() ?? digest,
-          digest,
-          git_repo: build.gitRepo ?? null,
-          git_commit: build.gitCommit?.toLowerCase() ?? null,
-          build_url: build.buildUrl ?? null,
-          packer_run_uuid: build.packerRunUuid ?? null,
-          parent: build.parent ?? null,
-          parent_version_id: parentVersionId ?? null,
-          source: options.source,
-          state: 'active',
-          created_at: build.builtAt?.toISOString() ?? trx.fn.now(),
-        })
-        .returning('id');
-      const versionId = typeof inserted === 'object' ? inserted.id : inserted;
-      await trx('image_artifacts').insert(
-        build.artifacts.map(a => ({
-          version_id: versionId,
-          provider: 'aws',
-          account: a.account ?? null,
-          region: a.region,
-          image_id: a.imageId,
-        })),
-      );
-      await writeAuditEvent(trx, {
-        actor: options.actor,
-        action:
-          options.source === 'discovered' ? 'image.discover' : 'image.register',
-        entityRef: family.entity_ref,
-        subject: ref({ family: build.family, version }),
-        payload: {
-          digest,
-          artifacts: build.artifacts,
-          gitCommit: build.gitCommit,
-        },
-      });
-      return { outcome: 'created' as const, id: versionId };
-    });
+        const family = await familyQuery.first();
+        if (!family) {
+          return { outcome: 'unknown-family' as const };
+        }
+        const existing = await trx<VersionRow>('image_versions')
+          .where({ family: build.family, digest })
+          .first();
+        if (existing) {
+          return { outcome: 'existing' as const, id: existing.id };
+        }
+        const taken = await trx('image_artifacts')
+          .join(
+            'image_versions',
+            'image_versions.id',
+            'image_artifacts.version_id',
+          )
+          .whereIn(
+            ['image_artifacts.region', 'image_artifacts.image_id'],
+            build.artifacts.map(a => [a.region, a.imageId]),
+          )
+          .select(
+            'image_artifacts.image_id',
+            'image_versions.family',
+            'image_versions.version',
+          )
+          .first();
+        if (taken) {
+          const adopted = await this.adoptDiscovered(trx, options, family);
+          if (adopted) {
+            return { outcome: 'existing' as const, id: adopted };
+          }
+          return {
+            outcome: 'artifact-taken' as const,
+            imageId: taken.image_id as string,
+            version: ref(taken),
+          };
+        }
+        const parentVersionId = build.parent
+          ? await this.resolveParent(trx, build.parent)
+          : undefined;
+        const version = family.last_version + 1;
+        await trx('image_families')
+          .where({ name: build.family })
+          .update({ last_version: version });
+        const [inserted] = await trx('image_versions')
+          .insert({
+            family: build.family,
+            version,
+            fingerprint: build.gitCommit?.toLowerCase() ?? digest,
+            digest,
+            git_repo: build.gitRepo ?? null,
+            git_commit: build.gitCommit?.toLowerCase() ?? null,
+            build_url: build.buildUrl ?? null,
+            packer_run_uuid: build.packerRunUuid ?? null,
+            parent: build.parent ?? null,
+            parent_version_id: parentVersionId ?? null,
+            source: options.source,
+            state: 'active',
+            created_at: build.builtAt?.toISOString() ?? trx.fn.now(),
+          })
+          .returning('id');
+        const versionId = typeof inserted === 'object' ? inserted.id : inserted;
+        await trx('image_artifacts').insert(
+          build.artifacts.map(a => ({
+            version_id: versionId,
+            provider: 'aws',
+            account: a.account ?? null,
+            region: a.region,
+            image_id: a.imageId,
+          })),
+        );
+        await writeAuditEvent(trx, {
+          actor: options.actor,
+          action:
+            options.source === 'discovered'
+              ? 'image.discover'
+              : 'image.register',
+          entityRef: family.entity_ref,
+          subject: ref({ family: build.family, version }),
+          payload: {
+            digest,
+            artifacts: build.artifacts,
+            gitCommit: build.gitCommit,
+          },
+        });
+        return { outcome: 'created' as const, id: versionId };
+      }),
+    );
     if (id.outcome === 'created' || id.outcome === 'existing') {
       const [version] = await this.hydrate([
         (await this.db<VersionRow>('image_versions')
@@ -809,68 +818,70 @@ export class DatabaseImageStore implements ImageStore {
         version: (await this.hydrate([target]))[0],
       };
     }
-    const outcome = await this.db.transaction(async trx => {
-      const currentQuery = trx<ChannelRow>('channels').where({
-        family: options.family,
-        name: options.channel,
-      });
-      if (isPostgres(trx)) {
-        currentQuery.forUpdate();
-      }
-      const current = await currentQuery.first();
-      // The target may have been revoked or pruned since it was read.
-      const targetQuery = trx<VersionRow>('image_versions').where({
-        id: target.id,
-      });
-      if (isPostgres(trx)) {
-        targetQuery.forUpdate();
-      }
-      const fresh = await targetQuery.first();
-      if (!fresh || !USABLE_STATES.includes(fresh.state)) {
-        return 'unusable' as const;
-      }
-      if (current && String(current.version_id) === String(target.id)) {
-        return 'unchanged' as const;
-      }
-      const values = {
-        version_id: target.id,
-        updated_at: trx.fn.now(),
-        updated_by: options.actor,
-      };
-      if (current) {
-        await trx('channels')
-          .where({ family: options.family, name: options.channel })
-          .update(values);
-      } else {
-        await trx('channels').insert({
+    const outcome = await retryOnUniqueViolation(() =>
+      this.db.transaction(async trx => {
+        const currentQuery = trx<ChannelRow>('channels').where({
           family: options.family,
           name: options.channel,
-          ...values,
         });
-      }
-      await trx('channel_assignments').insert({
-        family: options.family,
-        channel: options.channel,
-        from_version_id: current?.version_id ?? null,
-        to_version_id: target.id,
-        actor: options.actor,
-        kind: options.kind,
-        reason: options.reason ?? null,
-        at: trx.fn.now(),
-      });
-      const family = await trx<FamilyRow>('image_families')
-        .where({ name: options.family })
-        .first();
-      await writeAuditEvent(trx, {
-        actor: options.actor,
-        action:
-          options.kind === 'assign' ? 'channel.assign' : 'channel.rollback',
-        entityRef: family?.entity_ref,
-        subject: `${options.family}/${options.channel}`,
-        payload: { to: ref(target), reason: options.reason },
-      });
-      return 'changed' as const;
-    });
+        if (isPostgres(trx)) {
+          currentQuery.forUpdate();
+        }
+        const current = await currentQuery.first();
+        // The target may have been revoked or pruned since it was read.
+        const targetQuery = trx<VersionRow>('image_versions').where({
+          id: target.id,
+        });
+        if (isPostgres(trx)) {
+          targetQuery.forUpdate();
+        }
+        const fresh = await targetQuery.first();
+        if (!fresh || !USABLE_STATES.includes(fresh.state)) {
+          return 'unusable' as const;
+        }
+        if (current && String(current.version_id) === String(target.id)) {
+          return 'unchanged' as const;
+        }
+        const values = {
+          version_id: target.id,
+          updated_at: trx.fn.now(),
+          updated_by: options.actor,
+        };
+        if (current) {
+          await trx('channels')
+            .where({ family: options.family, name: options.channel })
+            .update(values);
+        } else {
+          await trx('channels').insert({
+            family: options.family,
+            name: options.channel,
+            ...values,
+          });
+        }
+        await trx('channel_assignments').insert({
+          family: options.family,
+          channel: options.channel,
+          from_version_id: current?.version_id ?? null,
+          to_version_id: target.id,
+          actor: options.actor,
+          kind: options.kind,
+          reason: options.reason ?? null,
+          at: trx.fn.now(),
+        });
+        const family = await trx<FamilyRow>('image_families')
+          .where({ name: options.family })
+          .first();
+        await writeAuditEvent(trx, {
+          actor: options.actor,
+          action:
+            options.kind === 'assign' ? 'channel.assign' : 'channel.rollback',
+          entityRef: family?.entity_ref,
+          subject: `${options.family}/${options.channel}`,
+          payload: { to: ref(target), reason: options.reason },
+        });
+        return 'changed' as const;
+      }),
+    );
     if (outcome === 'unusable') {
       const [version] = await this.hydrate([
         (await this.db<VersionRow>('image_versions')

@@ -32,3 +32,33 @@ export function isPostgres(knex: Knex): boolean {
     String(knex.client.config.client),
   );
 }
+
+/**
+ * Whether a database error is a unique-constraint violation (PostgreSQL
+ * 23505, SQLite SQLITE_CONSTRAINT_UNIQUE).
+ *
+ * @internal
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/**
+ * Runs a write once more when it lost a race to a concurrent one on a unique
+ * key: the second run sees the winner's row and answers accordingly.
+ *
+ * @internal
+ */
+export async function retryOnUniqueViolation<T>(
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      return fn();
+    }
+    throw error;
+  }
+}
