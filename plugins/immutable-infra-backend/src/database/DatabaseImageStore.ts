@@ -959,20 +959,6 @@ export class DatabaseImageStore implements ImageStore {
     }
     const ids = rows.map(r => r.id);
     const families = [...new Set(rows.map(r => r.family))];
-    const artifacts = await this.db<ArtifactRow>('image_artifacts')
-      .whereIn('version_id', ids)
-      .orderBy('region');
-    const channels = await this.db<ChannelRow>('channels')
-      .whereIn('version_id', ids)
-      .select('name', 'version_id');
-    const latest = new Map<string, number>();
-    for (const family of families) {
-      const version = await this.latestVersion(this.db, family);
-      if (version !== undefined) {
-        latest.set(family, version);
-      }
-    }
-
     const parentIds = [
       ...new Set(
         rows.flatMap(r =>
@@ -980,11 +966,28 @@ export class DatabaseImageStore implements ImageStore {
         ),
       ),
     ];
-    const parents = parentIds.length
-      ? await this.db<VersionRow>('image_versions')
-          .whereIn('id', parentIds)
-          .select('id', 'family', 'version', 'state')
-      : [];
+    // Independent reads, issued together.
+    const [artifacts, channels, latestVersions, parents] = await Promise.all([
+      this.db<ArtifactRow>('image_artifacts')
+        .whereIn('version_id', ids)
+        .orderBy('region'),
+      this.db<ChannelRow>('channels')
+        .whereIn('version_id', ids)
+        .select('name', 'version_id'),
+      Promise.all(families.map(f => this.latestVersion(this.db, f))),
+      parentIds.length
+        ? this.db<VersionRow>('image_versions')
+            .whereIn('id', parentIds)
+            .select('id', 'family', 'version', 'state')
+        : Promise.resolve([] as VersionRow[]),
+    ]);
+    const latest = new Map<string, number>();
+    families.forEach((family, i) => {
+      const version = latestVersions[i];
+      if (version !== undefined) {
+        latest.set(family, version);
+      }
+    });
     const parentById = new Map(parents.map(p => [String(p.id), p]));
     const newestParent = new Map<string, number>();
     for (const family of new Set(parents.map(p => p.family))) {
