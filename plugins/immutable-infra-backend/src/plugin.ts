@@ -57,9 +57,8 @@ export const immutableInfraPlugin = createBackendPlugin({
         const settings = readSettings(config);
         const knex = await connectDatabase(database);
         const images = DatabaseImageStore.create({ knex });
-        const provider = new Ec2ImageProvider(
-          AwsClientFactory.fromConfig(config),
-        );
+        const clients = AwsClientFactory.fromConfig(config);
+        const provider = new Ec2ImageProvider(clients);
         const discovery = new ImageDiscovery({
           images,
           provider,
@@ -80,8 +79,8 @@ export const immutableInfraPlugin = createBackendPlugin({
           catalog,
           auth,
           fleet,
-          providerFactory: () =>
-            new Ec2FleetProvider(AwsClientFactory.fromConfig(config)),
+          // A provider per sync, so its security group cache lasts one sync.
+          providerFactory: () => new Ec2FleetProvider(clients),
           logger,
           regions: settings.regions,
           environmentTag: settings.environmentTag,

@@ -5,9 +5,7 @@ import {
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
 import { FleetStore, Inventory } from './FleetStore';
-import { optionalIso, toIso } from './timestamps';
-
-type Timestamp = string | number | Date;
+import { optionalIso, Timestamp, toIso } from './timestamps';
 
 type InstanceRow = {
   entity_ref: string;

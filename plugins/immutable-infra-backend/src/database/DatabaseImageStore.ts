@@ -21,11 +21,10 @@ import {
   isPostgres,
   optionalIso,
   retryOnUniqueViolation,
+  Timestamp,
   toIso,
 } from './timestamps';
 import { ImageBuild } from '../registry/manifest';
-
-type Timestamp = string | number | Date;
 
 type FamilyRow = {
   name: string;

@@ -1,5 +1,8 @@
 import { Knex } from 'knex';
 
+/** A timestamp as a database hands it back. @internal */
+export type Timestamp = string | number | Date;
+
 /**
  * A database timestamp as ISO 8601. SQLite hands timestamps back as
  * "YYYY-MM-DD HH:MM:SS" strings in UTC, or as epoch milliseconds when they
@@ -7,7 +10,7 @@ import { Knex } from 'knex';
  *
  * @internal
  */
-export function toIso(value: string | number | Date): string {
+export function toIso(value: Timestamp): string {
   if (value instanceof Date) {
     return value.toISOString();
   }
@@ -21,7 +24,7 @@ export function toIso(value: string | number | Date): string {
 
 /** @internal */
 export function optionalIso(
-  value: string | number | Date | null | undefined,
+  value: Timestamp | null | undefined,
 ): string | undefined {
   return value === null || value === undefined ? undefined : toIso(value);
 }

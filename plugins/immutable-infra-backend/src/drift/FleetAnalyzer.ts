@@ -2,6 +2,7 @@ import {
   Channel,
   DriftFinding,
   ImageVersion,
+  ImageFamily,
   ImmutabilityScore,
   ImmutableInfraAnnotations,
   SyncStatus,
@@ -50,27 +51,26 @@ export class FleetAnalyzer {
     },
   ) {}
 
+  /**
+   * Analyses an entity's fleet. `family` is the entity's registered family,
+   * already checked by the caller to belong to it.
+   */
   async analyze(options: {
     entityRef: string;
     annotations: ImmutableInfraAnnotations;
+    family: ImageFamily;
     now?: number;
   }): Promise<FleetAnalysis> {
     const { images, fleet, settings } = this.options;
     const now = options.now ?? Date.now();
-    const family = options.annotations.imageFamily;
-    const [inventory, registered] = await Promise.all([
+    const [inventory, channels] = await Promise.all([
       fleet.getInventory(options.entityRef),
-      family ? images.getFamily(family) : undefined,
+      images.listChannels(options.family.name),
     ]);
-    const [versionsByImage, channels] = await Promise.all([
-      images.getVersionsByImageIds([
-        ...new Set(
-          inventory.instances.flatMap(i => (i.imageId ? [i.imageId] : [])),
-        ),
-      ]),
-      registered && registered.entityRef === options.entityRef
-        ? images.listChannels(registered.name)
-        : Promise.resolve([] as Channel[]),
+    const versionsByImage = await images.getVersionsByImageIds([
+      ...new Set(
+        inventory.instances.flatMap(i => (i.imageId ? [i.imageId] : [])),
+      ),
     ]);
     const channelVersions = await images.getVersionsByRefs(
       channels.flatMap(c => (c.version ? [c.version] : [])),

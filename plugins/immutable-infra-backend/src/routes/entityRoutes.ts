@@ -74,7 +74,11 @@ export function addEntityRoutes(router: Router, options: RouterOptions) {
     if (family && family.entityRef === entityRef) {
       summary.family = family;
       summary.fleet = fleetSummary({
-        analysis: await options.analyzer.analyze({ entityRef, annotations }),
+        analysis: await options.analyzer.analyze({
+          entityRef,
+          annotations,
+          family,
+        }),
         environments: annotations.environments,
       });
     } else if (family) {

@@ -43,7 +43,7 @@ export function addFleetRoutes(router: Router, options: RouterOptions) {
     return {
       entityRef,
       annotations,
-      analysis: await analyzer.analyze({ entityRef, annotations }),
+      analysis: await analyzer.analyze({ entityRef, annotations, family }),
     };
   }
 
