@@ -26,6 +26,12 @@ export interface Config {
       /** Defaults to 3 minutes. */
       timeout?: { minutes?: number; hours?: number };
     };
+    /**
+     * How often the plugin's copy of enrolled entities (their annotations and
+     * owner) is refreshed from the catalog; entity pages read that copy.
+     * Defaults to 30 seconds.
+     */
+    entityRefresh?: { seconds?: number; minutes?: number };
     /** Defaults of the image and instance age policy. */
     policy?: {
       /** Images older than this are drift. Defaults to 30. */

@@ -13,6 +13,8 @@ import { FleetAnalyzer } from './drift/FleetAnalyzer';
 import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
 import { ImagePruner } from './registry/ImagePruner';
 import { FleetSync } from './service/FleetSync';
+import { EntityRefresh } from './service/EntityRefresh';
+import { EntityReadModel } from './database/EntityReadModel';
 import { createRouter } from './router';
 import { ImageDiscovery } from './service/ImageDiscovery';
 import { readSettings } from './service/registryConfig';
@@ -75,10 +77,28 @@ export const immutableInfraPlugin = createBackendPlugin({
           },
         });
         const fleet = DatabaseFleetStore.create({ knex });
+        const readModel = EntityReadModel.create({ knex });
+        const entityRefresh = new EntityRefresh({
+          catalog,
+          auth,
+          readModel,
+          logger,
+        });
+        await scheduler.scheduleTask({
+          id: 'immutable-infra:entity-refresh',
+          frequency: settings.entityRefresh,
+          timeout: { minutes: 1 },
+          initialDelay: { seconds: 5 },
+          scope: 'global',
+          fn: async () => {
+            await entityRefresh.run();
+          },
+        });
         const fleetSync = new FleetSync({
           catalog,
           auth,
           fleet,
+          readModel,
           // A provider per sync, so its security group cache lasts one sync.
           providerFactory: () => new Ec2FleetProvider(clients),
           logger,
@@ -105,7 +125,8 @@ export const immutableInfraPlugin = createBackendPlugin({
             pruner: new ImagePruner({ images, provider, logger }),
             settings,
             fleet,
-            analyzer: new FleetAnalyzer({ images, fleet, settings }),
+            readModel,
+            analyzer: new FleetAnalyzer({ settings }),
             fleetSync,
           }),
         );

@@ -14,6 +14,7 @@ import { DatabaseFleetStore } from '../database/DatabaseFleetStore';
 import { FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { FleetProvider } from '../providers/FleetProvider';
 import { FleetSync } from '../service/FleetSync';
+import { EntityReadModel } from '../database/EntityReadModel';
 import { readSettings } from '../service/registryConfig';
 
 /** A fleet that cannot be reached: every call fails. */
@@ -74,6 +75,7 @@ export async function createRouterTestApp(
   });
   const store = DatabaseImageStore.create({ knex });
   const fleet = DatabaseFleetStore.create({ knex });
+  const readModel = EntityReadModel.create({ knex });
   const settings = readSettings(new ConfigReader(options.config ?? {}));
   const router = await createRouter({
     logger: mockServices.logger.mock(),
@@ -89,11 +91,13 @@ export async function createRouterTestApp(
     }),
     settings,
     fleet,
-    analyzer: new FleetAnalyzer({ images: store, fleet, settings }),
+    readModel,
+    analyzer: new FleetAnalyzer({ settings }),
     fleetSync: new FleetSync({
       catalog,
       auth: mockServices.auth(),
       fleet,
+      readModel,
       providerFactory: () => options.fleetProvider ?? unreachableFleet,
       logger: mockServices.logger.mock(),
       regions: settings.regions,
@@ -108,6 +112,7 @@ export async function createRouterTestApp(
     knex,
     store,
     fleet,
+    readModel,
     permissions,
     auditor,
     auditEvent,

@@ -7,7 +7,8 @@ import {
 import { FleetStore, Inventory } from './FleetStore';
 import { optionalIso, Timestamp, toIso } from './timestamps';
 
-type InstanceRow = {
+/** @internal */
+export type InstanceRow = {
   entity_ref: string;
   instance_id: string;
   environment: string | null;
@@ -27,18 +28,22 @@ type InstanceRow = {
   last_seen_at: Timestamp;
 };
 
-type SyncRow = {
+/** @internal */
+export type SyncRow = {
   entity_ref: string;
   last_attempt_at: Timestamp;
   last_success_at: Timestamp | null;
   status: 'ok' | 'failed';
   error: string | null;
   launch_templates: string | null;
+  /** JSON: the instance records of the last good sync. */
+  instances: string | null;
 };
 
 const BATCH = 500;
 
-function toRecord(row: InstanceRow): InstanceRecord {
+/** @internal */
+export function toRecord(row: InstanceRow): InstanceRecord {
   return {
     entityRef: row.entity_ref,
     instanceId: row.instance_id,
@@ -117,6 +122,10 @@ export class DatabaseFleetStore implements FleetStore {
         status: 'ok',
         error: null,
         launch_templates: JSON.stringify(options.launchTemplates),
+        // What entity pages read, in one document; tags stay in the rows.
+        instances: JSON.stringify(
+          rows.map(row => ({ ...toRecord(row), tags: undefined })),
+        ),
       });
     });
   }
@@ -136,6 +145,7 @@ export class DatabaseFleetStore implements FleetStore {
         status: 'failed',
         error: options.error.slice(0, 2000),
         launch_templates: existing?.launch_templates ?? null,
+        instances: existing?.instances ?? null,
       });
     });
   }

@@ -9,6 +9,7 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import { Knex } from 'knex';
 import { writeAuditEvent } from './auditLog';
+import { bumpReadModelGeneration } from './readModelGeneration';
 import {
   ChannelChange,
   EnrollResult,
@@ -26,7 +27,8 @@ import {
 } from './timestamps';
 import { ImageBuild } from '../registry/manifest';
 
-type FamilyRow = {
+/** @internal */
+export type FamilyRow = {
   name: string;
   entity_ref: string;
   created_at: Timestamp;
@@ -84,7 +86,8 @@ type AssignmentRow = {
 
 const USABLE_STATES = ['active', 'deprecated'];
 
-function toFamily(row: FamilyRow): ImageFamily {
+/** @internal */
+export function toFamily(row: FamilyRow): ImageFamily {
   return {
     name: row.name,
     entityRef: row.entity_ref,
@@ -153,6 +156,9 @@ export class DatabaseImageStore implements ImageStore {
         subject: options.version.id,
         payload: { deleted: options.deleted, errors: options.errors },
       });
+      if (options.complete) {
+        await bumpReadModelGeneration(trx);
+      }
     });
   }
 
@@ -235,6 +241,7 @@ export class DatabaseImageStore implements ImageStore {
           },
         });
       }
+      await bumpReadModelGeneration(trx);
     });
     return newlyMissing.map(ref);
   }
@@ -272,6 +279,7 @@ export class DatabaseImageStore implements ImageStore {
         subject: options.name,
         payload: { family: options.name },
       });
+      await bumpReadModelGeneration(trx);
       return { outcome: 'created', family };
     });
   }
@@ -322,6 +330,7 @@ export class DatabaseImageStore implements ImageStore {
         if (taken) {
           const adopted = await this.adoptDiscovered(trx, options, family);
           if (adopted) {
+            await bumpReadModelGeneration(trx);
             return { outcome: 'existing' as const, id: adopted };
           }
           return {
@@ -378,6 +387,7 @@ export class DatabaseImageStore implements ImageStore {
             gitCommit: build.gitCommit,
           },
         });
+        await bumpReadModelGeneration(trx);
         return { outcome: 'created' as const, id: versionId };
       }),
     );
@@ -644,6 +654,7 @@ export class DatabaseImageStore implements ImageStore {
           },
         });
       }
+      await bumpReadModelGeneration(trx);
       return rows.map(r => r.id);
     });
     if (changedIds.length === 0) {
@@ -878,6 +889,7 @@ export class DatabaseImageStore implements ImageStore {
           subject: `${options.family}/${options.channel}`,
           payload: { to: ref(target), reason: options.reason },
         });
+        await bumpReadModelGeneration(trx);
         return 'changed' as const;
       }),
     );

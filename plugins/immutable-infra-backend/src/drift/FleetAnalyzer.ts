@@ -1,23 +1,23 @@
 import {
   Channel,
   DriftFinding,
-  ImageVersion,
   ImageFamily,
   ImmutabilityScore,
   ImmutableInfraAnnotations,
   SyncStatus,
 } from '@immutable-infra/backstage-plugin-common';
-import { FleetStore, Inventory } from '../database/FleetStore';
-import { ImageStore } from '../database/ImageStore';
+import { EntityFleetData } from '../database/EntityReadModel';
+import { Inventory } from '../database/FleetStore';
 import { ImmutableInfraSettings } from '../service/registryConfig';
 import { evaluateDrift } from './rules';
 import { scoreEntity } from './score';
+import { VersionFacts } from './types';
 
 /** Everything known about one entity's fleet. @internal */
 export type FleetAnalysis = {
   inventory: Inventory;
   findings: DriftFinding[];
-  versionsByImage: Map<string, ImageVersion>;
+  versionsByImage: Map<string, VersionFacts>;
   channels: Channel[];
   score: ImmutabilityScore;
   sync: SyncStatus;
@@ -36,47 +36,30 @@ function periodMs(settings: ImmutableInfraSettings): number {
 }
 
 /**
- * Joins an entity's inventory with the registry and applies the drift rules
- * and the score. Reads only: drift always reflects the current channels and
- * revocations, not those of the last sync.
+ * Applies the drift rules and the score to an entity's fleet as the read
+ * model loaded it. Pure: drift always reflects the channels and revocations
+ * of that read, not those of the last sync.
  *
  * @internal
  */
 export class FleetAnalyzer {
-  constructor(
-    private readonly options: {
-      images: ImageStore;
-      fleet: FleetStore;
-      settings: ImmutableInfraSettings;
-    },
-  ) {}
+  constructor(private readonly options: { settings: ImmutableInfraSettings }) {}
 
   /**
    * Analyses an entity's fleet. `family` is the entity's registered family,
    * already checked by the caller to belong to it.
    */
-  async analyze(options: {
+  analyze(options: {
     entityRef: string;
     annotations: ImmutableInfraAnnotations;
     family: ImageFamily;
+    data: EntityFleetData;
     now?: number;
-  }): Promise<FleetAnalysis> {
-    const { images, fleet, settings } = this.options;
+  }): FleetAnalysis {
+    const { settings } = this.options;
+    const { inventory, versionsByImage, channelVersions } = options.data;
+    const channels = options.data.channels.get(options.family.name) ?? [];
     const now = options.now ?? Date.now();
-    const [inventory, channels] = await Promise.all([
-      fleet.getInventory(options.entityRef),
-      images.listChannels(options.family.name),
-    ]);
-    const versionsByImage = await images.getVersionsByImageIds([
-      ...new Set(
-        inventory.instances.flatMap(i => (i.imageId ? [i.imageId] : [])),
-      ),
-    ]);
-    const channelVersions = await images.getVersionsByRefs(
-      channels.flatMap(c => (c.version ? [c.version] : [])),
-    );
-
-    const syncPeriodMs = periodMs(settings);
     const findings = evaluateDrift({
       annotations: options.annotations,
       policy: settings.policy,
@@ -86,7 +69,7 @@ export class FleetAnalyzer {
       channelVersions,
       launchTemplates: inventory.launchTemplates,
       sync: inventory.sync,
-      syncPeriodMs,
+      syncPeriodMs: periodMs(settings),
       now,
     });
     const sync: SyncStatus = inventory.sync

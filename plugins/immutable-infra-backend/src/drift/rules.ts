@@ -1,11 +1,15 @@
 import {
   Channel,
   DriftFinding,
-  ImageVersion,
   ImmutableInfraAnnotations,
 } from '@immutable-infra/backstage-plugin-common';
 import { LaunchTemplateDefault } from '../providers/FleetProvider';
-import { InstanceRecord, SyncState } from './types';
+import {
+  ChannelVersionFacts,
+  InstanceRecord,
+  SyncState,
+  VersionFacts,
+} from './types';
 
 const DAY = 86_400_000;
 
@@ -15,11 +19,11 @@ export type DriftInput = {
   policy: { maxImageAgeDays: number; maxInstanceAgeDays: number };
   instances: InstanceRecord[];
   /** Registered versions by AMI id, for every AMI the fleet runs. */
-  versionsByImage: Map<string, ImageVersion>;
+  versionsByImage: Map<string, VersionFacts>;
   /** The family's channels, with the version each points at. */
   channels: Channel[];
   /** Channel versions with their AMIs: `<family>@<n>` → version. */
-  channelVersions: Map<string, ImageVersion>;
+  channelVersions: Map<string, ChannelVersionFacts>;
   launchTemplates: LaunchTemplateDefault[];
   sync?: SyncState;
   /** How often syncs run; stale after two periods without success. */
@@ -44,7 +48,7 @@ function channelImage(
   input: DriftInput,
   channel: string,
   region: string,
-): { version: ImageVersion; imageId?: string } | undefined {
+): { version: ChannelVersionFacts; imageId?: string } | undefined {
   const ref = input.channels.find(c => c.name === channel)?.version;
   const version = ref ? input.channelVersions.get(ref) : undefined;
   if (!version) {

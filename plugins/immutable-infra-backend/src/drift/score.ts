@@ -1,12 +1,11 @@
 import {
   DriftFinding,
   DriftRule,
-  ImageVersion,
   ImmutabilityScore,
   ImmutableInfraAnnotations,
   ScoreCheck,
 } from '@immutable-infra/backstage-plugin-common';
-import { InstanceRecord } from './types';
+import { InstanceRecord, VersionFacts } from './types';
 
 /**
  * The checks of the immutability score, their weights (summing to 100) and
@@ -98,7 +97,7 @@ export function scoreEntity(options: {
   annotations: ImmutableInfraAnnotations;
   instances: InstanceRecord[];
   findings: DriftFinding[];
-  versionsByImage: Map<string, ImageVersion>;
+  versionsByImage: Map<string, VersionFacts>;
 }): ImmutabilityScore {
   const { findings, instances } = options;
   const checks: ScoreCheck[] = SCORE_CHECKS.map(check => {

@@ -1,3 +1,4 @@
+import { ImageVersion } from '@immutable-infra/backstage-plugin-common';
 import { SshExposure } from '../providers/FleetProvider';
 
 /** An instance of an entity's fleet, as the inventory holds it. @internal */
@@ -16,7 +17,8 @@ export type InstanceRecord = {
   sshExposure: SshExposure;
   sshSources: string[];
   keyName?: string;
-  tags: Record<string, string>;
+  /** EC2 tags: instance rows keep them; page reads leave them out. */
+  tags?: Record<string, string>;
   firstSeenAt: string;
   lastSeenAt: string;
 };
@@ -28,4 +30,22 @@ export type SyncState = {
   lastAttemptAt: string;
   lastSuccessAt?: string;
   error?: string;
+};
+
+/** What the drift rules and the score need of a registered version. @internal */
+export type VersionFacts = Pick<
+  ImageVersion,
+  | 'id'
+  | 'family'
+  | 'version'
+  | 'state'
+  | 'gitCommit'
+  | 'revokedAt'
+  | 'revokeReason'
+  | 'createdAt'
+>;
+
+/** A version a channel points at, with its AMI in each region. @internal */
+export type ChannelVersionFacts = VersionFacts & {
+  artifacts: Pick<ImageVersion['artifacts'][number], 'region' | 'imageId'>[];
 };

@@ -18,6 +18,7 @@ import { Request } from 'express';
 import { z } from 'zod';
 import { ImageStore } from '../database/ImageStore';
 import { FleetStore } from '../database/FleetStore';
+import { EntityReadModel } from '../database/EntityReadModel';
 import { FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { ImagePruner } from '../registry/ImagePruner';
 import { FleetSync } from '../service/FleetSync';
@@ -34,6 +35,7 @@ export type RouterOptions = {
   pruner: ImagePruner;
   settings: ImmutableInfraSettings;
   fleet: FleetStore;
+  readModel: EntityReadModel;
   analyzer: FleetAnalyzer;
   fleetSync: FleetSync;
 };

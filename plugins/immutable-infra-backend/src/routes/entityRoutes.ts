@@ -4,19 +4,30 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   EntitySummary,
   ImageVersionPage,
+  ImmutableInfraAnnotations,
   pageQuerySchema,
+  ParsedAnnotations,
   parseImmutableInfraAnnotations,
 } from '@immutable-infra/backstage-plugin-common';
 import { Request, Router } from 'express';
+import { EntityFleetData } from '../database/EntityReadModel';
 import { fleetSummary } from '../drift/views';
 import { caller, Caller, parse, RouterOptions } from './context';
 
 function entityRefFromParams(req: Request): CompoundEntityRef {
   const { kind, namespace, name } = req.params;
   return { kind, namespace, name };
+}
+
+function entityNotFound(entityRef: string) {
+  return new NotFoundError(
+    `No entity ${entityRef} found, or you may not read it`,
+  );
 }
 
 /** The entity of the route, read with the caller's credentials; else 404. */
@@ -28,24 +39,85 @@ export async function readableEntity(
   const ref = entityRefFromParams(req);
   const entity = await options.catalog.getEntityByRef(ref, { credentials });
   if (!entity) {
-    throw new NotFoundError(
-      `No entity ${stringifyEntityRef(ref)} found, or you may not read it`,
-    );
+    throw entityNotFound(stringifyEntityRef(ref));
   }
   return entity;
 }
 
-/** The entity's annotations; 400 naming each malformed one. */
-export function annotationsOf(entity: Entity) {
-  const { annotations, errors } = parseImmutableInfraAnnotations(entity);
+/** What an entity page is built from. @internal */
+export type EntityPage = {
+  entityRef: string;
+  annotations: ImmutableInfraAnnotations;
+  /** The entity's fleet and registry data, when it is enrolled. */
+  data?: EntityFleetData;
+};
+
+/**
+ * The entity of the route with its fleet data, if the caller may read it in
+ * the catalog; else 404. An enrolled entity is answered from the read
+ * model's copy of its annotations, while the catalog's read permission is
+ * checked for the caller at the same time, so the page costs one database
+ * round trip and no second catalog request. Entities the read model does not
+ * know (not enrolled, or enrolled since its last refresh) are read from the
+ * catalog, and an enrolled one is recorded for next time.
+ */
+export async function loadEntityPage(
+  options: RouterOptions,
+  req: Request,
+  credentials: Caller,
+): Promise<EntityPage> {
+  const entityRef = stringifyEntityRef(entityRefFromParams(req));
+  const [[decision], data] = await Promise.all([
+    options.permissions.authorize(
+      [{ permission: catalogEntityReadPermission, resourceRef: entityRef }],
+      { credentials },
+    ),
+    options.readModel.load(entityRef),
+  ]);
+  if (data) {
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw entityNotFound(entityRef);
+    }
+    return {
+      entityRef,
+      annotations: wellFormed(entityRef, data.snapshot.parsed),
+      data,
+    };
+  }
+  const entity = await readableEntity(options, req, credentials);
+  const annotations = annotationsOf(entity);
+  if (!annotations.imageFamily) {
+    return { entityRef: stringifyEntityRef(entity), annotations };
+  }
+  await options.readModel.putSnapshot(entity);
+  return {
+    entityRef: stringifyEntityRef(entity),
+    annotations,
+    data: await options.readModel.load(stringifyEntityRef(entity)),
+  };
+}
+
+/** Parsed annotations of an entity; 400 naming each malformed one. */
+function wellFormed(
+  entityRef: string,
+  { annotations, errors }: ParsedAnnotations,
+): ImmutableInfraAnnotations {
   if (errors.length > 0) {
     throw new InputError(
-      `Entity ${stringifyEntityRef(entity)} has malformed annotations: ${errors
+      `Entity ${entityRef} has malformed annotations: ${errors
         .map(e => `${e.annotation}="${e.value}" ${e.message}`)
         .join('; ')}`,
     );
   }
   return annotations;
+}
+
+/** The entity's annotations; 400 naming each malformed one. */
+export function annotationsOf(entity: Entity) {
+  return wellFormed(
+    stringifyEntityRef(entity),
+    parseImmutableInfraAnnotations(entity),
+  );
 }
 
 /**
@@ -55,29 +127,31 @@ export function annotationsOf(entity: Entity) {
  */
 export function addEntityRoutes(router: Router, options: RouterOptions) {
   const { httpAuth, images } = options;
-  const loadEntity = (req: Request, credentials: Caller) =>
-    readableEntity(options, req, credentials);
 
   router.get('/entities/:kind/:namespace/:name/summary', async (req, res) => {
     const credentials = await caller(httpAuth, req);
-    const entity = await loadEntity(req, credentials);
-    const entityRef = stringifyEntityRef(entity);
-    const annotations = annotationsOf(entity);
+    const { entityRef, annotations, data } = await loadEntityPage(
+      options,
+      req,
+      credentials,
+    );
     const family = annotations.imageFamily
-      ? await images.getFamily(annotations.imageFamily)
+      ? data?.families.find(f => f.name === annotations.imageFamily) ??
+        (await images.getFamily(annotations.imageFamily))
       : undefined;
     const summary: EntitySummary = {
       entityRef,
       enrolled: annotations.imageFamily !== undefined,
       annotations,
     };
-    if (family && family.entityRef === entityRef) {
+    if (family && family.entityRef === entityRef && data) {
       summary.family = family;
       summary.fleet = fleetSummary({
-        analysis: await options.analyzer.analyze({
+        analysis: options.analyzer.analyze({
           entityRef,
           annotations,
           family,
+          data,
         }),
         environments: annotations.environments,
       });
@@ -94,13 +168,15 @@ export function addEntityRoutes(router: Router, options: RouterOptions) {
 
   router.get('/entities/:kind/:namespace/:name/images', async (req, res) => {
     const query = parse(pageQuerySchema, req.query, 'query');
-    const entity = await loadEntity(req, await caller(httpAuth, req));
-    const { imageFamily } = annotationsOf(entity);
+    const { entityRef, annotations } = await loadEntityPage(
+      options,
+      req,
+      await caller(httpAuth, req),
+    );
+    const { imageFamily } = annotations;
     if (!imageFamily) {
       throw new NotFoundError(
-        `Entity ${stringifyEntityRef(
-          entity,
-        )} is not enrolled: it has no image family annotation`,
+        `Entity ${entityRef} is not enrolled: it has no image family annotation`,
       );
     }
     const page = await images.listVersions({

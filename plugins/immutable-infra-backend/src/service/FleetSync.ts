@@ -1,17 +1,15 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  ANNOTATION_IMAGE_FAMILY,
-  parseImmutableInfraAnnotations,
-} from '@immutable-infra/backstage-plugin-common';
+import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
+import { EntityReadModel } from '../database/EntityReadModel';
 import { FleetStore } from '../database/FleetStore';
 import {
   FleetInstance,
   FleetProvider,
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
+import { listEnrolledEntities } from './EntityRefresh';
 
 /** Outcome of syncing one entity. @internal */
 export type EntitySyncResult = {
@@ -34,6 +32,8 @@ export class FleetSync {
       catalog: CatalogService;
       auth: AuthService;
       fleet: FleetStore;
+      /** Takes the enrolled entities each sync reads. */
+      readModel: EntityReadModel;
       /** A provider per run, so its caches last one sync. */
       providerFactory: () => FleetProvider;
       logger: LoggerService;
@@ -53,17 +53,15 @@ export class FleetSync {
         credentials,
       });
       entities = entity ? [entity] : [];
+      if (
+        entity &&
+        parseImmutableInfraAnnotations(entity).annotations.imageFamily
+      ) {
+        await this.options.readModel.putSnapshot(entity);
+      }
     } else {
-      const response = await this.options.catalog.getEntities(
-        {
-          filter: {
-            [`metadata.annotations.${ANNOTATION_IMAGE_FAMILY}`]:
-              CATALOG_FILTER_EXISTS,
-          },
-        },
-        { credentials },
-      );
-      entities = response.items;
+      entities = await listEnrolledEntities(this.options.catalog, credentials);
+      await this.options.readModel.replaceSnapshots(entities);
     }
     const provider = this.options.providerFactory();
     // A few entities at a time: one's database write overlaps the next one's

@@ -2,12 +2,15 @@ import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { HumanDuration } from '@backstage/types';
 
 /** The plugin's settings, with defaults applied. @internal */
 export type ImmutableInfraSettings = {
   regions: string[];
   schedule: SchedulerServiceTaskScheduleDefinition;
+  /** How often the copy of enrolled entities is refreshed from the catalog. */
+  entityRefresh: HumanDuration;
   policy: {
     maxImageAgeDays: number;
     maxInstanceAgeDays: number;
@@ -26,6 +29,9 @@ export function readSettings(config: Config): ImmutableInfraSettings {
     schedule: schedule
       ? readSchedulerServiceTaskScheduleDefinitionFromConfig(schedule)
       : { frequency: { minutes: 5 }, timeout: { minutes: 3 } },
+    entityRefresh: root?.has('entityRefresh')
+      ? readDurationFromConfig(root.getConfig('entityRefresh'))
+      : { seconds: 30 },
     policy: {
       maxImageAgeDays: root?.getOptionalNumber('policy.maxImageAgeDays') ?? 30,
       maxInstanceAgeDays:

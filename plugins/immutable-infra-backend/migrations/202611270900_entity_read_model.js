@@ -1,0 +1,56 @@
+// @ts-check
+
+/**
+ * The read side of entity pages, so a page costs one query:
+ * - entity_snapshots: what the catalog says of each enrolled entity (its
+ *   immutable-infra annotations and owner), refreshed from the catalog; the
+ *   caller's right to read the entity is still checked on each request.
+ * - entity_sync_state.instances: the entity's instances as last synced, as
+ *   one document written with the instance rows.
+ * - read_model_state.generation: bumped by every change to the registry or
+ *   to the snapshots, so a process may keep those in memory and know, with
+ *   the same query, whether they are current.
+ *
+ * @param {import('knex').Knex} knex
+ */
+exports.up = async function up(knex) {
+  await knex.schema.createTable('entity_snapshots', table => {
+    table.comment('Enrolled catalog entities as last read from the catalog');
+    table.string('entity_ref', 255).primary();
+    table
+      .text('annotations')
+      .notNullable()
+      .comment('JSON: the entity annotations under immutable-infra.io/');
+    table.string('owner', 255).nullable();
+    table.timestamp('refreshed_at', { useTz: true }).notNullable();
+  });
+
+  await knex.schema.alterTable('entity_sync_state', table => {
+    table
+      .text('instances')
+      .nullable()
+      .comment('JSON: the instances of the last good sync, for page reads');
+  });
+
+  await knex.schema.createTable('read_model_state', table => {
+    table.comment('One row: the generation of the registry and snapshots');
+    table.integer('id').primary();
+    table
+      .bigInteger('generation')
+      .notNullable()
+      .defaultTo(0)
+      .comment('Bumped by every change to the registry or the snapshots');
+  });
+  await knex('read_model_state').insert({ id: 1, generation: 0 });
+};
+
+/**
+ * @param {import('knex').Knex} knex
+ */
+exports.down = async function down(knex) {
+  await knex.schema.dropTable('read_model_state');
+  await knex.schema.alterTable('entity_sync_state', table => {
+    table.dropColumn('instances');
+  });
+  await knex.schema.dropTable('entity_snapshots');
+};

@@ -1,0 +1,244 @@
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  Channel,
+  ImageFamily,
+  ParsedAnnotations,
+} from '@immutable-infra/backstage-plugin-common';
+import { Knex } from 'knex';
+import {
+  ChannelVersionFacts,
+  InstanceRecord,
+  VersionFacts,
+} from '../drift/types';
+import { InstanceRow, SyncRow, toRecord } from './DatabaseFleetStore';
+import { Inventory } from './FleetStore';
+import { bumpReadModelGeneration } from './readModelGeneration';
+import { ReadModelViews, SnapshotRow } from './ReadModelViews';
+import { optionalIso } from './timestamps';
+
+const ANNOTATION_PREFIX = 'immutable-infra.io/';
+
+/** An enrolled entity as last read from the catalog. @internal */
+export type EntitySnapshot = {
+  entityRef: string;
+  /** Its annotations under `immutable-infra.io/`. */
+  annotations: Record<string, string>;
+  /** The same, parsed. */
+  parsed: ParsedAnnotations;
+  owner?: string;
+  /** When this copy was last written. */
+  refreshedAt: string;
+};
+
+/** Everything an entity's fleet pages need, read in one query. @internal */
+export type EntityFleetData = {
+  snapshot: EntitySnapshot;
+  /** Families registered to the entity (normally one). */
+  families: ImageFamily[];
+  inventory: Inventory;
+  /** Registered versions of the AMIs the fleet runs, by AMI id. */
+  versionsByImage: Map<string, VersionFacts>;
+  /** Channels of each of the entity's families, `latest` first. */
+  channels: Map<string, Channel[]>;
+  /** The versions those channels point at: `<family>@<n>` → version. */
+  channelVersions: Map<string, ChannelVersionFacts>;
+};
+
+type SyncColumns = Omit<SyncRow, 'entity_ref'> & {
+  generation: number | string;
+};
+
+/** The snapshot row of an entity read from the catalog. */
+function snapshotRow(entity: Entity, now: string): SnapshotRow {
+  const annotations = Object.fromEntries(
+    Object.entries(entity.metadata.annotations ?? {}).filter(([key]) =>
+      key.startsWith(ANNOTATION_PREFIX),
+    ),
+  );
+  const owner = (entity.spec as { owner?: unknown } | undefined)?.owner;
+  return {
+    entity_ref: stringifyEntityRef(entity),
+    annotations: JSON.stringify(annotations),
+    owner: typeof owner === 'string' ? owner : null,
+    refreshed_at: now,
+  };
+}
+
+/**
+ * The read side of entity pages. It keeps a copy of each enrolled entity's
+ * annotations (refreshed from the catalog), and answers an entity page with
+ * one query: the entity's last sync with its instances as one document, and
+ * the generation of the read model. Snapshots, families, channels and the
+ * versions of running AMIs are kept in memory for that generation, and read
+ * again only when a change bumped it, so a revocation or a channel move
+ * shows on the very next read, from any backend instance.
+ *
+ * @internal
+ */
+export class EntityReadModel {
+  static create(options: { knex: Knex }): EntityReadModel {
+    return new EntityReadModel(options.knex);
+  }
+
+  private readonly views: ReadModelViews;
+
+  private constructor(private readonly db: Knex) {
+    this.views = new ReadModelViews(db);
+  }
+
+  /** Records (or updates) the snapshot of one enrolled entity. */
+  async putSnapshot(entity: Entity): Promise<void> {
+    await this.db.transaction(async trx => {
+      await trx('entity_snapshots')
+        .insert(snapshotRow(entity, new Date().toISOString()))
+        .onConflict('entity_ref')
+        .merge();
+      await bumpReadModelGeneration(trx);
+    });
+  }
+
+  /**
+   * Replaces every snapshot with the enrolled entities the catalog lists
+   * now: changed ones are written, those no longer listed are removed.
+   */
+  async replaceSnapshots(
+    entities: Entity[],
+  ): Promise<{ written: number; removed: number }> {
+    const now = new Date().toISOString();
+    const rows = new Map(
+      entities.map(e => {
+        const row = snapshotRow(e, now);
+        return [row.entity_ref, row];
+      }),
+    );
+    return this.db.transaction(async trx => {
+      const existing = await trx<SnapshotRow>('entity_snapshots').select(
+        'entity_ref',
+        'annotations',
+        'owner',
+      );
+      const gone = existing
+        .filter(e => !rows.has(e.entity_ref))
+        .map(e => e.entity_ref);
+      const unchanged = new Set(
+        existing
+          .filter(e => {
+            const row = rows.get(e.entity_ref);
+            return (
+              row && row.annotations === e.annotations && row.owner === e.owner
+            );
+          })
+          .map(e => e.entity_ref),
+      );
+      const changed = [...rows.values()].filter(
+        r => !unchanged.has(r.entity_ref),
+      );
+      for (let i = 0; i < gone.length; i += 500) {
+        await trx('entity_snapshots')
+          .whereIn('entity_ref', gone.slice(i, i + 500))
+          .delete();
+      }
+      for (let i = 0; i < changed.length; i += 500) {
+        await trx('entity_snapshots')
+          .insert(changed.slice(i, i + 500))
+          .onConflict('entity_ref')
+          .merge();
+      }
+      if (gone.length > 0 || changed.length > 0) {
+        await bumpReadModelGeneration(trx);
+      }
+      return { written: changed.length, removed: gone.length };
+    });
+  }
+
+  /**
+   * Everything the entity's pages need; undefined when it has no snapshot.
+   */
+  async load(entityRef: string): Promise<EntityFleetData | undefined> {
+    const generation = () =>
+      this.db('read_model_state')
+        .select('generation')
+        .where({ id: 1 })
+        .as('generation');
+    const sync: SyncColumns | undefined = await this.db('entity_sync_state')
+      .where({ entity_ref: entityRef })
+      .first(
+        'status',
+        'last_attempt_at',
+        'last_success_at',
+        'error',
+        'launch_templates',
+        'instances',
+        generation(),
+      );
+    const view = await this.views.at(
+      Number(
+        sync?.generation ??
+          (
+            await this.db('read_model_state')
+              .where({ id: 1 })
+              .first('generation')
+          ).generation,
+      ),
+    );
+    const snapshot = view.snapshotOf(entityRef);
+    if (!snapshot) {
+      return undefined;
+    }
+
+    let instances: InstanceRecord[] = [];
+    if (sync?.instances) {
+      instances = JSON.parse(sync.instances);
+    } else if (sync) {
+      // Synced before instance documents were kept: read the rows.
+      instances = (
+        await this.db<InstanceRow>('instances')
+          .where({ entity_ref: entityRef })
+          .orderBy([
+            { column: 'environment' },
+            { column: 'region' },
+            { column: 'instance_id' },
+          ])
+      ).map(toRecord);
+    }
+
+    const families = view.familiesOf(entityRef);
+    const channels = new Map(
+      families.map(f => [f.name, view.channelsOf(f.name)]),
+    );
+    const channelVersions = new Map<string, ChannelVersionFacts>();
+    for (const list of channels.values()) {
+      for (const channel of list) {
+        const version = channel.version
+          ? view.channelVersion(channel.version)
+          : undefined;
+        if (version) {
+          channelVersions.set(version.id, version);
+        }
+      }
+    }
+
+    return {
+      snapshot,
+      families,
+      inventory: {
+        instances,
+        launchTemplates: sync?.launch_templates
+          ? JSON.parse(sync.launch_templates)
+          : [],
+        sync: sync
+          ? {
+              entityRef,
+              status: sync.status,
+              lastAttemptAt: optionalIso(sync.last_attempt_at)!,
+              lastSuccessAt: optionalIso(sync.last_success_at),
+              error: sync.error ?? undefined,
+            }
+          : undefined,
+      },
+      versionsByImage: await view.versionsOf(instances),
+      channels,
+      channelVersions,
+    };
+  }
+}

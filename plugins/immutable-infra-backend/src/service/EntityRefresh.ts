@@ -1,0 +1,68 @@
+import {
+  AuthService,
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { Entity } from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { ANNOTATION_IMAGE_FAMILY } from '@immutable-infra/backstage-plugin-common';
+import { EntityReadModel } from '../database/EntityReadModel';
+
+/** Every entity of the catalog with an image family annotation. @internal */
+export async function listEnrolledEntities(
+  catalog: CatalogService,
+  credentials: BackstageCredentials,
+  fields?: string[],
+): Promise<Entity[]> {
+  const response = await catalog.getEntities(
+    {
+      filter: {
+        [`metadata.annotations.${ANNOTATION_IMAGE_FAMILY}`]:
+          CATALOG_FILTER_EXISTS,
+      },
+      fields,
+    },
+    { credentials },
+  );
+  return response.items;
+}
+
+/**
+ * Keeps the read model's copy of enrolled entities in step with the catalog:
+ * annotation changes, new enrolments and removed entities show within one
+ * run's period.
+ *
+ * @internal
+ */
+export class EntityRefresh {
+  constructor(
+    private readonly options: {
+      catalog: CatalogService;
+      auth: AuthService;
+      readModel: EntityReadModel;
+      logger: LoggerService;
+    },
+  ) {}
+
+  async run(): Promise<{ written: number; removed: number }> {
+    const entities = await listEnrolledEntities(
+      this.options.catalog,
+      await this.options.auth.getOwnServiceCredentials(),
+      [
+        'kind',
+        'metadata.name',
+        'metadata.namespace',
+        'metadata.annotations',
+        'spec.owner',
+      ],
+    );
+    const outcome = await this.options.readModel.replaceSnapshots(entities);
+    if (outcome.written || outcome.removed) {
+      this.options.logger.info(
+        `Enrolled entities refreshed from the catalog: ${outcome.written} written, ${outcome.removed} removed`,
+      );
+    }
+    return outcome;
+  }
+}
