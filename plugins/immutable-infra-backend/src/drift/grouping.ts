@@ -7,6 +7,14 @@ import {
 
 const RANK = Object.fromEntries(SEVERITIES.map((s, i) => [s, i]));
 
+/** Plain code-unit order: root causes are ids, and collation is slow. */
+function byCodeUnits(a: string, b: string): number {
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
+}
+
 function summarise(first: DriftFinding, count: number): string {
   const one = count === 1;
   const n = `${count} instance${one ? '' : 's'}`;
@@ -57,35 +65,39 @@ function summarise(first: DriftFinding, count: number): string {
 export function groupFindings(findings: DriftFinding[]): DriftGroup[] {
   const groups = new Map<string, DriftFinding[]>();
   for (const finding of findings) {
-    const list = groups.get(finding.rootCause) ?? [];
-    list.push(finding);
-    groups.set(finding.rootCause, list);
+    const list = groups.get(finding.rootCause);
+    if (list) {
+      list.push(finding);
+    } else {
+      groups.set(finding.rootCause, [finding]);
+    }
   }
-  return [...groups.entries()]
-    .map(([rootCause, list]) => {
-      const instanceIds = [
-        ...new Set(list.flatMap(f => (f.instanceId ? [f.instanceId] : []))),
-      ];
-      return {
-        rootCause,
-        rule: list[0].rule,
-        severity: list[0].severity,
-        summary:
-          instanceIds.length > 0
-            ? summarise(list[0], instanceIds.length)
-            : list[0].detail,
-        fix: list[0].fix,
-        count: list.length,
-        instanceIds,
-        findings: list,
-      };
-    })
-    .sort(
-      (a, b) =>
-        RANK[a.severity] - RANK[b.severity] ||
-        b.count - a.count ||
-        a.rootCause.localeCompare(b.rootCause),
-    );
+  const result: DriftGroup[] = [];
+  for (const [rootCause, list] of groups) {
+    const ids = new Set<string>();
+    for (const finding of list) {
+      if (finding.instanceId) {
+        ids.add(finding.instanceId);
+      }
+    }
+    const first = list[0];
+    result.push({
+      rootCause,
+      rule: first.rule,
+      severity: first.severity,
+      summary: ids.size > 0 ? summarise(first, ids.size) : first.detail,
+      fix: first.fix,
+      count: list.length,
+      instanceIds: [...ids],
+      findings: list,
+    });
+  }
+  return result.sort(
+    (a, b) =>
+      RANK[a.severity] - RANK[b.severity] ||
+      b.count - a.count ||
+      byCodeUnits(a.rootCause, b.rootCause),
+  );
 }
 
 /** Findings per severity. @internal */

@@ -147,41 +147,48 @@ export function fleetSummary(options: {
 }): FleetSummary {
   const { analysis } = options;
   const now = options.now ?? Date.now();
-  const views = instanceViews(analysis, now);
-  const ages = views
-    .map(v => v.imageAgeDays)
-    .filter((a): a is number => a !== undefined);
+  // One pass over the fleet: the summary is on every entity page.
+  const running = new Map<
+    string,
+    Map<string, { version?: string; instances: number }>
+  >(options.environments.map(e => [e, new Map()]));
+  let oldestImageDays: number | undefined;
+  for (const instance of analysis.inventory.instances) {
+    if (!instance.imageId) {
+      continue;
+    }
+    const version = analysis.versionsByImage.get(instance.imageId);
+    if (version) {
+      const age = Math.floor((now - Date.parse(version.createdAt)) / DAY);
+      oldestImageDays =
+        oldestImageDays === undefined ? age : Math.max(oldestImageDays, age);
+    }
+    const byImage = instance.environment
+      ? running.get(instance.environment)
+      : undefined;
+    if (byImage) {
+      const entry = byImage.get(instance.imageId);
+      if (entry) {
+        entry.instances += 1;
+      } else {
+        byImage.set(instance.imageId, { version: version?.id, instances: 1 });
+      }
+    }
+  }
   return {
     score: analysis.score,
     counts: countBySeverity(analysis.findings),
-    instances: views.length,
+    instances: analysis.inventory.instances.length,
     sync: analysis.sync,
-    oldestImageDays: ages.length ? Math.max(...ages) : undefined,
-    environments: options.environments.map(environment => {
-      const running = new Map<
-        string,
-        { version?: string; instances: number }
-      >();
-      for (const view of views.filter(v => v.environment === environment)) {
-        if (!view.imageId) {
-          continue;
-        }
-        const entry = running.get(view.imageId) ?? {
-          version: view.version,
-          instances: 0,
-        };
-        entry.instances += 1;
-        running.set(view.imageId, entry);
-      }
-      return {
-        environment,
-        channelVersion: analysis.channels.find(c => c.name === environment)
-          ?.version,
-        running: [...running.entries()].map(([imageId, e]) => ({
-          imageId,
-          ...e,
-        })),
-      };
-    }),
+    oldestImageDays,
+    environments: options.environments.map(environment => ({
+      environment,
+      channelVersion: analysis.channels.find(c => c.name === environment)
+        ?.version,
+      running: [...running.get(environment)!.entries()].map(([imageId, e]) => ({
+        imageId,
+        ...e,
+      })),
+    })),
   };
 }

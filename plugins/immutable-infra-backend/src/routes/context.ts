@@ -14,7 +14,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { ImageFamily } from '@immutable-infra/backstage-plugin-common';
 import { JsonObject } from '@backstage/types';
-import { Request } from 'express';
+import { Request, Response } from 'express';
 import { z } from 'zod';
 import { ImageStore } from '../database/ImageStore';
 import { FleetStore } from '../database/FleetStore';
@@ -60,6 +60,16 @@ export function parse<T extends z.ZodType>(
     );
   }
   return parsed.data;
+}
+
+/**
+ * Writes a JSON body the way the catalog writes entities: without the ETag
+ * that `res.json` hashes the body for. Entity pages are read on every visit
+ * and change with time, so they are not cached or revalidated.
+ */
+export function sendPage(res: Response, body: unknown) {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
 }
 
 /** Credentials of a user or a service; 401 for anything else. */

@@ -17,7 +17,7 @@ import {
 import { Request, Router } from 'express';
 import { EntityFleetData } from '../database/EntityReadModel';
 import { fleetSummary } from '../drift/views';
-import { caller, Caller, parse, RouterOptions } from './context';
+import { caller, Caller, parse, RouterOptions, sendPage } from './context';
 
 function entityRefFromParams(req: Request): CompoundEntityRef {
   const { kind, namespace, name } = req.params;
@@ -163,7 +163,7 @@ export function addEntityRoutes(router: Router, options: RouterOptions) {
         ? family.entityRef
         : 'an entity you may not read';
     }
-    res.json(summary);
+    sendPage(res, summary);
   });
 
   router.get('/entities/:kind/:namespace/:name/images', async (req, res) => {

@@ -18,6 +18,7 @@ import {
   parse,
   readableFamily,
   RouterOptions,
+  sendPage,
 } from './context';
 import { loadEntityPage } from './entityRoutes';
 
@@ -63,7 +64,7 @@ export function addFleetRoutes(router: Router, options: RouterOptions) {
     );
     const offset = query.cursor ? Number(query.cursor) : 0;
     const items = all.slice(offset, offset + query.limit);
-    res.json({
+    sendPage(res, {
       items,
       total: all.length,
       nextCursor:
@@ -78,7 +79,7 @@ export function addFleetRoutes(router: Router, options: RouterOptions) {
       req,
       await caller(httpAuth, req),
     );
-    res.json(driftView(entityRef, analysis));
+    sendPage(res, driftView(entityRef, analysis));
   });
 
   router.get('/entities/:kind/:namespace/:name/image-age', async (req, res) => {
@@ -86,7 +87,8 @@ export function addFleetRoutes(router: Router, options: RouterOptions) {
       req,
       await caller(httpAuth, req),
     );
-    res.json(
+    sendPage(
+      res,
       imageAgeView({
         entityRef,
         analysis,
