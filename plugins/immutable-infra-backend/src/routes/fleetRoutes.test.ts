@@ -210,6 +210,56 @@ describe('fleet routes', () => {
     });
   });
 
+  it('shows a revocation or a channel move on the very next read', async () => {
+    await request(app)
+      .post('/sync')
+      .send({ entityRef: 'component:default/app' })
+      .expect(200);
+    const before = await request(app).get(
+      '/entities/component/default/app/drift',
+    );
+    expect(before.body.groups.map((g: any) => g.rule)).toEqual([
+      'revoked-image',
+      'unregistered-image',
+    ]);
+
+    await request(app).post('/images/app@1/restore').send({}).expect(200);
+    const restored = await request(app).get(
+      '/entities/component/default/app/drift',
+    );
+    expect(restored.body.groups.map((g: any) => g.rootCause)).toEqual([
+      `unregistered-image:${amis[2]}`,
+      'image-mismatch:production:app@1',
+    ]);
+
+    await request(app)
+      .put('/families/app/channels/production')
+      .send({ version: 1 })
+      .expect(200);
+    const moved = await request(app).get(
+      '/entities/component/default/app/summary',
+    );
+    expect(moved.body.fleet.environments[1].channelVersion).toBe('app@1');
+  });
+
+  it('answers 404 to a caller who may not read the entity, though the plugin knows it', async () => {
+    await request(app)
+      .post('/sync')
+      .send({ entityRef: 'component:default/app' })
+      .expect(200);
+    await request(app).get('/entities/component/default/app/drift').expect(200);
+    deny();
+    for (const page of ['drift', 'summary', 'image-age', 'instances']) {
+      const response = await request(app).get(
+        `/entities/component/default/app/${page}`,
+      );
+      expect(response.status).toBe(404);
+      expect(response.body.error.message).toBe(
+        'No entity component:default/app found, or you may not read it',
+      );
+    }
+  });
+
   it('answers 400, 401, 403 and 404 as it should', async () => {
     expect(
       (await request(app).post('/sync').send({ entityRef: 'component:' }))
