@@ -273,7 +273,8 @@ const FLEET = {
   'legacy-billing': {
     tags: { 'immutable-infra:service': 'legacy-billing' },
     instances: [
-      { environment: 'production', version: 1, count: 1 },
+      // Never rotated: launched 45 days ago (the emulator backdates it).
+      { environment: 'production', version: 1, count: 1, launchedDaysAgo: 45 },
       { environment: 'staging', version: 2, count: 1 },
     ],
   },
@@ -345,6 +346,13 @@ async function seedFleet(ec2) {
               Tags: Object.entries({
                 ...fleet.tags,
                 environment: group.environment,
+                ...(group.launchedDaysAgo
+                  ? {
+                      'emulator:launched-days-ago': String(
+                        group.launchedDaysAgo,
+                      ),
+                    }
+                  : {}),
               }).map(([Key, Value]) => ({ Key, Value })),
             },
           ],

@@ -117,12 +117,13 @@ MOTO_HELP="moto (an EC2-compatible emulator) was not found. Install it with
   apt-get install python3-moto        (Debian 13 or newer),
 then run again; or set MOTO_PYTHON to a Python that has it."
 
-# Starts moto's server on a free port; sets MOTO_PORT and MOTO_URL.
+# Starts moto's server (scripts/lib/emulator.py: moto plus instances launched
+# in the past) on a free port; sets MOTO_PORT and MOTO_URL.
 start_moto() {
   MOTO_PORT="${1:-$(free_port)}"
   MOTO_URL="http://127.0.0.1:$MOTO_PORT"
   run_service moto "$STATE_DIR/moto.log" "$STATE_DIR" env MOTO_EC2_LOAD_DEFAULT_AMIS=false \
-    "$MOTO_PYTHON" -m moto.server -H 127.0.0.1 -p "$MOTO_PORT"
+    "$MOTO_PYTHON" "$ROOT/scripts/lib/emulator.py" -H 127.0.0.1 -p "$MOTO_PORT"
   wait_for_url "$MOTO_URL/moto-api/" 30 "$STATE_DIR/moto.log" || die "moto did not start"
   log "EC2 emulator (moto) on $MOTO_URL"
 }
