@@ -14,13 +14,14 @@ import {
 } from '@backstage/backend-test-utils';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import knexFactory from 'knex';
 import request from 'supertest';
 import { immutableInfraPlugin } from '../src/plugin';
 import { imageOf, startReplayServer } from './ec2ReplayServer';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
 const PER_ENTITY = Number(process.env.BENCH_INSTANCES_PER_ENTITY ?? 25);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1000);
 
 function entity(n: number) {
   return {
@@ -83,7 +84,8 @@ async function main() {
     );
   }
   const replay = await startReplayServer({ perEntity: PER_ENTITY, page: 10 });
-  const { server } = await startTestBackend({
+  const prefix = `bench_${Date.now()}_`;
+  const backend = await startTestBackend({
     features: [
       import('@backstage/plugin-catalog-backend'),
       fleetEntities,
@@ -94,7 +96,7 @@ async function main() {
             database: {
               client: 'pg',
               connection: url,
-              prefix: `bench_${Date.now()}_`,
+              prefix,
             },
           },
           catalog: { processingInterval: { hours: 1 } },
@@ -107,6 +109,7 @@ async function main() {
       }),
     ],
   });
+  const { server } = backend;
   const auth = mockCredentials.user.header();
   const service = mockCredentials.service.header();
 
@@ -202,7 +205,17 @@ async function main() {
     );
   }
   replay.close();
-  await server.stop?.();
+  await backend.stop();
+  // Drop the databases of this run (one per plugin).
+  const admin = knexFactory({ client: 'pg', connection: url });
+  const { rows } = await admin.raw(
+    'select datname from pg_database where datname like ?',
+    [`${prefix}%`],
+  );
+  for (const { datname } of rows) {
+    await admin.raw('drop database if exists ?? with (force)', [datname]);
+  }
+  await admin.destroy();
   process.exit(0);
 }
 

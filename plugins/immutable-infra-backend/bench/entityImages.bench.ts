@@ -14,7 +14,11 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { createHash } from 'node:crypto';
 import { AddressInfo } from 'node:net';
+import { DatabaseFleetStore } from '../src/database/DatabaseFleetStore';
 import { DatabaseImageStore } from '../src/database/DatabaseImageStore';
+import { EntityReadModel } from '../src/database/EntityReadModel';
+import { FleetAnalyzer } from '../src/drift/FleetAnalyzer';
+import { FleetSync } from '../src/service/FleetSync';
 import { ImagePruner } from '../src/registry/ImagePruner';
 import { createRouter } from '../src/router';
 import { readSettings } from '../src/service/registryConfig';
@@ -88,6 +92,12 @@ async function main() {
     },
     spec: {},
   });
+  const catalog = catalogServiceMock({
+    entities: [entity('small'), entity('large')],
+  });
+  const settings = readSettings(new ConfigReader({}));
+  const fleet = DatabaseFleetStore.create({ knex });
+  const readModel = EntityReadModel.create({ knex });
   const router = await createRouter({
     logger: silentLogger,
     httpAuth: mockServices.httpAuth(),
@@ -98,16 +108,27 @@ async function main() {
         fail: async () => {},
       }),
     },
-    catalog: catalogServiceMock({
-      entities: [entity('small'), entity('large')],
-    }),
+    catalog,
     images: store,
     pruner: new ImagePruner({
       images: store,
       provider: undefined as never,
       logger: silentLogger,
     }),
-    settings: readSettings(new ConfigReader({})),
+    settings,
+    fleet,
+    readModel,
+    analyzer: new FleetAnalyzer({ settings }),
+    fleetSync: new FleetSync({
+      catalog,
+      auth: mockServices.auth(),
+      fleet,
+      readModel,
+      providerFactory: () => undefined as never,
+      logger: silentLogger,
+      regions: settings.regions,
+      environmentTag: settings.environmentTag,
+    }),
   });
   const app = express().use(router).use(mockErrorHandler());
   const server = app.listen(0, '127.0.0.1');

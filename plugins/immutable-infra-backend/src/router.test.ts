@@ -292,4 +292,79 @@ describe('createRouter', () => {
       expect(response.status).toBe(401);
     });
   });
+
+  describe('GET /entities/:kind/:namespace/:name/audit', () => {
+    it('lists the changes to the entity, newest first, a page at a time', async () => {
+      await request(app)
+        .post('/families')
+        .send({
+          name: 'payments-api',
+          entityRef: 'component:default/payments-api',
+        })
+        .expect(201);
+      for (const imageId of [
+        'ami-0000000000000000a',
+        'ami-0000000000000000b',
+      ]) {
+        await request(app)
+          .post('/images')
+          .send({
+            family: 'payments-api',
+            artifacts: [{ region: 'us-east-1', imageId }],
+          })
+          .expect(201);
+      }
+      await request(app)
+        .post('/images/payments-api@1/revoke')
+        .send({ reason: 'CVE-2026-1' })
+        .expect(200);
+
+      const first = await request(app).get(
+        '/entities/component/default/payments-api/audit?limit=2',
+      );
+      expect(first.status).toBe(200);
+      expect(first.body.items).toEqual([
+        expect.objectContaining({
+          action: 'image.revoke',
+          actor: mockCredentials.user().principal.userEntityRef,
+          entityRef: 'component:default/payments-api',
+          subject: 'payments-api@1',
+          payload: { reason: 'CVE-2026-1' },
+        }),
+        expect.objectContaining({
+          action: 'image.register',
+          subject: 'payments-api@2',
+        }),
+      ]);
+      expect(Date.parse(first.body.items[0].at)).not.toBeNaN();
+      const rest = await request(app).get(
+        `/entities/component/default/payments-api/audit?limit=2&cursor=${first.body.nextCursor}`,
+      );
+      expect(rest.body.items.map((e: any) => e.action)).toEqual([
+        'image.register',
+        'family.enroll',
+      ]);
+      expect(rest.body.nextCursor).toBeUndefined();
+
+      // Another entity's log holds none of it.
+      const other = await request(app).get(
+        '/entities/component/default/storefront-web/audit',
+      );
+      expect(other.body).toEqual({ items: [] });
+    });
+
+    it('answers 400 for a bad cursor and 404 for an entity the caller cannot see', async () => {
+      expect(
+        (
+          await request(app).get(
+            '/entities/component/default/payments-api/audit?cursor=abc',
+          )
+        ).status,
+      ).toBe(400);
+      expect(
+        (await request(app).get('/entities/component/default/unknown/audit'))
+          .status,
+      ).toBe(404);
+    });
+  });
 });

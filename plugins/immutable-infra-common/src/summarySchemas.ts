@@ -24,3 +24,34 @@ export const entitySummarySchema = z.object({
 
 /** @public */
 export type EntitySummary = z.infer<typeof entitySummarySchema>;
+
+/**
+ * One change recorded in the audit log: who did what to which object.
+ *
+ * @public
+ */
+export const auditEventSchema = z.object({
+  id: z.string(),
+  /** User or service entity ref that made the change. */
+  actor: z.string(),
+  /** What was done, e.g. `image.revoke` or `channel.assign`. */
+  action: z.string(),
+  entityRef: z.string().optional(),
+  /** The object changed: a family, a version ref, `<family>/<channel>`. */
+  subject: z.string().optional(),
+  /** Details of the change, e.g. a revocation's reason. */
+  payload: z.record(z.string(), z.unknown()).optional(),
+  at: z.string(),
+});
+
+/** @public */
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+
+/** @public */
+export const auditEventPageSchema = z.object({
+  items: z.array(auditEventSchema),
+  nextCursor: z.string().optional(),
+});
+
+/** @public */
+export type AuditEventPage = z.infer<typeof auditEventPageSchema>;

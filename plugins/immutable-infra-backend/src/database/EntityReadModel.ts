@@ -1,5 +1,6 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  AuditEventPage,
   Channel,
   ImageFamily,
   ParsedAnnotations,
@@ -14,7 +15,7 @@ import { InstanceRow, SyncRow, toRecord } from './DatabaseFleetStore';
 import { Inventory } from './FleetStore';
 import { bumpReadModelGeneration } from './readModelGeneration';
 import { ReadModelViews, SnapshotRow } from './ReadModelViews';
-import { optionalIso } from './timestamps';
+import { optionalIso, Timestamp, toIso } from './timestamps';
 
 const ANNOTATION_PREFIX = 'immutable-infra.io/';
 
@@ -45,6 +46,16 @@ export type EntityFleetData = {
   channels: Map<string, Channel[]>;
   /** The versions those channels point at: `<family>@<n>` → version. */
   channelVersions: Map<string, ChannelVersionFacts>;
+};
+
+type AuditRow = {
+  id: number | string;
+  actor: string;
+  action: string;
+  entity_ref: string | null;
+  subject: string | null;
+  payload: string | null;
+  at: Timestamp;
 };
 
 type SyncColumns = Omit<SyncRow, 'entity_ref'> & {
@@ -254,6 +265,36 @@ export class EntityReadModel {
       versionsByImage: await view.versionsOf(instances),
       channels,
       channelVersions,
+    };
+  }
+
+  /** The entity's audit log, newest first, paged by event id. */
+  async listAuditEvents(options: {
+    entityRef: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<AuditEventPage> {
+    const query = this.db<AuditRow>('audit_events')
+      .where({ entity_ref: options.entityRef })
+      .orderBy('id', 'desc')
+      .limit(options.limit + 1);
+    if (options.cursor !== undefined) {
+      query.where('id', '<', options.cursor);
+    }
+    const rows = await query;
+    const items = rows.slice(0, options.limit).map(row => ({
+      id: String(row.id),
+      actor: row.actor,
+      action: row.action,
+      entityRef: row.entity_ref ?? undefined,
+      subject: row.subject ?? undefined,
+      payload: row.payload ? JSON.parse(row.payload) : undefined,
+      at: toIso(row.at),
+    }));
+    return {
+      items,
+      nextCursor:
+        rows.length > options.limit ? items[items.length - 1].id : undefined,
     };
   }
 }

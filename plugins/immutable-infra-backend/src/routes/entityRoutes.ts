@@ -7,6 +7,7 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  AuditEventPage,
   EntitySummary,
   ImageVersionPage,
   ImmutableInfraAnnotations,
@@ -164,6 +165,21 @@ export function addEntityRoutes(router: Router, options: RouterOptions) {
         : 'an entity you may not read';
     }
     sendPage(res, summary);
+  });
+
+  router.get('/entities/:kind/:namespace/:name/audit', async (req, res) => {
+    const query = parse(pageQuerySchema, req.query, 'query');
+    const { entityRef } = await loadEntityPage(
+      options,
+      req,
+      await caller(httpAuth, req),
+    );
+    const page: AuditEventPage = await options.readModel.listAuditEvents({
+      entityRef,
+      cursor: query.cursor,
+      limit: query.limit,
+    });
+    res.json(page);
   });
 
   router.get('/entities/:kind/:namespace/:name/images', async (req, res) => {

@@ -6,7 +6,12 @@ import {
   EnrollResponse,
   enrollResponseSchema,
 } from '../schemas';
-import { EntitySummary, entitySummarySchema } from '../summarySchemas';
+import {
+  AuditEventPage,
+  auditEventPageSchema,
+  EntitySummary,
+  entitySummarySchema,
+} from '../summarySchemas';
 import {
   BlastRadius,
   blastRadiusSchema,
@@ -174,6 +179,12 @@ export interface ImmutableInfraApi {
     request: { entityRef?: string },
     options?: ImmutableInfraRequestOptions,
   ): Promise<SyncResponse>;
+  /** The entity's audit log, newest first. */
+  listAuditEvents(
+    entity: CompoundEntityRef,
+    page?: PageOptions,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<AuditEventPage>;
 }
 
 /**
@@ -412,6 +423,18 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     options?: ImmutableInfraRequestOptions,
   ): Promise<SyncResponse> {
     return this.send(syncResponseSchema, 'POST', '/sync', request, options);
+  }
+
+  async listAuditEvents(
+    entity: CompoundEntityRef,
+    page?: PageOptions,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<AuditEventPage> {
+    return this.get(
+      auditEventPageSchema,
+      `/entities/${entityPath(entity)}/audit${queryString({ ...page })}`,
+      options,
+    );
   }
 
   private get<T extends z.ZodType>(

@@ -6,7 +6,7 @@ import {
   EntitySummary,
   ImmutableInfraApi,
 } from '@immutable-infra/backstage-plugin-common';
-import { screen } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import { immutableInfraApiRef } from '../../api';
 import { ImmutabilityContent } from './ImmutabilityContent';
 
@@ -39,7 +39,17 @@ function render(entity: Entity, api: Partial<ImmutableInfraApi>) {
     <EntityProvider entity={entity}>
       <ImmutabilityContent />
     </EntityProvider>,
-    { apis: [[immutableInfraApiRef, api]] },
+    {
+      apis: [
+        [
+          immutableInfraApiRef,
+          {
+            listAuditEvents: jest.fn().mockResolvedValue({ items: [] }),
+            ...api,
+          },
+        ],
+      ],
+    },
   );
 }
 
@@ -192,5 +202,66 @@ describe('ImmutabilityContent', () => {
       screen.getAllByText('immutable-infra.io/image-family').length,
     ).toBeGreaterThan(0);
     expect(getEntitySummary).not.toHaveBeenCalled();
+  });
+
+  it('lists the activity newest first, with who and why, and loads more', async () => {
+    const listAuditEvents = jest
+      .fn()
+      .mockResolvedValueOnce({
+        items: [
+          {
+            id: '9',
+            actor: 'user:default/grace',
+            action: 'image.revoke',
+            entityRef: 'component:default/payments-api',
+            subject: 'payments-api@3',
+            payload: { reason: 'CVE-2026-1234' },
+            at: new Date().toISOString(),
+          },
+          {
+            id: '8',
+            actor: 'user:default/ada',
+            action: 'channel.assign',
+            subject: 'payments-api/production',
+            payload: { to: 'payments-api@4' },
+            at: new Date().toISOString(),
+          },
+        ],
+        nextCursor: '8',
+      })
+      .mockResolvedValueOnce({
+        items: [
+          {
+            id: '1',
+            actor: 'user:default/ada',
+            action: 'family.enroll',
+            subject: 'payments-api',
+            at: '2026-10-01T10:00:00.000Z',
+          },
+        ],
+      });
+    await render(enrolledEntity, {
+      getEntitySummary: jest.fn().mockResolvedValue(summary),
+      listAuditEvents,
+    });
+    expect(
+      await screen.findByText('revoked payments-api@3 · reason: CVE-2026-1234'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'pointed the channel payments-api/production at payments-api@4',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('user:default/grace')).toBeInTheDocument();
+
+    fireEvent.click(screen.getByText('Load more'));
+    expect(
+      await screen.findByText('enrolled the image family payments-api'),
+    ).toBeInTheDocument();
+    expect(listAuditEvents).toHaveBeenLastCalledWith(
+      { kind: 'Component', namespace: 'default', name: 'payments-api' },
+      { cursor: '8', limit: 10 },
+    );
+    expect(screen.queryByText('Load more')).not.toBeInTheDocument();
   });
 });

@@ -27,6 +27,7 @@ import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { immutableInfraApiRef } from '../../api';
+import { ActivityCard } from './ActivityCard';
 
 function EnrolmentCard({ summary }: { summary: EntitySummary }) {
   const { family, familyOwnedBy, annotations } = summary;
@@ -188,7 +189,8 @@ function EnvironmentsCard({ fleet }: { fleet: FleetSummary }) {
 }
 
 /**
- * The Immutability tab of an entity: enrolment and blueprint.
+ * The Immutability tab of an entity: score, versions per environment,
+ * enrolment, blueprint and the activity log.
  *
  * @public
  */
@@ -231,6 +233,9 @@ export function ImmutabilityContent() {
       </Grid>
       <Grid item xs={12} md={6}>
         <BlueprintCard summary={value} />
+      </Grid>
+      <Grid item xs={12}>
+        <ActivityCard entityRef={getCompoundEntityRef(entity)} />
       </Grid>
     </Grid>
   );
