@@ -88,3 +88,28 @@ test('the Drift tab of the revoked-image demo service shows that finding and its
     page.getByText(/revoked .*: CVE-2026-31337/).first(),
   ).toBeVisible();
 });
+
+test('the never-rotated demo service shows its old instance on the Drift tab', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/legacy-billing/drift');
+  await expect(
+    page.getByText(
+      '1 instance in production has not been replaced within the instance age limit',
+    ),
+  ).toBeVisible();
+});
+
+test('the Immutability tab lists who revoked a version, and why', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/ledger-worker/immutability');
+  const activity = page.getByRole('table', { name: 'activity' });
+  await expect(
+    activity.getByText(
+      'revoked ledger-worker@3 · reason: CVE-2026-31337: remote code execution in libxml2',
+    ),
+  ).toBeVisible();
+});
