@@ -283,6 +283,7 @@ export const keepReasonSchema = z.object({
     'instance',
     'launch-template',
     'autoscaling-group',
+    'shared',
     'unchecked',
   ]),
   detail: z.string(),

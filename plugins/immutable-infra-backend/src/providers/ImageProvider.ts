@@ -29,7 +29,14 @@ export type OwnedImage = {
 export type ImageUse =
   | { kind: 'instance'; id: string; state?: string }
   | { kind: 'launch-template'; id: string; name?: string; version: number }
-  | { kind: 'autoscaling-group'; name: string };
+  | { kind: 'autoscaling-group'; name: string }
+  | {
+      kind: 'launch-permission';
+      /** Anyone may launch it. */
+      public: boolean;
+      /** Other accounts, organizations and organizational units that may. */
+      grantees: string[];
+    };
 
 /**
  * Every call the registry makes to the cloud, behind one interface.
@@ -42,7 +49,8 @@ export interface ImageProvider {
 
   /**
    * What uses each of the given images in the region: instances that are
-   * not terminated, launch template versions, Auto Scaling groups.
+   * not terminated, launch template versions, Auto Scaling groups, and
+   * launch permissions granted to others (who may launch it any time).
    */
   findImageUses(
     location: ImageLocation & { imageIds: string[] },

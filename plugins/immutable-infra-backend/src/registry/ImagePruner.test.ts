@@ -3,6 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import {
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
+  ModifyImageAttributeCommand,
 } from '@aws-sdk/client-ec2';
 import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
@@ -139,6 +140,39 @@ describe.each(databases.eachSupportedId())(
       expect(
         (await store.getVersion({ family: 'app', version: 1 }))?.state,
       ).toBe('active');
+    });
+
+    it('keeps an image shared with another account, or public, since others may launch it', async () => {
+      const share = (action: 'Add' | 'Remove', grant: object) =>
+        fixtures.ec2.send(
+          new ModifyImageAttributeCommand({
+            ImageId: amis[1],
+            LaunchPermission: { [action]: [grant] },
+          }),
+        );
+      await share('Add', { UserId: '210987654321' });
+      try {
+        const shared = await pruner().prune({ ...request, dryRun: true });
+        expect(shared.pruned).toEqual([]);
+        expect(shared.kept.find(k => k.id === 'app@1')?.reasons).toEqual([
+          {
+            kind: 'shared',
+            detail:
+              'shared with 1 other account or organization (210987654321), who may launch it',
+          },
+        ]);
+      } finally {
+        await share('Remove', { UserId: '210987654321' });
+      }
+      await share('Add', { Group: 'all' });
+      try {
+        const open = await pruner().prune({ ...request, dryRun: true });
+        expect(open.kept.find(k => k.id === 'app@1')?.reasons).toEqual([
+          { kind: 'shared', detail: 'public: anyone may launch it' },
+        ]);
+      } finally {
+        await share('Remove', { Group: 'all' });
+      }
     });
 
     it('keeps every candidate when EC2 cannot be asked', async () => {

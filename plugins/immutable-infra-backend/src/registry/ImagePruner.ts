@@ -35,6 +35,19 @@ function describeUses(uses: ImageUse[]): KeepReason[] {
         kind: 'autoscaling-group',
         detail: `launched by Auto Scaling group ${use.name}`,
       });
+    } else if (use.kind === 'launch-permission') {
+      const shown = use.grantees.slice(0, 3).join(', ');
+      const others = `${use.grantees.length} other account${
+        use.grantees.length === 1 ? '' : 's'
+      } or organization${use.grantees.length === 1 ? '' : 's'} (${shown}${
+        use.grantees.length > 3 ? ', …' : ''
+      })`;
+      reasons.push({
+        kind: 'shared',
+        detail: use.public
+          ? 'public: anyone may launch it'
+          : `shared with ${others}, who may launch it`,
+      });
     }
   }
   return reasons;
@@ -43,8 +56,9 @@ function describeUses(uses: ImageUse[]): KeepReason[] {
 /**
  * Proposes and executes pruning of old image versions. A version is pruned
  * only when it is beyond the newest `keepVersions`, older than `minAgeDays`,
- * on no channel, and EC2 reports no instance, launch template version or
- * Auto Scaling group using any of its AMIs. When EC2 cannot be asked, the
+ * on no channel, and EC2 reports no instance, launch template version,
+ * Auto Scaling group or launch permission for another account using any of
+ * its AMIs. When EC2 cannot be asked, the
  * version is kept.
  *
  * @internal

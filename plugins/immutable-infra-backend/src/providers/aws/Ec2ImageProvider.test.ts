@@ -1,5 +1,8 @@
 import { ConfigReader } from '@backstage/config';
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  ModifyImageAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import { Ec2Fixtures, emulatorClients } from '../../__testUtils__/ec2Fixtures';
 import {
   emulatorConfig,
@@ -50,13 +53,27 @@ describe('Ec2ImageProvider against the EC2 emulator', () => {
     expect(found?.createdAt).toBeInstanceOf(Date);
   });
 
-  it('finds every kind of use: instances, launch template versions, Auto Scaling groups', async () => {
+  it('finds every kind of use: instances, launch template versions, Auto Scaling groups, launch permissions', async () => {
     const running = await fixtures.image();
     const inOldTemplateVersion = await fixtures.image();
     const inDefaultVersion = await fixtures.image();
     const inLaunchConfiguration = await fixtures.image();
     const terminatedOnly = await fixtures.image();
     const unused = await fixtures.image();
+    const sharedWithAccount = await fixtures.image();
+    const publicImage = await fixtures.image();
+    await fixtures.ec2.send(
+      new ModifyImageAttributeCommand({
+        ImageId: sharedWithAccount,
+        LaunchPermission: { Add: [{ UserId: '210987654321' }] },
+      }),
+    );
+    await fixtures.ec2.send(
+      new ModifyImageAttributeCommand({
+        ImageId: publicImage,
+        LaunchPermission: { Add: [{ Group: 'all' }] },
+      }),
+    );
 
     const instance = await fixtures.instance(running);
     const gone = await fixtures.instance(terminatedOnly);
@@ -84,6 +101,8 @@ describe('Ec2ImageProvider against the EC2 emulator', () => {
         inLaunchConfiguration,
         terminatedOnly,
         unused,
+        sharedWithAccount,
+        publicImage,
       ],
     });
     expect(uses.get(running)).toEqual([
@@ -101,6 +120,12 @@ describe('Ec2ImageProvider against the EC2 emulator', () => {
     ]);
     expect(uses.get(terminatedOnly)).toEqual([]);
     expect(uses.get(unused)).toEqual([]);
+    expect(uses.get(sharedWithAccount)).toEqual([
+      { kind: 'launch-permission', public: false, grantees: ['210987654321'] },
+    ]);
+    expect(uses.get(publicImage)).toEqual([
+      { kind: 'launch-permission', public: true, grantees: [] },
+    ]);
   });
 
   it('deregisters an image and deletes its snapshots', async () => {

@@ -6,6 +6,7 @@ import {
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
+  DescribeImageAttributeCommand,
   DescribeImagesCommand,
   LaunchTemplate,
   paginateDescribeImages,
@@ -169,6 +170,38 @@ export class Ec2ImageProvider implements ImageProvider {
             });
           }
         }
+      }
+    }
+
+    // Shared images: other accounts may launch them at any time, unseen.
+    for (const imageId of location.imageIds) {
+      let permissions;
+      try {
+        permissions = await ec2.send(
+          new DescribeImageAttributeCommand({
+            ImageId: imageId,
+            Attribute: 'launchPermission',
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name === 'InvalidAMIID.NotFound') {
+          continue;
+        }
+        throw error;
+      }
+      const grants = permissions.LaunchPermissions ?? [];
+      const grantees = grants.flatMap(g =>
+        [g.UserId, g.OrganizationArn, g.OrganizationalUnitArn].filter(
+          (x): x is string => Boolean(x),
+        ),
+      );
+      const isPublic = grants.some(g => g.Group === 'all');
+      if (isPublic || grantees.length > 0) {
+        addUse(uses, imageId, {
+          kind: 'launch-permission',
+          public: isPublic,
+          grantees,
+        });
       }
     }
 
