@@ -115,6 +115,7 @@ async function main() {
       provider: undefined as never,
       logger: silentLogger,
     }),
+    provider: undefined as never,
     settings,
     fleet,
     readModel,

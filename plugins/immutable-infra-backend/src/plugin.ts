@@ -123,6 +123,7 @@ export const immutableInfraPlugin = createBackendPlugin({
             catalog,
             images,
             pruner: new ImagePruner({ images, provider, logger }),
+            provider,
             settings,
             fleet,
             readModel,

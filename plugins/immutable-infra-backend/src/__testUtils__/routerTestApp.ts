@@ -32,6 +32,9 @@ const unreachableCloud: ImageProvider = {
   listOwnedImages: async () => {
     throw new Error('no cloud in this test');
   },
+  findOwnedImages: async () => {
+    throw new Error('no cloud in this test');
+  },
   findImageUses: async () => {
     throw new Error('no cloud in this test');
   },
@@ -89,6 +92,7 @@ export async function createRouterTestApp(
       provider: options.provider ?? unreachableCloud,
       logger: mockServices.logger.mock(),
     }),
+    provider: options.provider ?? unreachableCloud,
     settings,
     fleet,
     readModel,

@@ -48,6 +48,14 @@ export interface ImageProvider {
   listOwnedImages(location: ImageLocation): Promise<OwnedImage[]>;
 
   /**
+   * Which of the given AMI ids are images the account owns in the region
+   * (an id of another account's image, or of none, is left out).
+   */
+  findOwnedImages(
+    location: ImageLocation & { imageIds: string[] },
+  ): Promise<Set<string>>;
+
+  /**
    * What uses each of the given images in the region: instances that are
    * not terminated, launch template versions, Auto Scaling groups, and
    * launch permissions granted to others (who may launch it any time).

@@ -21,6 +21,7 @@ import { FleetStore } from '../database/FleetStore';
 import { EntityReadModel } from '../database/EntityReadModel';
 import { FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { ImagePruner } from '../registry/ImagePruner';
+import { ImageProvider } from '../providers/ImageProvider';
 import { FleetSync } from '../service/FleetSync';
 import { ImmutableInfraSettings } from '../service/registryConfig';
 
@@ -33,6 +34,8 @@ export type RouterOptions = {
   catalog: CatalogService;
   images: ImageStore;
   pruner: ImagePruner;
+  /** EC2, to check that registered AMIs are the account's. */
+  provider: ImageProvider;
   settings: ImmutableInfraSettings;
   fleet: FleetStore;
   readModel: EntityReadModel;

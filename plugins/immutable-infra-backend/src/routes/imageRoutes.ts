@@ -8,6 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   AMI_ID_PATTERN,
   IMAGE_VERSION_REF_PATTERN,
+  ImageArtifactInput,
   ImageVersion,
   immutableInfraImageCreatePermission,
   immutableInfraImagePrunePermission,
@@ -60,6 +61,60 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
     return { version, entityRef: family.entityRef };
   }
 
+  /**
+   * Checks that every artifact is an image its account owns in its region,
+   * so a typo, a wrong region or another account's AMI answers 400 instead
+   * of entering the registry (and later failing to prune). When EC2 cannot
+   * be asked, the registration goes on: discovery marks AMIs that do not
+   * exist as missing.
+   */
+  async function verifyArtifacts(artifacts: ImageArtifactInput[]) {
+    const groups = new Map<
+      string,
+      { region: string; account?: string; imageIds: string[] }
+    >();
+    for (const artifact of artifacts) {
+      const key = `${artifact.account ?? ''}/${artifact.region}`;
+      const group = groups.get(key) ?? {
+        region: artifact.region,
+        account: artifact.account,
+        imageIds: [],
+      };
+      group.imageIds.push(artifact.imageId);
+      groups.set(key, group);
+    }
+    const problems: string[] = [];
+    for (const group of groups.values()) {
+      const owner = group.account
+        ? `account ${group.account}`
+        : 'the main account';
+      let owned: Set<string>;
+      try {
+        owned = await options.provider.findOwnedImages(group);
+      } catch (error) {
+        options.logger.warn(
+          `Could not check that ${group.imageIds.join(
+            ', ',
+          )} are images of ${owner} in ${
+            group.region
+          }; registering without that check: ${error}`,
+        );
+        continue;
+      }
+      const unknown = group.imageIds.filter(id => !owned.has(id));
+      if (unknown.length > 0) {
+        problems.push(`${unknown.join(', ')} in ${group.region} (${owner})`);
+      }
+    }
+    if (problems.length > 0) {
+      throw new InputError(
+        `Not images of the account in that region: ${problems.join(
+          '; ',
+        )}. Check the AMI id, the region and the account of each artifact.`,
+      );
+    }
+  }
+
   router.post('/images', async (req, res) => {
     const credentials = await caller(httpAuth, req);
     const body = parse(registerImageRequestSchema, req.body);
@@ -82,6 +137,7 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
           credentials,
           message: `You may not register images of ${family.name}`,
         });
+        await verifyArtifacts(build.artifacts);
         const registered = await images.registerVersion({
           build,
           digest: digestOf(build),

@@ -220,6 +220,72 @@ describe('registry routes', () => {
       );
     });
 
+    it('answers 400 for AMIs that are not images of the account in that region, and registers nothing', async () => {
+      const asked: object[] = [];
+      const cloud = await createRouterTestApp(
+        [
+          component('payments-api', {
+            'immutable-infra.io/image-family': 'payments-api',
+          }),
+        ],
+        {
+          provider: {
+            listOwnedImages: async () => [],
+            findImageUses: async () => new Map(),
+            deleteImage: async () => {
+              throw new Error('not in this test');
+            },
+            findOwnedImages: async location => {
+              asked.push(location);
+              return new Set(
+                location.imageIds.filter(id => id !== 'ami-0bbbbbbbbbbbbbbb2'),
+              );
+            },
+          },
+        },
+      );
+      await request(cloud.app)
+        .post('/families')
+        .send({
+          name: 'payments-api',
+          entityRef: 'component:default/payments-api',
+        })
+        .expect(201);
+      const response = await request(cloud.app)
+        .post('/images')
+        .send({ family: 'payments-api', manifest });
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toBe(
+        'Not images of the account in that region: ami-0bbbbbbbbbbbbbbb2 in eu-west-1 (the main account). Check the AMI id, the region and the account of each artifact.',
+      );
+      expect(asked).toEqual([
+        { region: 'us-east-1', imageIds: ['ami-0bbbbbbbbbbbbbbb1'] },
+        { region: 'eu-west-1', imageIds: ['ami-0bbbbbbbbbbbbbbb2'] },
+      ]);
+      await expect(cloud.knex('image_versions').select()).resolves.toEqual([]);
+
+      // The AMIs of an account named by the artifact are checked in it.
+      const other = await request(cloud.app)
+        .post('/images')
+        .send({
+          family: 'payments-api',
+          artifacts: [
+            {
+              region: 'us-east-1',
+              imageId: 'ami-0ccccccccccccccc1',
+              account: '210987654321',
+            },
+          ],
+        });
+      expect(other.status).toBe(201);
+      expect(asked[2]).toEqual({
+        region: 'us-east-1',
+        account: '210987654321',
+        imageIds: ['ami-0ccccccccccccccc1'],
+      });
+      await cloud.knex.destroy();
+    });
+
     it('answers 400 for a body over 1 MB, 401 without credentials, 403 when denied', async () => {
       const huge = await register({
         family: 'payments-api',

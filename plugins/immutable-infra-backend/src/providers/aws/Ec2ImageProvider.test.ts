@@ -53,6 +53,21 @@ describe('Ec2ImageProvider against the EC2 emulator', () => {
     expect(found?.createdAt).toBeInstanceOf(Date);
   });
 
+  it('tells which AMI ids are the account’s own images', async () => {
+    const own = await fixtures.image();
+    const owned = await provider.findOwnedImages({
+      region,
+      imageIds: [own, 'ami-0123456789abcdef0'],
+    });
+    expect([...owned]).toEqual([own]);
+    // Not in another region.
+    const elsewhere = await provider.findOwnedImages({
+      region: 'eu-west-1',
+      imageIds: [own],
+    });
+    expect(elsewhere.size).toBe(0);
+  });
+
   it('finds every kind of use: instances, launch template versions, Auto Scaling groups, launch permissions', async () => {
     const running = await fixtures.image();
     const inOldTemplateVersion = await fixtures.image();

@@ -91,6 +91,31 @@ export class Ec2ImageProvider implements ImageProvider {
     return images;
   }
 
+  async findOwnedImages(
+    location: ImageLocation & { imageIds: string[] },
+  ): Promise<Set<string>> {
+    const owned = new Set<string>();
+    if (location.imageIds.length === 0) {
+      return owned;
+    }
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    // A filter, not ImageIds: an unknown id then matches nothing instead of
+    // failing the whole call.
+    for (const imageIds of chunks(location.imageIds, FILTER_CHUNK)) {
+      for await (const page of paginateDescribeImages(
+        { client: ec2 },
+        { Owners: ['self'], Filters: [{ Name: 'image-id', Values: imageIds }] },
+      )) {
+        for (const image of page.Images ?? []) {
+          if (image.ImageId) {
+            owned.add(image.ImageId);
+          }
+        }
+      }
+    }
+    return owned;
+  }
+
   async findImageUses(
     location: ImageLocation & { imageIds: string[] },
   ): Promise<Map<string, ImageUse[]>> {
