@@ -42,12 +42,20 @@ exports.up = async function up(knex) {
       .comment('Bumped by every change to the registry or the snapshots');
   });
   await knex('read_model_state').insert({ id: 1, generation: 0 });
+
+  // A family's latest is its active version built last.
+  await knex.schema.alterTable('image_versions', table => {
+    table.index(['family', 'created_at'], 'image_versions_built_idx');
+  });
 };
 
 /**
  * @param {import('knex').Knex} knex
  */
 exports.down = async function down(knex) {
+  await knex.schema.alterTable('image_versions', table => {
+    table.dropIndex(['family', 'created_at'], 'image_versions_built_idx');
+  });
   await knex.schema.dropTable('read_model_state');
   await knex.schema.alterTable('entity_sync_state', table => {
     table.dropColumn('instances');

@@ -190,6 +190,34 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     expect(history.items.length).toBeGreaterThan(0);
   });
 
+  it('keeps latest on the version built last when discovery numbers an older AMI after it', async () => {
+    const DAY = 86_400_000;
+    const registered = await register(
+      build('app', { builtAt: new Date(Date.now() - DAY) }),
+    );
+    const old = build('app', { builtAt: new Date(Date.now() - 30 * DAY) });
+    const discovered = await store.registerVersion({
+      build: old,
+      digest: digestOf(old),
+      source: 'discovered',
+      actor: 'immutable-infra:discovery',
+    });
+    expect(discovered.outcome).toBe('created');
+    expect(registered.version).toBe(1);
+    const channels = await store.listChannels('app');
+    expect(channels[0]).toEqual({
+      name: 'latest',
+      managed: true,
+      version: 'app@1',
+    });
+    expect(
+      (await store.getVersion({ family: 'app', version: 1 }))?.channels,
+    ).toEqual(['latest']);
+    expect(
+      (await store.getVersion({ family: 'app', version: 2 }))?.channels,
+    ).toEqual([]);
+  });
+
   it('pages versions newest first with a cursor', async () => {
     for (let i = 0; i < 7; i++) {
       await register(build('app'));

@@ -86,6 +86,16 @@ type AssignmentRow = {
 
 const USABLE_STATES = ['active', 'deprecated'];
 
+/** A family's `latest` version and when it was built. */
+type Newest = { version: number; builtAt: number };
+
+/** Built later, or at the same time with a higher number. */
+function isNewer(a: Newest, b: Newest): boolean {
+  return (
+    a.builtAt > b.builtAt || (a.builtAt === b.builtAt && a.version > b.version)
+  );
+}
+
 /** @internal */
 export function toFamily(row: FamilyRow): ImageFamily {
   return {
@@ -718,7 +728,9 @@ export class DatabaseImageStore implements ImageStore {
         name: LATEST_CHANNEL,
         managed: true,
         version:
-          latest === undefined ? undefined : ref({ family, version: latest }),
+          latest === undefined
+            ? undefined
+            : ref({ family, version: latest.version }),
       },
       ...rows.map(row => ({
         name: row.name as string,
@@ -730,17 +742,28 @@ export class DatabaseImageStore implements ImageStore {
     ];
   }
 
+  /**
+   * The family's `latest`: its active version built last (by number among
+   * those built at the same time). By build time, not number: discovery may
+   * number an old AMI after newer registered ones.
+   */
   private async latestVersion(
     db: Knex,
     family: string,
-  ): Promise<number | undefined> {
-    const row = await db('image_versions')
+  ): Promise<Newest | undefined> {
+    const row = await db<VersionRow>('image_versions')
       .where({ family, state: 'active' })
-      .max({ version: 'version' })
-      .first();
-    return row?.version === null || row?.version === undefined
-      ? undefined
-      : Number(row.version);
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'version', order: 'desc' },
+      ])
+      .first('version', 'created_at');
+    return row
+      ? {
+          version: Number(row.version),
+          builtAt: Date.parse(toIso(row.created_at)),
+        }
+      : undefined;
   }
 
   async assignChannel(options: {
@@ -989,23 +1012,23 @@ export class DatabaseImageStore implements ImageStore {
       parentIds.length
         ? this.db<VersionRow>('image_versions')
             .whereIn('id', parentIds)
-            .select('id', 'family', 'version', 'state')
+            .select('id', 'family', 'version', 'state', 'created_at')
         : Promise.resolve([] as VersionRow[]),
     ]);
-    const latest = new Map<string, number>();
+    const latest = new Map<string, Newest>();
     families.forEach((family, i) => {
-      const version = latestVersions[i];
-      if (version !== undefined) {
-        latest.set(family, version);
+      const newest = latestVersions[i];
+      if (newest !== undefined) {
+        latest.set(family, newest);
       }
     });
     const parentById = new Map(parents.map(p => [String(p.id), p]));
-    const newestParent = new Map<string, number>();
+    const newestParent = new Map<string, Newest>();
     for (const family of new Set(parents.map(p => p.family))) {
-      const version =
+      const newest =
         latest.get(family) ?? (await this.latestVersion(this.db, family));
-      if (version !== undefined) {
-        newestParent.set(family, version);
+      if (newest !== undefined) {
+        newestParent.set(family, newest);
       }
     }
 
@@ -1014,7 +1037,7 @@ export class DatabaseImageStore implements ImageStore {
         .filter(c => String(c.version_id) === String(row.id))
         .map(c => c.name)
         .sort();
-      if (latest.get(row.family) === row.version) {
+      if (latest.get(row.family)?.version === row.version) {
         channelNames.unshift(LATEST_CHANNEL);
       }
       let ancestry: ImageVersion['ancestry'];
@@ -1026,12 +1049,18 @@ export class DatabaseImageStore implements ImageStore {
             status: 'out-of-date',
             detail: `its parent ${ref(parent)} is revoked`,
           };
-        } else if (newest !== undefined && newest > parent.version) {
+        } else if (
+          newest !== undefined &&
+          isNewer(newest, {
+            version: parent.version,
+            builtAt: Date.parse(toIso(parent.created_at)),
+          })
+        ) {
           ancestry = {
             status: 'out-of-date',
             detail: `built on ${ref(parent)}; ${ref({
               family: parent.family,
-              version: newest,
+              version: newest.version,
             })} is newer`,
           };
         } else {

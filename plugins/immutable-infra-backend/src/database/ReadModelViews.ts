@@ -231,18 +231,23 @@ export class ReadModelViews {
       await Promise.all([
         db<SnapshotRow>('entity_snapshots'),
         db<FamilyRow>('image_families').orderBy('name'),
+        // Each family's latest: its active version built last.
         db('image_versions as v')
           .join(
             db('image_versions')
               .where('state', 'active')
-              .groupBy('family')
-              .select('family')
-              .max({ version: 'version' })
-              .as('m'),
-            function newest() {
-              this.on('m.family', 'v.family').andOn('m.version', 'v.version');
-            },
+              .select(
+                'id',
+                db.raw(
+                  'row_number() over (partition by ?? order by ?? desc, ?? desc) as ??',
+                  ['family', 'created_at', 'version', 'newest'],
+                ),
+              )
+              .as('ranked'),
+            'ranked.id',
+            'v.id',
           )
+          .where('ranked.newest', 1)
           .leftJoin('image_artifacts as a', 'a.version_id', 'v.id')
           .orderBy([{ column: 'v.family' }, { column: 'a.region' }])
           .select(

@@ -469,7 +469,8 @@ describe('registry routes', () => {
           c.version,
         ]),
       ).toEqual([
-        ['latest', 'payments-api@2'],
+        // latest is the version built last: run-2, though registered first.
+        ['latest', 'payments-api@1'],
         ['production', 'payments-api@2'],
       ]);
 
