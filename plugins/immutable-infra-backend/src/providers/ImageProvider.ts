@@ -7,6 +7,29 @@
 export type ImageLocation = { region: string; account?: string };
 
 /**
+ * AMIs grouped by where they live, so that each region of each account is
+ * asked once.
+ *
+ * @internal
+ */
+export function groupByLocation(
+  artifacts: { region: string; account?: string; imageId: string }[],
+): (ImageLocation & { imageIds: string[] })[] {
+  const groups = new Map<string, ImageLocation & { imageIds: string[] }>();
+  for (const artifact of artifacts) {
+    const key = `${artifact.account ?? ''}/${artifact.region}`;
+    const group = groups.get(key) ?? {
+      region: artifact.region,
+      account: artifact.account,
+      imageIds: [],
+    };
+    group.imageIds.push(artifact.imageId);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/**
  * An image the account owns, as the cloud reports it.
  *
  * @internal

@@ -5,7 +5,11 @@ import {
   PruneResult,
 } from '@immutable-infra/backstage-plugin-common';
 import { ImageStore } from '../database/ImageStore';
-import { ImageProvider, ImageUse } from '../providers/ImageProvider';
+import {
+  groupByLocation,
+  ImageProvider,
+  ImageUse,
+} from '../providers/ImageProvider';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PAGE = 500;
@@ -230,24 +234,8 @@ export class ImagePruner {
   private async findUses(
     candidates: ImageVersion[],
   ): Promise<Map<string, KeepReason[]>> {
-    const groups = new Map<
-      string,
-      { region: string; account?: string; imageIds: string[] }
-    >();
-    for (const version of candidates) {
-      for (const artifact of version.artifacts) {
-        const key = `${artifact.account ?? ''}/${artifact.region}`;
-        const group = groups.get(key) ?? {
-          region: artifact.region,
-          account: artifact.account,
-          imageIds: [],
-        };
-        group.imageIds.push(artifact.imageId);
-        groups.set(key, group);
-      }
-    }
     const reasons = new Map<string, KeepReason[]>();
-    for (const group of groups.values()) {
+    for (const group of groupByLocation(candidates.flatMap(v => v.artifacts))) {
       try {
         const uses = await this.options.provider.findImageUses(group);
         for (const [imageId, list] of uses) {

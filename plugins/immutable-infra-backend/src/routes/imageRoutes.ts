@@ -22,6 +22,7 @@ import { Request, Router } from 'express';
 import { VersionLookup } from '../database/ImageStore';
 import { digestOf, resolveBuild } from '../registry/manifest';
 import { principalRef } from '../service/principalRef';
+import { groupByLocation } from '../providers/ImageProvider';
 import {
   audited,
   authorizeOnEntity,
@@ -69,22 +70,8 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
    * exist as missing.
    */
   async function verifyArtifacts(artifacts: ImageArtifactInput[]) {
-    const groups = new Map<
-      string,
-      { region: string; account?: string; imageIds: string[] }
-    >();
-    for (const artifact of artifacts) {
-      const key = `${artifact.account ?? ''}/${artifact.region}`;
-      const group = groups.get(key) ?? {
-        region: artifact.region,
-        account: artifact.account,
-        imageIds: [],
-      };
-      group.imageIds.push(artifact.imageId);
-      groups.set(key, group);
-    }
     const problems: string[] = [];
-    for (const group of groups.values()) {
+    for (const group of groupByLocation(artifacts)) {
       const owner = group.account
         ? `account ${group.account}`
         : 'the main account';
