@@ -30,27 +30,22 @@ export function addFleetRoutes(router: Router, options: RouterOptions) {
 
   /** The entity, its annotations and the analysis of its fleet. */
   async function analyse(req: Request, credentials: Caller) {
-    const t0 = process.hrtime.bigint();
     const { entityRef, annotations, data } = await loadEntityPage(
       options,
       req,
       credentials,
     );
-    const t1 = process.hrtime.bigint();
     const family = data?.families.find(f => f.name === annotations.imageFamily);
     if (!family || !data) {
       throw new NotFoundError(
         `Entity ${entityRef} is not enrolled: its image family is not registered to it`,
       );
     }
-    const analysis = analyzer.analyze({ entityRef, annotations, family, data });
-    const t2 = process.hrtime.bigint();
-    (globalThis as any).__t = (globalThis as any).__t ?? [];
-    (globalThis as any).__t.push([
-      Number(t1 - t0) / 1e6,
-      Number(t2 - t1) / 1e6,
-    ]);
-    return { entityRef, annotations, analysis };
+    return {
+      entityRef,
+      annotations,
+      analysis: analyzer.analyze({ entityRef, annotations, family, data }),
+    };
   }
 
   router.get('/entities/:kind/:namespace/:name/instances', async (req, res) => {
