@@ -4,30 +4,47 @@ one thing moto cannot do by itself, an instance launched in the past.
 RunInstances with the instance tag `emulator:launched-days-ago` set to N gives
 the new instances a launch time N days ago, so the demo can show instances
 that were never rotated. Arguments are moto's server's (-H host -p port).
+Should this moto's internals differ, the server runs without backdating.
 """
 
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from moto.core.utils import utcnow
-from moto.ec2.models.instances import InstanceBackend
 from moto.server import main
 
 LAUNCHED_DAYS_AGO = "emulator:launched-days-ago"
 
-_run_instances = InstanceBackend.run_instances
 
+def backdate_instances():
+    try:
+        from moto.ec2.models.instances import InstanceBackend
+    except ImportError as error:
+        print(f"emulator: instances will not be backdated ({error})", file=sys.stderr)
+        return
+    try:
+        from moto.core.utils import utcnow
+    except ImportError:
+        utcnow = datetime.utcnow
 
-def run_instances(self, *args, **kwargs):
-    days = kwargs.get("tags", {}).get("instance", {}).get(LAUNCHED_DAYS_AGO)
-    reservation = _run_instances(self, *args, **kwargs)
-    if days:
-        for instance in reservation.instances:
-            instance.launch_time = utcnow() - timedelta(days=float(days))
-    return reservation
+    run_instances = InstanceBackend.run_instances
 
+    def backdated_run_instances(self, *args, **kwargs):
+        tags = kwargs.get("tags") or {}
+        days = tags.get("instance", {}).get(LAUNCHED_DAYS_AGO)
+        reservation = run_instances(self, *args, **kwargs)
+        if days:
+            past = utcnow() - timedelta(days=float(days))
+            for instance in reservation.instances:
+                # Older moto keeps launch times as ISO strings.
+                if isinstance(instance.launch_time, str):
+                    instance.launch_time = past.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                else:
+                    instance.launch_time = past
+        return reservation
 
-InstanceBackend.run_instances = run_instances
+    InstanceBackend.run_instances = backdated_run_instances
+
 
 if __name__ == "__main__":
+    backdate_instances()
     main(sys.argv[1:])

@@ -21,6 +21,10 @@ exports.up = async function up(knex) {
       .text('annotations')
       .notNullable()
       .comment('JSON: the entity annotations under immutable-infra.io/');
+    table
+      .string('name', 255)
+      .notNullable()
+      .comment('metadata.name as written (refs are lowercased)');
     table.string('owner', 255).nullable();
     table.timestamp('refreshed_at', { useTz: true }).notNullable();
   });
@@ -47,6 +51,15 @@ exports.up = async function up(knex) {
   await knex.schema.alterTable('image_versions', table => {
     table.index(['family', 'created_at'], 'image_versions_built_idx');
   });
+  // SQLite compares timestamps as text: bring versions registered without a
+  // build time ("YYYY-MM-DD HH:MM:SS", UTC) to ISO 8601 like the others.
+  if (['better-sqlite3', 'sqlite3'].includes(knex.client.config.client)) {
+    await knex('image_versions')
+      .where('created_at', 'like', '____-__-__ __:__:__')
+      .update({
+        created_at: knex.raw("replace(created_at, ' ', 'T') || '.000Z'"),
+      });
+  }
 };
 
 /**

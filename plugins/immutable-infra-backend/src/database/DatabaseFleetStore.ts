@@ -42,6 +42,31 @@ export type SyncRow = {
 
 const BATCH = 500;
 
+function compare(a: string | null, b: string | null): number {
+  if (a === b) {
+    return 0;
+  }
+  if (a === null) {
+    return 1;
+  }
+  if (b === null) {
+    return -1;
+  }
+  return a < b ? -1 : 1;
+}
+
+/** By environment (untagged last), region, then instance id. */
+function pageOrder(
+  a: Pick<InstanceRow, 'environment' | 'region' | 'instance_id'>,
+  b: Pick<InstanceRow, 'environment' | 'region' | 'instance_id'>,
+): number {
+  return (
+    compare(a.environment, b.environment) ||
+    compare(a.region, b.region) ||
+    compare(a.instance_id, b.instance_id)
+  );
+}
+
 /** @internal */
 export function toRecord(row: InstanceRow): InstanceRecord {
   return {
@@ -122,9 +147,12 @@ export class DatabaseFleetStore implements FleetStore {
         status: 'ok',
         error: null,
         launch_templates: JSON.stringify(options.launchTemplates),
-        // What entity pages read, in one document; tags stay in the rows.
+        // What entity pages read, in one document, in the order pages list
+        // them; tags stay in the rows.
         instances: JSON.stringify(
-          rows.map(row => ({ ...toRecord(row), tags: undefined })),
+          [...rows]
+            .sort(pageOrder)
+            .map(row => ({ ...toRecord(row), tags: undefined })),
         ),
       });
     });

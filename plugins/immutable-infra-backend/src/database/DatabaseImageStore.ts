@@ -370,7 +370,9 @@ export class DatabaseImageStore implements ImageStore {
             parent_version_id: parentVersionId ?? null,
             source: options.source,
             state: 'active',
-            created_at: build.builtAt?.toISOString() ?? trx.fn.now(),
+            // Always ISO 8601: SQLite compares timestamps as text, and
+            // latest is the version built last.
+            created_at: (build.builtAt ?? new Date()).toISOString(),
           })
           .returning('id');
         const versionId = typeof inserted === 'object' ? inserted.id : inserted;

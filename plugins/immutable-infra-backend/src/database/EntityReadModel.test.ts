@@ -89,6 +89,15 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
     // Not enrolled in the registry and never synced yet.
     expect(data?.families).toEqual([]);
     expect(data?.inventory).toEqual({ instances: [], launchTemplates: [] });
+
+    // Refs are lowercase; the default fleet selector keeps the name as written.
+    await readModel.putSnapshot(
+      entity('Billing-API', { 'immutable-infra.io/image-family': 'billing' }),
+    );
+    const billing = await readModel.load('component:default/billing-api');
+    expect(billing?.snapshot.parsed.annotations.fleetSelector).toEqual([
+      { key: 'immutable-infra:service', value: 'Billing-API' },
+    ]);
   });
 
   it('loads the inventory with the versions it runs and the channels with theirs', async () => {

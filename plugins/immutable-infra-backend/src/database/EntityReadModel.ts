@@ -62,6 +62,16 @@ type SyncColumns = Omit<SyncRow, 'entity_ref'> & {
   generation: number | string;
 };
 
+/** Whether a stored snapshot says what a new one says. */
+function sameSnapshot(
+  a: Pick<SnapshotRow, 'name' | 'annotations' | 'owner'>,
+  b: SnapshotRow,
+): boolean {
+  return (
+    a.name === b.name && a.annotations === b.annotations && a.owner === b.owner
+  );
+}
+
 /** The snapshot row of an entity read from the catalog. */
 function snapshotRow(entity: Entity, now: string): SnapshotRow {
   const annotations = Object.fromEntries(
@@ -72,6 +82,7 @@ function snapshotRow(entity: Entity, now: string): SnapshotRow {
   const owner = (entity.spec as { owner?: unknown } | undefined)?.owner;
   return {
     entity_ref: stringifyEntityRef(entity),
+    name: entity.metadata.name,
     annotations: JSON.stringify(annotations),
     owner: typeof owner === 'string' ? owner : null,
     refreshed_at: now,
@@ -124,9 +135,17 @@ export class EntityReadModel {
 
   /** Records (or updates) the snapshot of one enrolled entity. */
   async putSnapshot(entity: Entity): Promise<void> {
+    const row = snapshotRow(entity, new Date().toISOString());
     await this.db.transaction(async trx => {
+      const existing = await trx<SnapshotRow>('entity_snapshots')
+        .where({ entity_ref: row.entity_ref })
+        .first();
+      if (existing && sameSnapshot(existing, row)) {
+        // Unchanged: every backend instance keeps its view.
+        return;
+      }
       await trx('entity_snapshots')
-        .insert(snapshotRow(entity, new Date().toISOString()))
+        .insert(row)
         .onConflict('entity_ref')
         .merge();
       await bumpReadModelGeneration(trx);
@@ -150,6 +169,7 @@ export class EntityReadModel {
     return this.db.transaction(async trx => {
       const existing = await trx<SnapshotRow>('entity_snapshots').select(
         'entity_ref',
+        'name',
         'annotations',
         'owner',
       );
@@ -160,9 +180,7 @@ export class EntityReadModel {
         existing
           .filter(e => {
             const row = rows.get(e.entity_ref);
-            return (
-              row && row.annotations === e.annotations && row.owner === e.owner
-            );
+            return row && sameSnapshot(e, row);
           })
           .map(e => e.entity_ref),
       );

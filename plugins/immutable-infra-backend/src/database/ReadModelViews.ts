@@ -28,6 +28,8 @@ export const VERSION_COLUMNS = {
 /** @internal */
 export type SnapshotRow = {
   entity_ref: string;
+  /** metadata.name as written: entity refs are lowercased. */
+  name: string;
   annotations: string;
   owner: string | null;
   refreshed_at: Timestamp;
@@ -106,7 +108,7 @@ export class ReadModelView {
     if (!row) {
       return undefined;
     }
-    const { kind, namespace, name } = parseEntityRef(entityRef);
+    const { kind, namespace } = parseEntityRef(entityRef);
     const annotations: Record<string, string> = JSON.parse(row.annotations);
     const snapshot: EntitySnapshot = {
       entityRef,
@@ -114,7 +116,8 @@ export class ReadModelView {
       parsed: parseImmutableInfraAnnotations({
         apiVersion: 'backstage.io/v1alpha1',
         kind,
-        metadata: { name, namespace, annotations },
+        // The default fleet selector is the name as written.
+        metadata: { name: row.name, namespace, annotations },
       }),
       owner: row.owner ?? undefined,
       refreshedAt: toIso(row.refreshed_at),

@@ -7,6 +7,16 @@
 export type ImageLocation = { region: string; account?: string };
 
 /**
+ * The cloud refused to answer for a reason that waiting will not fix: no
+ * credentials for the account, or no permission to ask.
+ *
+ * @internal
+ */
+export class CloudAccessError extends Error {
+  name = 'CloudAccessError';
+}
+
+/**
  * AMIs grouped by where they live, so that each region of each account is
  * asked once.
  *
@@ -72,7 +82,8 @@ export interface ImageProvider {
 
   /**
    * Which of the given AMI ids are images the account owns in the region
-   * (an id of another account's image, or of none, is left out).
+   * (an id of another account's image, or of none, is left out). Throws a
+   * {@link CloudAccessError} when the account cannot be asked at all.
    */
   findOwnedImages(
     location: ImageLocation & { imageIds: string[] },

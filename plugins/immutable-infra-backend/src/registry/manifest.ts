@@ -81,6 +81,9 @@ export function parseArtifactId(
   });
 }
 
+/** How far ahead of this backend's clock a build's clock may be. */
+const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000;
+
 /**
  * Resolves a registration body to one build: the builds of the manifest's
  * chosen run (its `last_run_uuid` unless `runUuid` is given), or the explicit
@@ -142,6 +145,13 @@ export function resolveBuild(request: RegisterImageRequest): ImageBuild {
   if (duplicateRegion) {
     throw new InputError(
       `a version has one AMI per region, but ${duplicateRegion} has several`,
+    );
+  }
+
+  // A build time in the future would keep its version `latest` for good.
+  if (builtAt && builtAt.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) {
+    throw new InputError(
+      `build time ${builtAt.toISOString()} is in the future; check the build machine's clock`,
     );
   }
 

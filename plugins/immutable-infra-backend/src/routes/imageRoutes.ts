@@ -22,7 +22,7 @@ import { Request, Router } from 'express';
 import { VersionLookup } from '../database/ImageStore';
 import { digestOf, resolveBuild } from '../registry/manifest';
 import { principalRef } from '../service/principalRef';
-import { groupByLocation } from '../providers/ImageProvider';
+import { CloudAccessError, groupByLocation } from '../providers/ImageProvider';
 import {
   audited,
   authorizeOnEntity,
@@ -79,6 +79,14 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
       try {
         owned = await options.provider.findOwnedImages(group);
       } catch (error) {
+        if (error instanceof CloudAccessError) {
+          // A configuration problem: registering would hide it.
+          throw new InputError(
+            `Cannot check the AMIs ${group.imageIds.join(', ')}: ${
+              error.message
+            }. Configure credentials for that account (aws.accounts) or correct the artifact's account.`,
+          );
+        }
         options.logger.warn(
           `Could not check that ${group.imageIds.join(
             ', ',

@@ -4,6 +4,7 @@ import express from 'express';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
+import { CloudAccessError } from '../providers/ImageProvider';
 
 const manifest = {
   builds: [
@@ -202,6 +203,16 @@ describe('registry routes', () => {
         },
         'one AMI per region',
       ],
+      [
+        {
+          family: 'payments-api',
+          artifacts: [
+            { region: 'us-east-1', imageId: 'ami-0ccccccccccccccc1' },
+          ],
+          builtAt: '2099-01-01T00:00:00Z',
+        },
+        'build time 2099-01-01T00:00:00.000Z is in the future',
+      ],
     ])('answers 400 for %j', async (body, message) => {
       const response = await register(body);
       expect(response.status).toBe(400);
@@ -236,6 +247,11 @@ describe('registry routes', () => {
               throw new Error('not in this test');
             },
             findOwnedImages: async location => {
+              if (location.account === '999999999999') {
+                throw new CloudAccessError(
+                  'account 999999999999 cannot be asked in us-east-1: CredentialsProviderError: no credentials',
+                );
+              }
               asked.push(location);
               return new Set(
                 location.imageIds.filter(id => id !== 'ami-0bbbbbbbbbbbbbbb2'),
@@ -283,6 +299,24 @@ describe('registry routes', () => {
         account: '210987654321',
         imageIds: ['ami-0ccccccccccccccc1'],
       });
+
+      // An account the plugin cannot ask is a configuration problem: 400.
+      const unknownAccount = await request(cloud.app)
+        .post('/images')
+        .send({
+          family: 'payments-api',
+          artifacts: [
+            {
+              region: 'us-east-1',
+              imageId: 'ami-0ccccccccccccccc2',
+              account: '999999999999',
+            },
+          ],
+        });
+      expect(unknownAccount.status).toBe(400);
+      expect(unknownAccount.body.error.message).toContain(
+        'Cannot check the AMIs ami-0ccccccccccccccc2: account 999999999999 cannot be asked',
+      );
       await cloud.knex.destroy();
     });
 

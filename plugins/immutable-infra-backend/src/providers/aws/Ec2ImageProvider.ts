@@ -19,11 +19,28 @@ import {
   ImageProvider,
   ImageUse,
   OwnedImage,
+  CloudAccessError,
 } from '../ImageProvider';
 import { AwsClientFactory } from './AwsClientFactory';
 
 /** Filter values per DescribeInstances call stay well under EC2's limit. */
 const FILTER_CHUNK = 150;
+/** Image attribute calls in flight at once. */
+const ATTRIBUTE_CONCURRENCY = 5;
+/**
+ * Whether an AWS error says the account cannot be asked at all (no
+ * credentials for it, or no permission), as opposed to a failure that may
+ * pass (throttling, timeouts, the network, AWS itself).
+ */
+function isAccessError(error: unknown): boolean {
+  const name = (error as { name?: string })?.name ?? '';
+  return /Credential|AccessDenied|Unauthorized|AuthFailure|InvalidClientTokenId|SignatureDoesNotMatch|OptInRequired|ExpiredToken/.test(
+    name,
+  );
+}
+
+/** An image deregistered, or not yet usable: nobody can launch it now. */
+const GONE_IMAGE_ERRORS = ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable'];
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -92,6 +109,25 @@ export class Ec2ImageProvider implements ImageProvider {
   }
 
   async findOwnedImages(
+    location: ImageLocation & { imageIds: string[] },
+  ): Promise<Set<string>> {
+    try {
+      return await this.ownedImages(location);
+    } catch (error) {
+      if (isAccessError(error)) {
+        throw new CloudAccessError(
+          `${
+            location.account
+              ? `account ${location.account}`
+              : 'the main account'
+          } cannot be asked in ${location.region}: ${error}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async ownedImages(
     location: ImageLocation & { imageIds: string[] },
   ): Promise<Set<string>> {
     const owned = new Set<string>();
@@ -199,36 +235,43 @@ export class Ec2ImageProvider implements ImageProvider {
     }
 
     // Shared images: other accounts may launch them at any time, unseen.
-    for (const imageId of location.imageIds) {
-      let permissions;
-      try {
-        permissions = await ec2.send(
-          new DescribeImageAttributeCommand({
-            ImageId: imageId,
-            Attribute: 'launchPermission',
-          }),
-        );
-      } catch (error) {
-        if ((error as Error).name === 'InvalidAMIID.NotFound') {
-          continue;
+    // One call per image, a few at a time.
+    const queue = [...location.imageIds];
+    const describePermissions = async () => {
+      for (let imageId = queue.shift(); imageId; imageId = queue.shift()) {
+        let permissions;
+        try {
+          permissions = await ec2.send(
+            new DescribeImageAttributeCommand({
+              ImageId: imageId,
+              Attribute: 'launchPermission',
+            }),
+          );
+        } catch (error) {
+          if (GONE_IMAGE_ERRORS.includes((error as Error).name)) {
+            continue;
+          }
+          throw error;
         }
-        throw error;
+        const grants = permissions.LaunchPermissions ?? [];
+        const grantees = grants.flatMap(g =>
+          [g.UserId, g.OrganizationArn, g.OrganizationalUnitArn].filter(
+            (x): x is string => Boolean(x),
+          ),
+        );
+        const isPublic = grants.some(g => g.Group === 'all');
+        if (isPublic || grantees.length > 0) {
+          addUse(uses, imageId, {
+            kind: 'launch-permission',
+            public: isPublic,
+            grantees,
+          });
+        }
       }
-      const grants = permissions.LaunchPermissions ?? [];
-      const grantees = grants.flatMap(g =>
-        [g.UserId, g.OrganizationArn, g.OrganizationalUnitArn].filter(
-          (x): x is string => Boolean(x),
-        ),
-      );
-      const isPublic = grants.some(g => g.Group === 'all');
-      if (isPublic || grantees.length > 0) {
-        addUse(uses, imageId, {
-          kind: 'launch-permission',
-          public: isPublic,
-          grantees,
-        });
-      }
-    }
+    };
+    await Promise.all(
+      Array.from({ length: ATTRIBUTE_CONCURRENCY }, describePermissions),
+    );
 
     const autoscaling = await this.clients.autoScalingClient(
       location.region,
