@@ -65,9 +65,11 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
   /**
    * Checks that every artifact is an image its account owns in its region,
    * so a typo, a wrong region or another account's AMI answers 400 instead
-   * of entering the registry (and later failing to prune). When EC2 cannot
-   * be asked, the registration goes on: discovery marks AMIs that do not
-   * exist as missing.
+   * of entering the registry (and later failing to prune). An artifact of a
+   * named account the plugin cannot ask answers 400 too. When EC2 cannot be
+   * asked otherwise (it fails, or the main account has no credentials: the
+   * portal is not connected to AWS yet), the registration goes on with a
+   * warning; discovery marks AMIs that do not exist as missing.
    */
   async function verifyArtifacts(artifacts: ImageArtifactInput[]) {
     const problems: string[] = [];
@@ -79,8 +81,9 @@ export function addImageRoutes(router: Router, options: RouterOptions) {
       try {
         owned = await options.provider.findOwnedImages(group);
       } catch (error) {
-        if (error instanceof CloudAccessError) {
-          // A configuration problem: registering would hide it.
+        if (error instanceof CloudAccessError && group.account) {
+          // The artifact names an account the plugin cannot ask: naming
+          // one must not be a way around the check.
           throw new InputError(
             `Cannot check the AMIs ${group.imageIds.join(', ')}: ${
               error.message
