@@ -12,3 +12,4 @@ export {
   createRegisterImageAction,
   createRevokeImageAction,
 } from './actions/registryActions';
+export type { RegistryActionOptions } from './actions/registryActions';

@@ -25,7 +25,16 @@ import {
   revokeExamples,
 } from './registryActions.examples';
 
-type Deps = { client: ImmutableInfraApi; auth: AuthService };
+/**
+ * What the registry actions need: the plugin's client, and auth to call it
+ * on behalf of the user running the template.
+ *
+ * @public
+ */
+export type RegistryActionOptions = {
+  client: ImmutableInfraApi;
+  auth: AuthService;
+};
 
 /** A token for the backend, on behalf of the user running the template. */
 async function tokenFor(
@@ -45,7 +54,10 @@ async function tokenFor(
  *
  * @public
  */
-export function createRegisterImageAction({ client, auth }: Deps) {
+export function createRegisterImageAction({
+  client,
+  auth,
+}: RegistryActionOptions) {
   return createTemplateAction({
     id: 'immutable-infra:image:register',
     description:
@@ -160,7 +172,10 @@ export function createRegisterImageAction({ client, auth }: Deps) {
  *
  * @public
  */
-export function createAssignChannelAction({ client, auth }: Deps) {
+export function createAssignChannelAction({
+  client,
+  auth,
+}: RegistryActionOptions) {
   return createTemplateAction({
     id: 'immutable-infra:channel:assign',
     description:
@@ -219,7 +234,10 @@ export function createAssignChannelAction({ client, auth }: Deps) {
  *
  * @public
  */
-export function createRevokeImageAction({ client, auth }: Deps) {
+export function createRevokeImageAction({
+  client,
+  auth,
+}: RegistryActionOptions) {
   return createTemplateAction({
     id: 'immutable-infra:image:revoke',
     description:
@@ -270,7 +288,10 @@ export function createRevokeImageAction({ client, auth }: Deps) {
  *
  * @public
  */
-export function createPruneImagesAction({ client, auth }: Deps) {
+export function createPruneImagesAction({
+  client,
+  auth,
+}: RegistryActionOptions) {
   return createTemplateAction({
     id: 'immutable-infra:images:prune',
     description:
