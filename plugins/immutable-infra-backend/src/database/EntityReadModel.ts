@@ -286,6 +286,27 @@ export class EntityReadModel {
     };
   }
 
+  /** The snapshots of those entities the plugin has a copy of. */
+  async getSnapshots(
+    entityRefs: string[],
+  ): Promise<Map<string, EntitySnapshot>> {
+    const result = new Map<string, EntitySnapshot>();
+    if (entityRefs.length === 0) {
+      return result;
+    }
+    const { generation } = await this.db('read_model_state')
+      .where({ id: 1 })
+      .first('generation');
+    const view = await this.views.at(Number(generation));
+    for (const entityRef of entityRefs) {
+      const snapshot = view.snapshotOf(entityRef);
+      if (snapshot) {
+        result.set(entityRef, snapshot);
+      }
+    }
+    return result;
+  }
+
   /** The entity's audit log, newest first, paged by event id. */
   async listAuditEvents(options: {
     entityRef: string;

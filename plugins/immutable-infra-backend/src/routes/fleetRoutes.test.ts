@@ -258,6 +258,10 @@ describe('fleet routes', () => {
         'No entity component:default/app found, or you may not read it',
       );
     }
+    // Nor does the blast radius name it.
+    const blast = await request(app).get('/images/app@1/blast-radius');
+    expect(blast.status).toBe(200);
+    expect(blast.body).toMatchObject({ instances: 0, entities: [] });
   });
 
   it('answers 400, 401, 403 and 404 as it should', async () => {

@@ -1,5 +1,6 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   AMI_ID_PATTERN,
@@ -119,16 +120,41 @@ export function addFleetRoutes(router: Router, options: RouterOptions) {
         instance,
       ]);
     }
+    // One permission check for all the entities, and their owners from the
+    // plugin's copy; an entity it has no copy of is read from the catalog.
+    const refs = [...byEntity.keys()];
+    const [decisions, snapshots] = await Promise.all([
+      refs.length
+        ? permissions.authorize(
+            refs.map(resourceRef => ({
+              permission: catalogEntityReadPermission,
+              resourceRef,
+            })),
+            { credentials },
+          )
+        : Promise.resolve([]),
+      options.readModel.getSnapshots(refs),
+    ]);
     const entities: BlastRadius['entities'] = [];
-    for (const [entityRef, list] of byEntity) {
-      // Entities the caller may not read are left out, not named.
-      const entity = await options.catalog.getEntityByRef(entityRef, {
-        credentials,
-      });
-      if (!entity) {
-        continue;
+    for (const [index, entityRef] of refs.entries()) {
+      const list = byEntity.get(entityRef)!;
+      const snapshot = snapshots.get(entityRef);
+      let owner: string | undefined;
+      if (snapshot) {
+        // Entities the caller may not read are left out, not named.
+        if (decisions[index].result !== AuthorizeResult.ALLOW) {
+          continue;
+        }
+        owner = snapshot.owner;
+      } else {
+        const entity = await options.catalog.getEntityByRef(entityRef, {
+          credentials,
+        });
+        if (!entity) {
+          continue;
+        }
+        owner = (entity.spec as { owner?: string } | undefined)?.owner;
       }
-      const owner = (entity.spec as { owner?: string } | undefined)?.owner;
       entities.push({
         entityRef,
         owner: owner
