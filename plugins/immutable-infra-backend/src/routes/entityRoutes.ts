@@ -123,8 +123,9 @@ export function annotationsOf(entity: Entity) {
 
 /**
  * Routes under `/entities/:kind/:namespace/:name`: what one catalog entity's
- * pages show. The entity is read with the caller's credentials, so one the
- * caller may not read answers 404.
+ * pages show. Each checks that the caller may read the entity in the
+ * catalog ({@link loadEntityPage}), so one the caller may not read answers
+ * 404.
  */
 export function addEntityRoutes(router: Router, options: RouterOptions) {
   const { httpAuth, images } = options;
