@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { byCodeUnits } from '../drift/order';
 import { InstanceRecord, SyncState } from '../drift/types';
 import {
   FleetInstance,
@@ -7,8 +8,7 @@ import {
 import { FleetStore, Inventory } from './FleetStore';
 import { optionalIso, Timestamp, toIso } from './timestamps';
 
-/** @internal */
-export type InstanceRow = {
+type InstanceRow = {
   entity_ref: string;
   instance_id: string;
   environment: string | null;
@@ -42,33 +42,19 @@ export type SyncRow = {
 
 const BATCH = 500;
 
-function compare(a: string | null, b: string | null): number {
-  if (a === b) {
-    return 0;
-  }
-  if (a === null) {
-    return 1;
-  }
-  if (b === null) {
-    return -1;
-  }
-  return a < b ? -1 : 1;
-}
-
 /** By environment (untagged last), region, then instance id. */
 function pageOrder(
   a: Pick<InstanceRow, 'environment' | 'region' | 'instance_id'>,
   b: Pick<InstanceRow, 'environment' | 'region' | 'instance_id'>,
 ): number {
   return (
-    compare(a.environment, b.environment) ||
-    compare(a.region, b.region) ||
-    compare(a.instance_id, b.instance_id)
+    byCodeUnits(a.environment, b.environment) ||
+    byCodeUnits(a.region, b.region) ||
+    byCodeUnits(a.instance_id, b.instance_id)
   );
 }
 
-/** @internal */
-export function toRecord(row: InstanceRow): InstanceRecord {
+function toRecord(row: InstanceRow): InstanceRecord {
   return {
     entityRef: row.entity_ref,
     instanceId: row.instance_id,
@@ -88,6 +74,21 @@ export function toRecord(row: InstanceRow): InstanceRecord {
     firstSeenAt: toIso(row.first_seen_at),
     lastSeenAt: toIso(row.last_seen_at),
   };
+}
+
+/** An entity's instance rows, as records. @internal */
+export async function readInstanceRecords(
+  db: Knex,
+  entityRef: string,
+): Promise<InstanceRecord[]> {
+  const rows = await db<InstanceRow>('instances')
+    .where({ entity_ref: entityRef })
+    .orderBy([
+      { column: 'environment' },
+      { column: 'region' },
+      { column: 'instance_id' },
+    ]);
+  return rows.map(toRecord);
 }
 
 /**
@@ -183,14 +184,8 @@ export class DatabaseFleetStore implements FleetStore {
   }
 
   async getInventory(entityRef: string): Promise<Inventory> {
-    const [rows, sync] = await Promise.all([
-      this.db<InstanceRow>('instances')
-        .where({ entity_ref: entityRef })
-        .orderBy([
-          { column: 'environment' },
-          { column: 'region' },
-          { column: 'instance_id' },
-        ]),
+    const [instances, sync] = await Promise.all([
+      readInstanceRecords(this.db, entityRef),
       this.db<SyncRow>('entity_sync_state')
         .where({ entity_ref: entityRef })
         .first(),
@@ -205,7 +200,7 @@ export class DatabaseFleetStore implements FleetStore {
         }
       : undefined;
     return {
-      instances: rows.map(toRecord),
+      instances,
       launchTemplates: sync?.launch_templates
         ? JSON.parse(sync.launch_templates)
         : [],

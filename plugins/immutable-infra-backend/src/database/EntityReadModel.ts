@@ -11,7 +11,7 @@ import {
   InstanceRecord,
   VersionFacts,
 } from '../drift/types';
-import { InstanceRow, SyncRow, toRecord } from './DatabaseFleetStore';
+import { readInstanceRecords, SyncRow } from './DatabaseFleetStore';
 import { Inventory } from './FleetStore';
 import { bumpReadModelGeneration } from './readModelGeneration';
 import { ReadModelViews, SnapshotRow } from './ReadModelViews';
@@ -133,6 +133,14 @@ export class EntityReadModel {
     this.syncQuery = { sql: compiled.sql, bindings: compiled.bindings };
   }
 
+  /** The read model's generation now. */
+  private async generation(): Promise<number> {
+    const row = await this.db('read_model_state')
+      .where({ id: 1 })
+      .first('generation');
+    return Number(row.generation);
+  }
+
   /** Records (or updates) the snapshot of one enrolled entity. */
   async putSnapshot(entity: Entity): Promise<void> {
     const row = snapshotRow(entity, new Date().toISOString());
@@ -216,14 +224,7 @@ export class EntityReadModel {
     // PostgreSQL answers { rows }, SQLite the rows.
     const sync: SyncColumns | undefined = (result.rows ?? result)[0];
     const view = await this.views.at(
-      Number(
-        sync?.generation ??
-          (
-            await this.db('read_model_state')
-              .where({ id: 1 })
-              .first('generation')
-          ).generation,
-      ),
+      sync ? Number(sync.generation) : await this.generation(),
     );
     const snapshot = view.snapshotOf(entityRef);
     if (!snapshot) {
@@ -235,15 +236,7 @@ export class EntityReadModel {
       instances = JSON.parse(sync.instances);
     } else if (sync) {
       // Synced before instance documents were kept: read the rows.
-      instances = (
-        await this.db<InstanceRow>('instances')
-          .where({ entity_ref: entityRef })
-          .orderBy([
-            { column: 'environment' },
-            { column: 'region' },
-            { column: 'instance_id' },
-          ])
-      ).map(toRecord);
+      instances = await readInstanceRecords(this.db, entityRef);
     }
 
     const families = view.familiesOf(entityRef);
@@ -294,10 +287,7 @@ export class EntityReadModel {
     if (entityRefs.length === 0) {
       return result;
     }
-    const { generation } = await this.db('read_model_state')
-      .where({ id: 1 })
-      .first('generation');
-    const view = await this.views.at(Number(generation));
+    const view = await this.views.at(await this.generation());
     for (const entityRef of entityRefs) {
       const snapshot = view.snapshotOf(entityRef);
       if (snapshot) {

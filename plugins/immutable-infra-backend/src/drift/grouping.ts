@@ -4,16 +4,9 @@ import {
   SEVERITIES,
   SeverityCounts,
 } from '@immutable-infra/backstage-plugin-common';
+import { byCodeUnits } from './order';
 
 const RANK = Object.fromEntries(SEVERITIES.map((s, i) => [s, i]));
-
-/** Plain code-unit order: root causes are ids, and collation is slow. */
-function byCodeUnits(a: string, b: string): number {
-  if (a === b) {
-    return 0;
-  }
-  return a < b ? -1 : 1;
-}
 
 function summarise(first: DriftFinding, count: number): string {
   const one = count === 1;
