@@ -26,7 +26,7 @@ const backend = (process.argv[2] ?? 'http://localhost:7007').replace(/\/$/, '');
 const ec2Endpoint = process.argv[3];
 const REGION = 'us-east-1';
 const FAMILY_ANNOTATION = 'immutable-infra.io/image-family';
-const EXPECTED_ENROLLED = 6;
+const EXPECTED_ENROLLED = 7;
 const DAY = 86_400_000;
 
 let token;

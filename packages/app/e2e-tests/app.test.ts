@@ -113,3 +113,19 @@ test('the Immutability tab lists who revoked a version, and why', async ({
     ),
   ).toBeVisible();
 });
+
+test('a service whose fleet cannot be synced says its inventory is stale, and why', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/fraud-scoring/drift');
+  await expect(
+    page.getByText('This inventory is stale: the last sync failed'),
+  ).toBeVisible();
+  // The stale-inventory finding names AWS's answer.
+  await expect(
+    page.getByRole('button', {
+      name: /The last sync failed \(You are not subscribed to this service in ap-east-1/,
+    }),
+  ).toBeVisible();
+});
