@@ -14,14 +14,14 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { createHash } from 'node:crypto';
 import { AddressInfo } from 'node:net';
-import { DatabaseFleetStore } from '../src/database/DatabaseFleetStore';
-import { DatabaseImageStore } from '../src/database/DatabaseImageStore';
-import { EntityReadModel } from '../src/database/EntityReadModel';
+import { DatabaseFleetStore } from '../src/fleet/DatabaseFleetStore';
+import { DatabaseImageStore } from '../src/registry/DatabaseImageStore';
+import { EntityReadModel } from '../src/entities/EntityReadModel';
 import { FleetAnalyzer } from '../src/drift/FleetAnalyzer';
-import { FleetSync } from '../src/service/FleetSync';
+import { FleetSync } from '../src/fleet/FleetSync';
 import { ImagePruner } from '../src/registry/ImagePruner';
-import { createRouter } from '../src/router';
-import { readSettings } from '../src/service/registryConfig';
+import { createRouter } from '../src/http/router';
+import { readSettings } from '../src/config/settings';
 
 const SIZES = { small: 10, large: 10_000 };
 

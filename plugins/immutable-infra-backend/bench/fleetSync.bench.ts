@@ -16,12 +16,12 @@ import {
 import { ConfigReader } from '@backstage/config';
 import { openBenchDatabase, silentLogger } from './benchDatabase';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { DatabaseFleetStore } from '../src/database/DatabaseFleetStore';
-import { EntityReadModel } from '../src/database/EntityReadModel';
+import { DatabaseFleetStore } from '../src/fleet/DatabaseFleetStore';
+import { EntityReadModel } from '../src/entities/EntityReadModel';
 import { startReplayServer } from './ec2ReplayServer';
 import { AwsClientFactory } from '../src/providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from '../src/providers/aws/Ec2FleetProvider';
-import { FleetSync } from '../src/service/FleetSync';
+import { FleetSync } from '../src/fleet/FleetSync';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
 const PER_ENTITY = Number(process.env.BENCH_INSTANCES_PER_ENTITY ?? 25);

@@ -4,20 +4,20 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { immutableInfraPermissions } from '@immutable-infra/backstage-plugin-common';
-import { DatabaseImageStore } from './database/DatabaseImageStore';
+import { DatabaseImageStore } from './registry/DatabaseImageStore';
 import { connectDatabase } from './database/migrations';
 import { AwsClientFactory } from './providers/aws/AwsClientFactory';
 import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
-import { DatabaseFleetStore } from './database/DatabaseFleetStore';
+import { DatabaseFleetStore } from './fleet/DatabaseFleetStore';
 import { FleetAnalyzer } from './drift/FleetAnalyzer';
 import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
 import { ImagePruner } from './registry/ImagePruner';
-import { FleetSync } from './service/FleetSync';
-import { EntityRefresh } from './service/EntityRefresh';
-import { EntityReadModel } from './database/EntityReadModel';
-import { createRouter } from './router';
-import { ImageDiscovery } from './service/ImageDiscovery';
-import { readSettings } from './service/registryConfig';
+import { FleetSync } from './fleet/FleetSync';
+import { EntityRefresh } from './catalog/EntityRefresh';
+import { EntityReadModel } from './entities/EntityReadModel';
+import { createRouter } from './http/router';
+import { ImageDiscovery } from './registry/ImageDiscovery';
+import { readSettings } from './config/settings';
 
 /**
  * The Immutable Infra backend plugin: image registry, fleet inventory, drift

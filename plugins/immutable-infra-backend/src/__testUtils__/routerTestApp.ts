@@ -4,18 +4,18 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import Knex from 'knex';
-import { DatabaseImageStore } from '../database/DatabaseImageStore';
-import { createRouter } from '../router';
+import { DatabaseImageStore } from '../registry/DatabaseImageStore';
+import { createRouter } from '../http/router';
 import { migrateForTests } from './migrate';
 import { ConfigReader } from '@backstage/config';
 import { ImageProvider } from '../providers/ImageProvider';
 import { ImagePruner } from '../registry/ImagePruner';
-import { DatabaseFleetStore } from '../database/DatabaseFleetStore';
+import { DatabaseFleetStore } from '../fleet/DatabaseFleetStore';
 import { FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { FleetProvider } from '../providers/FleetProvider';
-import { FleetSync } from '../service/FleetSync';
-import { EntityReadModel } from '../database/EntityReadModel';
-import { readSettings } from '../service/registryConfig';
+import { FleetSync } from '../fleet/FleetSync';
+import { EntityReadModel } from '../entities/EntityReadModel';
+import { readSettings } from '../config/settings';
 
 /** A fleet that cannot be reached: every call fails. */
 const unreachableFleet: FleetProvider = {

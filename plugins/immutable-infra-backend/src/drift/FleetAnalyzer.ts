@@ -6,9 +6,9 @@ import {
   ImmutableInfraAnnotations,
   SyncStatus,
 } from '@immutable-infra/backstage-plugin-common';
-import { EntityFleetData } from '../database/EntityReadModel';
-import { Inventory } from '../database/FleetStore';
-import { ImmutableInfraSettings } from '../service/registryConfig';
+import { EntityFleetData } from '../entities/EntityReadModel';
+import { Inventory } from '../fleet/FleetStore';
+import { ImmutableInfraSettings } from '../config/settings';
 import { evaluateDrift } from './rules';
 import { scoreEntity } from './score';
 import { VersionFacts } from './types';

@@ -4,7 +4,7 @@ import {
   KeepReason,
   PruneResult,
 } from '@immutable-infra/backstage-plugin-common';
-import { ImageStore } from '../database/ImageStore';
+import { ImageStore } from './ImageStore';
 import {
   groupByLocation,
   ImageProvider,

@@ -13,8 +13,8 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import { Request, Router } from 'express';
 import { z } from 'zod';
-import { ChannelChange } from '../database/ImageStore';
-import { principalRef } from '../service/principalRef';
+import { ChannelChange } from '../registry/ImageStore';
+import { principalRef } from '../audit/principalRef';
 import {
   audited,
   authorizeOnEntity,

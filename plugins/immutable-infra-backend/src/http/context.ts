@@ -16,14 +16,14 @@ import { ImageFamily } from '@immutable-infra/backstage-plugin-common';
 import { JsonObject } from '@backstage/types';
 import { Request, Response } from 'express';
 import { z } from 'zod';
-import { ImageStore } from '../database/ImageStore';
-import { FleetStore } from '../database/FleetStore';
-import { EntityReadModel } from '../database/EntityReadModel';
+import { ImageStore } from '../registry/ImageStore';
+import { FleetStore } from '../fleet/FleetStore';
+import { EntityReadModel } from '../entities/EntityReadModel';
 import { FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { ImagePruner } from '../registry/ImagePruner';
 import { ImageProvider } from '../providers/ImageProvider';
-import { FleetSync } from '../service/FleetSync';
-import { ImmutableInfraSettings } from '../service/registryConfig';
+import { FleetSync } from '../fleet/FleetSync';
+import { ImmutableInfraSettings } from '../config/settings';
 
 /** @internal */
 export type RouterOptions = {

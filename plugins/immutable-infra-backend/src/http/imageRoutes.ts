@@ -19,9 +19,9 @@ import {
   revokeImageRequestSchema,
 } from '@immutable-infra/backstage-plugin-common';
 import { Request, Router } from 'express';
-import { VersionLookup } from '../database/ImageStore';
+import { VersionLookup } from '../registry/ImageStore';
 import { digestOf, resolveBuild } from '../registry/manifest';
-import { principalRef } from '../service/principalRef';
+import { principalRef } from '../audit/principalRef';
 import { CloudAccessError, groupByLocation } from '../providers/ImageProvider';
 import {
   audited,

@@ -2,14 +2,14 @@ import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
-import { EntityReadModel } from '../database/EntityReadModel';
-import { FleetStore } from '../database/FleetStore';
+import { EntityReadModel } from '../entities/EntityReadModel';
+import { FleetStore } from './FleetStore';
 import {
   FleetInstance,
   FleetProvider,
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
-import { listEnrolledEntities } from './EntityRefresh';
+import { listEnrolledEntities } from '../catalog/EntityRefresh';
 
 /** Outcome of syncing one entity. @internal */
 export type EntitySyncResult = {

@@ -7,9 +7,9 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import { Knex } from 'knex';
 import { ChannelVersionFacts, VersionFacts } from '../drift/types';
-import { FamilyRow, toFamily } from './DatabaseImageStore';
+import { FamilyRow, toFamily } from '../registry/DatabaseImageStore';
 import type { EntitySnapshot } from './EntityReadModel';
-import { optionalIso, Timestamp, toIso } from './timestamps';
+import { optionalIso, Timestamp, toIso } from '../database/timestamps';
 
 /** Versions of AMIs remembered per view before it starts over. */
 const MAX_REMEMBERED_IMAGES = 100_000;

@@ -4,7 +4,7 @@ import {
   ImageFamily,
   ImageVersion,
 } from '@immutable-infra/backstage-plugin-common';
-import { ImageBuild } from '../registry/manifest';
+import { ImageBuild } from './manifest';
 
 /**
  * Outcome of enrolling a family.

@@ -3,7 +3,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { component } from '../__testUtils__/routerTestApp';
-import { EntityReadModel } from '../database/EntityReadModel';
+import { EntityReadModel } from '../entities/EntityReadModel';
 import { EntityRefresh } from './EntityRefresh';
 
 jest.setTimeout(60_000);

@@ -7,7 +7,7 @@ import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ANNOTATION_IMAGE_FAMILY } from '@immutable-infra/backstage-plugin-common';
-import { EntityReadModel } from '../database/EntityReadModel';
+import { EntityReadModel } from '../entities/EntityReadModel';
 
 /** Every entity of the catalog with an image family annotation. @internal */
 export async function listEnrolledEntities(

@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
-import { digestOf, ImageBuild } from '../registry/manifest';
+import { digestOf, ImageBuild } from './manifest';
 import { DatabaseImageStore } from './DatabaseImageStore';
 
 jest.setTimeout(120_000);

@@ -8,8 +8,8 @@ import {
   LATEST_CHANNEL,
 } from '@immutable-infra/backstage-plugin-common';
 import { Knex } from 'knex';
-import { writeAuditEvent } from './auditLog';
-import { bumpReadModelGeneration } from './readModelGeneration';
+import { writeAuditEvent } from '../audit/AuditLog';
+import { bumpReadModelGeneration } from '../database/readModelGeneration';
 import {
   ChannelChange,
   EnrollResult,
@@ -24,8 +24,8 @@ import {
   retryOnUniqueViolation,
   Timestamp,
   toIso,
-} from './timestamps';
-import { ImageBuild } from '../registry/manifest';
+} from '../database/timestamps';
+import { ImageBuild } from './manifest';
 
 /** @internal */
 export type FamilyRow = {

@@ -1,13 +1,13 @@
 import { InputError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
-import { RouterOptions } from './routes/context';
-import { addEntityRoutes } from './routes/entityRoutes';
-import { addFamilyRoutes } from './routes/familyRoutes';
-import { addFleetRoutes } from './routes/fleetRoutes';
-import { addImageRoutes } from './routes/imageRoutes';
+import { RouterOptions } from './context';
+import { addEntityRoutes } from './entityRoutes';
+import { addFamilyRoutes } from './familyRoutes';
+import { addFleetRoutes } from './fleetRoutes';
+import { addImageRoutes } from './imageRoutes';
 
-export type { RouterOptions } from './routes/context';
+export type { RouterOptions } from './context';
 
 /**
  * Largest JSON body accepted; larger ones answer 400 saying so.

@@ -1,8 +1,8 @@
 import { Entity } from '@backstage/catalog-model';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
-import { DatabaseFleetStore } from './DatabaseFleetStore';
-import { DatabaseImageStore } from './DatabaseImageStore';
+import { DatabaseFleetStore } from '../fleet/DatabaseFleetStore';
+import { DatabaseImageStore } from '../registry/DatabaseImageStore';
 import { EntityReadModel } from './EntityReadModel';
 
 jest.setTimeout(60_000);

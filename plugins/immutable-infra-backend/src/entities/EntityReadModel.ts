@@ -11,11 +11,11 @@ import {
   InstanceRecord,
   VersionFacts,
 } from '../drift/types';
-import { readInstanceRecords, SyncRow } from './DatabaseFleetStore';
-import { Inventory } from './FleetStore';
-import { bumpReadModelGeneration } from './readModelGeneration';
+import { readInstanceRecords, SyncRow } from '../fleet/DatabaseFleetStore';
+import { Inventory } from '../fleet/FleetStore';
+import { bumpReadModelGeneration } from '../database/readModelGeneration';
 import { ReadModelViews, SnapshotRow } from './ReadModelViews';
-import { optionalIso, Timestamp, toIso } from './timestamps';
+import { optionalIso, Timestamp, toIso } from '../database/timestamps';
 
 const ANNOTATION_PREFIX = 'immutable-infra.io/';
 

@@ -6,10 +6,10 @@ import { createTestDatabases } from '../__testUtils__/databases';
 import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { emulatorConfig, MotoServer, startMoto } from '../__testUtils__/moto';
-import { DatabaseImageStore } from '../database/DatabaseImageStore';
+import { DatabaseImageStore } from './DatabaseImageStore';
 import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
 import { Ec2ImageProvider } from '../providers/aws/Ec2ImageProvider';
-import { digestOf, ImageBuild } from '../registry/manifest';
+import { digestOf, ImageBuild } from './manifest';
 import { ImageDiscovery } from './ImageDiscovery';
 
 jest.setTimeout(120_000);

@@ -16,7 +16,7 @@ import {
   parseImmutableInfraAnnotations,
 } from '@immutable-infra/backstage-plugin-common';
 import { Request, Router } from 'express';
-import { EntityFleetData } from '../database/EntityReadModel';
+import { EntityFleetData } from '../entities/EntityReadModel';
 import { fleetSummary } from '../drift/views';
 import { caller, Caller, parse, RouterOptions, sendPage } from './context';
 

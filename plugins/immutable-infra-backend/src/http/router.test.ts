@@ -3,7 +3,7 @@ import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import request from 'supertest';
-import { createRouterTestApp } from './__testUtils__/routerTestApp';
+import { createRouterTestApp } from '../__testUtils__/routerTestApp';
 
 const enrolled: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

@@ -6,7 +6,7 @@ import {
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
 import { FleetStore, Inventory } from './FleetStore';
-import { optionalIso, Timestamp, toIso } from './timestamps';
+import { optionalIso, Timestamp, toIso } from '../database/timestamps';
 
 type InstanceRow = {
   entity_ref: string;

@@ -1,8 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ImageArtifactInput } from '@immutable-infra/backstage-plugin-common';
-import { ImageStore } from '../database/ImageStore';
+import { ImageStore } from './ImageStore';
 import { ImageProvider, OwnedImage } from '../providers/ImageProvider';
-import { digestOf, ImageBuild } from '../registry/manifest';
+import { digestOf, ImageBuild } from './manifest';
 
 /** AMI tags read by discovery. @internal */
 export const IMAGE_TAGS = {
