@@ -5,11 +5,11 @@
  */
 
 export { immutableInfraScaffolderModule as default } from './module';
-export { createEnrollAction } from './actions/enroll';
 export {
   createAssignChannelAction,
+  createEnrollAction,
   createPruneImagesAction,
   createRegisterImageAction,
   createRevokeImageAction,
-} from './actions/registryActions';
-export type { RegistryActionOptions } from './actions/registryActions';
+} from './actions';
+export type { RegistryActionOptions } from './actions';

@@ -4,13 +4,13 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
-import { createEnrollAction } from './actions/enroll';
 import {
   createAssignChannelAction,
+  createEnrollAction,
   createPruneImagesAction,
   createRegisterImageAction,
   createRevokeImageAction,
-} from './actions/registryActions';
+} from './actions';
 
 /**
  * Registers the Immutable Infra actions with the scaffolder.

@@ -3,10 +3,11 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   IMAGE_FAMILY_PATTERN,
   IMAGE_FAMILY_RULE,
-  IMMUTABLE_INFRA_PLUGIN_ID,
   ImmutableInfraApi,
 } from '@immutable-infra/backstage-plugin-common';
-import { callBackend } from './backendError';
+import { backendRequestOptions } from './backendRequestOptions';
+import { callBackend } from './callBackend';
+import { checkpointKey } from './checkpointKey';
 import { examples } from './enroll.examples';
 
 /**
@@ -53,18 +54,21 @@ export function createEnrollAction(options: {
       },
     },
     async handler(ctx) {
-      const { token } = await auth.getPluginRequestToken({
-        onBehalfOf: await ctx.getInitiatorCredentials(),
-        targetPluginId: IMMUTABLE_INFRA_PLUGIN_ID,
-      });
+      const request = {
+        name: ctx.input.family,
+        entityRef: ctx.input.entityRef,
+      };
       const result = await ctx.checkpoint({
-        key: `enroll-${ctx.input.family}`,
+        key: checkpointKey({
+          ctx,
+          name: 'enroll',
+          family: ctx.input.family,
+          request,
+        }),
         fn: async () => {
+          const requestOptions = await backendRequestOptions(auth, ctx);
           const response = await callBackend('Enrolling', () =>
-            client.enroll(
-              { name: ctx.input.family, entityRef: ctx.input.entityRef },
-              { token },
-            ),
+            client.enroll(request, requestOptions),
           );
           return {
             family: response.family.name,

@@ -1,0 +1,6 @@
+export { createAssignChannelAction } from './assignChannel';
+export { createEnrollAction } from './enroll';
+export { createPruneImagesAction } from './pruneImages';
+export { createRegisterImageAction } from './registerImage';
+export { createRevokeImageAction } from './revokeImage';
+export type { RegistryActionOptions } from './types';
