@@ -100,22 +100,212 @@ start_postgres() {
   log "PostgreSQL $PG_MAJOR on 127.0.0.1:$PG_PORT"
 }
 
-# Finds a Python with moto's server; sets MOTO_PYTHON or returns 1.
+# moto: the EC2 emulator of the demo and the tests. It needs moto 5.2 or newer
+# (5.1 lacks ModifyLaunchTemplate) with its server's Flask and flask-cors. A
+# Python that has them is used as it is; otherwise ensure_moto installs them
+# into the cache, once: from PyPI into a virtual environment when PyPI answers,
+# else Debian's python3-moto and its dependencies, unpacked for Debian's own
+# /usr/bin/python3 (no root needed, nothing installed on the system).
+MOTO_CHECK='import re, moto, moto.server, flask_cors
+assert tuple(map(int, re.match(r"(\d+)\.(\d+)", moto.__version__).groups())) >= (5, 2)
+print(moto.__version__)'
+MOTO_VENV="$CACHE_DIR/moto-venv"
+MOTO_DEBIAN="$CACHE_DIR/moto-debian"
+
+# shellcheck disable=SC2034 # scripts/start and scripts/test print it
+MOTO_HELP="moto 5.2 or newer with its server (Flask, flask-cors) is needed and could not be installed.
+Any one of these is enough:
+  - a Python with it: python3 on PATH, or MOTO_PYTHON naming one (pip install 'moto[server]>=5.2');
+  - PyPI reachable (or PIP_INDEX_URL naming an index that has moto) and a python3 3.9+ with
+    the venv module (Debian: python3-venv): moto is installed into $MOTO_VENV;
+  - on Debian: apt sources naming a reachable Debian archive (its unstable suite has
+    python3-moto 5.2), /usr/bin/python3, apt-get and dpkg-deb: Debian's packages are
+    unpacked into $MOTO_DEBIAN."
+
+# Finds a Python with moto's server (the cache's last); sets MOTO_VERSION and
+# exports MOTO_PYTHON (the integration tests start their own servers with it),
+# or returns 1.
 find_moto() {
   local py
-  for py in ${MOTO_PYTHON:-} python3 /usr/bin/python3; do
-    if command -v "$py" >/dev/null && "$py" -c 'import moto.server, flask_cors' 2>/dev/null; then
-      MOTO_PYTHON="$py"
+  for py in ${MOTO_PYTHON:-} python3 /usr/bin/python3 "$MOTO_VENV/bin/python" "$MOTO_DEBIAN/python3"; do
+    if command -v "$py" >/dev/null && MOTO_VERSION="$("$py" -c "$MOTO_CHECK" 2>/dev/null)"; then
+      export MOTO_PYTHON="$py"
       return 0
     fi
   done
   return 1
 }
 
-MOTO_HELP="moto (an EC2-compatible emulator) was not found. Install it with
-  pip install 'moto[server]'          (any Python 3.9+), or
-  apt-get install python3-moto        (Debian 13 or newer),
-then run again; or set MOTO_PYTHON to a Python that has it."
+# Finds or installs moto; sets and exports MOTO_PYTHON, or says why not and returns 1.
+ensure_moto() {
+  if ! find_moto; then
+    # One install at a time: another run may be installing into the same cache.
+    (
+      command -v flock >/dev/null && flock 9
+      find_moto || install_moto_from_pypi || install_moto_from_debian
+    ) 9>"$CACHE_DIR/moto.lock" || return 1
+    find_moto || return 1
+  fi
+  log "moto $MOTO_VERSION: $MOTO_PYTHON"
+}
+
+# Whether the Python package index answers within 5 seconds.
+pypi_reachable() {
+  local index="${PIP_INDEX_URL:-https://pypi.org/simple}"
+  curl -fsS -m 5 -o /dev/null "${index%/}/moto/" 2>/dev/null
+}
+
+install_moto_from_pypi() {
+  local py="" candidate
+  for candidate in python3 /usr/bin/python3; do
+    if command -v "$candidate" >/dev/null &&
+      "$candidate" -c 'import sys, venv, ensurepip; assert sys.version_info >= (3, 9)' 2>/dev/null; then
+      py="$candidate"
+      break
+    fi
+  done
+  [ -n "$py" ] || { log "no python3 3.9+ with the venv module: moto is not installed from PyPI"; return 1; }
+  pypi_reachable || { log "PyPI does not answer: moto is not installed from it"; return 1; }
+  log "installing moto from PyPI into $MOTO_VENV"
+  local started=$SECONDS
+  rm -rf "$MOTO_VENV"
+  if "$py" -m venv "$MOTO_VENV" >&2 &&
+    "$MOTO_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+      'moto>=5.2' 'flask!=2.2.0,!=2.2.1' flask-cors >&2 &&
+    "$MOTO_VENV/bin/python" -c "$MOTO_CHECK" >/dev/null; then
+    log "moto installed from PyPI in $((SECONDS - started))s"
+    return 0
+  fi
+  log "installing moto from PyPI failed"
+  rm -rf "$MOTO_VENV"
+  return 1
+}
+
+# The machine's own Debian archive, as "URI SUITE [KEYRING]": the first deb
+# entry of its apt sources (one-line or deb822) whose suite is the release's
+# codename (or sid), else the first that is not an -updates, -security or
+# -backports suite.
+debian_archive() {
+  local - codename # `local -`: the option set here ends with the function
+  set +o pipefail  # a missing sources file is no error
+  codename="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
+  {
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+      awk '$1 == "deb" {
+        key = ""; i = 2
+        if ($i ~ /^\[/) {
+          for (; i <= NF; i++) { if ($i ~ /signed-by=/) { key = $i; sub(/.*signed-by=/, "", key); sub(/\]$/, "", key) } if ($i ~ /\]$/) break }
+          i++
+        }
+        print $i, $(i + 1), key
+      }'
+    cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+      awk '
+        function flush(  u, s, nu, ns, i, j) {
+          if (types ~ /(^| )deb( |$)/ && tolower(enabled) != "no") {
+            nu = split(uris, u, " "); ns = split(suites, s, " ")
+            for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++) print u[i], s[j], key
+          }
+          types = uris = suites = enabled = key = ""
+        }
+        /^[ \t]*$/ { flush(); next }
+        /^#/ { next }
+        /^Types:/ { sub(/^Types:[ \t]*/, ""); types = $0 }
+        /^URIs:/ { sub(/^URIs:[ \t]*/, ""); uris = $0 }
+        /^Suites:/ { sub(/^Suites:[ \t]*/, ""); suites = $0 }
+        /^Enabled:/ { sub(/^Enabled:[ \t]*/, ""); enabled = $0 }
+        /^Signed-By:[ \t]*\// { key = $2 }
+        END { flush() }'
+  } | awk -v codename="$codename" '
+    ($2 == codename || $2 == "sid" || $2 == "unstable") && !exact { exact = $0 }
+    $2 !~ /[-\/]/ && !plain { plain = $0 }
+    END { if (exact) print exact; else if (plain) print plain; else exit 1 }'
+}
+
+# Fetches python3-moto from the machine's Debian archive (its unstable suite,
+# as older releases lack moto 5.2) with the dependencies this machine lacks,
+# taken from its own release where that release's versions do, and unpacks
+# them for /usr/bin/python3.
+install_moto_from_debian() {
+  local tool
+  for tool in /usr/bin/python3 apt-get dpkg-deb; do
+    command -v "$tool" >/dev/null || { log "$tool is missing: moto is not installed from Debian's packages"; return 1; }
+  done
+  local archive uri suite keyring
+  archive="$(debian_archive)" || { log "no Debian archive in the apt sources: moto is not installed from Debian's packages"; return 1; }
+  read -r uri suite keyring <<<"$archive"
+  log "installing Debian's python3-moto (unstable) into $MOTO_DEBIAN"
+  local started=$SECONDS
+  local dir="$MOTO_DEBIAN.partial"
+  rm -rf "$dir" "$MOTO_DEBIAN"
+  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs" "$dir/root"
+  local options=""
+  [ -f "$keyring" ] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [ -f "$keyring" ] && options="[signed-by=$keyring] "
+  {
+    echo "deb $options$uri $suite main"
+    case "$suite" in sid | unstable) ;; *) echo "deb $options$uri unstable main" ;; esac
+  } >"$dir/apt/sources.list"
+  # The machine's release first; unstable only where the release cannot satisfy.
+  printf 'Package: *\nPin: release a=unstable\nPin-Priority: 100\n' >"$dir/apt/preferences"
+  local apt=(apt-get -q -o "Dir::Etc::SourceList=$dir/apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+    -o "Dir::Etc::Preferences=$dir/apt/preferences" -o Dir::Etc::PreferencesParts=/nonexistent
+    -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache" -o Debug::NoLocking=1
+    -o Acquire::Retries=1 -o Acquire::http::Timeout=20 -o Acquire::Languages=none
+    -o APT::Architectures="$(dpkg --print-architecture)" -o APT::Sandbox::User="$(id -un)")
+  local aptlog="$dir/apt.log"
+  # apt-get update answers 0 when a source fails: its messages tell.
+  if ! LC_ALL=C "${apt[@]}" update >"$aptlog" 2>&1 || grep -qE '^(Err:|E:|W: Failed)' "$aptlog"; then
+    grep -E '^(Err:|E:|W:)' "$aptlog" >&2
+    log "apt-get update of $uri failed: moto is not installed from Debian's packages"
+    return 1
+  fi
+  # What installing python3-moto from unstable would install here: the classic
+  # resolver does not look past a release's version, so each dependency whose
+  # release version is too old is asked from unstable too, until it resolves.
+  local wanted=(python3-moto/unstable python3-flask-cors) plan too_old package asked
+  while :; do
+    plan="$(LC_ALL=C "${apt[@]}" install -s --no-install-recommends "${wanted[@]}" 2>&1)"
+    too_old="$(sed -nE 's/.* Depends: ([^ ]+) \(.*\) but [^ ]+ is (to be )?installed$/\1/p' <<<"$plan" | sort -u)"
+    asked=${#wanted[@]}
+    for package in $too_old; do
+      [[ " ${wanted[*]} " == *" $package/unstable "* ]] || wanted+=("$package/unstable")
+    done
+    [ ${#wanted[@]} -gt "$asked" ] || break
+  done
+  # Only Python packages: the unpacked tree is used as PYTHONPATH, nothing else.
+  local packages
+  packages="$(sed -nE 's/^Inst (python3-[^ ]+) (\[[^]]*\] )?\(([^ ]+) .*/\1=\3/p' <<<"$plan")"
+  if [ -z "$packages" ]; then
+    grep -E '^E:|Depends:' <<<"$plan" >&2
+    log "apt cannot resolve python3-moto: moto is not installed from Debian's packages"
+    return 1
+  fi
+  # shellcheck disable=SC2086 # one package=version per word
+  if ! (cd "$dir/debs" && LC_ALL=C "${apt[@]}" download $packages >>"$aptlog" 2>&1); then
+    tail -n 20 "$aptlog" >&2
+    log "downloading Debian's packages failed: moto is not installed from them"
+    return 1
+  fi
+  local deb
+  for deb in "$dir"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$dir/root" || { log "dpkg-deb -x $deb failed"; return 1; }
+  done
+  cat >"$dir/python3" <<SH
+#!/bin/sh
+# Debian's python3-moto and the packages it needs, unpacked by scripts/lib/services.sh.
+PYTHONPATH="$MOTO_DEBIAN/root/usr/lib/python3/dist-packages\${PYTHONPATH:+:\$PYTHONPATH}" exec /usr/bin/python3 "\$@"
+SH
+  chmod +x "$dir/python3"
+  rm -rf "$dir/apt" "$dir/debs" "$aptlog"
+  mv "$dir" "$MOTO_DEBIAN"
+  if ! "$MOTO_DEBIAN/python3" -c "$MOTO_CHECK" >/dev/null; then
+    log "Debian's moto does not run with /usr/bin/python3 ($(/usr/bin/python3 --version 2>&1))"
+    rm -rf "$MOTO_DEBIAN"
+    return 1
+  fi
+  log "moto installed from Debian's packages ($(wc -l <<<"$packages") packages) in $((SECONDS - started))s"
+}
 
 # Starts moto's server (scripts/lib/emulator.py: moto plus instances launched
 # in the past) on a free port; sets MOTO_PORT and MOTO_URL.
