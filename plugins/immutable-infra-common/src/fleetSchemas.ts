@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { entityRefSchema } from './entityRefs';
 import { pageQuerySchema } from './registrySchemas';
+import { boundedString, REQUEST_LIMITS } from './validation';
 
 /** @public */
 export const DRIFT_RULES = [
@@ -146,9 +148,9 @@ export type InstancePage = z.infer<typeof instancePageSchema>;
 
 /** Query of the instances endpoint. @public */
 export const instanceQuerySchema = pageQuerySchema.extend({
-  environment: z.string().max(64).optional(),
+  environment: boundedString(REQUEST_LIMITS.environment).optional(),
   rule: z.enum(DRIFT_RULES).optional(),
-  state: z.string().max(32).optional(),
+  state: boundedString(REQUEST_LIMITS.instanceState).optional(),
 });
 
 /** Image age of one environment's fleet against policy. @public */
@@ -201,7 +203,8 @@ export type BlastRadius = z.infer<typeof blastRadiusSchema>;
 
 /** Body of `POST /sync`. @public */
 export const syncRequestSchema = z.object({
-  entityRef: z.string().min(1).optional(),
+  /** One entity, `kind:namespace/name`; every enrolled entity when absent. */
+  entityRef: entityRefSchema.optional(),
 });
 
 /** @public */

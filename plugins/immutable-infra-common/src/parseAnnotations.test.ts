@@ -87,6 +87,17 @@ describe('parseImmutableInfraAnnotations', () => {
     });
   });
 
+  it.each(['ap-east-1', 'us-east-1, eu-west-1', 'us-gov-west-1,cn-north-1'])(
+    'reads the regions %p',
+    value => {
+      const { annotations, errors } = parseImmutableInfraAnnotations(
+        entity({ 'immutable-infra.io/aws-regions': value }),
+      );
+      expect(errors).toEqual([]);
+      expect(annotations.regions).toEqual(value.split(',').map(r => r.trim()));
+    },
+  );
+
   it('uses a single Auto Scaling group for every environment', () => {
     const { annotations } = parseImmutableInfraAnnotations(
       entity({ 'immutable-infra.io/autoscaling-group': 'payments-asg' }),
@@ -104,6 +115,11 @@ describe('parseImmutableInfraAnnotations', () => {
     ['immutable-infra.io/environments', 'staging,staging', 'more than once'],
     ['immutable-infra.io/environments', 'Prod!', 'environment names'],
     ['immutable-infra.io/aws-regions', 'virginia', 'region codes'],
+    [
+      'immutable-infra.io/aws-regions',
+      'us-east-1,zz-nowhere-9',
+      'region codes',
+    ],
     ['immutable-infra.io/aws-account-id', '1234', '12-digit'],
     ['immutable-infra.io/autoscaling-group', 'production=', 'pairs'],
     ['immutable-infra.io/max-image-age-days', '0', 'greater than zero'],

@@ -15,6 +15,12 @@ import {
   DEFAULT_FLEET_TAG_KEY,
 } from './annotations';
 import {
+  AWS_ACCOUNT_PATTERN,
+  AWS_ACCOUNT_RULE,
+  AWS_REGION_PATTERN,
+  CHANNEL_PATTERN,
+} from './registrySchemas';
+import {
   IMAGE_FAMILY_PATTERN,
   IMAGE_FAMILY_RULE,
   ImmutableInfraAnnotations,
@@ -43,9 +49,8 @@ export type ParsedAnnotations = {
 };
 
 const TAG_PART = /^[^=,\s][^=,]*$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
-const ACCOUNT_ID = /^\d{12}$/;
-const ENVIRONMENT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+// Each environment has a channel of the same name.
+const ENVIRONMENT = CHANNEL_PATTERN;
 
 /**
  * Whether the entity is enrolled in Immutable Infra, that is, carries the
@@ -135,7 +140,7 @@ export function parseImmutableInfraAnnotations(
   let regions: string[] | undefined;
   if (raw[ANNOTATION_AWS_REGIONS] !== undefined) {
     const parsed = list(raw[ANNOTATION_AWS_REGIONS]);
-    if (parsed.length === 0 || parsed.some(r => !REGION.test(r))) {
+    if (parsed.length === 0 || parsed.some(r => !AWS_REGION_PATTERN.test(r))) {
       fail(
         ANNOTATION_AWS_REGIONS,
         'must list AWS region codes such as "us-east-1", separated by commas',
@@ -147,10 +152,10 @@ export function parseImmutableInfraAnnotations(
 
   let awsAccountId: string | undefined;
   if (raw[ANNOTATION_AWS_ACCOUNT_ID] !== undefined) {
-    if (ACCOUNT_ID.test(raw[ANNOTATION_AWS_ACCOUNT_ID].trim())) {
+    if (AWS_ACCOUNT_PATTERN.test(raw[ANNOTATION_AWS_ACCOUNT_ID].trim())) {
       awsAccountId = raw[ANNOTATION_AWS_ACCOUNT_ID].trim();
     } else {
-      fail(ANNOTATION_AWS_ACCOUNT_ID, 'must be a 12-digit AWS account id');
+      fail(ANNOTATION_AWS_ACCOUNT_ID, AWS_ACCOUNT_RULE);
     }
   }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { entityRefSchema } from './entityRefs';
+import { boundedString, REQUEST_LIMITS } from './validation';
 
 /**
  * Image family names: lower-case letters, digits, dots, dashes and
@@ -11,6 +13,16 @@ export const IMAGE_FAMILY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 /** @public */
 export const IMAGE_FAMILY_RULE =
   'must be lower-case letters, digits, ".", "-" or "_", starting with a letter or digit (at most 128 characters)';
+
+/**
+ * An image family name in a request body or query: see
+ * {@link IMAGE_FAMILY_PATTERN}.
+ *
+ * @public
+ */
+export const imageFamilyNameSchema = boundedString(
+  REQUEST_LIMITS.imageFamily,
+).regex(IMAGE_FAMILY_PATTERN, IMAGE_FAMILY_RULE);
 
 /**
  * Annotations of an entity after parsing, with defaults applied.
@@ -56,8 +68,9 @@ export type ImageFamily = z.infer<typeof imageFamilySchema>;
  * @public
  */
 export const enrollRequestSchema = z.object({
-  name: z.string().regex(IMAGE_FAMILY_PATTERN, IMAGE_FAMILY_RULE),
-  entityRef: z.string().min(1),
+  name: imageFamilyNameSchema,
+  /** The owning entity, `kind:namespace/name`. */
+  entityRef: entityRefSchema,
 });
 
 /** @public */

@@ -1,0 +1,187 @@
+/* eslint-disable no-script-url -- these tests feed hostile URLs on purpose */
+import { z } from 'zod';
+import { problems } from './__testUtils__/problems';
+import { entityRefProblem, entityRefSchema } from './entityRefs';
+import { instanceQuerySchema, syncRequestSchema } from './fleetSchemas';
+import { enrollRequestSchema } from './schemas';
+import {
+  boundedString,
+  describeValidationIssues,
+  httpUrl,
+  isHttpUrl,
+  NUL_CHARACTER_MESSAGE,
+} from './validation';
+
+describe('boundedString', () => {
+  it('refuses values over the bound and NUL characters, before any pattern', () => {
+    const schema = z.object({
+      name: boundedString(5).regex(/^[a-z]+$/, 'lower'),
+    });
+    expect(problems(schema, { name: 'abcde' })).toBeUndefined();
+    expect(problems(schema, { name: 'abcdef' })).toBe(
+      'name must be at most 5 characters',
+    );
+    expect(problems(schema, { name: 'ab\u0000' })).toBe(
+      `name ${NUL_CHARACTER_MESSAGE}`,
+    );
+    expect(problems(schema, { name: 'AB' })).toBe('name lower');
+  });
+});
+
+describe('httpUrl', () => {
+  it.each([
+    'https://ci.example.com/builds/42',
+    'HTTP://ci.example.com:8080/builds/42?x=1#log',
+    'https://[::1]/x',
+  ])('accepts %p', url => {
+    expect(isHttpUrl(url)).toBe(true);
+    expect(httpUrl(1024).safeParse(url).success).toBe(true);
+  });
+
+  it.each([
+    'javascript:alert(1)',
+    ' javascript:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'file:///etc/passwd',
+    'ftp://example.com/x',
+    'https:example.com',
+    'https://',
+    'https://exa mple.com',
+    'https://example.com/\tx',
+    'https://example.com/\u0085',
+    '//example.com/x',
+  ])('refuses %p', url => {
+    expect(isHttpUrl(url)).toBe(false);
+    expect(problems(z.object({ url: httpUrl(1024) }), { url })).toBe(
+      'url must be an http:// or https:// URL without spaces or control characters',
+    );
+  });
+
+  it('is bounded', () => {
+    expect(
+      problems(z.object({ url: httpUrl(30) }), {
+        url: `https://example.com/${'x'.repeat(20)}`,
+      }),
+    ).toBe('url must be at most 30 characters');
+  });
+});
+
+describe('describeValidationIssues', () => {
+  it('names each field, or the whole value, and counts what it leaves out', () => {
+    const issues = Array.from({ length: 12 }, (_, i) => ({
+      path: i === 0 ? [] : ['artifacts', i, 'region'],
+      message: 'is wrong',
+    }));
+    expect(describeValidationIssues(issues, 'request body')).toBe(
+      [
+        'request body is wrong',
+        ...Array.from(
+          { length: 9 },
+          (_, i) => `artifacts.${i + 1}.region is wrong`,
+        ),
+        'and 2 more problems',
+      ].join('; '),
+    );
+    expect(
+      describeValidationIssues(
+        [{ path: [Symbol('s')], message: 'is odd' }],
+        'x',
+      ),
+    ).toBe('Symbol(s) is odd');
+  });
+});
+
+describe('entityRefSchema', () => {
+  it.each([
+    'component:default/payments-api',
+    'component:payments-api',
+    'Component:Default/Payments_API',
+    'group:team-a/platform',
+  ])('accepts %p', ref => {
+    expect(entityRefSchema.safeParse(ref).success).toBe(true);
+  });
+
+  it.each([
+    [
+      'component:',
+      'Invalid entityRef "component:": expected "kind:namespace/name"',
+    ],
+    ['payments-api', 'Invalid entityRef "payments-api": expected'],
+    ['component:default/payments api', 'its name must be letters, digits'],
+    ['component:default/a/b', 'its name must be'],
+    ['compo nent:default/x', 'its kind must be letters and digits'],
+    ['component:team_a/x', 'its namespace must be lower-case letters'],
+    ['component:default/x\u0000', NUL_CHARACTER_MESSAGE],
+    [`component:default/${'x'.repeat(250)}`, 'must be at most 255 characters'],
+  ])('refuses %p', (ref, message) => {
+    const refused = problems(z.object({ entityRef: entityRefSchema }), {
+      entityRef: ref,
+    });
+    expect(refused).toMatch(/^entityRef /);
+    expect(refused).toContain(message);
+  });
+
+  it('says what is wrong with a ref', () => {
+    expect(entityRefProblem('component:default/payments-api')).toBeUndefined();
+    expect(entityRefProblem('component:default/-x')).toBe(
+      'Invalid entityRef "component:default/-x": expected "kind:namespace/name", such as "component:default/payments-api"; its name must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit, at most 63 characters (such as "payments-api")',
+    );
+  });
+});
+
+describe('enroll, sync and instance queries', () => {
+  it('checks the enrolment body', () => {
+    expect(
+      problems(enrollRequestSchema, {
+        name: 'payments-api',
+        entityRef: 'component:default/payments-api',
+      }),
+    ).toBeUndefined();
+    expect(
+      problems(enrollRequestSchema, {
+        name: 'payments-api',
+        entityRef: `component:default/${'p'.repeat(300)}`,
+      }),
+    ).toBe('entityRef must be at most 255 characters');
+    expect(
+      problems(enrollRequestSchema, {
+        name: 'payments\u0000',
+        entityRef: 'component:default/payments-api',
+      }),
+    ).toBe(`name ${NUL_CHARACTER_MESSAGE}`);
+  });
+
+  it('checks the entity to sync', () => {
+    expect(problems(syncRequestSchema, {})).toBeUndefined();
+    expect(
+      problems(syncRequestSchema, { entityRef: 'component:default/x' }),
+    ).toBeUndefined();
+    expect(problems(syncRequestSchema, { entityRef: 'x\u0000' })).toBe(
+      `entityRef ${NUL_CHARACTER_MESSAGE}`,
+    );
+    expect(problems(syncRequestSchema, { entityRef: 'x'.repeat(256) })).toBe(
+      'entityRef must be at most 255 characters',
+    );
+  });
+
+  it('bounds the filters of the instances query like their columns', () => {
+    expect(
+      problems(instanceQuerySchema, {
+        environment: 'production',
+        state: 'running',
+        rule: 'ssh-open',
+        limit: '10',
+      }),
+    ).toBeUndefined();
+    expect(problems(instanceQuerySchema, { environment: 'e'.repeat(65) })).toBe(
+      'environment must be at most 64 characters',
+    );
+    expect(problems(instanceQuerySchema, { state: 'running\u0000' })).toBe(
+      `state ${NUL_CHARACTER_MESSAGE}`,
+    );
+    expect(problems(instanceQuerySchema, { state: 's'.repeat(33) })).toBe(
+      'state must be at most 32 characters',
+    );
+    expect(problems(instanceQuerySchema, { rule: 'nope' })).toContain('rule');
+  });
+});
