@@ -25,6 +25,13 @@ export async function startImmutableInfraBackend(options?: {
   const { server } = await startTestBackend({
     features: [
       immutableInfraBackendPlugin,
+      // No cloud to ask whether the test AMIs exist: run as a portal with no
+      // AWS access, where the operator turns that check off.
+      mockServices.rootConfig.factory({
+        data: {
+          immutableInfra: { registration: { verifyArtifacts: false } },
+        },
+      }),
       catalogServiceMock.factory({
         entities: (options?.entities ?? []).map(name => ({
           apiVersion: 'backstage.io/v1alpha1',
