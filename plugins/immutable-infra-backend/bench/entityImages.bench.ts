@@ -14,14 +14,9 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { createHash } from 'node:crypto';
 import { AddressInfo } from 'node:net';
-import { DatabaseFleetStore } from '../src/fleet/DatabaseFleetStore';
-import { DatabaseImageStore } from '../src/registry/DatabaseImageStore';
-import { EntityReadModel } from '../src/entities/EntityReadModel';
-import { FleetAnalyzer } from '../src/drift/FleetAnalyzer';
-import { FleetSync } from '../src/fleet/FleetSync';
-import { ImagePruner } from '../src/registry/ImagePruner';
 import { createRouter } from '../src/http/router';
 import { readSettings } from '../src/config/settings';
+import { createServices } from '../src/services';
 
 const SIZES = { small: 10, large: 10_000 };
 
@@ -81,7 +76,6 @@ async function main() {
     // Statistics, as a live database has them.
     await knex.raw('ANALYZE');
   }
-  const store = DatabaseImageStore.create({ knex });
   const entity = (name: string) => ({
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
@@ -96,40 +90,25 @@ async function main() {
     entities: [entity('small'), entity('large')],
   });
   const settings = readSettings(new ConfigReader({}));
-  const fleet = DatabaseFleetStore.create({ knex });
-  const readModel = EntityReadModel.create({ knex });
-  const router = await createRouter({
+  const services = createServices({
+    knex,
+    settings,
     logger: silentLogger,
-    httpAuth: mockServices.httpAuth(),
     permissions: mockServices.permissions({ result: AuthorizeResult.ALLOW }),
+    catalog,
+    auth: mockServices.auth(),
+    imageProvider: undefined as never,
+    fleetProviderFactory: () => undefined as never,
+  });
+  const router = await createRouter({
+    httpAuth: mockServices.httpAuth(),
     auditor: {
       createEvent: async () => ({
         success: async () => {},
         fail: async () => {},
       }),
     },
-    catalog,
-    images: store,
-    pruner: new ImagePruner({
-      images: store,
-      provider: undefined as never,
-      logger: silentLogger,
-    }),
-    provider: undefined as never,
-    settings,
-    fleet,
-    readModel,
-    analyzer: new FleetAnalyzer({ settings }),
-    fleetSync: new FleetSync({
-      catalog,
-      auth: mockServices.auth(),
-      fleet,
-      readModel,
-      providerFactory: () => undefined as never,
-      logger: silentLogger,
-      regions: settings.regions,
-      environmentTag: settings.environmentTag,
-    }),
+    ...services,
   });
   const app = express().use(router).use(mockErrorHandler());
   const server = app.listen(0, '127.0.0.1');

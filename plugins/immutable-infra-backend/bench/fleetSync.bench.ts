@@ -17,7 +17,7 @@ import { ConfigReader } from '@backstage/config';
 import { openBenchDatabase, silentLogger } from './benchDatabase';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DatabaseFleetStore } from '../src/fleet/DatabaseFleetStore';
-import { EntityReadModel } from '../src/entities/EntityReadModel';
+import { DatabaseEntitySnapshotStore } from '../src/catalog/EntitySnapshotStore';
 import { startReplayServer } from './ec2ReplayServer';
 import { AwsClientFactory } from '../src/providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from '../src/providers/aws/Ec2FleetProvider';
@@ -107,7 +107,7 @@ async function main() {
     catalog,
     auth: { getOwnServiceCredentials: async () => ({}) } as any,
     fleet,
-    readModel: EntityReadModel.create({ knex }),
+    snapshots: DatabaseEntitySnapshotStore.create({ knex }),
     providerFactory: () =>
       new Ec2FleetProvider(
         AwsClientFactory.fromConfig(

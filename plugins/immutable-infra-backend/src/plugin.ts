@@ -4,20 +4,13 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { immutableInfraPermissions } from '@immutable-infra/backstage-plugin-common';
-import { DatabaseImageStore } from './registry/DatabaseImageStore';
-import { connectDatabase } from './database/migrations';
-import { AwsClientFactory } from './providers/aws/AwsClientFactory';
-import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
-import { DatabaseFleetStore } from './fleet/DatabaseFleetStore';
-import { FleetAnalyzer } from './drift/FleetAnalyzer';
-import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
-import { ImagePruner } from './registry/ImagePruner';
-import { FleetSync } from './fleet/FleetSync';
-import { EntityRefresh } from './catalog/EntityRefresh';
-import { EntityReadModel } from './entities/EntityReadModel';
-import { createRouter } from './http/router';
-import { ImageDiscovery } from './registry/ImageDiscovery';
 import { readSettings } from './config/settings';
+import { connectDatabase } from './database/migrations';
+import { createRouter } from './http/router';
+import { AwsClientFactory } from './providers/aws/AwsClientFactory';
+import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
+import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
+import { createServices } from './services';
 
 /**
  * The Immutable Infra backend plugin: image registry, fleet inventory, drift
@@ -57,32 +50,26 @@ export const immutableInfraPlugin = createBackendPlugin({
       }) {
         permissionsRegistry.addPermissions(immutableInfraPermissions);
         const settings = readSettings(config);
-        const knex = await connectDatabase(database);
-        const images = DatabaseImageStore.create({ knex });
         const clients = AwsClientFactory.fromConfig(config);
-        const provider = new Ec2ImageProvider(clients);
-        const discovery = new ImageDiscovery({
-          images,
-          provider,
+        const services = createServices({
+          knex: await connectDatabase(database),
+          settings,
           logger,
-          regions: settings.regions,
+          permissions,
+          catalog,
+          auth,
+          imageProvider: new Ec2ImageProvider(clients),
+          fleetProviderFactory: () => new Ec2FleetProvider(clients),
         });
+
         await scheduler.scheduleTask({
           id: 'immutable-infra:image-discovery',
           ...settings.schedule,
           initialDelay: { seconds: 10 },
           scope: 'global',
           fn: async () => {
-            await discovery.run();
+            await services.discovery.run();
           },
-        });
-        const fleet = DatabaseFleetStore.create({ knex });
-        const readModel = EntityReadModel.create({ knex });
-        const entityRefresh = new EntityRefresh({
-          catalog,
-          auth,
-          readModel,
-          logger,
         });
         await scheduler.scheduleTask({
           id: 'immutable-infra:entity-refresh',
@@ -91,19 +78,8 @@ export const immutableInfraPlugin = createBackendPlugin({
           initialDelay: { seconds: 5 },
           scope: 'global',
           fn: async () => {
-            await entityRefresh.run();
+            await services.entityRefresh.run();
           },
-        });
-        const fleetSync = new FleetSync({
-          catalog,
-          auth,
-          fleet,
-          readModel,
-          // A provider per sync, so its security group cache lasts one sync.
-          providerFactory: () => new Ec2FleetProvider(clients),
-          logger,
-          regions: settings.regions,
-          environmentTag: settings.environmentTag,
         });
         await scheduler.scheduleTask({
           id: 'immutable-infra:fleet-sync',
@@ -111,26 +87,11 @@ export const immutableInfraPlugin = createBackendPlugin({
           initialDelay: { seconds: 15 },
           scope: 'global',
           fn: async () => {
-            await fleetSync.run();
+            await services.fleetSync.run();
           },
         });
-        httpRouter.use(
-          await createRouter({
-            logger,
-            httpAuth,
-            permissions,
-            auditor,
-            catalog,
-            images,
-            pruner: new ImagePruner({ images, provider, logger }),
-            provider,
-            settings,
-            fleet,
-            readModel,
-            analyzer: new FleetAnalyzer({ settings }),
-            fleetSync,
-          }),
-        );
+
+        httpRouter.use(await createRouter({ httpAuth, auditor, ...services }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

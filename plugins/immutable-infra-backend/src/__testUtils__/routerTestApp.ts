@@ -4,18 +4,13 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import Knex from 'knex';
-import { DatabaseImageStore } from '../registry/DatabaseImageStore';
 import { createRouter } from '../http/router';
 import { migrateForTests } from './migrate';
 import { ConfigReader } from '@backstage/config';
 import { ImageProvider } from '../providers/ImageProvider';
-import { ImagePruner } from '../registry/ImagePruner';
-import { DatabaseFleetStore } from '../fleet/DatabaseFleetStore';
-import { FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { FleetProvider } from '../providers/FleetProvider';
-import { FleetSync } from '../fleet/FleetSync';
-import { EntityReadModel } from '../entities/EntityReadModel';
 import { readSettings } from '../config/settings';
+import { createServices } from '../services';
 
 /** A fleet that cannot be reached: every call fails. */
 const unreachableFleet: FleetProvider = {
@@ -76,37 +71,31 @@ export async function createRouterTestApp(
       fakeCatalog.getEntityByRef(ref, request),
     ),
   });
-  const store = DatabaseImageStore.create({ knex });
-  const fleet = DatabaseFleetStore.create({ knex });
-  const readModel = EntityReadModel.create({ knex });
-  const settings = readSettings(new ConfigReader(options.config ?? {}));
-  const router = await createRouter({
-    logger: mockServices.logger.mock(),
-    httpAuth: mockServices.httpAuth(),
-    permissions,
-    auditor,
-    catalog,
-    images: store,
-    pruner: new ImagePruner({
-      images: store,
-      provider: options.provider ?? unreachableCloud,
-      logger: mockServices.logger.mock(),
-    }),
-    provider: options.provider ?? unreachableCloud,
+  // Without a cloud to ask, registration cannot check AMIs: tests that do
+  // not give one run as a portal with no AWS access, where the operator
+  // turns the check off.
+  const settings = readSettings(
+    new ConfigReader(
+      options.config ??
+        (options.provider
+          ? {}
+          : { immutableInfra: { registration: { verifyArtifacts: false } } }),
+    ),
+  );
+  const services = createServices({
+    knex,
     settings,
-    fleet,
-    readModel,
-    analyzer: new FleetAnalyzer({ settings }),
-    fleetSync: new FleetSync({
-      catalog,
-      auth: mockServices.auth(),
-      fleet,
-      readModel,
-      providerFactory: () => options.fleetProvider ?? unreachableFleet,
-      logger: mockServices.logger.mock(),
-      regions: settings.regions,
-      environmentTag: settings.environmentTag,
-    }),
+    logger: mockServices.logger.mock(),
+    permissions,
+    catalog,
+    auth: mockServices.auth(),
+    imageProvider: options.provider ?? unreachableCloud,
+    fleetProviderFactory: () => options.fleetProvider ?? unreachableFleet,
+  });
+  const router = await createRouter({
+    httpAuth: mockServices.httpAuth(),
+    auditor,
+    ...services,
   });
   const app = express().use(router).use(mockErrorHandler());
   const deny = () =>
@@ -114,9 +103,7 @@ export async function createRouterTestApp(
   return {
     app,
     knex,
-    store,
-    fleet,
-    readModel,
+    services,
     permissions,
     auditor,
     auditEvent,

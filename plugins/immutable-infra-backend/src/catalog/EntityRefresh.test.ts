@@ -5,6 +5,7 @@ import { migrateForTests } from '../__testUtils__/migrate';
 import { component } from '../__testUtils__/routerTestApp';
 import { EntityReadModel } from '../entities/EntityReadModel';
 import { EntityRefresh } from './EntityRefresh';
+import { DatabaseEntitySnapshotStore } from './EntitySnapshotStore';
 
 jest.setTimeout(60_000);
 
@@ -25,7 +26,7 @@ describe.each(databases.eachSupportedId())('EntityRefresh on %p', id => {
       new EntityRefresh({
         catalog: catalogServiceMock({ entities: entities as any }),
         auth: mockServices.auth(),
-        readModel,
+        snapshots: DatabaseEntitySnapshotStore.create({ knex }),
         logger: mockServices.logger.mock(),
       }).run();
 

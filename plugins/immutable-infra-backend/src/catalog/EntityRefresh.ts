@@ -7,7 +7,7 @@ import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { Entity } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ANNOTATION_IMAGE_FAMILY } from '@immutable-infra/backstage-plugin-common';
-import { EntityReadModel } from '../entities/EntityReadModel';
+import { EntitySnapshotStore } from './EntitySnapshotStore';
 
 /** Every entity of the catalog with an image family annotation. @internal */
 export async function listEnrolledEntities(
@@ -29,7 +29,7 @@ export async function listEnrolledEntities(
 }
 
 /**
- * Keeps the read model's copy of enrolled entities in step with the catalog:
+ * Keeps the plugin's copy of enrolled entities in step with the catalog:
  * annotation changes, new enrolments and removed entities show within one
  * run's period.
  *
@@ -40,7 +40,7 @@ export class EntityRefresh {
     private readonly options: {
       catalog: CatalogService;
       auth: AuthService;
-      readModel: EntityReadModel;
+      snapshots: EntitySnapshotStore;
       logger: LoggerService;
     },
   ) {}
@@ -57,7 +57,7 @@ export class EntityRefresh {
         'spec.owner',
       ],
     );
-    const outcome = await this.options.readModel.replaceSnapshots(entities);
+    const outcome = await this.options.snapshots.replaceSnapshots(entities);
     if (outcome.written || outcome.removed) {
       this.options.logger.info(
         `Enrolled entities refreshed from the catalog: ${outcome.written} written, ${outcome.removed} removed`,

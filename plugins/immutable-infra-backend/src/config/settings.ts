@@ -3,11 +3,13 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
-import { HumanDuration } from '@backstage/types';
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
+import { CronTime } from 'cron';
 
 /** The plugin's settings, with defaults applied. @internal */
 export type ImmutableInfraSettings = {
   regions: string[];
+  /** How often fleets are synced and images discovered. */
   schedule: SchedulerServiceTaskScheduleDefinition;
   /** How often the copy of enrolled entities is refreshed from the catalog. */
   entityRefresh: HumanDuration;
@@ -18,7 +20,31 @@ export type ImmutableInfraSettings = {
     pruneMinAgeDays: number;
   };
   environmentTag: string;
+  registration: {
+    /**
+     * Whether registration checks with EC2 that each AMI is an image of its
+     * account in its region. Off only for a portal with no AWS access.
+     */
+    verifyArtifacts: boolean;
+    /** The longest a registration may take, checks included. */
+    timeoutMs: number;
+    /** Regions checked at once. */
+    concurrency: number;
+  };
 };
+
+const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
+  frequency: { minutes: 5 },
+  timeout: { minutes: 3 },
+};
+
+function readDuration(
+  config: Config | undefined,
+  key: string,
+  fallback: HumanDuration,
+): HumanDuration {
+  return config?.has(key) ? readDurationFromConfig(config, { key }) : fallback;
+}
 
 /** Reads `immutableInfra` from the app config. @internal */
 export function readSettings(config: Config): ImmutableInfraSettings {
@@ -28,10 +54,8 @@ export function readSettings(config: Config): ImmutableInfraSettings {
     regions: root?.getOptionalStringArray('aws.regions') ?? ['us-east-1'],
     schedule: schedule
       ? readSchedulerServiceTaskScheduleDefinitionFromConfig(schedule)
-      : { frequency: { minutes: 5 }, timeout: { minutes: 3 } },
-    entityRefresh: root?.has('entityRefresh')
-      ? readDurationFromConfig(root.getConfig('entityRefresh'))
-      : { seconds: 30 },
+      : DEFAULT_SCHEDULE,
+    entityRefresh: readDuration(root, 'entityRefresh', { seconds: 30 }),
     policy: {
       maxImageAgeDays: root?.getOptionalNumber('policy.maxImageAgeDays') ?? 30,
       maxInstanceAgeDays:
@@ -41,5 +65,45 @@ export function readSettings(config: Config): ImmutableInfraSettings {
     },
     environmentTag:
       root?.getOptionalString('tags.environment') ?? 'environment',
+    registration: {
+      verifyArtifacts:
+        root?.getOptionalBoolean('registration.verifyArtifacts') ?? true,
+      timeoutMs: durationToMilliseconds(
+        readDuration(root, 'registration.timeout', { seconds: 30 }),
+      ),
+      concurrency: root?.getOptionalNumber('registration.concurrency') ?? 4,
+    },
   };
+}
+
+/** Occurrences of a cron schedule looked at for its longest gap. */
+const CRON_SAMPLES = 16;
+
+/**
+ * The longest time between two runs of a schedule, in milliseconds, or
+ * undefined for a schedule that runs only when triggered. A cron schedule's
+ * gaps vary (weekdays only, say): the longest of its next runs is taken.
+ *
+ * @internal
+ */
+export function schedulePeriodMs(
+  frequency: SchedulerServiceTaskScheduleDefinition['frequency'],
+): number | undefined {
+  if ('trigger' in frequency) {
+    return undefined;
+  }
+  if ('cron' in frequency) {
+    const runs = new CronTime(frequency.cron)
+      .sendAt(CRON_SAMPLES)
+      .map(run => run.toMillis());
+    let longest = 0;
+    for (let i = 1; i < runs.length; i++) {
+      longest = Math.max(longest, runs[i] - runs[i - 1]);
+    }
+    return longest;
+  }
+  if ('toMillis' in frequency && typeof frequency.toMillis === 'function') {
+    return frequency.toMillis();
+  }
+  return durationToMilliseconds(frequency as HumanDuration);
 }

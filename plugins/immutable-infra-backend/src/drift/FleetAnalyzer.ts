@@ -6,12 +6,20 @@ import {
   ImmutableInfraAnnotations,
   SyncStatus,
 } from '@immutable-infra/backstage-plugin-common';
-import { EntityFleetData } from '../entities/EntityReadModel';
-import { Inventory } from '../fleet/FleetStore';
-import { ImmutableInfraSettings } from '../config/settings';
 import { evaluateDrift } from './rules';
 import { scoreEntity } from './score';
-import { VersionFacts } from './types';
+import { ChannelVersionFacts, Inventory, VersionFacts } from './types';
+
+/** What the analysis of an entity's fleet reads. @internal */
+export type FleetFacts = {
+  inventory: Inventory;
+  /** Registered versions of the AMIs the fleet runs, by AMI id. */
+  versionsByImage: Map<string, VersionFacts>;
+  /** Channels of each family, `latest` first. */
+  channels: Map<string, Channel[]>;
+  /** The versions those channels point at: `<family>@<n>` → version. */
+  channelVersions: Map<string, ChannelVersionFacts>;
+};
 
 /** Everything known about one entity's fleet. @internal */
 export type FleetAnalysis = {
@@ -23,17 +31,11 @@ export type FleetAnalysis = {
   sync: SyncStatus;
 };
 
-/** Milliseconds of a schedule frequency, for staleness. */
-function periodMs(settings: ImmutableInfraSettings): number {
-  const f = settings.schedule.frequency as {
-    minutes?: number;
-    hours?: number;
-    seconds?: number;
-  };
-  const ms =
-    ((f.hours ?? 0) * 3600 + (f.minutes ?? 0) * 60 + (f.seconds ?? 0)) * 1000;
-  return ms > 0 ? ms : 5 * 60 * 1000;
-}
+/** The age policy the rules apply. @internal */
+export type AgePolicy = {
+  maxImageAgeDays: number;
+  maxInstanceAgeDays: number;
+};
 
 /**
  * Applies the drift rules and the score to an entity's fleet as the read
@@ -43,33 +45,40 @@ function periodMs(settings: ImmutableInfraSettings): number {
  * @internal
  */
 export class FleetAnalyzer {
-  constructor(private readonly options: { settings: ImmutableInfraSettings }) {}
+  constructor(
+    private readonly options: {
+      policy: AgePolicy;
+      /**
+       * The longest time between two syncs; undefined when syncs run only
+       * when triggered (then a failed last sync makes the inventory stale).
+       */
+      syncPeriodMs: number | undefined;
+    },
+  ) {}
 
   /**
    * Analyses an entity's fleet. `family` is the entity's registered family,
    * already checked by the caller to belong to it.
    */
   analyze(options: {
-    entityRef: string;
     annotations: ImmutableInfraAnnotations;
     family: ImageFamily;
-    data: EntityFleetData;
+    data: FleetFacts;
     now?: number;
   }): FleetAnalysis {
-    const { settings } = this.options;
     const { inventory, versionsByImage, channelVersions } = options.data;
     const channels = options.data.channels.get(options.family.name) ?? [];
     const now = options.now ?? Date.now();
     const findings = evaluateDrift({
       annotations: options.annotations,
-      policy: settings.policy,
+      policy: this.options.policy,
       instances: inventory.instances,
       versionsByImage,
       channels,
       channelVersions,
       launchTemplates: inventory.launchTemplates,
       sync: inventory.sync,
-      syncPeriodMs: periodMs(settings),
+      syncPeriodMs: this.options.syncPeriodMs ?? 0,
       now,
     });
     const sync: SyncStatus = inventory.sync

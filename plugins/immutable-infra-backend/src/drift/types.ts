@@ -1,5 +1,8 @@
 import { ImageVersion } from '@immutable-infra/backstage-plugin-common';
-import { SshExposure } from '../providers/FleetProvider';
+import type {
+  LaunchTemplateDefault,
+  SshExposure,
+} from '../providers/FleetProvider';
 
 /** An instance of an entity's fleet, as the inventory holds it. @internal */
 export type InstanceRecord = {
@@ -48,4 +51,11 @@ export type VersionFacts = Pick<
 /** A version a channel points at, with its AMI in each region. @internal */
 export type ChannelVersionFacts = VersionFacts & {
   artifacts: Pick<ImageVersion['artifacts'][number], 'region' | 'imageId'>[];
+};
+
+/** An entity's inventory as last synced. @internal */
+export type Inventory = {
+  instances: InstanceRecord[];
+  launchTemplates: LaunchTemplateDefault[];
+  sync?: SyncState;
 };

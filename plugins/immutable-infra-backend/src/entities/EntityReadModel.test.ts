@@ -2,7 +2,11 @@ import { Entity } from '@backstage/catalog-model';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { DatabaseFleetStore } from '../fleet/DatabaseFleetStore';
-import { DatabaseImageStore } from '../registry/DatabaseImageStore';
+import {
+  createRegistryStores,
+  RegistryStores,
+} from '../registry/RegistryStores';
+import { DatabaseEntitySnapshotStore } from '../catalog/EntitySnapshotStore';
 import { EntityReadModel } from './EntityReadModel';
 
 jest.setTimeout(60_000);
@@ -45,19 +49,20 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
   async function setup() {
     const knex = await databases.init(id);
     await migrateForTests(knex);
-    const images = DatabaseImageStore.create({ knex });
+    const images = createRegistryStores(knex);
     const fleet = DatabaseFleetStore.create({ knex });
     const readModel = EntityReadModel.create({ knex });
-    return { knex, images, fleet, readModel };
+    const snapshots = DatabaseEntitySnapshotStore.create({ knex });
+    return { knex, images, fleet, readModel, snapshots };
   }
 
   async function register(
-    images: DatabaseImageStore,
+    images: RegistryStores,
     family: string,
     imageId: string,
     gitCommit: string,
   ) {
-    const result = await images.registerVersion({
+    const result = await images.versions.registerVersion({
       build: {
         family,
         gitCommit,
@@ -75,9 +80,9 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
   }
 
   it('knows only entities with a snapshot, and keeps just its own annotations and owner', async () => {
-    const { readModel } = await setup();
+    const { readModel, snapshots } = await setup();
     await expect(readModel.load(WEB)).resolves.toBeUndefined();
-    await readModel.putSnapshot(
+    await snapshots.putSnapshot(
       entity('web', { 'immutable-infra.io/image-family': 'web' }),
     );
     const data = await readModel.load(WEB);
@@ -91,7 +96,7 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
     expect(data?.inventory).toEqual({ instances: [], launchTemplates: [] });
 
     // Refs are lowercase; the default fleet selector keeps the name as written.
-    await readModel.putSnapshot(
+    await snapshots.putSnapshot(
       entity('Billing-API', { 'immutable-infra.io/image-family': 'billing' }),
     );
     const billing = await readModel.load('component:default/billing-api');
@@ -101,17 +106,21 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
   });
 
   it('loads the inventory with the versions it runs and the channels with theirs', async () => {
-    const { images, fleet, readModel } = await setup();
-    await images.enrollFamily({ name: 'web', entityRef: WEB, actor: ACTOR });
+    const { images, fleet, readModel, snapshots } = await setup();
+    await images.families.enrollFamily({
+      name: 'web',
+      entityRef: WEB,
+      actor: ACTOR,
+    });
     const v1 = await register(images, 'web', 'ami-0000000000000000a', 'aaa1');
     const v2 = await register(images, 'web', 'ami-0000000000000000b', 'bbb2');
-    await images.assignChannel({
+    await images.channels.assignChannel({
       family: 'web',
       channel: 'production',
       version: v1.version,
       actor: ACTOR,
     });
-    await readModel.putSnapshot(
+    await snapshots.putSnapshot(
       entity('web', { 'immutable-infra.io/image-family': 'web' }),
     );
     await fleet.replaceInventory({
@@ -155,10 +164,14 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
   });
 
   it('shows every registry change on the next read, though it keeps the registry in memory', async () => {
-    const { images, fleet, readModel } = await setup();
-    await images.enrollFamily({ name: 'web', entityRef: WEB, actor: ACTOR });
+    const { images, fleet, readModel, snapshots } = await setup();
+    await images.families.enrollFamily({
+      name: 'web',
+      entityRef: WEB,
+      actor: ACTOR,
+    });
     const v1 = await register(images, 'web', 'ami-0000000000000000a', 'aaa1');
-    await readModel.putSnapshot(
+    await snapshots.putSnapshot(
       entity('web', { 'immutable-infra.io/image-family': 'web' }),
     );
     await fleet.replaceInventory({
@@ -171,7 +184,7 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
         ?.state,
     ).toBe('active');
 
-    await images.setRevoked({
+    await images.lifecycle.setRevoked({
       version: v1,
       revoked: true,
       descendants: false,
@@ -197,7 +210,7 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
     });
 
     // A family enrolled for the entity later shows too.
-    await images.enrollFamily({
+    await images.families.enrollFamily({
       name: 'web-batch',
       entityRef: WEB,
       actor: ACTOR,
@@ -208,8 +221,8 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
   });
 
   it('keeps the last good inventory when a sync fails', async () => {
-    const { fleet, readModel } = await setup();
-    await readModel.putSnapshot(
+    const { fleet, readModel, snapshots } = await setup();
+    await snapshots.putSnapshot(
       entity('web', { 'immutable-infra.io/image-family': 'web' }),
     );
     await fleet.replaceInventory({
@@ -227,8 +240,8 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
   });
 
   it('reads instance rows of entities synced before instance documents were kept', async () => {
-    const { knex, fleet, readModel } = await setup();
-    await readModel.putSnapshot(
+    const { knex, fleet, readModel, snapshots } = await setup();
+    await snapshots.putSnapshot(
       entity('web', { 'immutable-infra.io/image-family': 'web' }),
     );
     await fleet.replaceInventory({
@@ -244,14 +257,14 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
   });
 
   it('replaces snapshots with what the catalog lists: changed ones written, missing ones removed', async () => {
-    const { readModel } = await setup();
+    const { readModel, snapshots } = await setup();
     const web = entity('web', { 'immutable-infra.io/image-family': 'web' });
     const api = entity('api', { 'immutable-infra.io/image-family': 'api' });
-    await expect(readModel.replaceSnapshots([web, api])).resolves.toEqual({
+    await expect(snapshots.replaceSnapshots([web, api])).resolves.toEqual({
       written: 2,
       removed: 0,
     });
-    await expect(readModel.replaceSnapshots([web, api])).resolves.toEqual({
+    await expect(snapshots.replaceSnapshots([web, api])).resolves.toEqual({
       written: 0,
       removed: 0,
     });
@@ -259,7 +272,7 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
       'immutable-infra.io/image-family': 'web',
       'immutable-infra.io/stateful': 'true',
     });
-    await expect(readModel.replaceSnapshots([changed])).resolves.toEqual({
+    await expect(snapshots.replaceSnapshots([changed])).resolves.toEqual({
       written: 1,
       removed: 1,
     });

@@ -3,13 +3,49 @@ import {
   Channel,
   ImageFamily,
   LATEST_CHANNEL,
+  ParsedAnnotations,
   parseImmutableInfraAnnotations,
 } from '@immutable-infra/backstage-plugin-common';
 import { Knex } from 'knex';
-import { ChannelVersionFacts, VersionFacts } from '../drift/types';
-import { FamilyRow, toFamily } from '../registry/DatabaseImageStore';
-import type { EntitySnapshot } from './EntityReadModel';
+import { SnapshotRow } from '../catalog/EntitySnapshotStore';
 import { optionalIso, Timestamp, toIso } from '../database/timestamps';
+import { ChannelVersionFacts, VersionFacts } from '../drift/types';
+import { latestVersionIds } from '../registry/latest';
+import { FamilyRow, toFamily } from '../registry/rows';
+
+/** An enrolled entity as last read from the catalog. @internal */
+export type EntitySnapshot = {
+  entityRef: string;
+  /** Its annotations under `immutable-infra.io/`. */
+  annotations: Record<string, string>;
+  /** The same, parsed. */
+  parsed: ParsedAnnotations;
+  owner?: string;
+  /** When this copy was last written. */
+  refreshedAt: string;
+};
+
+/**
+ * A snapshot row with its annotations parsed.
+ *
+ * @internal
+ */
+export function parseSnapshot(row: SnapshotRow): EntitySnapshot {
+  const { kind, namespace } = parseEntityRef(row.entity_ref);
+  const annotations: Record<string, string> = JSON.parse(row.annotations);
+  return {
+    entityRef: row.entity_ref,
+    annotations,
+    parsed: parseImmutableInfraAnnotations({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind,
+      // The default fleet selector is the name as written.
+      metadata: { name: row.name, namespace, annotations },
+    }),
+    owner: row.owner ?? undefined,
+    refreshedAt: toIso(row.refreshed_at),
+  };
+}
 
 /** Versions of AMIs remembered per view before it starts over. */
 const MAX_REMEMBERED_IMAGES = 100_000;
@@ -23,16 +59,6 @@ export const VERSION_COLUMNS = {
   v_revoked_at: 'v.revoked_at',
   v_revoke_reason: 'v.revoke_reason',
   v_created_at: 'v.created_at',
-};
-
-/** @internal */
-export type SnapshotRow = {
-  entity_ref: string;
-  /** metadata.name as written: entity refs are lowercased. */
-  name: string;
-  annotations: string;
-  owner: string | null;
-  refreshed_at: Timestamp;
 };
 
 type VersionColumns = {
@@ -108,20 +134,7 @@ export class ReadModelView {
     if (!row) {
       return undefined;
     }
-    const { kind, namespace } = parseEntityRef(entityRef);
-    const annotations: Record<string, string> = JSON.parse(row.annotations);
-    const snapshot: EntitySnapshot = {
-      entityRef,
-      annotations,
-      parsed: parseImmutableInfraAnnotations({
-        apiVersion: 'backstage.io/v1alpha1',
-        kind,
-        // The default fleet selector is the name as written.
-        metadata: { name: row.name, namespace, annotations },
-      }),
-      owner: row.owner ?? undefined,
-      refreshedAt: toIso(row.refreshed_at),
-    };
+    const snapshot = parseSnapshot(row);
     this.parsedSnapshots.set(entityRef, snapshot);
     return snapshot;
   }
@@ -234,23 +247,8 @@ export class ReadModelViews {
       await Promise.all([
         db<SnapshotRow>('entity_snapshots'),
         db<FamilyRow>('image_families').orderBy('name'),
-        // Each family's latest: its active version built last.
         db('image_versions as v')
-          .join(
-            db('image_versions')
-              .where('state', 'active')
-              .select(
-                'id',
-                db.raw(
-                  'row_number() over (partition by ?? order by ?? desc, ?? desc) as ??',
-                  ['family', 'created_at', 'version', 'newest'],
-                ),
-              )
-              .as('ranked'),
-            'ranked.id',
-            'v.id',
-          )
-          .where('ranked.newest', 1)
+          .join(latestVersionIds(db).as('latest'), 'latest.id', 'v.id')
           .leftJoin('image_artifacts as a', 'a.version_id', 'v.id')
           .orderBy([{ column: 'v.family' }, { column: 'a.region' }])
           .select(

@@ -5,6 +5,7 @@ import {
   FleetInstance,
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
+import { writeTransaction } from '../audit/writeTransaction';
 import { FleetStore, Inventory } from './FleetStore';
 import { optionalIso, Timestamp, toIso } from '../database/timestamps';
 
@@ -76,8 +77,8 @@ function toRecord(row: InstanceRow): InstanceRecord {
   };
 }
 
-/** An entity's instance rows, as records. @internal */
-export async function readInstanceRecords(
+/** An entity's instance rows, as records. */
+async function readInstanceRecords(
   db: Knex,
   entityRef: string,
 ): Promise<InstanceRecord[]> {
@@ -89,6 +90,40 @@ export async function readInstanceRecords(
       { column: 'instance_id' },
     ]);
   return rows.map(toRecord);
+}
+
+/**
+ * An entity's inventory from its sync row: the one representation that
+ * entity pages, the API and tests read. The instances are the document the
+ * last good sync wrote; an entity synced before documents were kept has its
+ * instance rows read instead.
+ *
+ * @internal
+ */
+export async function inventoryOf(
+  db: Knex,
+  entityRef: string,
+  sync: Omit<SyncRow, 'entity_ref'> | undefined,
+): Promise<Inventory> {
+  if (!sync) {
+    return { instances: [], launchTemplates: [] };
+  }
+  const state: SyncState = {
+    entityRef,
+    status: sync.status,
+    lastAttemptAt: toIso(sync.last_attempt_at),
+    lastSuccessAt: optionalIso(sync.last_success_at),
+    error: sync.error ?? undefined,
+  };
+  return {
+    instances: sync.instances
+      ? JSON.parse(sync.instances)
+      : await readInstanceRecords(db, entityRef),
+    launchTemplates: sync.launch_templates
+      ? JSON.parse(sync.launch_templates)
+      : [],
+    sync: state,
+  };
 }
 
 /**
@@ -111,7 +146,7 @@ export class DatabaseFleetStore implements FleetStore {
     // ISO strings: the same instant on PostgreSQL and SQLite, whatever the
     // server's time zone.
     const now = new Date().toISOString();
-    await this.db.transaction(async trx => {
+    await writeTransaction(this.db, async trx => {
       const previous = await trx<InstanceRow>('instances')
         .where({ entity_ref: options.entityRef })
         .select('region', 'instance_id', 'first_seen_at');
@@ -156,6 +191,7 @@ export class DatabaseFleetStore implements FleetStore {
             .map(row => ({ ...toRecord(row), tags: undefined })),
         ),
       });
+      return { result: undefined, readModelChanged: false };
     });
   }
 
@@ -163,7 +199,7 @@ export class DatabaseFleetStore implements FleetStore {
     entityRef: string;
     error: string;
   }): Promise<void> {
-    await this.db.transaction(async trx => {
+    await writeTransaction(this.db, async trx => {
       const existing = await trx<SyncRow>('entity_sync_state')
         .where({ entity_ref: options.entityRef })
         .first();
@@ -176,6 +212,7 @@ export class DatabaseFleetStore implements FleetStore {
         launch_templates: existing?.launch_templates ?? null,
         instances: existing?.instances ?? null,
       });
+      return { result: undefined, readModelChanged: false };
     });
   }
 
@@ -184,28 +221,10 @@ export class DatabaseFleetStore implements FleetStore {
   }
 
   async getInventory(entityRef: string): Promise<Inventory> {
-    const [instances, sync] = await Promise.all([
-      readInstanceRecords(this.db, entityRef),
-      this.db<SyncRow>('entity_sync_state')
-        .where({ entity_ref: entityRef })
-        .first(),
-    ]);
-    const state: SyncState | undefined = sync
-      ? {
-          entityRef,
-          status: sync.status,
-          lastAttemptAt: toIso(sync.last_attempt_at),
-          lastSuccessAt: optionalIso(sync.last_success_at),
-          error: sync.error ?? undefined,
-        }
-      : undefined;
-    return {
-      instances,
-      launchTemplates: sync?.launch_templates
-        ? JSON.parse(sync.launch_templates)
-        : [],
-      sync: state,
-    };
+    const sync = await this.db<SyncRow>('entity_sync_state')
+      .where({ entity_ref: entityRef })
+      .first();
+    return inventoryOf(this.db, entityRef, sync);
   }
 
   async findInstancesByImage(imageIds: string[]): Promise<InstanceRecord[]> {

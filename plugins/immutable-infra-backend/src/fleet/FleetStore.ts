@@ -2,14 +2,9 @@ import {
   FleetInstance,
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
-import { InstanceRecord, SyncState } from '../drift/types';
+import { InstanceRecord, Inventory } from '../drift/types';
 
-/** An entity's inventory as last synced. @internal */
-export type Inventory = {
-  instances: InstanceRecord[];
-  launchTemplates: LaunchTemplateDefault[];
-  sync?: SyncState;
-};
+export type { Inventory } from '../drift/types';
 
 /**
  * Persistence of the fleet inventory. A good sync replaces an entity's

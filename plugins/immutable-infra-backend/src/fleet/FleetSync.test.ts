@@ -13,7 +13,7 @@ import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { emulatorConfig, MotoServer, startMoto } from '../__testUtils__/moto';
 import { DatabaseFleetStore } from './DatabaseFleetStore';
-import { EntityReadModel } from '../entities/EntityReadModel';
+import { DatabaseEntitySnapshotStore } from '../catalog/EntitySnapshotStore';
 import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from '../providers/aws/Ec2FleetProvider';
 import { FleetSync } from './FleetSync';
@@ -143,7 +143,7 @@ describe.each(databases.eachSupportedId())(
         catalog: catalogServiceMock({ entities: entities as any }),
         auth: mockServices.auth(),
         fleet,
-        readModel: EntityReadModel.create({ knex }),
+        snapshots: DatabaseEntitySnapshotStore.create({ knex }),
         providerFactory: () =>
           new Ec2FleetProvider(
             AwsClientFactory.fromConfig(

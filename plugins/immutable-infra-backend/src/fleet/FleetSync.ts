@@ -2,7 +2,6 @@ import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
-import { EntityReadModel } from '../entities/EntityReadModel';
 import { FleetStore } from './FleetStore';
 import {
   FleetInstance,
@@ -10,6 +9,7 @@ import {
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
 import { listEnrolledEntities } from '../catalog/EntityRefresh';
+import { EntitySnapshotStore } from '../catalog/EntitySnapshotStore';
 
 /** Outcome of syncing one entity. @internal */
 export type EntitySyncResult = {
@@ -33,7 +33,7 @@ export class FleetSync {
       auth: AuthService;
       fleet: FleetStore;
       /** Takes the enrolled entities each sync reads. */
-      readModel: EntityReadModel;
+      snapshots: EntitySnapshotStore;
       /** A provider per run, so its caches last one sync. */
       providerFactory: () => FleetProvider;
       logger: LoggerService;
@@ -57,11 +57,11 @@ export class FleetSync {
         entity &&
         parseImmutableInfraAnnotations(entity).annotations.imageFamily
       ) {
-        await this.options.readModel.putSnapshot(entity);
+        await this.options.snapshots.putSnapshot(entity);
       }
     } else {
       entities = await listEnrolledEntities(this.options.catalog, credentials);
-      await this.options.readModel.replaceSnapshots(entities);
+      await this.options.snapshots.replaceSnapshots(entities);
     }
     const provider = this.options.providerFactory();
     // A few entities at a time: one's database write overlaps the next one's

@@ -315,18 +315,21 @@ describe('registry routes', () => {
         });
       expect(unknownAccount.status).toBe(400);
       expect(unknownAccount.body.error.message).toContain(
-        'Cannot check the AMIs ami-0ccccccccccccccc2: account 999999999999 cannot be asked',
+        'ami-0ccccccccccccccc2 in us-east-1: account 999999999999 cannot be asked',
+      );
+      expect(unknownAccount.body.error.message).toContain(
+        'configure credentials for account 999999999999 (aws.accounts)',
       );
       await cloud.knex.destroy();
     });
 
-    it('answers 400 for a body over 1 MB, 401 without credentials, 403 when denied', async () => {
+    it('answers 413 for a body over 1 MB, 401 without credentials, 403 when denied', async () => {
       const huge = await register({
         family: 'payments-api',
         manifest,
         pad: 'x'.repeat(1_100_000),
       });
-      expect(huge.status).toBe(400);
+      expect(huge.status).toBe(413);
       expect(huge.body.error.message).toBe(
         'Request body is larger than the 1mb limit',
       );

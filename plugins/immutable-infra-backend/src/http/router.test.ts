@@ -90,7 +90,7 @@ describe('createRouter', () => {
         },
       });
       expect(catalog.getEntityByRef).toHaveBeenCalledWith(
-        { kind: 'component', namespace: 'default', name: 'payments-api' },
+        'component:default/payments-api',
         { credentials: mockCredentials.user() },
       );
     });
@@ -249,7 +249,7 @@ describe('createRouter', () => {
       expect(response.body.error.message).toContain(message);
     });
 
-    it('answers 400 for an oversized body and for one that is not JSON', async () => {
+    it('answers 413 for an oversized body and 400 for one that is not JSON', async () => {
       const response = await request(app)
         .post('/families')
         .send({
@@ -257,7 +257,7 @@ describe('createRouter', () => {
           entityRef: 'component:default/x',
           pad: 'x'.repeat(2_000_000),
         });
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(413);
       expect(response.body.error.message).toBe(
         'Request body is larger than the 1mb limit',
       );

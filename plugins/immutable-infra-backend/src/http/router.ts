@@ -1,24 +1,46 @@
-import { InputError } from '@backstage/errors';
+import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
+import { CustomErrorBase, InputError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
-import { RouterOptions } from './context';
+import { EntityPages } from '../entities/EntityPages';
+import { FleetService } from '../fleet/FleetService';
+import { ImageRegistry } from '../registry/ImageRegistry';
 import { addEntityRoutes } from './entityRoutes';
 import { addFamilyRoutes } from './familyRoutes';
 import { addFleetRoutes } from './fleetRoutes';
 import { addImageRoutes } from './imageRoutes';
 
-export type { RouterOptions } from './context';
+/** What the HTTP handlers call. @internal */
+export type RouterOptions = {
+  httpAuth: HttpAuthService;
+  auditor: AuditorService;
+  registry: ImageRegistry;
+  pages: EntityPages;
+  fleetService: FleetService;
+};
 
 /**
- * Largest JSON body accepted; larger ones answer 400 saying so.
+ * Largest JSON body accepted; larger ones answer 413.
  *
  * @internal
  */
 export const MAX_BODY_BYTES = '1mb';
 
 /**
+ * 413: the body is larger than the limit. The error handler of the backend
+ * answers an error with its `statusCode`.
+ *
+ * @internal
+ */
+export class PayloadTooLargeError extends CustomErrorBase {
+  name = 'PayloadTooLargeError' as const;
+  statusCode = 413;
+}
+
+/**
  * The HTTP API of the plugin. Every route but `/health` needs user or
- * service credentials.
+ * service credentials; handlers parse their input with the schemas of
+ * `-common`, call one service method and answer.
  *
  * @internal
  */
@@ -37,7 +59,7 @@ export async function createRouter(
     ) => {
       if (error.type === 'entity.too.large') {
         next(
-          new InputError(
+          new PayloadTooLargeError(
             `Request body is larger than the ${MAX_BODY_BYTES} limit`,
           ),
         );

@@ -17,6 +17,16 @@ export class CloudAccessError extends Error {
 }
 
 /**
+ * The region is not enabled for the account (an opt-in region): nothing of
+ * the account can be there.
+ *
+ * @internal
+ */
+export class RegionNotEnabledError extends CloudAccessError {
+  name = 'RegionNotEnabledError';
+}
+
+/**
  * AMIs grouped by where they live, so that each region of each account is
  * asked once.
  *

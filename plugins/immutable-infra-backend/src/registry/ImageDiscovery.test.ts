@@ -6,7 +6,7 @@ import { createTestDatabases } from '../__testUtils__/databases';
 import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { emulatorConfig, MotoServer, startMoto } from '../__testUtils__/moto';
-import { DatabaseImageStore } from './DatabaseImageStore';
+import { createRegistryStores, RegistryStores } from './RegistryStores';
 import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
 import { Ec2ImageProvider } from '../providers/aws/Ec2ImageProvider';
 import { digestOf, ImageBuild } from './manifest';
@@ -21,7 +21,7 @@ describe.each(databases.eachSupportedId())(
   id => {
     let moto: MotoServer;
     let knex: Knex;
-    let store: DatabaseImageStore;
+    let store: RegistryStores;
     let east: Ec2Fixtures;
     let west: Ec2Fixtures;
 
@@ -29,8 +29,8 @@ describe.each(databases.eachSupportedId())(
       moto = await startMoto();
       knex = await databases.init(id);
       await migrateForTests(knex);
-      store = DatabaseImageStore.create({ knex });
-      await store.enrollFamily({
+      store = createRegistryStores(knex);
+      await store.families.enrollFamily({
         name: 'app',
         entityRef: 'component:default/app',
         actor: 'a',
@@ -50,7 +50,7 @@ describe.each(databases.eachSupportedId())(
       regions = ['us-east-1', 'eu-west-1'],
     ) {
       return new ImageDiscovery({
-        images: store,
+        stores: store,
         provider: new Ec2ImageProvider(
           AwsClientFactory.fromConfig(
             new ConfigReader(emulatorConfig(endpoint)),
@@ -88,7 +88,10 @@ describe.each(databases.eachSupportedId())(
       expect(first.unenrolled).toEqual([stranger]);
       expect(first.failedRegions).toEqual([]);
 
-      const app1 = await store.getVersion({ family: 'app', version: 1 });
+      const app1 = await store.versions.getVersion({
+        family: 'app',
+        version: 1,
+      });
       expect(app1).toMatchObject({
         source: 'discovered',
         gitCommit: 'aaaa1111',
@@ -98,7 +101,10 @@ describe.each(databases.eachSupportedId())(
           { region: 'us-east-1', imageId: v1, account: '123456789012' },
         ],
       });
-      const app2 = await store.getVersion({ family: 'app', version: 2 });
+      const app2 = await store.versions.getVersion({
+        family: 'app',
+        version: 2,
+      });
       expect(app2?.artifacts.map(a => a.imageId).sort()).toEqual(
         [v2east, v2west].sort(),
       );
@@ -126,7 +132,7 @@ describe.each(databases.eachSupportedId())(
         buildUrl: 'https://ci.example.com/44',
         buildInputs: { git_commit: 'dddd4444' },
       };
-      const adopted = await store.registerVersion({
+      const adopted = await store.versions.registerVersion({
         build,
         digest: digestOf(build),
         source: 'registered',
@@ -141,7 +147,7 @@ describe.each(databases.eachSupportedId())(
         },
       });
       // Once adopted, the same registration is simply idempotent.
-      const again = await store.registerVersion({
+      const again = await store.versions.registerVersion({
         build,
         digest: digestOf(build),
         source: 'registered',
@@ -161,7 +167,7 @@ describe.each(databases.eachSupportedId())(
         gitCommit: 'cccc3333',
         buildInputs: {},
       };
-      const registered = await store.registerVersion({
+      const registered = await store.versions.registerVersion({
         build,
         digest: digestOf(build),
         source: 'registered',
@@ -173,7 +179,10 @@ describe.each(databases.eachSupportedId())(
       await east.ec2.send(new DeregisterImageCommand({ ImageId: imageId }));
       const result = await discovery().run();
       expect(result.missing).toEqual(['app@4']);
-      const version = await store.getVersion({ family: 'app', version: 4 });
+      const version = await store.versions.getVersion({
+        family: 'app',
+        version: 4,
+      });
       expect(version?.missingSince).toBeDefined();
       expect(version?.state).toBe('active');
       // Reported once, not at every run.
@@ -187,7 +196,10 @@ describe.each(databases.eachSupportedId())(
         'eu-west-1',
       ]);
       expect(result.missing).toEqual([]);
-      const versions = await store.listVersions({ family: 'app', limit: 10 });
+      const versions = await store.versions.listVersions({
+        family: 'app',
+        limit: 10,
+      });
       expect(versions.items.filter(v => v.missingSince).map(v => v.id)).toEqual(
         ['app@4'],
       );
@@ -204,7 +216,7 @@ describe.each(databases.eachSupportedId())(
         ],
         buildInputs: {},
       };
-      const registered = await store.registerVersion({
+      const registered = await store.versions.registerVersion({
         build,
         digest: digestOf(build),
         source: 'registered',
@@ -217,12 +229,12 @@ describe.each(databases.eachSupportedId())(
       // Only eu-west-1 listed: the us-east-1 AMI was not seen, so the mark stays.
       await discovery(moto.endpoint, ['eu-west-1']).run();
       expect(
-        (await store.getVersion({ imageId: east2 }))?.missingSince,
+        (await store.versions.getVersion({ imageId: east2 }))?.missingSince,
       ).toBeDefined();
       // Both regions listed and both AMIs present: cleared.
       await discovery().run();
       expect(
-        (await store.getVersion({ imageId: east2 }))?.missingSince,
+        (await store.versions.getVersion({ imageId: east2 }))?.missingSince,
       ).toBeUndefined();
     });
   },

@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ImageArtifactInput } from '@immutable-infra/backstage-plugin-common';
-import { ImageStore } from './ImageStore';
+import { RegistryStores } from './RegistryStores';
 import { ImageProvider, OwnedImage } from '../providers/ImageProvider';
 import { digestOf, ImageBuild } from './manifest';
 
@@ -36,7 +36,7 @@ const ACTOR = 'plugin:immutable-infra/discovery';
 export class ImageDiscovery {
   constructor(
     private readonly options: {
-      images: ImageStore;
+      stores: RegistryStores;
       provider: ImageProvider;
       logger: LoggerService;
       regions: string[];
@@ -67,9 +67,9 @@ export class ImageDiscovery {
     }
 
     const families = new Set(
-      (await this.options.images.listFamilies()).map(f => f.name),
+      (await this.options.stores.families.listFamilies()).map(f => f.name),
     );
-    const known = await this.options.images.getVersionsByImageIds(
+    const known = await this.options.stores.versions.getVersionsByImageIds(
       listed.filter(i => i.tags[IMAGE_TAGS.family]).map(i => i.imageId),
     );
     const builds = new Map<string, { images: OwnedImage[] }>();
@@ -112,7 +112,7 @@ export class ImageDiscovery {
         builtAt: new Date(earliest(images)),
       };
       try {
-        const registered = await this.options.images.registerVersion({
+        const registered = await this.options.stores.versions.registerVersion({
           build,
           digest: digestOf(build),
           source: 'discovered',
@@ -130,7 +130,7 @@ export class ImageDiscovery {
       }
     }
 
-    result.missing = await this.options.images.reconcilePresence({
+    result.missing = await this.options.stores.lifecycle.reconcilePresence({
       regions: scanned,
       present: new Set(listed.map(i => i.imageId)),
       actor: ACTOR,

@@ -10,7 +10,7 @@ import { createTestDatabases } from '../__testUtils__/databases';
 import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { emulatorConfig, MotoServer, startMoto } from '../__testUtils__/moto';
-import { DatabaseImageStore } from './DatabaseImageStore';
+import { createRegistryStores, RegistryStores } from './RegistryStores';
 import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
 import { Ec2ImageProvider } from '../providers/aws/Ec2ImageProvider';
 import { ImageProvider } from '../providers/ImageProvider';
@@ -28,7 +28,7 @@ describe.each(databases.eachSupportedId())(
   id => {
     let moto: MotoServer;
     let knex: Knex;
-    let store: DatabaseImageStore;
+    let store: RegistryStores;
     let provider: Ec2ImageProvider;
     let fixtures: Ec2Fixtures;
     const amis: Record<number, string> = {};
@@ -45,8 +45,8 @@ describe.each(databases.eachSupportedId())(
 
       knex = await databases.init(id);
       await migrateForTests(knex);
-      store = DatabaseImageStore.create({ knex });
-      await store.enrollFamily({
+      store = createRegistryStores(knex);
+      await store.families.enrollFamily({
         name: 'app',
         entityRef: 'component:default/app',
         actor: 'a',
@@ -63,14 +63,14 @@ describe.each(databases.eachSupportedId())(
           // v6 is fresh; the others were built a month ago.
           builtAt: new Date(Date.now() - (version === 6 ? 1 : 30) * DAY),
         };
-        await store.registerVersion({
+        await store.versions.registerVersion({
           build,
           digest: digestOf(build),
           source: 'registered',
           actor: 'a',
         });
       }
-      await store.assignChannel({
+      await store.channels.assignChannel({
         family: 'app',
         channel: 'production',
         version: 5,
@@ -87,7 +87,7 @@ describe.each(databases.eachSupportedId())(
 
     const pruner = (p: ImageProvider = provider) =>
       new ImagePruner({
-        images: store,
+        stores: store,
         provider: p,
         logger: mockServices.logger.mock(),
       });
@@ -137,7 +137,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(images.Images).toHaveLength(1);
       expect(
-        (await store.getVersion({ family: 'app', version: 1 }))?.state,
+        (await store.versions.getVersion({ family: 'app', version: 1 }))?.state,
       ).toBe('active');
     });
 
@@ -212,7 +212,7 @@ describe.each(databases.eachSupportedId())(
         },
       ]);
       expect(
-        (await store.getVersion({ family: 'app', version: 1 }))?.state,
+        (await store.versions.getVersion({ family: 'app', version: 1 }))?.state,
       ).toBe('pruned');
       const remaining = await provider.listOwnedImages({ region });
       const ids = remaining.map(i => i.imageId);

@@ -4,7 +4,7 @@ import {
   KeepReason,
   PruneResult,
 } from '@immutable-infra/backstage-plugin-common';
-import { ImageStore } from './ImageStore';
+import { RegistryStores } from './RegistryStores';
 import {
   groupByLocation,
   ImageProvider,
@@ -70,7 +70,7 @@ function describeUses(uses: ImageUse[]): KeepReason[] {
 export class ImagePruner {
   constructor(
     private readonly options: {
-      images: ImageStore;
+      stores: RegistryStores;
       provider: ImageProvider;
       logger: LoggerService;
     },
@@ -147,7 +147,7 @@ export class ImagePruner {
         continue;
       }
       // A channel may have been pointed at it since the check above.
-      const fresh = await this.options.images.getVersion({
+      const fresh = await this.options.stores.versions.getVersion({
         family: version.family,
         version: version.version,
       });
@@ -191,7 +191,7 @@ export class ImagePruner {
       // Record what happened even when only part of it did, so that no AMI
       // disappears without an audit event; a retry finds the rest.
       const complete = deleted.length === version.artifacts.length;
-      await this.options.images.markPruned({
+      await this.options.stores.lifecycle.markPruned({
         version,
         actor: request.actor,
         deleted,
@@ -216,7 +216,7 @@ export class ImagePruner {
     const versions: ImageVersion[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.options.images.listVersions({
+      const page = await this.options.stores.versions.listVersions({
         family,
         cursor,
         limit: PAGE,

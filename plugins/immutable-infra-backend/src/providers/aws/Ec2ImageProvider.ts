@@ -20,6 +20,7 @@ import {
   ImageUse,
   OwnedImage,
   CloudAccessError,
+  RegionNotEnabledError,
 } from '../ImageProvider';
 import { AwsClientFactory } from './AwsClientFactory';
 
@@ -114,6 +115,13 @@ export class Ec2ImageProvider implements ImageProvider {
     try {
       return await this.ownedImages(location);
     } catch (error) {
+      if ((error as { name?: string })?.name === 'OptInRequired') {
+        throw new RegionNotEnabledError(
+          `${location.region} is not enabled for ${
+            location.account ? `account ${location.account}` : 'the account'
+          }`,
+        );
+      }
       if (isAccessError(error)) {
         throw new CloudAccessError(
           `${
@@ -143,7 +151,13 @@ export class Ec2ImageProvider implements ImageProvider {
         { Owners: ['self'], Filters: [{ Name: 'image-id', Values: imageIds }] },
       )) {
         for (const image of page.Images ?? []) {
-          if (image.ImageId) {
+          // Credentials of another account (the default ones, when the
+          // named account has none of its own) answer that account's
+          // images: only the named account's count.
+          if (
+            image.ImageId &&
+            (!location.account || image.OwnerId === location.account)
+          ) {
             owned.add(image.ImageId);
           }
         }

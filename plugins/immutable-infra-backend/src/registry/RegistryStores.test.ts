@@ -2,7 +2,7 @@ import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { digestOf, ImageBuild } from './manifest';
-import { DatabaseImageStore } from './DatabaseImageStore';
+import { createRegistryStores, RegistryStores } from './RegistryStores';
 
 jest.setTimeout(120_000);
 
@@ -26,14 +26,14 @@ function build(family: string, extra: Partial<ImageBuild> = {}): ImageBuild {
 
 describe.each(databases.eachSupportedId())('image registry on %p', id => {
   let knex: Knex;
-  let store: DatabaseImageStore;
+  let store: RegistryStores;
 
   beforeEach(async () => {
     knex = await databases.init(id);
     await migrateForTests(knex);
-    store = DatabaseImageStore.create({ knex });
+    store = createRegistryStores(knex);
     for (const name of ['base', 'app']) {
-      await store.enrollFamily({
+      await store.families.enrollFamily({
         name,
         entityRef: `component:default/${name}`,
         actor: 'user:default/ada',
@@ -42,7 +42,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
   });
 
   async function register(b: ImageBuild) {
-    const result = await store.registerVersion({
+    const result = await store.versions.registerVersion({
       build: b,
       digest: digestOf(b),
       source: 'registered',
@@ -76,7 +76,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
         },
       ],
     });
-    const again = await store.registerVersion({
+    const again = await store.versions.registerVersion({
       build: first,
       digest: digestOf(first),
       source: 'registered',
@@ -100,7 +100,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
       gitCommit: 'def5678',
     });
     await expect(
-      store.registerVersion({
+      store.versions.registerVersion({
         build: clash,
         digest: digestOf(clash),
         source: 'registered',
@@ -113,7 +113,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     });
     const unknown = build('nope');
     await expect(
-      store.registerVersion({
+      store.versions.registerVersion({
         build: unknown,
         digest: digestOf(unknown),
         source: 'registered',
@@ -127,7 +127,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     // Every build registered twice at once: 20 versions, numbered 1..20.
     const results = await Promise.all(
       [...builds, ...builds].map(b =>
-        store.registerVersion({
+        store.versions.registerVersion({
           build: b,
           digest: digestOf(b),
           source: 'registered',
@@ -151,7 +151,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
           const b = build(family, {
             artifacts: [{ region: 'us-east-1', imageId }],
           });
-          return store.registerVersion({
+          return store.versions.registerVersion({
             build: b,
             digest: digestOf(b),
             source: 'registered',
@@ -171,7 +171,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     await register(build('app'));
     const results = await Promise.all(
       [1, 2, 1, 2].map(version =>
-        store.assignChannel({
+        store.channels.assignChannel({
           family: 'app',
           channel: 'canary',
           version,
@@ -182,7 +182,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     expect(
       results.every(r => r.outcome === 'changed' || r.outcome === 'unchanged'),
     ).toBe(true);
-    const history = await store.listAssignments({
+    const history = await store.channels.listAssignments({
       family: 'app',
       channel: 'canary',
       limit: 10,
@@ -196,7 +196,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
       build('app', { builtAt: new Date(Date.now() - DAY) }),
     );
     const old = build('app', { builtAt: new Date(Date.now() - 30 * DAY) });
-    const discovered = await store.registerVersion({
+    const discovered = await store.versions.registerVersion({
       build: old,
       digest: digestOf(old),
       source: 'discovered',
@@ -204,17 +204,19 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     });
     expect(discovered.outcome).toBe('created');
     expect(registered.version).toBe(1);
-    const channels = await store.listChannels('app');
+    const channels = await store.channels.listChannels('app');
     expect(channels[0]).toEqual({
       name: 'latest',
       managed: true,
       version: 'app@1',
     });
     expect(
-      (await store.getVersion({ family: 'app', version: 1 }))?.channels,
+      (await store.versions.getVersion({ family: 'app', version: 1 }))
+        ?.channels,
     ).toEqual(['latest']);
     expect(
-      (await store.getVersion({ family: 'app', version: 2 }))?.channels,
+      (await store.versions.getVersion({ family: 'app', version: 2 }))
+        ?.channels,
     ).toEqual([]);
   });
 
@@ -222,16 +224,19 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     for (let i = 0; i < 7; i++) {
       await register(build('app'));
     }
-    const first = await store.listVersions({ family: 'app', limit: 3 });
+    const first = await store.versions.listVersions({
+      family: 'app',
+      limit: 3,
+    });
     expect(first.items.map(v => v.version)).toEqual([7, 6, 5]);
     expect(first.items[0].channels).toEqual(['latest']);
-    const second = await store.listVersions({
+    const second = await store.versions.listVersions({
       family: 'app',
       limit: 3,
       cursor: first.nextCursor,
     });
     expect(second.items.map(v => v.version)).toEqual([4, 3, 2]);
-    const last = await store.listVersions({
+    const last = await store.versions.listVersions({
       family: 'app',
       limit: 3,
       cursor: second.nextCursor,
@@ -258,7 +263,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     expect(plain.ancestry).toBeUndefined();
 
     await register(build('base'));
-    const after = await store.getVersion({
+    const after = await store.versions.getVersion({
       imageId: app1.artifacts[0].imageId,
     });
     expect(after?.id).toBe('app@1');
@@ -276,7 +281,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     );
     const unrelated = await register(build('app'));
 
-    const alone = await store.setRevoked({
+    const alone = await store.lifecycle.setRevoked({
       version: base,
       revoked: true,
       descendants: false,
@@ -292,10 +297,11 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     expect(alone[0].revokedAt).toBeDefined();
     // A child of a revoked parent is out of date.
     expect(
-      (await store.getVersion({ family: 'app', version: 1 }))?.ancestry?.status,
+      (await store.versions.getVersion({ family: 'app', version: 1 }))?.ancestry
+        ?.status,
     ).toBe('out-of-date');
 
-    const cascade = await store.setRevoked({
+    const cascade = await store.lifecycle.setRevoked({
       version: base,
       revoked: true,
       descendants: true,
@@ -306,11 +312,15 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
       [child.id, grandchild.id].sort(),
     );
     expect(
-      (await store.getVersion({ family: 'app', version: unrelated.version }))
-        ?.state,
+      (
+        await store.versions.getVersion({
+          family: 'app',
+          version: unrelated.version,
+        })
+      )?.state,
     ).toBe('active');
 
-    const restored = await store.setRevoked({
+    const restored = await store.lifecycle.setRevoked({
       version: base,
       revoked: false,
       descendants: true,
@@ -336,49 +346,50 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     const v2 = await register(build('app'));
     const v3 = await register(build('app'));
 
-    let channels = await store.listChannels('app');
+    let channels = await store.channels.listChannels('app');
     expect(channels).toEqual([
       { name: 'latest', managed: true, version: 'app@3' },
     ]);
 
-    await store.assignChannel({
+    await store.channels.assignChannel({
       family: 'app',
       channel: 'production',
       version: 1,
       actor: 'user:default/ada',
     });
-    await store.assignChannel({
+    await store.channels.assignChannel({
       family: 'app',
       channel: 'production',
       version: 2,
       actor: 'user:default/ada',
       reason: 'promote',
     });
-    const same = await store.assignChannel({
+    const same = await store.channels.assignChannel({
       family: 'app',
       channel: 'production',
       version: 2,
       actor: 'user:default/ada',
     });
     expect(same.outcome).toBe('unchanged');
-    await store.assignChannel({
+    await store.channels.assignChannel({
       family: 'app',
       channel: 'staging',
       version: 3,
       actor: 'user:default/ada',
     });
 
-    channels = await store.listChannels('app');
+    channels = await store.channels.listChannels('app');
     expect(channels.map(c => [c.name, c.version])).toEqual([
       ['latest', 'app@3'],
       ['production', 'app@2'],
       ['staging', 'app@3'],
     ]);
     expect(
-      (await store.getVersion({ family: 'app', version: 3 }))?.channels,
+      (await store.versions.getVersion({ family: 'app', version: 3 }))
+        ?.channels,
     ).toEqual(['latest', 'staging']);
 
-    const history = await store.listAssignments({
+    const history = await store.channels.listAssignments({
       family: 'app',
       channel: 'production',
       limit: 10,
@@ -388,7 +399,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
       ['assign', undefined, 'app@1', undefined],
     ]);
 
-    const rolled = await store.rollbackChannel({
+    const rolled = await store.channels.rollbackChannel({
       family: 'app',
       channel: 'production',
       actor: 'user:default/grace',
@@ -397,7 +408,7 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
       outcome: 'changed',
       channel: { version: 'app@1' },
     });
-    const back = await store.rollbackChannel({
+    const back = await store.channels.rollbackChannel({
       family: 'app',
       channel: 'production',
       assignmentId: history.items[0].id,
@@ -407,7 +418,10 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
       outcome: 'changed',
       channel: { version: 'app@2' },
     });
-    const full = await store.listAssignments({ family: 'app', limit: 10 });
+    const full = await store.channels.listAssignments({
+      family: 'app',
+      limit: 10,
+    });
     expect(full.items[0]).toMatchObject({
       kind: 'rollback',
       from: 'app@1',
@@ -416,25 +430,25 @@ describe.each(databases.eachSupportedId())('image registry on %p', id => {
     });
 
     // A revoked version cannot be assigned, and latest skips it.
-    await store.setRevoked({
+    await store.lifecycle.setRevoked({
       version: v3,
       revoked: true,
       descendants: false,
       reason: 'bad',
       actor: 'a',
     });
-    const refused = await store.assignChannel({
+    const refused = await store.channels.assignChannel({
       family: 'app',
       channel: 'production',
       version: 3,
       actor: 'a',
     });
     expect(refused.outcome).toBe('unusable');
-    expect((await store.listChannels('app'))[0].version).toBe('app@2');
+    expect((await store.channels.listChannels('app'))[0].version).toBe('app@2');
     expect(v1.id).toBe('app@1');
     expect(v2.id).toBe('app@2');
 
-    const nothing = await store.rollbackChannel({
+    const nothing = await store.channels.rollbackChannel({
       family: 'app',
       channel: 'dev',
       actor: 'a',

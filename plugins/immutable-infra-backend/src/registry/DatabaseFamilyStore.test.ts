@@ -1,21 +1,21 @@
 import { createTestDatabases } from '../__testUtils__/databases';
-import { DatabaseImageStore } from './DatabaseImageStore';
+import { createRegistryStores, RegistryStores } from './RegistryStores';
 import { migrateForTests } from '../__testUtils__/migrate';
 
 jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
 
-describe.each(databases.eachSupportedId())('DatabaseImageStore on %p', id => {
+describe.each(databases.eachSupportedId())('RegistryStores on %p', id => {
   async function setup() {
     const knex = await databases.init(id);
     await migrateForTests(knex);
-    return { knex, store: DatabaseImageStore.create({ knex }) };
+    return { knex, store: createRegistryStores(knex) };
   }
 
   it('enrolls a family and records the audit event with it', async () => {
     const { knex, store } = await setup();
-    const result = await store.enrollFamily({
+    const result = await store.families.enrollFamily({
       name: 'payments-api',
       entityRef: 'component:default/payments-api',
       actor: 'user:default/grace',
@@ -28,7 +28,7 @@ describe.each(databases.eachSupportedId())('DatabaseImageStore on %p', id => {
     expect(Date.now() - Date.parse(result.family.createdAt)).toBeLessThan(
       60_000,
     );
-    await expect(store.getFamily('payments-api')).resolves.toEqual(
+    await expect(store.families.getFamily('payments-api')).resolves.toEqual(
       result.family,
     );
     const events = await knex('audit_events').select();
@@ -49,10 +49,10 @@ describe.each(databases.eachSupportedId())('DatabaseImageStore on %p', id => {
       entityRef: 'component:default/ledger-worker',
       actor: 'user:default/grace',
     };
-    const first = await store.enrollFamily(options);
-    const again = await store.enrollFamily(options);
+    const first = await store.families.enrollFamily(options);
+    const again = await store.families.enrollFamily(options);
     expect(again).toEqual({ outcome: 'existing', family: first.family });
-    const taken = await store.enrollFamily({
+    const taken = await store.families.enrollFamily({
       ...options,
       entityRef: 'component:default/other',
     });
@@ -66,7 +66,7 @@ describe.each(databases.eachSupportedId())('DatabaseImageStore on %p', id => {
     const { knex, store } = await setup();
     const results = await Promise.all(
       ['a', 'b', 'c', 'd'].map(suffix =>
-        store.enrollFamily({
+        store.families.enrollFamily({
           name: 'contested',
           entityRef: `component:default/${suffix}`,
           actor: 'user:default/ada',
@@ -81,6 +81,6 @@ describe.each(databases.eachSupportedId())('DatabaseImageStore on %p', id => {
 
   it('answers undefined for an unknown family', async () => {
     const { store } = await setup();
-    await expect(store.getFamily('nope')).resolves.toBeUndefined();
+    await expect(store.families.getFamily('nope')).resolves.toBeUndefined();
   });
 });

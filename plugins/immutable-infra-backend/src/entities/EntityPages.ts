@@ -1,0 +1,261 @@
+import {
+  CompoundEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  AuditEventPage,
+  DriftResponse,
+  EntitySummary,
+  FleetInstanceView,
+  ImageAgeResponse,
+  ImageVersionPage,
+  ImmutableInfraAnnotations,
+  ParsedAnnotations,
+  parseImmutableInfraAnnotations,
+} from '@immutable-infra/backstage-plugin-common';
+import { AuditLog } from '../audit/AuditLog';
+import { Caller } from '../audit/principalRef';
+import { EntityAccess, entityNotFound } from '../catalog/EntityAccess';
+import { FleetAnalysis, FleetAnalyzer } from '../drift/FleetAnalyzer';
+import {
+  driftView,
+  fleetSummary,
+  imageAgeView,
+  instanceViews,
+} from '../drift/views';
+import { RegistryStores } from '../registry/RegistryStores';
+import { EntityFleetData, EntityReadModel } from './EntityReadModel';
+
+/** What an entity page is built from. @internal */
+export type EntityPage = {
+  entityRef: string;
+  annotations: ImmutableInfraAnnotations;
+  /** The entity's fleet and registry data, when it is enrolled. */
+  data?: EntityFleetData;
+};
+
+/** Parsed annotations of an entity; 400 naming each malformed one. */
+function wellFormed(
+  entityRef: string,
+  { annotations, errors }: ParsedAnnotations,
+): ImmutableInfraAnnotations {
+  if (errors.length > 0) {
+    throw new InputError(
+      `Entity ${entityRef} has malformed annotations: ${errors
+        .map(e => `${e.annotation}="${e.value}" ${e.message}`)
+        .join('; ')}`,
+    );
+  }
+  return annotations;
+}
+
+/** A page of a list held in memory, by offset. */
+function pageOf<T>(all: T[], cursor: string | undefined, limit: number) {
+  const offset = cursor && /^\d+$/.test(cursor) ? Number(cursor) : 0;
+  return {
+    items: all.slice(offset, offset + limit),
+    total: all.length,
+    nextCursor:
+      offset + limit < all.length ? String(offset + limit) : undefined,
+  };
+}
+
+/**
+ * What one catalog entity's pages show: summary, versions, audit log,
+ * instances, drift and image age. Each read checks that the caller may read
+ * the entity in the catalog, so one the caller may not read answers 404,
+ * and reads without writing.
+ *
+ * @internal
+ */
+export class EntityPages {
+  constructor(
+    private readonly options: {
+      access: EntityAccess;
+      readModel: EntityReadModel;
+      stores: RegistryStores;
+      auditLog: AuditLog;
+      analyzer: FleetAnalyzer;
+      policy: { maxImageAgeDays: number };
+    },
+  ) {}
+
+  /**
+   * The entity with its fleet data, if the caller may read it in the
+   * catalog; else 404. An enrolled entity is answered from the plugin's
+   * copy of its annotations, while the catalog's read permission is checked
+   * for the caller at the same time, so the page costs one database round
+   * trip and no catalog request. An entity the plugin has no copy of (not
+   * enrolled, or enrolled since the last refresh) is read from the catalog
+   * as the caller.
+   */
+  async load(ref: CompoundEntityRef, credentials: Caller): Promise<EntityPage> {
+    const entityRef = stringifyEntityRef(ref);
+    const [[mayRead], data] = await Promise.all([
+      this.options.access.mayRead([entityRef], credentials),
+      this.options.readModel.load(entityRef),
+    ]);
+    if (data) {
+      if (!mayRead) {
+        throw entityNotFound(entityRef);
+      }
+      return {
+        entityRef,
+        annotations: wellFormed(entityRef, data.snapshot.parsed),
+        data,
+      };
+    }
+    const entity = await this.options.access.requireEntity(
+      entityRef,
+      credentials,
+    );
+    const annotations = wellFormed(
+      entityRef,
+      parseImmutableInfraAnnotations(entity),
+    );
+    if (!annotations.imageFamily) {
+      return { entityRef, annotations };
+    }
+    return {
+      entityRef,
+      annotations,
+      data: await this.options.readModel.load(entityRef, { entity }),
+    };
+  }
+
+  async summary(
+    ref: CompoundEntityRef,
+    credentials: Caller,
+  ): Promise<EntitySummary> {
+    const { entityRef, annotations, data } = await this.load(ref, credentials);
+    const family = annotations.imageFamily
+      ? data?.families.find(f => f.name === annotations.imageFamily) ??
+        (await this.options.stores.families.getFamily(annotations.imageFamily))
+      : undefined;
+    const summary: EntitySummary = {
+      entityRef,
+      enrolled: annotations.imageFamily !== undefined,
+      annotations,
+    };
+    if (family && family.entityRef === entityRef && data) {
+      summary.family = family;
+      summary.fleet = fleetSummary({
+        analysis: this.options.analyzer.analyze({ annotations, family, data }),
+        environments: annotations.environments,
+      });
+    } else if (family) {
+      const owner = await this.options.access.readEntity(
+        family.entityRef,
+        credentials,
+      );
+      summary.familyOwnedBy = owner
+        ? family.entityRef
+        : 'an entity you may not read';
+    }
+    return summary;
+  }
+
+  async auditEvents(
+    ref: CompoundEntityRef,
+    page: { cursor?: string; limit: number },
+    credentials: Caller,
+  ): Promise<AuditEventPage> {
+    const { entityRef } = await this.load(ref, credentials);
+    return this.options.auditLog.listEntityEvents({ entityRef, ...page });
+  }
+
+  async images(
+    ref: CompoundEntityRef,
+    page: { cursor?: string; limit: number },
+    credentials: Caller,
+  ): Promise<ImageVersionPage> {
+    const { entityRef, annotations } = await this.load(ref, credentials);
+    const { imageFamily } = annotations;
+    if (!imageFamily) {
+      throw new NotFoundError(
+        `Entity ${entityRef} is not enrolled: it has no image family annotation`,
+      );
+    }
+    return {
+      family: imageFamily,
+      ...(await this.options.stores.versions.listVersions({
+        family: imageFamily,
+        ...page,
+      })),
+    };
+  }
+
+  async instances(
+    ref: CompoundEntityRef,
+    query: {
+      environment?: string;
+      rule?: string;
+      state?: string;
+      cursor?: string;
+      limit: number;
+    },
+    credentials: Caller,
+  ): Promise<{
+    items: FleetInstanceView[];
+    total: number;
+    nextCursor?: string;
+  }> {
+    const { analysis } = await this.analyse(ref, credentials);
+    const all = instanceViews(analysis).filter(
+      i =>
+        (!query.environment || i.environment === query.environment) &&
+        (!query.rule || (i.rules as string[]).includes(query.rule)) &&
+        (!query.state || i.state === query.state),
+    );
+    return pageOf(all, query.cursor, query.limit);
+  }
+
+  async drift(
+    ref: CompoundEntityRef,
+    credentials: Caller,
+  ): Promise<DriftResponse> {
+    const { entityRef, analysis } = await this.analyse(ref, credentials);
+    return driftView(entityRef, analysis);
+  }
+
+  async imageAge(
+    ref: CompoundEntityRef,
+    credentials: Caller,
+  ): Promise<ImageAgeResponse> {
+    const { entityRef, annotations, analysis } = await this.analyse(
+      ref,
+      credentials,
+    );
+    return imageAgeView({
+      entityRef,
+      analysis,
+      environments: annotations.environments,
+      policyDays:
+        annotations.maxImageAgeDays ?? this.options.policy.maxImageAgeDays,
+    });
+  }
+
+  /** The entity, its annotations and the analysis of its fleet. */
+  private async analyse(
+    ref: CompoundEntityRef,
+    credentials: Caller,
+  ): Promise<{
+    entityRef: string;
+    annotations: ImmutableInfraAnnotations;
+    analysis: FleetAnalysis;
+  }> {
+    const { entityRef, annotations, data } = await this.load(ref, credentials);
+    const family = data?.families.find(f => f.name === annotations.imageFamily);
+    if (!family || !data) {
+      throw new NotFoundError(
+        `Entity ${entityRef} is not enrolled: its image family is not registered to it`,
+      );
+    }
+    return {
+      entityRef,
+      annotations,
+      analysis: this.options.analyzer.analyze({ annotations, family, data }),
+    };
+  }
+}

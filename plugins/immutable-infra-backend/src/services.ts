@@ -1,0 +1,112 @@
+import {
+  AuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { Knex } from 'knex';
+import { DatabaseAuditLog } from './audit/AuditLog';
+import { EntityAccess } from './catalog/EntityAccess';
+import { EntityRefresh } from './catalog/EntityRefresh';
+import { DatabaseEntitySnapshotStore } from './catalog/EntitySnapshotStore';
+import { ImmutableInfraSettings, schedulePeriodMs } from './config/settings';
+import { FleetAnalyzer } from './drift/FleetAnalyzer';
+import { EntityPages } from './entities/EntityPages';
+import { EntityReadModel } from './entities/EntityReadModel';
+import { DatabaseFleetStore } from './fleet/DatabaseFleetStore';
+import { FleetService } from './fleet/FleetService';
+import { FleetSync } from './fleet/FleetSync';
+import { FleetProvider } from './providers/FleetProvider';
+import { ImageProvider } from './providers/ImageProvider';
+import { ArtifactVerifier } from './registry/ArtifactVerifier';
+import { ImageDiscovery } from './registry/ImageDiscovery';
+import { ImagePruner } from './registry/ImagePruner';
+import { ImageRegistry } from './registry/ImageRegistry';
+import { createRegistryStores } from './registry/RegistryStores';
+
+/**
+ * Builds every service of the plugin on one database: the plugin wires
+ * them to Backstage, tests and benchmarks to fakes where no real part runs.
+ *
+ * @internal
+ */
+export function createServices(options: {
+  knex: Knex;
+  settings: ImmutableInfraSettings;
+  logger: LoggerService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  auth: AuthService;
+  imageProvider: ImageProvider;
+  /** A provider per sync, so its caches last one sync. */
+  fleetProviderFactory: () => FleetProvider;
+}) {
+  const { knex, settings, logger, catalog, auth, imageProvider } = options;
+  const access = new EntityAccess({
+    permissions: options.permissions,
+    catalog,
+  });
+  const stores = createRegistryStores(knex);
+  const snapshots = DatabaseEntitySnapshotStore.create({ knex });
+  const fleet = DatabaseFleetStore.create({ knex });
+  const readModel = EntityReadModel.create({ knex });
+  const registry = new ImageRegistry({
+    stores,
+    access,
+    verifier: new ArtifactVerifier({
+      provider: imageProvider,
+      logger,
+      enabled: settings.registration.verifyArtifacts,
+      concurrency: settings.registration.concurrency,
+    }),
+    pruner: new ImagePruner({ stores, provider: imageProvider, logger }),
+    registrationTimeoutMs: settings.registration.timeoutMs,
+    policy: settings.policy,
+  });
+  const fleetSync = new FleetSync({
+    catalog,
+    auth,
+    fleet,
+    snapshots,
+    providerFactory: options.fleetProviderFactory,
+    logger,
+    regions: settings.regions,
+    environmentTag: settings.environmentTag,
+  });
+  return {
+    stores,
+    snapshots,
+    fleet,
+    readModel,
+    registry,
+    fleetSync,
+    discovery: new ImageDiscovery({
+      stores,
+      provider: imageProvider,
+      logger,
+      regions: settings.regions,
+    }),
+    entityRefresh: new EntityRefresh({ catalog, auth, snapshots, logger }),
+    pages: new EntityPages({
+      access,
+      readModel,
+      stores,
+      auditLog: DatabaseAuditLog.create({ knex }),
+      analyzer: new FleetAnalyzer({
+        policy: settings.policy,
+        syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
+      }),
+      policy: settings.policy,
+    }),
+    fleetService: new FleetService({
+      access,
+      registry,
+      fleet,
+      readModel,
+      fleetSync,
+    }),
+  };
+}
+
+/** @internal */
+export type ImmutableInfraServices = ReturnType<typeof createServices>;
