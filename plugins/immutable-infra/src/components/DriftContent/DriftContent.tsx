@@ -4,7 +4,6 @@ import {
 } from '@backstage/catalog-model';
 import {
   EmptyState,
-  InfoCard,
   Progress,
   ResponseErrorPanel,
   WarningPanel,
@@ -18,11 +17,10 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   ANNOTATION_IMAGE_FAMILY,
   DriftGroup,
-  DriftResponse,
-  FleetInstanceView,
   immutableInfraFleetSyncPermission,
   isImmutableInfraAvailable,
   Severity,
+  SEVERITIES,
 } from '@immutable-infra/backstage-plugin-common';
 import Accordion from '@material-ui/core/Accordion';
 import AccordionDetails from '@material-ui/core/AccordionDetails';
@@ -31,16 +29,13 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
-import { relative } from '../ImageAgeContent/format';
+import { relative } from '../../format';
+import { useDrift, useInstances } from '../../hooks';
+import { InstancesCard } from '../InstancesCard';
 
 const SEVERITY_COLOR: Record<Severity, 'secondary' | 'primary' | 'default'> = {
   critical: 'secondary',
@@ -96,98 +91,15 @@ function Group({ group }: { group: DriftGroup }) {
   );
 }
 
-function Instances(props: {
-  instances: FleetInstanceView[];
-  total: number;
-  hasMore: boolean;
-  onLoadMore: () => void;
-}) {
-  return (
-    <InfoCard title={`Instances (${props.total})`}>
-      <div style={{ overflowX: 'auto' }}>
-        <Table size="small" aria-label="instances">
-          <TableHead>
-            <TableRow>
-              <TableCell>Instance</TableCell>
-              <TableCell>Environment</TableCell>
-              <TableCell>Region</TableCell>
-              <TableCell>Image</TableCell>
-              <TableCell>Version</TableCell>
-              <TableCell>Launched</TableCell>
-              <TableCell>Reasons</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {props.instances.map(i => (
-              <TableRow key={`${i.region}/${i.instanceId}`}>
-                <TableCell>{i.instanceId}</TableCell>
-                <TableCell>{i.environment ?? 'untagged'}</TableCell>
-                <TableCell>{i.region}</TableCell>
-                <TableCell>{i.imageId ?? '—'}</TableCell>
-                <TableCell>{i.version ?? 'unregistered'}</TableCell>
-                <TableCell>
-                  {i.launchTime ? relative(i.launchTime) : '—'}
-                </TableCell>
-                <TableCell>
-                  {i.rules.length === 0
-                    ? 'none'
-                    : i.rules.map(r => (
-                        <Chip
-                          key={r}
-                          size="small"
-                          variant="outlined"
-                          label={r}
-                        />
-                      ))}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </div>
-      {props.hasMore && <Button onClick={props.onLoadMore}>Load more</Button>}
-    </InfoCard>
-  );
-}
-
 function Drift() {
   const { entity } = useEntity();
   const ref = useMemo(() => getCompoundEntityRef(entity), [entity]);
   const api = useApi(immutableInfraApiRef);
   const alertApi = useApi(alertApiRef);
   const sync = usePermission({ permission: immutableInfraFleetSyncPermission });
-  const [drift, setDrift] = useState<DriftResponse>();
-  const [instances, setInstances] = useState<FleetInstanceView[]>([]);
-  const [total, setTotal] = useState(0);
-  const [cursor, setCursor] = useState<string>();
-  const [error, setError] = useState<Error>();
+  const drift = useDrift(ref);
+  const instances = useInstances(ref);
   const [syncing, setSyncing] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      const [d, page] = await Promise.all([
-        api.getDrift(ref),
-        api.listInstances(ref, { limit: 25 }),
-      ]);
-      setDrift(d);
-      setInstances(page.items);
-      setTotal(page.total);
-      setCursor(page.nextCursor);
-      setError(undefined);
-    } catch (e) {
-      setError(e as Error);
-    }
-  }, [api, ref]);
-
-  useEffect(() => {
-    load();
-  }, [load]);
-
-  const loadMore = async () => {
-    const page = await api.listInstances(ref, { limit: 25, cursor });
-    setInstances(list => [...list, ...page.items]);
-    setCursor(page.nextCursor);
-  };
 
   const syncNow = async () => {
     setSyncing(true);
@@ -204,7 +116,8 @@ function Drift() {
         severity: result?.status === 'ok' ? 'success' : 'error',
         display: 'transient',
       });
-      await load();
+      drift.retry();
+      instances.retry();
     } catch (e) {
       alertApi.post({
         message: `Sync failed: ${(e as Error).message}`,
@@ -215,28 +128,30 @@ function Drift() {
     }
   };
 
-  if (error) {
-    return <ResponseErrorPanel error={error} />;
+  if (drift.error) {
+    return <ResponseErrorPanel error={drift.error} />;
   }
-  if (!drift) {
+  // The first instances too: the empty state counts them.
+  if (!drift.value || (instances.loading && !instances.value)) {
     return <Progress />;
   }
-  const { counts, groups } = drift;
+  const { counts, groups, sync: lastSync } = drift.value;
+  const total = instances.lastPage?.total ?? 0;
   return (
     <Grid container spacing={3}>
-      {(drift.sync.stale || drift.sync.status === 'failed') && (
+      {(lastSync.stale || lastSync.status === 'failed') && (
         <Grid item xs={12}>
           <WarningPanel
-            severity={drift.sync.stale ? 'error' : 'warning'}
+            severity={lastSync.stale ? 'error' : 'warning'}
             title={
-              drift.sync.stale
+              lastSync.stale
                 ? 'This inventory is stale: the last sync failed'
                 : 'The last sync failed'
             }
-            message={`${drift.sync.error ?? ''}${
-              drift.sync.lastSuccessAt
+            message={`${lastSync.error ?? ''}${
+              lastSync.lastSuccessAt
                 ? ` The instances shown are from the sync ${relative(
-                    drift.sync.lastSuccessAt,
+                    lastSync.lastSuccessAt,
                   )}.`
                 : ' No sync has succeeded yet.'
             }`}
@@ -245,7 +160,7 @@ function Drift() {
       )}
       <Grid item xs={12}>
         <Box display="flex" alignItems="center" style={{ gap: 12 }}>
-          {(['critical', 'high', 'medium', 'low'] as const).map(s => (
+          {SEVERITIES.map(s => (
             <Chip
               key={s}
               label={`${counts[s]} ${s}`}
@@ -254,8 +169,8 @@ function Drift() {
             />
           ))}
           <Typography variant="body2">
-            {drift.sync.lastSuccessAt
-              ? `Last synced ${relative(drift.sync.lastSuccessAt)}`
+            {lastSync.lastSuccessAt
+              ? `Last synced ${relative(lastSync.lastSuccessAt)}`
               : 'Never synced'}
           </Typography>
           {sync.allowed && (
@@ -286,12 +201,7 @@ function Drift() {
         )}
       </Grid>
       <Grid item xs={12} style={{ minWidth: 0 }}>
-        <Instances
-          instances={instances}
-          total={total}
-          hasMore={Boolean(cursor)}
-          onLoadMore={loadMore}
-        />
+        <InstancesCard instances={instances} />
       </Grid>
     </Grid>
   );

@@ -175,10 +175,16 @@ function render(api: FakeApi, allowed = true) {
   );
 }
 
+/** A version's row in the versions table. */
+async function versionRow(n: number): Promise<HTMLElement> {
+  const cell = await screen.findByText(`v${n}`, { exact: true });
+  return cell.closest('tr')!;
+}
+
 describe('ImageAgeContent', () => {
   it('shows versions with age, commit, build, digest, state, channels and ancestry', async () => {
     await render(fakeApi());
-    const row = await screen.findByTestId('version-2');
+    const row = await versionRow(2);
     expect(within(row).getByText('v2')).toBeInTheDocument();
     expect(within(row).getByText('28 days ago')).toBeInTheDocument();
     expect(within(row).getByRole('link', { name: /abcdef2/ })).toHaveAttribute(
@@ -193,11 +199,9 @@ describe('ImageAgeContent', () => {
     expect(within(row).getByText('production')).toBeInTheDocument();
     expect(within(row).getByText('out-of-date')).toBeInTheDocument();
     expect(
-      within(screen.getByTestId('version-1')).getByText('revoked'),
+      within(await versionRow(1)).getByText('revoked'),
     ).toBeInTheDocument();
-    expect(
-      within(screen.getByTestId('version-3')).getByText('latest'),
-    ).toBeInTheDocument();
+    expect(within(await versionRow(3)).getByText('latest')).toBeInTheDocument();
     // Channel history
     expect(
       screen.getByText('payments-api@1 → payments-api@2'),
@@ -207,7 +211,7 @@ describe('ImageAgeContent', () => {
   it('revokes with a required reason and descendants, then reloads', async () => {
     const api = fakeApi();
     await render(api);
-    const row = await screen.findByTestId('version-3');
+    const row = await versionRow(3);
     await userEvent.click(within(row).getByRole('button', { name: 'Revoke' }));
     const dialog = await screen.findByRole('dialog');
     const confirm = within(dialog).getByRole('button', { name: 'Revoke' });
@@ -236,7 +240,7 @@ describe('ImageAgeContent', () => {
     );
     await render(api);
     await userEvent.click(
-      within(await screen.findByTestId('version-3')).getByRole('button', {
+      within(await versionRow(3)).getByRole('button', {
         name: 'Revoke',
       }),
     );
@@ -257,7 +261,7 @@ describe('ImageAgeContent', () => {
     const api = fakeApi();
     await render(api);
     await userEvent.click(
-      within(await screen.findByTestId('version-1')).getByRole('button', {
+      within(await versionRow(1)).getByRole('button', {
         name: 'Restore',
       }),
     );
@@ -295,7 +299,7 @@ describe('ImageAgeContent', () => {
 
   it('hides revoke, restore and rollback from users without permission', async () => {
     await render(fakeApi(), false);
-    await screen.findByTestId('version-3');
+    await versionRow(3);
     expect(
       screen.queryByRole('button', { name: 'Revoke' }),
     ).not.toBeInTheDocument();

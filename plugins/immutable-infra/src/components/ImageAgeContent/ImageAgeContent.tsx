@@ -16,6 +16,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   ANNOTATION_IMAGE_FAMILY,
   Channel,
+  ChannelAssignment,
   ImageVersion,
   immutableInfraChannelAssignPermission,
   immutableInfraImageRevokePermission,
@@ -23,13 +24,16 @@ import {
   parseImmutableInfraAnnotations,
 } from '@immutable-infra/backstage-plugin-common';
 import Grid from '@material-ui/core/Grid';
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
-import { AssignmentHistory, ChannelsCard } from './ChannelsCard';
-import { FleetAgeCard } from './FleetAgeCard';
-import { ReasonDialog } from './ReasonDialog';
-import { useImageRegistry } from './useImageRegistry';
-import { VersionTable } from './VersionTable';
+import { useChannelHistory, useChannels, useImageVersions } from '../../hooks';
+import { ChannelHistoryCard } from '../ChannelHistoryCard';
+import { ChannelsCard } from '../ChannelsCard';
+import { FleetAgeCard } from '../FleetAgeCard';
+import { ReasonDialog } from '../ReasonDialog';
+import { VersionTable } from '../VersionTable';
+
+const NO_HISTORY: ChannelAssignment[] = [];
 
 type PendingAction =
   | { kind: 'revoke' | 'restore'; version: ImageVersion }
@@ -72,8 +76,10 @@ function Registry() {
   const alertApi = useApi(alertApiRef);
   const entityRef = stringifyEntityRef(entity);
   const compoundRef = useMemo(() => getCompoundEntityRef(entity), [entity]);
-  const { state, reload, loadMoreVersions, loadMoreHistory } =
-    useImageRegistry(compoundRef);
+  const versions = useImageVersions(compoundRef);
+  const family = versions.lastPage?.family;
+  const channels = useChannels(family);
+  const history = useChannelHistory(family);
   const revoke = usePermission({
     permission: immutableInfraImageRevokePermission,
     resourceRef: entityRef,
@@ -85,22 +91,40 @@ function Registry() {
   const [pending, setPending] = useState<PendingAction>();
   const { maxImageAgeDays } =
     parseImmutableInfraAnnotations(entity).annotations;
+  const onRevoke = useCallback(
+    (version: ImageVersion) => setPending({ kind: 'revoke', version }),
+    [],
+  );
+  const onRestore = useCallback(
+    (version: ImageVersion) => setPending({ kind: 'restore', version }),
+    [],
+  );
+  const onRollback = useCallback(
+    (channel: Channel) => setPending({ kind: 'rollback', channel }),
+    [],
+  );
 
-  if (state.loading && state.versions.length === 0 && !state.error) {
+  if (versions.error) {
+    return <ResponseErrorPanel error={versions.error} />;
+  }
+  if (!versions.value) {
     return <Progress />;
   }
-  if (state.error) {
-    return <ResponseErrorPanel error={state.error} />;
-  }
-  if (state.versions.length === 0) {
+  if (versions.value.length === 0) {
     return (
       <EmptyState
         missing="data"
-        title={`No versions of ${state.family} yet`}
+        title={`No versions of ${family} yet`}
         description="Versions appear when the image pipeline registers a build (POST /api/immutable-infra/images or the immutable-infra:image:register action), or when discovery finds AMIs tagged immutable-infra:family."
       />
     );
   }
+
+  const reload = () => {
+    versions.retry();
+    channels.retry();
+    history.retry();
+  };
 
   const confirm = async (input: { reason: string; descendants: boolean }) => {
     if (!pending) {
@@ -123,9 +147,9 @@ function Registry() {
         severity: 'success',
         display: 'transient',
       });
-    } else if (pending.kind === 'rollback') {
+    } else if (pending.kind === 'rollback' && family) {
       const { channel } = await api.rollbackChannel(
-        state.family!,
+        family,
         pending.channel.name,
         { reason: input.reason || undefined },
       );
@@ -135,7 +159,7 @@ function Registry() {
         display: 'transient',
       });
     }
-    await reload();
+    reload();
   };
 
   const dialog = pending && dialogFor(pending);
@@ -147,29 +171,25 @@ function Registry() {
       </Grid>
       <Grid item xs={12} style={{ minWidth: 0 }}>
         <VersionTable
-          versions={state.versions}
+          versions={versions}
           maxImageAgeDays={maxImageAgeDays}
           canRevoke={revoke.allowed}
-          hasMore={Boolean(state.nextCursor)}
-          onLoadMore={loadMoreVersions}
-          onRevoke={version => setPending({ kind: 'revoke', version })}
-          onRestore={version => setPending({ kind: 'restore', version })}
+          onRevoke={onRevoke}
+          onRestore={onRestore}
         />
       </Grid>
-      <Grid item xs={12} xl={5}>
+      <Grid item xs={12} xl={5} style={{ minWidth: 0 }}>
         <ChannelsCard
-          channels={state.channels}
-          history={state.history}
+          channels={channels.value}
+          loading={channels.loading}
+          error={channels.error}
+          history={history.value ?? NO_HISTORY}
           canAssign={assign.allowed}
-          onRollback={channel => setPending({ kind: 'rollback', channel })}
+          onRollback={onRollback}
         />
       </Grid>
-      <Grid item xs={12} xl={7}>
-        <AssignmentHistory
-          history={state.history}
-          hasMore={Boolean(state.historyCursor)}
-          onLoadMore={loadMoreHistory}
-        />
+      <Grid item xs={12} xl={7} style={{ minWidth: 0 }}>
+        <ChannelHistoryCard history={history} />
       </Grid>
       {dialog && (
         <ReasonDialog

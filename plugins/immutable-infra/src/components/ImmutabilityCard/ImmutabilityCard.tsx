@@ -4,15 +4,15 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
+import { ImmutabilityScore } from '@immutable-infra/backstage-plugin-common';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
-import useAsync from 'react-use/esm/useAsync';
-import { immutableInfraApiRef } from '../../api';
+import { useMemo } from 'react';
+import { useEntitySummary } from '../../hooks';
 
-const LEVEL_COLOR = {
+const LEVEL_COLOR: Record<ImmutabilityScore['level'], string> = {
   gold: '#c9a227',
   silver: '#9e9e9e',
   bronze: '#a0632b',
@@ -27,11 +27,8 @@ const LEVEL_COLOR = {
  */
 export function ImmutabilityCard() {
   const { entity } = useEntity();
-  const api = useApi(immutableInfraApiRef);
-  const { value, loading, error } = useAsync(
-    () => api.getEntitySummary(getCompoundEntityRef(entity)),
-    [api, entity],
-  );
+  const entityRef = useMemo(() => getCompoundEntityRef(entity), [entity]);
+  const { value, loading, error } = useEntitySummary(entityRef);
   return (
     <InfoCard title="Immutability">
       {loading && <Progress />}

@@ -1,3 +1,4 @@
+import { getCompoundEntityRef } from '@backstage/catalog-model';
 import {
   EmptyState,
   InfoCard,
@@ -5,8 +6,6 @@ import {
   ResponseErrorPanel,
   StructuredMetadataTable,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
-import { getCompoundEntityRef } from '@backstage/catalog-model';
 import {
   MissingAnnotationEmptyState,
   useEntity,
@@ -14,20 +13,16 @@ import {
 import {
   ANNOTATION_IMAGE_FAMILY,
   EntitySummary,
-  FleetSummary,
   isImmutableInfraAvailable,
 } from '@immutable-infra/backstage-plugin-common';
 import Chip from '@material-ui/core/Chip';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
-import useAsync from 'react-use/esm/useAsync';
-import { immutableInfraApiRef } from '../../api';
-import { ActivityCard } from './ActivityCard';
+import { useMemo } from 'react';
+import { useEntitySummary } from '../../hooks';
+import { ActivityCard } from '../ActivityCard';
+import { EnvironmentsCard } from '../EnvironmentsCard';
+import { ScoreCard } from '../ScoreCard';
 
 function EnrolmentCard({ summary }: { summary: EntitySummary }) {
   const { family, familyOwnedBy, annotations } = summary;
@@ -103,88 +98,43 @@ function BlueprintCard({ summary }: { summary: EntitySummary }) {
   );
 }
 
-function ScoreCard({ fleet }: { fleet: FleetSummary }) {
-  const { score } = fleet;
-  return (
-    <InfoCard
-      title={`Immutability: ${
-        score.level === 'none' ? 'no level' : score.level
-      } (${score.score}/100)`}
-      subheader="Gold from 90, silver from 70, bronze from 40"
-    >
-      <Table size="small" aria-label="checks">
-        <TableHead>
-          <TableRow>
-            <TableCell>Check</TableCell>
-            <TableCell>Weight</TableCell>
-            <TableCell>Result</TableCell>
-            <TableCell>Evidence</TableCell>
-            <TableCell>How to fix</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {score.checks.map(check => (
-            <TableRow key={check.id}>
-              <TableCell>{check.title}</TableCell>
-              <TableCell>{check.weight}</TableCell>
-              <TableCell>
-                <Chip
-                  size="small"
-                  label={check.status}
-                  color={check.status === 'fail' ? 'secondary' : 'default'}
-                />
-              </TableCell>
-              <TableCell>{check.evidence}</TableCell>
-              <TableCell>{check.status === 'pass' ? '' : check.fix}</TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </InfoCard>
-  );
-}
+function Immutability() {
+  const { entity } = useEntity();
+  const entityRef = useMemo(() => getCompoundEntityRef(entity), [entity]);
+  const { value, loading, error } = useEntitySummary(entityRef);
 
-function EnvironmentsCard({ fleet }: { fleet: FleetSummary }) {
+  if (error) {
+    return <ResponseErrorPanel error={error} />;
+  }
+  if (!value) {
+    return loading ? (
+      <Progress />
+    ) : (
+      <EmptyState missing="data" title="No immutability data" />
+    );
+  }
   return (
-    <InfoCard
-      title="Versions per environment"
-      subheader={
-        fleet.sync.lastSuccessAt
-          ? `Last synced ${new Date(
-              fleet.sync.lastSuccessAt,
-            ).toLocaleString()}${
-              fleet.sync.status === 'failed'
-                ? ` (latest sync failed: ${fleet.sync.error})`
-                : ''
-            }`
-          : 'Not synced yet'
-      }
-    >
-      <Table size="small" aria-label="versions per environment">
-        <TableHead>
-          <TableRow>
-            <TableCell>Environment</TableCell>
-            <TableCell>Channel</TableCell>
-            <TableCell>Running</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {fleet.environments.map(env => (
-            <TableRow key={env.environment}>
-              <TableCell>{env.environment}</TableCell>
-              <TableCell>{env.channelVersion ?? 'not assigned'}</TableCell>
-              <TableCell>
-                {env.running.length === 0
-                  ? 'no instances'
-                  : env.running
-                      .map(r => `${r.version ?? r.imageId} × ${r.instances}`)
-                      .join(', ')}
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </InfoCard>
+    <Grid container spacing={3}>
+      {value.fleet && (
+        <>
+          <Grid item xs={12} style={{ minWidth: 0 }}>
+            <ScoreCard fleet={value.fleet} />
+          </Grid>
+          <Grid item xs={12} md={6} style={{ minWidth: 0 }}>
+            <EnvironmentsCard fleet={value.fleet} />
+          </Grid>
+        </>
+      )}
+      <Grid item xs={12} md={6}>
+        <EnrolmentCard summary={value} />
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <BlueprintCard summary={value} />
+      </Grid>
+      <Grid item xs={12} style={{ minWidth: 0 }}>
+        <ActivityCard entityRef={entityRef} />
+      </Grid>
+    </Grid>
   );
 }
 
@@ -196,47 +146,8 @@ function EnvironmentsCard({ fleet }: { fleet: FleetSummary }) {
  */
 export function ImmutabilityContent() {
   const { entity } = useEntity();
-  const api = useApi(immutableInfraApiRef);
-  const enrolled = isImmutableInfraAvailable(entity);
-  const { value, loading, error } = useAsync(
-    async () =>
-      enrolled ? api.getEntitySummary(getCompoundEntityRef(entity)) : undefined,
-    [api, entity, enrolled],
-  );
-
-  if (!enrolled) {
+  if (!isImmutableInfraAvailable(entity)) {
     return <MissingAnnotationEmptyState annotation={ANNOTATION_IMAGE_FAMILY} />;
   }
-  if (loading) {
-    return <Progress />;
-  }
-  if (error) {
-    return <ResponseErrorPanel error={error} />;
-  }
-  if (!value) {
-    return <EmptyState missing="data" title="No immutability data" />;
-  }
-  return (
-    <Grid container spacing={3}>
-      {value.fleet && (
-        <>
-          <Grid item xs={12}>
-            <ScoreCard fleet={value.fleet} />
-          </Grid>
-          <Grid item xs={12} md={6}>
-            <EnvironmentsCard fleet={value.fleet} />
-          </Grid>
-        </>
-      )}
-      <Grid item xs={12} md={6}>
-        <EnrolmentCard summary={value} />
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <BlueprintCard summary={value} />
-      </Grid>
-      <Grid item xs={12}>
-        <ActivityCard entityRef={getCompoundEntityRef(entity)} />
-      </Grid>
-    </Grid>
-  );
+  return <Immutability />;
 }

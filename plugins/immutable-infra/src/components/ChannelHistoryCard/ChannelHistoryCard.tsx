@@ -1,0 +1,75 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  TableColumn,
+} from '@backstage/core-components';
+import {
+  ChannelAssignment,
+  ChannelHistoryPage,
+} from '@immutable-infra/backstage-plugin-common';
+import Box from '@material-ui/core/Box';
+import Typography from '@material-ui/core/Typography';
+import { relative } from '../../format';
+import { CHANNEL_HISTORY_PAGE_SIZE, PagedList } from '../../hooks';
+import { DataTable } from '../DataTable';
+import { LoadMore } from '../LoadMore';
+
+const columns: TableColumn<ChannelAssignment>[] = [
+  {
+    title: 'When',
+    field: 'at',
+    render: a => (
+      <Typography variant="body2" noWrap title={a.at}>
+        {relative(a.at)}
+      </Typography>
+    ),
+  },
+  { title: 'Channel', field: 'channel' },
+  {
+    title: 'Change',
+    sorting: false,
+    render: a =>
+      `${a.kind === 'rollback' ? 'rolled back ' : ''}${a.from ?? '(none)'} → ${
+        a.to
+      }`,
+  },
+  { title: 'Who', field: 'actor' },
+  { title: 'Reason', field: 'reason', sorting: false },
+];
+
+/** The append-only history of the family's channel assignments. */
+export function ChannelHistoryCard(props: {
+  history: PagedList<ChannelHistoryPage>;
+}) {
+  const { value, loading, error } = props.history;
+  let content: JSX.Element;
+  if (error) {
+    content = <ResponseErrorPanel error={error} />;
+  } else if (!value) {
+    content = loading ? <Progress /> : <></>;
+  } else if (value.length === 0) {
+    content = (
+      <Box p={2}>
+        <Typography>No channel has been assigned yet.</Typography>
+      </Box>
+    );
+  } else {
+    content = (
+      <DataTable
+        label="channel history"
+        columns={columns}
+        data={value}
+        pageSize={CHANNEL_HISTORY_PAGE_SIZE}
+      />
+    );
+  }
+  return (
+    <InfoCard title="Channel history" noPadding>
+      {content}
+      <Box px={2} pb={1}>
+        <LoadMore list={props.history} />
+      </Box>
+    </InfoCard>
+  );
+}

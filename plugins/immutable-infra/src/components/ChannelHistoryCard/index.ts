@@ -1,0 +1,1 @@
+export { ChannelHistoryCard } from './ChannelHistoryCard';

@@ -1,0 +1,1 @@
+export { ChannelsCard } from './ChannelsCard';

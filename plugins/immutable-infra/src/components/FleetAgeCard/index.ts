@@ -1,0 +1,1 @@
+export { FleetAgeCard } from './FleetAgeCard';

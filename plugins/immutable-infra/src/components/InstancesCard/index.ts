@@ -1,0 +1,1 @@
+export { InstancesCard } from './InstancesCard';

@@ -1,0 +1,21 @@
+import { Link } from '@backstage/core-components';
+import { isHttpUrl } from '../../format';
+import { TruncatedText } from '../DataTable';
+
+/**
+ * A stored URL: a link when it is an absolute http(s) URL, otherwise the
+ * stored text, never a link. Data stored before the backend validated URLs
+ * may hold `javascript:` URLs, which the core `Link` refuses by throwing.
+ */
+export function SafeLink(props: {
+  url: string;
+  /** The link's text; the URL itself when not given. */
+  text?: string;
+  /** Width of the text when the URL is shown as text. */
+  maxWidth?: string;
+}) {
+  if (isHttpUrl(props.url)) {
+    return <Link to={props.url}>{props.text ?? props.url}</Link>;
+  }
+  return <TruncatedText text={props.url} maxWidth={props.maxWidth ?? '16ch'} />;
+}

@@ -1,0 +1,53 @@
+import { DateTime } from 'luxon';
+
+const DAY_MS = 86_400_000;
+
+/** Age in whole days. */
+export function ageInDays(iso: string, now = Date.now()): number {
+  return Math.floor((now - Date.parse(iso)) / DAY_MS);
+}
+
+/**
+ * "50 days ago" from an ISO timestamp: whole days, since image age is
+ * judged in days; "3 hours ago" within the first day.
+ */
+export function relative(iso: string): string {
+  const days = ageInDays(iso);
+  if (days >= 1) {
+    return `${days} day${days === 1 ? '' : 's'} ago`;
+  }
+  return DateTime.fromISO(iso).toRelative() ?? iso;
+}
+
+/** "42 d" for a number of days; a dash when unknown. */
+export function dayCount(n: number | undefined): string {
+  return n === undefined ? '—' : `${n} d`;
+}
+
+/**
+ * Whether a stored string may become a link: only absolute http(s) URLs.
+ * Stored data may predate the backend's validation, so `javascript:` and
+ * other schemes, relative paths and free text are shown as text instead.
+ */
+export function isHttpUrl(value: string | undefined): value is string {
+  if (!value) {
+    return false;
+  }
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** A link to a commit, when the repository is an http(s) URL. */
+export function commitUrl(
+  gitRepo: string | undefined,
+  commit: string | undefined,
+): string | undefined {
+  if (!commit || !isHttpUrl(gitRepo) || !/^[0-9a-f]+$/i.test(commit)) {
+    return undefined;
+  }
+  return `${gitRepo.replace(/\/$/, '').replace(/\.git$/, '')}/commit/${commit}`;
+}
