@@ -102,7 +102,7 @@ export function createServices(options: {
       access,
       registry,
       fleet,
-      readModel,
+      snapshots,
       fleetSync,
     }),
   };

@@ -39,7 +39,7 @@ const unreachableCloud: ImageProvider = {
 };
 
 /**
- * The plugin's router over a real store in SQLite, with a fake catalog
+ * The plugin's router over a real store (SQLite unless `knex` is given), with a fake catalog
  * holding `entities`, a permissions mock that allows unless told otherwise,
  * and the auditor mocked.
  */
@@ -49,13 +49,17 @@ export async function createRouterTestApp(
     provider?: ImageProvider;
     fleetProvider?: FleetProvider;
     config?: object;
+    /** A database to run on; SQLite in memory by default. */
+    knex?: Knex.Knex;
   } = {},
 ) {
-  const knex = Knex({
-    client: 'better-sqlite3',
-    connection: ':memory:',
-    useNullAsDefault: true,
-  });
+  const knex =
+    options.knex ??
+    Knex({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
   await migrateForTests(knex);
   const permissions = mockServices.permissions.mock({
     authorize: async requests =>

@@ -72,6 +72,9 @@ export interface EntitySnapshotStore {
 
   /** Every snapshot. */
   listSnapshots(): Promise<SnapshotRow[]>;
+
+  /** The snapshots of those entities the plugin has a copy of, by ref. */
+  getSnapshots(entityRefs: string[]): Promise<Map<string, SnapshotRow>>;
 }
 
 /**
@@ -155,5 +158,19 @@ export class DatabaseEntitySnapshotStore implements EntitySnapshotStore {
 
   async listSnapshots(): Promise<SnapshotRow[]> {
     return this.db<SnapshotRow>('entity_snapshots');
+  }
+
+  async getSnapshots(entityRefs: string[]): Promise<Map<string, SnapshotRow>> {
+    const result = new Map<string, SnapshotRow>();
+    for (let i = 0; i < entityRefs.length; i += 500) {
+      const rows = await this.db<SnapshotRow>('entity_snapshots').whereIn(
+        'entity_ref',
+        entityRefs.slice(i, i + 500),
+      );
+      for (const row of rows) {
+        result.set(row.entity_ref, row);
+      }
+    }
+    return result;
   }
 }

@@ -3,7 +3,7 @@ import {
   DriftFinding,
   ImmutableInfraAnnotations,
 } from '@immutable-infra/backstage-plugin-common';
-import { LaunchTemplateDefault } from '../providers/FleetProvider';
+import type { LaunchTemplateDefault } from '../providers/FleetProvider';
 import {
   ChannelVersionFacts,
   InstanceRecord,

@@ -124,22 +124,4 @@ export class EntityReadModel {
       channelVersions,
     };
   }
-
-  /** The snapshots of those entities the plugin has a copy of. */
-  async getSnapshots(
-    entityRefs: string[],
-  ): Promise<Map<string, EntitySnapshot>> {
-    const result = new Map<string, EntitySnapshot>();
-    if (entityRefs.length === 0) {
-      return result;
-    }
-    const view = await this.views.at(await readModelGeneration(this.db));
-    for (const entityRef of entityRefs) {
-      const snapshot = view.snapshotOf(entityRef);
-      if (snapshot) {
-        result.set(entityRef, snapshot);
-      }
-    }
-    return result;
-  }
 }

@@ -6,7 +6,7 @@ import {
 import { Caller } from '../audit/principalRef';
 import { EntityAccess } from '../catalog/EntityAccess';
 import { InstanceRecord } from '../drift/types';
-import { EntityReadModel } from '../entities/EntityReadModel';
+import { EntitySnapshotStore } from '../catalog/EntitySnapshotStore';
 import { ImageRegistry } from '../registry/ImageRegistry';
 import { FleetStore } from './FleetStore';
 import { EntitySyncResult, FleetSync } from './FleetSync';
@@ -23,7 +23,7 @@ export class FleetService {
       access: EntityAccess;
       registry: ImageRegistry;
       fleet: FleetStore;
-      readModel: EntityReadModel;
+      snapshots: EntitySnapshotStore;
       fleetSync: FleetSync;
     },
   ) {}
@@ -51,7 +51,7 @@ export class FleetService {
     const refs = [...byEntity.keys()];
     const [mayRead, snapshots] = await Promise.all([
       this.options.access.mayRead(refs, credentials),
-      this.options.readModel.getSnapshots(refs),
+      this.options.snapshots.getSnapshots(refs),
     ]);
     const entities: BlastRadius['entities'] = [];
     for (const [index, entityRef] of refs.entries()) {
@@ -62,7 +62,7 @@ export class FleetService {
         if (!mayRead[index]) {
           continue;
         }
-        owner = snapshot.owner;
+        owner = snapshot.owner ?? undefined;
       } else {
         const entity = await this.options.access.readEntity(
           entityRef,

@@ -1,5 +1,6 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
+import { describeValidationIssues } from '@immutable-infra/backstage-plugin-common';
 import { JsonObject } from '@backstage/types';
 import { Request, Response } from 'express';
 import { z } from 'zod';
@@ -27,9 +28,7 @@ export function parse<T extends z.ZodType>(
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) {
     throw new InputError(
-      `Invalid ${what}: ${parsed.error.issues
-        .map(i => `${i.path.join('.') || what} ${i.message}`)
-        .join('; ')}`,
+      `Invalid ${what}: ${describeValidationIssues(parsed.error.issues, what)}`,
     );
   }
   return parsed.data;

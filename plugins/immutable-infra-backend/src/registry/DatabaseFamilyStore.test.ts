@@ -1,5 +1,5 @@
 import { createTestDatabases } from '../__testUtils__/databases';
-import { createRegistryStores, RegistryStores } from './RegistryStores';
+import { createRegistryStores } from './RegistryStores';
 import { migrateForTests } from '../__testUtils__/migrate';
 
 jest.setTimeout(60_000);

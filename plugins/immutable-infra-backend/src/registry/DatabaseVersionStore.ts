@@ -23,7 +23,8 @@ export type RegisterResult =
 
 /** What the registration transaction decided. */
 type Registration =
-  | { outcome: 'created' | 'existing'; id: number | string }
+  | { outcome: 'created'; id: number | string }
+  | { outcome: 'existing'; id: number | string }
   | Exclude<RegisterResult, { outcome: 'created' | 'existing' }>;
 
 /** A version, by `<family>@<version>` or by one of its AMI ids. @internal */

@@ -1,23 +1,12 @@
 import { InputError } from '@backstage/errors';
 import {
-  AMI_ID_PATTERN,
-  AWS_REGION_PATTERN,
   ImageArtifactInput,
+  PACKER_AMI_BUILDERS,
+  PACKER_CUSTOM_DATA_KEYS,
+  parsePackerArtifactId,
   RegisterImageRequest,
 } from '@immutable-infra/backstage-plugin-common';
 import { createHash } from 'node:crypto';
-
-/**
- * Packer builders whose artifacts are AMIs.
- */
-const AMI_BUILDERS = new Set([
-  'amazon-ebs',
-  'amazon-ebssurrogate',
-  'amazon-ebsvolume',
-  'amazon-instance',
-  'amazon-chroot',
-  'amazon-import',
-]);
 
 /**
  * What a registration resolves to, whichever form it came in.
@@ -38,17 +27,9 @@ export type ImageBuild = {
   builtAt?: Date;
 };
 
-/** Keys of Packer's custom_data that the registry reads. */
-const CUSTOM_DATA_KEYS = {
-  gitCommit: ['git_commit', 'git:commit', 'commit'],
-  gitRepo: ['git_repo', 'git:repo', 'repo'],
-  buildUrl: ['build_url', 'build:url'],
-  parent: ['parent_image', 'immutable-infra:parent-image', 'source_ami'],
-};
-
-function pick(data: Record<string, string>, keys: string[]) {
+function pick(data: Record<string, string>, keys: ReadonlyArray<string>) {
   for (const key of keys) {
-    if (data[key]) {
+    if (Object.hasOwn(data, key) && data[key]) {
       return data[key];
     }
   }
@@ -64,21 +45,13 @@ export function parseArtifactId(
   artifactId: string,
   where: string,
 ): ImageArtifactInput[] {
-  return artifactId.split(',').map(part => {
-    const [region, imageId, ...rest] = part.trim().split(':');
-    if (
-      rest.length > 0 ||
-      !region ||
-      !imageId ||
-      !AWS_REGION_PATTERN.test(region) ||
-      !AMI_ID_PATTERN.test(imageId)
-    ) {
-      throw new InputError(
-        `${where}: artifact "${part.trim()}" is not "<region>:<ami id>", e.g. us-east-1:ami-0123456789abcdef0`,
-      );
-    }
-    return { region, imageId };
-  });
+  const { artifacts, invalid } = parsePackerArtifactId(artifactId);
+  if (invalid.length > 0) {
+    throw new InputError(
+      `${where}: artifact "${invalid[0]}" is not "<region>:<ami id>", e.g. us-east-1:ami-0123456789abcdef0`,
+    );
+  }
+  return artifacts;
 }
 
 /** How far ahead of this backend's clock a build's clock may be. */
@@ -113,9 +86,9 @@ export function resolveBuild(request: RegisterImageRequest): ImageBuild {
       const where = `manifest build ${build.name ?? index} (${
         build.builder_type
       })`;
-      if (!AMI_BUILDERS.has(build.builder_type)) {
+      if (!PACKER_AMI_BUILDERS.includes(build.builder_type)) {
         throw new InputError(
-          `${where} does not produce an AMI; only ${[...AMI_BUILDERS].join(
+          `${where} does not produce an AMI; only ${PACKER_AMI_BUILDERS.join(
             ', ',
           )} builds can be registered`,
         );
@@ -159,10 +132,12 @@ export function resolveBuild(request: RegisterImageRequest): ImageBuild {
     family: request.family,
     artifacts,
     gitCommit:
-      request.gitCommit ?? pick(buildInputs, CUSTOM_DATA_KEYS.gitCommit),
-    gitRepo: request.gitRepo ?? pick(buildInputs, CUSTOM_DATA_KEYS.gitRepo),
-    buildUrl: request.buildUrl ?? pick(buildInputs, CUSTOM_DATA_KEYS.buildUrl),
-    parent: request.parent ?? pick(buildInputs, CUSTOM_DATA_KEYS.parent),
+      request.gitCommit ?? pick(buildInputs, PACKER_CUSTOM_DATA_KEYS.gitCommit),
+    gitRepo:
+      request.gitRepo ?? pick(buildInputs, PACKER_CUSTOM_DATA_KEYS.gitRepo),
+    buildUrl:
+      request.buildUrl ?? pick(buildInputs, PACKER_CUSTOM_DATA_KEYS.buildUrl),
+    parent: request.parent ?? pick(buildInputs, PACKER_CUSTOM_DATA_KEYS.parent),
     packerRunUuid,
     buildInputs,
     builtAt,

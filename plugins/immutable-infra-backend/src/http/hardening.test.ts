@@ -1,0 +1,383 @@
+/* eslint jest/expect-expect: ["warn", { "assertFunctionNames": ["expect", "expectRefused"] }] */
+import express from 'express';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
+import { ImageProvider } from '../providers/ImageProvider';
+
+jest.setTimeout(60_000);
+
+// Bad input answers a clear 4xx naming the field, never a 500, and never
+// slips past a check: each case below was accepted or failed with 500
+// before the request schemas were made strict.
+
+const FAMILY = 'payments-api';
+
+/** A script URL, which links must never carry. */
+const SCRIPT_URL = ['javascript', 'alert(1)'].join(':');
+
+function manifestWith(build: object, customData?: object) {
+  return {
+    builds: [
+      {
+        name: 'payments',
+        builder_type: 'amazon-ebs',
+        build_time: 1764000000,
+        artifact_id: 'us-east-1:ami-0bbbbbbbbbbbbbbb1',
+        packer_run_uuid: 'run-1',
+        custom_data: customData ?? null,
+        ...build,
+      },
+    ],
+    last_run_uuid: 'run-1',
+  };
+}
+
+/** A cloud where every AMI asked about is the account's, after `delayMs`. */
+function ownedCloud(
+  options: { delayMs?: number; calls?: { inFlight: number; max: number } } = {},
+): ImageProvider {
+  return {
+    listOwnedImages: async () => [],
+    findImageUses: async () => new Map(),
+    deleteImage: async () => {
+      throw new Error('not in this test');
+    },
+    findOwnedImages: async location => {
+      const calls = options.calls;
+      if (calls) {
+        calls.inFlight += 1;
+        calls.max = Math.max(calls.max, calls.inFlight);
+      }
+      await new Promise(resolve => setTimeout(resolve, options.delayMs ?? 0));
+      if (calls) {
+        calls.inFlight -= 1;
+      }
+      return new Set(location.imageIds);
+    },
+  };
+}
+
+async function appWith(
+  options: Parameters<typeof createRouterTestApp>[1] = {},
+) {
+  const test = await createRouterTestApp(
+    [
+      component(FAMILY, { 'immutable-infra.io/image-family': FAMILY }),
+      component('legacy', { 'immutable-infra.io/image-family': 'legacy' }),
+    ],
+    options,
+  );
+  await request(test.app)
+    .post('/families')
+    .send({ name: FAMILY, entityRef: `component:default/${FAMILY}` })
+    .expect(201);
+  return test;
+}
+
+describe('hostile input', () => {
+  let app: express.Express;
+  let knex: Knex;
+
+  beforeEach(async () => {
+    ({ app, knex } = await appWith());
+  });
+
+  afterEach(async () => {
+    await knex.destroy();
+  });
+
+  const register = (body: object) => request(app).post('/images').send(body);
+
+  async function expectRefused(body: object, field: string) {
+    const response = await register({ family: FAMILY, ...body });
+    expect(response.status).toBe(400);
+    expect(response.body.error.name).toBe('InputError');
+    expect(response.body.error.message).toContain(field);
+    await expect(knex('image_versions').select()).resolves.toEqual([]);
+  }
+
+  it.each([
+    ['a build time past the date range', { build_time: 1e300 }],
+    ['a build time before it', { build_time: -1e15 }],
+  ])('refuses a manifest with %s, naming build_time', async (_, build) => {
+    await expectRefused({ manifest: manifestWith(build) }, 'build_time');
+  });
+
+  it('refuses a manifest of 150 artifacts, as explicit artifacts stop at 64', async () => {
+    const artifactId = Array.from(
+      { length: 150 },
+      (_, i) => `us-east-1:ami-0${String(i).padStart(16, '0')}`,
+    ).join(',');
+    const started = Date.now();
+    await expectRefused(
+      { manifest: manifestWith({ artifact_id: artifactId }) },
+      'artifact_id',
+    );
+    // Refused by the schema, before any region is asked.
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it.each([
+    ['a commit that is no SHA', { git_commit: "not-a-sha'; --" }, 'git_commit'],
+    ['a javascript: build URL', { build_url: SCRIPT_URL }, 'build_url'],
+    [
+      'a 300-character parent',
+      { parent_image: 'x'.repeat(300) },
+      'parent_image',
+    ],
+    [
+      'a NUL byte',
+      { git_repo: 'https://git.example.com/a\u0000b' },
+      'git_repo',
+    ],
+  ])(
+    'refuses custom_data with %s, naming the field',
+    async (_, data, field) => {
+      await expectRefused({ manifest: manifestWith({}, data) }, field);
+    },
+  );
+
+  it.each([
+    ['a javascript: build URL', { buildUrl: SCRIPT_URL }, 'buildUrl'],
+    ['a data: repository', { gitRepo: 'data:text/html,<b>x</b>' }, 'gitRepo'],
+    ['a commit that is no SHA', { gitCommit: 'zzzzzzz' }, 'gitCommit'],
+    ['a 300-character parent', { parent: 'y'.repeat(300) }, 'parent'],
+  ])('refuses explicit artifacts with %s', async (_, fields, field) => {
+    await expectRefused(
+      {
+        artifacts: [{ region: 'us-east-1', imageId: 'ami-0bbbbbbbbbbbbbbb1' }],
+        ...fields,
+      },
+      field,
+    );
+  });
+
+  it.each([
+    ['an invented region', 'zz-nowhere-9'],
+    ['a 60-character region', `us-east-${'1'.repeat(52)}`],
+    ['a NUL byte', 'us-east-1\u0000'],
+  ])('refuses an artifact in %s, naming region', async (_, region) => {
+    await expectRefused(
+      { artifacts: [{ region, imageId: 'ami-0bbbbbbbbbbbbbbb1' }] },
+      'region',
+    );
+  });
+
+  it('refuses an entityRef longer than its column and NUL bytes when enrolling', async () => {
+    const long = await request(app)
+      .post('/families')
+      .send({
+        name: 'long',
+        entityRef: `component:default/${'a'.repeat(300)}`,
+      });
+    expect(long.status).toBe(400);
+    expect(long.body.error.message).toContain('entityRef');
+    const nul = await request(app)
+      .post('/families')
+      .send({ name: 'nul', entityRef: 'component:default/a\u0000b' });
+    expect(nul.status).toBe(400);
+    const nulName = await request(app)
+      .post('/families')
+      .send({ name: 'a\u0000b', entityRef: 'component:default/legacy' });
+    expect(nulName.status).toBe(400);
+    await expect(knex('image_families').select('name')).resolves.toEqual([
+      { name: FAMILY },
+    ]);
+  });
+
+  it('answers entity paths that cannot exist with 400 and its own message, without asking the catalog', async () => {
+    for (const name of ['bad%00name', '-starts-with-dash', 'a'.repeat(64)]) {
+      const response = await request(app).get(
+        `/entities/component/default/${name}/summary`,
+      );
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toMatch(/^Invalid entity name /);
+      expect(response.body.error.message).not.toContain('Request failed');
+    }
+    const kind = await request(app).get('/entities/com%00p/default/x/drift');
+    expect(kind.status).toBe(400);
+    expect(kind.body.error.message).toMatch(/^Invalid entity kind /);
+  });
+
+  it('answers malformed image ids, families and channels with 400', async () => {
+    const image = await request(app).get('/images/not-an-image');
+    expect(image.status).toBe(400);
+    expect(image.body.error.message).toMatch(
+      /^Invalid image id "not-an-image"/,
+    );
+    const family = await request(app).get('/families/Bad%20Family/channels');
+    expect(family.status).toBe(400);
+    expect(family.body.error.message).toMatch(/^Invalid image family /);
+    const channel = await request(app)
+      .put(`/families/${FAMILY}/channels/${'c'.repeat(65)}`)
+      .send({ version: 1 });
+    expect(channel.status).toBe(400);
+    expect(channel.body.error.message).toMatch(/^Invalid channel /);
+  });
+});
+
+describe('the AMI ownership check', () => {
+  const artifacts = (regions: string[]) =>
+    regions.map((region, i) => ({
+      region,
+      imageId: `ami-0${String(i + 1).padStart(16, '0')}`,
+    }));
+
+  it('fails closed with 503 when EC2 cannot be asked, and registers nothing', async () => {
+    const { app, knex } = await appWith({
+      provider: {
+        ...ownedCloud(),
+        findOwnedImages: async () => {
+          throw new Error('connect ECONNREFUSED 127.0.0.1:443');
+        },
+      },
+    });
+    const response = await request(app)
+      .post('/images')
+      .send({ family: FAMILY, artifacts: artifacts(['us-east-1']) });
+    expect(response.status).toBe(503);
+    expect(response.body.error.message).toContain(
+      'Cannot check the AMIs with EC2, so nothing was registered; try again',
+    );
+    expect(response.body.error.message).toContain('ECONNREFUSED');
+    await expect(knex('image_versions').select()).resolves.toEqual([]);
+    await knex.destroy();
+  });
+
+  it('registers without asking when the operator turned the check off', async () => {
+    const { app, knex } = await appWith({
+      provider: {
+        ...ownedCloud(),
+        findOwnedImages: async () => {
+          throw new Error('must not be asked');
+        },
+      },
+      config: { immutableInfra: { registration: { verifyArtifacts: false } } },
+    });
+    const response = await request(app)
+      .post('/images')
+      .send({ family: FAMILY, artifacts: artifacts(['us-east-1']) });
+    expect(response.status).toBe(201);
+    await knex.destroy();
+  });
+
+  it('asks a bounded number of regions at once, and all of them', async () => {
+    const calls = { inFlight: 0, max: 0 };
+    const regions = [
+      'us-east-1',
+      'us-east-2',
+      'us-west-1',
+      'us-west-2',
+      'eu-west-1',
+      'eu-west-2',
+      'eu-central-1',
+      'ap-south-1',
+      'ap-northeast-1',
+      'sa-east-1',
+    ];
+    const { app, knex } = await appWith({
+      provider: ownedCloud({ delayMs: 20, calls }),
+      config: { immutableInfra: { registration: { concurrency: 3 } } },
+    });
+    await request(app)
+      .post('/images')
+      .send({ family: FAMILY, artifacts: artifacts(regions) })
+      .expect(201);
+    expect(calls.max).toBe(3);
+    await knex.destroy();
+  });
+
+  it('gives up a registration that takes longer than its time bound, with 503', async () => {
+    const { app, knex } = await appWith({
+      provider: ownedCloud({ delayMs: 2_000 }),
+      config: {
+        immutableInfra: { registration: { timeout: { milliseconds: 200 } } },
+      },
+    });
+    const started = Date.now();
+    const response = await request(app)
+      .post('/images')
+      .send({ family: FAMILY, artifacts: artifacts(['us-east-1']) });
+    expect(response.status).toBe(503);
+    expect(response.body.error.message).toContain('took longer than');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await expect(knex('image_versions').select()).resolves.toEqual([]);
+    await knex.destroy();
+  });
+});
+
+const databases = createTestDatabases();
+
+describe.each(databases.eachSupportedId())(
+  'values at their column limits on %p',
+  id => {
+    it('stores values exactly at each limit, and refuses one more character with 400', async () => {
+      const db = await databases.init(id);
+      const family = `f${'a'.repeat(127)}`;
+      const { app } = await createRouterTestApp(
+        [component('owner', { 'immutable-infra.io/image-family': family })],
+        { knex: db },
+      );
+      await request(app)
+        .post('/families')
+        .send({ name: family, entityRef: 'component:default/owner' })
+        .expect(201);
+      const tooLongFamily = await request(app)
+        .post('/families')
+        .send({ name: `${family}b`, entityRef: 'component:default/owner' });
+      expect(tooLongFamily.status).toBe(400);
+
+      const repo = `https://git.example.com/${'r'.repeat(512 - 24)}`;
+      const buildUrl = `https://ci.example.com/${'b'.repeat(1024 - 23)}`;
+      expect([repo.length, buildUrl.length]).toEqual([512, 1024]);
+      const created = await request(app)
+        .post('/images')
+        .send({
+          family,
+          artifacts: [
+            { region: 'us-east-1', imageId: 'ami-0bbbbbbbbbbbbbbb1' },
+          ],
+          gitRepo: repo,
+          buildUrl,
+          gitCommit: 'a'.repeat(40),
+        });
+      expect(created.status).toBe(201);
+      expect(created.body.version).toMatchObject({ gitRepo: repo, buildUrl });
+      const tooLong = await request(app)
+        .post('/images')
+        .send({
+          family,
+          artifacts: [
+            { region: 'us-east-1', imageId: 'ami-0bbbbbbbbbbbbbbb2' },
+          ],
+          buildUrl: `${buildUrl}x`,
+        });
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.body.error.message).toContain('buildUrl');
+
+      const reason = 'why'.repeat(341).padEnd(1024, '!');
+      await request(app)
+        .post(`/images/${family}@1/revoke`)
+        .send({ reason })
+        .expect(200);
+      const tooLongReason = await request(app)
+        .post(`/images/${family}@1/restore`)
+        .send({ reason: `${reason}!` });
+      expect(tooLongReason.status).toBe(400);
+      await request(app)
+        .post(`/images/${family}@1/restore`)
+        .send({ reason })
+        .expect(200);
+
+      const channel = `c${'h'.repeat(62)}`;
+      const assigned = await request(app)
+        .put(`/families/${family}/channels/${channel}`)
+        .send({ version: 1, reason });
+      expect(assigned.body.error?.message).toBeUndefined();
+      expect(assigned.status).toBe(200);
+      await db.destroy();
+    });
+  },
+);

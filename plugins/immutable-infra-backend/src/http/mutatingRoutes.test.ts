@@ -1,0 +1,209 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import express from 'express';
+import request from 'supertest';
+import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
+
+jest.setTimeout(60_000);
+
+type App = Awaited<ReturnType<typeof createRouterTestApp>>;
+
+/**
+ * A request that changes something, as the table below makes it: the
+ * method and path, its body, the auditor event it records, and the row it
+ * writes to the plugin's audit log when it changes the registry.
+ */
+type Mutation = {
+  method: 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  body: object;
+  eventId: string;
+  auditAction?: string;
+};
+
+const artifacts = (n: number) => [
+  { region: 'us-east-1', imageId: `ami-0${String(n).padStart(16, '0')}` },
+];
+
+/**
+ * Every mutating route of the router, by its route pattern. The first test
+ * reads the router's own routes, so a route added without a row here fails.
+ */
+const MUTATIONS: Record<string, Mutation> = {
+  'POST /families': {
+    method: 'post',
+    path: '/families',
+    body: { name: 'ledger', entityRef: 'component:default/ledger' },
+    eventId: 'family-enroll',
+    auditAction: 'family.enroll',
+  },
+  'POST /images': {
+    method: 'post',
+    path: '/images',
+    body: { family: 'payments-api', artifacts: artifacts(9) },
+    eventId: 'image-register',
+    auditAction: 'image.register',
+  },
+  'POST /images/prune': {
+    method: 'post',
+    path: '/images/prune',
+    body: { family: 'payments-api', dryRun: true },
+    eventId: 'image-prune',
+  },
+  'POST /images/:id/revoke': {
+    method: 'post',
+    path: '/images/payments-api@1/revoke',
+    body: { reason: 'CVE-2026-0001' },
+    eventId: 'image-revoke',
+    auditAction: 'image.revoke',
+  },
+  'POST /images/:id/restore': {
+    method: 'post',
+    path: '/images/payments-api@3/restore',
+    body: { reason: 'false alarm' },
+    eventId: 'image-restore',
+    auditAction: 'image.restore',
+  },
+  'PUT /families/:family/channels/:channel': {
+    method: 'put',
+    path: '/families/payments-api/channels/staging',
+    body: { version: 2 },
+    eventId: 'channel-assign',
+    auditAction: 'channel.assign',
+  },
+  'POST /families/:family/channels/:channel/rollback': {
+    method: 'post',
+    path: '/families/payments-api/channels/production/rollback',
+    body: { reason: 'bad release' },
+    eventId: 'channel-rollback',
+    auditAction: 'channel.rollback',
+  },
+  'POST /sync': {
+    method: 'post',
+    path: '/sync',
+    body: { entityRef: 'component:default/payments-api' },
+    eventId: 'fleet-sync',
+  },
+};
+
+/** The router's routes that change something, as `METHOD /pattern`. */
+function mutatingRoutes(app: express.Express): string[] {
+  const routes: string[] = [];
+  const walk = (stack: any[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods)) {
+          if (['post', 'put', 'patch', 'delete'].includes(method)) {
+            routes.push(`${method.toUpperCase()} ${layer.route.path}`);
+          }
+        }
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk((app as any)._router.stack);
+  return routes.sort();
+}
+
+async function setup(): Promise<App> {
+  const test = await createRouterTestApp([
+    component('payments-api', {
+      'immutable-infra.io/image-family': 'payments-api',
+    }),
+    component('ledger', { 'immutable-infra.io/image-family': 'ledger' }),
+  ]);
+  const { app } = test;
+  await request(app)
+    .post('/families')
+    .send({ name: 'payments-api', entityRef: 'component:default/payments-api' })
+    .expect(201);
+  for (const n of [1, 2, 3]) {
+    await request(app)
+      .post('/images')
+      .send({ family: 'payments-api', artifacts: artifacts(n) })
+      .expect(201);
+  }
+  for (const version of [1, 2]) {
+    await request(app)
+      .put('/families/payments-api/channels/production')
+      .send({ version })
+      .expect(200);
+  }
+  await request(app)
+    .post('/images/payments-api@3/revoke')
+    .send({ reason: 'broken build' })
+    .expect(200);
+  test.auditor.createEvent.mockClear();
+  return test;
+}
+
+function send(app: express.Express, mutation: Mutation) {
+  return request(app)[mutation.method](mutation.path);
+}
+
+async function auditRows(test: App, action?: string): Promise<number> {
+  if (!action) {
+    return 0;
+  }
+  const [{ n }] = await test.knex('audit_events').where({ action }).count({
+    n: '*',
+  });
+  return Number(n);
+}
+
+describe('every mutating route', () => {
+  it('is in the table of this test', async () => {
+    const test = await setup();
+    expect(mutatingRoutes(test.app)).toEqual(Object.keys(MUTATIONS).sort());
+    await test.knex.destroy();
+  });
+
+  describe.each(Object.entries(MUTATIONS))('%s', (_, mutation) => {
+    let test: App;
+
+    beforeEach(async () => {
+      test = await setup();
+    });
+
+    afterEach(async () => {
+      await test.knex.destroy();
+    });
+
+    it('answers 401 without credentials and changes nothing', async () => {
+      const before = await auditRows(test, mutation.auditAction);
+      const response = await send(test.app, mutation)
+        .set('Authorization', mockCredentials.none.header())
+        .send(mutation.body);
+      expect(response.status).toBe(401);
+      expect(await auditRows(test, mutation.auditAction)).toBe(before);
+    });
+
+    it('answers 403 when the permission policy denies, records the failure and changes nothing', async () => {
+      const before = await auditRows(test, mutation.auditAction);
+      test.deny();
+      const response = await send(test.app, mutation).send(mutation.body);
+      expect(response.status).toBe(403);
+      expect(response.body.error.name).toBe('NotAllowedError');
+      expect(await auditRows(test, mutation.auditAction)).toBe(before);
+      expect(test.auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({ eventId: mutation.eventId }),
+      );
+      expect(test.auditEvent.fail).toHaveBeenCalled();
+    });
+
+    it('succeeds when allowed and records an audit event', async () => {
+      const before = await auditRows(test, mutation.auditAction);
+      test.auditEvent.success.mockClear();
+      const response = await send(test.app, mutation).send(mutation.body);
+      expect(response.status).toBeLessThan(300);
+      expect(test.auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({ eventId: mutation.eventId }),
+      );
+      expect(test.auditEvent.success).toHaveBeenCalled();
+      // Registry changes also write a row of the plugin's audit log.
+      expect(await auditRows(test, mutation.auditAction)).toBe(
+        mutation.auditAction ? before + 1 : 0,
+      );
+    });
+  });
+});
