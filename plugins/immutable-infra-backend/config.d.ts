@@ -1,3 +1,6 @@
+import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   /** Configuration of the Immutable Infra plugins. */
   immutableInfra?: {
@@ -19,19 +22,39 @@ export interface Config {
        */
       maxAttempts?: number;
     };
-    /** How often the fleet is synced and images are discovered. */
-    schedule?: {
-      /** Defaults to every 5 minutes. */
-      frequency?: { minutes?: number; hours?: number };
-      /** Defaults to 3 minutes. */
-      timeout?: { minutes?: number; hours?: number };
-    };
+    /**
+     * How often the fleet is synced and images are discovered, as the
+     * Backstage scheduler reads a schedule: `frequency` and `timeout` as
+     * durations (`{ minutes: 5 }` or ISO 8601 such as `PT5M`), a
+     * `{ cron: '*\/5 * * * *' }` frequency, or `{ trigger: manual }`.
+     * Inventory counts as stale once the last good sync is older than two of
+     * the longest gaps between runs (with a manual trigger: as soon as a sync
+     * fails). Defaults to every 5 minutes with a 3 minute timeout.
+     */
+    schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
     /**
      * How often the plugin's copy of enrolled entities (their annotations and
      * owner) is refreshed from the catalog; entity pages read that copy.
-     * Defaults to 30 seconds.
+     * A duration, e.g. `{ seconds: 30 }` or `PT30S`. Defaults to 30 seconds.
      */
-    entityRefresh?: { seconds?: number; minutes?: number };
+    entityRefresh?: HumanDuration | string;
+    /** Registration of image versions (`POST /images`). */
+    registration?: {
+      /**
+       * Whether each AMI of a registration is checked with EC2 to be an
+       * image of its account in its region. When EC2 cannot be asked the
+       * registration answers 503 (retryable) rather than going on unchecked.
+       * Turn it off only for a portal with no AWS access. Defaults to true.
+       */
+      verifyArtifacts?: boolean;
+      /**
+       * The longest a registration may take, checks included; past it the
+       * request answers 503 and nothing is registered. Defaults to 30 seconds.
+       */
+      timeout?: HumanDuration | string;
+      /** Regions (of an account) checked at once. Defaults to 4. */
+      concurrency?: number;
+    };
     /** Defaults of the image and instance age policy. */
     policy?: {
       /** Images older than this are drift. Defaults to 30. */
