@@ -4,6 +4,12 @@ import { AddressInfo } from 'node:net';
 
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
+/** What EC2 answers when MaxResults is missing or above its limit. */
+const MAX_RESULTS = 1000;
+
+/** Instances an Auto Scaling group launches in one request, one reservation. */
+const LAUNCH_BATCH = 5;
+
 /** The AMI every instance of entity `svc-N` runs. */
 export function imageOf(entity: number): string {
   return `ami-${String(entity % 50).padStart(17, '0')}`;
@@ -23,17 +29,39 @@ function instanceXml(entity: number, n: number): string {
   }</value></item><item><key>aws:autoscaling:groupName</key><value>svc-${entity}-asg</value></item></tagSet></item>`;
 }
 
+/** Instances [from, to) of an entity, grouped in their reservations. */
+function reservationsXml(entity: number, from: number, to: number): string {
+  const reservations: string[] = [];
+  for (let n = from; n < to; ) {
+    const launch = Math.floor(n / LAUNCH_BATCH);
+    const items: string[] = [];
+    for (; n < to && Math.floor(n / LAUNCH_BATCH) === launch; n++) {
+      items.push(instanceXml(entity, n));
+    }
+    reservations.push(
+      `<item><reservationId>r-${(entity * 1000 + launch)
+        .toString(16)
+        .padStart(
+          17,
+          '0',
+        )}</reservationId><ownerId>123456789012</ownerId><requesterId>940372691376</requesterId><groupSet/><instancesSet>${items.join(
+        '',
+      )}</instancesSet></item>`,
+    );
+  }
+  return reservations.join('');
+}
+
 /**
- * Replays EC2 DescribeInstances (paged) and DescribeSecurityGroups for a
- * synthetic fleet: entity `svc-N` (selected by the tag
- * `immutable-infra:service=svc-N`) has `perEntity` instances.
+ * Replays EC2 DescribeInstances and DescribeSecurityGroups for a synthetic
+ * fleet: entity `svc-N` (selected by the tag `immutable-infra:service=svc-N`)
+ * has `perEntity` instances. DescribeInstances pages as EC2 does: at most
+ * `MaxResults` instances a page (1,000 when unset, EC2's ceiling), a
+ * `NextToken` while more remain, and instances grouped in reservations as an
+ * Auto Scaling group launches them (a few per request).
  */
-export function startReplayServer(options: {
-  perEntity: number;
-  page: number;
-}) {
+export function startReplayServer(options: { perEntity: number }) {
   const PER_ENTITY = options.perEntity;
-  const PAGE = options.page;
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', c => (body += c));
@@ -48,17 +76,23 @@ export function startReplayServer(options: {
             entity = Number(value.slice(4));
           }
         }
+        const asked = Number(params.get('MaxResults') ?? MAX_RESULTS);
+        if (!(asked >= 5 && asked <= MAX_RESULTS)) {
+          res.writeHead(400, { 'Content-Type': 'text/xml' });
+          res.end(
+            `<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>MaxResults must be between 5 and ${MAX_RESULTS}</Message></Error></Errors><RequestID>r</RequestID></Response>`,
+          );
+          return;
+        }
         const from = Number(params.get('NextToken') ?? 0);
         const count = entity >= 0 ? PER_ENTITY : 0;
-        const items = [];
-        for (let n = from; n < Math.min(count, from + PAGE); n++) {
-          items.push(instanceXml(entity, n));
-        }
-        const next =
-          from + PAGE < count ? `<nextToken>${from + PAGE}</nextToken>` : '';
-        xml = `<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>r</requestId><reservationSet><item><reservationId>r-1</reservationId><ownerId>123456789012</ownerId><instancesSet>${items.join(
-          '',
-        )}</instancesSet></item></reservationSet>${next}</DescribeInstancesResponse>`;
+        const to = Math.min(count, from + asked);
+        const next = to < count ? `<nextToken>${to}</nextToken>` : '';
+        xml = `<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>r</requestId><reservationSet>${reservationsXml(
+          entity,
+          from,
+          to,
+        )}</reservationSet>${next}</DescribeInstancesResponse>`;
       } else if (action === 'DescribeSecurityGroups') {
         const ids = [...params.entries()]
           .filter(([k]) => k.startsWith('GroupId.'))

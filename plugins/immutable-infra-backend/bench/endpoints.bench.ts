@@ -83,7 +83,7 @@ async function main() {
       'Set BENCH_DATABASE_URL to a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432',
     );
   }
-  const replay = await startReplayServer({ perEntity: PER_ENTITY, page: 10 });
+  const replay = await startReplayServer({ perEntity: PER_ENTITY });
   const prefix = `bench_${Date.now()}_`;
   const backend = await startTestBackend({
     features: [

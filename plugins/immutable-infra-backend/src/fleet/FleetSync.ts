@@ -11,6 +11,9 @@ import {
 import { listEnrolledEntities } from '../catalog/EntityRefresh';
 import { EntitySnapshotStore } from '../catalog/EntitySnapshotStore';
 
+/** Entities a sync has in flight unless told otherwise. @internal */
+export const FLEET_SYNC_CONCURRENCY = 4;
+
 /** Outcome of syncing one entity. @internal */
 export type EntitySyncResult = {
   entityRef: string;
@@ -39,7 +42,7 @@ export class FleetSync {
       logger: LoggerService;
       regions: string[];
       environmentTag: string;
-      /** Entities synced at once; defaults to 4. */
+      /** Entities synced at once; defaults to {@link FLEET_SYNC_CONCURRENCY}. */
       concurrency?: number;
     },
   ) {}
@@ -76,7 +79,12 @@ export class FleetSync {
     };
     await Promise.all(
       Array.from(
-        { length: Math.min(this.options.concurrency ?? 4, entities.length) },
+        {
+          length: Math.min(
+            this.options.concurrency ?? FLEET_SYNC_CONCURRENCY,
+            entities.length,
+          ),
+        },
         worker,
       ),
     );

@@ -1,4 +1,5 @@
 import {
+  DescribeInstancesCommandInput,
   DescribeLaunchTemplateVersionsCommand,
   DescribeSecurityGroupsCommand,
   Instance,
@@ -16,6 +17,34 @@ import { ImageLocation } from '../ImageProvider';
 import { AwsClientFactory } from './AwsClientFactory';
 
 const SECURITY_GROUP_BATCH = 200;
+
+/** Instances a DescribeInstances page holds at most: EC2's ceiling. */
+const INSTANCES_PAGE = 1000;
+
+/**
+ * The DescribeInstances request of a fleet selector: every instance not
+ * terminated that carries all the selector's tags, in pages as large as EC2
+ * allows (the benchmark's SDK-alone floor asks for the same pages).
+ *
+ * @internal
+ */
+export function describeFleetInstancesInput(
+  selector: { key: string; value: string }[],
+): DescribeInstancesCommandInput {
+  return {
+    Filters: [
+      ...selector.map(({ key, value }) => ({
+        Name: `tag:${key}`,
+        Values: [value],
+      })),
+      {
+        Name: 'instance-state-name',
+        Values: ['pending', 'running', 'stopping', 'stopped'],
+      },
+    ],
+    MaxResults: INSTANCES_PAGE,
+  };
+}
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
 
 function opensSsh(permission: IpPermission): boolean {
@@ -76,19 +105,7 @@ export class Ec2FleetProvider implements FleetProvider {
     // The SDK's paginator follows every NextToken.
     for await (const page of paginateDescribeInstances(
       { client: ec2 },
-      {
-        Filters: [
-          ...location.selector.map(({ key, value }) => ({
-            Name: `tag:${key}`,
-            Values: [value],
-          })),
-          {
-            Name: 'instance-state-name',
-            Values: ['pending', 'running', 'stopping', 'stopped'],
-          },
-        ],
-        MaxResults: 1000,
-      },
+      describeFleetInstancesInput(location.selector),
     )) {
       for (const reservation of page.Reservations ?? []) {
         found.push(...(reservation.Instances ?? []));
