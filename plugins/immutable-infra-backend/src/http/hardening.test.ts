@@ -4,7 +4,10 @@ import { Knex } from 'knex';
 import request from 'supertest';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
-import { ImageProvider } from '../providers/ImageProvider';
+import {
+  ImageProvider,
+  RegionNotEnabledError,
+} from '../providers/ImageProvider';
 
 jest.setTimeout(60_000);
 
@@ -243,6 +246,27 @@ describe('the AMI ownership check', () => {
     );
     expect(response.body.error.message).toContain('ECONNREFUSED');
     await expect(knex('image_versions').select()).resolves.toEqual([]);
+    await knex.destroy();
+  });
+
+  it('refuses with 400 an AMI in a region the account has not enabled', async () => {
+    const { app, knex } = await appWith({
+      provider: {
+        ...ownedCloud(),
+        findOwnedImages: async location => {
+          throw new RegionNotEnabledError(
+            `${location.region} is not enabled for the account`,
+          );
+        },
+      },
+    });
+    const response = await request(app)
+      .post('/images')
+      .send({ family: FAMILY, artifacts: artifacts(['ap-east-1']) });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain(
+      'ap-east-1 is not enabled for the main account',
+    );
     await knex.destroy();
   });
 

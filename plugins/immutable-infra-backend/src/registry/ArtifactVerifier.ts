@@ -51,7 +51,8 @@ export class ArtifactVerifier {
     if (!this.options.enabled) {
       return;
     }
-    const problems: string[] = [];
+    const notOwned: string[] = [];
+    const unaskable: string[] = [];
     const unreachable: string[] = [];
     await eachLimited(
       groupByLocation(artifacts),
@@ -65,11 +66,15 @@ export class ArtifactVerifier {
           owned = await this.options.provider.findOwnedImages(group);
         } catch (error) {
           if (error instanceof RegionNotEnabledError) {
-            problems.push(`${group.region} is not enabled for ${owner}`);
+            unaskable.push(
+              `${group.imageIds.join(', ')}: ${
+                group.region
+              } is not enabled for ${owner}`,
+            );
           } else if (error instanceof CloudAccessError && group.account) {
             // Naming an account the portal cannot ask must not be a way
             // around the check.
-            problems.push(
+            unaskable.push(
               `${group.imageIds.join(', ')} in ${group.region}: ${
                 error.message
               }; configure credentials for ${owner} (aws.accounts) or correct the artifact's account`,
@@ -86,18 +91,24 @@ export class ArtifactVerifier {
         }
         const unknown = group.imageIds.filter(id => !owned.has(id));
         if (unknown.length > 0) {
-          problems.push(`${unknown.join(', ')} in ${group.region} (${owner})`);
+          notOwned.push(`${unknown.join(', ')} in ${group.region} (${owner})`);
         }
       },
     );
+    const problems = [
+      notOwned.length > 0
+        ? `Not images of the account in that region: ${notOwned
+            .sort()
+            .join(
+              '; ',
+            )}. Check the AMI id, the region and the account of each artifact.`
+        : '',
+      unaskable.length > 0
+        ? `Cannot check the AMIs of ${unaskable.sort().join('; ')}.`
+        : '',
+    ].filter(Boolean);
     if (problems.length > 0) {
-      throw new InputError(
-        `Not images of the account in that region: ${problems
-          .sort()
-          .join(
-            '; ',
-          )}. Check the AMI id, the region and the account of each artifact.`,
-      );
+      throw new InputError(problems.join(' '));
     }
     if (unreachable.length > 0) {
       throw new ServiceUnavailableError(

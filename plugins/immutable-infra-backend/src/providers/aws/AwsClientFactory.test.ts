@@ -4,6 +4,7 @@ import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { ConfigReader } from '@backstage/config';
 import { AwsClientFactory } from './AwsClientFactory';
 import { Ec2FleetProvider } from './Ec2FleetProvider';
+import { CloudAccessError } from '../ImageProvider';
 
 jest.setTimeout(30_000);
 
@@ -98,5 +99,29 @@ describe('AWS calls', () => {
     } finally {
       ec2.close();
     }
+  });
+});
+
+describe('credentials', () => {
+  it('answers CloudAccessError for an account it has no credentials for', async () => {
+    const factory = new AwsClientFactory(
+      {
+        getCredentialProvider: async (opts?: { accountId?: string }) => {
+          if (opts?.accountId) {
+            throw new Error(
+              `There is no AWS integration that matches ${opts.accountId}. Please add a configuration for this AWS account.`,
+            );
+          }
+          return { sdkCredentialProvider: async () => ({} as any) };
+        },
+      } as any,
+      { endpoint: 'http://127.0.0.1:9' },
+    );
+    const failure = factory.ec2Client('us-east-1', '999999999999');
+    await expect(failure).rejects.toBeInstanceOf(CloudAccessError);
+    await expect(failure).rejects.toThrow(
+      'no credentials for account 999999999999: There is no AWS integration that matches 999999999999',
+    );
+    await expect(factory.ec2Client('us-east-1')).resolves.toBeDefined();
   });
 });

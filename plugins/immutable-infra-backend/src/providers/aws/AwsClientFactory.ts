@@ -6,6 +6,7 @@ import {
   DefaultAwsCredentialsManager,
 } from '@backstage/integration-aws-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CloudAccessError } from '../ImageProvider';
 
 /** @internal */
 export type AwsClientOptions = {
@@ -43,9 +44,21 @@ export class AwsClientFactory {
   ) {}
 
   private async clientConfig(region: string, account?: string) {
-    const provider = await this.credentials.getCredentialProvider(
-      account ? { accountId: account } : undefined,
-    );
+    let provider;
+    try {
+      provider = await this.credentials.getCredentialProvider(
+        account ? { accountId: account } : undefined,
+      );
+    } catch (error) {
+      // No credentials for the account (not in aws.accounts, no
+      // accountDefaults role, not the main account), or the main account's
+      // own identity could not be found out.
+      throw new CloudAccessError(
+        `no credentials for ${
+          account ? `account ${account}` : 'the main account'
+        }: ${(error as Error).message}`,
+      );
+    }
     return {
       region,
       endpoint: this.options.endpoint,
