@@ -112,7 +112,7 @@ export function usePagedList<P extends Page>(
   }, [load]);
 
   const cursor = state.pages[state.pages.length - 1]?.nextCursor;
-  const loadMore = useCallback(async () => {
+  const loadNext = useCallback(async () => {
     const current = generation.current;
     if (!fetcher || !cursor || state.loading || moreFor.current === current) {
       return;
@@ -142,6 +142,10 @@ export function usePagedList<P extends Page>(
       }
     }
   }, [fetcher, cursor, state.loading, isMounted]);
+
+  const loadMore = useCallback(() => {
+    loadNext();
+  }, [loadNext]);
 
   const value = useMemo(
     () =>

@@ -12,7 +12,7 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { relative } from '../../format';
 import { CHANNEL_HISTORY_PAGE_SIZE, PagedList } from '../../hooks';
-import { DataTable } from '../DataTable';
+import { DataTable, NO_WRAP } from '../DataTable';
 import { LoadMore } from '../LoadMore';
 
 const columns: TableColumn<ChannelAssignment>[] = [
@@ -29,6 +29,7 @@ const columns: TableColumn<ChannelAssignment>[] = [
   {
     title: 'Change',
     sorting: false,
+    cellStyle: NO_WRAP,
     render: a =>
       `${a.kind === 'rollback' ? 'rolled back ' : ''}${a.from ?? '(none)'} → ${
         a.to

@@ -12,7 +12,7 @@ import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import { useMemo } from 'react';
 import { relative } from '../../format';
-import { DataTable } from '../DataTable';
+import { DataTable, NO_WRAP } from '../DataTable';
 
 /** Channels of the family, each with a rollback to its previous version. */
 export function ChannelsCard(props: {
@@ -46,6 +46,7 @@ export function ChannelsCard(props: {
       {
         title: 'Version',
         field: 'version',
+        cellStyle: NO_WRAP,
         render: channel => channel.version ?? 'none yet',
       },
       {
@@ -58,7 +59,6 @@ export function ChannelsCard(props: {
       },
       {
         title: 'Rollback',
-        sorting: false,
         render: channel => {
           const to = previous(channel.name);
           return !channel.managed && canAssign && to ? (

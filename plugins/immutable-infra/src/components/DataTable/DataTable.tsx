@@ -4,6 +4,7 @@ import {
   CSSProperties,
   memo,
   ReactNode,
+  useMemo,
   useEffect,
   useLayoutEffect,
   useRef,
@@ -11,20 +12,19 @@ import {
 
 const useStyles = makeStyles(theme => ({
   root: {
-    // Compact cells, so that wide tables fit a 1280 px screen; the header
-    // never wraps inside a word ("Weigh t"): long cell content truncates
-    // (TruncatedText) or wraps between words instead.
+    // Compact cells, so that wide tables fit a 1280 px screen. The theme
+    // lets cells break inside words, which squeezed columns did ("Weigh t"):
+    // here words stay whole, headers on one line, and long ids truncate
+    // (TruncatedText) instead.
     '& th, & td': {
-      padding: theme.spacing(0.75, 1),
+      padding: theme.spacing(0.75),
+      wordBreak: 'normal',
     },
     '& th:first-child, & td:first-child': {
       paddingLeft: theme.spacing(2),
     },
     '& th': {
       whiteSpace: 'nowrap',
-    },
-    '& td': {
-      overflowWrap: 'anywhere',
     },
   },
 }));
@@ -34,6 +34,9 @@ function Container(props: { children?: ReactNode; style?: CSSProperties }) {
   return <div style={props.style}>{props.children}</div>;
 }
 
+/** Keeps a column's text on one line, e.g. `ledger-worker@3`. */
+export const NO_WRAP = { whiteSpace: 'nowrap' } as const;
+
 /** @internal */
 export type DataTableProps<T extends object> = {
   /** The table's accessible name. */
@@ -42,9 +45,10 @@ export type DataTableProps<T extends object> = {
   columns: TableColumn<T>[];
   data: T[];
   /**
-   * Rows per page; the pager shows once there are more rows. Lists that load
-   * more pages from the backend use the backend's page size, so each "load
-   * more" adds a page of the table, which is then shown.
+   * For lists that grow: rows per page, and columns sortable. The pager
+   * shows once there are more rows. Lists that load more pages from the
+   * backend use the backend's page size, so each "load more" adds a page of
+   * the table, which is then shown. Short fixed lists leave it out.
    */
   pageSize?: number;
   /** Shown instead of rows when there are none. */
@@ -63,6 +67,12 @@ function DataTableImpl<T extends object>(props: DataTableProps<T>) {
   const sorted = useRef(false);
   const shown = useRef(data.length);
   const paging = pageSize !== undefined && data.length > pageSize;
+  // Columns as wide as their content (material-table would otherwise give
+  // each an equal share), unless a column says otherwise.
+  const autoColumns = useMemo(
+    () => columns.map(column => ({ width: 'auto', ...column })),
+    [columns],
+  );
 
   // material-table renders the <table> itself and takes no aria props.
   useLayoutEffect(() => {
@@ -84,7 +94,7 @@ function DataTableImpl<T extends object>(props: DataTableProps<T>) {
     <div ref={root} className={classes.root}>
       <Table<T>
         tableRef={table}
-        columns={columns}
+        columns={autoColumns}
         data={data}
         emptyContent={emptyContent}
         components={{ Container }}
@@ -96,7 +106,7 @@ function DataTableImpl<T extends object>(props: DataTableProps<T>) {
           search: false,
           draggable: false,
           padding: 'dense',
-          sorting: true,
+          sorting: pageSize !== undefined,
           paging,
           pageSize: pageSize ?? 5,
           pageSizeOptions: pageSize ? [pageSize] : [],
@@ -109,7 +119,7 @@ function DataTableImpl<T extends object>(props: DataTableProps<T>) {
 
 /**
  * The plugin's tables: `Table` from `@backstage/core-components` with
- * sorting, paging where lists grow, compact cells and an accessible name.
+ * sorting and paging where lists grow, compact cells and an accessible name.
  * Memoised: a table renders again only when its props change.
  */
 export const DataTable = memo(DataTableImpl) as typeof DataTableImpl;

@@ -1,3 +1,3 @@
-export { DataTable } from './DataTable';
+export { DataTable, NO_WRAP } from './DataTable';
 export type { DataTableProps } from './DataTable';
 export { TruncatedText } from './TruncatedText';

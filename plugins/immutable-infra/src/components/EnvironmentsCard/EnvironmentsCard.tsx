@@ -1,6 +1,6 @@
 import { InfoCard, TableColumn } from '@backstage/core-components';
 import { FleetSummary } from '@immutable-infra/backstage-plugin-common';
-import { DataTable } from '../DataTable';
+import { DataTable, NO_WRAP } from '../DataTable';
 
 type EnvironmentVersions = FleetSummary['environments'][number];
 
@@ -9,11 +9,11 @@ const columns: TableColumn<EnvironmentVersions>[] = [
   {
     title: 'Channel',
     field: 'channelVersion',
+    cellStyle: NO_WRAP,
     render: env => env.channelVersion ?? 'not assigned',
   },
   {
     title: 'Running',
-    sorting: false,
     render: env =>
       env.running.length === 0
         ? 'no instances'

@@ -66,14 +66,14 @@ export function FleetAgeCard({ entity }: { entity: CompoundEntityRef }) {
       subheader={`Policy: images at most ${value.policyDays} days old`}
     >
       <Grid container spacing={2}>
-        <Grid item xs={12} lg={6}>
+        <Grid item xs={12} xl={6}>
           <DataTable
             label="image age per environment"
             columns={columns}
             data={value.environments}
           />
         </Grid>
-        <Grid item xs={12} lg={6}>
+        <Grid item xs={12} xl={6}>
           {chart.length === 0 ? (
             <Typography>No instances running.</Typography>
           ) : (

@@ -13,30 +13,33 @@ import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { relative } from '../../format';
 import { INSTANCES_PAGE_SIZE, PagedList } from '../../hooks';
-import { DataTable, TruncatedText } from '../DataTable';
+import { DataTable, NO_WRAP, TruncatedText } from '../DataTable';
 import { LoadMore } from '../LoadMore';
 
 const columns: TableColumn<FleetInstanceView>[] = [
   {
     title: 'Instance',
     field: 'instanceId',
-    render: i => <TruncatedText text={i.instanceId} maxWidth="20ch" code />,
+    sorting: false,
+    render: i => <TruncatedText text={i.instanceId} minWidth="8ch" code />,
   },
   {
     title: 'Environment',
     field: 'environment',
     render: i => i.environment ?? 'untagged',
   },
-  { title: 'Region', field: 'region' },
+  { title: 'Region', field: 'region', sorting: false, cellStyle: NO_WRAP },
   {
     title: 'Image',
     field: 'imageId',
+    sorting: false,
     render: i =>
-      i.imageId ? <TruncatedText text={i.imageId} maxWidth="14ch" code /> : '—',
+      i.imageId ? <TruncatedText text={i.imageId} minWidth="6ch" code /> : '—',
   },
   {
     title: 'Version',
     field: 'version',
+    cellStyle: NO_WRAP,
     render: i => i.version ?? 'unregistered',
   },
   {

@@ -11,11 +11,11 @@ export function SafeLink(props: {
   url: string;
   /** The link's text; the URL itself when not given. */
   text?: string;
-  /** Width of the text when the URL is shown as text. */
-  maxWidth?: string;
+  /** The narrowest the URL gets when shown as text (it truncates). */
+  minWidth?: string;
 }) {
   if (isHttpUrl(props.url)) {
     return <Link to={props.url}>{props.text ?? props.url}</Link>;
   }
-  return <TruncatedText text={props.url} maxWidth={props.maxWidth ?? '16ch'} />;
+  return <TruncatedText text={props.url} minWidth={props.minWidth ?? '8ch'} />;
 }

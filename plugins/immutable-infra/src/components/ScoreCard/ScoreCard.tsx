@@ -20,10 +20,9 @@ const columns: TableColumn<ScoreCheck>[] = [
       />
     ),
   },
-  { title: 'Evidence', field: 'evidence', sorting: false },
+  { title: 'Evidence', field: 'evidence' },
   {
     title: 'How to fix',
-    sorting: false,
     render: check => (check.status === 'pass' ? '' : check.fix),
   },
 ];

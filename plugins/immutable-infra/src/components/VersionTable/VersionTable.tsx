@@ -89,15 +89,12 @@ function Amis({ version }: { version: ImageVersion }) {
   const all = version.artifacts.map(x => `${x.region}: ${x.imageId}`);
   if (version.artifacts.length === 1) {
     return (
-      <Tooltip title={all[0]}>
-        <span>
-          <TruncatedText
-            text={version.artifacts[0].imageId}
-            maxWidth="12ch"
-            code
-          />
-        </span>
-      </Tooltip>
+      <TruncatedText
+        text={version.artifacts[0].imageId}
+        title={all[0]}
+        minWidth="6ch"
+        code
+      />
     );
   }
   return (
@@ -123,6 +120,8 @@ export function VersionTable(props: {
       {
         title: 'Version',
         field: 'version',
+        // Newest first already; sorting by age orders the same way.
+        sorting: false,
         render: v => (
           <>
             <b>v{v.version}</b>
@@ -157,6 +156,7 @@ export function VersionTable(props: {
       {
         title: 'Commit',
         field: 'gitCommit',
+        sorting: false,
         render: v => <Commit version={v} />,
       },
       {
@@ -165,7 +165,7 @@ export function VersionTable(props: {
         sorting: false,
         render: v =>
           v.buildUrl ? (
-            <SafeLink url={v.buildUrl} text="build" maxWidth="10ch" />
+            <SafeLink url={v.buildUrl} text="build" minWidth="4ch" />
           ) : (
             '—'
           ),
@@ -175,9 +175,12 @@ export function VersionTable(props: {
         field: 'digest',
         sorting: false,
         render: v => (
-          <Tooltip title={v.digest}>
-            <code>{v.digest.slice(0, 12)}</code>
-          </Tooltip>
+          <TruncatedText
+            text={v.digest.slice(0, 12)}
+            title={v.digest}
+            minWidth="6ch"
+            code
+          />
         ),
       },
       { title: 'State', field: 'state', render: v => <State version={v} /> },
@@ -199,7 +202,7 @@ export function VersionTable(props: {
       },
       {
         title: 'Ancestry',
-        field: 'ancestry.status',
+        sorting: false,
         render: v => <Ancestry version={v} />,
       },
       {
