@@ -42,9 +42,11 @@ export function createRegisterImageAction({
             .string()
             .optional()
             .describe('Path of Packer’s manifest.json in the workspace'),
+        // `any`, not `unknown`: an action's input type must be JSON
+        // (JsonObject) where the published types are checked.
         manifest: z =>
           z
-            .record(z.string(), z.unknown())
+            .record(z.string(), z.any())
             .optional()
             .describe('The manifest itself'),
         runUuid: z =>
