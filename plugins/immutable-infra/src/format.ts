@@ -1,3 +1,7 @@
+import {
+  GIT_COMMIT_PATTERN,
+  isHttpUrl,
+} from '@immutable-infra/backstage-plugin-common';
 import { DateTime } from 'luxon';
 
 const DAY_MS = 86_400_000;
@@ -25,28 +29,20 @@ export function dayCount(n: number | undefined): string {
 }
 
 /**
- * Whether a stored string may become a link: only absolute http(s) URLs.
- * Stored data may predate the backend's validation, so `javascript:` and
- * other schemes, relative paths and free text are shown as text instead.
+ * A link to a commit, when the repository is an http(s) URL (not an SSH
+ * remote or a bare name) and the commit a SHA. Stored data may predate the
+ * backend's validation, so both are checked with the rules it uses.
  */
-export function isHttpUrl(value: string | undefined): value is string {
-  if (!value) {
-    return false;
-  }
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-/** A link to a commit, when the repository is an http(s) URL. */
 export function commitUrl(
   gitRepo: string | undefined,
   commit: string | undefined,
 ): string | undefined {
-  if (!commit || !isHttpUrl(gitRepo) || !/^[0-9a-f]+$/i.test(commit)) {
+  if (
+    !gitRepo ||
+    !commit ||
+    !isHttpUrl(gitRepo) ||
+    !GIT_COMMIT_PATTERN.test(commit)
+  ) {
     return undefined;
   }
   return `${gitRepo.replace(/\/$/, '').replace(/\.git$/, '')}/commit/${commit}`;

@@ -37,7 +37,7 @@ function Container(props: { children?: ReactNode; style?: CSSProperties }) {
 /** Keeps a column's text on one line, e.g. `ledger-worker@3`. */
 export const NO_WRAP = { whiteSpace: 'nowrap' } as const;
 
-/** @internal */
+/** Props of {@link DataTable}. */
 export type DataTableProps<T extends object> = {
   /** The table's accessible name. */
   label: string;

@@ -11,6 +11,10 @@ import userEvent from '@testing-library/user-event';
 import { immutableInfraApiRef } from '../../api';
 import { ImageAgeContent } from './ImageAgeContent';
 
+// The whole tab, with four core-components tables, renders in each test:
+// more than jest's default 5 s on a busy machine.
+jest.setTimeout(20_000);
+
 const entity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',

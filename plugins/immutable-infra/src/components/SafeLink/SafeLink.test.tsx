@@ -16,12 +16,16 @@ describe('SafeLink', () => {
     );
   });
 
-  it.each([SCRIPT_URL, 'data:text/html,hi', 'ci/builds/7', 'not a url'])(
-    'shows %s as text',
-    async url => {
-      await renderInTestApp(<SafeLink url={url} text="build" />);
-      expect(screen.queryByRole('link')).not.toBeInTheDocument();
-      expect(screen.getByText(url)).toHaveAttribute('title', url);
-    },
-  );
+  it.each([
+    SCRIPT_URL,
+    SCRIPT_URL.toUpperCase(),
+    'data:text/html,hi',
+    'ftp://ci.example.com/builds/7',
+    'ci/builds/7',
+    'not a url',
+  ])('shows %s as text', async url => {
+    await renderInTestApp(<SafeLink url={url} text="build" />);
+    expect(screen.queryByRole('link')).not.toBeInTheDocument();
+    expect(screen.getByText(url)).toHaveAttribute('title', url);
+  });
 });

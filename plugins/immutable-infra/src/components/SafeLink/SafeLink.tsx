@@ -1,11 +1,12 @@
 import { Link } from '@backstage/core-components';
-import { isHttpUrl } from '../../format';
+import { isHttpUrl } from '@immutable-infra/backstage-plugin-common';
 import { TruncatedText } from '../DataTable';
 
 /**
- * A stored URL: a link when it is an absolute http(s) URL, otherwise the
- * stored text, never a link. Data stored before the backend validated URLs
- * may hold `javascript:` URLs, which the core `Link` refuses by throwing.
+ * A stored URL: a link when it is an absolute http(s) URL (the rule the
+ * backend validates new URLs with), otherwise the stored text, never a link.
+ * Data stored before that validation may hold `javascript:` URLs, which the
+ * core `Link` refuses by throwing.
  */
 export function SafeLink(props: {
   url: string;
