@@ -1,13 +1,15 @@
 import { Knex } from 'knex';
 import { byCodeUnits } from '../drift/order';
 import { InstanceRecord, SyncState } from '../drift/types';
-import {
-  FleetInstance,
-  LaunchTemplateDefault,
-} from '../providers/FleetProvider';
+import { FleetInstance } from '../providers/FleetProvider';
 import { writeTransaction } from '../audit/writeTransaction';
-import { FleetStore, Inventory } from './FleetStore';
-import { optionalIso, Timestamp, toIso } from '../database/timestamps';
+import { FleetStore, Inventory, InventoryUpdate } from './FleetStore';
+import {
+  isPostgres,
+  optionalIso,
+  Timestamp,
+  toIso,
+} from '../database/timestamps';
 
 type InstanceRow = {
   entity_ref: string;
@@ -41,18 +43,133 @@ export type SyncRow = {
   instances: string | null;
 };
 
+/**
+ * Sync rows of one multi-row insert, and entity refs of one `in (...)`:
+ * SQLite builds a multi-row insert as a compound select, of at most 500
+ * terms.
+ */
 const BATCH = 500;
 
+/** Instance rows of one insert, sent as one JSON parameter. */
+const ROWS_PER_INSERT = 5_000;
+
+/** Columns that say what an instance is; the others say when it was seen. */
+const DESCRIBING: (keyof InstanceRow)[] = [
+  'environment',
+  'account',
+  'image_id',
+  'state',
+  'launch_template_id',
+  'launch_template_version',
+  'asg',
+  'ssh_exposure',
+  'ssh_sources',
+  'key_name',
+  'tags',
+];
+
+/** Every column an instance row is written with. */
+const INSERTED: (keyof InstanceRow)[] = [
+  'entity_ref',
+  'instance_id',
+  'region',
+  'launch_time',
+  'first_seen_at',
+  'last_seen_at',
+  ...DESCRIBING,
+];
+
+/**
+ * Inserts instance rows, thousands a statement: the rows go as one JSON
+ * parameter that the database unpacks. Bound one value at a time, their
+ * statement (and its parsing, on both sides) grows with the rows, and
+ * SQLite allows 500 rows a statement.
+ */
+async function insertInstanceRows(trx: Knex.Transaction, rows: InstanceRow[]) {
+  const columns = INSERTED.join(', ');
+  const sql = isPostgres(trx)
+    ? `insert into instances (${columns}) select ${columns} from json_populate_recordset(null::instances, ?::json)`
+    : `insert into instances (${columns}) select ${INSERTED.map(
+        column => `json_extract(value, '$.${column}')`,
+      ).join(', ')} from json_each(?)`;
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    await trx.raw(sql, [JSON.stringify(rows.slice(i, i + ROWS_PER_INSERT))]);
+  }
+}
+
 /** By environment (untagged last), region, then instance id. */
-function pageOrder(
-  a: Pick<InstanceRow, 'environment' | 'region' | 'instance_id'>,
-  b: Pick<InstanceRow, 'environment' | 'region' | 'instance_id'>,
-): number {
+function pageOrder(a: InstanceRecord, b: InstanceRecord): number {
   return (
     byCodeUnits(a.environment, b.environment) ||
     byCodeUnits(a.region, b.region) ||
-    byCodeUnits(a.instance_id, b.instance_id)
+    byCodeUnits(a.instanceId, b.instanceId)
   );
+}
+
+function instanceKey(row: Pick<InstanceRow, 'region' | 'instance_id'>) {
+  return `${row.region}/${row.instance_id}`;
+}
+
+function sameInstant(stored: Timestamp | null, written: string | null) {
+  return (
+    stored === written ||
+    (stored !== null && written !== null && toIso(stored) === written)
+  );
+}
+
+/**
+ * Whether an entity's stored rows already say what the new rows say, but
+ * for when they were last seen.
+ */
+function sameInstances(stored: InstanceRow[], rows: InstanceRow[]): boolean {
+  if (stored.length !== rows.length) {
+    return false;
+  }
+  const byKey = new Map(stored.map(row => [instanceKey(row), row]));
+  for (const row of rows) {
+    const old = byKey.get(instanceKey(row));
+    // Deleted once matched: an instance listed twice is a change.
+    byKey.delete(instanceKey(row));
+    if (
+      !old ||
+      !sameInstant(old.launch_time, row.launch_time as string | null) ||
+      DESCRIBING.some(column => (old[column] ?? null) !== row[column])
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * An instance as entity pages read it, without its tags (the rows keep
+ * them): what {@link toRecord} makes of its row, built without the round
+ * trip through the row's JSON columns.
+ */
+function pageRecord(
+  entityRef: string,
+  instance: FleetInstance & { environment?: string },
+  firstSeenAt: string,
+  lastSeenAt: string,
+): InstanceRecord {
+  return {
+    entityRef,
+    instanceId: instance.instanceId,
+    environment: instance.environment ?? undefined,
+    account: instance.account ?? undefined,
+    region: instance.region,
+    imageId: instance.imageId ?? undefined,
+    launchTime: instance.launchTime?.toISOString(),
+    state: instance.state ?? undefined,
+    launchTemplateId: instance.launchTemplateId ?? undefined,
+    launchTemplateVersion: instance.launchTemplateVersion ?? undefined,
+    asg: instance.asg ?? undefined,
+    sshExposure: instance.sshExposure,
+    sshSources: instance.sshSources ?? [],
+    keyName: instance.keyName ?? undefined,
+    firstSeenAt,
+    lastSeenAt,
+  };
 }
 
 function toRecord(row: InstanceRow): InstanceRecord {
@@ -138,59 +255,118 @@ export class DatabaseFleetStore implements FleetStore {
 
   private constructor(private readonly db: Knex) {}
 
-  async replaceInventory(options: {
-    entityRef: string;
-    instances: (FleetInstance & { environment?: string })[];
-    launchTemplates: LaunchTemplateDefault[];
-  }): Promise<void> {
+  async replaceInventory(update: InventoryUpdate): Promise<void> {
+    await this.replaceInventories([update]);
+  }
+
+  async replaceInventories(updates: InventoryUpdate[]): Promise<void> {
+    // The last update of an entity wins, as it would one transaction later.
+    const byEntity = new Map(updates.map(u => [u.entityRef, u]));
+    if (byEntity.size === 0) {
+      return;
+    }
+    const refs = [...byEntity.keys()];
     // ISO strings: the same instant on PostgreSQL and SQLite, whatever the
     // server's time zone.
     const now = new Date().toISOString();
     await writeTransaction(this.db, async trx => {
-      const previous = await trx<InstanceRow>('instances')
-        .where({ entity_ref: options.entityRef })
-        .select('region', 'instance_id', 'first_seen_at');
-      const firstSeen = new Map(
-        previous.map(p => [`${p.region}/${p.instance_id}`, p.first_seen_at]),
-      );
-      await trx('instances').where({ entity_ref: options.entityRef }).delete();
-      const rows = options.instances.map(i => ({
-        entity_ref: options.entityRef,
-        instance_id: i.instanceId,
-        environment: i.environment ?? null,
-        account: i.account ?? null,
-        region: i.region,
-        image_id: i.imageId ?? null,
-        launch_time: i.launchTime?.toISOString() ?? null,
-        state: i.state ?? null,
-        launch_template_id: i.launchTemplateId ?? null,
-        launch_template_version: i.launchTemplateVersion ?? null,
-        asg: i.asg ?? null,
-        ssh_exposure: i.sshExposure,
-        ssh_sources: JSON.stringify(i.sshSources),
-        key_name: i.keyName ?? null,
-        tags: JSON.stringify(i.tags),
-        first_seen_at: firstSeen.get(`${i.region}/${i.instanceId}`) ?? now,
-        last_seen_at: now,
-      }));
-      for (let i = 0; i < rows.length; i += BATCH) {
-        await trx('instances').insert(rows.slice(i, i + BATCH));
+      const stored = new Map<string, InstanceRow[]>();
+      for (let i = 0; i < refs.length; i += BATCH) {
+        const rows = await trx<InstanceRow>('instances')
+          .whereIn('entity_ref', refs.slice(i, i + BATCH))
+          .select(INSERTED);
+        for (const row of rows) {
+          const list = stored.get(row.entity_ref);
+          if (list) {
+            list.push(row);
+          } else {
+            stored.set(row.entity_ref, [row]);
+          }
+        }
       }
-      await this.upsertSync(trx, {
-        entity_ref: options.entityRef,
-        last_attempt_at: now,
-        last_success_at: now,
-        status: 'ok',
-        error: null,
-        launch_templates: JSON.stringify(options.launchTemplates),
-        // What entity pages read, in one document, in the order pages list
-        // them; tags stay in the rows.
-        instances: JSON.stringify(
-          [...rows]
-            .sort(pageOrder)
-            .map(row => ({ ...toRecord(row), tags: undefined })),
-        ),
-      });
+
+      /** Entities whose stored rows give way to new ones. */
+      const replaced: string[] = [];
+      const unchanged: string[] = [];
+      const inserts: InstanceRow[] = [];
+      const syncRows: SyncRow[] = [];
+      for (const update of byEntity.values()) {
+        const before = stored.get(update.entityRef) ?? [];
+        const firstSeen = new Map(
+          before.map(row => [instanceKey(row), row.first_seen_at]),
+        );
+        const rows: InstanceRow[] = [];
+        const records: InstanceRecord[] = [];
+        for (const i of update.instances) {
+          const seen = firstSeen.get(`${i.region}/${i.instanceId}`);
+          rows.push({
+            entity_ref: update.entityRef,
+            instance_id: i.instanceId,
+            environment: i.environment ?? null,
+            account: i.account ?? null,
+            region: i.region,
+            image_id: i.imageId ?? null,
+            launch_time: i.launchTime?.toISOString() ?? null,
+            state: i.state ?? null,
+            launch_template_id: i.launchTemplateId ?? null,
+            launch_template_version: i.launchTemplateVersion ?? null,
+            asg: i.asg ?? null,
+            ssh_exposure: i.sshExposure,
+            ssh_sources: JSON.stringify(i.sshSources),
+            key_name: i.keyName ?? null,
+            tags: JSON.stringify(i.tags),
+            first_seen_at: seen ?? now,
+            last_seen_at: now,
+          });
+          records.push(
+            pageRecord(
+              update.entityRef,
+              i,
+              seen === undefined ? now : toIso(seen),
+              now,
+            ),
+          );
+        }
+        // An unchanged fleet keeps its rows (and their indexes) as they are:
+        // only when they were last seen moves.
+        if (before.length > 0 && sameInstances(before, rows)) {
+          unchanged.push(update.entityRef);
+        } else {
+          if (before.length > 0) {
+            replaced.push(update.entityRef);
+          }
+          inserts.push(...rows);
+        }
+        syncRows.push({
+          entity_ref: update.entityRef,
+          last_attempt_at: now,
+          last_success_at: now,
+          status: 'ok',
+          error: null,
+          launch_templates: JSON.stringify(update.launchTemplates),
+          // What entity pages read, in one document, in the order pages list
+          // them; tags stay in the rows.
+          instances: JSON.stringify(records.sort(pageOrder)),
+        });
+      }
+
+      for (let i = 0; i < replaced.length; i += BATCH) {
+        await trx('instances')
+          .whereIn('entity_ref', replaced.slice(i, i + BATCH))
+          .delete();
+      }
+      for (let i = 0; i < unchanged.length; i += BATCH) {
+        await trx('instances')
+          .whereIn('entity_ref', unchanged.slice(i, i + BATCH))
+          .update({ last_seen_at: now });
+      }
+      await insertInstanceRows(trx, inserts);
+      for (let i = 0; i < syncRows.length; i += BATCH) {
+        await trx('entity_sync_state')
+          .insert(syncRows.slice(i, i + BATCH))
+          .onConflict('entity_ref')
+          .merge();
+      }
       return { result: undefined, readModelChanged: false };
     });
   }

@@ -6,6 +6,13 @@ import { InstanceRecord, Inventory } from '../drift/types';
 
 export type { Inventory } from '../drift/types';
 
+/** What a good sync found of one entity's fleet. @internal */
+export type InventoryUpdate = {
+  entityRef: string;
+  instances: (FleetInstance & { environment?: string })[];
+  launchTemplates: LaunchTemplateDefault[];
+};
+
 /**
  * Persistence of the fleet inventory. A good sync replaces an entity's
  * instances in one transaction; a failed one only records the failure, so
@@ -14,11 +21,13 @@ export type { Inventory } from '../drift/types';
  * @internal
  */
 export interface FleetStore {
-  replaceInventory(options: {
-    entityRef: string;
-    instances: (FleetInstance & { environment?: string })[];
-    launchTemplates: LaunchTemplateDefault[];
-  }): Promise<void>;
+  replaceInventory(update: InventoryUpdate): Promise<void>;
+
+  /**
+   * Replaces the inventories of several entities in one transaction: all
+   * are written or none is.
+   */
+  replaceInventories(updates: InventoryUpdate[]): Promise<void>;
 
   recordSyncFailure(options: {
     entityRef: string;

@@ -17,6 +17,7 @@ import { DatabaseEntitySnapshotStore } from '../catalog/EntitySnapshotStore';
 import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from '../providers/aws/Ec2FleetProvider';
 import { FleetSync } from './FleetSync';
+import { FleetProvider } from '../providers/FleetProvider';
 
 jest.setTimeout(120_000);
 
@@ -247,3 +248,89 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe.each(databases.eachSupportedId())('FleetSync writes on %p', id => {
+  /** A fleet of `count` instances per entity; `dup` lists one twice. */
+  function provider(count: number): FleetProvider {
+    return {
+      listInstances: async ({ region, selector }) => {
+        const service = selector[0].value;
+        const ids = Array.from(
+          { length: count },
+          (_, n) => `i-${service}-${n}`,
+        );
+        if (service === 'dup') {
+          ids.push(ids[0]);
+        }
+        return ids.map(instanceId => ({
+          instanceId,
+          region,
+          imageId: 'ami-1',
+          state: 'running',
+          sshExposure: 'none',
+          sshSources: [],
+          tags: { environment: 'production' },
+        }));
+      },
+      getLaunchTemplateDefault: async () => undefined,
+    };
+  }
+
+  function entities(names: string[]) {
+    return names.map(name =>
+      component(name, { 'immutable-infra.io/image-family': name }),
+    );
+  }
+
+  async function setup(names: string[]) {
+    const knex = await databases.init(id);
+    await migrateForTests(knex);
+    const fleet = DatabaseFleetStore.create({ knex });
+    const replaceInventories = jest.spyOn(fleet, 'replaceInventories');
+    const sync = new FleetSync({
+      catalog: catalogServiceMock({ entities: entities(names) as any }),
+      auth: mockServices.auth(),
+      fleet,
+      snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+      providerFactory: () => provider(3),
+      logger: mockServices.logger.mock(),
+      regions: [region],
+      environmentTag: 'environment',
+    });
+    return { fleet, sync, replaceInventories };
+  }
+
+  it('writes the inventories of many entities in a few transactions', async () => {
+    const names = Array.from({ length: 40 }, (_, n) => `svc-${n}`);
+    const { fleet, sync, replaceInventories } = await setup(names);
+    const results = await sync.run();
+    expect(results.map(r => [r.entityRef, r.status, r.instances])).toEqual(
+      names.map(n => [`component:default/${n}`, 'ok', 3]),
+    );
+    expect(replaceInventories.mock.calls.length).toBeLessThan(names.length);
+    for (const name of names) {
+      const inventory = await fleet.getInventory(`component:default/${name}`);
+      expect(inventory.instances.map(i => i.instanceId)).toEqual([
+        `i-svc-${name.slice(4)}-0`,
+        `i-svc-${name.slice(4)}-1`,
+        `i-svc-${name.slice(4)}-2`,
+      ]);
+    }
+  });
+
+  it('fails only the entity whose inventory cannot be written', async () => {
+    const { fleet, sync } = await setup(['web', 'dup', 'api']);
+    const results = await sync.run();
+    expect(results.map(r => [r.entityRef, r.status])).toEqual([
+      ['component:default/web', 'ok'],
+      ['component:default/dup', 'failed'],
+      ['component:default/api', 'ok'],
+    ]);
+    expect(
+      (await fleet.getInventory('component:default/api')).instances,
+    ).toHaveLength(3);
+    expect(
+      (await fleet.getInventory('component:default/dup')).sync,
+    ).toMatchObject({ status: 'failed', error: expect.any(String) });
+  });
+});

@@ -128,20 +128,39 @@ export class Ec2FleetProvider implements FleetProvider {
       }
     }
 
+    // Instances of a fleet share their few combinations of groups.
+    const exposures = new Map<
+      string,
+      { sshExposure: SshExposure; sources: string[] }
+    >();
+    const exposureOf = (instance: Instance) => {
+      const ids = (instance.SecurityGroups ?? []).map(g => g.GroupId ?? '');
+      const key = ids.join(' ');
+      let exposure = exposures.get(key);
+      if (!exposure) {
+        const groups = ids
+          .map(id => this.groups.get(id))
+          .filter((g): g is ReturnType<typeof groupExposure> => Boolean(g));
+        let sshExposure: SshExposure = 'none';
+        if (groups.some(g => g.exposure === 'world')) {
+          sshExposure = 'world';
+        } else if (groups.some(g => g.exposure === 'restricted')) {
+          sshExposure = 'restricted';
+        }
+        exposure = {
+          sshExposure,
+          sources: [...new Set(groups.flatMap(g => g.sources))],
+        };
+        exposures.set(key, exposure);
+      }
+      return exposure;
+    };
+
     return found.map(instance => {
       const tags = Object.fromEntries(
         (instance.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']),
       );
-      const groups = (instance.SecurityGroups ?? [])
-        .map(g => this.groups.get(g.GroupId ?? ''))
-        .filter((g): g is ReturnType<typeof groupExposure> => Boolean(g));
-      const sources = [...new Set(groups.flatMap(g => g.sources))];
-      let sshExposure: SshExposure = 'none';
-      if (groups.some(g => g.exposure === 'world')) {
-        sshExposure = 'world';
-      } else if (groups.some(g => g.exposure === 'restricted')) {
-        sshExposure = 'restricted';
-      }
+      const { sshExposure, sources } = exposureOf(instance);
       return {
         instanceId: instance.InstanceId!,
         region: location.region,
@@ -154,7 +173,7 @@ export class Ec2FleetProvider implements FleetProvider {
         launchTemplateVersion: tags['aws:ec2launchtemplate:version'],
         asg: tags['aws:autoscaling:groupName'],
         sshExposure,
-        sshSources: sources,
+        sshSources: [...sources],
         tags,
       };
     });

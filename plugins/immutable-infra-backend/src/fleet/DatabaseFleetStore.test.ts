@@ -1,0 +1,186 @@
+import { createTestDatabases } from '../__testUtils__/databases';
+import { migrateForTests } from '../__testUtils__/migrate';
+import { DatabaseFleetStore } from './DatabaseFleetStore';
+import { InventoryUpdate } from './FleetStore';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+
+const WEB = 'component:default/web';
+const API = 'component:default/api';
+
+function instance(
+  instanceId: string,
+  options: { region?: string; environment?: string; imageId?: string } = {},
+): InventoryUpdate['instances'][number] {
+  const environment = options.environment;
+  return {
+    instanceId,
+    region: options.region ?? 'us-east-1',
+    imageId: options.imageId ?? 'ami-1',
+    environment,
+    launchTime: new Date('2026-11-20T10:00:00.000Z'),
+    state: 'running',
+    asg: 'web-asg',
+    sshExposure: 'restricted',
+    sshSources: ['10.0.0.0/8'],
+    tags: {
+      ...(environment ? { environment } : {}),
+      'aws:autoscaling:groupName': 'web-asg',
+    },
+  };
+}
+
+const tick = () => new Promise(resolve => setTimeout(resolve, 5));
+
+describe.each(databases.eachSupportedId())('DatabaseFleetStore on %p', id => {
+  async function setup() {
+    const knex = await databases.init(id);
+    await migrateForTests(knex);
+    return { knex, fleet: DatabaseFleetStore.create({ knex }) };
+  }
+
+  const web: InventoryUpdate = {
+    entityRef: WEB,
+    instances: [
+      instance('i-3', { environment: 'production', region: 'us-west-2' }),
+      instance('i-2'),
+      instance('i-1', { environment: 'production' }),
+      instance('i-4', { environment: 'staging' }),
+    ],
+    launchTemplates: [],
+  };
+  const api: InventoryUpdate = {
+    entityRef: API,
+    instances: [instance('i-9', { environment: 'production' })],
+    launchTemplates: [
+      { id: 'lt-1', name: 'api', region: 'us-east-1', defaultVersion: 3 },
+    ],
+  };
+
+  it('writes several inventories at once: documents in page order without tags, rows with them', async () => {
+    const { fleet } = await setup();
+    await fleet.replaceInventories([web, api]);
+
+    const inventory = await fleet.getInventory(WEB);
+    expect(inventory.instances.map(i => i.instanceId)).toEqual([
+      'i-1',
+      'i-3',
+      'i-4',
+      'i-2',
+    ]);
+    expect(inventory.instances.every(i => !('tags' in i))).toBe(true);
+    expect(inventory.sync).toMatchObject({ status: 'ok' });
+    expect((await fleet.getInventory(API)).launchTemplates).toEqual(
+      api.launchTemplates,
+    );
+
+    // The document says what the rows say, but for their tags.
+    const rows = await fleet.findInstancesByImage(['ami-1']);
+    expect(rows.map(r => r.entityRef)).toEqual([API, WEB, WEB, WEB, WEB]);
+    const byId = new Map(
+      rows.map(({ tags, ...rest }) => [rest.instanceId, rest]),
+    );
+    for (const record of inventory.instances) {
+      expect(record).toEqual(byId.get(record.instanceId));
+    }
+    expect(rows.find(r => r.instanceId === 'i-4')!.tags).toEqual({
+      environment: 'staging',
+      'aws:autoscaling:groupName': 'web-asg',
+    });
+    expect(inventory.instances[0]).toEqual({
+      entityRef: WEB,
+      instanceId: 'i-1',
+      environment: 'production',
+      region: 'us-east-1',
+      imageId: 'ami-1',
+      launchTime: '2026-11-20T10:00:00.000Z',
+      state: 'running',
+      asg: 'web-asg',
+      sshExposure: 'restricted',
+      sshSources: ['10.0.0.0/8'],
+      firstSeenAt: inventory.sync!.lastSuccessAt,
+      lastSeenAt: inventory.sync!.lastSuccessAt,
+    });
+  });
+
+  it('keeps the rows of an unchanged fleet and moves when they were last seen', async () => {
+    const { knex, fleet } = await setup();
+    await fleet.replaceInventory(web);
+    const before = await fleet.getInventory(WEB);
+    const ids = await knex('instances').select('id').orderBy('id');
+    await tick();
+
+    await fleet.replaceInventory(web);
+    const after = await fleet.getInventory(WEB);
+    expect(await knex('instances').select('id').orderBy('id')).toEqual(ids);
+    expect(after.sync!.lastSuccessAt! > before.sync!.lastSuccessAt!).toBe(true);
+    expect(after.sync!.lastAttemptAt).toBe(after.sync!.lastSuccessAt);
+    expect(after.instances).toEqual(
+      before.instances.map(i => ({
+        ...i,
+        lastSeenAt: after.sync!.lastSuccessAt,
+      })),
+    );
+    const rows = await fleet.findInstancesByImage(['ami-1']);
+    expect(rows.map(r => [r.firstSeenAt, r.lastSeenAt])).toEqual(
+      rows.map(() => [before.sync!.lastSuccessAt, after.sync!.lastSuccessAt]),
+    );
+  });
+
+  it('replaces a changed fleet, keeping when each instance still there was first seen', async () => {
+    const { fleet } = await setup();
+    await fleet.replaceInventories([web, api]);
+    const first = (await fleet.getInventory(WEB)).sync!.lastSuccessAt;
+    await tick();
+
+    await fleet.replaceInventories([
+      {
+        ...web,
+        instances: [
+          instance('i-1', { environment: 'production', imageId: 'ami-2' }),
+          instance('i-5', { environment: 'production' }),
+        ],
+      },
+      api,
+    ]);
+    const inventory = await fleet.getInventory(WEB);
+    const now = inventory.sync!.lastSuccessAt;
+    expect(
+      inventory.instances.map(i => [i.instanceId, i.imageId, i.firstSeenAt]),
+    ).toEqual([
+      ['i-1', 'ami-2', first],
+      ['i-5', 'ami-1', now],
+    ]);
+    expect(
+      (await fleet.findInstancesByImage(['ami-1', 'ami-2'])).map(r => [
+        r.instanceId,
+        r.imageId,
+        r.lastSeenAt,
+      ]),
+    ).toEqual([
+      ['i-9', 'ami-1', now],
+      ['i-1', 'ami-2', now],
+      ['i-5', 'ami-1', now],
+    ]);
+  });
+
+  it('writes all the inventories of a call or none', async () => {
+    const { fleet } = await setup();
+    await fleet.replaceInventory(web);
+    const before = await fleet.getInventory(WEB);
+    await expect(
+      fleet.replaceInventories([
+        { ...web, instances: [instance('i-7')] },
+        // The same instance twice: its rows cannot be written.
+        { ...api, instances: [instance('i-8'), instance('i-8')] },
+      ]),
+    ).rejects.toThrow();
+    expect(await fleet.getInventory(WEB)).toEqual(before);
+    expect(await fleet.getInventory(API)).toEqual({
+      instances: [],
+      launchTemplates: [],
+    });
+  });
+});
