@@ -10,7 +10,7 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { relative } from '../../format';
 import { AUDIT_EVENTS_PAGE_SIZE, useAuditEvents } from '../../hooks';
-import { DataTable } from '../DataTable';
+import { DataTable, NO_WRAP } from '../DataTable';
 import { LoadMore } from '../LoadMore';
 
 const ACTIONS: Record<string, string> = {
@@ -54,11 +54,8 @@ const columns: TableColumn<AuditEvent>[] = [
   {
     title: 'When',
     field: 'at',
-    render: event => (
-      <Typography variant="body2" noWrap title={event.at}>
-        {relative(event.at)}
-      </Typography>
-    ),
+    cellStyle: NO_WRAP,
+    render: event => <span title={event.at}>{relative(event.at)}</span>,
   },
   { title: 'Who', field: 'actor' },
   { title: 'What', sorting: false, render: event => describe(event) },

@@ -38,8 +38,9 @@ describe('ChannelHistoryCard', () => {
       />,
     );
     const table = screen.getByRole('table', { name: 'channel history' });
+    const change = within(table).getByText('app@2 → app@1');
     expect(
-      within(table).getByText('rolled back app@2 → app@1'),
+      within(change.closest('td')!).getByText('rolled back'),
     ).toBeInTheDocument();
     expect(within(table).getByText('p99 latency doubled')).toBeInTheDocument();
   });

@@ -19,21 +19,23 @@ const columns: TableColumn<ChannelAssignment>[] = [
   {
     title: 'When',
     field: 'at',
-    render: a => (
-      <Typography variant="body2" noWrap title={a.at}>
-        {relative(a.at)}
-      </Typography>
-    ),
+    cellStyle: NO_WRAP,
+    render: a => <span title={a.at}>{relative(a.at)}</span>,
   },
   { title: 'Channel', field: 'channel' },
   {
     title: 'Change',
     sorting: false,
-    cellStyle: NO_WRAP,
-    render: a =>
-      `${a.kind === 'rollback' ? 'rolled back ' : ''}${a.from ?? '(none)'} → ${
-        a.to
-      }`,
+    render: a => (
+      <>
+        <span style={NO_WRAP}>{`${a.from ?? '(none)'} → ${a.to}`}</span>
+        {a.kind === 'rollback' && (
+          <Typography variant="caption" display="block">
+            rolled back
+          </Typography>
+        )}
+      </>
+    ),
   },
   { title: 'Who', field: 'actor' },
   { title: 'Reason', field: 'reason', sorting: false },

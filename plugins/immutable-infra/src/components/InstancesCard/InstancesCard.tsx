@@ -45,10 +45,11 @@ const columns: TableColumn<FleetInstanceView>[] = [
   {
     title: 'Launched',
     field: 'launchTime',
+    cellStyle: NO_WRAP,
     render: i => (
-      <Typography variant="body2" noWrap title={i.launchTime}>
+      <span title={i.launchTime}>
         {i.launchTime ? relative(i.launchTime) : '—'}
-      </Typography>
+      </span>
     ),
   },
   {
