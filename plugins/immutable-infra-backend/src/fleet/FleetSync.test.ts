@@ -253,8 +253,8 @@ describe.each(databases.eachSupportedId())('FleetSync writes on %p', id => {
   /** A fleet of `count` instances per entity; `dup` lists one twice. */
   function provider(count: number): FleetProvider {
     return {
-      listInstances: async ({ region, selector }) => {
-        const service = selector[0].value;
+      listInstances: async location => {
+        const service = location.selector[0].value;
         const ids = Array.from(
           { length: count },
           (_, n) => `i-${service}-${n}`,
@@ -264,7 +264,7 @@ describe.each(databases.eachSupportedId())('FleetSync writes on %p', id => {
         }
         return ids.map(instanceId => ({
           instanceId,
-          region,
+          region: location.region,
           imageId: 'ami-1',
           state: 'running',
           sshExposure: 'none',
