@@ -50,7 +50,7 @@ export type SyncRow = {
  */
 const BATCH = 500;
 
-/** Instance rows of one insert, sent as one JSON parameter. */
+/** Instance rows of one insert. */
 const ROWS_PER_INSERT = 5_000;
 
 /** Columns that say what an instance is; the others say when it was seen. */
@@ -79,21 +79,37 @@ const INSERTED: (keyof InstanceRow)[] = [
   ...DESCRIBING,
 ];
 
+/** Columns of the timestamp type, as PostgreSQL must be told. */
+const TIMESTAMPS = new Set<keyof InstanceRow>([
+  'launch_time',
+  'first_seen_at',
+  'last_seen_at',
+]);
+
 /**
- * Inserts instance rows, thousands a statement: the rows go as one JSON
- * parameter that the database unpacks. Bound one value at a time, their
- * statement (and its parsing, on both sides) grows with the rows, and
- * SQLite allows 500 rows a statement.
+ * Inserts instance rows, thousands a statement, with a statement that does
+ * not grow with them: PostgreSQL takes one array per column and unnests
+ * them, SQLite one JSON array of rows (each an array, in column order) and
+ * walks it. Bound one value at a time, rows cost more to parse on both sides,
+ * and SQLite allows 500 of them a statement.
  */
 async function insertInstanceRows(trx: Knex.Transaction, rows: InstanceRow[]) {
   const columns = INSERTED.join(', ');
-  const sql = isPostgres(trx)
-    ? `insert into instances (${columns}) select ${columns} from json_populate_recordset(null::instances, ?::json)`
+  const postgres = isPostgres(trx);
+  const sql = postgres
+    ? `insert into instances (${columns}) select * from unnest(${INSERTED.map(
+        column => `?::${TIMESTAMPS.has(column) ? 'timestamptz' : 'text'}[]`,
+      ).join(', ')})`
     : `insert into instances (${columns}) select ${INSERTED.map(
-        column => `json_extract(value, '$.${column}')`,
+        (_, index) => `json_extract(value, '$[${index}]')`,
       ).join(', ')} from json_each(?)`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await trx.raw(sql, [JSON.stringify(rows.slice(i, i + ROWS_PER_INSERT))]);
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const bindings: Knex.RawBinding[] = postgres
+      ? // node-postgres sends each as an array (nulls and dates included).
+        INSERTED.map(column => chunk.map(row => row[column]) as Knex.Value)
+      : [JSON.stringify(chunk.map(row => INSERTED.map(c => row[c])))];
+    await trx.raw(sql, bindings);
   }
 }
 
