@@ -10,9 +10,12 @@ const MAX_RESULTS = 1000;
 /** Instances an Auto Scaling group launches in one request, one reservation. */
 const LAUNCH_BATCH = 5;
 
+/** AMIs of the account; entities share them. */
+const IMAGES = 50;
+
 /** The AMI every instance of entity `svc-N` runs. */
 export function imageOf(entity: number): string {
-  return `ami-${String(entity % 50).padStart(17, '0')}`;
+  return `ami-${String(entity % IMAGES).padStart(17, '0')}`;
 }
 
 function instanceXml(entity: number, n: number): string {
@@ -53,9 +56,9 @@ function reservationsXml(entity: number, from: number, to: number): string {
 }
 
 /**
- * Replays EC2 DescribeInstances and DescribeSecurityGroups for a synthetic
- * fleet: entity `svc-N` (selected by the tag `immutable-infra:service=svc-N`)
- * has `perEntity` instances. DescribeInstances pages as EC2 does: at most
+ * Replays EC2 DescribeInstances, DescribeSecurityGroups and DescribeImages
+ * (the account's AMIs) for a synthetic fleet: entity `svc-N` (selected by
+ * the tag `immutable-infra:service=svc-N`) has `perEntity` instances. DescribeInstances pages as EC2 does: at most
  * `MaxResults` instances a page (1,000 when unset, EC2's ceiling), a
  * `NextToken` while more remain, and instances grouped in reservations as an
  * Auto Scaling group launches them (a few per request).
@@ -93,6 +96,22 @@ export function startReplayServer(options: { perEntity: number }) {
           from,
           to,
         )}</reservationSet>${next}</DescribeInstancesResponse>`;
+      } else if (action === 'DescribeImages') {
+        // The account's own AMIs, asked by an image-id filter (registration
+        // checks each artifact is one).
+        const known = new Set(
+          Array.from({ length: IMAGES }, (_, n) => imageOf(n)),
+        );
+        const ids = [...params.entries()]
+          .filter(([k]) => /^Filter\.\d+\.Value\.\d+$/.test(k))
+          .map(([, v]) => v)
+          .filter(id => known.has(id));
+        xml = `<DescribeImagesResponse xmlns="${XMLNS}"><requestId>r</requestId><imagesSet>${ids
+          .map(
+            id =>
+              `<item><imageId>${id}</imageId><imageState>available</imageState><imageOwnerId>123456789012</imageOwnerId><name>${id}</name></item>`,
+          )
+          .join('')}</imagesSet></DescribeImagesResponse>`;
       } else if (action === 'DescribeSecurityGroups') {
         const ids = [...params.entries()]
           .filter(([k]) => k.startsWith('GroupId.'))
