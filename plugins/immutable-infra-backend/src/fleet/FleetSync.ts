@@ -18,7 +18,7 @@ export const FLEET_SYNC_CONCURRENCY = 4;
  * Instances written in one transaction once that many wait; twice as many
  * waiting hold the AWS calls back.
  */
-const WRITE_BATCH_INSTANCES = 5_000;
+const WRITE_BATCH_INSTANCES = 2_000;
 
 /** How long an inventory waits for others to share its transaction. */
 const WRITE_LINGER_MS = 1_000;
