@@ -26,4 +26,13 @@ backend.add(
   import('@immutable-infra/backstage-plugin-scaffolder-backend-module'),
 );
 
-backend.start();
+// A backend whose startup failed goes on running with some of its plugins
+// and never becomes ready (/.backstage/health/v1/readiness answers 503):
+// exit instead, so that the container is restarted. This happens, for
+// example, to a replica that loses the race for a migration lock to another
+// one starting on the same empty database (docs/operations.md).
+backend.start().catch(error => {
+  // eslint-disable-next-line no-console
+  console.error('Backend startup failed, exiting', error);
+  process.exit(1);
+});
