@@ -99,6 +99,8 @@ YAML
 
 main() {
   local pg_url=${1:-} moto_url=${2:-}
+  # Node 22, yarn and the dependencies: already there when scripts/test runs it.
+  bootstrap
   services_init
   if [ -z "$pg_url" ]; then
     start_postgres
