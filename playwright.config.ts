@@ -9,7 +9,8 @@ import { defineConfig } from '@playwright/test';
  * /usr/bin/chromium): no browser download is needed.
  */
 export default defineConfig({
-  timeout: 90_000,
+  // Generous: the dev server serves unminified bundles, slow on a busy machine.
+  timeout: 180_000,
   expect: { timeout: 30_000 },
   forbidOnly: !!process.env.CI,
   retries: 0,
