@@ -135,15 +135,17 @@ export class ImageDiscovery {
       present: new Set(listed.map(i => i.imageId)),
       actor: ACTOR,
     });
-    if (result.discovered.length || result.missing.length) {
-      this.options.logger.info(
-        `Image discovery: ${
-          result.discovered.length
-        } new versions (${result.discovered.join(', ')}), ${
-          result.missing.length
-        } missing (${result.missing.join(', ')})`,
-      );
-    }
+    // One line per run, so operators see which replica ran it and what it
+    // found.
+    this.options.logger.info(
+      `Image discovery: ${listed.length} images in ${scanned.length} of ${
+        this.options.regions.length
+      } regions, ${result.discovered.length} new versions${
+        result.discovered.length ? ` (${result.discovered.join(', ')})` : ''
+      }, ${result.missing.length} missing${
+        result.missing.length ? ` (${result.missing.join(', ')})` : ''
+      }`,
+    );
     return result;
   }
 }
