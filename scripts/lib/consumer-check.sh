@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The consumer check: the four plugin packages, built and packed as they would
-# be published, installed into a minimal Backstage app that is not this
-# repository's demo (fixtures/consumer-app: what @backstage/create-app 0.9.2
-# writes for Backstage 1.55, trimmed, with its own yarn.lock). Then, in that
-# app: every import of the published code and types is a declared dependency,
-# the app's own resolutions are unchanged and it has one copy of the frontend
-# framework, a full type check (library types included), its backend starts
-# and serves the plugin (health, and authenticated routes with a guest token),
-# its frontend builds, and in Chromium an annotated entity shows the
-# Immutability tab. scripts/test runs it; it also runs on its own.
+# The consumer check: the four plugin packages, their metadata first checked to
+# be what `backstage-cli repo fix --publish` writes, built and packed as they
+# would be published, and installed into a minimal Backstage app that is not
+# this repository's demo (fixtures/consumer-app: what @backstage/create-app
+# 0.9.2 writes for Backstage 1.55, trimmed, with its own yarn.lock). Then, in
+# that app: every import of the published code and types is a declared
+# dependency, the app's own resolutions are unchanged and it has one copy of
+# the frontend framework, a full type check (library types included), its
+# backend starts and serves the plugin (health, and authenticated routes with a
+# guest token), its frontend builds, and in Chromium an annotated entity shows
+# the Immutability tab. scripts/test runs it; it also runs on its own.
 #
 # The app's dependencies are installed once into the cache
 # (IMMUTABLE_INFRA_CACHE, consumer-app/; about 3 minutes); later runs only
@@ -118,7 +119,9 @@ consumer_check() {
   # One run at a time uses the cached app.
   exec 8>"$CACHE_DIR/consumer-app.lock"
   flock -w 1800 8 || { log "another consumer check holds $CACHE_DIR/consumer-app.lock"; return 1; }
-  timed "yarn tsc, build and pack the four packages" pack_plugins "$STATE_DIR/tarballs" &&
+  timed "package metadata as 'backstage-cli repo fix --publish' writes it" \
+    bash -c "cd '$ROOT' && yarn backstage-cli repo fix --publish --check" &&
+    timed "yarn tsc, build and pack the four packages" pack_plugins "$STATE_DIR/tarballs" &&
     timed "copy the app" copy_fixture &&
     timed "install the tarballs into the app" install_app &&
     timed "declared imports, one framework copy, lockfile" check_installed &&
