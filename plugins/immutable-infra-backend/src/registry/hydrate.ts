@@ -5,7 +5,7 @@ import {
 import { Knex } from 'knex';
 import { optionalIso, toIso } from '../database/timestamps';
 import { AncestryFacts, ancestryOf } from './ancestry';
-import { latestVersionIds } from './latest';
+import { latestVersionOf } from './latest';
 import { ArtifactRow, ChannelRow, VersionRow, versionRef } from './rows';
 
 function facts(
@@ -29,13 +29,14 @@ export async function latestOfFamilies(
   db: Knex,
   families: string[],
 ): Promise<Map<string, AncestryFacts>> {
-  if (families.length === 0) {
-    return new Map();
-  }
-  const rows: VersionRow[] = await db<VersionRow>('image_versions')
-    .whereIn('id', latestVersionIds(db, families))
-    .select('family', 'version', 'state', 'created_at');
-  return new Map(rows.map(row => [row.family, facts(row)]));
+  const rows: (VersionRow | undefined)[] = await Promise.all(
+    families.map(family => latestVersionOf(db, family)),
+  );
+  return new Map(
+    rows
+      .filter((row): row is VersionRow => row !== undefined)
+      .map(row => [row.family, facts(row)]),
+  );
 }
 
 /**
