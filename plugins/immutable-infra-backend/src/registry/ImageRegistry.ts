@@ -172,7 +172,7 @@ export class ImageRegistry {
   /**
    * Registers a version from a Packer manifest or explicit artifacts, after
    * checking that each AMI is its account's; the same content again answers
-   * the existing version. Bounded in time as a whole.
+   * the existing version. The checks are bounded in time.
    */
   async register(options: {
     request: RegisterImageRequest;
@@ -191,19 +191,19 @@ export class ImageRegistry {
       credentials: options.credentials,
       message: `You may not register images of ${family.name}`,
     });
-    const registered = await within(
+    // The checks with EC2 are what may take long; the write that follows
+    // is not cut short, so a 503 always means nothing was registered.
+    await within(
       this.options.registrationTimeoutMs,
-      `Registering ${build.family} (${build.artifacts.length} AMIs)`,
-      (async () => {
-        await this.options.verifier.verify(build.artifacts);
-        return this.options.stores.versions.registerVersion({
-          build,
-          digest: digestOf(build),
-          source: 'registered',
-          actor: principalRef(options.credentials),
-        });
-      })(),
+      `Checking the ${build.artifacts.length} AMIs of ${build.family} with EC2`,
+      this.options.verifier.verify(build.artifacts),
     );
+    const registered = await this.options.stores.versions.registerVersion({
+      build,
+      digest: digestOf(build),
+      source: 'registered',
+      actor: principalRef(options.credentials),
+    });
     if (registered.outcome === 'artifact-taken') {
       throw new ConflictError(
         `${registered.imageId} is already registered as ${registered.version}`,
