@@ -88,28 +88,32 @@ const TIMESTAMPS = new Set<keyof InstanceRow>([
 
 /**
  * Inserts instance rows, thousands a statement, with a statement that does
- * not grow with them: PostgreSQL takes one array per column and unnests
- * them, SQLite one JSON array of rows (each an array, in column order) and
- * walks it. Bound one value at a time, rows cost more to parse on both sides,
- * and SQLite allows 500 of them a statement.
+ * not grow with them: one JSON array of rows (each an array, in column
+ * order) that PostgreSQL walks with `jsonb_array_elements` and SQLite with
+ * `json_each`. `JSON.stringify` is native, where binding one array per
+ * column (PostgreSQL's `unnest`) escaped every element in JavaScript: the
+ * JSON rows cost about half the process's CPU time and PostgreSQL's own time
+ * was a quarter lower (5,000-row inserts of 50,000 instances). Bound one value
+ * at a time, rows cost more to parse on both sides, and SQLite allows 500 of
+ * them a statement.
  */
 async function insertInstanceRows(trx: Knex.Transaction, rows: InstanceRow[]) {
   const columns = INSERTED.join(', ');
-  const postgres = isPostgres(trx);
-  const sql = postgres
-    ? `insert into instances (${columns}) select * from unnest(${INSERTED.map(
-        column => `?::${TIMESTAMPS.has(column) ? 'timestamptz' : 'text'}[]`,
-      ).join(', ')})`
+  const sql = isPostgres(trx)
+    ? `insert into instances (${columns}) select ${INSERTED.map(
+        (column, index) =>
+          TIMESTAMPS.has(column)
+            ? `(value->>${index})::timestamptz`
+            : `value->>${index}`,
+      ).join(', ')} from jsonb_array_elements(?::jsonb)`
     : `insert into instances (${columns}) select ${INSERTED.map(
         (_, index) => `json_extract(value, '$[${index}]')`,
       ).join(', ')} from json_each(?)`;
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    const bindings: Knex.RawBinding[] = postgres
-      ? // node-postgres sends each as an array (nulls and dates included).
-        INSERTED.map(column => chunk.map(row => row[column]) as Knex.Value)
-      : [JSON.stringify(chunk.map(row => INSERTED.map(c => row[c])))];
-    await trx.raw(sql, bindings);
+    await trx.raw(sql, [
+      JSON.stringify(chunk.map(row => INSERTED.map(column => row[column]))),
+    ]);
   }
 }
 
