@@ -9,17 +9,27 @@
 // usage: node scripts/seed-demo.mjs [backendBaseUrl] [ec2Endpoint]
 
 import {
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
   AuthorizeSecurityGroupIngressCommand,
   CreateImageCommand,
   CreateKeyPairCommand,
   CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand,
   CreateSecurityGroupCommand,
   CreateTagsCommand,
   DescribeInstancesCommand,
+  DescribeVpcsCommand,
   EC2Client,
   RegisterImageCommand,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createHash } from 'node:crypto';
 
 const backend = (process.argv[2] ?? 'http://localhost:7007').replace(/\/$/, '');
@@ -50,20 +60,21 @@ async function call(path, { method = 'GET', body, ok = [] } = {}) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
+/** SDK client options for the emulator. */
+const emulator = endpoint => ({
+  region: REGION,
+  endpoint,
+  maxAttempts: 1,
+  credentials: {
+    accessKeyId: 'immutable-infra-emulator',
+    secretAccessKey: 'immutable-infra-emulator',
+  },
+});
+
 /** Bakes AMIs in the emulator, or makes up ids when there is none. */
 class Bakery {
   constructor(endpoint) {
-    this.ec2 = endpoint
-      ? new EC2Client({
-          region: REGION,
-          endpoint,
-          maxAttempts: 1,
-          credentials: {
-            accessKeyId: 'immutable-infra-emulator',
-            secretAccessKey: 'immutable-infra-emulator',
-          },
-        })
-      : undefined;
+    this.ec2 = endpoint ? new EC2Client(emulator(endpoint)) : undefined;
   }
 
   async bake(name, tags = {}) {
@@ -236,10 +247,26 @@ async function seedFamily(bakery, family, history) {
 const FLEET = {
   'payments-api': {
     tags: { 'immutable-infra:service': 'payments-api' },
-    launchTemplate: { name: 'payments-api', version: 4 },
-    instances: [
-      { environment: 'production', version: 4, count: 3 },
-      { environment: 'staging', version: 5, count: 2 },
+    // Version 1 (the default) launches v4, version 2 launches v5.
+    launchTemplate: { name: 'payments-api', version: 4, versions: [5] },
+    instances: [],
+    // One group per environment, each pinned to a numbered template version
+    // and behind a target group, as the annotation names them.
+    autoscalingGroups: [
+      {
+        name: 'payments-api-production',
+        environment: 'production',
+        templateVersion: '1',
+        min: 3,
+        max: 6,
+      },
+      {
+        name: 'payments-api-staging',
+        environment: 'staging',
+        templateVersion: '2',
+        min: 2,
+        max: 4,
+      },
     ],
   },
   'ledger-worker': {
@@ -316,15 +343,66 @@ async function seedFleet(ec2) {
   const handBuilt = await new Bakery(ec2Endpoint).bake(
     'search-indexer-hotfix-by-hand',
   );
+  const autoscaling = new AutoScalingClient(emulator(ec2Endpoint));
+  const elb = new ElasticLoadBalancingV2Client(emulator(ec2Endpoint));
+  const vpc = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.[0]?.VpcId;
   for (const [family, fleet] of Object.entries(FLEET)) {
+    let templateId;
     if (fleet.launchTemplate) {
-      await ec2.send(
+      const created = await ec2.send(
         new CreateLaunchTemplateCommand({
           LaunchTemplateName: fleet.launchTemplate.name,
           LaunchTemplateData: {
             ImageId: await imageOf(family, fleet.launchTemplate.version),
             InstanceType: 't3.small',
           },
+        }),
+      );
+      templateId = created.LaunchTemplate.LaunchTemplateId;
+      for (const version of fleet.launchTemplate.versions ?? []) {
+        await ec2.send(
+          new CreateLaunchTemplateVersionCommand({
+            LaunchTemplateId: templateId,
+            LaunchTemplateData: {
+              ImageId: await imageOf(family, version),
+              InstanceType: 't3.small',
+            },
+          }),
+        );
+      }
+    }
+    for (const group of fleet.autoscalingGroups ?? []) {
+      const { TargetGroups } = await elb.send(
+        new CreateTargetGroupCommand({
+          Name: group.name,
+          Protocol: 'HTTP',
+          Port: 8080,
+          VpcId: vpc,
+          HealthCheckPath: '/healthz',
+        }),
+      );
+      await autoscaling.send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: group.name,
+          LaunchTemplate: {
+            LaunchTemplateId: templateId,
+            Version: group.templateVersion,
+          },
+          MinSize: group.min,
+          MaxSize: group.max,
+          DesiredCapacity: group.min,
+          AvailabilityZones: [`${REGION}a`],
+          TargetGroupARNs: [TargetGroups[0].TargetGroupArn],
+          Tags: Object.entries({
+            ...fleet.tags,
+            environment: group.environment,
+          }).map(([Key, Value]) => ({
+            Key,
+            Value,
+            PropagateAtLaunch: true,
+            ResourceId: group.name,
+            ResourceType: 'auto-scaling-group',
+          })),
         }),
       );
     }

@@ -13,6 +13,8 @@ export const DRIFT_RULES = [
   'ssh-open',
   'ssh-key',
   'launch-template-drift',
+  'asg-missing',
+  'asg-unpinned',
   'stale-inventory',
 ] as const;
 

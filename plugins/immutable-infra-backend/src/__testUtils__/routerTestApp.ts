@@ -20,6 +20,9 @@ const unreachableFleet: FleetProvider = {
   getLaunchTemplateDefault: async () => {
     throw new Error('no cloud in this test');
   },
+  describeAutoScalingGroups: async () => {
+    throw new Error('no cloud in this test');
+  },
 };
 
 /** A cloud that cannot be reached: every call fails. */

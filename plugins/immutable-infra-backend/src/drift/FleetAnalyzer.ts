@@ -77,6 +77,7 @@ export class FleetAnalyzer {
       channels,
       channelVersions,
       launchTemplates: inventory.launchTemplates,
+      autoscalingGroups: inventory.autoscalingGroups,
       sync: inventory.sync,
       syncPeriodMs: this.options.syncPeriodMs ?? 0,
       now,

@@ -65,6 +65,7 @@ function input(extra: Partial<DriftInput> = {}): DriftInput {
     ],
     channelVersions: new Map(versions.map(v => [v.id, v])),
     launchTemplates: [],
+    autoscalingGroups: [],
     syncPeriodMs: 5 * 60_000,
     now: NOW,
     ...extra,
@@ -247,6 +248,175 @@ describe('drift rules', () => {
     expect(drift[0].detail).toContain(
       'the production channel is app@2 (ami-2)',
     );
+  });
+
+  describe('Auto Scaling groups', () => {
+    const group = (
+      name: string,
+      launchTemplate: { version: string; imageId?: string },
+      region = 'us-east-1',
+    ) => ({
+      name,
+      region,
+      minSize: 1,
+      maxSize: 4,
+      desiredCapacity: 2,
+      launchTemplate: {
+        id: 'lt-1',
+        name: 'app',
+        resolvedVersion: 7,
+        ...launchTemplate,
+      },
+      instances: [],
+      targetGroupArns: [],
+    });
+
+    it('is silent for a group pinned to a version that launches the channel image', () => {
+      expect(
+        rules(
+          input({
+            autoscalingGroups: [
+              {
+                environment: 'production',
+                name: 'app-prod',
+                region: 'us-east-1',
+                group: group('app-prod', { version: '7', imageId: 'ami-2' }),
+              },
+            ],
+          }),
+        ),
+      ).toEqual([]);
+    });
+
+    it('asg-missing: a named group that exists in none of the regions', () => {
+      const findings = evaluateDrift(
+        input({
+          autoscalingGroups: [
+            {
+              environment: 'production',
+              name: 'app-prod',
+              region: 'us-east-1',
+            },
+            {
+              environment: 'production',
+              name: 'app-prod',
+              region: 'eu-west-1',
+            },
+            {
+              environment: 'staging',
+              name: 'app-stg',
+              region: 'us-east-1',
+            },
+            {
+              environment: 'staging',
+              name: 'app-stg',
+              region: 'eu-west-1',
+              group: group(
+                'app-stg',
+                { version: '7', imageId: 'ami-3' },
+                'eu-west-1',
+              ),
+            },
+          ],
+        }),
+      );
+      expect(findings).toEqual([
+        expect.objectContaining({
+          rule: 'asg-missing',
+          severity: 'high',
+          environment: 'production',
+          rootCause: 'asg-missing:app-prod',
+        }),
+      ]);
+      expect(findings[0].detail).toContain(
+        'The Auto Scaling group app-prod (production), named by immutable-infra.io/autoscaling-group, does not exist in us-east-1, eu-west-1.',
+      );
+      // Not gold: the fleet check fails on it.
+      const score = scoreEntity({
+        annotations: input().annotations,
+        instances: [instance('i-1')],
+        findings,
+        versionsByImage: new Map(),
+      });
+      expect(score.checks.find(c => c.id === 'on-channel-image')?.status).toBe(
+        'fail',
+      );
+    });
+
+    it('asg-missing: one finding for a group that several environments share', () => {
+      const findings = evaluateDrift(
+        input({
+          autoscalingGroups: ['staging', 'production'].map(environment => ({
+            environment,
+            name: 'app',
+            region: 'us-east-1',
+          })),
+        }),
+      );
+      expect(findings.map(f => [f.rule, f.environment, f.detail])).toEqual([
+        [
+          'asg-missing',
+          undefined,
+          'The Auto Scaling group app (staging, production), named by immutable-infra.io/autoscaling-group, does not exist in us-east-1.',
+        ],
+      ]);
+    });
+
+    it('asg-unpinned: a group on $Latest or $Default', () => {
+      for (const floating of ['$Latest', '$Default']) {
+        const findings = evaluateDrift(
+          input({
+            autoscalingGroups: [
+              {
+                environment: 'production',
+                name: 'app-prod',
+                region: 'us-east-1',
+                group: group('app-prod', {
+                  version: floating,
+                  imageId: 'ami-2',
+                }),
+              },
+            ],
+          }),
+        );
+        expect(findings).toEqual([
+          expect.objectContaining({
+            rule: 'asg-unpinned',
+            severity: 'medium',
+            rootCause: 'asg-unpinned:app-prod:us-east-1',
+          }),
+        ]);
+        expect(findings[0].detail).toContain(
+          `the ${floating} version of app (now 7)`,
+        );
+      }
+    });
+
+    it('launch-template-drift: a group whose template version launches another AMI than its environment channel', () => {
+      const findings = evaluateDrift(
+        input({
+          autoscalingGroups: [
+            {
+              environment: 'staging',
+              name: 'app-stg',
+              region: 'us-east-1',
+              group: group('app-stg', { version: '7', imageId: 'ami-2' }),
+            },
+          ],
+        }),
+      );
+      expect(findings).toEqual([
+        expect.objectContaining({
+          rule: 'launch-template-drift',
+          severity: 'high',
+          environment: 'staging',
+          rootCause: 'launch-template-drift:asg:app-stg:us-east-1',
+        }),
+      ]);
+      expect(findings[0].detail).toBe(
+        'Auto Scaling group app-stg (staging) launches ami-2 from its launch template app version 7; the staging channel is app@3 (ami-3). New instances would drift.',
+      );
+    });
   });
 
   it('stale-inventory: only when the last sync failed and the last success is older than two periods', () => {

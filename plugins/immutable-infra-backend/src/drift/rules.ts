@@ -5,6 +5,7 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import type { LaunchTemplateDefault } from '../providers/FleetProvider';
 import {
+  AutoScalingGroupRecord,
   ChannelVersionFacts,
   InstanceRecord,
   SyncState,
@@ -25,6 +26,8 @@ export type DriftInput = {
   /** Channel versions with their AMIs: `<family>@<n>` → version. */
   channelVersions: Map<string, ChannelVersionFacts>;
   launchTemplates: LaunchTemplateDefault[];
+  /** The annotated Auto Scaling groups, per environment and region. */
+  autoscalingGroups: AutoScalingGroupRecord[];
   sync?: SyncState;
   /** How often syncs run; stale after two periods without success. */
   syncPeriodMs: number;
@@ -58,6 +61,89 @@ function channelImage(
     version,
     imageId: version.artifacts.find(a => a.region === region)?.imageId,
   };
+}
+
+/** Version specs that move when someone edits the launch template. */
+const FLOATING_VERSIONS = new Set(['$Latest', '$Default']);
+
+/**
+ * The rules about the Auto Scaling groups the entity names: a group that
+ * exists in none of its regions, a group whose launch template version
+ * launches another AMI than the environment's channel, and a group that
+ * follows `$Latest` or `$Default` (an edit of the template then changes what
+ * it launches, outside any rollout).
+ */
+function evaluateAutoScalingGroups(
+  input: DriftInput,
+  add: (finding: DriftFinding) => void,
+) {
+  // By name: one group may serve several environments.
+  const named = new Map<string, AutoScalingGroupRecord[]>();
+  for (const record of input.autoscalingGroups) {
+    named.set(record.name, [...(named.get(record.name) ?? []), record]);
+  }
+  for (const [name, records] of named) {
+    const found = records.filter(r => r.group);
+    if (found.length === 0) {
+      const environments = [...new Set(records.map(r => r.environment))];
+      const regions = [...new Set(records.map(r => r.region))];
+      add({
+        environment: environments.length === 1 ? environments[0] : undefined,
+        region: regions.length === 1 ? regions[0] : undefined,
+        rule: 'asg-missing',
+        severity: 'high',
+        rootCause: `asg-missing:${name}`,
+        detail: `The Auto Scaling group ${name} (${environments.join(
+          ', ',
+        )}), named by immutable-infra.io/autoscaling-group, does not exist in ${regions.join(
+          ', ',
+        )}.`,
+        fix: 'Create the group (Terraform) or correct the immutable-infra.io/autoscaling-group annotation.',
+      });
+      continue;
+    }
+    for (const { group, environment } of found) {
+      const { region } = group!;
+      const template = group!.launchTemplate;
+      if (template && FLOATING_VERSIONS.has(template.version)) {
+        add({
+          environment,
+          region,
+          rule: 'asg-unpinned',
+          severity: 'medium',
+          rootCause: `asg-unpinned:${name}:${region}`,
+          detail: `Auto Scaling group ${name} (${environment}, ${region}) launches the ${
+            template.version
+          } version of ${template.name || template.id}${
+            template.resolvedVersion ? ` (now ${template.resolvedVersion})` : ''
+          }: an edit of the template changes what it launches, outside any rollout.`,
+          fix: 'Pin the group to a numbered launch template version (a rollout does this).',
+        });
+      }
+      const imageId = template?.imageId ?? group!.launchConfiguration?.imageId;
+      const channel = channelImage(input, environment, region);
+      if (channel?.imageId && imageId !== channel.imageId) {
+        const source = template
+          ? `launch template ${template.name || template.id} version ${
+              template.resolvedVersion ?? template.version
+            }`
+          : `launch configuration ${group!.launchConfiguration?.name ?? ''}`;
+        add({
+          environment,
+          region,
+          rule: 'launch-template-drift',
+          severity: 'high',
+          rootCause: `launch-template-drift:asg:${name}:${region}`,
+          detail: `Auto Scaling group ${name} (${environment}) launches ${
+            imageId ?? 'no AMI'
+          } from its ${source}; the ${environment} channel is ${
+            channel.version.id
+          } (${channel.imageId}). New instances would drift.`,
+          fix: `Roll the ${environment} fleet out to ${channel.version.id}: the group then launches it.`,
+        });
+      }
+    }
+  }
 }
 
 /**
@@ -212,6 +298,8 @@ export function evaluateDrift(input: DriftInput): DriftFinding[] {
       });
     }
   }
+
+  evaluateAutoScalingGroups(input, add);
 
   const sync = input.sync;
   if (sync && sync.status === 'failed') {

@@ -86,6 +86,8 @@ export const SCORE_CHECKS: ScoreCheckDefinition[] = [
       'unregistered-image',
       'revoked-image',
       'launch-template-drift',
+      'asg-missing',
+      'asg-unpinned',
     ],
   ),
   {

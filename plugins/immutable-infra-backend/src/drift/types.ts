@@ -1,5 +1,6 @@
 import { ImageVersion } from '@immutable-infra/backstage-plugin-common';
 import type {
+  AutoScalingGroupDescription,
   LaunchTemplateDefault,
   SshExposure,
 } from '../providers/FleetProvider';
@@ -53,9 +54,26 @@ export type ChannelVersionFacts = VersionFacts & {
   artifacts: Pick<ImageVersion['artifacts'][number], 'region' | 'imageId'>[];
 };
 
+/**
+ * An Auto Scaling group the entity's `autoscaling-group` annotation names
+ * for an environment, as the last sync found it in one of the entity's
+ * regions.
+ *
+ * @internal
+ */
+export type AutoScalingGroupRecord = {
+  environment: string;
+  name: string;
+  region: string;
+  /** Undefined when the region has no group of that name. */
+  group?: AutoScalingGroupDescription;
+};
+
 /** An entity's inventory as last synced. @internal */
 export type Inventory = {
   instances: InstanceRecord[];
   launchTemplates: LaunchTemplateDefault[];
+  /** One record per annotated group and region searched. */
+  autoscalingGroups: AutoScalingGroupRecord[];
   sync?: SyncState;
 };

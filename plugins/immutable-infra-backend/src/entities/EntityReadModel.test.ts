@@ -93,7 +93,11 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
     });
     // Not enrolled in the registry and never synced yet.
     expect(data?.families).toEqual([]);
-    expect(data?.inventory).toEqual({ instances: [], launchTemplates: [] });
+    expect(data?.inventory).toEqual({
+      instances: [],
+      launchTemplates: [],
+      autoscalingGroups: [],
+    });
 
     // Refs are lowercase; the default fleet selector keeps the name as written.
     await snapshots.putSnapshot(
@@ -131,6 +135,7 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
         instance('i-3', 'ami-0000000000000000f', 'staging'),
       ],
       launchTemplates: [],
+      autoscalingGroups: [],
     });
 
     const data = (await readModel.load(WEB))!;
@@ -178,6 +183,7 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
       entityRef: WEB,
       instances: [instance('i-1', 'ami-0000000000000000a', 'production')],
       launchTemplates: [],
+      autoscalingGroups: [],
     });
     expect(
       (await readModel.load(WEB))!.versionsByImage.get('ami-0000000000000000a')
@@ -229,6 +235,7 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
       entityRef: WEB,
       instances: [instance('i-1', 'ami-0000000000000000a', 'production')],
       launchTemplates: [],
+      autoscalingGroups: [],
     });
     await fleet.recordSyncFailure({ entityRef: WEB, error: 'throttled' });
     const data = (await readModel.load(WEB))!;
@@ -248,6 +255,7 @@ describe.each(databases.eachSupportedId())('EntityReadModel on %p', id => {
       entityRef: WEB,
       instances: [instance('i-1', 'ami-0000000000000000a', 'production')],
       launchTemplates: [],
+      autoscalingGroups: [],
     });
     await knex('entity_sync_state').update({ instances: null });
     const data = (await readModel.load(WEB))!;

@@ -61,6 +61,7 @@ export class EntityReadModel {
         'last_success_at',
         'error',
         'launch_templates',
+        'autoscaling_groups',
         'instances',
         db('read_model_state')
           .select('generation')

@@ -51,12 +51,37 @@ describe.each(databases.eachSupportedId())('DatabaseFleetStore on %p', id => {
       instance('i-4', { environment: 'staging' }),
     ],
     launchTemplates: [],
+    autoscalingGroups: [],
   };
   const api: InventoryUpdate = {
     entityRef: API,
     instances: [instance('i-9', { environment: 'production' })],
     launchTemplates: [
       { id: 'lt-1', name: 'api', region: 'us-east-1', defaultVersion: 3 },
+    ],
+    autoscalingGroups: [
+      {
+        environment: 'production',
+        name: 'api-prod',
+        region: 'us-east-1',
+        group: {
+          name: 'api-prod',
+          region: 'us-east-1',
+          minSize: 1,
+          maxSize: 4,
+          desiredCapacity: 1,
+          launchTemplate: {
+            id: 'lt-1',
+            name: 'api',
+            version: '3',
+            resolvedVersion: 3,
+            imageId: 'ami-1',
+          },
+          instances: [{ instanceId: 'i-9', lifecycleState: 'InService' }],
+          targetGroupArns: [],
+        },
+      },
+      { environment: 'staging', name: 'api-staging', region: 'us-east-1' },
     ],
   };
 
@@ -75,6 +100,9 @@ describe.each(databases.eachSupportedId())('DatabaseFleetStore on %p', id => {
     expect(inventory.sync).toMatchObject({ status: 'ok' });
     expect((await fleet.getInventory(API)).launchTemplates).toEqual(
       api.launchTemplates,
+    );
+    expect((await fleet.getInventory(API)).autoscalingGroups).toEqual(
+      api.autoscalingGroups,
     );
 
     // The document says what the rows say, but for their tags.
@@ -188,6 +216,7 @@ describe.each(databases.eachSupportedId())('DatabaseFleetStore on %p', id => {
     expect(await fleet.getInventory(API)).toEqual({
       instances: [],
       launchTemplates: [],
+      autoscalingGroups: [],
     });
   });
 });

@@ -39,6 +39,8 @@ export type SyncRow = {
   status: 'ok' | 'failed';
   error: string | null;
   launch_templates: string | null;
+  /** JSON: the annotated Auto Scaling groups as the last good sync found them. */
+  autoscaling_groups: string | null;
   /** JSON: the instance records of the last good sync. */
   instances: string | null;
 };
@@ -243,7 +245,7 @@ export async function inventoryOf(
   sync: Omit<SyncRow, 'entity_ref'> | undefined,
 ): Promise<Inventory> {
   if (!sync) {
-    return { instances: [], launchTemplates: [] };
+    return { instances: [], launchTemplates: [], autoscalingGroups: [] };
   }
   const state: SyncState = {
     entityRef,
@@ -258,6 +260,9 @@ export async function inventoryOf(
       : await readInstanceRecords(db, entityRef),
     launchTemplates: sync.launch_templates
       ? JSON.parse(sync.launch_templates)
+      : [],
+    autoscalingGroups: sync.autoscaling_groups
+      ? JSON.parse(sync.autoscaling_groups)
       : [],
     sync: state,
   };
@@ -364,6 +369,7 @@ export class DatabaseFleetStore implements FleetStore {
           status: 'ok',
           error: null,
           launch_templates: JSON.stringify(update.launchTemplates),
+          autoscaling_groups: JSON.stringify(update.autoscalingGroups),
           // What entity pages read, in one document, in the order pages list
           // them; tags stay in the rows.
           instances: JSON.stringify(records.sort(pageOrder)),
@@ -406,6 +412,7 @@ export class DatabaseFleetStore implements FleetStore {
         status: 'failed',
         error: options.error.slice(0, 2000),
         launch_templates: existing?.launch_templates ?? null,
+        autoscaling_groups: existing?.autoscaling_groups ?? null,
         instances: existing?.instances ?? null,
       });
       return { result: undefined, readModelChanged: false };

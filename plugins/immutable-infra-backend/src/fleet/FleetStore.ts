@@ -2,7 +2,11 @@ import {
   FleetInstance,
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
-import { InstanceRecord, Inventory } from '../drift/types';
+import {
+  AutoScalingGroupRecord,
+  InstanceRecord,
+  Inventory,
+} from '../drift/types';
 
 export type { Inventory } from '../drift/types';
 
@@ -11,6 +15,7 @@ export type InventoryUpdate = {
   entityRef: string;
   instances: (FleetInstance & { environment?: string })[];
   launchTemplates: LaunchTemplateDefault[];
+  autoscalingGroups: AutoScalingGroupRecord[];
 };
 
 /**

@@ -217,6 +217,48 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('reads the Auto Scaling groups the annotation names, and records the ones that do not exist', async () => {
+      const newer = await fixtures.image();
+      const template = await fixtures.launchTemplate('shop-lt', [ami, newer]);
+      await fixtures.autoScalingGroupFromTemplate(
+        'shop-prod',
+        template,
+        '$Latest',
+      );
+      const shop = component('shop', {
+        'immutable-infra.io/image-family': 'shop',
+        'immutable-infra.io/autoscaling-group':
+          'production=shop-prod,staging=shop-staging',
+      });
+      const [result] = await sync(moto.endpoint, [shop]).run();
+      expect(result.status).toBe('ok');
+      const inventory = await fleet.getInventory('component:default/shop');
+      expect(inventory.autoscalingGroups).toEqual([
+        {
+          environment: 'production',
+          name: 'shop-prod',
+          region,
+          group: expect.objectContaining({
+            name: 'shop-prod',
+            region,
+            minSize: 0,
+            maxSize: 2,
+            desiredCapacity: 0,
+            launchTemplate: {
+              id: template,
+              name: 'shop-lt',
+              version: '$Latest',
+              resolvedVersion: 2,
+              imageId: newer,
+            },
+            instances: [],
+            targetGroupArns: [],
+          }),
+        },
+        { environment: 'staging', name: 'shop-staging', region },
+      ]);
+    });
+
     it('keeps the last good inventory and records the failure when AWS fails', async () => {
       const before = await fleet.getInventory('component:default/web');
       const results = await sync('http://127.0.0.1:9', [web]).run();
@@ -273,6 +315,7 @@ describe.each(databases.eachSupportedId())('FleetSync writes on %p', id => {
         }));
       },
       getLaunchTemplateDefault: async () => undefined,
+      describeAutoScalingGroups: async () => [],
     };
   }
 

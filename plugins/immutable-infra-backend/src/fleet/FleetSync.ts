@@ -2,6 +2,7 @@ import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
+import { AutoScalingGroupRecord } from '../drift/types';
 import { FleetStore, InventoryUpdate } from './FleetStore';
 import {
   FleetInstance,
@@ -264,6 +265,8 @@ export class FleetSync {
     const account = annotations.awsAccountId;
     const instances: (FleetInstance & { environment?: string })[] = [];
     const launchTemplates: LaunchTemplateDefault[] = [];
+    const autoscalingGroups: AutoScalingGroupRecord[] = [];
+    const groupNames = Object.entries(annotations.autoscalingGroups ?? {});
     for (const region of regions) {
       const found = await provider.listInstances({
         region,
@@ -286,11 +289,27 @@ export class FleetSync {
           launchTemplates.push(template);
         }
       }
+      if (groupNames.length > 0) {
+        const groups = await provider.describeAutoScalingGroups({
+          region,
+          account,
+          names: groupNames.map(([, name]) => name),
+        });
+        for (const [environment, name] of groupNames) {
+          autoscalingGroups.push({
+            environment,
+            name,
+            region,
+            group: groups.find(g => g.name === name),
+          });
+        }
+      }
     }
     return {
       entityRef: stringifyEntityRef(entity),
       instances,
       launchTemplates,
+      autoscalingGroups,
     };
   }
 

@@ -30,6 +30,41 @@ export type LaunchTemplateDefault = {
   imageId?: string;
 };
 
+/** An instance as its Auto Scaling group lists it. @internal */
+export type AutoScalingInstance = {
+  instanceId: string;
+  lifecycleState?: string;
+  healthStatus?: string;
+};
+
+/**
+ * An Auto Scaling group as the cloud describes it, with the AMI its launch
+ * template version launches.
+ *
+ * @internal
+ */
+export type AutoScalingGroupDescription = {
+  name: string;
+  region: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  launchTemplate?: {
+    id: string;
+    name: string;
+    /** The version as the group names it: a number, `$Latest` or `$Default`. */
+    version: string;
+    /** The number that version resolves to now. */
+    resolvedVersion?: number;
+    /** The AMI that version launches. */
+    imageId?: string;
+  };
+  /** A launch configuration instead of a template (legacy groups). */
+  launchConfiguration?: { name: string; imageId?: string };
+  instances: AutoScalingInstance[];
+  targetGroupArns: string[];
+};
+
 /**
  * Every call fleet sync makes to the cloud. One instance is kept per sync so
  * security groups looked up once are not asked for again.
@@ -46,4 +81,9 @@ export interface FleetProvider {
   getLaunchTemplateDefault(
     location: ImageLocation & { launchTemplate: string },
   ): Promise<LaunchTemplateDefault | undefined>;
+
+  /** The named Auto Scaling groups that exist; the others are left out. */
+  describeAutoScalingGroups(
+    location: ImageLocation & { names: string[] },
+  ): Promise<AutoScalingGroupDescription[]>;
 }

@@ -8,6 +8,12 @@ import {
   SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import {
+  AutoScalingGroup,
+  DescribeAutoScalingGroupsCommand,
+  DescribeLaunchConfigurationsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingGroupDescription,
   FleetInstance,
   FleetProvider,
   LaunchTemplateDefault,
@@ -17,6 +23,9 @@ import { ImageLocation } from '../ImageProvider';
 import { AwsClientFactory } from './AwsClientFactory';
 
 const SECURITY_GROUP_BATCH = 200;
+
+/** Names a DescribeAutoScalingGroups request takes at most. */
+const GROUP_NAMES_BATCH = 50;
 
 /** Instances a DescribeInstances page holds at most: EC2's ceiling. */
 const INSTANCES_PAGE = 1000;
@@ -215,5 +224,128 @@ export class Ec2FleetProvider implements FleetProvider {
       }
       throw error;
     }
+  }
+
+  async describeAutoScalingGroups(
+    location: ImageLocation & { names: string[] },
+  ): Promise<AutoScalingGroupDescription[]> {
+    const names = [...new Set(location.names)];
+    if (names.length === 0) {
+      return [];
+    }
+    const autoscaling = await this.clients.autoScalingClient(
+      location.region,
+      location.account,
+    );
+    const groups: AutoScalingGroup[] = [];
+    for (let i = 0; i < names.length; i += GROUP_NAMES_BATCH) {
+      let token: string | undefined;
+      do {
+        const page = await autoscaling.send(
+          new DescribeAutoScalingGroupsCommand({
+            AutoScalingGroupNames: names.slice(i, i + GROUP_NAMES_BATCH),
+            NextToken: token,
+          }),
+        );
+        groups.push(...(page.AutoScalingGroups ?? []));
+        token = page.NextToken;
+      } while (token);
+    }
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    // One call per template version the groups name, shared between them.
+    const versions = new Map<
+      string,
+      Promise<{ number?: number; imageId?: string } | undefined>
+    >();
+    const templateVersion = (
+      id: string | undefined,
+      name: string | undefined,
+      version: string,
+    ) => {
+      const key = `${id ?? name}:${version}`;
+      if (!versions.has(key)) {
+        versions.set(
+          key,
+          ec2
+            .send(
+              new DescribeLaunchTemplateVersionsCommand({
+                ...(id
+                  ? { LaunchTemplateId: id }
+                  : { LaunchTemplateName: name }),
+                Versions: [version],
+              }),
+            )
+            .then(answer => {
+              const described = answer.LaunchTemplateVersions?.[0];
+              return described
+                ? {
+                    number: described.VersionNumber,
+                    imageId: described.LaunchTemplateData?.ImageId,
+                  }
+                : undefined;
+            }),
+        );
+      }
+      return versions.get(key)!;
+    };
+    const configurations = groups
+      .map(g => g.LaunchConfigurationName)
+      .filter((n): n is string => Boolean(n));
+    const configImages = new Map<string, string | undefined>();
+    if (configurations.length > 0) {
+      const answer = await autoscaling.send(
+        new DescribeLaunchConfigurationsCommand({
+          LaunchConfigurationNames: configurations,
+        }),
+      );
+      for (const lc of answer.LaunchConfigurations ?? []) {
+        configImages.set(lc.LaunchConfigurationName!, lc.ImageId);
+      }
+    }
+    return Promise.all(
+      groups.map(async group => {
+        const spec =
+          group.LaunchTemplate ??
+          group.MixedInstancesPolicy?.LaunchTemplate
+            ?.LaunchTemplateSpecification;
+        let launchTemplate: AutoScalingGroupDescription['launchTemplate'];
+        if (spec) {
+          // A group that names no version launches the default one.
+          const version = spec.Version ?? '$Default';
+          const resolved = await templateVersion(
+            spec.LaunchTemplateId,
+            spec.LaunchTemplateName,
+            version,
+          );
+          launchTemplate = {
+            id: spec.LaunchTemplateId ?? '',
+            name: spec.LaunchTemplateName ?? '',
+            version,
+            resolvedVersion: resolved?.number,
+            imageId: resolved?.imageId,
+          };
+        }
+        return {
+          name: group.AutoScalingGroupName!,
+          region: location.region,
+          minSize: group.MinSize ?? 0,
+          maxSize: group.MaxSize ?? 0,
+          desiredCapacity: group.DesiredCapacity ?? 0,
+          launchTemplate,
+          launchConfiguration: group.LaunchConfigurationName
+            ? {
+                name: group.LaunchConfigurationName,
+                imageId: configImages.get(group.LaunchConfigurationName),
+              }
+            : undefined,
+          instances: (group.Instances ?? []).map(instance => ({
+            instanceId: instance.InstanceId!,
+            lifecycleState: instance.LifecycleState,
+            healthStatus: instance.HealthStatus,
+          })),
+          targetGroupArns: group.TargetGroupARNs ?? [],
+        };
+      }),
+    );
   }
 }
