@@ -55,6 +55,14 @@ export interface Config {
       /** Regions (of an account) checked at once. Defaults to 4. */
       concurrency?: number;
     };
+    /** The rollout engine. */
+    rollouts?: {
+      /**
+       * How often the engine observes every active rollout's fleets and moves
+       * them on (one replica at a time). Defaults to 10 seconds.
+       */
+      frequency?: HumanDuration | string;
+    };
     /** Defaults of the image and instance age policy. */
     policy?: {
       /** Images older than this are drift. Defaults to 30. */

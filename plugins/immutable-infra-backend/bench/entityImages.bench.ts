@@ -99,6 +99,7 @@ async function main() {
     auth: mockServices.auth(),
     imageProvider: undefined as never,
     fleetProviderFactory: () => undefined as never,
+    rolloutProvider: undefined as never,
   });
   const router = await createRouter({
     httpAuth: mockServices.httpAuth(),

@@ -20,7 +20,16 @@ const ALLOWED: Record<string, string[]> = {
   registry: ['audit', 'catalog', 'database', 'providers'],
   fleet: ['audit', 'catalog', 'database', 'drift', 'providers', 'registry'],
   entities: ['audit', 'catalog', 'database', 'drift', 'fleet', 'registry'],
-  http: ['audit', 'entities', 'fleet', 'registry'],
+  rollouts: [
+    'audit',
+    'catalog',
+    'database',
+    'drift',
+    'fleet',
+    'providers',
+    'registry',
+  ],
+  http: ['audit', 'entities', 'fleet', 'registry', 'rollouts'],
 };
 
 type SourceFile = { file: string; folder: string; text: string };

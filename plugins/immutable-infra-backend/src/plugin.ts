@@ -10,7 +10,10 @@ import { createRouter } from './http/router';
 import { AwsClientFactory } from './providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
 import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
+import { Ec2RolloutProvider } from './providers/aws/Ec2RolloutProvider';
 import { createServices } from './services';
+
+const ROLLOUT_TASK = 'immutable-infra:rollouts';
 
 /**
  * The Immutable Infra backend plugin: image registry, fleet inventory, drift
@@ -60,6 +63,11 @@ export const immutableInfraPlugin = createBackendPlugin({
           auth,
           imageProvider: new Ec2ImageProvider(clients),
           fleetProviderFactory: () => new Ec2FleetProvider(clients),
+          rolloutProvider: new Ec2RolloutProvider(clients),
+          nudgeRollouts: () => {
+            // Already running or due: the next run picks the change up.
+            scheduler.triggerTask(ROLLOUT_TASK).catch(() => {});
+          },
         });
 
         await scheduler.scheduleTask({
@@ -88,6 +96,20 @@ export const immutableInfraPlugin = createBackendPlugin({
           scope: 'global',
           fn: async () => {
             await services.fleetSync.run();
+          },
+        });
+
+        // The rollout engine: one replica at a time (global scope), so each
+        // step runs once; a replica that dies mid-tick leaves nothing the
+        // next tick cannot observe and finish.
+        await scheduler.scheduleTask({
+          id: ROLLOUT_TASK,
+          frequency: settings.rollouts.frequency,
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 5 },
+          scope: 'global',
+          fn: async () => {
+            await services.rolloutEngine.tick();
           },
         });
 

@@ -23,6 +23,10 @@ import { ImageDiscovery } from './registry/ImageDiscovery';
 import { ImagePruner } from './registry/ImagePruner';
 import { ImageRegistry } from './registry/ImageRegistry';
 import { createRegistryStores } from './registry/RegistryStores';
+import { RolloutProvider } from './providers/RolloutProvider';
+import { DatabaseRolloutStore } from './rollouts/DatabaseRolloutStore';
+import { RolloutEngine } from './rollouts/RolloutEngine';
+import { RolloutService } from './rollouts/RolloutService';
 
 /**
  * Builds every service of the plugin on one database: the plugin wires
@@ -40,6 +44,9 @@ export function createServices(options: {
   imageProvider: ImageProvider;
   /** A provider per sync, so its caches last one sync. */
   fleetProviderFactory: () => FleetProvider;
+  rolloutProvider: RolloutProvider;
+  /** Runs the rollout engine soon (the scheduler's trigger). */
+  nudgeRollouts?: () => void;
 }) {
   const { knex, settings, logger, catalog, auth, imageProvider } = options;
   const access = new EntityAccess({
@@ -73,9 +80,26 @@ export function createServices(options: {
     regions: settings.regions,
     environmentTag: settings.environmentTag,
   });
+  const rolloutStore = DatabaseRolloutStore.create({ knex });
   return {
     stores,
     snapshots,
+    rolloutStore,
+    rollouts: new RolloutService({
+      store: rolloutStore,
+      access,
+      stores,
+      fleet,
+      environmentTag: settings.environmentTag,
+      nudge: options.nudgeRollouts,
+    }),
+    rolloutEngine: new RolloutEngine({
+      store: rolloutStore,
+      provider: options.rolloutProvider,
+      channels: stores.channels,
+      logger,
+      syncEntity: entityRef => fleetSync.run(entityRef),
+    }),
     fleet,
     readModel,
     registry,

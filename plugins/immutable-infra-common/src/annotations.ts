@@ -28,6 +28,26 @@ export const ANNOTATION_STATEFUL = 'immutable-infra.io/stateful';
 /** @public */
 export const ANNOTATION_LOG_DESTINATION = 'immutable-infra.io/log-destination';
 
+/** @public */
+export const ANNOTATION_ROLLOUT_STRATEGY =
+  'immutable-infra.io/rollout-strategy';
+/** @public */
+export const ANNOTATION_ROLLOUT_ALARMS = 'immutable-infra.io/rollout-alarms';
+
+/**
+ * Tag put on every instance a rollout launches, with the rollout's id.
+ *
+ * @public
+ */
+export const ROLLOUT_ID_TAG = 'immutable-infra:rollout-id';
+
+/**
+ * Tag put on every instance a rollout launches, with the version it runs.
+ *
+ * @public
+ */
+export const IMAGE_VERSION_TAG = 'immutable-infra:image-version';
+
 /**
  * Tag key put on EC2 instances that belong to a service when no fleet selector
  * annotation is given: `immutable-infra:service=<metadata.name>`.

@@ -15,4 +15,5 @@ export * from './registrySchemas';
 export * from './params';
 export * from './fleetSchemas';
 export * from './summarySchemas';
+export * from './rolloutSchemas';
 export * from './client';

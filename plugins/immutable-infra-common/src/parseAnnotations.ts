@@ -10,6 +10,8 @@ import {
   ANNOTATION_LOG_DESTINATION,
   ANNOTATION_MAX_IMAGE_AGE_DAYS,
   ANNOTATION_MAX_INSTANCE_AGE_DAYS,
+  ANNOTATION_ROLLOUT_ALARMS,
+  ANNOTATION_ROLLOUT_STRATEGY,
   ANNOTATION_STATEFUL,
   DEFAULT_ENVIRONMENTS,
   DEFAULT_FLEET_TAG_KEY,
@@ -20,6 +22,7 @@ import {
   AWS_REGION_PATTERN,
   CHANNEL_PATTERN,
 } from './registrySchemas';
+import { parseRolloutStrategyAnnotation } from './rolloutSchemas';
 import {
   IMAGE_FAMILY_PATTERN,
   IMAGE_FAMILY_RULE,
@@ -220,6 +223,33 @@ export function parseImmutableInfraAnnotations(
     }
   }
 
+  let rolloutStrategy: ImmutableInfraAnnotations['rolloutStrategy'];
+  if (raw[ANNOTATION_ROLLOUT_STRATEGY] !== undefined) {
+    try {
+      rolloutStrategy = parseRolloutStrategyAnnotation(
+        raw[ANNOTATION_ROLLOUT_STRATEGY],
+      );
+    } catch (error) {
+      fail(ANNOTATION_ROLLOUT_STRATEGY, (error as Error).message);
+    }
+  }
+
+  let rolloutAlarms: string[] | undefined;
+  if (raw[ANNOTATION_ROLLOUT_ALARMS] !== undefined) {
+    const alarms = list(raw[ANNOTATION_ROLLOUT_ALARMS]);
+    if (
+      alarms.length === 0 ||
+      alarms.some(a => a.length > 255 || !/^([a-z0-9-]+:)?[^\s:][^:]*$/.test(a))
+    ) {
+      fail(
+        ANNOTATION_ROLLOUT_ALARMS,
+        'must list CloudWatch alarm names, each optionally "region:name", separated by commas',
+      );
+    } else {
+      rolloutAlarms = alarms;
+    }
+  }
+
   return {
     annotations: {
       imageFamily,
@@ -233,6 +263,8 @@ export function parseImmutableInfraAnnotations(
       maxInstanceAgeDays,
       stateful,
       logDestination,
+      rolloutStrategy,
+      rolloutAlarms,
     },
     errors,
   };

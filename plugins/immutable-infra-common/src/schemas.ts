@@ -40,6 +40,15 @@ export const immutableInfraAnnotationsSchema = z.object({
   maxImageAgeDays: z.number().int().positive().optional(),
   maxInstanceAgeDays: z.number().int().positive().optional(),
   stateful: z.boolean(),
+  /** From `immutable-infra.io/rollout-strategy`. */
+  rolloutStrategy: z
+    .object({
+      strategy: z.enum(['canary']),
+      steps: z.array(z.record(z.string(), z.unknown())),
+    })
+    .optional(),
+  /** From `immutable-infra.io/rollout-alarms`: `name` or `region:name`. */
+  rolloutAlarms: z.array(z.string()).optional(),
   logDestination: z.string().optional(),
 });
 

@@ -9,6 +9,7 @@ import { migrateForTests } from './migrate';
 import { ConfigReader } from '@backstage/config';
 import { ImageProvider } from '../providers/ImageProvider';
 import { FleetProvider } from '../providers/FleetProvider';
+import { RolloutProvider } from '../providers/RolloutProvider';
 import { readSettings } from '../config/settings';
 import { createServices } from '../services';
 
@@ -24,6 +25,13 @@ const unreachableFleet: FleetProvider = {
     throw new Error('no cloud in this test');
   },
 };
+
+/** Rollouts without a cloud: every call fails. */
+const unreachableRollouts = new Proxy({} as RolloutProvider, {
+  get: () => async () => {
+    throw new Error('no cloud in this test');
+  },
+});
 
 /** A cloud that cannot be reached: every call fails. */
 const unreachableCloud: ImageProvider = {
@@ -51,6 +59,7 @@ export async function createRouterTestApp(
   options: {
     provider?: ImageProvider;
     fleetProvider?: FleetProvider;
+    rolloutProvider?: RolloutProvider;
     config?: object;
     /** A database to run on; SQLite in memory by default. */
     knex?: Knex.Knex;
@@ -98,6 +107,7 @@ export async function createRouterTestApp(
     auth: mockServices.auth(),
     imageProvider: options.provider ?? unreachableCloud,
     fleetProviderFactory: () => options.fleetProvider ?? unreachableFleet,
+    rolloutProvider: options.rolloutProvider ?? unreachableRollouts,
   });
   const router = await createRouter({
     httpAuth: mockServices.httpAuth(),

@@ -20,6 +20,10 @@ export type ImmutableInfraSettings = {
     pruneMinAgeDays: number;
   };
   environmentTag: string;
+  rollouts: {
+    /** How often the rollout engine observes and moves active rollouts. */
+    frequency: HumanDuration;
+  };
   registration: {
     /**
      * Whether registration checks with EC2 that each AMI is an image of its
@@ -65,6 +69,9 @@ export function readSettings(config: Config): ImmutableInfraSettings {
     },
     environmentTag:
       root?.getOptionalString('tags.environment') ?? 'environment',
+    rollouts: {
+      frequency: readDuration(root, 'rollouts.frequency', { seconds: 10 }),
+    },
     registration: {
       verifyArtifacts:
         root?.getOptionalBoolean('registration.verifyArtifacts') ?? true,

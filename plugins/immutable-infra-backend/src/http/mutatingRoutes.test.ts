@@ -5,7 +5,9 @@ import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
 
 jest.setTimeout(60_000);
 
-type App = Awaited<ReturnType<typeof createRouterTestApp>>;
+type App = Awaited<ReturnType<typeof createRouterTestApp>> & {
+  rolloutId?: string;
+};
 
 /**
  * A request that changes something, as the table below makes it: the
@@ -18,7 +20,23 @@ type Mutation = {
   body: object;
   eventId: string;
   auditAction?: string;
+  /** Brings the setup's rollout into the state the route needs. */
+  before?: (test: App) => Promise<void>;
 };
+
+/** The setup's rollout, in a path: `{rollout}`. */
+const ROLLOUT = '{rollout}';
+
+/** Moves the setup's rollout as the engine would. */
+function rolloutIn(
+  change: Parameters<App['services']['rolloutStore']['update']>[2],
+) {
+  return async (test: App) => {
+    const store = test.services.rolloutStore;
+    const [rollout] = await store.listActive();
+    expect(await store.update(rollout.id, rollout.revision, change)).toBe(true);
+  };
+}
 
 const artifacts = (n: number) => [
   { region: 'us-east-1', imageId: `ami-0${String(n).padStart(16, '0')}` },
@@ -77,6 +95,55 @@ const MUTATIONS: Record<string, Mutation> = {
     eventId: 'channel-rollback',
     auditAction: 'channel.rollback',
   },
+  'POST /rollouts': {
+    method: 'post',
+    path: '/rollouts',
+    body: {
+      entityRef: 'component:default/payments-api',
+      environment: 'staging',
+      version: 2,
+    },
+    eventId: 'rollout-create',
+    auditAction: 'rollout.create',
+  },
+  'POST /rollouts/:id/pause': {
+    method: 'post',
+    path: `/rollouts/${ROLLOUT}/pause`,
+    body: { reason: 'looking at the graphs' },
+    eventId: 'rollout-pause',
+    auditAction: 'rollout.pause',
+  },
+  'POST /rollouts/:id/resume': {
+    method: 'post',
+    path: `/rollouts/${ROLLOUT}/resume`,
+    body: {},
+    eventId: 'rollout-resume',
+    auditAction: 'rollout.resume',
+    before: rolloutIn({ state: 'paused' }),
+  },
+  'POST /rollouts/:id/promote': {
+    method: 'post',
+    path: `/rollouts/${ROLLOUT}/promote`,
+    body: {},
+    eventId: 'rollout-promote',
+    auditAction: 'rollout.promote',
+    before: rolloutIn({ state: 'running', currentStep: 1 }),
+  },
+  'POST /rollouts/:id/abort': {
+    method: 'post',
+    path: `/rollouts/${ROLLOUT}/abort`,
+    body: { reason: 'error rate' },
+    eventId: 'rollout-abort',
+    auditAction: 'rollout.abort',
+  },
+  'POST /rollouts/:id/retry': {
+    method: 'post',
+    path: `/rollouts/${ROLLOUT}/retry`,
+    body: {},
+    eventId: 'rollout-retry',
+    auditAction: 'rollout.retry',
+    before: rolloutIn({ state: 'aborted', release: true }),
+  },
   'POST /sync': {
     method: 'post',
     path: '/sync',
@@ -106,7 +173,7 @@ function mutatingRoutes(app: express.Express): string[] {
 }
 
 async function setup(): Promise<App> {
-  const test = await createRouterTestApp([
+  const test: App = await createRouterTestApp([
     component('payments-api', {
       'immutable-infra.io/image-family': 'payments-api',
     }),
@@ -133,12 +200,45 @@ async function setup(): Promise<App> {
     .post('/images/payments-api@3/revoke')
     .send({ reason: 'broken build' })
     .expect(200);
+  // A fleet to roll out, and a rollout of production for the controls.
+  await test.services.fleet.replaceInventory({
+    entityRef: 'component:default/payments-api',
+    instances: ['production', 'staging'].map((environment, n) => ({
+      instanceId: `i-0${n}`,
+      region: 'us-east-1',
+      environment,
+      imageId: artifacts(1)[0].imageId,
+      state: 'running',
+      sshExposure: 'none',
+      sshSources: [],
+      tags: {},
+    })),
+    launchTemplates: [
+      {
+        id: 'lt-1',
+        name: 'payments-api',
+        region: 'us-east-1',
+        defaultVersion: 1,
+      },
+    ],
+    autoscalingGroups: [],
+  });
+  const created = await request(app)
+    .post('/rollouts')
+    .send({
+      entityRef: 'component:default/payments-api',
+      environment: 'production',
+    })
+    .expect(201);
+  test.rolloutId = created.body.rollout.id;
   test.auditor.createEvent.mockClear();
   return test;
 }
 
-function send(app: express.Express, mutation: Mutation) {
-  return request(app)[mutation.method](mutation.path);
+function send(test: App, mutation: Mutation) {
+  return request(test.app)[mutation.method](
+    mutation.path.replace(ROLLOUT, test.rolloutId ?? ''),
+  );
 }
 
 async function auditRows(test: App, action?: string): Promise<number> {
@@ -163,6 +263,7 @@ describe('every mutating route', () => {
 
     beforeEach(async () => {
       test = await setup();
+      await mutation.before?.(test);
     });
 
     afterEach(async () => {
@@ -171,7 +272,7 @@ describe('every mutating route', () => {
 
     it('answers 401 without credentials and changes nothing', async () => {
       const before = await auditRows(test, mutation.auditAction);
-      const response = await send(test.app, mutation)
+      const response = await send(test, mutation)
         .set('Authorization', mockCredentials.none.header())
         .send(mutation.body);
       expect(response.status).toBe(401);
@@ -181,7 +282,7 @@ describe('every mutating route', () => {
     it('answers 403 when the permission policy denies, records the failure and changes nothing', async () => {
       const before = await auditRows(test, mutation.auditAction);
       test.deny();
-      const response = await send(test.app, mutation).send(mutation.body);
+      const response = await send(test, mutation).send(mutation.body);
       expect(response.status).toBe(403);
       expect(response.body.error.name).toBe('NotAllowedError');
       expect(await auditRows(test, mutation.auditAction)).toBe(before);
@@ -194,7 +295,7 @@ describe('every mutating route', () => {
     it('succeeds when allowed and records an audit event', async () => {
       const before = await auditRows(test, mutation.auditAction);
       test.auditEvent.success.mockClear();
-      const response = await send(test.app, mutation).send(mutation.body);
+      const response = await send(test, mutation).send(mutation.body);
       expect(response.status).toBeLessThan(300);
       expect(test.auditor.createEvent).toHaveBeenCalledWith(
         expect.objectContaining({ eventId: mutation.eventId }),

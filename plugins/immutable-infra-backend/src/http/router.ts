@@ -5,10 +5,12 @@ import Router from 'express-promise-router';
 import { EntityPages } from '../entities/EntityPages';
 import { FleetService } from '../fleet/FleetService';
 import { ImageRegistry } from '../registry/ImageRegistry';
+import { RolloutService } from '../rollouts/RolloutService';
 import { addEntityRoutes } from './entityRoutes';
 import { addFamilyRoutes } from './familyRoutes';
 import { addFleetRoutes } from './fleetRoutes';
 import { addImageRoutes } from './imageRoutes';
+import { addRolloutRoutes } from './rolloutRoutes';
 
 /** What the HTTP handlers call. @internal */
 export type RouterOptions = {
@@ -17,6 +19,7 @@ export type RouterOptions = {
   registry: ImageRegistry;
   pages: EntityPages;
   fleetService: FleetService;
+  rollouts: RolloutService;
 };
 
 /**
@@ -81,6 +84,7 @@ export async function createRouter(
   addFamilyRoutes(router, options);
   addImageRoutes(router, options);
   addFleetRoutes(router, options);
+  addRolloutRoutes(router, options);
 
   return router;
 }

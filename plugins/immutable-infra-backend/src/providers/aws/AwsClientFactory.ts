@@ -1,5 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Config } from '@backstage/config';
 import {
   AwsCredentialsManager,
@@ -37,6 +38,7 @@ export class AwsClientFactory {
 
   private readonly ec2 = new Map<string, EC2Client>();
   private readonly autoscaling = new Map<string, AutoScalingClient>();
+  private readonly elb = new Map<string, ElasticLoadBalancingV2Client>();
 
   constructor(
     private readonly credentials: AwsCredentialsManager,
@@ -99,5 +101,21 @@ export class AwsClientFactory {
       );
     }
     return this.autoscaling.get(key)!;
+  }
+
+  async elbClient(
+    region: string,
+    account?: string,
+  ): Promise<ElasticLoadBalancingV2Client> {
+    const key = `${account ?? 'main'}/${region}`;
+    if (!this.elb.has(key)) {
+      this.elb.set(
+        key,
+        new ElasticLoadBalancingV2Client(
+          await this.clientConfig(region, account),
+        ),
+      );
+    }
+    return this.elb.get(key)!;
   }
 }

@@ -1,0 +1,102 @@
+import { ImageLocation } from './ImageProvider';
+
+/** An instance as a rollout observes it, with the gate's verdict. @internal */
+export type RolloutInstance = {
+  instanceId: string;
+  imageId?: string;
+  state?: string;
+  launchTime?: string;
+  tags: Record<string, string>;
+};
+
+/** Where one new instance stands at the gate. @internal */
+export type GateVerdict = { healthy: boolean; waiting?: string };
+
+/**
+ * Every call the rollout engine makes to the cloud. Each is idempotent on
+ * replay: counts are absolute, versions are found by their description
+ * before one is made, launches carry the rollout's tags and a
+ * deterministic client token.
+ *
+ * @internal
+ */
+export interface RolloutProvider {
+  /** The instances (not terminated) of an Auto Scaling group. */
+  groupInstances(
+    location: ImageLocation & { group: string },
+  ): Promise<{ instances: RolloutInstance[]; desiredCapacity: number }>;
+
+  /** Instances with every tag given, in no Auto Scaling group. */
+  standaloneInstances(
+    location: ImageLocation & { tags: { key: string; value: string }[] },
+  ): Promise<RolloutInstance[]>;
+
+  /**
+   * The gate for each instance: running, EC2 status checks ok, healthy in
+   * every target group given.
+   */
+  gate(
+    location: ImageLocation & {
+      instanceIds: string[];
+      targetGroupArns: string[];
+    },
+  ): Promise<Map<string, GateVerdict>>;
+
+  /**
+   * The template version described as `description`, made from `source`
+   * with the new AMI when there is none yet; answers its number.
+   */
+  ensureTemplateVersion(
+    location: ImageLocation & {
+      templateId: string;
+      sourceVersion: number;
+      imageId: string;
+      description: string;
+    },
+  ): Promise<number>;
+
+  /**
+   * Points a group at a template version, sets its maximum size, and puts
+   * (or, with `rolloutId` undefined, removes) the rollout tag its new
+   * instances get.
+   */
+  configureGroup(
+    location: ImageLocation & {
+      group: string;
+      templateId: string;
+      version: number;
+      maxSize: number;
+      rolloutId?: string;
+    },
+  ): Promise<void>;
+
+  /** Raises a group's desired capacity to `desired` (never lowers it). */
+  scaleGroupTo(
+    location: ImageLocation & { group: string; desired: number },
+  ): Promise<void>;
+
+  /** Terminates group instances, lowering the desired capacity with each. */
+  terminateInGroup(
+    location: ImageLocation & { instanceIds: string[] },
+  ): Promise<void>;
+
+  /** Launches instances from a template version, tagged as given. */
+  launchInstances(
+    location: ImageLocation & {
+      templateId: string;
+      version: number;
+      count: number;
+      tags: Record<string, string>;
+      clientToken: string;
+    },
+  ): Promise<string[]>;
+
+  terminateInstances(
+    location: ImageLocation & { instanceIds: string[] },
+  ): Promise<void>;
+
+  /** Makes a version the template's default. */
+  setDefaultTemplateVersion(
+    location: ImageLocation & { templateId: string; version: number },
+  ): Promise<void>;
+}

@@ -1,0 +1,412 @@
+import {
+  CreateOrUpdateTagsCommand,
+  DeleteTagsCommand,
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeInstanceStatusCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  Instance,
+  LaunchTemplateVersion,
+  ModifyLaunchTemplateCommand,
+  paginateDescribeInstances,
+  RequestLaunchTemplateData,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
+import { ImageLocation } from '../ImageProvider';
+import {
+  GateVerdict,
+  RolloutInstance,
+  RolloutProvider,
+} from '../RolloutProvider';
+import { AwsClientFactory } from './AwsClientFactory';
+
+/** Instance ids of one DescribeInstances or DescribeInstanceStatus request. */
+const IDS_BATCH = 100;
+
+const NOT_TERMINATED = ['pending', 'running', 'stopping', 'stopped'];
+
+function toInstance(instance: Instance): RolloutInstance {
+  return {
+    instanceId: instance.InstanceId!,
+    imageId: instance.ImageId,
+    state: instance.State?.Name,
+    launchTime: instance.LaunchTime?.toISOString(),
+    tags: Object.fromEntries(
+      (instance.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']),
+    ),
+  };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+/**
+ * The launch template data of a version, as a request for a new version:
+ * the answer's shape differs from the request's only in fields a rollout
+ * does not set, and EC2 (and the emulator, which ignores `SourceVersion`)
+ * takes the whole data.
+ */
+function requestData(
+  version: LaunchTemplateVersion,
+  imageId: string,
+): RequestLaunchTemplateData {
+  return {
+    ...(version.LaunchTemplateData as RequestLaunchTemplateData),
+    ImageId: imageId,
+  };
+}
+
+/**
+ * {@link RolloutProvider} for EC2, Auto Scaling and ELBv2. Describes go by
+ * group or by tag, launches and terminations in batches: the calls of a
+ * tick grow with fleets and waves, not with instances.
+ *
+ * @internal
+ */
+export class Ec2RolloutProvider implements RolloutProvider {
+  constructor(private readonly clients: AwsClientFactory) {}
+
+  private async describe(
+    location: ImageLocation,
+    input: {
+      InstanceIds?: string[];
+      Filters?: { Name: string; Values: string[] }[];
+    },
+  ): Promise<RolloutInstance[]> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    const found: RolloutInstance[] = [];
+    for await (const page of paginateDescribeInstances(
+      { client: ec2 },
+      {
+        ...input,
+        Filters: [
+          ...(input.Filters ?? []),
+          { Name: 'instance-state-name', Values: NOT_TERMINATED },
+        ],
+      },
+    )) {
+      for (const reservation of page.Reservations ?? []) {
+        found.push(...(reservation.Instances ?? []).map(toInstance));
+      }
+    }
+    return found;
+  }
+
+  async groupInstances(
+    location: ImageLocation & { group: string },
+  ): Promise<{ instances: RolloutInstance[]; desiredCapacity: number }> {
+    const autoscaling = await this.clients.autoScalingClient(
+      location.region,
+      location.account,
+    );
+    const answer = await autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({
+        AutoScalingGroupNames: [location.group],
+      }),
+    );
+    const group = answer.AutoScalingGroups?.[0];
+    if (!group) {
+      throw new Error(
+        `Auto Scaling group ${location.group} no longer exists in ${location.region}`,
+      );
+    }
+    const ids = (group.Instances ?? [])
+      .filter(i => !/Terminat/.test(i.LifecycleState ?? ''))
+      .map(i => i.InstanceId!);
+    const instances: RolloutInstance[] = [];
+    for (const batch of chunks(ids, IDS_BATCH)) {
+      instances.push(
+        ...(await this.describe(location, { InstanceIds: batch })),
+      );
+    }
+    return { instances, desiredCapacity: group.DesiredCapacity ?? 0 };
+  }
+
+  async standaloneInstances(
+    location: ImageLocation & { tags: { key: string; value: string }[] },
+  ): Promise<RolloutInstance[]> {
+    const found = await this.describe(location, {
+      Filters: location.tags.map(({ key, value }) => ({
+        Name: `tag:${key}`,
+        Values: [value],
+      })),
+    });
+    return found.filter(i => !i.tags['aws:autoscaling:groupName']);
+  }
+
+  async gate(
+    location: ImageLocation & {
+      instanceIds: string[];
+      targetGroupArns: string[];
+    },
+  ): Promise<Map<string, GateVerdict>> {
+    const verdicts = new Map<string, GateVerdict>();
+    if (location.instanceIds.length === 0) {
+      return verdicts;
+    }
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    for (const batch of chunks(location.instanceIds, IDS_BATCH)) {
+      const answer = await ec2.send(
+        new DescribeInstanceStatusCommand({
+          InstanceIds: batch,
+          IncludeAllInstances: true,
+        }),
+      );
+      for (const status of answer.InstanceStatuses ?? []) {
+        const id = status.InstanceId!;
+        const state = status.InstanceState?.Name;
+        const instanceStatus = status.InstanceStatus?.Status;
+        const systemStatus = status.SystemStatus?.Status;
+        if (state !== 'running') {
+          verdicts.set(id, { healthy: false, waiting: `instance is ${state}` });
+        } else if (
+          (instanceStatus &&
+            !['ok', 'not-applicable'].includes(instanceStatus)) ||
+          (systemStatus && !['ok', 'not-applicable'].includes(systemStatus))
+        ) {
+          verdicts.set(id, {
+            healthy: false,
+            waiting: `EC2 status checks: instance ${instanceStatus}, system ${systemStatus}`,
+          });
+        } else {
+          verdicts.set(id, { healthy: true });
+        }
+      }
+    }
+    for (const id of location.instanceIds) {
+      if (!verdicts.has(id)) {
+        verdicts.set(id, { healthy: false, waiting: 'no status from EC2 yet' });
+      }
+    }
+    if (location.targetGroupArns.length > 0) {
+      const elb = await this.clients.elbClient(
+        location.region,
+        location.account,
+      );
+      for (const arn of location.targetGroupArns) {
+        const answer = await elb.send(
+          new DescribeTargetHealthCommand({ TargetGroupArn: arn }),
+        );
+        const health = new Map(
+          (answer.TargetHealthDescriptions ?? []).map(d => [
+            d.Target?.Id,
+            d.TargetHealth,
+          ]),
+        );
+        const name = arn.split(':').pop()?.split('/')[1] ?? arn;
+        for (const id of location.instanceIds) {
+          const verdict = verdicts.get(id)!;
+          if (!verdict.healthy) {
+            continue;
+          }
+          const target = health.get(id);
+          if (target?.State !== 'healthy') {
+            verdicts.set(id, {
+              healthy: false,
+              waiting: target
+                ? `target group ${name}: ${target.State}${
+                    target.Reason ? ` (${target.Reason})` : ''
+                  }`
+                : `not registered in target group ${name}`,
+            });
+          }
+        }
+      }
+    }
+    return verdicts;
+  }
+
+  async ensureTemplateVersion(
+    location: ImageLocation & {
+      templateId: string;
+      sourceVersion: number;
+      imageId: string;
+      description: string;
+    },
+  ): Promise<number> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    const existing = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: location.templateId,
+      }),
+    );
+    const made = (existing.LaunchTemplateVersions ?? []).find(
+      v => v.VersionDescription === location.description,
+    );
+    if (made?.VersionNumber) {
+      return made.VersionNumber;
+    }
+    const source = (existing.LaunchTemplateVersions ?? []).find(
+      v => v.VersionNumber === location.sourceVersion,
+    );
+    if (!source) {
+      throw new Error(
+        `launch template ${location.templateId} has no version ${location.sourceVersion}`,
+      );
+    }
+    const created = await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateId: location.templateId,
+        SourceVersion: String(location.sourceVersion),
+        VersionDescription: location.description,
+        LaunchTemplateData: requestData(source, location.imageId),
+      }),
+    );
+    return created.LaunchTemplateVersion!.VersionNumber!;
+  }
+
+  async configureGroup(
+    location: ImageLocation & {
+      group: string;
+      templateId: string;
+      version: number;
+      maxSize: number;
+      rolloutId?: string;
+    },
+  ): Promise<void> {
+    const autoscaling = await this.clients.autoScalingClient(
+      location.region,
+      location.account,
+    );
+    await autoscaling.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: location.group,
+        LaunchTemplate: {
+          LaunchTemplateId: location.templateId,
+          Version: String(location.version),
+        },
+        MaxSize: location.maxSize,
+      }),
+    );
+    const tag = {
+      ResourceId: location.group,
+      ResourceType: 'auto-scaling-group',
+      Key: ROLLOUT_ID_TAG,
+    };
+    await autoscaling.send(
+      location.rolloutId
+        ? new CreateOrUpdateTagsCommand({
+            Tags: [
+              { ...tag, Value: location.rolloutId, PropagateAtLaunch: true },
+            ],
+          })
+        : new DeleteTagsCommand({ Tags: [tag] }),
+    );
+  }
+
+  async scaleGroupTo(
+    location: ImageLocation & { group: string; desired: number },
+  ): Promise<void> {
+    const autoscaling = await this.clients.autoScalingClient(
+      location.region,
+      location.account,
+    );
+    const answer = await autoscaling.send(
+      new DescribeAutoScalingGroupsCommand({
+        AutoScalingGroupNames: [location.group],
+      }),
+    );
+    if (
+      (answer.AutoScalingGroups?.[0]?.DesiredCapacity ?? 0) >= location.desired
+    ) {
+      return;
+    }
+    await autoscaling.send(
+      new SetDesiredCapacityCommand({
+        AutoScalingGroupName: location.group,
+        DesiredCapacity: location.desired,
+      }),
+    );
+  }
+
+  async terminateInGroup(
+    location: ImageLocation & { instanceIds: string[] },
+  ): Promise<void> {
+    const autoscaling = await this.clients.autoScalingClient(
+      location.region,
+      location.account,
+    );
+    for (const id of location.instanceIds) {
+      try {
+        await autoscaling.send(
+          new TerminateInstanceInAutoScalingGroupCommand({
+            InstanceId: id,
+            ShouldDecrementDesiredCapacity: true,
+          }),
+        );
+      } catch (error) {
+        // Already gone (a replay after the call succeeded): nothing to do.
+        if (!/not found|terminat/i.test((error as Error).message)) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  async launchInstances(
+    location: ImageLocation & {
+      templateId: string;
+      version: number;
+      count: number;
+      tags: Record<string, string>;
+      clientToken: string;
+    },
+  ): Promise<string[]> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    const answer = await ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: {
+          LaunchTemplateId: location.templateId,
+          Version: String(location.version),
+        },
+        MinCount: location.count,
+        MaxCount: location.count,
+        ClientToken: location.clientToken,
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: Object.entries(location.tags).map(([Key, Value]) => ({
+              Key,
+              Value,
+            })),
+          },
+        ],
+      }),
+    );
+    return (answer.Instances ?? []).map(i => i.InstanceId!);
+  }
+
+  async terminateInstances(
+    location: ImageLocation & { instanceIds: string[] },
+  ): Promise<void> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    for (const batch of chunks(location.instanceIds, IDS_BATCH)) {
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: batch }));
+    }
+  }
+
+  async setDefaultTemplateVersion(
+    location: ImageLocation & { templateId: string; version: number },
+  ): Promise<void> {
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    await ec2.send(
+      new ModifyLaunchTemplateCommand({
+        LaunchTemplateId: location.templateId,
+        DefaultVersion: String(location.version),
+      }),
+    );
+  }
+}

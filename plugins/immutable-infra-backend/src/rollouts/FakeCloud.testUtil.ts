@@ -1,0 +1,212 @@
+import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
+import {
+  GateVerdict,
+  RolloutInstance,
+  RolloutProvider,
+} from '../providers/RolloutProvider';
+
+type FakeInstance = RolloutInstance & { group?: string };
+
+/**
+ * An in-memory cloud for engine tests: Auto Scaling groups that launch up
+ * to their desired capacity from their template version, standalone
+ * instances, and a gate that passes every running instance not marked
+ * unhealthy. Every call is counted.
+ */
+export class FakeCloud implements RolloutProvider {
+  instances: FakeInstance[] = [];
+  templates = new Map<string, { image: string; description?: string }[]>();
+  defaults = new Map<string, number>();
+  groups = new Map<
+    string,
+    {
+      template: string;
+      version: number;
+      max: number;
+      desired: number;
+      tags: Record<string, string>;
+    }
+  >();
+  unhealthy = new Set<string>();
+  calls: string[] = [];
+  private counter = 0;
+
+  template(id: string, images: string[]) {
+    this.templates.set(
+      id,
+      images.map(image => ({ image })),
+    );
+    this.defaults.set(id, 1);
+  }
+
+  group(
+    name: string,
+    template: string,
+    version: number,
+    count: number,
+    tags: Record<string, string> = {},
+  ) {
+    this.groups.set(name, { template, version, max: count, desired: 0, tags });
+    this.scale(name, count);
+  }
+
+  standalone(image: string, count: number, tags: Record<string, string>) {
+    for (let i = 0; i < count; i++) {
+      this.instances.push(this.make(image, tags));
+    }
+  }
+
+  alive(filter: (i: FakeInstance) => boolean = () => true) {
+    return this.instances.filter(i => i.state === 'running' && filter(i));
+  }
+
+  private make(
+    image: string,
+    tags: Record<string, string>,
+    group?: string,
+  ): FakeInstance {
+    this.counter += 1;
+    return {
+      instanceId: `i-${String(this.counter).padStart(4, '0')}`,
+      imageId: image,
+      state: 'running',
+      launchTime: new Date(
+        Date.UTC(2026, 0, 1, 0, 0, this.counter),
+      ).toISOString(),
+      tags: {
+        ...tags,
+        ...(group ? { 'aws:autoscaling:groupName': group } : {}),
+      },
+      group,
+    };
+  }
+
+  private scale(name: string, desired: number) {
+    const group = this.groups.get(name)!;
+    group.desired = desired;
+    const image = this.templates.get(group.template)![group.version - 1].image;
+    while (this.alive(i => i.group === name).length < desired) {
+      this.instances.push(this.make(image, group.tags, name));
+    }
+  }
+
+  async groupInstances({ group }: { group: string }) {
+    this.calls.push('groupInstances');
+    return {
+      instances: this.alive(i => i.group === group),
+      desiredCapacity: this.groups.get(group)!.desired,
+    };
+  }
+
+  async standaloneInstances({
+    tags,
+  }: {
+    tags: { key: string; value: string }[];
+  }) {
+    this.calls.push('standaloneInstances');
+    return this.alive(
+      i => !i.group && tags.every(t => i.tags[t.key] === t.value),
+    );
+  }
+
+  async gate({ instanceIds }: { instanceIds: string[] }) {
+    this.calls.push('gate');
+    return new Map<string, GateVerdict>(
+      instanceIds.map(id => [
+        id,
+        this.unhealthy.has(id)
+          ? { healthy: false, waiting: 'target group web: unhealthy' }
+          : { healthy: true },
+      ]),
+    );
+  }
+
+  async ensureTemplateVersion(options: {
+    templateId: string;
+    imageId: string;
+    description: string;
+  }) {
+    this.calls.push('ensureTemplateVersion');
+    const versions = this.templates.get(options.templateId)!;
+    const found = versions.findIndex(
+      v => v.description === options.description,
+    );
+    if (found >= 0) {
+      return found + 1;
+    }
+    versions.push({ image: options.imageId, description: options.description });
+    return versions.length;
+  }
+
+  async configureGroup(options: {
+    group: string;
+    version: number;
+    maxSize: number;
+    rolloutId?: string;
+  }) {
+    this.calls.push('configureGroup');
+    const group = this.groups.get(options.group)!;
+    group.version = options.version;
+    group.max = options.maxSize;
+    if (options.rolloutId) {
+      group.tags[ROLLOUT_ID_TAG] = options.rolloutId;
+    } else {
+      delete group.tags[ROLLOUT_ID_TAG];
+    }
+  }
+
+  async scaleGroupTo({ group, desired }: { group: string; desired: number }) {
+    this.calls.push('scaleGroupTo');
+    if (desired > this.groups.get(group)!.max) {
+      throw new Error(`desired ${desired} over the maximum`);
+    }
+    if (desired > this.groups.get(group)!.desired) {
+      this.scale(group, desired);
+    }
+  }
+
+  async terminateInGroup({ instanceIds }: { instanceIds: string[] }) {
+    this.calls.push('terminateInGroup');
+    for (const id of instanceIds) {
+      const instance = this.instances.find(i => i.instanceId === id)!;
+      if (instance.state === 'running') {
+        instance.state = 'terminated';
+        this.groups.get(instance.group!)!.desired -= 1;
+      }
+    }
+  }
+
+  async launchInstances(options: {
+    templateId: string;
+    version: number;
+    count: number;
+    tags: Record<string, string>;
+  }) {
+    this.calls.push('launchInstances');
+    const image = this.templates.get(options.templateId)![options.version - 1]
+      .image;
+    const made = Array.from({ length: options.count }, () =>
+      this.make(image, options.tags),
+    );
+    this.instances.push(...made);
+    return made.map(i => i.instanceId);
+  }
+
+  async terminateInstances({ instanceIds }: { instanceIds: string[] }) {
+    this.calls.push('terminateInstances');
+    for (const id of instanceIds) {
+      this.instances.find(i => i.instanceId === id)!.state = 'terminated';
+    }
+  }
+
+  async setDefaultTemplateVersion({
+    templateId,
+    version,
+  }: {
+    templateId: string;
+    version: number;
+  }) {
+    this.calls.push('setDefaultTemplateVersion');
+    this.defaults.set(templateId, version);
+  }
+}

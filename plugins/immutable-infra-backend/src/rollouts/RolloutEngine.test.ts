@@ -1,0 +1,367 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { migrateForTests } from '../__testUtils__/migrate';
+import { Inventory } from '../drift/types';
+import { ChannelStore } from '../registry/DatabaseChannelStore';
+import { DatabaseRolloutStore } from './DatabaseRolloutStore';
+import { FakeCloud } from './FakeCloud.testUtil';
+import { planRollout } from './plan';
+import { RolloutEngine } from './RolloutEngine';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+const ENTITY = 'component:default/web';
+const annotations = {
+  imageFamily: 'web',
+  fleetSelector: [{ key: 'app', value: 'web' }],
+  environments: ['staging', 'production'],
+  stateful: false,
+};
+
+/** The inventory a sync of the fake cloud would write. */
+function inventoryOf(cloud: FakeCloud): Inventory {
+  return {
+    instances: cloud.alive().map(i => ({
+      entityRef: ENTITY,
+      instanceId: i.instanceId,
+      environment: i.tags.environment,
+      region: 'us-east-1',
+      imageId: i.imageId,
+      state: 'running',
+      asg: i.group,
+      sshExposure: 'none',
+      sshSources: [],
+      firstSeenAt: '2026-01-01T00:00:00.000Z',
+      lastSeenAt: '2026-01-01T00:00:00.000Z',
+    })),
+    launchTemplates: [
+      {
+        id: 'lt-web',
+        name: 'web',
+        region: 'us-east-1',
+        defaultVersion: 1,
+        imageId: 'ami-old',
+      },
+    ],
+    autoscalingGroups: [...cloud.groups.entries()].map(([name, g]) => ({
+      environment: 'production',
+      name,
+      region: 'us-east-1',
+      group: {
+        name,
+        region: 'us-east-1',
+        minSize: 1,
+        maxSize: g.max,
+        desiredCapacity: g.desired,
+        launchTemplate: {
+          id: g.template,
+          name: 'web',
+          version: String(g.version),
+          resolvedVersion: g.version,
+          imageId: 'ami-old',
+        },
+        instances: cloud
+          .alive(i => i.group === name)
+          .map(i => ({
+            instanceId: i.instanceId,
+            lifecycleState: 'InService',
+          })),
+        targetGroupArns: [
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1',
+        ],
+      },
+    })),
+  };
+}
+
+describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
+  let clock: number;
+
+  async function setup(options: {
+    cloud: FakeCloud;
+    steps?: object[];
+    stateful?: boolean;
+    movesChannel?: boolean;
+  }) {
+    const knex = await databases.init(id);
+    await migrateForTests(knex);
+    clock = Date.parse('2026-12-01T10:00:00Z');
+    const store = DatabaseRolloutStore.create({ knex });
+    const channels = {
+      assignChannel: jest.fn(async () => ({ outcome: 'changed' })),
+    };
+    const synced: string[] = [];
+    const engine = new RolloutEngine({
+      store,
+      provider: options.cloud,
+      channels: channels as unknown as ChannelStore,
+      logger: mockServices.logger.mock(),
+      syncEntity: async ref => synced.push(ref),
+      now: () => clock,
+    });
+    const planned = planRollout({
+      environment: 'production',
+      annotations: { ...annotations, stateful: options.stateful ?? false },
+      inventory: inventoryOf(options.cloud),
+      targetImages: new Map([['us-east-1', 'ami-new']]),
+      spec: options.steps
+        ? { strategy: 'canary', steps: options.steps as any }
+        : undefined,
+    });
+    expect(planned.problems).toEqual([]);
+    const rollout = await store.create({
+      rollout: {
+        id: '00000000-0000-4000-8000-000000000001',
+        entityRef: ENTITY,
+        environment: 'production',
+        family: 'web',
+        toVersion: 'web@2',
+        movesChannel: options.movesChannel ?? false,
+        strategy: 'canary',
+        state: 'pending',
+        currentStep: 0,
+        promoted: false,
+        createdBy: 'user:default/ada',
+        plan: {
+          ...planned.plan!,
+          selector: annotations.fleetSelector,
+          environmentTag: 'environment',
+        },
+      },
+      events: [],
+      audit: [],
+    });
+    /** Healthy instances seen after each tick, per the plan's capacity. */
+    const healthySeen: number[] = [];
+    const tick = async (times = 1) => {
+      for (let i = 0; i < times; i++) {
+        await engine.tick();
+        healthySeen.push(
+          options.cloud.alive(x => !options.cloud.unhealthy.has(x.instanceId))
+            .length,
+        );
+      }
+      return (await store.get(rollout.id))!;
+    };
+    const promote = async () => {
+      const current = (await store.get(rollout.id))!;
+      expect(
+        await store.update(current.id, current.revision, { promoted: true }),
+      ).toBe(true);
+    };
+    return {
+      knex,
+      store,
+      engine,
+      rollout,
+      tick,
+      promote,
+      healthySeen,
+      channels,
+      synced,
+    };
+  }
+
+  it('takes an Auto Scaling group through a canary: weights, a pause until promoted, a timed pause, then pinned and defaulted to the new version', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 4, {
+      app: 'web',
+      environment: 'production',
+    });
+    const { tick, promote, healthySeen, store, rollout, synced } = await setup({
+      cloud,
+      steps: [
+        { setWeight: 25 },
+        { pause: {} },
+        { setWeight: 50 },
+        { pause: { duration: '5m' } },
+        { setWeight: 100 },
+      ],
+    });
+
+    let state = await tick(6);
+    expect(state).toMatchObject({ state: 'running', currentStep: 1 });
+    const onNew = () => cloud.alive(i => i.imageId === 'ami-new').length;
+    expect([onNew(), cloud.alive().length]).toEqual([1, 4]);
+    // Every instance the rollout's group launches carries its id.
+    expect(
+      cloud.alive(i => i.imageId === 'ami-new')[0].tags[ROLLOUT_ID_TAG],
+    ).toBe(rollout.id);
+    expect((await store.getView(rollout.id))!.awaitingPromotion).toBe(true);
+    state = await tick(3);
+    expect(state.currentStep).toBe(1);
+
+    await promote();
+    state = await tick(6);
+    expect(state.currentStep).toBe(3);
+    expect(onNew()).toBe(2);
+    clock += 4 * 60_000;
+    expect((await tick(2)).currentStep).toBe(3);
+    clock += 60_000;
+    state = await tick(10);
+    expect(state).toMatchObject({ state: 'succeeded', active: false });
+    expect(cloud.alive().map(i => i.imageId)).toEqual([
+      'ami-new',
+      'ami-new',
+      'ami-new',
+      'ami-new',
+    ]);
+    expect(cloud.defaults.get('lt-web')).toBe(2);
+    expect(cloud.groups.get('web-prod')).toMatchObject({
+      version: 2,
+      max: 4,
+      desired: 4,
+    });
+    expect(cloud.groups.get('web-prod')!.tags[ROLLOUT_ID_TAG]).toBeUndefined();
+    // Never below the capacity it ran before (minHealthyPercent 100).
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
+    // Never above it plus the surge (25% of 4: one instance).
+    expect(cloud.instances.length).toBe(8);
+    expect(synced).toEqual([ENTITY]);
+    const events = (await store.getView(rollout.id))!.events.map(e => e.kind);
+    expect(events).toEqual(
+      expect.arrayContaining(['started', 'wave', 'step', 'succeeded']),
+    );
+  });
+
+  it('replaces standalone instances from the launch template, tagged, and moves the channel when asked', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.standalone('ami-old', 3, { app: 'web', environment: 'production' });
+    cloud.standalone('ami-old', 2, { app: 'web', environment: 'staging' });
+    const { tick, healthySeen, channels } = await setup({
+      cloud,
+      steps: [{ setWeight: 100 }],
+      movesChannel: true,
+    });
+    const state = await tick(12);
+    expect(state.state).toBe('succeeded');
+    const production = cloud.alive(i => i.tags.environment === 'production');
+    expect(production.map(i => i.imageId)).toEqual([
+      'ami-new',
+      'ami-new',
+      'ami-new',
+    ]);
+    expect(production[0].tags).toMatchObject({
+      app: 'web',
+      [ROLLOUT_ID_TAG]: '00000000-0000-4000-8000-000000000001',
+      'immutable-infra:image-version': 'web@2',
+    });
+    // Staging is another rollout's business.
+    expect(
+      cloud.alive(i => i.tags.environment === 'staging').map(i => i.imageId),
+    ).toEqual(['ami-old', 'ami-old']);
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(5);
+    expect(channels.assignChannel).toHaveBeenCalledWith(
+      expect.objectContaining({
+        family: 'web',
+        channel: 'production',
+        version: 2,
+        actor: 'user:default/ada',
+      }),
+    );
+    expect(cloud.defaults.get('lt-web')).toBe(2);
+  });
+
+  it('fails a step past its deadline, naming the instances that did not pass, and cleans up only what it launched', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 2, {
+      app: 'web',
+      environment: 'production',
+    });
+    const { tick, store, rollout, healthySeen } = await setup({
+      cloud,
+      steps: [{ setWeight: 100 }],
+    });
+    await tick(2);
+    const launched = cloud
+      .alive(i => i.imageId === 'ami-new')
+      .map(i => i.instanceId);
+    expect(launched).toHaveLength(1);
+    cloud.unhealthy.add(launched[0]);
+    let state = await tick(3);
+    expect(state.state).toBe('running');
+    expect(cloud.alive(i => i.imageId === 'ami-old')).toHaveLength(2);
+    clock += 11 * 60_000;
+    state = await tick();
+    expect(state.state).toBe('failed');
+    expect(state.reason).toContain(
+      `${launched[0]}: target group web: unhealthy`,
+    );
+    state = await tick();
+    expect(state.active).toBe(false);
+    expect(cloud.alive().map(i => i.imageId)).toEqual(['ami-old', 'ami-old']);
+    expect(cloud.groups.get('web-prod')).toMatchObject({ version: 1 });
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(2);
+    expect(
+      (await store.getView(rollout.id))!.events.map(e => e.kind),
+    ).toContain('cleaned-up');
+  });
+
+  it('aborted mid-wave: the group goes back to its version, and what it launched stays only to hold the capacity', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 4, {
+      app: 'web',
+      environment: 'production',
+    });
+    const { tick, store, rollout, healthySeen } = await setup({
+      cloud,
+      steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
+    });
+    await tick(2);
+    const current = (await store.get(rollout.id))!;
+    await store.update(current.id, current.revision, {
+      state: 'aborted',
+      reason: 'bad metrics',
+    });
+    const state = await tick(2);
+    expect(state).toMatchObject({ state: 'aborted', active: false });
+    expect(cloud.groups.get('web-prod')).toMatchObject({ version: 1, max: 4 });
+    expect(cloud.alive()).toHaveLength(4);
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
+    const cleaned = (await store.getView(rollout.id))!.events.find(
+      e => e.kind === 'cleaned-up',
+    )!;
+    expect(cleaned.message).toMatch(
+      /web-prod: terminated \d launched by this rollout/,
+    );
+  });
+
+  it('a stateful entity: waves of one, each waiting for a promote', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.standalone('ami-old', 2, { app: 'web', environment: 'production' });
+    const { tick, promote } = await setup({ cloud, stateful: true });
+    let state = await tick(6);
+    expect(state.currentStep).toBe(1);
+    expect(cloud.alive(i => i.imageId === 'ami-new')).toHaveLength(1);
+    expect(cloud.alive()).toHaveLength(2);
+    await promote();
+    state = await tick(8);
+    expect(state.state).toBe('succeeded');
+  });
+
+  it('pauses after repeated cloud failures, with the reason, and changes nothing meanwhile', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 2, {
+      app: 'web',
+      environment: 'production',
+    });
+    const { tick } = await setup({ cloud, steps: [{ setWeight: 100 }] });
+    await tick();
+    cloud.groupInstances = async () => {
+      throw new Error('Throttling: Rate exceeded');
+    };
+    let state = await tick(2);
+    expect(state.state).toBe('running');
+    state = await tick();
+    expect(state).toMatchObject({ state: 'paused' });
+    expect(state.reason).toContain('Throttling: Rate exceeded');
+  });
+});

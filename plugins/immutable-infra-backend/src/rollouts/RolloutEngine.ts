@@ -1,0 +1,589 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  IMAGE_VERSION_TAG,
+  ROLLOUT_ID_TAG,
+  RolloutFleet,
+  RolloutFleetStatus,
+  RolloutPlanStep,
+} from '@immutable-infra/backstage-plugin-common';
+import { createHash } from 'node:crypto';
+import { AuditEventInput } from '../audit/AuditLog';
+import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
+import { ChannelStore } from '../registry/DatabaseChannelStore';
+import { decideFleet, ObservedInstance } from './decide';
+import { RolloutChange, RolloutRecord, RolloutStore } from './RolloutStore';
+
+/** Who the engine's own transitions are recorded as. @internal */
+export const ROLLOUT_ENGINE_ACTOR = 'plugin:immutable-infra/rollouts';
+
+/** Ticks in a row whose cloud calls failed before a rollout pauses. @internal */
+export const FAILURES_BEFORE_PAUSE = 3;
+
+const ALIVE = new Set(['pending', 'running']);
+
+/** The description of the template version a rollout makes. @internal */
+export function templateVersionDescription(rolloutId: string) {
+  return `immutable-infra rollout ${rolloutId}`;
+}
+
+/** A step in words, for the timeline. */
+function describeStep(step: RolloutPlanStep): string {
+  if (step.kind === 'setWeight') {
+    return `set weight ${step.weight}%`;
+  }
+  return step.durationMs === undefined
+    ? 'pause until promoted'
+    : `pause ${Math.round(step.durationMs / 1000)} s`;
+}
+
+/**
+ * The rollout engine: a reconciler the scheduler runs (one replica at a
+ * time). Each tick observes every active rollout's fleets (by Auto Scaling
+ * group or by tag), decides with {@link decideFleet}, records what it will
+ * do, then does it. Every call is idempotent on replay, so a tick that dies
+ * half way is simply observed again by the next one.
+ *
+ * @internal
+ */
+export class RolloutEngine {
+  private readonly failures = new Map<string, number>();
+
+  constructor(
+    private readonly options: {
+      store: RolloutStore;
+      provider: RolloutProvider;
+      channels: ChannelStore;
+      logger: LoggerService;
+      /** Syncs an entity's fleet once a rollout ends. */
+      syncEntity?: (entityRef: string) => Promise<unknown>;
+      now?: () => number;
+    },
+  ) {}
+
+  private now() {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** One pass over every active rollout. */
+  async tick(): Promise<void> {
+    for (const rollout of await this.options.store.listActive()) {
+      try {
+        await this.reconcile(rollout);
+        this.failures.delete(rollout.id);
+      } catch (error) {
+        await this.failed(rollout, error as Error);
+      }
+    }
+  }
+
+  /** A tick whose cloud calls failed: retried next tick, paused after a few. */
+  private async failed(rollout: RolloutRecord, error: Error) {
+    const count = (this.failures.get(rollout.id) ?? 0) + 1;
+    this.failures.set(rollout.id, count);
+    this.options.logger.warn(
+      `Rollout ${rollout.id} of ${rollout.entityRef}: ${error.message} (${count} in a row)`,
+    );
+    if (
+      count < FAILURES_BEFORE_PAUSE ||
+      !['pending', 'running'].includes(rollout.state)
+    ) {
+      return;
+    }
+    this.failures.delete(rollout.id);
+    const reason = `paused after ${count} failed attempts to reach AWS: ${error.message}`;
+    await this.options.store.update(rollout.id, rollout.revision, {
+      state: 'paused',
+      reason,
+      events: [{ kind: 'paused', message: reason }],
+      audit: [this.audit(rollout, 'rollout.pause', { reason })],
+    });
+  }
+
+  private audit(
+    rollout: RolloutRecord,
+    action: string,
+    payload: Record<string, unknown> = {},
+  ): AuditEventInput {
+    return {
+      actor: ROLLOUT_ENGINE_ACTOR,
+      action,
+      entityRef: rollout.entityRef,
+      subject: rollout.id,
+      payload: {
+        environment: rollout.environment,
+        toVersion: rollout.toVersion,
+        ...payload,
+      },
+    };
+  }
+
+  /** Moves one rollout on as far as its fleets allow now. */
+  async reconcile(rollout: RolloutRecord): Promise<void> {
+    switch (rollout.state) {
+      case 'pending':
+        await this.prepare(rollout);
+        return;
+      case 'running':
+        await this.run(rollout);
+        return;
+      case 'aborted':
+      case 'failed':
+        await this.cleanUp(rollout);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Makes each fleet's template version with the new AMI and points each
+   * Auto Scaling group at it, with room for the surge and the rollout's tag
+   * on what it launches.
+   */
+  private async prepare(rollout: RolloutRecord) {
+    const { plan } = rollout;
+    const fleets: RolloutFleet[] = [];
+    for (const fleet of plan.fleets) {
+      const location = { region: fleet.region, account: plan.account };
+      const version = await this.options.provider.ensureTemplateVersion({
+        ...location,
+        templateId: fleet.launchTemplate!.id,
+        sourceVersion: fleet.launchTemplate!.version,
+        imageId: fleet.targetImageId,
+        description: templateVersionDescription(rollout.id),
+      });
+      if (fleet.kind === 'autoscaling-group') {
+        await this.options.provider.configureGroup({
+          ...location,
+          group: fleet.name,
+          templateId: fleet.launchTemplate!.id,
+          version,
+          maxSize: Math.max(
+            fleet.maxSize ?? 0,
+            fleet.capacity + fleet.maxSurge,
+          ),
+          rolloutId: rollout.id,
+        });
+      }
+      fleets.push({ ...fleet, newTemplateVersion: version });
+    }
+    await this.options.store.update(rollout.id, rollout.revision, {
+      state: 'running',
+      currentStep: 0,
+      stepStartedAt: new Date(this.now()).toISOString(),
+      promoted: false,
+      plan: { ...plan, fleets },
+      events: [
+        {
+          kind: 'started',
+          message: `Started: ${fleets
+            .map(f => `${f.name} (template version ${f.newTemplateVersion})`)
+            .join(', ')}`,
+        },
+      ],
+      audit: [this.audit(rollout, 'rollout.start')],
+    });
+  }
+
+  private async observe(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+  ): Promise<ObservedInstance[]> {
+    const { plan } = rollout;
+    const location = { region: fleet.region, account: plan.account };
+    let instances: RolloutInstance[];
+    if (fleet.kind === 'autoscaling-group') {
+      instances = (
+        await this.options.provider.groupInstances({
+          ...location,
+          group: fleet.name,
+        })
+      ).instances;
+    } else {
+      instances = await this.options.provider.standaloneInstances({
+        ...location,
+        tags: [
+          ...plan.selector,
+          { key: plan.environmentTag, value: rollout.environment },
+        ],
+      });
+    }
+    const onTarget = instances.filter(
+      i => ALIVE.has(i.state ?? '') && i.imageId === fleet.targetImageId,
+    );
+    const verdicts = await this.options.provider.gate({
+      ...location,
+      instanceIds: onTarget.map(i => i.instanceId),
+      targetGroupArns: fleet.targetGroupArns,
+    });
+    return instances.map(i => ({
+      instanceId: i.instanceId,
+      imageId: i.imageId,
+      state: i.state,
+      launchTime: i.launchTime,
+      launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
+      healthy: verdicts.get(i.instanceId)?.healthy,
+      waiting: verdicts.get(i.instanceId)?.waiting,
+    }));
+  }
+
+  private async run(rollout: RolloutRecord) {
+    const { plan } = rollout;
+    const step = plan.steps[rollout.currentStep];
+    const started = rollout.stepStartedAt
+      ? Date.parse(rollout.stepStartedAt)
+      : this.now();
+    if (!step) {
+      await this.finish(rollout);
+      return;
+    }
+    if (step.kind === 'pause') {
+      const elapsed = this.now() - started;
+      if (
+        rollout.promoted ||
+        (step.durationMs !== undefined && elapsed >= step.durationMs)
+      ) {
+        await this.advance(
+          rollout,
+          rollout.promoted ? 'promoted' : 'pause ended',
+        );
+      }
+      return;
+    }
+
+    const status: RolloutFleetStatus[] = [];
+    const actions: {
+      fleet: RolloutFleet;
+      launch: number;
+      terminate: string[];
+      alive: number;
+      onTarget: number;
+    }[] = [];
+    let done = true;
+    for (const fleet of plan.fleets) {
+      const observed = await this.observe(rollout, fleet);
+      const target = step.targets[fleet.key] ?? 0;
+      const decision = decideFleet(fleet, target, observed);
+      status.push(decision.status);
+      done = done && decision.done;
+      const alive = observed.filter(i => ALIVE.has(i.state ?? ''));
+      if (decision.launch > 0 || decision.terminate.length > 0) {
+        actions.push({
+          fleet,
+          launch: decision.launch,
+          terminate: decision.terminate,
+          alive: alive.length,
+          onTarget: alive.filter(i => i.imageId === fleet.targetImageId).length,
+        });
+      }
+    }
+
+    if (done) {
+      await this.options.store.update(rollout.id, rollout.revision, { status });
+      const fresh = await this.options.store.get(rollout.id);
+      if (fresh?.state === 'running') {
+        await this.advance(
+          fresh,
+          `step ${rollout.currentStep + 1} reached its target`,
+        );
+      }
+      return;
+    }
+
+    if (this.now() - started > plan.progressDeadlineMs) {
+      const waiting = status.flatMap(s =>
+        Object.entries(s.waiting).map(([id, why]) => `${id}: ${why}`),
+      );
+      const reason = `step ${
+        rollout.currentStep + 1
+      } passed its progress deadline of ${Math.round(
+        plan.progressDeadlineMs / 1000,
+      )} s${waiting.length ? `; not passed: ${waiting.join('; ')}` : ''}`;
+      await this.options.store.update(rollout.id, rollout.revision, {
+        state: 'failed',
+        reason,
+        status,
+        events: [{ kind: 'failed', message: reason }],
+        audit: [this.audit(rollout, 'rollout.fail', { reason })],
+      });
+      return;
+    }
+
+    // Recorded before it is made: a rollout changed meanwhile (paused,
+    // aborted) is left alone until the next tick reads it again.
+    const recorded = await this.options.store.update(
+      rollout.id,
+      rollout.revision,
+      {
+        status,
+        steps: actions.flatMap(a => [
+          ...(a.launch > 0
+            ? [
+                {
+                  step: rollout.currentStep,
+                  fleet: a.fleet.key,
+                  action: 'launch',
+                  detail: { count: a.launch },
+                },
+              ]
+            : []),
+          ...(a.terminate.length > 0
+            ? [
+                {
+                  step: rollout.currentStep,
+                  fleet: a.fleet.key,
+                  action: 'terminate',
+                  detail: { instanceIds: a.terminate },
+                },
+              ]
+            : []),
+        ]),
+        events: actions.map(a => ({
+          kind: 'wave',
+          message: `${a.fleet.name}: ${[
+            a.launch > 0 ? `launching ${a.launch} on ${rollout.toVersion}` : '',
+            a.terminate.length > 0
+              ? `terminating ${a.terminate.join(', ')}`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('; ')}`,
+        })),
+      },
+    );
+    if (!recorded) {
+      return;
+    }
+    for (const action of actions) {
+      await this.act(rollout, action);
+    }
+  }
+
+  private async act(
+    rollout: RolloutRecord,
+    action: {
+      fleet: RolloutFleet;
+      launch: number;
+      terminate: string[];
+      alive: number;
+      onTarget: number;
+    },
+  ) {
+    const { fleet } = action;
+    const location = { region: fleet.region, account: rollout.plan.account };
+    const provider = this.options.provider;
+    if (fleet.kind === 'autoscaling-group') {
+      if (action.launch > 0) {
+        // Absolute: a replay asks for the same capacity, not more.
+        await provider.scaleGroupTo({
+          ...location,
+          group: fleet.name,
+          desired: action.alive + action.launch,
+        });
+      }
+      if (action.terminate.length > 0) {
+        await provider.terminateInGroup({
+          ...location,
+          instanceIds: action.terminate,
+        });
+      }
+      return;
+    }
+    if (action.launch > 0) {
+      await provider.launchInstances({
+        ...location,
+        templateId: fleet.launchTemplate!.id,
+        version: fleet.newTemplateVersion!,
+        count: action.launch,
+        tags: {
+          ...Object.fromEntries(
+            rollout.plan.selector.map(s => [s.key, s.value]),
+          ),
+          [rollout.plan.environmentTag]: rollout.environment,
+          [ROLLOUT_ID_TAG]: rollout.id,
+          [IMAGE_VERSION_TAG]: rollout.toVersion,
+          'immutable-infra:rollout-step': String(rollout.currentStep),
+        },
+        // The same launch asked again carries the same token; the count of
+        // what already runs on the target (observed before) is the proof.
+        clientToken: createHash('sha256')
+          .update(
+            `${rollout.id}/${fleet.key}/${rollout.currentStep}/${action.onTarget}`,
+          )
+          .digest('hex')
+          .slice(0, 64),
+      });
+    }
+    if (action.terminate.length > 0) {
+      await provider.terminateInstances({
+        ...location,
+        instanceIds: action.terminate,
+      });
+    }
+  }
+
+  private async advance(rollout: RolloutRecord, why: string) {
+    const next = rollout.currentStep + 1;
+    if (next >= rollout.plan.steps.length) {
+      await this.finish(rollout);
+      return;
+    }
+    const step = rollout.plan.steps[next];
+    await this.options.store.update(rollout.id, rollout.revision, {
+      currentStep: next,
+      stepStartedAt: new Date(this.now()).toISOString(),
+      promoted: false,
+      events: [
+        {
+          kind: 'step',
+          message: `${why}; step ${next + 1} of ${
+            rollout.plan.steps.length
+          }: ${describeStep(step)}`,
+        },
+      ],
+      audit: [this.audit(rollout, 'rollout.step', { step: next })],
+    });
+  }
+
+  /**
+   * The last step passed: templates default to the new version, groups
+   * stay pinned to it (a number, never `$Latest`) with their size limit
+   * back, the channel holds the version.
+   */
+  private async finish(rollout: RolloutRecord) {
+    const { plan } = rollout;
+    const provider = this.options.provider;
+    const defaults = new Set<string>();
+    for (const fleet of plan.fleets) {
+      const location = { region: fleet.region, account: plan.account };
+      const key = `${fleet.region}/${fleet.launchTemplate!.id}`;
+      if (!defaults.has(key)) {
+        defaults.add(key);
+        await provider.setDefaultTemplateVersion({
+          ...location,
+          templateId: fleet.launchTemplate!.id,
+          version: fleet.newTemplateVersion!,
+        });
+      }
+      if (fleet.kind === 'autoscaling-group') {
+        await provider.configureGroup({
+          ...location,
+          group: fleet.name,
+          templateId: fleet.launchTemplate!.id,
+          version: fleet.newTemplateVersion!,
+          maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
+        });
+      }
+    }
+    const events: RolloutChange['events'] = [];
+    if (rollout.movesChannel) {
+      const version = Number(rollout.toVersion.split('@').pop());
+      const change = await this.options.channels.assignChannel({
+        family: rollout.family,
+        channel: rollout.environment,
+        version,
+        actor: rollout.createdBy,
+        reason: `rollout ${rollout.id} succeeded`,
+      });
+      events.push({
+        kind: 'channel',
+        message:
+          change.outcome === 'no-target'
+            ? `The ${rollout.environment} channel could not move: ${change.message}`
+            : `The ${rollout.environment} channel now points at ${rollout.toVersion}`,
+      });
+    }
+    events.push({
+      kind: 'succeeded',
+      message: `Succeeded: every fleet runs ${rollout.toVersion}; launch templates default to it`,
+    });
+    await this.options.store.update(rollout.id, rollout.revision, {
+      state: 'succeeded',
+      release: true,
+      stepStartedAt: null,
+      events,
+      audit: [this.audit(rollout, 'rollout.succeed')],
+    });
+    await this.syncAfter(rollout);
+  }
+
+  /**
+   * An aborted or failed rollout: groups go back to the template version
+   * and size they had, and only instances this rollout launched are
+   * terminated, and only as far as the fleet keeps the capacity it ran
+   * before; then the entity and environment are free again.
+   */
+  private async cleanUp(rollout: RolloutRecord) {
+    const { plan } = rollout;
+    const provider = this.options.provider;
+    const notes: string[] = [];
+    for (const fleet of plan.fleets) {
+      const location = { region: fleet.region, account: plan.account };
+      if (
+        fleet.kind === 'autoscaling-group' &&
+        fleet.newTemplateVersion !== undefined
+      ) {
+        await provider.configureGroup({
+          ...location,
+          group: fleet.name,
+          templateId: fleet.launchTemplate!.id,
+          version: fleet.launchTemplate!.version,
+          maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
+        });
+      }
+      const observed = await this.observe(rollout, fleet);
+      const alive = observed.filter(i => ALIVE.has(i.state ?? ''));
+      const launched = alive
+        .filter(i => i.launchedByRollout)
+        // Unhealthy ones first: they serve nothing.
+        .sort(
+          (a, b) => Number(Boolean(a.healthy)) - Number(Boolean(b.healthy)),
+        );
+      const surplus = Math.max(0, alive.length - fleet.capacity);
+      const terminate = launched.slice(0, surplus).map(i => i.instanceId);
+      if (terminate.length > 0) {
+        if (fleet.kind === 'autoscaling-group') {
+          await provider.terminateInGroup({
+            ...location,
+            instanceIds: terminate,
+          });
+        } else {
+          await provider.terminateInstances({
+            ...location,
+            instanceIds: terminate,
+          });
+        }
+      }
+      const kept = launched.length - terminate.length;
+      notes.push(
+        `${fleet.name}: terminated ${
+          terminate.length
+        } launched by this rollout${
+          kept > 0
+            ? `, kept ${kept} on ${rollout.toVersion} to hold the capacity of ${fleet.capacity}`
+            : ''
+        }`,
+      );
+    }
+    await this.options.store.update(rollout.id, rollout.revision, {
+      release: true,
+      events: [
+        { kind: 'cleaned-up', message: `Cleaned up: ${notes.join('; ')}` },
+      ],
+      audit: [this.audit(rollout, 'rollout.clean-up')],
+    });
+    await this.syncAfter(rollout);
+  }
+
+  private async syncAfter(rollout: RolloutRecord) {
+    try {
+      await this.options.syncEntity?.(rollout.entityRef);
+    } catch (error) {
+      this.options.logger.warn(
+        `Fleet sync after rollout ${rollout.id} failed: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  }
+}

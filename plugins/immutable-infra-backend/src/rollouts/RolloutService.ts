@@ -1,0 +1,349 @@
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  CreateRolloutResponse,
+  FINISHED_ROLLOUT_STATES,
+  immutableInfraChannelAssignPermission,
+  immutableInfraRolloutControlPermission,
+  immutableInfraRolloutCreatePermission,
+  parseImmutableInfraAnnotations,
+  Rollout,
+  RolloutAction,
+  RolloutPage,
+  RolloutSpec,
+} from '@immutable-infra/backstage-plugin-common';
+import { randomUUID } from 'node:crypto';
+import { Caller, principalRef } from '../audit/principalRef';
+import { EntityAccess } from '../catalog/EntityAccess';
+import { FleetStore } from '../fleet/FleetStore';
+import { RegistryStores } from '../registry/RegistryStores';
+import { planRollout } from './plan';
+import {
+  RolloutChange,
+  RolloutRecord,
+  RolloutStore,
+  viewOf,
+} from './RolloutStore';
+
+/**
+ * What callers ask of rollouts: a plan or a start, the controls, and reads.
+ * Every mutation checks its permission on the rollout's entity and writes
+ * an audit event with the change.
+ *
+ * @internal
+ */
+export class RolloutService {
+  constructor(
+    private readonly options: {
+      store: RolloutStore;
+      access: EntityAccess;
+      stores: RegistryStores;
+      fleet: FleetStore;
+      environmentTag: string;
+      /** Runs the engine now, so a start or a promote shows without waiting. */
+      nudge?: () => void;
+    },
+  ) {}
+
+  /** Plans a rollout and, unless `dryRun`, starts it. */
+  async create(options: {
+    entityRef: string;
+    environment: string;
+    version?: number;
+    spec?: RolloutSpec;
+    dryRun: boolean;
+    reason?: string;
+    credentials: Caller;
+  }): Promise<CreateRolloutResponse> {
+    const { entityRef, environment, credentials } = options;
+    const entity = await this.options.access.requireEntity(
+      entityRef,
+      credentials,
+    );
+    await this.options.access.authorize({
+      permission: immutableInfraRolloutCreatePermission,
+      entityRef,
+      credentials,
+      message: `You may not start rollouts of ${entityRef}`,
+    });
+    const { annotations, errors } = parseImmutableInfraAnnotations(entity);
+    if (errors.length > 0) {
+      throw new InputError(
+        `${entityRef} has annotations that cannot be read: ${errors
+          .map(e => `${e.annotation} ${e.message}`)
+          .join('; ')}`,
+      );
+    }
+    const familyName = annotations.imageFamily;
+    const family = familyName
+      ? await this.options.stores.families.getFamily(familyName)
+      : undefined;
+    if (!family || family.entityRef !== entityRef) {
+      throw new InputError(
+        `${entityRef} is not enrolled: no image family of its own is registered`,
+      );
+    }
+    if (!annotations.environments.includes(environment)) {
+      throw new InputError(
+        `${entityRef} has no environment "${environment}": its environments are ${annotations.environments.join(
+          ', ',
+        )}`,
+      );
+    }
+    const channel = (
+      await this.options.stores.channels.listChannels(family.name)
+    ).find(c => c.name === environment);
+    const channelVersion = channel?.version
+      ? Number(channel.version.split('@').pop())
+      : undefined;
+    const number = options.version ?? channelVersion;
+    if (number === undefined) {
+      throw new InputError(
+        `The ${environment} channel of ${family.name} points at no version: name one, or assign the channel first`,
+      );
+    }
+    const version = await this.options.stores.versions.getVersion({
+      family: family.name,
+      version: number,
+    });
+    if (!version) {
+      throw new InputError(`${family.name}@${number} is not registered`);
+    }
+    if (version.state !== 'active') {
+      throw new InputError(
+        `${version.id} is ${version.state}${
+          version.revokeReason ? ` (${version.revokeReason})` : ''
+        }: it cannot be rolled out`,
+      );
+    }
+    const movesChannel = number !== channelVersion;
+    if (movesChannel) {
+      await this.options.access.authorize({
+        permission: immutableInfraChannelAssignPermission,
+        entityRef,
+        credentials,
+        message: `Rolling out ${version.id}, which is not the ${environment} channel version, moves the channel: you may not assign channels of ${family.name}`,
+      });
+    }
+
+    const inventory = await this.options.fleet.getInventory(entityRef);
+    const planned = planRollout({
+      environment,
+      annotations,
+      inventory,
+      targetImages: new Map(version.artifacts.map(a => [a.region, a.imageId])),
+      spec: options.spec,
+    });
+    if (!planned.plan) {
+      throw new InputError(
+        `Cannot roll out ${
+          version.id
+        } to ${environment}: ${planned.problems.join('; ')}`,
+      );
+    }
+    const running = inventory.instances.filter(
+      i => i.environment === environment && i.imageId,
+    );
+    const from = running.length
+      ? await this.options.stores.versions.getVersionsByImageIds([
+          ...new Set(running.map(i => i.imageId!)),
+        ])
+      : undefined;
+    const fromVersion = from
+      ? [...from.values()].find(
+          v => v.family === family.name && v.id !== version.id,
+        )?.id
+      : undefined;
+    const record: Omit<
+      RolloutRecord,
+      'revision' | 'active' | 'status' | 'createdAt' | 'updatedAt'
+    > = {
+      id: randomUUID(),
+      entityRef,
+      environment,
+      family: family.name,
+      fromVersion,
+      toVersion: version.id,
+      movesChannel,
+      strategy: 'canary',
+      state: 'pending',
+      currentStep: 0,
+      promoted: false,
+      reason: options.reason,
+      createdBy: principalRef(credentials),
+      plan: {
+        ...planned.plan,
+        selector: annotations.fleetSelector,
+        environmentTag: this.options.environmentTag,
+        account: annotations.awsAccountId,
+      },
+    };
+    if (options.dryRun) {
+      const now = new Date().toISOString();
+      return {
+        dryRun: true,
+        rollout: {
+          ...viewOf({
+            ...record,
+            revision: 0,
+            active: false,
+            status: [],
+            createdAt: now,
+            updatedAt: now,
+          }),
+          events: [],
+        },
+      };
+    }
+    const created = await this.options.store.create({
+      rollout: record,
+      events: [
+        {
+          kind: 'created',
+          actor: record.createdBy,
+          message: `${record.createdBy} asked to roll ${environment} out to ${
+            version.id
+          }${movesChannel ? ` (the channel moves to it on success)` : ''}${
+            options.reason ? `: ${options.reason}` : ''
+          }`,
+        },
+      ],
+      audit: [
+        {
+          actor: record.createdBy,
+          action: 'rollout.create',
+          entityRef,
+          subject: record.id,
+          payload: { environment, toVersion: version.id, movesChannel },
+        },
+      ],
+    });
+    this.options.nudge?.();
+    return {
+      dryRun: false,
+      rollout: (await this.options.store.getView(created.id))!,
+    };
+  }
+
+  /** A rollout, if the caller may read its entity; else 404. */
+  async get(id: string, credentials: Caller): Promise<Rollout> {
+    const view = await this.options.store.getView(id);
+    if (
+      !view ||
+      !(await this.options.access.readEntity(view.entityRef, credentials))
+    ) {
+      throw new NotFoundError(
+        `No rollout ${id} found, or you may not read its entity`,
+      );
+    }
+    return view;
+  }
+
+  async listByEntity(options: {
+    entityRef: string;
+    cursor?: string;
+    limit: number;
+    credentials: Caller;
+  }): Promise<RolloutPage> {
+    await this.options.access.requireEntity(
+      options.entityRef,
+      options.credentials,
+    );
+    return this.options.store.listByEntity(options);
+  }
+
+  /** Pause, resume, promote, abort or retry. */
+  async control(options: {
+    id: string;
+    action: RolloutAction;
+    reason?: string;
+    credentials: Caller;
+  }): Promise<Rollout> {
+    const { id, action, credentials } = options;
+    const view = await this.get(id, credentials);
+    await this.options.access.authorize({
+      permission: immutableInfraRolloutControlPermission,
+      entityRef: view.entityRef,
+      credentials,
+      message: `You may not control rollouts of ${view.entityRef}`,
+    });
+    const rollout = (await this.options.store.get(id))!;
+    const actor = principalRef(credentials);
+    const change = this.transition(rollout, action, actor, options.reason);
+    const why = options.reason ? `: ${options.reason}` : '';
+    const applied = await this.options.store.update(id, rollout.revision, {
+      ...change,
+      events: [{ kind: action, actor, message: `${actor}: ${action}${why}` }],
+      audit: [
+        {
+          actor,
+          action: `rollout.${action}`,
+          entityRef: rollout.entityRef,
+          subject: id,
+          payload: { reason: options.reason ?? null, state: rollout.state },
+        },
+      ],
+    });
+    if (!applied) {
+      throw new InputError(
+        `Rollout ${id} changed while you asked (it is now ${
+          (await this.options.store.get(id))?.state
+        }); look again and retry`,
+      );
+    }
+    this.options.nudge?.();
+    return (await this.options.store.getView(id))!;
+  }
+
+  /** What an action does to a rollout in its state; 409 where it cannot. */
+  private transition(
+    rollout: RolloutRecord,
+    action: RolloutAction,
+    actor: string,
+    reason?: string,
+  ): RolloutChange {
+    const finished = FINISHED_ROLLOUT_STATES.includes(rollout.state);
+    const refuse = (what: string) =>
+      new ConflictError(`Rollout ${rollout.id} is ${rollout.state}: ${what}`);
+    switch (action) {
+      case 'pause':
+        if (!['pending', 'running'].includes(rollout.state))
+          throw refuse('only a pending or running rollout can be paused');
+        return { state: 'paused' };
+      case 'resume':
+        if (rollout.state !== 'paused')
+          throw refuse('only a paused rollout can be resumed');
+        return {
+          state: 'running',
+          reason: null,
+          stepStartedAt: new Date().toISOString(),
+        };
+      case 'promote': {
+        const step = rollout.plan.steps[rollout.currentStep];
+        if (rollout.state !== 'running' || step?.kind !== 'pause') {
+          throw refuse('only a rollout paused at a pause step can be promoted');
+        }
+        return { promoted: true };
+      }
+      case 'abort':
+        if (finished) throw refuse('it has already ended');
+        return {
+          state: 'aborted',
+          reason: `aborted by ${actor}${reason ? `: ${reason}` : ''}`,
+        };
+      case 'retry':
+        if (!['aborted', 'failed'].includes(rollout.state))
+          throw refuse('only an aborted or failed rollout can be retried');
+        if (rollout.active)
+          throw refuse('it is still being cleaned up; retry in a moment');
+        return {
+          state: 'pending',
+          currentStep: 0,
+          promoted: false,
+          reason: null,
+          reacquire: true,
+        };
+      default:
+        throw new InputError(`Unknown action ${action}`);
+    }
+  }
+}

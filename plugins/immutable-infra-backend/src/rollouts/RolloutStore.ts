@@ -1,0 +1,112 @@
+import {
+  Rollout,
+  RolloutFleetStatus,
+  RolloutPage,
+  RolloutState,
+} from '@immutable-infra/backstage-plugin-common';
+import { AuditEventInput } from '../audit/AuditLog';
+import { RolloutPlan } from './plan';
+
+/** What a rollout's plan row holds besides the plan. @internal */
+export type StoredPlan = RolloutPlan & {
+  /** The tags that find the entity's standalone instances. */
+  selector: { key: string; value: string }[];
+  environmentTag: string;
+  account?: string;
+};
+
+/** A rollout as the engine works on it. @internal */
+export type RolloutRecord = Omit<
+  Rollout,
+  'fleets' | 'steps' | 'progressDeadlineMs' | 'events' | 'awaitingPromotion'
+> & {
+  plan: StoredPlan;
+  promoted: boolean;
+  revision: number;
+  /** Whether the rollout still holds its entity and environment. */
+  active: boolean;
+};
+
+/** A change of a rollout, applied if nobody changed it since `revision`. @internal */
+export type RolloutChange = {
+  state?: RolloutState;
+  currentStep?: number;
+  stepStartedAt?: string | null;
+  promoted?: boolean;
+  reason?: string | null;
+  plan?: StoredPlan;
+  status?: RolloutFleetStatus[];
+  /** Frees the entity and environment for the next rollout. */
+  release?: boolean;
+  /** Takes them again (a retry). */
+  reacquire?: boolean;
+  events?: { kind: string; message: string; actor?: string }[];
+  steps?: { step: number; fleet: string; action: string; detail?: object }[];
+  audit?: AuditEventInput[];
+};
+
+/**
+ * Persistence of rollouts, their steps and timeline. Every change goes
+ * through one transaction with its events and audit rows, and only if the
+ * rollout is still at the revision the writer read.
+ *
+ * @internal
+ */
+export interface RolloutStore {
+  /** Inserts a rollout; throws ConflictError naming the active one of the same entity and environment. */
+  create(options: {
+    rollout: Omit<
+      RolloutRecord,
+      'revision' | 'active' | 'status' | 'createdAt' | 'updatedAt'
+    >;
+    events: { kind: string; message: string; actor?: string }[];
+    audit: AuditEventInput[];
+  }): Promise<RolloutRecord>;
+
+  get(id: string): Promise<RolloutRecord | undefined>;
+
+  /** The rollout with its timeline, as the API answers it. */
+  getView(id: string): Promise<Rollout | undefined>;
+
+  /** The active rollout of an entity and environment, if any. */
+  findActive(
+    entityRef: string,
+    environment: string,
+  ): Promise<RolloutRecord | undefined>;
+
+  /** An entity's rollouts, newest first. */
+  listByEntity(options: {
+    entityRef: string;
+    cursor?: string;
+    limit: number;
+  }): Promise<RolloutPage>;
+
+  /** Rollouts that still hold their entity and environment: the engine's work. */
+  listActive(): Promise<RolloutRecord[]>;
+
+  /** Applies a change; false when the rollout moved on since `revision`. */
+  update(id: string, revision: number, change: RolloutChange): Promise<boolean>;
+}
+
+/** The rollout as the API answers it, without its timeline. @internal */
+export function viewOf(record: RolloutRecord): Omit<Rollout, 'events'> {
+  const {
+    plan,
+    promoted: _promoted,
+    revision: _revision,
+    active: _active,
+    ...rest
+  } = record;
+  const step = plan.steps[record.currentStep];
+  return {
+    ...rest,
+    fleets: plan.fleets,
+    steps: plan.steps,
+    progressDeadlineMs: plan.progressDeadlineMs,
+    awaitingPromotion:
+      record.state === 'running' &&
+      step?.kind === 'pause' &&
+      step.durationMs === undefined &&
+      !record.promoted,
+  };
+}

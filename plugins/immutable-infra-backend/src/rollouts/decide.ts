@@ -1,0 +1,92 @@
+import {
+  RolloutFleet,
+  RolloutFleetStatus,
+} from '@immutable-infra/backstage-plugin-common';
+
+/** An instance of a fleet as the engine observes it. @internal */
+export type ObservedInstance = {
+  instanceId: string;
+  imageId?: string;
+  state?: string;
+  /** When it was launched, to replace the oldest first. */
+  launchTime?: string;
+  /** Whether it passed the gate; only asked of instances on the target AMI. */
+  healthy?: boolean;
+  /** Why it has not passed the gate. */
+  waiting?: string;
+  /** Whether it carries this rollout's id tag. */
+  launchedByRollout?: boolean;
+};
+
+/** What the engine does to one fleet in one tick. @internal */
+export type FleetDecision = {
+  /** Instances to launch from the new template version. */
+  launch: number;
+  /** Old instances to terminate, their replacements having passed. */
+  terminate: string[];
+  /** Whether the fleet has reached the step's target. */
+  done: boolean;
+  status: RolloutFleetStatus;
+};
+
+const ALIVE = new Set(['pending', 'running']);
+
+/**
+ * Decides, for one fleet and the new instances the current step wants
+ * (`target`), what to launch and what to terminate. Pure. The rules:
+ * - instances on the target AMI count as new, whoever launched them;
+ * - launches never take the fleet over its capacity plus `maxSurge`;
+ * - an old instance goes only when the healthy instances left (new ones
+ *   that passed the gate, and old ones) stay at `minHealthy` or more, and
+ *   only down to the old instances the step keeps;
+ * - the step is done for the fleet when `target` new instances passed and
+ *   no more old ones remain than it keeps.
+ *
+ * @internal
+ */
+export function decideFleet(
+  fleet: RolloutFleet,
+  target: number,
+  observed: ObservedInstance[],
+): FleetDecision {
+  const alive = observed.filter(i => ALIVE.has(i.state ?? 'running'));
+  const onTarget = alive.filter(i => i.imageId === fleet.targetImageId);
+  const old = alive.filter(i => i.imageId !== fleet.targetImageId);
+  const healthyNew = onTarget.filter(i => i.healthy);
+  const keepOld = Math.max(0, fleet.capacity - target);
+
+  const missing = target - onTarget.length;
+  const room = fleet.capacity + fleet.maxSurge - alive.length;
+  const launch = Math.max(0, Math.min(missing, room));
+
+  const allowed = healthyNew.length + old.length - fleet.minHealthy;
+  const count = Math.max(0, Math.min(old.length - keepOld, allowed));
+  const terminate = [...old]
+    .sort(
+      (a, b) =>
+        (a.launchTime ?? '').localeCompare(b.launchTime ?? '') ||
+        a.instanceId.localeCompare(b.instanceId),
+    )
+    .slice(0, count)
+    .map(i => i.instanceId);
+
+  const waiting: Record<string, string> = {};
+  for (const instance of onTarget) {
+    if (!instance.healthy) {
+      waiting[instance.instanceId] = instance.waiting ?? 'not checked yet';
+    }
+  }
+  return {
+    launch,
+    terminate,
+    // Judged on what was observed: terminations ordered now show next tick.
+    done: launch === 0 && healthyNew.length >= target && old.length <= keepOld,
+    status: {
+      key: fleet.key,
+      newInstances: onTarget.length,
+      healthyNewInstances: healthyNew.length,
+      oldInstances: old.length - terminate.length,
+      waiting,
+    },
+  };
+}

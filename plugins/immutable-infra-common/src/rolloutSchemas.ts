@@ -1,0 +1,343 @@
+import { z } from 'zod';
+import { entityRefSchema } from './entityRefs';
+import {
+  MAX_IMAGE_VERSION,
+  channelNameSchema,
+  reasonSchema,
+} from './registrySchemas';
+import { boundedString } from './validation';
+
+/**
+ * States of a rollout: pending, then running (and paused and back), then
+ * succeeded, failed or aborted; a retry starts an aborted or failed one
+ * again.
+ *
+ * @public
+ */
+export const ROLLOUT_STATES = [
+  'pending',
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'aborted',
+] as const;
+
+/** @public */
+export type RolloutState = (typeof ROLLOUT_STATES)[number];
+
+/** States a rollout leaves only by `retry`. @public */
+export const FINISHED_ROLLOUT_STATES: ReadonlyArray<RolloutState> = [
+  'succeeded',
+  'failed',
+  'aborted',
+];
+
+/** Strategies a rollout can follow. @public */
+export const ROLLOUT_STRATEGIES = ['canary'] as const;
+
+/** @public */
+export type RolloutStrategyName = (typeof ROLLOUT_STRATEGIES)[number];
+
+const DURATION_PATTERN = /^(\d{1,5})(s|m|h)$/;
+
+/** @public */
+export const ROLLOUT_DURATION_RULE =
+  'must be a whole number of seconds, minutes or hours such as "30s", "5m" or "1h"';
+
+/**
+ * A duration of a rollout step in milliseconds, from `"30s"`, `"5m"` or
+ * `"1h"`; undefined when the text is none of these.
+ *
+ * @public
+ */
+export function parseRolloutDuration(text: string): number | undefined {
+  const match = DURATION_PATTERN.exec(text.trim());
+  if (!match) {
+    return undefined;
+  }
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000 }[
+    match[2] as 's' | 'm' | 'h'
+  ];
+  const ms = Number(match[1]) * unit;
+  return ms > 0 ? ms : undefined;
+}
+
+const durationSchema = boundedString(8).refine(
+  value => parseRolloutDuration(value) !== undefined,
+  { message: ROLLOUT_DURATION_RULE },
+);
+
+/**
+ * One step of a canary, in Argo Rollouts' vocabulary: `{ setWeight: 10 }`
+ * puts 10% of the environment's capacity on the new version, `{ pause: {} }`
+ * waits until promoted, `{ pause: { duration: "5m" } }` waits that long.
+ *
+ * @public
+ */
+export const canaryStepSchema = z.union([
+  z.strictObject({ setWeight: z.number().int().min(1).max(100) }),
+  z.strictObject({
+    pause: z.strictObject({ duration: durationSchema.optional() }),
+  }),
+]);
+
+/** @public */
+export type CanaryStep = z.infer<typeof canaryStepSchema>;
+
+/** The canary of `immutable-infra.io/rollout-strategy` when none is given. @public */
+export const DEFAULT_CANARY_STEPS: CanaryStep[] = [
+  { setWeight: 10 },
+  { pause: {} },
+  { setWeight: 50 },
+  { pause: {} },
+  { setWeight: 100 },
+];
+
+/**
+ * A canary's steps: at least one, at most 20, ending at 100% (a rollout
+ * that ends elsewhere would leave two versions running).
+ *
+ * @public
+ */
+export const canaryStepsSchema = z
+  .array(canaryStepSchema)
+  .min(1)
+  .max(20)
+  .superRefine((steps, ctx) => {
+    const weights = steps.flatMap(s => ('setWeight' in s ? [s.setWeight] : []));
+    if (weights[weights.length - 1] !== 100) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'the last setWeight must be 100',
+      });
+    }
+    for (let i = 1; i < weights.length; i++) {
+      if (weights[i] < weights[i - 1]) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'setWeight must not go down from one step to the next',
+        });
+        break;
+      }
+    }
+  });
+
+/**
+ * How a rollout replaces instances: its strategy and steps, how many extra
+ * instances it may run at once (`maxSurge`, percent of each fleet's
+ * capacity, at least one instance), the share of the capacity that must stay
+ * healthy (`minHealthyPercent`, default 100: old instances go only after
+ * their replacements pass), and how long a step may take.
+ *
+ * @public
+ */
+export const rolloutSpecSchema = z.strictObject({
+  strategy: z.enum(ROLLOUT_STRATEGIES).default('canary'),
+  steps: canaryStepsSchema.optional(),
+  maxSurgePercent: z.number().int().min(1).max(100).optional(),
+  minHealthyPercent: z.number().int().min(0).max(100).optional(),
+  progressDeadline: durationSchema.optional(),
+});
+
+/** @public */
+export type RolloutSpec = z.infer<typeof rolloutSpecSchema>;
+
+/** `POST /rollouts`. @public */
+export const createRolloutRequestSchema = z.strictObject({
+  entityRef: entityRefSchema,
+  environment: channelNameSchema,
+  /** A version number of the entity's family; the environment's channel version when absent. */
+  version: z.number().int().min(1).max(MAX_IMAGE_VERSION).optional(),
+  spec: rolloutSpecSchema.optional(),
+  /** Answer the plan and change nothing. */
+  dryRun: z.boolean().default(false),
+  reason: reasonSchema.optional(),
+});
+
+/** @public */
+export type CreateRolloutRequest = z.input<typeof createRolloutRequestSchema>;
+
+/** `POST /rollouts/:id/{pause,resume,promote,abort,retry}`. @public */
+export const rolloutControlRequestSchema = z.strictObject({
+  reason: reasonSchema.optional(),
+});
+
+/** The control actions of a rollout. @public */
+export const ROLLOUT_ACTIONS = [
+  'pause',
+  'resume',
+  'promote',
+  'abort',
+  'retry',
+] as const;
+
+/** @public */
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
+
+/** A rollout id in a path. @public */
+export const rolloutPathParamsSchema = z.object({
+  id: z.string().regex(/^[0-9a-f-]{36}$/, {
+    message: 'rollout id must be the id a created rollout answered',
+  }),
+});
+
+/** One fleet a rollout replaces: an Auto Scaling group or standalone instances. @public */
+export const rolloutFleetSchema = z.object({
+  key: z.string(),
+  kind: z.enum(['autoscaling-group', 'instances']),
+  region: z.string(),
+  name: z.string(),
+  /** Instances in service when the rollout was planned: the capacity to keep. */
+  capacity: z.number(),
+  /** The AMI the fleet moves to in its region. */
+  targetImageId: z.string(),
+  /** Instances running before, to be replaced. */
+  oldInstanceIds: z.array(z.string()),
+  targetGroupArns: z.array(z.string()),
+  /** The launch template and the version the fleet launched before. */
+  launchTemplate: z
+    .object({ id: z.string(), name: z.string(), version: z.number() })
+    .optional(),
+  /** The group's maximum size before the rollout raised it for the surge. */
+  maxSize: z.number().optional(),
+  /** Set once the rollout made the template version of the new AMI. */
+  newTemplateVersion: z.number().optional(),
+  /** Extra instances the fleet may run at once. */
+  maxSurge: z.number(),
+  /** Instances that must stay healthy. */
+  minHealthy: z.number(),
+});
+
+/** @public */
+export type RolloutFleet = z.infer<typeof rolloutFleetSchema>;
+
+/** A planned step with the new instances each fleet needs by its end. @public */
+export const rolloutPlanStepSchema = z.object({
+  index: z.number(),
+  kind: z.enum(['setWeight', 'pause']),
+  weight: z.number().optional(),
+  durationMs: z.number().optional(),
+  /** New instances per fleet key at the end of the step. */
+  targets: z.record(z.string(), z.number()),
+});
+
+/** @public */
+export type RolloutPlanStep = z.infer<typeof rolloutPlanStepSchema>;
+
+/** @public */
+export const rolloutEventSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  kind: z.string(),
+  message: z.string(),
+  actor: z.string().optional(),
+});
+
+/** @public */
+export type RolloutEvent = z.infer<typeof rolloutEventSchema>;
+
+/** Where one fleet stands, as the engine last observed it. @public */
+export const rolloutFleetStatusSchema = z.object({
+  key: z.string(),
+  newInstances: z.number(),
+  healthyNewInstances: z.number(),
+  oldInstances: z.number(),
+  /** Why new instances have not passed the gate yet, by instance. */
+  waiting: z.record(z.string(), z.string()),
+});
+
+/** @public */
+export type RolloutFleetStatus = z.infer<typeof rolloutFleetStatusSchema>;
+
+/** A rollout as the API answers it. @public */
+export const rolloutSchema = z.object({
+  id: z.string(),
+  entityRef: z.string(),
+  environment: z.string(),
+  family: z.string(),
+  fromVersion: z.string().optional(),
+  toVersion: z.string(),
+  /** Whether success moves the environment's channel to `toVersion`. */
+  movesChannel: z.boolean(),
+  strategy: z.enum(ROLLOUT_STRATEGIES),
+  state: z.enum(ROLLOUT_STATES),
+  currentStep: z.number(),
+  stepStartedAt: z.string().optional(),
+  /** Whether the current step waits for a promote. */
+  awaitingPromotion: z.boolean(),
+  reason: z.string().optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  fleets: z.array(rolloutFleetSchema),
+  steps: z.array(rolloutPlanStepSchema),
+  status: z.array(rolloutFleetStatusSchema),
+  progressDeadlineMs: z.number(),
+  events: z.array(rolloutEventSchema),
+});
+
+/** @public */
+export type Rollout = z.infer<typeof rolloutSchema>;
+
+/** `POST /rollouts`: the rollout started, or with `dryRun` its plan. @public */
+export const createRolloutResponseSchema = z.object({
+  rollout: rolloutSchema,
+  dryRun: z.boolean(),
+});
+
+/** @public */
+export type CreateRolloutResponse = z.infer<typeof createRolloutResponseSchema>;
+
+/** @public */
+export const rolloutPageSchema = z.object({
+  items: z.array(rolloutSchema.omit({ events: true })),
+  nextCursor: z.string().optional(),
+});
+
+/** @public */
+export type RolloutPage = z.infer<typeof rolloutPageSchema>;
+
+/**
+ * Reads `immutable-infra.io/rollout-strategy`: `canary` (the default
+ * steps), `canary:10,pause,50,pause=5m,100` (weights and pauses in order).
+ * Throws an error whose message says what is expected.
+ *
+ * @public
+ */
+export function parseRolloutStrategyAnnotation(value: string): {
+  strategy: RolloutStrategyName;
+  steps: CanaryStep[];
+} {
+  const text = value.trim();
+  const [name, rest] = text.split(/:(.*)/s);
+  if (name !== 'canary') {
+    throw new Error(
+      'must be "canary" or "canary:" followed by weights and pauses, such as "canary:10,pause,50,pause=5m,100"',
+    );
+  }
+  if (!rest) {
+    return { strategy: 'canary', steps: DEFAULT_CANARY_STEPS };
+  }
+  const steps: CanaryStep[] = rest.split(',').map(part => {
+    const token = part.trim();
+    if (token === 'pause') {
+      return { pause: {} };
+    }
+    if (token.startsWith('pause=')) {
+      return { pause: { duration: token.slice('pause='.length) } };
+    }
+    return { setWeight: /^\d{1,3}$/.test(token) ? Number(token) : NaN };
+  });
+  const parsed = canaryStepsSchema.safeParse(steps);
+  if (!parsed.success) {
+    throw new Error(
+      `has steps that cannot run (${parsed.error.issues
+        .map(i => i.message)
+        .join(
+          '; ',
+        )}): write weights from 1 to 100 ending at 100, "pause" or "pause=5m"`,
+    );
+  }
+  return { strategy: 'canary', steps: parsed.data };
+}
