@@ -135,3 +135,51 @@ describe('parseImmutableInfraAnnotations', () => {
     ]);
   });
 });
+
+describe('rollout annotations', () => {
+  it('reads a canary with weights and pauses, and the alarms', () => {
+    const { annotations, errors } = parseImmutableInfraAnnotations(
+      entity({
+        'immutable-infra.io/rollout-strategy':
+          'canary:20,pause=5m,60,pause,100',
+        'immutable-infra.io/rollout-alarms': 'web-5xx, eu-west-1:web-latency',
+      }),
+    );
+    expect(errors).toEqual([]);
+    expect(annotations.rolloutStrategy).toEqual({
+      strategy: 'canary',
+      steps: [
+        { setWeight: 20 },
+        { pause: { duration: '5m' } },
+        { setWeight: 60 },
+        { pause: {} },
+        { setWeight: 100 },
+      ],
+    });
+    expect(annotations.rolloutAlarms).toEqual([
+      'web-5xx',
+      'eu-west-1:web-latency',
+    ]);
+  });
+
+  it('names what is wrong with a strategy that cannot run', () => {
+    for (const value of [
+      'blueGreen',
+      'canary:50,20,100',
+      'canary:10,50',
+      'canary:10,pause=5 minutes,100',
+      'canary:0,100',
+    ]) {
+      const { annotations, errors } = parseImmutableInfraAnnotations(
+        entity({ 'immutable-infra.io/rollout-strategy': value }),
+      );
+      expect(annotations.rolloutStrategy).toBeUndefined();
+      expect(errors).toEqual([
+        expect.objectContaining({
+          annotation: 'immutable-infra.io/rollout-strategy',
+          value,
+        }),
+      ]);
+    }
+  });
+});

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { AuditEventInput } from '../audit/AuditLog';
 import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
 import { ChannelStore } from '../registry/DatabaseChannelStore';
-import { decideFleet, ObservedInstance } from './decide';
+import { decideFleet, ObservedInstance, PRESENT } from './decide';
 import { RolloutChange, RolloutRecord, RolloutStore } from './RolloutStore';
 
 /** Who the engine's own transitions are recorded as. @internal */
@@ -18,8 +18,6 @@ export const ROLLOUT_ENGINE_ACTOR = 'plugin:immutable-infra/rollouts';
 
 /** Ticks in a row whose cloud calls failed before a rollout pauses. @internal */
 export const FAILURES_BEFORE_PAUSE = 3;
-
-const ALIVE = new Set(['pending', 'running']);
 
 /** The description of the template version a rollout makes. @internal */
 export function templateVersionDescription(rolloutId: string) {
@@ -209,7 +207,7 @@ export class RolloutEngine {
       });
     }
     const onTarget = instances.filter(
-      i => ALIVE.has(i.state ?? '') && i.imageId === fleet.targetImageId,
+      i => PRESENT.has(i.state ?? '') && i.imageId === fleet.targetImageId,
     );
     const verdicts = await this.options.provider.gate({
       ...location,
@@ -266,7 +264,7 @@ export class RolloutEngine {
       const decision = decideFleet(fleet, target, observed);
       status.push(decision.status);
       done = done && decision.done;
-      const alive = observed.filter(i => ALIVE.has(i.state ?? ''));
+      const alive = observed.filter(i => PRESENT.has(i.state ?? ''));
       if (decision.launch > 0 || decision.terminate.length > 0) {
         actions.push({
           fleet,
@@ -532,35 +530,63 @@ export class RolloutEngine {
         });
       }
       const observed = await this.observe(rollout, fleet);
-      const alive = observed.filter(i => ALIVE.has(i.state ?? ''));
-      const launched = alive
-        .filter(i => i.launchedByRollout)
-        // Unhealthy ones first: they serve nothing.
-        .sort(
-          (a, b) => Number(Boolean(a.healthy)) - Number(Boolean(b.healthy)),
-        );
-      const surplus = Math.max(0, alive.length - fleet.capacity);
-      const terminate = launched.slice(0, surplus).map(i => i.instanceId);
+      const present = observed.filter(i => PRESENT.has(i.state ?? ''));
+      const launched = present.filter(i => i.launchedByRollout);
+      // What this rollout launched and serves nothing (stopped, failing its
+      // gate) goes; what serves stays while the capacity needs it.
+      const broken = launched.filter(i => i.state !== 'running' || !i.healthy);
+      const serving = present.filter(
+        i => i.state === 'running' && (!i.launchedByRollout || i.healthy),
+      );
+      const servingLaunched = launched.filter(i => !broken.includes(i));
+      const surplus = Math.max(0, serving.length - fleet.capacity);
+      const terminate = [...broken, ...servingLaunched.slice(0, surplus)].map(
+        i => i.instanceId,
+      );
+      const terminateAll =
+        fleet.kind === 'autoscaling-group'
+          ? provider.terminateInGroup.bind(provider)
+          : provider.terminateInstances.bind(provider);
       if (terminate.length > 0) {
-        if (fleet.kind === 'autoscaling-group') {
-          await provider.terminateInGroup({
-            ...location,
-            instanceIds: terminate,
-          });
-        } else {
-          await provider.terminateInstances({
-            ...location,
-            instanceIds: terminate,
-          });
-        }
+        await terminateAll({ ...location, instanceIds: terminate });
       }
-      const kept = launched.length - terminate.length;
+      // Capacity lost to instances that failed after passing comes back on
+      // the version the fleet ran before.
+      const deficit = Math.max(0, fleet.capacity - serving.length);
+      if (deficit > 0 && fleet.kind === 'autoscaling-group') {
+        await provider.scaleGroupTo({
+          ...location,
+          group: fleet.name,
+          desired: present.length - terminate.length + deficit,
+        });
+      } else if (deficit > 0) {
+        await provider.launchInstances({
+          ...location,
+          templateId: fleet.launchTemplate!.id,
+          version: fleet.launchTemplate!.version,
+          count: deficit,
+          tags: {
+            ...Object.fromEntries(plan.selector.map(t => [t.key, t.value])),
+            [plan.environmentTag]: rollout.environment,
+          },
+          clientToken: createHash('sha256')
+            .update(`${rollout.id}/${fleet.key}/restore/${serving.length}`)
+            .digest('hex')
+            .slice(0, 64),
+        });
+      }
+      const kept =
+        servingLaunched.length - Math.min(surplus, servingLaunched.length);
       notes.push(
         `${fleet.name}: terminated ${
           terminate.length
         } launched by this rollout${
           kept > 0
             ? `, kept ${kept} on ${rollout.toVersion} to hold the capacity of ${fleet.capacity}`
+            : ''
+        }${
+          deficit > 0
+            ? `, launched ${deficit} on the version it ran before to restore that capacity`
             : ''
         }`,
       );

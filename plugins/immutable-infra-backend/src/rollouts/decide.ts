@@ -29,7 +29,8 @@ export type FleetDecision = {
   status: RolloutFleetStatus;
 };
 
-const ALIVE = new Set(['pending', 'running']);
+/** States that still hold a place in the fleet (a stopped instance too). */
+export const PRESENT = new Set(['pending', 'running', 'stopping', 'stopped']);
 
 /**
  * Decides, for one fleet and the new instances the current step wants
@@ -49,21 +50,27 @@ export function decideFleet(
   target: number,
   observed: ObservedInstance[],
 ): FleetDecision {
-  const alive = observed.filter(i => ALIVE.has(i.state ?? 'running'));
-  const onTarget = alive.filter(i => i.imageId === fleet.targetImageId);
-  const old = alive.filter(i => i.imageId !== fleet.targetImageId);
+  const present = observed.filter(i => PRESENT.has(i.state ?? 'running'));
+  const onTarget = present.filter(i => i.imageId === fleet.targetImageId);
+  const old = present.filter(i => i.imageId !== fleet.targetImageId);
   const healthyNew = onTarget.filter(i => i.healthy);
+  const running = (i: ObservedInstance) => (i.state ?? 'running') === 'running';
+  const healthyOld = old.filter(running);
   const keepOld = Math.max(0, fleet.capacity - target);
 
+  // A stopped instance keeps its place: it is waited for (and named when
+  // the deadline passes), never silently doubled.
   const missing = target - onTarget.length;
-  const room = fleet.capacity + fleet.maxSurge - alive.length;
+  const room = fleet.capacity + fleet.maxSurge - present.length;
   const launch = Math.max(0, Math.min(missing, room));
 
-  const allowed = healthyNew.length + old.length - fleet.minHealthy;
+  const allowed = healthyNew.length + healthyOld.length - fleet.minHealthy;
   const count = Math.max(0, Math.min(old.length - keepOld, allowed));
   const terminate = [...old]
     .sort(
       (a, b) =>
+        // Old instances that serve nothing go first, then the oldest.
+        Number(running(a)) - Number(running(b)) ||
         (a.launchTime ?? '').localeCompare(b.launchTime ?? '') ||
         a.instanceId.localeCompare(b.instanceId),
     )

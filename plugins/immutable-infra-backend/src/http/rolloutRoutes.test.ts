@@ -1,0 +1,214 @@
+import request from 'supertest';
+import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
+
+jest.setTimeout(60_000);
+
+const ENTITY = 'component:default/web';
+const ami = (n: number) => `ami-0${String(n).padStart(16, '0')}`;
+
+async function setup() {
+  const test = await createRouterTestApp([
+    component('web', { 'immutable-infra.io/image-family': 'web' }),
+    component('plain'),
+  ]);
+  const { app } = test;
+  await request(app)
+    .post('/families')
+    .send({ name: 'web', entityRef: ENTITY })
+    .expect(201);
+  for (const n of [1, 2, 3]) {
+    await request(app)
+      .post('/images')
+      .send({
+        family: 'web',
+        artifacts: [{ region: 'us-east-1', imageId: ami(n) }],
+      })
+      .expect(201);
+  }
+  await request(app)
+    .put('/families/web/channels/production')
+    .send({ version: 2 })
+    .expect(200);
+  await request(app)
+    .post('/images/web@3/revoke')
+    .send({ reason: 'CVE-2026-1' })
+    .expect(200);
+  await test.services.fleet.replaceInventory({
+    entityRef: ENTITY,
+    instances: [1, 2, 3, 4].map(n => ({
+      instanceId: `i-0${n}`,
+      region: 'us-east-1',
+      environment: 'production',
+      imageId: ami(1),
+      state: 'running',
+      sshExposure: 'none' as const,
+      sshSources: [],
+      tags: {},
+    })),
+    launchTemplates: [
+      { id: 'lt-1', name: 'web', region: 'us-east-1', defaultVersion: 3 },
+    ],
+    autoscalingGroups: [],
+  });
+  return test;
+}
+
+describe('rollout routes', () => {
+  it('previews the plan with dryRun and changes nothing', async () => {
+    const { app, knex } = await setup();
+    const response = await request(app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production', dryRun: true })
+      .expect(200);
+    expect(response.body.dryRun).toBe(true);
+    expect(response.body.rollout).toMatchObject({
+      toVersion: 'web@2',
+      fromVersion: 'web@1',
+      movesChannel: false,
+      state: 'pending',
+      fleets: [
+        expect.objectContaining({
+          key: 'instances:us-east-1',
+          capacity: 4,
+          maxSurge: 1,
+          minHealthy: 4,
+          targetImageId: ami(2),
+          oldInstanceIds: ['i-01', 'i-02', 'i-03', 'i-04'],
+          launchTemplate: { id: 'lt-1', name: 'web', version: 3 },
+        }),
+      ],
+    });
+    // 10 → pause → 50 → pause → 100 of 4 instances.
+    expect(
+      response.body.rollout.steps.map((s: any) => [
+        s.kind,
+        s.targets['instances:us-east-1'],
+      ]),
+    ).toEqual([
+      ['setWeight', 1],
+      ['pause', 1],
+      ['setWeight', 2],
+      ['pause', 2],
+      ['setWeight', 4],
+    ]);
+    expect(await knex('rollouts').count({ n: '*' })).toEqual([{ n: 0 }]);
+  });
+
+  it('starts one rollout per entity and environment; a second answers 409 naming the first', async () => {
+    const { app } = await setup();
+    const first = await request(app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production', reason: 'CVE fix' })
+      .expect(201);
+    const id = first.body.rollout.id;
+    const second = await request(app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production', version: 1 })
+      .expect(409);
+    expect(second.body.error.message).toContain(id);
+    const read = await request(app).get(`/rollouts/${id}`).expect(200);
+    expect(read.body.events[0].message).toContain('CVE fix');
+    const page = await request(app)
+      .get('/entities/component/default/web/rollouts')
+      .expect(200);
+    expect(page.body.items.map((r: any) => r.id)).toEqual([id]);
+    // Aborted, it frees the environment once cleaned up (the engine's work).
+    await request(app)
+      .post(`/rollouts/${id}/abort`)
+      .send({ reason: 'wrong day' })
+      .expect(200);
+    await request(app).post(`/rollouts/${id}/abort`).send({}).expect(409);
+  });
+
+  it('refuses what cannot be rolled out, naming why', async () => {
+    const { app } = await setup();
+    const refuse = async (body: object, status: number, text: string) => {
+      const response = await request(app)
+        .post('/rollouts')
+        .send(body)
+        .expect(status);
+      expect(response.body.error.message).toContain(text);
+    };
+    await refuse(
+      { entityRef: ENTITY, environment: 'production', version: 3 },
+      400,
+      'web@3 is revoked (CVE-2026-1)',
+    );
+    await refuse(
+      { entityRef: ENTITY, environment: 'production', version: 9 },
+      400,
+      'web@9 is not registered',
+    );
+    await refuse(
+      { entityRef: ENTITY, environment: 'qa' },
+      400,
+      'has no environment "qa"',
+    );
+    await refuse(
+      { entityRef: ENTITY, environment: 'staging' },
+      400,
+      'The staging channel of web points at no version',
+    );
+    await refuse(
+      { entityRef: 'component:default/plain', environment: 'production' },
+      400,
+      'is not enrolled',
+    );
+    await refuse(
+      { entityRef: 'component:default/nobody', environment: 'production' },
+      404,
+      'component:default/nobody',
+    );
+    await refuse(
+      {
+        entityRef: ENTITY,
+        environment: 'production',
+        spec: { steps: [{ setWeight: 50 }] },
+      },
+      400,
+      'the last setWeight must be 100',
+    );
+    await refuse(
+      {
+        entityRef: ENTITY,
+        environment: 'production',
+        spec: {
+          steps: [{ pause: { duration: 'forever' } }, { setWeight: 100 }],
+        },
+      },
+      400,
+      'such as "30s"',
+    );
+    await refuse(
+      { entityRef: ENTITY, environment: 'production', extra: true },
+      400,
+      'extra',
+    );
+    const bad = await request(app).get('/rollouts/not-an-id').expect(400);
+    expect(bad.body.error.message).toContain('rollout id');
+    await request(app)
+      .get('/rollouts/00000000-0000-4000-8000-000000000000')
+      .expect(404);
+  });
+
+  it('moving the channel needs channel.assign too', async () => {
+    const test = await setup();
+    test.permissions.authorize.mockImplementation(async requests =>
+      requests.map(r => ({
+        result:
+          r.permission.name === 'immutable-infra.channel.assign'
+            ? ('DENY' as any)
+            : ('ALLOW' as any),
+      })),
+    );
+    const response = await request(test.app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production', version: 1 })
+      .expect(403);
+    expect(response.body.error.message).toContain('moves the channel');
+    await request(test.app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production' })
+      .expect(201);
+  });
+});

@@ -1,0 +1,356 @@
+import {
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeVpcsCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  parseImmutableInfraAnnotations,
+  ROLLOUT_ID_TAG,
+} from '@immutable-infra/backstage-plugin-common';
+import Knex from 'knex';
+import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
+import { migrateForTests } from '../__testUtils__/migrate';
+import { emulatorConfig, MotoServer, startMoto } from '../__testUtils__/moto';
+import { DatabaseEntitySnapshotStore } from '../catalog/EntitySnapshotStore';
+import { DatabaseFleetStore } from '../fleet/DatabaseFleetStore';
+import { FleetSync } from '../fleet/FleetSync';
+import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
+import { Ec2FleetProvider } from '../providers/aws/Ec2FleetProvider';
+import { Ec2RolloutProvider } from '../providers/aws/Ec2RolloutProvider';
+import { ChannelStore } from '../registry/DatabaseChannelStore';
+import { DatabaseRolloutStore } from './DatabaseRolloutStore';
+import { planRollout } from './plan';
+import { RolloutEngine } from './RolloutEngine';
+
+jest.setTimeout(180_000);
+
+const region = 'us-east-1';
+
+/**
+ * The engine against the EC2 emulator: Auto Scaling groups behind target
+ * groups and standalone instances, synced by the real fleet sync, rolled
+ * out by the real provider.
+ */
+describe('rollouts on the EC2 emulator', () => {
+  let moto: MotoServer;
+  let fixtures: Ec2Fixtures;
+  let oldAmi: string;
+  let newAmi: string;
+  let elb: ElasticLoadBalancingV2Client;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const { ec2, autoscaling } = emulatorClients(moto.endpoint, region);
+    fixtures = new Ec2Fixtures(ec2, autoscaling);
+    oldAmi = await fixtures.image();
+    newAmi = await fixtures.image();
+    elb = new ElasticLoadBalancingV2Client({
+      region,
+      endpoint: moto.endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+  });
+
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  async function setup(name: string, annotations: Record<string, string>) {
+    const knex = Knex({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
+    await migrateForTests(knex);
+    const clients = AwsClientFactory.fromConfig(
+      new ConfigReader(emulatorConfig(moto.endpoint)),
+    );
+    const fleet = DatabaseFleetStore.create({ knex });
+    const entity = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name,
+        namespace: 'default',
+        annotations: {
+          'immutable-infra.io/image-family': name,
+          ...annotations,
+        },
+      },
+      spec: { type: 'service', owner: 'group:default/team' },
+    };
+    const sync = new FleetSync({
+      catalog: catalogServiceMock({ entities: [entity as any] }),
+      auth: mockServices.auth(),
+      fleet,
+      snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+      providerFactory: () => new Ec2FleetProvider(clients),
+      logger: mockServices.logger.mock(),
+      regions: [region],
+      environmentTag: 'environment',
+    });
+    await sync.run();
+    const entityRef = `component:default/${name}`;
+    const parsed = parseImmutableInfraAnnotations(entity as any).annotations;
+    const planned = planRollout({
+      environment: 'production',
+      annotations: parsed,
+      inventory: await fleet.getInventory(entityRef),
+      targetImages: new Map([[region, newAmi]]),
+      spec: {
+        strategy: 'canary',
+        steps: [{ setWeight: 50 }, { setWeight: 100 }],
+        progressDeadline: '2m',
+      },
+    });
+    expect(planned.problems).toEqual([]);
+    const store = DatabaseRolloutStore.create({ knex });
+    let clock = Date.now();
+    const engine = new RolloutEngine({
+      store,
+      provider: new Ec2RolloutProvider(clients),
+      channels: {
+        assignChannel: async () => ({ outcome: 'changed' }),
+      } as unknown as ChannelStore,
+      logger: mockServices.logger.mock(),
+      syncEntity: ref => sync.run(ref),
+      now: () => clock,
+    });
+    const rollout = await store.create({
+      rollout: {
+        id: `00000000-0000-4000-8000-${String(Date.now()).slice(-12)}`,
+        entityRef,
+        environment: 'production',
+        family: name,
+        toVersion: `${name}@2`,
+        movesChannel: false,
+        strategy: 'canary',
+        state: 'pending',
+        currentStep: 0,
+        promoted: false,
+        createdBy: 'user:default/ada',
+        plan: {
+          ...planned.plan!,
+          selector: parsed.fleetSelector,
+          environmentTag: 'environment',
+        },
+      },
+      events: [],
+      audit: [],
+    });
+    const tickUntil = async (
+      done: (state: string) => boolean,
+      observe?: () => Promise<void>,
+    ) => {
+      for (let i = 0; i < 30; i++) {
+        await engine.tick();
+        await observe?.();
+        const current = (await store.get(rollout.id))!;
+        if (done(current.state) && !current.active) {
+          return current;
+        }
+      }
+      throw new Error(
+        `rollout did not end: ${JSON.stringify(
+          await store.getView(rollout.id),
+        )}`,
+      );
+    };
+    return {
+      store,
+      rollout,
+      tickUntil,
+      fleet,
+      entityRef,
+      advance: (ms: number) => {
+        clock += ms;
+      },
+    };
+  }
+
+  async function running(filters: { Name: string; Values: string[] }[]) {
+    const answer = await fixtures.ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          ...filters,
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      }),
+    );
+    return (answer.Reservations ?? []).flatMap(r => r.Instances ?? []);
+  }
+
+  async function groupBehindTargetGroup(name: string, capacity: number) {
+    const template = await fixtures.launchTemplate(`${name}-lt`, [oldAmi]);
+    const vpc = (await fixtures.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0]
+      .VpcId;
+    const { TargetGroups } = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: name,
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: vpc,
+      }),
+    );
+    await fixtures.autoscaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: `${name}-prod`,
+        LaunchTemplate: { LaunchTemplateId: template, Version: '1' },
+        MinSize: capacity,
+        MaxSize: capacity,
+        DesiredCapacity: capacity,
+        AvailabilityZones: [`${region}a`],
+        TargetGroupARNs: [TargetGroups![0].TargetGroupArn!],
+        Tags: Object.entries({ app: name, environment: 'production' }).map(
+          ([Key, Value]) => ({
+            Key,
+            Value,
+            PropagateAtLaunch: true,
+            ResourceId: `${name}-prod`,
+            ResourceType: 'auto-scaling-group',
+          }),
+        ),
+      }),
+    );
+    return template;
+  }
+
+  it('rolls a canary through an Auto Scaling group behind a target group, never below its capacity, and pins the group to the new version', async () => {
+    const template = await groupBehindTargetGroup('shop', 3);
+    const { tickUntil, fleet, entityRef } = await setup('shop', {
+      'immutable-infra.io/fleet-selector': 'app=shop',
+      'immutable-infra.io/autoscaling-group': 'production=shop-prod',
+    });
+    const seen: number[] = [];
+    const done = await tickUntil(
+      state => state === 'succeeded',
+      async () => {
+        seen.push(
+          (await running([{ Name: 'tag:app', Values: ['shop'] }])).length,
+        );
+      },
+    );
+    expect(done.state).toBe('succeeded');
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(4);
+    const instances = await running([{ Name: 'tag:app', Values: ['shop'] }]);
+    expect(instances.map(i => i.ImageId)).toEqual([newAmi, newAmi, newAmi]);
+
+    const group = (
+      await fixtures.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({
+          AutoScalingGroupNames: ['shop-prod'],
+        }),
+      )
+    ).AutoScalingGroups![0];
+    expect(group.LaunchTemplate?.Version).toBe('2');
+    expect(group.MaxSize).toBe(3);
+    expect(group.Tags?.some(t => t.Key === ROLLOUT_ID_TAG)).toBe(false);
+    const defaults = await fixtures.ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: template,
+        Versions: ['$Default'],
+      }),
+    );
+    expect(defaults.LaunchTemplateVersions![0]).toMatchObject({
+      VersionNumber: 2,
+      LaunchTemplateData: expect.objectContaining({ ImageId: newAmi }),
+    });
+    // The sync after it sees the fleet on the new version.
+    const inventory = await fleet.getInventory(entityRef);
+    expect(inventory.autoscalingGroups[0].group?.launchTemplate).toMatchObject({
+      version: '2',
+      imageId: newAmi,
+    });
+  });
+
+  it('replaces standalone instances from the launch template, each tagged with the rollout', async () => {
+    const template = await fixtures.launchTemplate('api', [oldAmi]);
+    await fixtures.ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: template, Version: '1' },
+        MinCount: 2,
+        MaxCount: 2,
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: 'app', Value: 'api' },
+              { Key: 'environment', Value: 'production' },
+            ],
+          },
+        ],
+      }),
+    );
+    const { tickUntil, rollout } = await setup('api', {
+      'immutable-infra.io/fleet-selector': 'app=api',
+      'immutable-infra.io/launch-template': 'api',
+    });
+    const done = await tickUntil(state => state === 'succeeded');
+    expect(done.state).toBe('succeeded');
+    const instances = await running([{ Name: 'tag:app', Values: ['api'] }]);
+    expect(instances.map(i => i.ImageId)).toEqual([newAmi, newAmi]);
+    for (const instance of instances) {
+      expect(instance.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: ROLLOUT_ID_TAG, Value: rollout.id },
+          { Key: 'environment', Value: 'production' },
+        ]),
+      );
+    }
+  });
+
+  it('fails when a new instance does not pass (stopped), says which, and keeps the old capacity', async () => {
+    await groupBehindTargetGroup('cart', 2);
+    const { tickUntil, store, rollout, advance } = await setup('cart', {
+      'immutable-infra.io/fleet-selector': 'app=cart',
+      'immutable-infra.io/autoscaling-group': 'production=cart-prod',
+    });
+    let stopped: string | undefined;
+    const done = await tickUntil(
+      state => state === 'failed',
+      async () => {
+        const fresh = (
+          await running([{ Name: 'tag:app', Values: ['cart'] }])
+        ).filter(i => i.ImageId === newAmi);
+        if (!stopped && fresh.length > 0) {
+          stopped = fresh[0].InstanceId!;
+          await fixtures.ec2.send(
+            new StopInstancesCommand({ InstanceIds: [stopped] }),
+          );
+        }
+        if (stopped) {
+          advance(60_000);
+        }
+      },
+    );
+    expect(done.reason).toContain(stopped);
+    expect(done.reason).toContain('passed its progress deadline');
+    const view = (await store.getView(rollout.id))!;
+    expect(view.events.map(e => e.kind)).toContain('cleaned-up');
+    const left = await running([{ Name: 'tag:app', Values: ['cart'] }]);
+    expect(left.filter(i => i.ImageId === oldAmi)).toHaveLength(2);
+    const group = (
+      await fixtures.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({
+          AutoScalingGroupNames: ['cart-prod'],
+        }),
+      )
+    ).AutoScalingGroups![0];
+    expect(group.LaunchTemplate?.Version).toBe('1');
+  });
+});
