@@ -201,6 +201,8 @@ export const rolloutFleetSchema = z.object({
     .optional(),
   /** The group's maximum size before the rollout raised it for the surge. */
   maxSize: z.number().optional(),
+  /** The group's minimum size before the rollout lowered it to what must stay healthy. */
+  minSize: z.number().optional(),
   /** Set once the rollout made the template version of the new AMI. */
   newTemplateVersion: z.number().optional(),
   /** Extra instances the fleet may run at once. */

@@ -56,7 +56,7 @@ export interface RolloutProvider {
   ): Promise<number>;
 
   /**
-   * Points a group at a template version, sets its maximum size, and puts
+   * Points a group at a template version, sets its size limits, and puts
    * (or, with `rolloutId` undefined, removes) the rollout tag its new
    * instances get.
    */
@@ -65,6 +65,7 @@ export interface RolloutProvider {
       group: string;
       templateId: string;
       version: number;
+      minSize: number;
       maxSize: number;
       rolloutId?: string;
     },

@@ -258,7 +258,7 @@ describe('rollouts on the EC2 emulator', () => {
       )
     ).AutoScalingGroups![0];
     expect(group.LaunchTemplate?.Version).toBe('2');
-    expect(group.MaxSize).toBe(3);
+    expect([group.MinSize, group.MaxSize]).toEqual([3, 3]);
     expect(group.Tags?.some(t => t.Key === ROLLOUT_ID_TAG)).toBe(false);
     const defaults = await fixtures.ec2.send(
       new DescribeLaunchTemplateVersionsCommand({

@@ -22,6 +22,7 @@ export class FakeCloud implements RolloutProvider {
     {
       template: string;
       version: number;
+      min: number;
       max: number;
       desired: number;
       tags: Record<string, string>;
@@ -46,7 +47,14 @@ export class FakeCloud implements RolloutProvider {
     count: number,
     tags: Record<string, string> = {},
   ) {
-    this.groups.set(name, { template, version, max: count, desired: 0, tags });
+    this.groups.set(name, {
+      template,
+      version,
+      min: count,
+      max: count,
+      desired: 0,
+      tags,
+    });
     this.scale(name, count);
   }
 
@@ -141,12 +149,14 @@ export class FakeCloud implements RolloutProvider {
   async configureGroup(options: {
     group: string;
     version: number;
+    minSize: number;
     maxSize: number;
     rolloutId?: string;
   }) {
     this.calls.push('configureGroup');
     const group = this.groups.get(options.group)!;
     group.version = options.version;
+    group.min = options.minSize;
     group.max = options.maxSize;
     if (options.rolloutId) {
       group.tags[ROLLOUT_ID_TAG] = options.rolloutId;
@@ -169,9 +179,18 @@ export class FakeCloud implements RolloutProvider {
     this.calls.push('terminateInGroup');
     for (const id of instanceIds) {
       const instance = this.instances.find(i => i.instanceId === id)!;
+      const group = this.groups.get(instance.group!)!;
+      if (group.desired - 1 < group.min) {
+        // As Auto Scaling answers a decrement below the minimum.
+        throw new Error(
+          `ValidationError: desired capacity ${
+            group.desired - 1
+          } below the minimum ${group.min}`,
+        );
+      }
       if (instance.state === 'running') {
         instance.state = 'terminated';
-        this.groups.get(instance.group!)!.desired -= 1;
+        group.desired -= 1;
       }
     }
   }

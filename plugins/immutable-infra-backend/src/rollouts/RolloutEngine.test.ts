@@ -52,7 +52,7 @@ function inventoryOf(cloud: FakeCloud): Inventory {
       group: {
         name,
         region: 'us-east-1',
-        minSize: 1,
+        minSize: g.min,
         maxSize: g.max,
         desiredCapacity: g.desired,
         launchTemplate: {
@@ -212,6 +212,7 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     expect(cloud.defaults.get('lt-web')).toBe(2);
     expect(cloud.groups.get('web-prod')).toMatchObject({
       version: 2,
+      min: 4,
       max: 4,
       desired: 4,
     });

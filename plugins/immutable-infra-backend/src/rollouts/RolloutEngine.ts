@@ -156,6 +156,9 @@ export class RolloutEngine {
           group: fleet.name,
           templateId: fleet.launchTemplate!.id,
           version,
+          // Terminations lower the desired capacity: the minimum must allow
+          // it down to what has to stay healthy.
+          minSize: Math.min(fleet.minSize ?? 0, fleet.minHealthy),
           maxSize: Math.max(
             fleet.maxSize ?? 0,
             fleet.capacity + fleet.maxSurge,
@@ -469,6 +472,7 @@ export class RolloutEngine {
           group: fleet.name,
           templateId: fleet.launchTemplate!.id,
           version: fleet.newTemplateVersion!,
+          minSize: fleet.minSize ?? 0,
           maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
         });
       }
@@ -526,6 +530,7 @@ export class RolloutEngine {
           group: fleet.name,
           templateId: fleet.launchTemplate!.id,
           version: fleet.launchTemplate!.version,
+          minSize: fleet.minSize ?? 0,
           maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
         });
       }

@@ -109,6 +109,7 @@ export function planRollout(
         version: template.resolvedVersion,
       },
       maxSize: group.maxSize,
+      minSize: group.minSize,
       ...sized(group.desiredCapacity),
     });
   }

@@ -44,6 +44,16 @@ import {
   StateChangeResponse,
   stateChangeResponseSchema,
 } from '../registrySchemas';
+import {
+  CreateRolloutRequest,
+  CreateRolloutResponse,
+  createRolloutResponseSchema,
+  Rollout,
+  RolloutAction,
+  RolloutPage,
+  rolloutPageSchema,
+  rolloutSchema,
+} from '../rolloutSchemas';
 
 /** Paging of list calls. @public */
 export type PageOptions = { cursor?: string; limit?: number };
@@ -185,6 +195,28 @@ export interface ImmutableInfraApi {
     page?: PageOptions,
     options?: ImmutableInfraRequestOptions,
   ): Promise<AuditEventPage>;
+  /** Starts a rollout, or with `dryRun` answers its plan. */
+  createRollout(
+    request: CreateRolloutRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<CreateRolloutResponse>;
+  getRollout(
+    id: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Rollout>;
+  /** Pause, resume, promote, abort or retry. */
+  controlRollout(
+    id: string,
+    action: RolloutAction,
+    request?: { reason?: string },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Rollout>;
+  /** The entity's rollouts, newest first. */
+  listEntityRollouts(
+    entity: CompoundEntityRef,
+    page?: PageOptions,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<RolloutPage>;
 }
 
 /**
@@ -433,6 +465,57 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     return this.get(
       auditEventPageSchema,
       `/entities/${entityPath(entity)}/audit${queryString({ ...page })}`,
+      options,
+    );
+  }
+
+  async createRollout(
+    request: CreateRolloutRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<CreateRolloutResponse> {
+    return this.send(
+      createRolloutResponseSchema,
+      'POST',
+      '/rollouts',
+      request,
+      options,
+    );
+  }
+
+  async getRollout(
+    id: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Rollout> {
+    return this.get(
+      rolloutSchema,
+      `/rollouts/${encodeURIComponent(id)}`,
+      options,
+    );
+  }
+
+  async controlRollout(
+    id: string,
+    action: RolloutAction,
+    request: { reason?: string } = {},
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Rollout> {
+    return this.send(
+      rolloutSchema,
+      'POST',
+      `/rollouts/${encodeURIComponent(id)}/${action}`,
+      request,
+      options,
+    );
+  }
+
+  async listEntityRollouts(
+    entity: CompoundEntityRef,
+    page?: PageOptions,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<RolloutPage> {
+    return this.get(
+      rolloutPageSchema,
+      `/entities/${entityPath(entity)}/rollouts${queryString({ ...page })}`,
       options,
     );
   }

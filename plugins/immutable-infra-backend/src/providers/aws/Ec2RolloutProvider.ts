@@ -273,6 +273,7 @@ export class Ec2RolloutProvider implements RolloutProvider {
       group: string;
       templateId: string;
       version: number;
+      minSize: number;
       maxSize: number;
       rolloutId?: string;
     },
@@ -288,6 +289,7 @@ export class Ec2RolloutProvider implements RolloutProvider {
           LaunchTemplateId: location.templateId,
           Version: String(location.version),
         },
+        MinSize: location.minSize,
         MaxSize: location.maxSize,
       }),
     );
