@@ -11,3 +11,9 @@ export {
   useChannelHistory,
   CHANNEL_HISTORY_PAGE_SIZE,
 } from './useChannelHistory';
+export {
+  useRollout,
+  useRollouts,
+  ROLLOUTS_PAGE_SIZE,
+  ROLLOUT_REFRESH_MS,
+} from './useRollouts';

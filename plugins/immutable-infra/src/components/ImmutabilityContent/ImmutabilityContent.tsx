@@ -22,6 +22,7 @@ import { useMemo } from 'react';
 import { useEntitySummary } from '../../hooks';
 import { ActivityCard } from '../ActivityCard';
 import { EnvironmentsCard } from '../EnvironmentsCard';
+import { RolloutsCard } from '../RolloutsCard';
 import { ScoreCard } from '../ScoreCard';
 
 function EnrolmentCard({ summary }: { summary: EntitySummary }) {
@@ -124,6 +125,14 @@ function Immutability() {
             <EnvironmentsCard fleet={value.fleet} />
           </Grid>
         </>
+      )}
+      {value.family && (
+        <Grid item xs={12} style={{ minWidth: 0 }}>
+          <RolloutsCard
+            entityRef={entityRef}
+            environments={value.annotations.environments}
+          />
+        </Grid>
       )}
       <Grid item xs={12} md={6}>
         <EnrolmentCard summary={value} />

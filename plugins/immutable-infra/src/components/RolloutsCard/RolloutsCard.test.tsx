@@ -1,0 +1,225 @@
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { Rollout } from '@immutable-infra/backstage-plugin-common';
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { immutableInfraApiRef } from '../../api';
+import { RolloutsCard } from './RolloutsCard';
+
+const entityRef = { kind: 'Component', namespace: 'default', name: 'web' };
+
+function rollout(extra: Partial<Rollout> = {}): Rollout {
+  return {
+    id: '00000000-0000-4000-8000-000000000001',
+    entityRef: 'component:default/web',
+    environment: 'production',
+    family: 'web',
+    fromVersion: 'web@1',
+    toVersion: 'web@2',
+    movesChannel: false,
+    strategy: 'canary',
+    state: 'running',
+    currentStep: 1,
+    awaitingPromotion: true,
+    createdBy: 'user:default/ada',
+    createdAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    fleets: [
+      {
+        key: 'asg:us-east-1:web-prod',
+        kind: 'autoscaling-group',
+        region: 'us-east-1',
+        name: 'web-prod',
+        capacity: 4,
+        targetImageId: 'ami-2',
+        oldInstanceIds: ['i-1', 'i-2', 'i-3', 'i-4'],
+        targetGroupArns: ['arn:tg'],
+        maxSurge: 1,
+        minHealthy: 4,
+      },
+    ],
+    steps: [
+      {
+        index: 0,
+        kind: 'setWeight',
+        weight: 25,
+        targets: { 'asg:us-east-1:web-prod': 1 },
+      },
+      { index: 1, kind: 'pause', targets: { 'asg:us-east-1:web-prod': 1 } },
+      {
+        index: 2,
+        kind: 'setWeight',
+        weight: 100,
+        targets: { 'asg:us-east-1:web-prod': 4 },
+      },
+    ],
+    status: [
+      {
+        key: 'asg:us-east-1:web-prod',
+        newInstances: 1,
+        healthyNewInstances: 1,
+        oldInstances: 3,
+        waiting: {},
+      },
+    ],
+    progressDeadlineMs: 600_000,
+    events: [
+      {
+        id: '1',
+        at: new Date().toISOString(),
+        kind: 'created',
+        message: 'user:default/ada asked to roll production out to web@2',
+      },
+    ],
+    ...extra,
+  };
+}
+
+function render(api: object, allowed = true, name = 'web') {
+  return renderInTestApp(
+    <RolloutsCard
+      entityRef={{ ...entityRef, name }}
+      environments={['staging', 'production']}
+    />,
+    {
+      apis: [
+        [immutableInfraApiRef, api],
+        mockApis.permission({
+          authorize: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        }),
+      ],
+    },
+  );
+}
+
+describe('RolloutsCard', () => {
+  it('shows the plan before anything starts, then starts the rollout', async () => {
+    const { events: _events, ...row } = rollout({
+      state: 'succeeded',
+      awaitingPromotion: false,
+    });
+    const createRollout = jest
+      .fn()
+      .mockResolvedValueOnce({
+        dryRun: true,
+        rollout: rollout({ state: 'pending', movesChannel: true }),
+      })
+      .mockResolvedValueOnce({
+        dryRun: false,
+        rollout: rollout({ state: 'pending' }),
+      });
+    const listEntityRollouts = jest.fn().mockResolvedValue({ items: [row] });
+    await render({ createRollout, listEntityRollouts, getRollout: jest.fn() });
+
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Roll out production' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(
+      await within(dialog).findByText(/Roll production out to web@2/),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(
+        /4 in service, 4 to replace; at most 1 extra at once, at least 4 healthy/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(/The production channel moves to web@2/),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText('pause until promoted'),
+    ).toBeInTheDocument();
+    expect(createRollout).toHaveBeenCalledWith({
+      entityRef: 'component:default/web',
+      environment: 'production',
+      dryRun: true,
+    });
+
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Start rollout' }),
+    );
+    expect(createRollout).toHaveBeenLastCalledWith({
+      entityRef: 'component:default/web',
+      environment: 'production',
+    });
+    const history = await screen.findByRole('table', {
+      name: 'Rollout history',
+    });
+    expect(within(history).getByText('web@2')).toBeInTheDocument();
+  });
+
+  it('shows a plan that cannot run, with the reason, and nothing to start', async () => {
+    const createRollout = jest
+      .fn()
+      .mockRejectedValue(
+        new Error('web@3 is revoked (CVE-2026-1): it cannot be rolled out'),
+      );
+    await render({
+      createRollout,
+      listEntityRollouts: jest.fn().mockResolvedValue({ items: [] }),
+    });
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Roll out staging' }),
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'web@3 is revoked',
+    );
+    expect(
+      screen.getByRole('button', { name: 'Start rollout' }),
+    ).toBeDisabled();
+  });
+
+  it('follows an active rollout: its step, its fleets, its timeline, and a promote', async () => {
+    const { events: _events, ...row } = rollout();
+    const getRollout = jest
+      .fn()
+      .mockResolvedValueOnce(rollout())
+      .mockResolvedValue(rollout({ currentStep: 2, awaitingPromotion: false }));
+    const controlRollout = jest
+      .fn()
+      .mockResolvedValue(rollout({ currentStep: 2, awaitingPromotion: false }));
+    await render({
+      getRollout,
+      controlRollout,
+      listEntityRollouts: jest.fn().mockResolvedValue({ items: [row] }),
+    });
+    expect(
+      await screen.findByText('waiting for promotion'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Step 2 of 3: pause until promoted/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/web-prod: 1 of 1 new instances passed, 3 old/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/asked to roll production out to web@2/),
+    ).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'promote' }));
+    expect(controlRollout).toHaveBeenCalledWith(row.id, 'promote');
+    expect(
+      await screen.findByText(/Step 3 of 3: set weight 100%/),
+    ).toBeInTheDocument();
+  });
+
+  it('leaves the controls out for those who may not use them', async () => {
+    const { events: _events, ...row } = rollout();
+    await render(
+      {
+        getRollout: jest.fn().mockResolvedValue(rollout()),
+        listEntityRollouts: jest.fn().mockResolvedValue({ items: [row] }),
+      },
+      false,
+      'web-denied',
+    );
+    expect(
+      await screen.findByText('waiting for promotion'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'promote' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Roll out production' }),
+    ).toBeDisabled();
+  });
+});
