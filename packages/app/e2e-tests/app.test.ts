@@ -129,3 +129,30 @@ test('a service whose fleet cannot be synced says its inventory is stale, and wh
     }),
   ).toBeVisible();
 });
+
+test('the Rollouts card shows the plan of a rollout before anything starts', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  // The stateful demo service: two production instances on a revoked image.
+  await page.goto('/catalog/default/component/ledger-worker/immutability');
+  await page.getByRole('button', { name: 'Roll out production' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(
+    dialog.getByText('Roll production out to ledger-worker@2'),
+  ).toBeVisible();
+  await expect(
+    dialog.getByText(/3 in service, 2 to replace; at most 1 extra at once/),
+  ).toBeVisible();
+  // Stateful: waves of one, each waiting for a promote.
+  await expect(dialog.getByText('pause until promoted').first()).toBeVisible();
+  await expect(
+    dialog.getByRole('button', { name: 'Start rollout' }),
+  ).toBeEnabled();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(
+    page
+      .getByRole('table', { name: 'Rollout history' })
+      .getByText('No rollouts yet'),
+  ).toBeVisible();
+});

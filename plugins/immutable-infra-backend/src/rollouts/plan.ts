@@ -128,7 +128,9 @@ export function planRollout(
       problems.push(
         `${instances.length} ${environment} instance${
           instances.length === 1 ? '' : 's'
-        } in ${region} belong to no Auto Scaling group, and no launch template to launch their replacements is known there: set immutable-infra.io/launch-template`,
+        } in ${region} ${
+          instances.length === 1 ? 'belongs' : 'belong'
+        } to no Auto Scaling group, and no launch template to launch replacements is known there: set immutable-infra.io/launch-template`,
       );
       continue;
     }
@@ -214,12 +216,15 @@ function canarySteps(
  * followed by a pause that only a promote ends.
  */
 function statefulSteps(fleets: RolloutFleet[]): RolloutPlanStep[] {
+  // Instances already on the new version need no wave of their own.
+  const already = (fleet: RolloutFleet) =>
+    Math.max(0, fleet.capacity - fleet.oldInstanceIds.length);
   const targets: Record<string, number> = Object.fromEntries(
-    fleets.map(f => [f.key, 0]),
+    fleets.map(f => [f.key, already(f)]),
   );
   const steps: RolloutPlanStep[] = [];
   for (const fleet of fleets) {
-    for (let n = 1; n <= fleet.capacity; n++) {
+    for (let n = already(fleet) + 1; n <= fleet.capacity; n++) {
       targets[fleet.key] = n;
       const weight = Math.round((n / fleet.capacity) * 100);
       steps.push({
