@@ -71,8 +71,8 @@ export interface RolloutProvider {
     },
   ): Promise<void>;
 
-  /** Raises a group's desired capacity to `desired` (never lowers it). */
-  scaleGroupTo(
+  /** Sets a group's desired capacity: an absolute number, safe to replay. */
+  setGroupDesiredCapacity(
     location: ImageLocation & { group: string; desired: number },
   ): Promise<void>;
 

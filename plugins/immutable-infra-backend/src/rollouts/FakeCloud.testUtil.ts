@@ -165,8 +165,14 @@ export class FakeCloud implements RolloutProvider {
     }
   }
 
-  async scaleGroupTo({ group, desired }: { group: string; desired: number }) {
-    this.calls.push('scaleGroupTo');
+  async setGroupDesiredCapacity({
+    group,
+    desired,
+  }: {
+    group: string;
+    desired: number;
+  }) {
+    this.calls.push('setGroupDesiredCapacity');
     if (desired > this.groups.get(group)!.max) {
       throw new Error(`desired ${desired} over the maximum`);
     }

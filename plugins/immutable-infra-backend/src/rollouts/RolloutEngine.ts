@@ -10,7 +10,12 @@ import { createHash } from 'node:crypto';
 import { AuditEventInput } from '../audit/AuditLog';
 import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
 import { ChannelStore } from '../registry/DatabaseChannelStore';
-import { decideFleet, ObservedInstance, PRESENT } from './decide';
+import {
+  decideFleet,
+  FleetDecision,
+  ObservedInstance,
+  PRESENT,
+} from './decide';
 import { RolloutChange, RolloutRecord, RolloutStore } from './RolloutStore';
 
 /** Who the engine's own transitions are recorded as. @internal */
@@ -22,6 +27,30 @@ export const FAILURES_BEFORE_PAUSE = 3;
 /** The description of the template version a rollout makes. @internal */
 export function templateVersionDescription(rolloutId: string) {
   return `immutable-infra rollout ${rolloutId}`;
+}
+
+/** What the engine does to one fleet this tick, and what it saw there. */
+type FleetAction = {
+  fleet: RolloutFleet;
+  decision: FleetDecision;
+  /** The group's desired capacity as observed (0 for standalone instances). */
+  desiredCapacity: number;
+};
+
+/** The tags that make an instance part of the rollout's fleet. */
+function fleetTags(rollout: RolloutRecord): Record<string, string> {
+  return {
+    ...Object.fromEntries(rollout.plan.selector.map(t => [t.key, t.value])),
+    [rollout.plan.environmentTag]: rollout.environment,
+  };
+}
+
+/** A launch's client token: the same launch asked again carries the same. */
+function clientToken(...parts: (string | number)[]): string {
+  return createHash('sha256')
+    .update(parts.join('/'))
+    .digest('hex')
+    .slice(0, 64);
 }
 
 /** A step in words, for the timeline. */
@@ -186,20 +215,24 @@ export class RolloutEngine {
     });
   }
 
+  /**
+   * A fleet now: its instances with the gate's verdict on the new ones, and
+   * for a group the desired capacity it is launching towards.
+   */
   private async observe(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
-  ): Promise<ObservedInstance[]> {
+  ): Promise<{ instances: ObservedInstance[]; desiredCapacity: number }> {
     const { plan } = rollout;
     const location = { region: fleet.region, account: plan.account };
     let instances: RolloutInstance[];
+    let desiredCapacity = 0;
     if (fleet.kind === 'autoscaling-group') {
-      instances = (
+      ({ instances, desiredCapacity } =
         await this.options.provider.groupInstances({
           ...location,
           group: fleet.name,
-        })
-      ).instances;
+        }));
     } else {
       instances = await this.options.provider.standaloneInstances({
         ...location,
@@ -217,15 +250,18 @@ export class RolloutEngine {
       instanceIds: onTarget.map(i => i.instanceId),
       targetGroupArns: fleet.targetGroupArns,
     });
-    return instances.map(i => ({
-      instanceId: i.instanceId,
-      imageId: i.imageId,
-      state: i.state,
-      launchTime: i.launchTime,
-      launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
-      healthy: verdicts.get(i.instanceId)?.healthy,
-      waiting: verdicts.get(i.instanceId)?.waiting,
-    }));
+    return {
+      desiredCapacity,
+      instances: instances.map(i => ({
+        instanceId: i.instanceId,
+        imageId: i.imageId,
+        state: i.state,
+        launchTime: i.launchTime,
+        launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
+        healthy: verdicts.get(i.instanceId)?.healthy,
+        waiting: verdicts.get(i.instanceId)?.waiting,
+      })),
+    };
   }
 
   private async run(rollout: RolloutRecord) {
@@ -253,29 +289,16 @@ export class RolloutEngine {
     }
 
     const status: RolloutFleetStatus[] = [];
-    const actions: {
-      fleet: RolloutFleet;
-      launch: number;
-      terminate: string[];
-      alive: number;
-      onTarget: number;
-    }[] = [];
+    const actions: FleetAction[] = [];
     let done = true;
     for (const fleet of plan.fleets) {
-      const observed = await this.observe(rollout, fleet);
+      const { instances, desiredCapacity } = await this.observe(rollout, fleet);
       const target = step.targets[fleet.key] ?? 0;
-      const decision = decideFleet(fleet, target, observed);
+      const decision = decideFleet(fleet, target, instances);
       status.push(decision.status);
       done = done && decision.done;
-      const alive = observed.filter(i => PRESENT.has(i.state ?? ''));
       if (decision.launch > 0 || decision.terminate.length > 0) {
-        actions.push({
-          fleet,
-          launch: decision.launch,
-          terminate: decision.terminate,
-          alive: alive.length,
-          onTarget: alive.filter(i => i.imageId === fleet.targetImageId).length,
-        });
+        actions.push({ fleet, decision, desiredCapacity });
       }
     }
 
@@ -318,23 +341,23 @@ export class RolloutEngine {
       {
         status,
         steps: actions.flatMap(a => [
-          ...(a.launch > 0
+          ...(a.decision.launch > 0
             ? [
                 {
                   step: rollout.currentStep,
                   fleet: a.fleet.key,
                   action: 'launch',
-                  detail: { count: a.launch },
+                  detail: { count: a.decision.launch },
                 },
               ]
             : []),
-          ...(a.terminate.length > 0
+          ...(a.decision.terminate.length > 0
             ? [
                 {
                   step: rollout.currentStep,
                   fleet: a.fleet.key,
                   action: 'terminate',
-                  detail: { instanceIds: a.terminate },
+                  detail: { instanceIds: a.decision.terminate },
                 },
               ]
             : []),
@@ -342,9 +365,11 @@ export class RolloutEngine {
         events: actions.map(a => ({
           kind: 'wave',
           message: `${a.fleet.name}: ${[
-            a.launch > 0 ? `launching ${a.launch} on ${rollout.toVersion}` : '',
-            a.terminate.length > 0
-              ? `terminating ${a.terminate.join(', ')}`
+            a.decision.launch > 0
+              ? `launching ${a.decision.launch} on ${rollout.toVersion}`
+              : '',
+            a.decision.terminate.length > 0
+              ? `terminating ${a.decision.terminate.join(', ')}`
               : '',
           ]
             .filter(Boolean)
@@ -360,65 +385,55 @@ export class RolloutEngine {
     }
   }
 
-  private async act(
-    rollout: RolloutRecord,
-    action: {
-      fleet: RolloutFleet;
-      launch: number;
-      terminate: string[];
-      alive: number;
-      onTarget: number;
-    },
-  ) {
-    const { fleet } = action;
+  private async act(rollout: RolloutRecord, action: FleetAction) {
+    const { fleet, decision } = action;
     const location = { region: fleet.region, account: rollout.plan.account };
     const provider = this.options.provider;
     if (fleet.kind === 'autoscaling-group') {
-      if (action.launch > 0) {
-        // Absolute: a replay asks for the same capacity, not more.
-        await provider.scaleGroupTo({
+      // Absolute, and only upwards from what the group already launches
+      // towards: a replay asks for the same capacity, not more.
+      const desired = decision.present + decision.launch;
+      if (decision.launch > 0 && desired > action.desiredCapacity) {
+        await provider.setGroupDesiredCapacity({
           ...location,
           group: fleet.name,
-          desired: action.alive + action.launch,
+          desired,
         });
       }
-      if (action.terminate.length > 0) {
+      if (decision.terminate.length > 0) {
         await provider.terminateInGroup({
           ...location,
-          instanceIds: action.terminate,
+          instanceIds: decision.terminate,
         });
       }
       return;
     }
-    if (action.launch > 0) {
+    if (decision.launch > 0) {
       await provider.launchInstances({
         ...location,
         templateId: fleet.launchTemplate!.id,
         version: fleet.newTemplateVersion!,
-        count: action.launch,
+        count: decision.launch,
         tags: {
-          ...Object.fromEntries(
-            rollout.plan.selector.map(s => [s.key, s.value]),
-          ),
-          [rollout.plan.environmentTag]: rollout.environment,
+          ...fleetTags(rollout),
           [ROLLOUT_ID_TAG]: rollout.id,
           [IMAGE_VERSION_TAG]: rollout.toVersion,
           'immutable-infra:rollout-step': String(rollout.currentStep),
         },
         // The same launch asked again carries the same token; the count of
         // what already runs on the target (observed before) is the proof.
-        clientToken: createHash('sha256')
-          .update(
-            `${rollout.id}/${fleet.key}/${rollout.currentStep}/${action.onTarget}`,
-          )
-          .digest('hex')
-          .slice(0, 64),
+        clientToken: clientToken(
+          rollout.id,
+          fleet.key,
+          rollout.currentStep,
+          decision.status.newInstances,
+        ),
       });
     }
-    if (action.terminate.length > 0) {
+    if (decision.terminate.length > 0) {
       await provider.terminateInstances({
         ...location,
-        instanceIds: action.terminate,
+        instanceIds: decision.terminate,
       });
     }
   }
@@ -534,8 +549,8 @@ export class RolloutEngine {
           maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
         });
       }
-      const observed = await this.observe(rollout, fleet);
-      const present = observed.filter(i => PRESENT.has(i.state ?? ''));
+      const { instances, desiredCapacity } = await this.observe(rollout, fleet);
+      const present = instances.filter(i => PRESENT.has(i.state ?? ''));
       const launched = present.filter(i => i.launchedByRollout);
       // What this rollout launched and serves nothing (stopped, failing its
       // gate) goes; what serves stays while the capacity needs it.
@@ -558,26 +573,29 @@ export class RolloutEngine {
       // Capacity lost to instances that failed after passing comes back on
       // the version the fleet ran before.
       const deficit = Math.max(0, fleet.capacity - serving.length);
+      const desired = present.length - terminate.length + deficit;
       if (deficit > 0 && fleet.kind === 'autoscaling-group') {
-        await provider.scaleGroupTo({
-          ...location,
-          group: fleet.name,
-          desired: present.length - terminate.length + deficit,
-        });
+        // Each termination lowered the group's desired capacity by one.
+        if (desired > desiredCapacity - terminate.length) {
+          await provider.setGroupDesiredCapacity({
+            ...location,
+            group: fleet.name,
+            desired,
+          });
+        }
       } else if (deficit > 0) {
         await provider.launchInstances({
           ...location,
           templateId: fleet.launchTemplate!.id,
           version: fleet.launchTemplate!.version,
           count: deficit,
-          tags: {
-            ...Object.fromEntries(plan.selector.map(t => [t.key, t.value])),
-            [plan.environmentTag]: rollout.environment,
-          },
-          clientToken: createHash('sha256')
-            .update(`${rollout.id}/${fleet.key}/restore/${serving.length}`)
-            .digest('hex')
-            .slice(0, 64),
+          tags: fleetTags(rollout),
+          clientToken: clientToken(
+            rollout.id,
+            fleet.key,
+            'restore',
+            serving.length,
+          ),
         });
       }
       const kept =

@@ -26,6 +26,8 @@ export type FleetDecision = {
   terminate: string[];
   /** Whether the fleet has reached the step's target. */
   done: boolean;
+  /** Instances that hold a place in the fleet now. */
+  present: number;
   status: RolloutFleetStatus;
 };
 
@@ -86,6 +88,7 @@ export function decideFleet(
   return {
     launch,
     terminate,
+    present: present.length,
     // Judged on what was observed: terminations ordered now show next tick.
     done: launch === 0 && healthyNew.length >= target && old.length <= keepOld,
     status: {

@@ -21,6 +21,7 @@ import {
 } from '../FleetProvider';
 import { ImageLocation } from '../ImageProvider';
 import { AwsClientFactory } from './AwsClientFactory';
+import { chunks } from './chunks';
 
 const SECURITY_GROUP_BATCH = 200;
 
@@ -238,12 +239,12 @@ export class Ec2FleetProvider implements FleetProvider {
       location.account,
     );
     const groups: AutoScalingGroup[] = [];
-    for (let i = 0; i < names.length; i += GROUP_NAMES_BATCH) {
+    for (const batch of chunks(names, GROUP_NAMES_BATCH)) {
       let token: string | undefined;
       do {
         const page = await autoscaling.send(
           new DescribeAutoScalingGroupsCommand({
-            AutoScalingGroupNames: names.slice(i, i + GROUP_NAMES_BATCH),
+            AutoScalingGroupNames: batch,
             NextToken: token,
           }),
         );

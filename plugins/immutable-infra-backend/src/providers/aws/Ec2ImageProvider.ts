@@ -23,6 +23,7 @@ import {
   RegionNotEnabledError,
 } from '../ImageProvider';
 import { AwsClientFactory } from './AwsClientFactory';
+import { chunks } from './chunks';
 
 /** Filter values per DescribeInstances call stay well under EC2's limit. */
 const FILTER_CHUNK = 150;
@@ -42,14 +43,6 @@ function isAccessError(error: unknown): boolean {
 
 /** An image deregistered, or not yet usable: nobody can launch it now. */
 const GONE_IMAGE_ERRORS = ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable'];
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) {
-    out.push(items.slice(i, i + size));
-  }
-  return out;
-}
 
 function addUse(uses: Map<string, ImageUse[]>, imageId: string, use: ImageUse) {
   const list = uses.get(imageId);

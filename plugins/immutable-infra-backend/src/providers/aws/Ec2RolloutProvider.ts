@@ -27,6 +27,7 @@ import {
   RolloutProvider,
 } from '../RolloutProvider';
 import { AwsClientFactory } from './AwsClientFactory';
+import { chunks } from './chunks';
 
 /** Instance ids of one DescribeInstances or DescribeInstanceStatus request. */
 const IDS_BATCH = 100;
@@ -43,14 +44,6 @@ function toInstance(instance: Instance): RolloutInstance {
       (instance.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']),
     ),
   };
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) {
-    out.push(items.slice(i, i + size));
-  }
-  return out;
 }
 
 /**
@@ -309,23 +302,13 @@ export class Ec2RolloutProvider implements RolloutProvider {
     );
   }
 
-  async scaleGroupTo(
+  async setGroupDesiredCapacity(
     location: ImageLocation & { group: string; desired: number },
   ): Promise<void> {
     const autoscaling = await this.clients.autoScalingClient(
       location.region,
       location.account,
     );
-    const answer = await autoscaling.send(
-      new DescribeAutoScalingGroupsCommand({
-        AutoScalingGroupNames: [location.group],
-      }),
-    );
-    if (
-      (answer.AutoScalingGroups?.[0]?.DesiredCapacity ?? 0) >= location.desired
-    ) {
-      return;
-    }
     await autoscaling.send(
       new SetDesiredCapacityCommand({
         AutoScalingGroupName: location.group,
