@@ -16,6 +16,7 @@ import {
   ObservedInstance,
   PRESENT,
 } from './decide';
+import { RolloutNotify } from './notices';
 import { RolloutChange, RolloutRecord, RolloutStore } from './RolloutStore';
 
 /** Who the engine's own transitions are recorded as. @internal */
@@ -83,6 +84,8 @@ export class RolloutEngine {
       logger: LoggerService;
       /** Syncs an entity's fleet once a rollout ends. */
       syncEntity?: (entityRef: string) => Promise<unknown>;
+      /** Tells the owner when a rollout waits for a promote, fails or aborts. */
+      notify?: RolloutNotify;
       now?: () => number;
     },
   ) {}
@@ -323,13 +326,20 @@ export class RolloutEngine {
       } passed its progress deadline of ${Math.round(
         plan.progressDeadlineMs / 1000,
       )} s${waiting.length ? `; not passed: ${waiting.join('; ')}` : ''}`;
-      await this.options.store.update(rollout.id, rollout.revision, {
-        state: 'failed',
-        reason,
-        status,
-        events: [{ kind: 'failed', message: reason }],
-        audit: [this.audit(rollout, 'rollout.fail', { reason })],
-      });
+      const applied = await this.options.store.update(
+        rollout.id,
+        rollout.revision,
+        {
+          state: 'failed',
+          reason,
+          status,
+          events: [{ kind: 'failed', message: reason }],
+          audit: [this.audit(rollout, 'rollout.fail', { reason })],
+        },
+      );
+      if (applied) {
+        await this.options.notify?.(rollout, 'failed', reason);
+      }
       return;
     }
 
@@ -445,20 +455,31 @@ export class RolloutEngine {
       return;
     }
     const step = rollout.plan.steps[next];
-    await this.options.store.update(rollout.id, rollout.revision, {
-      currentStep: next,
-      stepStartedAt: new Date(this.now()).toISOString(),
-      promoted: false,
-      events: [
-        {
-          kind: 'step',
-          message: `${why}; step ${next + 1} of ${
-            rollout.plan.steps.length
-          }: ${describeStep(step)}`,
-        },
-      ],
-      audit: [this.audit(rollout, 'rollout.step', { step: next })],
-    });
+    const applied = await this.options.store.update(
+      rollout.id,
+      rollout.revision,
+      {
+        currentStep: next,
+        stepStartedAt: new Date(this.now()).toISOString(),
+        promoted: false,
+        events: [
+          {
+            kind: 'step',
+            message: `${why}; step ${next + 1} of ${
+              rollout.plan.steps.length
+            }: ${describeStep(step)}`,
+          },
+        ],
+        audit: [this.audit(rollout, 'rollout.step', { step: next })],
+      },
+    );
+    if (applied && step.kind === 'pause' && step.durationMs === undefined) {
+      await this.options.notify?.(
+        rollout,
+        'awaiting-promotion',
+        `step ${next + 1} of ${rollout.plan.steps.length} waits for a promote`,
+      );
+    }
   }
 
   /**

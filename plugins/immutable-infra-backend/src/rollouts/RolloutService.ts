@@ -16,6 +16,7 @@ import { Caller, principalRef } from '../audit/principalRef';
 import { EntityAccess } from '../catalog/EntityAccess';
 import { FleetStore } from '../fleet/FleetStore';
 import { RegistryStores } from '../registry/RegistryStores';
+import { RolloutNotify } from './notices';
 import { planRollout } from './plan';
 import {
   RolloutChange,
@@ -41,6 +42,8 @@ export class RolloutService {
       environmentTag: string;
       /** Runs the engine now, so a start or a promote shows without waiting. */
       nudge?: () => void;
+      /** Tells the owner when a rollout is aborted. */
+      notify?: RolloutNotify;
     },
   ) {}
 
@@ -291,6 +294,9 @@ export class RolloutService {
       );
     }
     this.options.nudge?.();
+    if (change.state === 'aborted') {
+      await this.options.notify?.(rollout, 'aborted', change.reason!);
+    }
     return (await this.options.store.getView(id))!;
   }
 
