@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Knex } from 'knex';
+import { parseEntityRef } from '@backstage/catalog-model';
 import { DatabaseAuditLog } from './audit/AuditLog';
 import { EntityAccess } from './catalog/EntityAccess';
 import { EntityRefresh } from './catalog/EntityRefresh';
@@ -80,6 +81,17 @@ export function createServices(options: {
     regions: settings.regions,
     environmentTag: settings.environmentTag,
   });
+  const pages = new EntityPages({
+    access,
+    readModel,
+    stores,
+    auditLog: DatabaseAuditLog.create({ knex }),
+    analyzer: new FleetAnalyzer({
+      policy: settings.policy,
+      syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
+    }),
+    policy: settings.policy,
+  });
   const rolloutStore = DatabaseRolloutStore.create({ knex });
   return {
     stores,
@@ -92,6 +104,9 @@ export function createServices(options: {
       fleet,
       environmentTag: settings.environmentTag,
       nudge: options.nudgeRollouts,
+      drift: (entityRef, credentials) =>
+        pages.drift(parseEntityRef(entityRef), credentials),
+      provider: options.rolloutProvider,
     }),
     rolloutEngine: new RolloutEngine({
       store: rolloutStore,
@@ -111,17 +126,7 @@ export function createServices(options: {
       regions: settings.regions,
     }),
     entityRefresh: new EntityRefresh({ catalog, auth, snapshots, logger }),
-    pages: new EntityPages({
-      access,
-      readModel,
-      stores,
-      auditLog: DatabaseAuditLog.create({ knex }),
-      analyzer: new FleetAnalyzer({
-        policy: settings.policy,
-        syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
-      }),
-      policy: settings.policy,
-    }),
+    pages,
     fleetService: new FleetService({
       access,
       registry,

@@ -162,9 +162,31 @@ describe('rollout annotations', () => {
     ]);
   });
 
+  it('reads a blue-green strategy and canary analyses', () => {
+    const read = (value: string) =>
+      parseImmutableInfraAnnotations(
+        entity({ 'immutable-infra.io/rollout-strategy': value }),
+      ).annotations.rolloutStrategy;
+    expect(read('blueGreen')).toEqual({
+      strategy: 'blueGreen',
+      blueGreen: { autoPromote: false },
+    });
+    expect(read('blueGreen:auto')).toEqual({
+      strategy: 'blueGreen',
+      blueGreen: { autoPromote: true },
+    });
+    expect(read('canary:25,analysis=5m,100')?.steps).toEqual([
+      { setWeight: 25 },
+      { analysis: { duration: '5m' } },
+      { setWeight: 100 },
+    ]);
+  });
+
   it('names what is wrong with a strategy that cannot run', () => {
     for (const value of [
-      'blueGreen',
+      'blueGreen:sometimes',
+      'red-black',
+      'canary:50,20,analysis=soon,100',
       'canary:50,20,100',
       'canary:10,50',
       'canary:10,pause=5 minutes,100',

@@ -22,7 +22,10 @@ import {
   AWS_REGION_PATTERN,
   CHANNEL_PATTERN,
 } from './registrySchemas';
-import { parseRolloutStrategyAnnotation } from './rolloutSchemas';
+import {
+  parseRolloutStrategyAnnotation,
+  ROLLOUT_ALARM_PATTERN,
+} from './rolloutSchemas';
 import {
   IMAGE_FAMILY_PATTERN,
   IMAGE_FAMILY_RULE,
@@ -239,7 +242,7 @@ export function parseImmutableInfraAnnotations(
     const alarms = list(raw[ANNOTATION_ROLLOUT_ALARMS]);
     if (
       alarms.length === 0 ||
-      alarms.some(a => a.length > 255 || !/^([a-z0-9-]+:)?[^\s:][^:]*$/.test(a))
+      alarms.some(a => a.length > 300 || !ROLLOUT_ALARM_PATTERN.test(a))
     ) {
       fail(
         ANNOTATION_ROLLOUT_ALARMS,

@@ -33,8 +33,21 @@ export const FINISHED_ROLLOUT_STATES: ReadonlyArray<RolloutState> = [
   'aborted',
 ];
 
-/** Strategies a rollout can follow. @public */
-export const ROLLOUT_STRATEGIES = ['canary'] as const;
+/**
+ * Strategies a rollout can follow: `canary` (weights, pauses, analyses),
+ * `blueGreen` (full new capacity beside the old, then the switch),
+ * `replaceDrifted` (only instances with drift findings, replaced by twins
+ * from the channel image, in waves) and `rollback` (back to an earlier
+ * version; `fast` skips pauses and analyses, never the gate).
+ *
+ * @public
+ */
+export const ROLLOUT_STRATEGIES = [
+  'canary',
+  'blueGreen',
+  'replaceDrifted',
+  'rollback',
+] as const;
 
 /** @public */
 export type RolloutStrategyName = (typeof ROLLOUT_STRATEGIES)[number];
@@ -68,6 +81,47 @@ const durationSchema = boundedString(8).refine(
   { message: ROLLOUT_DURATION_RULE },
 );
 
+/** A CloudWatch alarm a rollout watches: `name` or `region:name`. @public */
+export const ROLLOUT_ALARM_PATTERN =
+  /^([a-z]{2}(-[a-z]+)+-\d:)?[^\s:][^:]{0,254}$/;
+
+/** @public */
+export const ROLLOUT_ALARM_RULE =
+  'must be a CloudWatch alarm name, optionally "region:name"';
+
+/**
+ * Splits an alarm reference into its region (undefined: every region of
+ * the rollout's fleets) and its name.
+ *
+ * @public
+ */
+export function parseRolloutAlarm(ref: string): {
+  region?: string;
+  name: string;
+} {
+  const match = /^([a-z]{2}(?:-[a-z]+)+-\d):(.+)$/.exec(ref);
+  return match ? { region: match[1], name: match[2] } : { name: ref };
+}
+
+const alarmsSchema = z
+  .array(boundedString(300).regex(ROLLOUT_ALARM_PATTERN, ROLLOUT_ALARM_RULE))
+  .min(1)
+  .max(20);
+
+/**
+ * An analysis: the alarms (the entity's `rollout-alarms` when absent) must
+ * stay out of ALARM for `duration` and be OK at its end.
+ *
+ * @public
+ */
+export const rolloutAnalysisSchema = z.strictObject({
+  duration: durationSchema,
+  alarms: alarmsSchema.optional(),
+});
+
+/** @public */
+export type RolloutAnalysis = z.infer<typeof rolloutAnalysisSchema>;
+
 /**
  * One step of a canary, in Argo Rollouts' vocabulary: `{ setWeight: 10 }`
  * puts 10% of the environment's capacity on the new version, `{ pause: {} }`
@@ -80,6 +134,7 @@ export const canaryStepSchema = z.union([
   z.strictObject({
     pause: z.strictObject({ duration: durationSchema.optional() }),
   }),
+  z.strictObject({ analysis: rolloutAnalysisSchema }),
 ]);
 
 /** @public */
@@ -124,6 +179,23 @@ export const canaryStepsSchema = z
   });
 
 /**
+ * A blue-green rollout: the full new capacity beside the old, the gate, an
+ * optional analysis, a promote (automatic or by hand), the switch (the old
+ * instances leave the target groups), then the old capacity is kept for
+ * `scaleDownDelay` (a switch back stays possible) and terminated.
+ *
+ * @public
+ */
+export const blueGreenSchema = z.strictObject({
+  autoPromote: z.boolean().default(false),
+  prePromotionAnalysis: rolloutAnalysisSchema.optional(),
+  scaleDownDelay: durationSchema.default('30s'),
+});
+
+/** @public */
+export type BlueGreenOptions = z.input<typeof blueGreenSchema>;
+
+/**
  * How a rollout replaces instances: its strategy and steps, how many extra
  * instances it may run at once (`maxSurge`, percent of each fleet's
  * capacity, at least one instance), the share of the capacity that must stay
@@ -132,13 +204,40 @@ export const canaryStepsSchema = z
  *
  * @public
  */
-export const rolloutSpecSchema = z.strictObject({
-  strategy: z.enum(ROLLOUT_STRATEGIES).default('canary'),
-  steps: canaryStepsSchema.optional(),
-  maxSurgePercent: z.number().int().min(1).max(100).optional(),
-  minHealthyPercent: z.number().int().min(0).max(100).optional(),
-  progressDeadline: durationSchema.optional(),
-});
+export const rolloutSpecSchema = z
+  .strictObject({
+    strategy: z.enum(ROLLOUT_STRATEGIES).default('canary'),
+    /** The canary's steps (also a non-fast rollback's). */
+    steps: canaryStepsSchema.optional(),
+    blueGreen: blueGreenSchema.optional(),
+    /** `replaceDrifted`: replace only the instances of this root cause (a Drift tab group). */
+    rootCause: boundedString(300).optional(),
+    /** `rollback`: skip pauses and analyses (never the gate or the minimum healthy). */
+    fast: z.boolean().optional(),
+    maxSurgePercent: z.number().int().min(1).max(100).optional(),
+    minHealthyPercent: z.number().int().min(0).max(100).optional(),
+    progressDeadline: durationSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const only = (
+      field: 'steps' | 'blueGreen' | 'rootCause' | 'fast',
+      strategies: RolloutStrategyName[],
+    ) => {
+      if (spec[field] !== undefined && !strategies.includes(spec.strategy)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${field} applies to the ${strategies.join(
+            ' or ',
+          )} strategy, not ${spec.strategy}`,
+        });
+      }
+    };
+    only('steps', ['canary', 'rollback']);
+    only('blueGreen', ['blueGreen']);
+    only('rootCause', ['replaceDrifted']);
+    only('fast', ['rollback']);
+  });
 
 /** @public */
 export type RolloutSpec = z.infer<typeof rolloutSpecSchema>;
@@ -205,6 +304,13 @@ export const rolloutFleetSchema = z.object({
   minSize: z.number().optional(),
   /** Set once the rollout made the template version of the new AMI. */
   newTemplateVersion: z.number().optional(),
+  /**
+   * Only `oldInstanceIds` are replaced (replace-drifted): the fleet's other
+   * instances stay, whatever AMI they run.
+   */
+  replaceOnly: z.boolean().optional(),
+  /** Data volumes (non-root EBS) attached to each old instance, listed before it goes. */
+  dataVolumes: z.record(z.string(), z.array(z.string())).optional(),
   /** Extra instances the fleet may run at once. */
   maxSurge: z.number(),
   /** Instances that must stay healthy. */
@@ -217,9 +323,18 @@ export type RolloutFleet = z.infer<typeof rolloutFleetSchema>;
 /** A planned step with the new instances each fleet needs by its end. @public */
 export const rolloutPlanStepSchema = z.object({
   index: z.number(),
-  kind: z.enum(['setWeight', 'pause']),
+  /**
+   * `setWeight` replaces up to a share, `pause` waits (for a promote when it
+   * has no duration), `analysis` watches alarms, `switch` takes the old
+   * instances out of their target groups.
+   */
+  kind: z.enum(['setWeight', 'pause', 'analysis', 'switch']),
   weight: z.number().optional(),
   durationMs: z.number().optional(),
+  /** A setWeight that launches beside the old instances and terminates none (blue-green). */
+  keepOld: z.boolean().optional(),
+  /** The alarms an analysis watches. */
+  alarms: z.array(z.string()).optional(),
   /** New instances per fleet key at the end of the step. */
   targets: z.record(z.string(), z.number()),
 });
@@ -276,6 +391,8 @@ export const rolloutSchema = z.object({
   steps: z.array(rolloutPlanStepSchema),
   status: z.array(rolloutFleetStatusSchema),
   progressDeadlineMs: z.number(),
+  /** Alarms watched on every tick: one in ALARM aborts the rollout. */
+  alarms: z.array(z.string()),
   events: z.array(rolloutEventSchema),
 });
 
@@ -302,20 +419,26 @@ export type RolloutPage = z.infer<typeof rolloutPageSchema>;
 
 /**
  * Reads `immutable-infra.io/rollout-strategy`: `canary` (the default
- * steps), `canary:10,pause,50,pause=5m,100` (weights and pauses in order).
- * Throws an error whose message says what is expected.
+ * steps), `canary:10,pause,50,analysis=5m,pause=5m,100` (weights, pauses
+ * and analyses of the entity's alarms, in order), `blueGreen` (promoted by
+ * hand) or `blueGreen:auto`. Throws an error whose message says what is
+ * expected.
  *
  * @public
  */
 export function parseRolloutStrategyAnnotation(value: string): {
-  strategy: RolloutStrategyName;
-  steps: CanaryStep[];
+  strategy: 'canary' | 'blueGreen';
+  steps?: CanaryStep[];
+  blueGreen?: BlueGreenOptions;
 } {
   const text = value.trim();
   const [name, rest] = text.split(/:(.*)/s);
+  if (name === 'blueGreen' && (rest === undefined || rest === 'auto')) {
+    return { strategy: 'blueGreen', blueGreen: { autoPromote: !!rest } };
+  }
   if (name !== 'canary') {
     throw new Error(
-      'must be "canary" or "canary:" followed by weights and pauses, such as "canary:10,pause,50,pause=5m,100"',
+      'must be "canary", "canary:" followed by weights, pauses and analyses such as "canary:10,pause,50,analysis=5m,100", "blueGreen" or "blueGreen:auto"',
     );
   }
   if (!rest) {
@@ -329,6 +452,9 @@ export function parseRolloutStrategyAnnotation(value: string): {
     if (token.startsWith('pause=')) {
       return { pause: { duration: token.slice('pause='.length) } };
     }
+    if (token.startsWith('analysis=')) {
+      return { analysis: { duration: token.slice('analysis='.length) } };
+    }
     return { setWeight: /^\d{1,3}$/.test(token) ? Number(token) : NaN };
   });
   const parsed = canaryStepsSchema.safeParse(steps);
@@ -338,7 +464,7 @@ export function parseRolloutStrategyAnnotation(value: string): {
         .map(i => i.message)
         .join(
           '; ',
-        )}): write weights from 1 to 100 ending at 100, "pause" or "pause=5m"`,
+        )}): write weights from 1 to 100 ending at 100, "pause", "pause=5m" or "analysis=5m"`,
     );
   }
   return { strategy: 'canary', steps: parsed.data };

@@ -43,8 +43,12 @@ export const immutableInfraAnnotationsSchema = z.object({
   /** From `immutable-infra.io/rollout-strategy`. */
   rolloutStrategy: z
     .object({
-      strategy: z.enum(['canary']),
-      steps: z.array(z.record(z.string(), z.unknown())),
+      strategy: z.enum(['canary', 'blueGreen']),
+      steps: z.array(z.record(z.string(), z.unknown())).optional(),
+      blueGreen: z
+        .object({ autoPromote: z.boolean().optional() })
+        .passthrough()
+        .optional(),
     })
     .optional(),
   /** From `immutable-infra.io/rollout-alarms`: `name` or `region:name`. */

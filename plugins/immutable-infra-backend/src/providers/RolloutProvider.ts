@@ -96,6 +96,28 @@ export interface RolloutProvider {
     location: ImageLocation & { instanceIds: string[] },
   ): Promise<void>;
 
+  /**
+   * The state (`OK`, `ALARM`, `INSUFFICIENT_DATA`) of each CloudWatch alarm
+   * named; an alarm that does not exist is absent from the answer.
+   */
+  alarmStates(
+    location: ImageLocation & { names: string[] },
+  ): Promise<Map<string, { state: string; reason?: string }>>;
+
+  /** Registers instances in (or deregisters them from) target groups. */
+  setTargetMembership(
+    location: ImageLocation & {
+      targetGroupArns: string[];
+      instanceIds: string[];
+      registered: boolean;
+    },
+  ): Promise<void>;
+
+  /** The non-root EBS volumes attached to each instance. */
+  dataVolumes(
+    location: ImageLocation & { instanceIds: string[] },
+  ): Promise<Map<string, string[]>>;
+
   /** Makes a version the template's default. */
   setDefaultTemplateVersion(
     location: ImageLocation & { templateId: string; version: number },

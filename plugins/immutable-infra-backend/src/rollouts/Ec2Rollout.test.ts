@@ -11,14 +11,21 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   CreateTargetGroupCommand,
+  DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CloudWatchClient,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   parseImmutableInfraAnnotations,
   ROLLOUT_ID_TAG,
+  RolloutSpec,
 } from '@immutable-infra/backstage-plugin-common';
 import Knex from 'knex';
 import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
@@ -69,7 +76,15 @@ describe('rollouts on the EC2 emulator', () => {
     await moto?.stop();
   });
 
-  async function setup(name: string, annotations: Record<string, string>) {
+  async function setup(
+    name: string,
+    annotations: Record<string, string>,
+    spec: RolloutSpec = {
+      strategy: 'canary',
+      steps: [{ setWeight: 50 }, { setWeight: 100 }],
+      progressDeadline: '2m',
+    },
+  ) {
     const knex = Knex({
       client: 'better-sqlite3',
       connection: ':memory:',
@@ -111,11 +126,7 @@ describe('rollouts on the EC2 emulator', () => {
       annotations: parsed,
       inventory: await fleet.getInventory(entityRef),
       targetImages: new Map([[region, newAmi]]),
-      spec: {
-        strategy: 'canary',
-        steps: [{ setWeight: 50 }, { setWeight: 100 }],
-        progressDeadline: '2m',
-      },
+      spec,
     });
     expect(planned.problems).toEqual([]);
     const store = DatabaseRolloutStore.create({ knex });
@@ -138,7 +149,7 @@ describe('rollouts on the EC2 emulator', () => {
         family: name,
         toVersion: `${name}@2`,
         movesChannel: false,
-        strategy: 'canary',
+        strategy: planned.plan!.strategy,
         state: 'pending',
         currentStep: 0,
         promoted: false,
@@ -352,5 +363,137 @@ describe('rollouts on the EC2 emulator', () => {
       )
     ).AutoScalingGroups![0];
     expect(group.LaunchTemplate?.Version).toBe('1');
+  });
+
+  async function targetsOf(group: string) {
+    const arn = (
+      await fixtures.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({
+          AutoScalingGroupNames: [group],
+        }),
+      )
+    ).AutoScalingGroups![0].TargetGroupARNs![0];
+    const health = await elb.send(
+      new DescribeTargetHealthCommand({ TargetGroupArn: arn }),
+    );
+    return (health.TargetHealthDescriptions ?? [])
+      .map(d => d.Target!.Id!)
+      .sort();
+  }
+
+  it('blue-green: green launched beside blue, blue out of the target group at the switch, then terminated', async () => {
+    await groupBehindTargetGroup('basket', 2);
+    const blue = (await running([{ Name: 'tag:app', Values: ['basket'] }]))
+      .map(i => i.InstanceId!)
+      .sort();
+    const { tickUntil, store, rollout, advance } = await setup(
+      'basket',
+      {
+        'immutable-infra.io/fleet-selector': 'app=basket',
+        'immutable-infra.io/autoscaling-group': 'production=basket-prod',
+      },
+      {
+        strategy: 'blueGreen',
+        blueGreen: { autoPromote: true, scaleDownDelay: '1m' },
+      },
+    );
+    let switched: string[] | undefined;
+    const seen: number[] = [];
+    const done = await tickUntil(
+      state => state === 'succeeded',
+      async () => {
+        const current = (await store.get(rollout.id))!;
+        const step = current.plan.steps[current.currentStep];
+        seen.push(
+          (await running([{ Name: 'tag:app', Values: ['basket'] }])).length,
+        );
+        if (step?.kind === 'pause' && !switched) {
+          // Blue still runs, out of the target group: green serves alone.
+          switched = await targetsOf('basket-prod');
+          expect(
+            (await running([{ Name: 'tag:app', Values: ['basket'] }])).length,
+          ).toBe(4);
+          advance(61_000);
+        }
+      },
+    );
+    expect(done.state).toBe('succeeded');
+    const green = (await running([{ Name: 'tag:app', Values: ['basket'] }]))
+      .map(i => i.InstanceId!)
+      .sort();
+    expect(switched).toEqual(green);
+    expect(green.some(id => blue.includes(id))).toBe(false);
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...seen)).toBeLessThanOrEqual(4);
+  });
+
+  it('an alarm set to ALARM aborts the rollout automatically and names it', async () => {
+    await groupBehindTargetGroup('pay', 2);
+    const cloudwatch = new CloudWatchClient({
+      region,
+      endpoint: moto.endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'pay-5xx',
+        MetricName: 'HTTPCode_Target_5XX_Count',
+        Namespace: 'AWS/ApplicationELB',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    await cloudwatch.send(
+      new SetAlarmStateCommand({
+        AlarmName: 'pay-5xx',
+        StateValue: 'OK',
+        StateReason: 'quiet',
+      }),
+    );
+    const { tickUntil, store, rollout } = await setup(
+      'pay',
+      {
+        'immutable-infra.io/fleet-selector': 'app=pay',
+        'immutable-infra.io/autoscaling-group': 'production=pay-prod',
+        'immutable-infra.io/rollout-alarms': 'pay-5xx',
+      },
+      {
+        strategy: 'canary',
+        steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
+      },
+    );
+    const done = await tickUntil(
+      state => state === 'aborted',
+      async () => {
+        const current = (await store.get(rollout.id))!;
+        if (current.currentStep === 1) {
+          await cloudwatch.send(
+            new SetAlarmStateCommand({
+              AlarmName: 'pay-5xx',
+              StateValue: 'ALARM',
+              StateReason: 'Threshold Crossed: 12 errors',
+            }),
+          );
+        }
+      },
+    );
+    expect(done.reason).toBe(
+      'aborted automatically: alarm pay-5xx is in ALARM: Threshold Crossed: 12 errors',
+    );
+    const group = (
+      await fixtures.autoscaling.send(
+        new DescribeAutoScalingGroupsCommand({
+          AutoScalingGroupNames: ['pay-prod'],
+        }),
+      )
+    ).AutoScalingGroups![0];
+    expect(group.LaunchTemplate?.Version).toBe('1');
+    expect(
+      (await running([{ Name: 'tag:app', Values: ['pay'] }])).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 });

@@ -29,6 +29,11 @@ export class FakeCloud implements RolloutProvider {
     }
   >();
   unhealthy = new Set<string>();
+  /** Alarm states by name; an alarm not here does not exist. */
+  alarms = new Map<string, string>();
+  /** Instances out of their target groups (a blue-green switch). */
+  deregistered = new Set<string>();
+  volumes = new Map<string, string[]>();
   calls: string[] = [];
   private counter = 0;
 
@@ -233,5 +238,33 @@ export class FakeCloud implements RolloutProvider {
   }) {
     this.calls.push('setDefaultTemplateVersion');
     this.defaults.set(templateId, version);
+  }
+
+  async alarmStates({ names }: { names: string[] }) {
+    this.calls.push('alarmStates');
+    return new Map(
+      names
+        .filter(n => this.alarms.has(n))
+        .map(n => [n, { state: this.alarms.get(n)!, reason: `${n} test` }]),
+    );
+  }
+
+  async setTargetMembership(options: {
+    instanceIds: string[];
+    registered: boolean;
+  }) {
+    this.calls.push('setTargetMembership');
+    for (const id of options.instanceIds) {
+      if (options.registered) {
+        this.deregistered.delete(id);
+      } else {
+        this.deregistered.add(id);
+      }
+    }
+  }
+
+  async dataVolumes({ instanceIds }: { instanceIds: string[] }) {
+    this.calls.push('dataVolumes');
+    return new Map(instanceIds.map(id => [id, this.volumes.get(id) ?? []]));
   }
 }

@@ -82,8 +82,12 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
   async function setup(options: {
     cloud: FakeCloud;
     steps?: object[];
+    spec?: object;
     stateful?: boolean;
     movesChannel?: boolean;
+    alarms?: string[];
+    drifted?: string[];
+    targetImage?: string;
   }) {
     const knex = await databases.init(id);
     await migrateForTests(knex);
@@ -103,12 +107,18 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     });
     const planned = planRollout({
       environment: 'production',
-      annotations: { ...annotations, stateful: options.stateful ?? false },
+      annotations: {
+        ...annotations,
+        stateful: options.stateful ?? false,
+        rolloutAlarms: options.alarms,
+      },
       inventory: inventoryOf(options.cloud),
-      targetImages: new Map([['us-east-1', 'ami-new']]),
-      spec: options.steps
-        ? { strategy: 'canary', steps: options.steps as any }
-        : undefined,
+      targetImages: new Map([['us-east-1', options.targetImage ?? 'ami-new']]),
+      spec: (options.spec ??
+        (options.steps
+          ? { strategy: 'canary', steps: options.steps }
+          : undefined)) as any,
+      driftedInstanceIds: options.drifted && new Set(options.drifted),
     });
     expect(planned.problems).toEqual([]);
     const rollout = await store.create({
@@ -119,7 +129,7 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
         family: 'web',
         toVersion: 'web@2',
         movesChannel: options.movesChannel ?? false,
-        strategy: 'canary',
+        strategy: planned.plan!.strategy,
         state: 'pending',
         currentStep: 0,
         promoted: false,
@@ -364,5 +374,166 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     state = await tick();
     expect(state).toMatchObject({ state: 'paused' });
     expect(state.reason).toContain('Throttling: Rate exceeded');
+  });
+
+  it('blue-green: the whole new capacity beside the old, a promote, the switch out of the target groups, the old kept for the scale-down delay, then terminated', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 4, {
+      app: 'web',
+      environment: 'production',
+    });
+    const blue = cloud.alive().map(i => i.instanceId);
+    const { tick, promote, healthySeen, store, rollout } = await setup({
+      cloud,
+      spec: { strategy: 'blueGreen', blueGreen: { scaleDownDelay: '2m' } },
+    });
+    let state = await tick(4);
+    expect(state.currentStep).toBe(1);
+    expect(cloud.alive(i => i.imageId === 'ami-new')).toHaveLength(4);
+    // Blue is untouched and still serving.
+    expect(cloud.alive(i => blue.includes(i.instanceId))).toHaveLength(4);
+    expect(cloud.deregistered.size).toBe(0);
+    expect((await store.getView(rollout.id))!.awaitingPromotion).toBe(true);
+
+    await promote();
+    state = await tick(2);
+    expect(state.currentStep).toBe(3);
+    expect([...cloud.deregistered].sort()).toEqual([...blue].sort());
+    expect(cloud.alive(i => blue.includes(i.instanceId))).toHaveLength(4);
+    clock += 60_000;
+    expect((await tick(2)).currentStep).toBe(3);
+    clock += 61_000;
+    state = await tick(4);
+    expect(state.state).toBe('succeeded');
+    expect(cloud.alive().map(i => i.imageId)).toEqual(Array(4).fill('ami-new'));
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
+    expect(cloud.instances).toHaveLength(8);
+  });
+
+  it('blue-green aborted after the switch: blue back in its target groups, green terminated', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 2, {
+      app: 'web',
+      environment: 'production',
+    });
+    const blue = cloud.alive().map(i => i.instanceId);
+    const { tick, store, rollout } = await setup({
+      cloud,
+      spec: { strategy: 'blueGreen', blueGreen: { autoPromote: true } },
+    });
+    let state = await tick(4);
+    expect(state.currentStep).toBe(2);
+    expect(cloud.deregistered.size).toBe(2);
+    const current = (await store.get(rollout.id))!;
+    await store.update(current.id, current.revision, { state: 'aborted' });
+    state = await tick();
+    expect(state.active).toBe(false);
+    expect(cloud.deregistered.size).toBe(0);
+    expect(cloud.alive().map(i => i.instanceId)).toEqual(blue);
+    expect(cloud.groups.get('web-prod')).toMatchObject({ version: 1 });
+  });
+
+  it('replace-drifted: only the drifted instances get twins from the channel image; the others stay as they are', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-new']);
+    cloud.group('web-prod', 'lt-web', 1, 4, {
+      app: 'web',
+      environment: 'production',
+    });
+    const [drifted, ...kept] = cloud.alive().map(i => i.instanceId);
+    const { tick, healthySeen, store, rollout } = await setup({
+      cloud,
+      spec: { strategy: 'replaceDrifted' },
+      drifted: [drifted],
+    });
+    const view = (await store.getView(rollout.id))!;
+    expect(
+      view.steps.map(s => [s.kind, s.targets['asg:us-east-1:web-prod']]),
+    ).toEqual([['setWeight', 4]]);
+    const state = await tick(6);
+    expect(state.state).toBe('succeeded');
+    const alive = cloud.alive().map(i => i.instanceId);
+    expect(alive).not.toContain(drifted);
+    expect(alive).toEqual(expect.arrayContaining(kept));
+    expect(alive).toHaveLength(4);
+    expect(cloud.instances).toHaveLength(5);
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
+  });
+
+  it('an analysis passes when its alarms stay OK for its duration', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.standalone('ami-old', 2, { app: 'web', environment: 'production' });
+    cloud.alarms.set('web-5xx', 'OK');
+    const { tick, store, rollout } = await setup({
+      cloud,
+      alarms: ['web-5xx'],
+      steps: [
+        { setWeight: 50 },
+        { analysis: { duration: '5m' } },
+        { setWeight: 100 },
+      ],
+    });
+    let state = await tick(4);
+    expect(state.currentStep).toBe(1);
+    clock += 4 * 60_000;
+    expect((await tick()).currentStep).toBe(1);
+    clock += 61_000;
+    state = await tick(6);
+    expect(state.state).toBe('succeeded');
+    const events = (await store.getView(rollout.id))!.events;
+    expect(events.map(e => e.message).join('\n')).toContain(
+      'analysis passed: every alarm stayed OK',
+    );
+  });
+
+  it('an alarm in ALARM aborts the rollout automatically, naming it, and the clean-up restores the group', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 4, {
+      app: 'web',
+      environment: 'production',
+    });
+    cloud.alarms.set('web-5xx', 'OK');
+    const { tick, store, rollout, healthySeen } = await setup({
+      cloud,
+      alarms: ['web-5xx'],
+      steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
+    });
+    let state = await tick(6);
+    expect(state.currentStep).toBe(1);
+    cloud.alarms.set('web-5xx', 'ALARM');
+    state = await tick();
+    expect(state).toMatchObject({ state: 'aborted', active: false });
+    expect(state.reason).toBe(
+      'aborted automatically: alarm web-5xx is in ALARM: web-5xx test',
+    );
+    // What it launched and serves stays only to hold the capacity.
+    expect(cloud.alive()).toHaveLength(4);
+    expect(cloud.groups.get('web-prod')).toMatchObject({ version: 1 });
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
+    const audit = await store.getView(rollout.id);
+    expect(audit!.events.map(e => e.kind)).toEqual(
+      expect.arrayContaining(['aborted', 'cleaned-up']),
+    );
+  });
+
+  it('an alarm that cannot be read fails closed: the rollout aborts before launching', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.standalone('ami-old', 2, { app: 'web', environment: 'production' });
+    const { tick } = await setup({
+      cloud,
+      alarms: ['web-typo'],
+      steps: [{ setWeight: 100 }],
+    });
+    const state = await tick(2);
+    expect(state.state).toBe('aborted');
+    expect(state.reason).toContain(
+      'alarm web-typo cannot be read: it exists in no region of the rollout (us-east-1)',
+    );
+    expect(cloud.instances).toHaveLength(2);
   });
 });

@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   IMAGE_VERSION_TAG,
+  parseRolloutAlarm,
   ROLLOUT_ID_TAG,
   RolloutFleet,
   RolloutFleetStatus,
@@ -15,6 +16,7 @@ import {
   FleetDecision,
   ObservedInstance,
   PRESENT,
+  replacedBy,
 } from './decide';
 import { RolloutNotify } from './notices';
 import { RolloutChange, RolloutRecord, RolloutStore } from './RolloutStore';
@@ -57,7 +59,17 @@ function clientToken(...parts: (string | number)[]): string {
 /** A step in words, for the timeline. */
 function describeStep(step: RolloutPlanStep): string {
   if (step.kind === 'setWeight') {
-    return `set weight ${step.weight}%`;
+    return step.keepOld
+      ? `launch the new capacity beside the old`
+      : `set weight ${step.weight}%`;
+  }
+  if (step.kind === 'analysis') {
+    return `analysis of ${step.alarms?.join(', ')} for ${Math.round(
+      (step.durationMs ?? 0) / 1000,
+    )} s`;
+  }
+  if (step.kind === 'switch') {
+    return 'switch: the old instances leave their target groups';
   }
   return step.durationMs === undefined
     ? 'pause until promoted'
@@ -245,8 +257,9 @@ export class RolloutEngine {
         ],
       });
     }
+    const isOld = replacedBy(fleet);
     const onTarget = instances.filter(
-      i => PRESENT.has(i.state ?? '') && i.imageId === fleet.targetImageId,
+      i => PRESENT.has(i.state ?? '') && !isOld(i),
     );
     const verdicts = await this.options.provider.gate({
       ...location,
@@ -277,6 +290,22 @@ export class RolloutEngine {
       await this.finish(rollout);
       return;
     }
+    // Bake: the entity's alarms hold through every step.
+    if (plan.alarms?.length) {
+      const verdict = await this.checkAlarms(rollout, plan.alarms);
+      if (verdict.broken) {
+        await this.abortFor(rollout, verdict.broken);
+        return;
+      }
+    }
+    if (step.kind === 'analysis') {
+      await this.analyse(rollout, step, started);
+      return;
+    }
+    if (step.kind === 'switch') {
+      await this.switchOver(rollout);
+      return;
+    }
     if (step.kind === 'pause') {
       const elapsed = this.now() - started;
       if (
@@ -297,7 +326,9 @@ export class RolloutEngine {
     for (const fleet of plan.fleets) {
       const { instances, desiredCapacity } = await this.observe(rollout, fleet);
       const target = step.targets[fleet.key] ?? 0;
-      const decision = decideFleet(fleet, target, instances);
+      const decision = decideFleet(fleet, target, instances, {
+        keepOld: step.keepOld,
+      });
       status.push(decision.status);
       done = done && decision.done;
       if (decision.launch > 0 || decision.terminate.length > 0) {
@@ -326,19 +357,12 @@ export class RolloutEngine {
       } passed its progress deadline of ${Math.round(
         plan.progressDeadlineMs / 1000,
       )} s${waiting.length ? `; not passed: ${waiting.join('; ')}` : ''}`;
-      const applied = await this.options.store.update(
-        rollout.id,
-        rollout.revision,
-        {
-          state: 'failed',
-          reason,
-          status,
-          events: [{ kind: 'failed', message: reason }],
-          audit: [this.audit(rollout, 'rollout.fail', { reason })],
-        },
-      );
-      if (applied) {
-        await this.options.notify?.(rollout, 'failed', reason);
+      await this.options.store.update(rollout.id, rollout.revision, {
+        status,
+      });
+      const fresh = await this.options.store.get(rollout.id);
+      if (fresh?.state === 'running') {
+        await this.failWith(fresh, reason);
       }
       return;
     }
@@ -392,6 +416,195 @@ export class RolloutEngine {
     }
     for (const action of actions) {
       await this.act(rollout, action);
+    }
+  }
+
+  /**
+   * The alarms' states: `broken` names the first in ALARM, or one that
+   * cannot be read (a check that cannot be made fails closed); `pending`
+   * those not OK yet (insufficient data).
+   */
+  private async checkAlarms(
+    rollout: RolloutRecord,
+    refs: string[],
+  ): Promise<{ broken?: string; pending: string[] }> {
+    const regions = [...new Set(rollout.plan.fleets.map(f => f.region))];
+    const wanted = new Map<string, string[]>();
+    for (const ref of refs) {
+      const { region, name } = parseRolloutAlarm(ref);
+      for (const r of region ? [region] : regions) {
+        wanted.set(r, [...(wanted.get(r) ?? []), name]);
+      }
+    }
+    const found = new Map<string, { state: string; reason?: string }[]>();
+    for (const [region, names] of wanted) {
+      const states = await this.options.provider.alarmStates({
+        region,
+        account: rollout.plan.account,
+        names: [...new Set(names)],
+      });
+      for (const [name, state] of states) {
+        found.set(`${region}:${name}`, [state]);
+        found.set(name, [...(found.get(name) ?? []), state]);
+      }
+    }
+    const pending: string[] = [];
+    for (const ref of refs) {
+      const states = found.get(ref);
+      if (!states?.length) {
+        const { region } = parseRolloutAlarm(ref);
+        return {
+          broken: `alarm ${ref} cannot be read: it exists in no region of the rollout${
+            region ? '' : ` (${regions.join(', ')})`
+          }`,
+          pending,
+        };
+      }
+      const alarm = states.find(a => a.state === 'ALARM');
+      if (alarm) {
+        return {
+          broken: `alarm ${ref} is in ALARM${
+            alarm.reason ? `: ${alarm.reason}` : ''
+          }`,
+          pending,
+        };
+      }
+      if (states.some(a => a.state !== 'OK')) {
+        pending.push(ref);
+      }
+    }
+    return { pending };
+  }
+
+  /** Aborts a rollout the engine judged broken; clean-up follows at once. */
+  private async abortFor(rollout: RolloutRecord, why: string) {
+    if (
+      !(await this.end(rollout, 'aborted', `aborted automatically: ${why}`))
+    ) {
+      return;
+    }
+    const fresh = await this.options.store.get(rollout.id);
+    if (fresh?.state === 'aborted' && fresh.active) {
+      await this.cleanUp(fresh);
+    }
+  }
+
+  /** An analysis step: its alarms stay out of ALARM and are OK at its end. */
+  private async analyse(
+    rollout: RolloutRecord,
+    step: RolloutPlanStep,
+    started: number,
+  ) {
+    const verdict = await this.checkAlarms(rollout, step.alarms ?? []);
+    if (verdict.broken) {
+      await this.abortFor(rollout, `analysis: ${verdict.broken}`);
+      return;
+    }
+    const elapsed = this.now() - started;
+    const duration = step.durationMs ?? 0;
+    if (elapsed < duration) {
+      return;
+    }
+    if (verdict.pending.length === 0) {
+      await this.advance(rollout, 'analysis passed: every alarm stayed OK');
+      return;
+    }
+    if (elapsed > duration + rollout.plan.progressDeadlineMs) {
+      const reason = `analysis of step ${
+        rollout.currentStep + 1
+      } passed its progress deadline: ${verdict.pending.join(
+        ', ',
+      )} never reached OK`;
+      await this.failWith(rollout, reason);
+    }
+  }
+
+  private async failWith(rollout: RolloutRecord, reason: string) {
+    await this.end(rollout, 'failed', reason);
+  }
+
+  /** Ends a rollout as failed or aborted, and tells its owner. */
+  private async end(
+    rollout: RolloutRecord,
+    state: 'failed' | 'aborted',
+    reason: string,
+  ): Promise<boolean> {
+    const applied = await this.options.store.update(
+      rollout.id,
+      rollout.revision,
+      {
+        state,
+        reason,
+        events: [{ kind: state, message: reason }],
+        audit: [
+          this.audit(
+            rollout,
+            state === 'failed' ? 'rollout.fail' : 'rollout.abort',
+            { reason },
+          ),
+        ],
+      },
+    );
+    if (applied) {
+      await this.options.notify?.(rollout, state, reason);
+    }
+    return applied;
+  }
+
+  /**
+   * Blue-green's switch: the old instances leave the fleet's target groups
+   * (the new ones serve alone) and stay running for the scale-down delay.
+   * Recorded first; a replay deregisters again, which changes nothing.
+   */
+  private async switchOver(rollout: RolloutRecord) {
+    const { plan } = rollout;
+    const moves: { fleet: RolloutFleet; instanceIds: string[] }[] = [];
+    for (const fleet of plan.fleets) {
+      if (fleet.targetGroupArns.length === 0) {
+        continue;
+      }
+      const { instances } = await this.observe(rollout, fleet);
+      const isOld = replacedBy(fleet);
+      const old = instances.filter(i => PRESENT.has(i.state ?? '') && isOld(i));
+      if (old.length > 0) {
+        moves.push({ fleet, instanceIds: old.map(i => i.instanceId) });
+      }
+    }
+    const recorded = await this.options.store.update(
+      rollout.id,
+      rollout.revision,
+      {
+        plan: { ...plan, switched: true },
+        steps: moves.map(m => ({
+          step: rollout.currentStep,
+          fleet: m.fleet.key,
+          action: 'deregister',
+          detail: { instanceIds: m.instanceIds },
+        })),
+      },
+    );
+    if (!recorded) {
+      return;
+    }
+    for (const move of moves) {
+      await this.options.provider.setTargetMembership({
+        region: move.fleet.region,
+        account: plan.account,
+        targetGroupArns: move.fleet.targetGroupArns,
+        instanceIds: move.instanceIds,
+        registered: false,
+      });
+    }
+    const fresh = await this.options.store.get(rollout.id);
+    if (fresh?.state === 'running') {
+      await this.advance(
+        fresh,
+        moves.length
+          ? `switched: ${moves
+              .map(m => `${m.fleet.name} serves from its new instances only`)
+              .join('; ')}`
+          : 'switched (no fleet has target groups)',
+      );
     }
   }
 
@@ -573,6 +786,23 @@ export class RolloutEngine {
       const { instances, desiredCapacity } = await this.observe(rollout, fleet);
       const present = instances.filter(i => PRESENT.has(i.state ?? ''));
       const launched = present.filter(i => i.launchedByRollout);
+      if (plan.switched && fleet.targetGroupArns.length > 0) {
+        // Switched back: the old instances serve again before the new go.
+        const back = present.filter(i => !i.launchedByRollout);
+        if (back.length > 0) {
+          await provider.setTargetMembership({
+            ...location,
+            targetGroupArns: fleet.targetGroupArns,
+            instanceIds: back.map(i => i.instanceId),
+            registered: true,
+          });
+          notes.push(
+            `${fleet.name}: ${back.length} old instance${
+              back.length === 1 ? '' : 's'
+            } back in the target groups`,
+          );
+        }
+      }
       // What this rollout launched and serves nothing (stopped, failing its
       // gate) goes; what serves stays while the capacity needs it.
       const broken = launched.filter(i => i.state !== 'running' || !i.healthy);

@@ -1,6 +1,7 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   CreateRolloutResponse,
+  DriftResponse,
   FINISHED_ROLLOUT_STATES,
   immutableInfraChannelAssignPermission,
   immutableInfraRolloutControlPermission,
@@ -12,6 +13,7 @@ import {
   RolloutSpec,
 } from '@immutable-infra/backstage-plugin-common';
 import { randomUUID } from 'node:crypto';
+import { RolloutProvider } from '../providers/RolloutProvider';
 import { Caller, principalRef } from '../audit/principalRef';
 import { EntityAccess } from '../catalog/EntityAccess';
 import { FleetStore } from '../fleet/FleetStore';
@@ -44,6 +46,10 @@ export class RolloutService {
       nudge?: () => void;
       /** Tells the owner when a rollout is aborted. */
       notify?: RolloutNotify;
+      /** The entity's drift as its Drift tab shows it (replace-drifted). */
+      drift: (entityRef: string, credentials: Caller) => Promise<DriftResponse>;
+      /** Lists the data volumes of a stateful entity's old instances. */
+      provider: Pick<RolloutProvider, 'dataVolumes'>;
     },
   ) {}
 
@@ -98,7 +104,13 @@ export class RolloutService {
     const channelVersion = channel?.version
       ? Number(channel.version.split('@').pop())
       : undefined;
-    const number = options.version ?? channelVersion;
+    const strategy =
+      options.spec?.strategy ?? annotations.rolloutStrategy?.strategy;
+    const number =
+      options.version ??
+      (strategy === 'rollback'
+        ? await this.previousVersion(entityRef, environment, family.name)
+        : channelVersion);
     if (number === undefined) {
       throw new InputError(
         `The ${environment} channel of ${family.name} points at no version: name one, or assign the channel first`,
@@ -135,12 +147,38 @@ export class RolloutService {
       inventory,
       targetImages: new Map(version.artifacts.map(a => [a.region, a.imageId])),
       spec: options.spec,
+      driftedInstanceIds:
+        strategy === 'replaceDrifted'
+          ? await this.drifted(
+              entityRef,
+              environment,
+              options.spec?.rootCause,
+              credentials,
+            )
+          : undefined,
     });
     if (!planned.plan) {
       throw new InputError(
         `Cannot roll out ${
           version.id
         } to ${environment}: ${planned.problems.join('; ')}`,
+      );
+    }
+    if (planned.plan.stateful) {
+      planned.plan.fleets = await Promise.all(
+        planned.plan.fleets.map(async fleet => {
+          const volumes = await this.options.provider.dataVolumes({
+            region: fleet.region,
+            account: annotations.awsAccountId,
+            instanceIds: fleet.oldInstanceIds,
+          });
+          return {
+            ...fleet,
+            dataVolumes: Object.fromEntries(
+              fleet.oldInstanceIds.map(id => [id, volumes.get(id) ?? []]),
+            ),
+          };
+        }),
       );
     }
     const running = inventory.instances.filter(
@@ -167,7 +205,7 @@ export class RolloutService {
       fromVersion,
       toVersion: version.id,
       movesChannel,
-      strategy: 'canary',
+      strategy: planned.plan.strategy,
       state: 'pending',
       currentStep: 0,
       promoted: false,
@@ -225,6 +263,67 @@ export class RolloutService {
       dryRun: false,
       rollout: (await this.options.store.getView(created.id))!,
     };
+  }
+
+  /**
+   * The version a rollback goes back to: the one the environment ran before
+   * its last successful rollout.
+   */
+  private async previousVersion(
+    entityRef: string,
+    environment: string,
+    family: string,
+  ): Promise<number> {
+    for (let cursor: string | undefined, pages = 0; pages < 20; pages++) {
+      const page = await this.options.store.listByEntity({
+        entityRef,
+        cursor,
+        limit: 50,
+      });
+      const last = page.items.find(
+        r =>
+          r.environment === environment &&
+          r.state === 'succeeded' &&
+          r.fromVersion,
+      );
+      if (last) {
+        return Number(last.fromVersion!.split('@').pop());
+      }
+      if (!page.nextCursor) {
+        break;
+      }
+      cursor = page.nextCursor;
+    }
+    throw new InputError(
+      `No successful rollout of ${environment} records the version it replaced: name the version of ${family} to roll back to`,
+    );
+  }
+
+  /** The instances a replace-drifted rollout replaces. */
+  private async drifted(
+    entityRef: string,
+    environment: string,
+    rootCause: string | undefined,
+    credentials: Caller,
+  ): Promise<Set<string>> {
+    const drift = await this.options.drift(entityRef, credentials);
+    const groups = rootCause
+      ? drift.groups.filter(g => g.rootCause === rootCause)
+      : drift.groups;
+    if (rootCause && groups.length === 0) {
+      throw new InputError(
+        `${entityRef} has no drift with root cause "${rootCause}" now; its root causes are: ${
+          drift.groups.map(g => g.rootCause).join(', ') || 'none'
+        }`,
+      );
+    }
+    return new Set(
+      groups.flatMap(g =>
+        g.findings
+          .filter(f => f.instanceId && f.environment === environment)
+          .map(f => f.instanceId!),
+      ),
+    );
   }
 
   /** A rollout, if the caller may read its entity; else 404. */

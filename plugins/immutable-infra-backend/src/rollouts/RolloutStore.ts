@@ -13,12 +13,19 @@ export type StoredPlan = RolloutPlan & {
   selector: { key: string; value: string }[];
   environmentTag: string;
   account?: string;
+  /** Set before a blue-green switch takes the old instances out of their target groups. */
+  switched?: boolean;
 };
 
 /** A rollout as the engine works on it. @internal */
 export type RolloutRecord = Omit<
   Rollout,
-  'fleets' | 'steps' | 'progressDeadlineMs' | 'events' | 'awaitingPromotion'
+  | 'fleets'
+  | 'steps'
+  | 'progressDeadlineMs'
+  | 'events'
+  | 'awaitingPromotion'
+  | 'alarms'
 > & {
   plan: StoredPlan;
   promoted: boolean;
@@ -103,6 +110,7 @@ export function viewOf(record: RolloutRecord): Omit<Rollout, 'events'> {
     fleets: plan.fleets,
     steps: plan.steps,
     progressDeadlineMs: plan.progressDeadlineMs,
+    alarms: plan.alarms ?? [],
     awaitingPromotion:
       record.state === 'running' &&
       step?.kind === 'pause' &&

@@ -35,9 +35,27 @@ export type FleetDecision = {
 export const PRESENT = new Set(['pending', 'running', 'stopping', 'stopped']);
 
 /**
+ * Whether an instance is one the rollout replaces: for replace-drifted the
+ * drifted instances planned, otherwise any that runs another AMI than the
+ * target. Every other present instance counts as new (or as staying).
+ *
+ * @internal
+ */
+export function replacedBy(
+  fleet: RolloutFleet,
+): (instance: { instanceId: string; imageId?: string }) => boolean {
+  if (fleet.replaceOnly) {
+    const planned = new Set(fleet.oldInstanceIds);
+    return i => planned.has(i.instanceId);
+  }
+  return i => i.imageId !== fleet.targetImageId;
+}
+
+/**
  * Decides, for one fleet and the new instances the current step wants
  * (`target`), what to launch and what to terminate. Pure. The rules:
- * - instances on the target AMI count as new, whoever launched them;
+ * - instances on the target AMI count as new, whoever launched them
+ *   (for replace-drifted: every instance not planned for replacement);
  * - launches never take the fleet over its capacity plus `maxSurge`;
  * - an old instance goes only when the healthy instances left (new ones
  *   that passed the gate, and old ones) stay at `minHealthy` or more, and
@@ -51,14 +69,19 @@ export function decideFleet(
   fleet: RolloutFleet,
   target: number,
   observed: ObservedInstance[],
+  options: { keepOld?: boolean } = {},
 ): FleetDecision {
   const present = observed.filter(i => PRESENT.has(i.state ?? 'running'));
-  const onTarget = present.filter(i => i.imageId === fleet.targetImageId);
-  const old = present.filter(i => i.imageId !== fleet.targetImageId);
+  const isOld = replacedBy(fleet);
+  const onTarget = present.filter(i => !isOld(i));
+  const old = present.filter(isOld);
   const healthyNew = onTarget.filter(i => i.healthy);
   const running = (i: ObservedInstance) => (i.state ?? 'running') === 'running';
   const healthyOld = old.filter(running);
-  const keepOld = Math.max(0, fleet.capacity - target);
+  // Blue-green's first step launches beside the old and terminates none.
+  const keepOld = options.keepOld
+    ? old.length
+    : Math.max(0, fleet.capacity - target);
 
   // A stopped instance keeps its place: it is waited for (and named when
   // the deadline passes), never silently doubled.

@@ -6,6 +6,7 @@ import {
   RolloutFleet,
   RolloutPlanStep,
   RolloutSpec,
+  RolloutStrategyName,
 } from '@immutable-infra/backstage-plugin-common';
 import { Inventory } from '../drift/types';
 
@@ -27,14 +28,22 @@ export type PlanInput = {
   /** The AMI of the version the rollout goes to, per region. */
   targetImages: Map<string, string>;
   spec?: RolloutSpec;
+  /** `replaceDrifted`: the instances with drift findings, the only ones replaced. */
+  driftedInstanceIds?: Set<string>;
 };
+
+/** Blue keeps serving this long after the switch unless the spec says. @internal */
+export const DEFAULT_SCALE_DOWN_DELAY = '30s';
 
 /** A rollout's plan: its fleets and its steps. @internal */
 export type RolloutPlan = {
+  strategy: RolloutStrategyName;
   fleets: RolloutFleet[];
   steps: RolloutPlanStep[];
   progressDeadlineMs: number;
   stateful: boolean;
+  /** Alarms watched on every tick (none for a rollback, which runs to escape them). */
+  alarms: string[];
 };
 
 /**
@@ -52,13 +61,32 @@ export function planRollout(
   | { plan?: undefined; problems: string[] } {
   const { environment, annotations, inventory, spec } = input;
   const problems: string[] = [];
-  const surgePercent = spec?.maxSurgePercent ?? DEFAULT_MAX_SURGE_PERCENT;
+  const strategy: RolloutStrategyName =
+    spec?.strategy ?? annotations.rolloutStrategy?.strategy ?? 'canary';
+  // Blue-green runs the whole new capacity beside the old.
+  const surgePercent =
+    strategy === 'blueGreen'
+      ? 100
+      : spec?.maxSurgePercent ?? DEFAULT_MAX_SURGE_PERCENT;
   const healthyPercent = spec?.minHealthyPercent ?? DEFAULT_MIN_HEALTHY_PERCENT;
   const sized = (capacity: number) => ({
     capacity,
     maxSurge: Math.max(1, Math.ceil((capacity * surgePercent) / 100)),
     minHealthy: Math.ceil((capacity * healthyPercent) / 100),
   });
+  const drifted = input.driftedInstanceIds;
+  // Replace-drifted replaces the drifted; the others replace what runs
+  // another AMI than the target.
+  const toReplace = (
+    instances: { instanceId: string; imageId?: string }[],
+    targetImageId: string,
+  ) =>
+    instances
+      .filter(i =>
+        drifted ? drifted.has(i.instanceId) : i.imageId !== targetImageId,
+      )
+      .map(i => i.instanceId);
+
   const imageOf = new Map(
     inventory.instances.map(i => [i.instanceId, i.imageId]),
   );
@@ -93,15 +121,21 @@ export function planRollout(
     const inService = group.instances.filter(
       i => i.lifecycleState === undefined || !/Terminat/.test(i.lifecycleState),
     );
+    const oldInstanceIds = toReplace(
+      inService.map(i => ({
+        instanceId: i.instanceId,
+        imageId: imageOf.get(i.instanceId),
+      })),
+      targetImageId,
+    );
     fleets.push({
       key: `asg:${group.region}:${group.name}`,
       kind: 'autoscaling-group',
       region: group.region,
       name: group.name,
       targetImageId,
-      oldInstanceIds: inService
-        .filter(i => imageOf.get(i.instanceId) !== targetImageId)
-        .map(i => i.instanceId),
+      oldInstanceIds,
+      ...(drifted ? { replaceOnly: true } : {}),
       targetGroupArns: group.targetGroupArns,
       launchTemplate: {
         id: template.id,
@@ -135,15 +169,15 @@ export function planRollout(
       continue;
     }
     const targetImageId = target(region);
+    const oldInstanceIds = toReplace(instances, targetImageId);
     fleets.push({
       key: `instances:${region}`,
       kind: 'instances',
       region,
       name: `${environment} instances in ${region}`,
       targetImageId,
-      oldInstanceIds: instances
-        .filter(i => i.imageId !== targetImageId)
-        .map(i => i.instanceId),
+      oldInstanceIds,
+      ...(drifted ? { replaceOnly: true } : {}),
       targetGroupArns: [],
       launchTemplate: {
         id: template.id,
@@ -158,17 +192,31 @@ export function planRollout(
       `the ${environment} environment has no fleet to roll out: no annotated Auto Scaling group and no instance found by the last sync`,
     );
   }
+  if (
+    drifted &&
+    problems.length === 0 &&
+    fleets.every(f => f.oldInstanceIds.length === 0)
+  ) {
+    problems.push(
+      `no ${environment} instance has the drift to replace: the last sync found none`,
+    );
+  }
+  const stateful = annotations.stateful;
+  if (stateful && strategy === 'blueGreen') {
+    problems.push(
+      'the entity is stateful (immutable-infra.io/stateful): it rolls out in waves of one instance, never blue-green beside a second copy of its data',
+    );
+  }
+  const bakeAlarms = annotations.rolloutAlarms ?? [];
+  const steps = problems.length
+    ? []
+    : planSteps({ strategy, spec, annotations, fleets, bakeAlarms, problems });
   if (problems.length > 0) {
     return { problems };
   }
-
-  const stateful = annotations.stateful;
-  const canary = (spec?.steps ??
-    annotations.rolloutStrategy?.steps ??
-    DEFAULT_CANARY_STEPS) as CanaryStep[];
-  const steps = stateful ? statefulSteps(fleets) : canarySteps(canary, fleets);
   return {
     plan: {
+      strategy,
       fleets,
       steps,
       progressDeadlineMs:
@@ -176,9 +224,84 @@ export function planRollout(
           ? parseRolloutDuration(spec.progressDeadline)
           : undefined) ?? DEFAULT_PROGRESS_DEADLINE_MS,
       stateful,
+      alarms: strategy === 'rollback' ? [] : bakeAlarms,
     },
     problems: [],
   };
+}
+
+/** The steps of a strategy; a step that cannot run is a problem. */
+function planSteps(options: {
+  strategy: RolloutStrategyName;
+  spec?: RolloutSpec;
+  annotations: ImmutableInfraAnnotations;
+  fleets: RolloutFleet[];
+  bakeAlarms: string[];
+  problems: string[];
+}): RolloutPlanStep[] {
+  const { strategy, spec, annotations, fleets, bakeAlarms, problems } = options;
+  const analysis = (duration: string, alarms?: string[]) => {
+    const watched = alarms ?? bakeAlarms;
+    if (watched.length === 0) {
+      problems.push(
+        'an analysis step names no alarms and the entity has no immutable-infra.io/rollout-alarms',
+      );
+    }
+    return { durationMs: parseRolloutDuration(duration), alarms: watched };
+  };
+  if (annotations.stateful) {
+    // Waves of one, each promoted, except when a fast rollback hurries.
+    return waveSteps(fleets, () => 1, !(strategy === 'rollback' && spec?.fast));
+  }
+  if (strategy === 'replaceDrifted') {
+    return waveSteps(fleets, f => f.maxSurge, false);
+  }
+  if (strategy === 'blueGreen') {
+    const blueGreen = {
+      ...(annotations.rolloutStrategy?.strategy === 'blueGreen'
+        ? annotations.rolloutStrategy.blueGreen
+        : {}),
+      ...spec?.blueGreen,
+    };
+    const full = Object.fromEntries(fleets.map(f => [f.key, f.capacity]));
+    const steps: Omit<RolloutPlanStep, 'index'>[] = [
+      { kind: 'setWeight', weight: 100, keepOld: true, targets: full },
+    ];
+    if (blueGreen.prePromotionAnalysis) {
+      steps.push({
+        kind: 'analysis',
+        ...analysis(
+          blueGreen.prePromotionAnalysis.duration,
+          blueGreen.prePromotionAnalysis.alarms,
+        ),
+        targets: full,
+      });
+    }
+    if (!blueGreen.autoPromote) {
+      steps.push({ kind: 'pause', targets: full });
+    }
+    steps.push(
+      { kind: 'switch', targets: full },
+      {
+        kind: 'pause',
+        durationMs: parseRolloutDuration(
+          blueGreen.scaleDownDelay ?? DEFAULT_SCALE_DOWN_DELAY,
+        ),
+        targets: full,
+      },
+      { kind: 'setWeight', weight: 100, targets: full },
+    );
+    return steps.map((step, index) => ({ index, ...step }));
+  }
+  if (strategy === 'rollback' && spec?.fast) {
+    return canarySteps([{ setWeight: 100 }], fleets, analysis);
+  }
+  const canary = (spec?.steps ??
+    (annotations.rolloutStrategy?.strategy === 'canary'
+      ? annotations.rolloutStrategy.steps
+      : undefined) ??
+    DEFAULT_CANARY_STEPS) as CanaryStep[];
+  return canarySteps(canary, fleets, analysis);
 }
 
 /** New instances a fleet needs at a weight. */
@@ -189,6 +312,10 @@ function atWeight(fleet: RolloutFleet, weight: number): number {
 function canarySteps(
   canary: CanaryStep[],
   fleets: RolloutFleet[],
+  analysis: (
+    duration: string,
+    alarms?: string[],
+  ) => { durationMs?: number; alarms: string[] },
 ): RolloutPlanStep[] {
   let targets: Record<string, number> = Object.fromEntries(
     fleets.map(f => [f.key, 0]),
@@ -199,6 +326,14 @@ function canarySteps(
         fleets.map(f => [f.key, atWeight(f, step.setWeight)]),
       );
       return { index, kind: 'setWeight', weight: step.setWeight, targets };
+    }
+    if ('analysis' in step) {
+      return {
+        index,
+        kind: 'analysis',
+        ...analysis(step.analysis.duration, step.analysis.alarms),
+        targets,
+      };
     }
     return {
       index,
@@ -212,36 +347,43 @@ function canarySteps(
 }
 
 /**
- * A stateful entity: waves of one instance, fleet after fleet, each
- * followed by a pause that only a promote ends.
+ * Waves, fleet after fleet, of `size` instances each; with `pauses` each
+ * wave is followed by a pause that only a promote ends (stateful entities).
+ * Instances that stay (already on the target, or not drifted) need no wave.
  */
-function statefulSteps(fleets: RolloutFleet[]): RolloutPlanStep[] {
-  // Instances already on the new version need no wave of their own.
-  const already = (fleet: RolloutFleet) =>
+function waveSteps(
+  fleets: RolloutFleet[],
+  size: (fleet: RolloutFleet) => number,
+  pauses: boolean,
+): RolloutPlanStep[] {
+  const staying = (fleet: RolloutFleet) =>
     Math.max(0, fleet.capacity - fleet.oldInstanceIds.length);
   const targets: Record<string, number> = Object.fromEntries(
-    fleets.map(f => [f.key, already(f)]),
+    fleets.map(f => [f.key, staying(f)]),
   );
   const steps: RolloutPlanStep[] = [];
   for (const fleet of fleets) {
-    for (let n = already(fleet) + 1; n <= fleet.capacity; n++) {
+    const wave = Math.max(1, size(fleet));
+    for (let n = staying(fleet); n < fleet.capacity; ) {
+      n = Math.min(fleet.capacity, n + wave);
       targets[fleet.key] = n;
-      const weight = Math.round((n / fleet.capacity) * 100);
       steps.push({
         index: steps.length,
         kind: 'setWeight',
-        weight,
+        weight: Math.round((n / fleet.capacity) * 100),
         targets: { ...targets },
       });
-      steps.push({
-        index: steps.length,
-        kind: 'pause',
-        targets: { ...targets },
-      });
+      if (pauses) {
+        steps.push({
+          index: steps.length,
+          kind: 'pause',
+          targets: { ...targets },
+        });
+      }
     }
   }
   // The last wave needs no promote after it.
-  if (steps.length > 0) {
+  if (pauses && steps.length > 0) {
     steps.pop();
   }
   return steps;

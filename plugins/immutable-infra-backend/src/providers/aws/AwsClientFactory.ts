@@ -1,4 +1,5 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Config } from '@backstage/config';
@@ -39,6 +40,7 @@ export class AwsClientFactory {
   private readonly ec2 = new Map<string, EC2Client>();
   private readonly autoscaling = new Map<string, AutoScalingClient>();
   private readonly elb = new Map<string, ElasticLoadBalancingV2Client>();
+  private readonly cloudwatch = new Map<string, CloudWatchClient>();
 
   constructor(
     private readonly credentials: AwsCredentialsManager,
@@ -78,44 +80,44 @@ export class AwsClientFactory {
     };
   }
 
-  async ec2Client(region: string, account?: string): Promise<EC2Client> {
+  /** One client per account and region, made when first asked for. */
+  private async cached<T>(
+    clients: Map<string, T>,
+    make: new (
+      config: Awaited<ReturnType<AwsClientFactory['clientConfig']>>,
+    ) => T,
+    region: string,
+    account?: string,
+  ): Promise<T> {
     const key = `${account ?? 'main'}/${region}`;
-    if (!this.ec2.has(key)) {
-      this.ec2.set(
-        key,
-        new EC2Client(await this.clientConfig(region, account)),
-      );
+    if (!clients.has(key)) {
+      clients.set(key, new make(await this.clientConfig(region, account)));
     }
-    return this.ec2.get(key)!;
+    return clients.get(key)!;
+  }
+
+  async ec2Client(region: string, account?: string): Promise<EC2Client> {
+    return this.cached(this.ec2, EC2Client, region, account);
   }
 
   async autoScalingClient(
     region: string,
     account?: string,
   ): Promise<AutoScalingClient> {
-    const key = `${account ?? 'main'}/${region}`;
-    if (!this.autoscaling.has(key)) {
-      this.autoscaling.set(
-        key,
-        new AutoScalingClient(await this.clientConfig(region, account)),
-      );
-    }
-    return this.autoscaling.get(key)!;
+    return this.cached(this.autoscaling, AutoScalingClient, region, account);
   }
 
   async elbClient(
     region: string,
     account?: string,
   ): Promise<ElasticLoadBalancingV2Client> {
-    const key = `${account ?? 'main'}/${region}`;
-    if (!this.elb.has(key)) {
-      this.elb.set(
-        key,
-        new ElasticLoadBalancingV2Client(
-          await this.clientConfig(region, account),
-        ),
-      );
-    }
-    return this.elb.get(key)!;
+    return this.cached(this.elb, ElasticLoadBalancingV2Client, region, account);
+  }
+
+  async cloudWatchClient(
+    region: string,
+    account?: string,
+  ): Promise<CloudWatchClient> {
+    return this.cached(this.cloudwatch, CloudWatchClient, region, account);
   }
 }

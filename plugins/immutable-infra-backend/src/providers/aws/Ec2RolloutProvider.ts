@@ -18,7 +18,12 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  DeregisterTargetsCommand,
+  DescribeTargetHealthCommand,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
 import { ImageLocation } from '../ImageProvider';
 import {
@@ -393,5 +398,87 @@ export class Ec2RolloutProvider implements RolloutProvider {
         DefaultVersion: String(location.version),
       }),
     );
+  }
+
+  async alarmStates(
+    location: ImageLocation & { names: string[] },
+  ): Promise<Map<string, { state: string; reason?: string }>> {
+    const cloudwatch = await this.clients.cloudWatchClient(
+      location.region,
+      location.account,
+    );
+    const states = new Map<string, { state: string; reason?: string }>();
+    // DescribeAlarms takes at most 100 names a call.
+    for (const names of chunks(location.names, 100)) {
+      let token: string | undefined;
+      do {
+        const answer = await cloudwatch.send(
+          new DescribeAlarmsCommand({
+            AlarmNames: names,
+            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            NextToken: token,
+          }),
+        );
+        for (const alarm of [
+          ...(answer.MetricAlarms ?? []),
+          ...(answer.CompositeAlarms ?? []),
+        ]) {
+          if (alarm.AlarmName) {
+            states.set(alarm.AlarmName, {
+              state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
+              reason: alarm.StateReason?.slice(0, 300),
+            });
+          }
+        }
+        token = answer.NextToken;
+      } while (token);
+    }
+    return states;
+  }
+
+  async setTargetMembership(
+    location: ImageLocation & {
+      targetGroupArns: string[];
+      instanceIds: string[];
+      registered: boolean;
+    },
+  ): Promise<void> {
+    const elb = await this.clients.elbClient(location.region, location.account);
+    for (const arn of location.targetGroupArns) {
+      for (const ids of chunks(location.instanceIds, 100)) {
+        const Targets = ids.map(Id => ({ Id }));
+        await elb.send(
+          location.registered
+            ? new RegisterTargetsCommand({ TargetGroupArn: arn, Targets })
+            : new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets }),
+        );
+      }
+    }
+  }
+
+  async dataVolumes(
+    location: ImageLocation & { instanceIds: string[] },
+  ): Promise<Map<string, string[]>> {
+    const volumes = new Map<string, string[]>();
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    for (const ids of chunks(location.instanceIds, 1000)) {
+      for await (const page of paginateDescribeInstances(
+        { client: ec2 },
+        { InstanceIds: ids },
+      )) {
+        for (const reservation of page.Reservations ?? []) {
+          for (const instance of reservation.Instances ?? []) {
+            const data = (instance.BlockDeviceMappings ?? [])
+              .filter(
+                m =>
+                  m.DeviceName !== instance.RootDeviceName && m.Ebs?.VolumeId,
+              )
+              .map(m => `${m.Ebs!.VolumeId} (${m.DeviceName})`);
+            volumes.set(instance.InstanceId!, data);
+          }
+        }
+      }
+    }
+    return volumes;
   }
 }

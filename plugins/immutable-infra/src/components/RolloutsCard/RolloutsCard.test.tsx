@@ -63,6 +63,7 @@ function rollout(extra: Partial<Rollout> = {}): Rollout {
       },
     ],
     progressDeadlineMs: 600_000,
+    alarms: [],
     events: [
       {
         id: '1',
