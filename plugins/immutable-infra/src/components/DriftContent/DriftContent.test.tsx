@@ -36,6 +36,7 @@ const drift = (extra: Partial<DriftResponse> = {}): DriftResponse => ({
         rule: 'revoked-image' as const,
         severity: 'critical' as const,
         instanceId: id,
+        environment: 'production',
         detail: `${id} runs ami-3 (ledger-worker@3, revoked 2 days ago: CVE-1); the production channel is ledger-worker@2.`,
         fix: 'Replace',
         rootCause: 'revoked-image:ledger-worker@3',
@@ -63,6 +64,9 @@ function api(response: DriftResponse) {
         lastSeenAt: new Date().toISOString(),
       })),
     }),
+    createRollout: jest
+      .fn()
+      .mockRejectedValue(new Error('no production fleet to replace')),
     syncFleet: jest.fn().mockResolvedValue({
       synced: [
         {
@@ -156,5 +160,32 @@ describe('DriftContent', () => {
     expect(
       screen.queryByRole('button', { name: 'Sync now' }),
     ).not.toBeInTheDocument();
+  });
+
+  it('offers to replace the drifted instances of a root cause, showing the plan first', async () => {
+    const fake = api(drift());
+    await render('replaceable', fake);
+    await userEvent.click(
+      await screen.findByText('2 instances run the revoked ledger-worker@3'),
+    );
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Replace drifted (production)',
+      }),
+    );
+    await waitFor(() =>
+      expect(fake.createRollout).toHaveBeenCalledWith({
+        entityRef: 'component:default/replaceable',
+        environment: 'production',
+        spec: {
+          strategy: 'replaceDrifted',
+          rootCause: 'revoked-image:ledger-worker@3',
+        },
+        dryRun: true,
+      }),
+    );
+    expect(
+      await screen.findByText('no production fleet to replace'),
+    ).toBeInTheDocument();
   });
 });

@@ -18,6 +18,7 @@ import {
   ANNOTATION_IMAGE_FAMILY,
   DriftGroup,
   immutableInfraFleetSyncPermission,
+  immutableInfraRolloutCreatePermission,
   isImmutableInfraAvailable,
   Severity,
   SEVERITIES,
@@ -36,6 +37,7 @@ import { immutableInfraApiRef } from '../../api';
 import { relative } from '../../format';
 import { useDrift, useInstances } from '../../hooks';
 import { InstancesCard } from '../InstancesCard';
+import { StartDialog } from '../RolloutsCard';
 
 const SEVERITY_COLOR: Record<Severity, 'secondary' | 'primary' | 'default'> = {
   critical: 'secondary',
@@ -55,7 +57,26 @@ function SeverityChip({ severity }: { severity: Severity }) {
   );
 }
 
-function Group({ group }: { group: DriftGroup }) {
+/** The environments whose instances have this group's drift. */
+function driftedEnvironments(group: DriftGroup): string[] {
+  return [
+    ...new Set(
+      group.findings.flatMap(f =>
+        f.instanceId && f.environment ? [f.environment] : [],
+      ),
+    ),
+  ].sort();
+}
+
+function Group({
+  group,
+  canReplace,
+  onReplace,
+}: {
+  group: DriftGroup;
+  canReplace: boolean;
+  onReplace: (environment: string) => void;
+}) {
   return (
     <Accordion>
       <AccordionSummary expandIcon={<ExpandMoreIcon />}>
@@ -85,6 +106,21 @@ function Group({ group }: { group: DriftGroup }) {
               and {group.findings.length - 20} more
             </Typography>
           )}
+          <Box mt={1}>
+            {driftedEnvironments(group).map(environment => (
+              <Button
+                key={environment}
+                size="small"
+                variant="outlined"
+                color="primary"
+                disabled={!canReplace}
+                onClick={() => onReplace(environment)}
+                style={{ marginRight: 8 }}
+              >
+                Replace drifted ({environment})
+              </Button>
+            ))}
+          </Box>
         </Box>
       </AccordionDetails>
     </Accordion>
@@ -97,6 +133,14 @@ function Drift() {
   const api = useApi(immutableInfraApiRef);
   const alertApi = useApi(alertApiRef);
   const sync = usePermission({ permission: immutableInfraFleetSyncPermission });
+  const replace = usePermission({
+    permission: immutableInfraRolloutCreatePermission,
+    resourceRef: stringifyEntityRef(entity),
+  });
+  const [replacing, setReplacing] = useState<{
+    environment: string;
+    rootCause: string;
+  }>();
   const drift = useDrift(ref);
   const instances = useInstances(ref);
   const [syncing, setSyncing] = useState(false);
@@ -197,9 +241,34 @@ function Drift() {
             }
           />
         ) : (
-          groups.map(group => <Group key={group.rootCause} group={group} />)
+          groups.map(group => (
+            <Group
+              key={group.rootCause}
+              group={group}
+              canReplace={replace.allowed}
+              onReplace={environment =>
+                setReplacing({ environment, rootCause: group.rootCause })
+              }
+            />
+          ))
         )}
       </Grid>
+      {replacing && (
+        <StartDialog
+          entityRef={ref}
+          environment={replacing.environment}
+          spec={{ strategy: 'replaceDrifted', rootCause: replacing.rootCause }}
+          title={`Replace drifted ${replacing.environment} instances`}
+          onClose={() => setReplacing(undefined)}
+          onStarted={() =>
+            alertApi.post({
+              message:
+                'Replacement started: follow it in the Rollouts card of the Immutability tab',
+              severity: 'success',
+            })
+          }
+        />
+      )}
       <Grid item xs={12} style={{ minWidth: 0 }}>
         <InstancesCard instances={instances} />
       </Grid>

@@ -17,6 +17,7 @@ import {
   Rollout,
   RolloutAction,
   RolloutPlanStep,
+  RolloutSpec,
 } from '@immutable-infra/backstage-plugin-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -41,7 +42,17 @@ export function stepLabel(step: RolloutPlanStep | undefined): string {
     return 'finishing';
   }
   if (step.kind === 'setWeight') {
-    return `set weight ${step.weight}%`;
+    return step.keepOld
+      ? 'launch the full new capacity beside the old'
+      : `set weight ${step.weight}%`;
+  }
+  if (step.kind === 'analysis') {
+    return `analysis: ${step.alarms?.join(', ')} OK for ${Math.round(
+      (step.durationMs ?? 0) / 1000,
+    )} s`;
+  }
+  if (step.kind === 'switch') {
+    return 'switch: the old instances leave their target groups';
   }
   return step.durationMs === undefined
     ? 'pause until promoted'
@@ -86,6 +97,12 @@ function PlanView({ rollout }: { rollout: Rollout }) {
               `; gate: healthy in ${fleet.targetGroupArns.length} target group${
                 fleet.targetGroupArns.length === 1 ? '' : 's'
               }`}
+            {Object.entries(fleet.dataVolumes ?? {}).map(([id, volumes]) => (
+              <div key={id}>
+                {id}: data volumes{' '}
+                {volumes.length ? volumes.join(', ') : 'none attached'}
+              </div>
+            ))}
           </li>
         ))}
       </ul>
@@ -107,15 +124,22 @@ function PlanView({ rollout }: { rollout: Rollout }) {
         healthy in its target groups before an old one goes. A step that takes
         longer than {Math.round(rollout.progressDeadlineMs / 60_000)} min fails
         the rollout.
+        {rollout.alarms.length > 0 &&
+          ` Alarms watched throughout (one in ALARM aborts it): ${rollout.alarms.join(
+            ', ',
+          )}.`}
       </Typography>
     </>
   );
 }
 
 /** The dialog that shows the plan before anything starts. */
-function StartDialog(props: {
+export function StartDialog(props: {
   entityRef: CompoundEntityRef;
   environment: string;
+  /** A strategy other than the entity's own (rollback, replace-drifted). */
+  spec?: RolloutSpec;
+  title?: string;
   onClose: () => void;
   onStarted: (rollout: Rollout) => void;
 }) {
@@ -126,6 +150,7 @@ function StartDialog(props: {
   const request = {
     entityRef: stringifyEntityRef(props.entityRef),
     environment: props.environment,
+    ...(props.spec ? { spec: props.spec } : {}),
   };
   useEffect(() => {
     let current = true;
@@ -155,7 +180,8 @@ function StartDialog(props: {
   return (
     <Dialog open onClose={props.onClose} maxWidth="md" fullWidth>
       <DialogTitle>
-        Roll {props.environment} out{plan ? ` to ${plan.toVersion}` : ''}
+        {props.title ?? `Roll ${props.environment} out`}
+        {plan ? ` to ${plan.toVersion} (${plan.strategy})` : ''}
       </DialogTitle>
       <DialogContent>
         {!plan && !error && <Progress />}
@@ -301,7 +327,11 @@ export function RolloutsCard(props: {
     resourceRef,
   });
   const list = useRollouts(props.entityRef);
-  const [starting, setStarting] = useState<string>();
+  const [starting, setStarting] = useState<{
+    environment: string;
+    spec?: RolloutSpec;
+    title?: string;
+  }>();
   const active = (list.value ?? []).filter(
     r => !FINISHED_ROLLOUT_STATES.includes(r.state),
   );
@@ -333,17 +363,36 @@ export function RolloutsCard(props: {
             variant="outlined"
             color="primary"
             disabled={!create.allowed}
-            onClick={() => setStarting(environment)}
+            onClick={() => setStarting({ environment })}
             style={{ marginRight: 8 }}
           >
             Roll out {environment}
+          </Button>
+        ))}
+        {props.environments.map(environment => (
+          <Button
+            key={`rollback-${environment}`}
+            variant="text"
+            disabled={!create.allowed}
+            onClick={() =>
+              setStarting({
+                environment,
+                spec: { strategy: 'rollback', fast: true },
+                title: `Roll ${environment} back fast`,
+              })
+            }
+            style={{ marginRight: 8 }}
+          >
+            Roll back {environment}
           </Button>
         ))}
       </Box>
       {starting && (
         <StartDialog
           entityRef={props.entityRef}
-          environment={starting}
+          environment={starting.environment}
+          spec={starting.spec}
+          title={starting.title}
           onClose={() => setStarting(undefined)}
           onStarted={() => list.retry()}
         />

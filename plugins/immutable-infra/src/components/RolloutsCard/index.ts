@@ -1,1 +1,1 @@
-export { RolloutsCard } from './RolloutsCard';
+export { RolloutsCard, StartDialog } from './RolloutsCard';
