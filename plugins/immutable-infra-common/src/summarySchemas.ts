@@ -20,6 +20,21 @@ export const entitySummarySchema = z.object({
   familyOwnedBy: z.string().optional(),
   /** The fleet, once enrolled: score, findings, versions per environment. */
   fleet: fleetSummarySchema.optional(),
+  /** Rollouts of the entity that have not ended, with their step. */
+  activeRollouts: z
+    .array(
+      z.object({
+        id: z.string(),
+        environment: z.string(),
+        toVersion: z.string(),
+        strategy: z.string(),
+        state: z.string(),
+        currentStep: z.number(),
+        stepCount: z.number(),
+        awaitingPromotion: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 
 /** @public */

@@ -14,13 +14,35 @@ import { RouterOptions } from './router';
  * @internal
  */
 export function addEntityRoutes(router: Router, options: RouterOptions) {
-  const { httpAuth, pages } = options;
+  const { httpAuth, pages, rollouts } = options;
   const base = '/entities/:kind/:namespace/:name';
 
   router.get(`${base}/summary`, async (req, res) => {
     const credentials = await caller(httpAuth, req);
     const ref = parseParams(entityPathParamsSchema, req);
-    sendPage(res, await pages.summary(ref, credentials));
+    // The summary checked that the caller may read the entity.
+    const summary = await pages.summary(ref, credentials);
+    const active = summary.enrolled
+      ? await rollouts.activeOf(summary.entityRef)
+      : [];
+    sendPage(
+      res,
+      active.length
+        ? {
+            ...summary,
+            activeRollouts: active.map(r => ({
+              id: r.id,
+              environment: r.environment,
+              toVersion: r.toVersion,
+              strategy: r.strategy,
+              state: r.state,
+              currentStep: r.currentStep,
+              stepCount: r.steps.length,
+              awaitingPromotion: r.awaitingPromotion,
+            })),
+          }
+        : summary,
+    );
   });
 
   router.get(`${base}/audit`, async (req, res) => {

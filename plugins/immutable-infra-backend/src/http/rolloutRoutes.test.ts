@@ -112,6 +112,20 @@ describe('rollout routes', () => {
       .get('/entities/component/default/web/rollouts')
       .expect(200);
     expect(page.body.items.map((r: any) => r.id)).toEqual([id]);
+    // The entity's summary carries it, with its step.
+    const summary = await request(app)
+      .get('/entities/component/default/web/summary')
+      .expect(200);
+    expect(summary.body.activeRollouts).toEqual([
+      expect.objectContaining({
+        id,
+        environment: 'production',
+        strategy: 'canary',
+        state: 'pending',
+        currentStep: 0,
+        stepCount: 5,
+      }),
+    ]);
     // Aborted, it frees the environment once cleaned up (the engine's work).
     await request(app)
       .post(`/rollouts/${id}/abort`)
@@ -183,6 +197,52 @@ describe('rollout routes', () => {
       { entityRef: ENTITY, environment: 'production', extra: true },
       400,
       'extra',
+    );
+    await refuse(
+      { entityRef: ENTITY, environment: 'production', spec: { fast: true } },
+      400,
+      'fast applies to the rollback strategy, not canary',
+    );
+    await refuse(
+      {
+        entityRef: ENTITY,
+        environment: 'production',
+        spec: { strategy: 'replaceDrifted', rootCause: 'ssh-key:nobody' },
+      },
+      400,
+      'has no drift with root cause "ssh-key:nobody" now',
+    );
+    await refuse(
+      {
+        entityRef: ENTITY,
+        environment: 'production',
+        spec: { strategy: 'rollback' },
+      },
+      400,
+      'No successful rollout of production records the version it replaced',
+    );
+    await refuse(
+      {
+        entityRef: ENTITY,
+        environment: 'production',
+        spec: {
+          steps: [{ analysis: { duration: '1m' } }, { setWeight: 100 }],
+        },
+      },
+      400,
+      'an analysis step names no alarms',
+    );
+    await refuse(
+      {
+        entityRef: ENTITY,
+        environment: 'production',
+        spec: {
+          strategy: 'blueGreen',
+          blueGreen: { scaleDownDelay: '1 week' },
+        },
+      },
+      400,
+      'such as "30s"',
     );
     const bad = await request(app).get('/rollouts/not-an-id').expect(400);
     expect(bad.body.error.message).toContain('rollout id');

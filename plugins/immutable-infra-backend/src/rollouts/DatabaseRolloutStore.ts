@@ -204,10 +204,12 @@ export class DatabaseRolloutStore implements RolloutStore {
     };
   }
 
-  async listActive(): Promise<RolloutRecord[]> {
-    const rows = await this.db<RolloutRow>('rollouts')
-      .whereNotNull('active_key')
-      .orderBy('created_at', 'asc');
+  async listActive(entityRef?: string): Promise<RolloutRecord[]> {
+    const query = this.db<RolloutRow>('rollouts').whereNotNull('active_key');
+    if (entityRef) {
+      query.where({ entity_ref: entityRef });
+    }
+    const rows = await query.orderBy('created_at', 'asc');
     return rows.map(toRecord);
   }
 

@@ -398,6 +398,7 @@ describe('rollouts on the EC2 emulator', () => {
       },
     );
     let switched: string[] | undefined;
+    let runningAtSwitch = 0;
     const seen: number[] = [];
     const done = await tickUntil(
       state => state === 'succeeded',
@@ -410,9 +411,9 @@ describe('rollouts on the EC2 emulator', () => {
         if (step?.kind === 'pause' && !switched) {
           // Blue still runs, out of the target group: green serves alone.
           switched = await targetsOf('basket-prod');
-          expect(
-            (await running([{ Name: 'tag:app', Values: ['basket'] }])).length,
-          ).toBe(4);
+          runningAtSwitch = (
+            await running([{ Name: 'tag:app', Values: ['basket'] }])
+          ).length;
           advance(61_000);
         }
       },
@@ -422,6 +423,7 @@ describe('rollouts on the EC2 emulator', () => {
       .map(i => i.InstanceId!)
       .sort();
     expect(switched).toEqual(green);
+    expect(runningAtSwitch).toBe(4);
     expect(green.some(id => blue.includes(id))).toBe(false);
     expect(Math.min(...seen)).toBeGreaterThanOrEqual(2);
     expect(Math.max(...seen)).toBeLessThanOrEqual(4);

@@ -326,6 +326,11 @@ export class RolloutService {
     );
   }
 
+  /** The rollouts of an entity that have not ended, for its summary. */
+  async activeOf(entityRef: string): Promise<Omit<Rollout, 'events'>[]> {
+    return (await this.options.store.listActive(entityRef)).map(viewOf);
+  }
+
   /** A rollout, if the caller may read its entity; else 404. */
   async get(id: string, credentials: Caller): Promise<Rollout> {
     const view = await this.options.store.getView(id);

@@ -88,8 +88,11 @@ export interface RolloutStore {
     limit: number;
   }): Promise<RolloutPage>;
 
-  /** Rollouts that still hold their entity and environment: the engine's work. */
-  listActive(): Promise<RolloutRecord[]>;
+  /**
+   * Rollouts that still hold their entity and environment: the engine's
+   * work, or one entity's.
+   */
+  listActive(entityRef?: string): Promise<RolloutRecord[]>;
 
   /** Applies a change; false when the rollout moved on since `revision`. */
   update(id: string, revision: number, change: RolloutChange): Promise<boolean>;

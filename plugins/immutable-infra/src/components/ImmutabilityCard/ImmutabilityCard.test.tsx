@@ -5,7 +5,7 @@ import { immutableInfraApiRef } from '../../api';
 import { ImmutabilityCard } from './ImmutabilityCard';
 
 describe('ImmutabilityCard', () => {
-  it('shows level, score, critical findings and the oldest running image', async () => {
+  it('shows level, score, critical findings, the oldest running image and the rollout under way', async () => {
     const getEntitySummary = jest.fn().mockResolvedValue({
       entityRef: 'component:default/app',
       enrolled: true,
@@ -28,6 +28,18 @@ describe('ImmutabilityCard', () => {
         environments: [],
         oldestImageDays: 35,
       },
+      activeRollouts: [
+        {
+          id: 'r-1',
+          environment: 'production',
+          toVersion: 'app@5',
+          strategy: 'canary',
+          state: 'running',
+          currentStep: 1,
+          stepCount: 5,
+          awaitingPromotion: true,
+        },
+      ],
     });
     await renderInTestApp(
       <EntityProvider
@@ -51,6 +63,11 @@ describe('ImmutabilityCard', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText('Oldest running image: 35 days'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Rolling production out to app@5 (canary): running, step 2 of 5, waiting for a promote',
+      ),
     ).toBeInTheDocument();
   });
 });

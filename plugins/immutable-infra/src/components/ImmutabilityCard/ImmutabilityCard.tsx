@@ -20,8 +20,8 @@ const LEVEL_COLOR: Record<ImmutabilityScore['level'], string> = {
 };
 
 /**
- * Overview card: immutability level and score, critical findings and the
- * oldest running image.
+ * Overview card: immutability level and score, critical findings, the
+ * oldest running image, and the rollouts under way with their step.
  *
  * @public
  */
@@ -75,6 +75,15 @@ export function ImmutabilityCard() {
               Inventory is stale: the last sync failed
             </Typography>
           )}
+          {value.activeRollouts?.map(rollout => (
+            <Typography key={rollout.id}>
+              Rolling {rollout.environment} out to {rollout.toVersion} (
+              {rollout.strategy}): {rollout.state}, step{' '}
+              {Math.min(rollout.currentStep + 1, rollout.stepCount)} of{' '}
+              {rollout.stepCount}
+              {rollout.awaitingPromotion ? ', waiting for a promote' : ''}
+            </Typography>
+          ))}
         </Box>
       )}
     </InfoCard>
