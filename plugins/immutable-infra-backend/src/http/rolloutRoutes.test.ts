@@ -6,9 +6,12 @@ jest.setTimeout(60_000);
 const ENTITY = 'component:default/web';
 const ami = (n: number) => `ami-0${String(n).padStart(16, '0')}`;
 
-async function setup() {
+async function setup(annotations: Record<string, string> = {}) {
   const test = await createRouterTestApp([
-    component('web', { 'immutable-infra.io/image-family': 'web' }),
+    component('web', {
+      'immutable-infra.io/image-family': 'web',
+      ...annotations,
+    }),
     component('plain'),
   ]);
   const { app } = test;
@@ -92,6 +95,32 @@ describe('rollout routes', () => {
       ['setWeight', 4],
     ]);
     expect(await knex('rollouts').count({ n: '*' })).toEqual([{ n: 0 }]);
+  });
+
+  it('a stateful plan lists each old instance for its data volumes, and says so when AWS cannot be asked', async () => {
+    const { app } = await setup({ 'immutable-infra.io/stateful': 'true' });
+    const response = await request(app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production', dryRun: true })
+      .expect(200);
+    const [fleet] = response.body.rollout.fleets;
+    expect(Object.keys(fleet.dataVolumes)).toEqual([
+      'i-01',
+      'i-02',
+      'i-03',
+      'i-04',
+    ]);
+    expect(fleet.dataVolumes['i-01'][0]).toMatch(/^not listed: /);
+    // Waves of one, each but the last waiting for a promote.
+    expect(response.body.rollout.steps.map((s: any) => s.kind)).toEqual([
+      'setWeight',
+      'pause',
+      'setWeight',
+      'pause',
+      'setWeight',
+      'pause',
+      'setWeight',
+    ]);
   });
 
   it('starts one rollout per entity and environment; a second answers 409 naming the first', async () => {

@@ -167,11 +167,22 @@ export class RolloutService {
     if (planned.plan.stateful) {
       planned.plan.fleets = await Promise.all(
         planned.plan.fleets.map(async fleet => {
-          const volumes = await this.options.provider.dataVolumes({
-            region: fleet.region,
-            account: annotations.awsAccountId,
-            instanceIds: fleet.oldInstanceIds,
-          });
+          // The list informs the plan; AWS out of reach says so in it.
+          const volumes = await this.options.provider
+            .dataVolumes({
+              region: fleet.region,
+              account: annotations.awsAccountId,
+              instanceIds: fleet.oldInstanceIds,
+            })
+            .catch(
+              (error: Error) =>
+                new Map(
+                  fleet.oldInstanceIds.map(id => [
+                    id,
+                    [`not listed: ${error.message.slice(0, 200)}`],
+                  ]),
+                ),
+            );
           return {
             ...fleet,
             dataVolumes: Object.fromEntries(
