@@ -11,5 +11,9 @@ export {
   createPruneImagesAction,
   createRegisterImageAction,
   createRevokeImageAction,
+  createStartRolloutAction,
 } from './actions';
-export type { RegistryActionOptions } from './actions';
+export type {
+  RegistryActionOptions,
+  StartRolloutActionOptions,
+} from './actions';

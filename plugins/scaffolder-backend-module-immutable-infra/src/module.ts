@@ -10,6 +10,7 @@ import {
   createPruneImagesAction,
   createRegisterImageAction,
   createRevokeImageAction,
+  createStartRolloutAction,
 } from './actions';
 
 /**
@@ -36,6 +37,7 @@ export const immutableInfraScaffolderModule = createBackendModule({
           createAssignChannelAction(deps),
           createRevokeImageAction(deps),
           createPruneImagesAction(deps),
+          createStartRolloutAction({ ...deps, discovery }),
         );
       },
     });
