@@ -91,7 +91,7 @@ export class AwsClientFactory {
   ): Promise<T> {
     const key = `${account ?? 'main'}/${region}`;
     if (!clients.has(key)) {
-      clients.set(key, new make(await this.clientConfig(region, account)));
+      clients.set(key, new Client(await this.clientConfig(region, account)));
     }
     return clients.get(key)!;
   }
