@@ -83,7 +83,7 @@ export class AwsClientFactory {
   /** One client per account and region, made when first asked for. */
   private async cached<T>(
     clients: Map<string, T>,
-    make: new (
+    Client: new (
       config: Awaited<ReturnType<AwsClientFactory['clientConfig']>>,
     ) => T,
     region: string,
