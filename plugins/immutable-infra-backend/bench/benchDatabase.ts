@@ -1,4 +1,4 @@
-/* Shared by the benchmarks: a database to write to and a silent logger. */
+/* Shared by the benchmarks: a database to write to, a silent logger, a median. */
 import {
   LoggerService,
   resolvePackagePath,
@@ -40,4 +40,13 @@ export async function openBenchDatabase(): Promise<{
   await knex.migrate.rollback({ directory }, true);
   await knex.migrate.latest({ directory });
   return { knex, kind: url ? 'PostgreSQL' : 'SQLite' };
+}
+
+/** The middle of the values (the mean of the two middle ones when even). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
 }

@@ -16,7 +16,7 @@ import {
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
 import { ConfigReader } from '@backstage/config';
-import { openBenchDatabase, silentLogger } from './benchDatabase';
+import { median, openBenchDatabase, silentLogger } from './benchDatabase';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DatabaseFleetStore } from '../src/fleet/DatabaseFleetStore';
 import { DatabaseEntitySnapshotStore } from '../src/catalog/EntitySnapshotStore';
@@ -206,13 +206,6 @@ async function main() {
     });
   }
 
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((x, y) => x - y);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2
-      ? sorted[middle]
-      : (sorted[middle - 1] + sorted[middle]) / 2;
-  };
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const rate = (ms: number) => `${Math.round(total / (ms / 1000))}/s`;
   console.log(

@@ -4,10 +4,15 @@ import {
   CreateLaunchConfigurationCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
   CreateImageCommand,
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
   CreateTagsCommand,
+  DescribeVpcsCommand,
   EC2Client,
   RegisterImageCommand,
   RunInstancesCommand,
@@ -142,6 +147,56 @@ export class Ec2Fixtures {
         AvailabilityZones: ['us-east-1a'],
       }),
     );
+  }
+
+  /**
+   * A group launching from the template's version 1, behind a new target
+   * group of the default VPC, its tags propagated to its instances.
+   */
+  async groupBehindTargetGroup(
+    elb: ElasticLoadBalancingV2Client,
+    options: {
+      name: string;
+      templateId: string;
+      capacity: number;
+      minSize?: number;
+      maxSize?: number;
+      tags: Record<string, string>;
+      region?: string;
+    },
+  ): Promise<{ targetGroupArn: string }> {
+    const { name, capacity } = options;
+    const region = options.region ?? 'us-east-1';
+    const vpc = (await this.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0]
+      .VpcId;
+    const { TargetGroups } = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: name,
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: vpc,
+      }),
+    );
+    const targetGroupArn = TargetGroups![0].TargetGroupArn!;
+    await this.autoscaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        LaunchTemplate: { LaunchTemplateId: options.templateId, Version: '1' },
+        MinSize: options.minSize ?? capacity,
+        MaxSize: options.maxSize ?? capacity,
+        DesiredCapacity: capacity,
+        AvailabilityZones: [`${region}a`],
+        TargetGroupARNs: [targetGroupArn],
+        Tags: Object.entries(options.tags).map(([Key, Value]) => ({
+          Key,
+          Value,
+          PropagateAtLaunch: true,
+          ResourceId: name,
+          ResourceType: 'auto-scaling-group',
+        })),
+      }),
+    );
+    return { targetGroupArn };
   }
 
   async autoScalingGroupFromConfiguration(name: string, imageId: string) {

@@ -1,16 +1,11 @@
-import {
-  CreateAutoScalingGroupCommand,
-  DescribeAutoScalingGroupsCommand,
-} from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
-  DescribeVpcsCommand,
   RunInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
-  CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -207,36 +202,13 @@ describe('rollouts on the EC2 emulator', () => {
 
   async function groupBehindTargetGroup(name: string, capacity: number) {
     const template = await fixtures.launchTemplate(`${name}-lt`, [oldAmi]);
-    const vpc = (await fixtures.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0]
-      .VpcId;
-    const { TargetGroups } = await elb.send(
-      new CreateTargetGroupCommand({
-        Name: name,
-        Protocol: 'HTTP',
-        Port: 8080,
-        VpcId: vpc,
-      }),
-    );
-    await fixtures.autoscaling.send(
-      new CreateAutoScalingGroupCommand({
-        AutoScalingGroupName: `${name}-prod`,
-        LaunchTemplate: { LaunchTemplateId: template, Version: '1' },
-        MinSize: capacity,
-        MaxSize: capacity,
-        DesiredCapacity: capacity,
-        AvailabilityZones: [`${region}a`],
-        TargetGroupARNs: [TargetGroups![0].TargetGroupArn!],
-        Tags: Object.entries({ app: name, environment: 'production' }).map(
-          ([Key, Value]) => ({
-            Key,
-            Value,
-            PropagateAtLaunch: true,
-            ResourceId: `${name}-prod`,
-            ResourceType: 'auto-scaling-group',
-          }),
-        ),
-      }),
-    );
+    await fixtures.groupBehindTargetGroup(elb, {
+      name: `${name}-prod`,
+      templateId: template,
+      capacity,
+      tags: { app: name, environment: 'production' },
+      region,
+    });
     return template;
   }
 

@@ -1,0 +1,447 @@
+/*
+ * Benchmark: the rollout engine.
+ *
+ * 1. AWS calls of one canary rollout (setWeight 10, 50, 100; maxSurgePercent
+ *    25) with the real Ec2RolloutProvider and SDK clients against a local
+ *    moto server, every SDK request counted by command name (a middleware
+ *    on each client the provider gets): for an Auto Scaling group of N
+ *    instances and for N standalone instances, N = 10, 100, 1,000. Prints
+ *    calls by command, total, calls per instance and ticks.
+ * 2. Engine time per reconcile tick with 200 rollouts in flight in one
+ *    DatabaseRolloutStore, next to the time of the provider's calls in that
+ *    tick. The provider is the in-memory FakeCloud with a fixed simulated
+ *    latency per call (not moto: 200 rollouts there take minutes a tick);
+ *    AWS time = sum of the provider calls' durations (the engine calls one
+ *    at a time), engine time = tick wall time minus that.
+ *
+ *   yarn workspace @immutable-infra/backstage-plugin-backend bench:rollouts
+ *   BENCH_SIZES=10,100,1000 BENCH_ROLLOUTS=200 BENCH_LATENCY_MS=20 BENCH_TICKS=8 BENCH_DATABASE_URL=postgresql://… yarn …
+ *   BENCH_PART=calls|ticks runs one part only.
+ */
+import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ConfigReader } from '@backstage/config';
+import {
+  parseImmutableInfraAnnotations,
+  RolloutSpec,
+} from '@immutable-infra/backstage-plugin-common';
+import Knex from 'knex';
+import { median, openBenchDatabase, silentLogger } from './benchDatabase';
+import { Ec2Fixtures, emulatorClients } from '../src/__testUtils__/ec2Fixtures';
+import { migrateForTests } from '../src/__testUtils__/migrate';
+import { emulatorConfig, startMoto } from '../src/__testUtils__/moto';
+import { DatabaseEntitySnapshotStore } from '../src/catalog/EntitySnapshotStore';
+import { Inventory } from '../src/drift/types';
+import { DatabaseFleetStore } from '../src/fleet/DatabaseFleetStore';
+import { FleetSync } from '../src/fleet/FleetSync';
+import { AwsClientFactory } from '../src/providers/aws/AwsClientFactory';
+import { Ec2FleetProvider } from '../src/providers/aws/Ec2FleetProvider';
+import { Ec2RolloutProvider } from '../src/providers/aws/Ec2RolloutProvider';
+import { RolloutProvider } from '../src/providers/RolloutProvider';
+import { ChannelStore } from '../src/registry/DatabaseChannelStore';
+import { DatabaseRolloutStore } from '../src/rollouts/DatabaseRolloutStore';
+import { FakeCloud } from '../src/rollouts/FakeCloud.testUtil';
+import { planRollout } from '../src/rollouts/plan';
+import { RolloutEngine } from '../src/rollouts/RolloutEngine';
+import { RolloutStore } from '../src/rollouts/RolloutStore';
+
+const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
+const ROLLOUTS = Number(process.env.BENCH_ROLLOUTS ?? 200);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
+const TICKS = Number(process.env.BENCH_TICKS ?? 8);
+const PART = process.env.BENCH_PART;
+const region = 'us-east-1';
+const SPEC: RolloutSpec = {
+  strategy: 'canary',
+  steps: [{ setWeight: 10 }, { setWeight: 50 }, { setWeight: 100 }],
+  maxSurgePercent: 25,
+  progressDeadline: '10m',
+} as RolloutSpec;
+const noChannels = {
+  assignChannel: async () => ({ outcome: 'changed' }),
+} as unknown as ChannelStore;
+
+function newRollout(options: {
+  index: number;
+  entityRef: string;
+  family: string;
+  plan: any;
+  selector: { key: string; value: string }[];
+}) {
+  return {
+    id: `00000000-0000-4000-8000-${String(options.index).padStart(12, '0')}`,
+    entityRef: options.entityRef,
+    environment: 'production',
+    family: options.family,
+    toVersion: `${options.family}@2`,
+    movesChannel: false,
+    strategy: options.plan.strategy,
+    state: 'pending' as const,
+    currentStep: 0,
+    promoted: false,
+    createdBy: 'user:default/bench',
+    plan: {
+      ...options.plan,
+      selector: options.selector,
+      environmentTag: 'environment',
+    },
+  };
+}
+
+/** Part 1: the AWS calls of one rollout, by command. */
+async function rolloutCalls() {
+  const moto = await startMoto();
+  try {
+    const { ec2, autoscaling } = emulatorClients(moto.endpoint, region);
+    const fixtures = new Ec2Fixtures(ec2, autoscaling);
+    const elb = new ElasticLoadBalancingV2Client({
+      region,
+      endpoint: moto.endpoint,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const oldAmi = await fixtures.image();
+    const newAmi = await fixtures.image();
+    let index = 0;
+    for (const size of SIZES) {
+      for (const kind of ['group', 'standalone'] as const) {
+        index += 1;
+        const name = `b${index}-${kind}-${size}`;
+        const template = await fixtures.launchTemplate(`${name}-lt`, [oldAmi]);
+        const t0 = Date.now();
+        const annotations: Record<string, string> = {
+          'immutable-infra.io/image-family': name,
+          'immutable-infra.io/fleet-selector': `app=${name}`,
+        };
+        if (kind === 'group') {
+          await fixtures.groupBehindTargetGroup(elb, {
+            name: `${name}-prod`,
+            templateId: template,
+            capacity: size,
+            tags: { app: name, environment: 'production' },
+            region,
+          });
+          annotations[
+            'immutable-infra.io/autoscaling-group'
+          ] = `production=${name}-prod`;
+        } else {
+          await ec2.send(
+            new RunInstancesCommand({
+              LaunchTemplate: { LaunchTemplateId: template, Version: '1' },
+              MinCount: size,
+              MaxCount: size,
+              TagSpecifications: [
+                {
+                  ResourceType: 'instance',
+                  Tags: [
+                    { Key: 'app', Value: name },
+                    { Key: 'environment', Value: 'production' },
+                  ],
+                },
+              ],
+            }),
+          );
+          annotations['immutable-infra.io/launch-template'] = `${name}-lt`;
+        }
+        const setupMs = Date.now() - t0;
+
+        const knex = Knex({
+          client: 'better-sqlite3',
+          connection: ':memory:',
+          useNullAsDefault: true,
+        });
+        await migrateForTests(knex);
+        const entity = {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Component',
+          metadata: { name, namespace: 'default', annotations },
+          spec: { type: 'service', owner: 'group:default/team' },
+        };
+        const fleet = DatabaseFleetStore.create({ knex });
+        const sync = new FleetSync({
+          catalog: {
+            getEntities: async () => ({ items: [entity] }),
+            getEntityByRef: async () => entity,
+          } as any,
+          auth: { getOwnServiceCredentials: async () => ({}) } as any,
+          fleet,
+          snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+          providerFactory: () =>
+            new Ec2FleetProvider(
+              AwsClientFactory.fromConfig(
+                new ConfigReader(emulatorConfig(moto.endpoint)),
+              ),
+            ),
+          logger: silentLogger,
+          regions: [region],
+          environmentTag: 'environment',
+        });
+        await sync.run();
+        const parsed = parseImmutableInfraAnnotations(
+          entity as any,
+        ).annotations;
+        const entityRef = `component:default/${name}`;
+        const planned = planRollout({
+          environment: 'production',
+          annotations: parsed,
+          inventory: await fleet.getInventory(entityRef),
+          targetImages: new Map([[region, newAmi]]),
+          spec: SPEC,
+        });
+        if (planned.problems.length) {
+          throw new Error(`${name}: ${JSON.stringify(planned.problems)}`);
+        }
+
+        // The rollout's own clients, each request counted by command.
+        const counts = new Map<string, number>();
+        const clients = AwsClientFactory.fromConfig(
+          new ConfigReader(emulatorConfig(moto.endpoint)),
+        );
+        const counter = (next: any, context: any) => async (args: any) => {
+          counts.set(
+            context.commandName,
+            (counts.get(context.commandName) ?? 0) + 1,
+          );
+          return next(args);
+        };
+        for (const client of [
+          await clients.ec2Client(region),
+          await clients.autoScalingClient(region),
+          await clients.elbClient(region),
+          await clients.cloudWatchClient(region),
+        ]) {
+          (client.middlewareStack as any).add(counter, {
+            step: 'initialize',
+            name: 'benchCount',
+          });
+        }
+        const store = DatabaseRolloutStore.create({ knex });
+        const engine = new RolloutEngine({
+          store,
+          provider: new Ec2RolloutProvider(clients),
+          channels: noChannels,
+          logger: silentLogger,
+          syncEntity: async () => {},
+        });
+        const rollout = await store.create({
+          rollout: newRollout({
+            index,
+            entityRef,
+            family: name,
+            plan: planned.plan!,
+            selector: parsed.fleetSelector,
+          }),
+          events: [],
+          audit: [],
+        });
+        const t1 = Date.now();
+        let tickCount = 0;
+        let current = rollout;
+        while (tickCount < 200) {
+          await engine.tick();
+          tickCount += 1;
+          current = (await store.get(rollout.id))!;
+          if (!current.active) break;
+        }
+        const total = [...counts.values()].reduce((a, b) => a + b, 0);
+        console.log(
+          `${
+            kind === 'group' ? 'Auto Scaling group' : 'standalone'
+          } of ${size}: ${current.state} in ${tickCount} ticks (${(
+            (Date.now() - t1) /
+            1000
+          ).toFixed(1)} s; setup ${(setupMs / 1000).toFixed(
+            1,
+          )} s), ${total} AWS calls, ${(total / size).toFixed(2)} per instance`,
+        );
+        console.log(
+          `  ${[...counts.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .map(([command, n]) => `${command.replace(/Command$/, '')} ${n}`)
+            .join(', ')}`,
+        );
+        await knex.destroy();
+      }
+    }
+  } finally {
+    await moto.stop();
+  }
+}
+
+/** The plan's inventory for one entity's group in the fake cloud. */
+function inventoryOf(
+  cloud: FakeCloud,
+  entityRef: string,
+  group: string,
+  template: string,
+): Inventory {
+  const g = cloud.groups.get(group)!;
+  const members = cloud.alive(i => i.group === group);
+  return {
+    instances: members.map(i => ({
+      entityRef,
+      instanceId: i.instanceId,
+      environment: 'production',
+      region,
+      imageId: i.imageId,
+      state: 'running',
+      asg: group,
+      sshExposure: 'none',
+      sshSources: [],
+      firstSeenAt: '2026-01-01T00:00:00.000Z',
+      lastSeenAt: '2026-01-01T00:00:00.000Z',
+    })),
+    launchTemplates: [
+      {
+        id: template,
+        name: template,
+        region,
+        defaultVersion: 1,
+        imageId: 'ami-old',
+      },
+    ],
+    autoscalingGroups: [
+      {
+        environment: 'production',
+        name: group,
+        region,
+        group: {
+          name: group,
+          region,
+          minSize: g.min,
+          maxSize: g.max,
+          desiredCapacity: g.desired,
+          launchTemplate: {
+            id: template,
+            name: template,
+            version: String(g.version),
+            resolvedVersion: g.version,
+            imageId: 'ami-old',
+          },
+          instances: members.map(i => ({
+            instanceId: i.instanceId,
+            lifecycleState: 'InService',
+          })),
+          targetGroupArns: [
+            `arn:aws:elasticloadbalancing:${region}:123456789012:targetgroup/${group}/1`,
+          ],
+        },
+      },
+    ],
+  } as Inventory;
+}
+
+/** Part 2: engine time per tick with many rollouts in flight. */
+async function tickTimes() {
+  const { knex, kind } = await openBenchDatabase();
+  const cloud = new FakeCloud();
+  let awsMs = 0;
+  let awsCalls = 0;
+  const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+  // Every provider call waits the simulated latency, and is timed whole.
+  const provider = new Proxy(cloud, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const t0 = performance.now();
+        try {
+          await sleep(LATENCY_MS);
+          return await value.apply(target, args);
+        } finally {
+          awsMs += performance.now() - t0;
+          awsCalls += 1;
+        }
+      };
+    },
+  }) as RolloutProvider;
+  const store: RolloutStore = DatabaseRolloutStore.create({ knex });
+  const engine = new RolloutEngine({
+    store,
+    provider,
+    channels: noChannels,
+    logger: silentLogger,
+    syncEntity: async () => {},
+  });
+  const selector = (name: string) => [{ key: 'app', value: name }];
+  for (let index = 0; index < ROLLOUTS; index++) {
+    const name = `svc-${index}`;
+    const template = `lt-${name}`;
+    cloud.template(template, ['ami-old']);
+    cloud.group(`${name}-prod`, template, 1, 10, {
+      app: name,
+      environment: 'production',
+    });
+    const entityRef = `component:default/${name}`;
+    const planned = planRollout({
+      environment: 'production',
+      annotations: {
+        imageFamily: name,
+        fleetSelector: selector(name),
+        environments: ['production'],
+        stateful: false,
+      },
+      inventory: inventoryOf(cloud, entityRef, `${name}-prod`, template),
+      targetImages: new Map([[region, 'ami-new']]),
+      spec: SPEC,
+    });
+    if (planned.problems.length) {
+      throw new Error(`${name}: ${JSON.stringify(planned.problems)}`);
+    }
+    await store.create({
+      rollout: newRollout({
+        index: index + 1,
+        entityRef,
+        family: name,
+        plan: planned.plan!,
+        selector: selector(name),
+      }),
+      events: [],
+      audit: [],
+    });
+  }
+  console.log(
+    `${ROLLOUTS} canary rollouts in flight (one Auto Scaling group of 10 each), ${kind}; provider: in-memory fake cloud, ${LATENCY_MS} ms simulated latency per call (not AWS, not moto)`,
+  );
+  const rows: { wall: number; aws: number; engine: number }[] = [];
+  for (let t = 0; t < TICKS; t++) {
+    const active = (await store.listActive()).length;
+    awsMs = 0;
+    awsCalls = 0;
+    const t0 = performance.now();
+    await engine.tick();
+    const wall = performance.now() - t0;
+    const engineMs = wall - awsMs;
+    rows.push({ wall, aws: awsMs, engine: engineMs });
+    console.log(
+      `tick ${
+        t + 1
+      }: ${active} active, ${awsCalls} provider calls; wall ${wall.toFixed(
+        0,
+      )} ms, AWS ${awsMs.toFixed(0)} ms, engine ${engineMs.toFixed(0)} ms (${(
+        (100 * engineMs) /
+        awsMs
+      ).toFixed(1)}% of AWS)`,
+    );
+  }
+  console.log(
+    `median of ${TICKS} ticks: wall ${median(rows.map(r => r.wall)).toFixed(
+      0,
+    )} ms, AWS ${median(rows.map(r => r.aws)).toFixed(0)} ms, engine ${median(
+      rows.map(r => r.engine),
+    ).toFixed(0)} ms; engine / AWS ${(
+      100 * median(rows.map(r => r.engine / r.aws))
+    ).toFixed(1)}% (target at most 10%)`,
+  );
+  await knex.destroy();
+}
+
+async function main() {
+  if (PART !== 'ticks') await rolloutCalls();
+  if (PART !== 'calls') await tickTimes();
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
