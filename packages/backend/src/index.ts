@@ -21,6 +21,11 @@ backend.add(import('./permissionPolicyModule'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 
+// Notifications to entity owners (rollouts waiting for a promote, failed or
+// aborted); signals bring them to the open page at once.
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
 backend.add(import('@immutable-infra/backstage-plugin-backend'));
 backend.add(
   import('@immutable-infra/backstage-plugin-scaffolder-backend-module'),

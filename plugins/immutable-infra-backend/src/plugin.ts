@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { immutableInfraPermissions } from '@immutable-infra/backstage-plugin-common';
 import { readSettings } from './config/settings';
 import { connectDatabase } from './database/migrations';
@@ -11,6 +12,7 @@ import { AwsClientFactory } from './providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
 import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
 import { Ec2RolloutProvider } from './providers/aws/Ec2RolloutProvider';
+import { RolloutNotifier } from './rollouts/RolloutNotifier';
 import { createServices } from './services';
 
 const ROLLOUT_TASK = 'immutable-infra:rollouts';
@@ -37,6 +39,9 @@ export const immutableInfraPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         auth: coreServices.auth,
         catalog: catalogServiceRef,
+        // Its default sends to the notifications backend over HTTP; an app
+        // without that backend still starts, and the notifier logs the misses.
+        notifications: notificationService,
       },
       async init({
         logger,
@@ -50,6 +55,7 @@ export const immutableInfraPlugin = createBackendPlugin({
         auditor,
         auth,
         catalog,
+        notifications,
       }) {
         permissionsRegistry.addPermissions(immutableInfraPermissions);
         const settings = readSettings(config);
@@ -64,6 +70,7 @@ export const immutableInfraPlugin = createBackendPlugin({
           imageProvider: new Ec2ImageProvider(clients),
           fleetProviderFactory: () => new Ec2FleetProvider(clients),
           rolloutProvider: new Ec2RolloutProvider(clients),
+          notify: new RolloutNotifier({ notifications, logger }).notify,
           nudgeRollouts: () => {
             // Already running or due: the next run picks the change up.
             scheduler.triggerTask(ROLLOUT_TASK).catch(() => {});

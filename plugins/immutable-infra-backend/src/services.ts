@@ -28,6 +28,7 @@ import { RolloutProvider } from './providers/RolloutProvider';
 import { DatabaseRolloutStore } from './rollouts/DatabaseRolloutStore';
 import { RolloutEngine } from './rollouts/RolloutEngine';
 import { RolloutService } from './rollouts/RolloutService';
+import { RolloutNotify } from './rollouts/notices';
 
 /**
  * Builds every service of the plugin on one database: the plugin wires
@@ -48,6 +49,8 @@ export function createServices(options: {
   rolloutProvider: RolloutProvider;
   /** Runs the rollout engine soon (the scheduler's trigger). */
   nudgeRollouts?: () => void;
+  /** Tells entity owners of a rollout's moments (Backstage notifications). */
+  notify?: RolloutNotify;
 }) {
   const { knex, settings, logger, catalog, auth, imageProvider } = options;
   const access = new EntityAccess({
@@ -104,6 +107,7 @@ export function createServices(options: {
       fleet,
       environmentTag: settings.environmentTag,
       nudge: options.nudgeRollouts,
+      notify: options.notify,
       drift: (entityRef, credentials) =>
         pages.drift(parseEntityRef(entityRef), credentials),
       provider: options.rolloutProvider,
@@ -114,6 +118,7 @@ export function createServices(options: {
       channels: stores.channels,
       logger,
       syncEntity: entityRef => fleetSync.run(entityRef),
+      notify: options.notify,
     }),
     fleet,
     readModel,
