@@ -33,6 +33,13 @@ export const ANNOTATION_ROLLOUT_STRATEGY =
   'immutable-infra.io/rollout-strategy';
 /** @public */
 export const ANNOTATION_ROLLOUT_ALARMS = 'immutable-infra.io/rollout-alarms';
+/**
+ * Target groups (ARNs or names) of the instances in no Auto Scaling group,
+ * per environment like the Auto Scaling group annotation.
+ *
+ * @public
+ */
+export const ANNOTATION_TARGET_GROUPS = 'immutable-infra.io/target-groups';
 
 /**
  * Tag put on every instance a rollout launches, with the rollout's id.

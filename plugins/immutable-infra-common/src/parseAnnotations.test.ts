@@ -108,8 +108,40 @@ describe('parseImmutableInfraAnnotations', () => {
     });
   });
 
+  it('reads target groups of standalone instances, for every environment or per environment', () => {
+    const arn =
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-blue/73e2d6bc24d8a067';
+    expect(
+      parseImmutableInfraAnnotations(
+        entity({ 'immutable-infra.io/target-groups': `payments-web, ${arn}` }),
+      ).annotations.targetGroups,
+    ).toEqual({
+      staging: ['payments-web', arn],
+      production: ['payments-web', arn],
+    });
+    expect(
+      parseImmutableInfraAnnotations(
+        entity({
+          'immutable-infra.io/target-groups':
+            'production=payments-web,production=payments-admin,staging=payments-web-staging',
+        }),
+      ).annotations.targetGroups,
+    ).toEqual({
+      production: ['payments-web', 'payments-admin'],
+      staging: ['payments-web-staging'],
+    });
+  });
+
   it.each([
     ['immutable-infra.io/image-family', 'Payments API', 'lower-case'],
+    ['immutable-infra.io/target-groups', 'production=web,staging', 'pairs'],
+    ['immutable-infra.io/target-groups', 'production=', 'pairs'],
+    ['immutable-infra.io/target-groups', 'web_tier!', 'ARNs or names'],
+    [
+      'immutable-infra.io/target-groups',
+      'arn:aws:s3:::bucket',
+      'ARNs or names',
+    ],
     ['immutable-infra.io/fleet-selector', 'app', 'key=value'],
     ['immutable-infra.io/fleet-selector', 'app=', 'key=value'],
     ['immutable-infra.io/environments', 'staging,staging', 'more than once'],

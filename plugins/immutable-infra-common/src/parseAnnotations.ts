@@ -13,6 +13,7 @@ import {
   ANNOTATION_ROLLOUT_ALARMS,
   ANNOTATION_ROLLOUT_STRATEGY,
   ANNOTATION_STATEFUL,
+  ANNOTATION_TARGET_GROUPS,
   DEFAULT_ENVIRONMENTS,
   DEFAULT_FLEET_TAG_KEY,
 } from './annotations';
@@ -57,6 +58,9 @@ export type ParsedAnnotations = {
 const TAG_PART = /^[^=,\s][^=,]*$/;
 // Each environment has a channel of the same name.
 const ENVIRONMENT = CHANNEL_PATTERN;
+/** An ELBv2 target group: its ARN, or its name (up to 32 characters). */
+const TARGET_GROUP =
+  /^(arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{1,32}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?)$/;
 
 /**
  * Whether the entity is enrolled in Immutable Infra, that is, carries the
@@ -190,6 +194,44 @@ export function parseImmutableInfraAnnotations(
     }
   }
 
+  let targetGroups: Record<string, string[]> | undefined;
+  if (raw[ANNOTATION_TARGET_GROUPS] !== undefined) {
+    const entries = list(raw[ANNOTATION_TARGET_GROUPS]);
+    const paired = entries.some(e => e.includes('='));
+    const pairs = entries.map(entry => {
+      const eq = entry.indexOf('=');
+      if (!paired) {
+        return [undefined, entry];
+      }
+      return eq < 0
+        ? ['', '']
+        : [entry.slice(0, eq).trim(), entry.slice(eq + 1).trim()];
+    });
+    if (
+      pairs.length === 0 ||
+      pairs.some(
+        ([env, group]) =>
+          (paired && (!env || !ENVIRONMENT.test(env))) ||
+          !group ||
+          !TARGET_GROUP.test(group),
+      )
+    ) {
+      fail(
+        ANNOTATION_TARGET_GROUPS,
+        'must list target group ARNs or names separated by commas, for every environment or as "environment=target-group" pairs (a pair per target group)',
+      );
+    } else {
+      targetGroups = {};
+      for (const [env, group] of pairs) {
+        for (const name of env ? [env] : environments) {
+          targetGroups[name] = [
+            ...new Set([...(targetGroups[name] ?? []), group!]),
+          ];
+        }
+      }
+    }
+  }
+
   const ageOverride = (annotation: string) => {
     if (raw[annotation] === undefined) {
       return undefined;
@@ -262,6 +304,7 @@ export function parseImmutableInfraAnnotations(
       awsAccountId,
       launchTemplate,
       autoscalingGroups,
+      targetGroups,
       maxImageAgeDays,
       maxInstanceAgeDays,
       stateful,

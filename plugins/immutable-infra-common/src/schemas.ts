@@ -37,6 +37,8 @@ export const immutableInfraAnnotationsSchema = z.object({
   awsAccountId: z.string().optional(),
   launchTemplate: z.string().optional(),
   autoscalingGroups: z.record(z.string(), z.string()).optional(),
+  /** From `immutable-infra.io/target-groups`: ARNs or names per environment. */
+  targetGroups: z.record(z.string(), z.array(z.string())).optional(),
   maxImageAgeDays: z.number().int().positive().optional(),
   maxInstanceAgeDays: z.number().int().positive().optional(),
   stateful: z.boolean(),

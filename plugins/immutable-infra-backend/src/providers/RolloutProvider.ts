@@ -104,6 +104,11 @@ export interface RolloutProvider {
     location: ImageLocation & { names: string[] },
   ): Promise<Map<string, { state: string; reason?: string }>>;
 
+  /** The ARN of each target group named that exists in the region. */
+  targetGroupArns(
+    location: ImageLocation & { names: string[] },
+  ): Promise<Map<string, string>>;
+
   /** Registers instances in (or deregisters them from) target groups. */
   setTargetMembership(
     location: ImageLocation & {

@@ -1,13 +1,16 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeInstancesCommand,
+  DescribeVpcsCommand,
   DescribeLaunchTemplateVersionsCommand,
   RunInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
+  CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   CloudWatchClient,
@@ -36,6 +39,7 @@ import { ChannelStore } from '../registry/DatabaseChannelStore';
 import { DatabaseRolloutStore } from './DatabaseRolloutStore';
 import { planRollout } from './plan';
 import { RolloutEngine } from './RolloutEngine';
+import { withTargetGroups } from './targetGroups';
 
 jest.setTimeout(180_000);
 
@@ -124,6 +128,11 @@ describe('rollouts on the EC2 emulator', () => {
       spec,
     });
     expect(planned.problems).toEqual([]);
+    planned.plan!.fleets = await withTargetGroups({
+      provider: new Ec2RolloutProvider(clients),
+      fleets: planned.plan!.fleets,
+      targetGroups: parsed.targetGroups?.production ?? [],
+    });
     const store = DatabaseRolloutStore.create({ knex });
     let clock = Date.now();
     const engine = new RolloutEngine({
@@ -261,24 +270,29 @@ describe('rollouts on the EC2 emulator', () => {
     });
   });
 
-  it('replaces standalone instances from the launch template, each tagged with the rollout', async () => {
-    const template = await fixtures.launchTemplate('api', [oldAmi]);
-    await fixtures.ec2.send(
+  /** Production instances in no group, launched from the template. */
+  function standalone(name: string, template: string, count: number) {
+    return fixtures.ec2.send(
       new RunInstancesCommand({
         LaunchTemplate: { LaunchTemplateId: template, Version: '1' },
-        MinCount: 2,
-        MaxCount: 2,
+        MinCount: count,
+        MaxCount: count,
         TagSpecifications: [
           {
             ResourceType: 'instance',
             Tags: [
-              { Key: 'app', Value: 'api' },
+              { Key: 'app', Value: name },
               { Key: 'environment', Value: 'production' },
             ],
           },
         ],
       }),
     );
+  }
+
+  it('replaces standalone instances from the launch template, each tagged with the rollout', async () => {
+    const template = await fixtures.launchTemplate('api', [oldAmi]);
+    await standalone('api', template, 2);
     const { tickUntil, rollout } = await setup('api', {
       'immutable-infra.io/fleet-selector': 'app=api',
       'immutable-infra.io/launch-template': 'api',
@@ -295,6 +309,92 @@ describe('rollouts on the EC2 emulator', () => {
         ]),
       );
     }
+  });
+
+  it('replaces standalone instances behind the target group the annotation names: the new registered and healthy before the old leave it', async () => {
+    const template = await fixtures.launchTemplate('web', [oldAmi]);
+    const launched = await standalone('web', template, 2);
+    const old = launched.Instances!.map(i => i.InstanceId!);
+    const vpc = (await fixtures.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0]
+      .VpcId;
+    const { TargetGroups } = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: 'web-blue',
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: vpc,
+      }),
+    );
+    const arn = TargetGroups![0].TargetGroupArn!;
+    await elb.send(
+      new RegisterTargetsCommand({
+        TargetGroupArn: arn,
+        Targets: old.map(Id => ({ Id })),
+      }),
+    );
+    const targets = async () =>
+      (
+        await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }))
+      ).TargetHealthDescriptions!.map(d => ({
+        id: d.Target!.Id!,
+        state: d.TargetHealth?.State,
+      }));
+    const { tickUntil, rollout } = await setup('web', {
+      'immutable-infra.io/fleet-selector': 'app=web',
+      'immutable-infra.io/launch-template': 'web',
+      'immutable-infra.io/target-groups': 'production=web-blue',
+    });
+    expect(rollout.plan.fleets[0].targetGroupArns).toEqual([arn]);
+
+    // At every tick the load balancer has two healthy targets at least:
+    // an old instance leaves the target group only once its twin serves.
+    const healthy: number[] = [];
+    const done = await tickUntil(
+      state => state === 'succeeded',
+      async () => {
+        healthy.push(
+          (await targets()).filter(t => t.state === 'healthy').length,
+        );
+      },
+    );
+
+    expect(done.state).toBe('succeeded');
+    expect(Math.min(...healthy)).toBeGreaterThanOrEqual(2);
+    const live = await running([{ Name: 'tag:app', Values: ['web'] }]);
+    expect(live.map(i => i.ImageId)).toEqual([newAmi, newAmi]);
+    expect((await targets()).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      live
+        .map(i => ({ id: i.InstanceId!, state: 'healthy' }))
+        .sort((a, b) => a.id.localeCompare(b.id)),
+    );
+  });
+
+  it('refuses a plan whose annotation names a target group that does not exist', async () => {
+    const clients = AwsClientFactory.fromConfig(
+      new ConfigReader(emulatorConfig(moto.endpoint)),
+    );
+    await expect(
+      withTargetGroups({
+        provider: new Ec2RolloutProvider(clients),
+        fleets: [
+          {
+            key: `instances:${region}`,
+            kind: 'instances',
+            region,
+            name: `production instances in ${region}`,
+            targetImageId: newAmi,
+            oldInstanceIds: [],
+            targetGroupArns: [],
+            capacity: 1,
+            maxSurge: 1,
+            minHealthy: 1,
+          } as any,
+        ],
+        targetGroups: ['no-such-group'],
+      }),
+    ).rejects.toThrow(
+      `immutable-infra.io/target-groups names no-such-group, which does not exist in ${region}`,
+    );
   });
 
   it('fails when a new instance does not pass (stopped), says which, and keeps the old capacity', async () => {

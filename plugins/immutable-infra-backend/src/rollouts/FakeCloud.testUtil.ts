@@ -249,6 +249,18 @@ export class FakeCloud implements RolloutProvider {
     );
   }
 
+  /** Target groups by name, for the `immutable-infra.io/target-groups` annotation. */
+  readonly targetGroups = new Map<string, string>();
+
+  async targetGroupArns({ names }: { names: string[] }) {
+    this.calls.push('targetGroupArns');
+    return new Map(
+      names
+        .filter(n => this.targetGroups.has(n))
+        .map(n => [n, this.targetGroups.get(n)!]),
+    );
+  }
+
   async setTargetMembership(options: {
     instanceIds: string[];
     registered: boolean;

@@ -266,6 +266,31 @@ export class RolloutEngine {
       instanceIds: onTarget.map(i => i.instanceId),
       targetGroupArns: fleet.targetGroupArns,
     });
+    if (
+      fleet.kind === 'instances' &&
+      fleet.targetGroupArns.length > 0 &&
+      rollout.state === 'running'
+    ) {
+      // A group registers what it launches; standalone instances this
+      // rollout launched are registered here, once running (again on a
+      // replay: registering twice changes nothing).
+      const unregistered = onTarget.filter(
+        i =>
+          i.state === 'running' &&
+          i.tags[ROLLOUT_ID_TAG] === rollout.id &&
+          verdicts
+            .get(i.instanceId)
+            ?.waiting?.startsWith('not registered in target group'),
+      );
+      if (unregistered.length > 0) {
+        await this.options.provider.setTargetMembership({
+          ...location,
+          targetGroupArns: fleet.targetGroupArns,
+          instanceIds: unregistered.map(i => i.instanceId),
+          registered: true,
+        });
+      }
+    }
     return {
       desiredCapacity,
       instances: instances.map(i => ({
@@ -654,11 +679,32 @@ export class RolloutEngine {
       });
     }
     if (decision.terminate.length > 0) {
-      await provider.terminateInstances({
+      await this.retireStandalone(rollout, fleet, decision.terminate);
+    }
+  }
+
+  /**
+   * Terminates standalone instances, out of the fleet's target groups first
+   * so that the load balancer stops sending them requests.
+   */
+  private async retireStandalone(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    instanceIds: string[],
+  ) {
+    const location = { region: fleet.region, account: rollout.plan.account };
+    if (fleet.targetGroupArns.length > 0) {
+      await this.options.provider.setTargetMembership({
         ...location,
-        instanceIds: decision.terminate,
+        targetGroupArns: fleet.targetGroupArns,
+        instanceIds,
+        registered: false,
       });
     }
+    await this.options.provider.terminateInstances({
+      ...location,
+      instanceIds,
+    });
   }
 
   private async advance(rollout: RolloutRecord, why: string) {
@@ -814,12 +860,13 @@ export class RolloutEngine {
       const terminate = [...broken, ...servingLaunched.slice(0, surplus)].map(
         i => i.instanceId,
       );
-      const terminateAll =
-        fleet.kind === 'autoscaling-group'
-          ? provider.terminateInGroup.bind(provider)
-          : provider.terminateInstances.bind(provider);
-      if (terminate.length > 0) {
-        await terminateAll({ ...location, instanceIds: terminate });
+      if (terminate.length > 0 && fleet.kind === 'autoscaling-group') {
+        await provider.terminateInGroup({
+          ...location,
+          instanceIds: terminate,
+        });
+      } else if (terminate.length > 0) {
+        await this.retireStandalone(rollout, fleet, terminate);
       }
       // Capacity lost to instances that failed after passing comes back on
       // the version the fleet ran before.
@@ -835,7 +882,7 @@ export class RolloutEngine {
           });
         }
       } else if (deficit > 0) {
-        await provider.launchInstances({
+        const restored = await provider.launchInstances({
           ...location,
           templateId: fleet.launchTemplate!.id,
           version: fleet.launchTemplate!.version,
@@ -848,6 +895,14 @@ export class RolloutEngine {
             serving.length,
           ),
         });
+        if (fleet.targetGroupArns.length > 0 && restored.length > 0) {
+          await provider.setTargetMembership({
+            ...location,
+            targetGroupArns: fleet.targetGroupArns,
+            instanceIds: restored,
+            registered: true,
+          });
+        }
       }
       const kept =
         servingLaunched.length - Math.min(surplus, servingLaunched.length);

@@ -20,6 +20,7 @@ import { FleetStore } from '../fleet/FleetStore';
 import { RegistryStores } from '../registry/RegistryStores';
 import { RolloutNotify } from './notices';
 import { planRollout } from './plan';
+import { withTargetGroups } from './targetGroups';
 import {
   RolloutChange,
   RolloutRecord,
@@ -49,7 +50,7 @@ export class RolloutService {
       /** The entity's drift as its Drift tab shows it (replace-drifted). */
       drift: (entityRef: string, credentials: Caller) => Promise<DriftResponse>;
       /** Lists the data volumes of a stateful entity's old instances. */
-      provider: Pick<RolloutProvider, 'dataVolumes'>;
+      provider: Pick<RolloutProvider, 'dataVolumes' | 'targetGroupArns'>;
     },
   ) {}
 
@@ -192,6 +193,12 @@ export class RolloutService {
         }),
       );
     }
+    planned.plan.fleets = await withTargetGroups({
+      provider: this.options.provider,
+      fleets: planned.plan.fleets,
+      account: annotations.awsAccountId,
+      targetGroups: annotations.targetGroups?.[environment] ?? [],
+    });
     const running = inventory.instances.filter(
       i => i.environment === environment && i.imageId,
     );

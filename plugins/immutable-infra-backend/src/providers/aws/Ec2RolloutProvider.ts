@@ -21,6 +21,7 @@ import {
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DeregisterTargetsCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -434,6 +435,46 @@ export class Ec2RolloutProvider implements RolloutProvider {
       } while (token);
     }
     return states;
+  }
+
+  async targetGroupArns(
+    location: ImageLocation & { names: string[] },
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    if (location.names.length === 0) {
+      return found;
+    }
+    const elb = await this.clients.elbClient(location.region, location.account);
+    for (const Names of chunks(location.names, 20)) {
+      try {
+        const answer = await elb.send(
+          new DescribeTargetGroupsCommand({ Names }),
+        );
+        for (const group of answer.TargetGroups ?? []) {
+          found.set(group.TargetGroupName!, group.TargetGroupArn!);
+        }
+      } catch (error) {
+        // One name unknown fails the batch: ask for each to tell which.
+        if ((error as Error).name !== 'TargetGroupNotFoundException') {
+          throw error;
+        }
+        for (const name of Names) {
+          const answer = await elb
+            .send(new DescribeTargetGroupsCommand({ Names: [name] }))
+            .catch((e: Error) => {
+              if (e.name === 'TargetGroupNotFoundException') {
+                return undefined;
+              }
+              throw e;
+            });
+          const group = answer?.TargetGroups?.[0];
+          if (group) {
+            found.set(name, group.TargetGroupArn!);
+          }
+        }
+      }
+    }
+    return found;
   }
 
   async setTargetMembership(
