@@ -4,7 +4,11 @@
 // plugin's own API, with AMIs baked in the EC2 emulator when one is given:
 // several versions per family, a revoked one, one built on an out-of-date
 // base image, staging and production channels with assignment history, and
-// one AMI tagged for discovery to find.
+// one AMI tagged for discovery to find. With the emulator it also launches
+// the fleet (Auto Scaling groups behind target groups, standalone
+// instances), the CloudWatch alarms rollouts watch, and a canary of
+// payments-api's staging build in production, left waiting for a promote.
+// A second run against a running demo changes nothing.
 //
 // usage: node scripts/seed-demo.mjs [backendBaseUrl] [ec2Endpoint]
 
@@ -12,6 +16,11 @@ import {
   AutoScalingClient,
   CreateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateImageCommand,
@@ -38,6 +47,8 @@ const REGION = 'us-east-1';
 const FAMILY_ANNOTATION = 'immutable-infra.io/image-family';
 const EXPECTED_ENROLLED = 7;
 const DAY = 86_400_000;
+/** How long the demo canary may take to reach its pause. */
+const ROLLOUT_PAUSE_TIMEOUT_MS = 180_000;
 
 let token;
 
@@ -441,6 +452,138 @@ async function seedFleet(ec2) {
   }
 }
 
+/**
+ * The alarms of the demo's `immutable-infra.io/rollout-alarms` annotations:
+ * OK until `scripts/demo-alarm.mjs` sets one to ALARM.
+ */
+const ALARMS = [
+  {
+    name: 'payments-api-5xx',
+    description: 'payments-api answers 5xx',
+    namespace: 'AWS/ApplicationELB',
+    metric: 'HTTPCode_Target_5XX_Count',
+    dimension: { Name: 'TargetGroup', Value: 'payments-api-production' },
+    threshold: 10,
+  },
+  {
+    name: 'search-indexer-errors',
+    description: 'search-indexer fails to index documents',
+    namespace: 'SearchIndexer',
+    metric: 'IndexingErrors',
+    dimension: { Name: 'Environment', Value: 'production' },
+    threshold: 5,
+  },
+];
+
+async function seedAlarms() {
+  const cloudwatch = new CloudWatchClient(emulator(ec2Endpoint));
+  const { MetricAlarms = [] } = await cloudwatch.send(
+    new DescribeAlarmsCommand({ AlarmNames: ALARMS.map(a => a.name) }),
+  );
+  const existing = new Set(MetricAlarms.map(a => a.AlarmName));
+  for (const alarm of ALARMS.filter(a => !existing.has(a.name))) {
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: alarm.name,
+        AlarmDescription: alarm.description,
+        Namespace: alarm.namespace,
+        MetricName: alarm.metric,
+        Dimensions: [alarm.dimension],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: alarm.threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
+    console.log(`created the alarm ${alarm.name}`);
+  }
+}
+
+/**
+ * The demo's paused canary: payments-api's staging build rolled out to
+ * production through the API, with the strategy of its annotation (half the
+ * fleet, then a pause until promoted), left at that pause. Started once: an
+ * earlier rollout of production, ended or not, is left as it is.
+ */
+const DEMO_ROLLOUT = {
+  entity: { kind: 'component', namespace: 'default', name: 'payments-api' },
+  environment: 'production',
+  version: 5,
+  reason: 'the staging build, half of production first',
+};
+
+async function seedRollout() {
+  const { entity, environment } = DEMO_ROLLOUT;
+  const entityRef = `${entity.kind}:${entity.namespace}/${entity.name}`;
+  const { items } = await call(
+    `/api/immutable-infra/entities/${entity.kind}/${entity.namespace}/${entity.name}/rollouts?limit=50`,
+  );
+  let rollout = items.find(r => r.environment === environment);
+  const earlier = rollout !== undefined;
+  if (earlier) {
+    console.log(
+      `${entityRef} already has a rollout in ${environment} (${rollout.state})`,
+    );
+  } else {
+    ({ rollout } = await call('/api/immutable-infra/rollouts', {
+      method: 'POST',
+      body: {
+        entityRef,
+        environment,
+        version: DEMO_ROLLOUT.version,
+        reason: DEMO_ROLLOUT.reason,
+      },
+    }));
+    console.log(
+      `started rollout ${rollout.id}: ${entityRef} ${environment} to ${rollout.toVersion}`,
+    );
+  }
+  const deadline = Date.now() + ROLLOUT_PAUSE_TIMEOUT_MS;
+  for (;;) {
+    rollout = await call(`/api/immutable-infra/rollouts/${rollout.id}`);
+    if (rollout.awaitingPromotion || rollout.state === 'succeeded') {
+      break;
+    }
+    if (['failed', 'aborted', 'paused'].includes(rollout.state)) {
+      if (earlier) {
+        // Promoted, aborted or paused in the demo since: left as it is.
+        break;
+      }
+      throw new Error(
+        `the demo rollout ${rollout.id} is ${rollout.state} instead of waiting for a promote: ${rollout.reason}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the demo rollout ${rollout.id} did not reach its pause within ${
+          ROLLOUT_PAUSE_TIMEOUT_MS / 1000
+        }s: it is ${rollout.state} at step ${rollout.currentStep + 1} of ${
+          rollout.steps.length
+        }${rollout.reason ? ` (${rollout.reason})` : ''}`,
+      );
+    }
+    await sleep(1000);
+  }
+  console.log(
+    `rollout ${rollout.id}: ${
+      rollout.awaitingPromotion
+        ? `waiting for a promote at step ${rollout.currentStep + 1} of ${
+            rollout.steps.length
+          }`
+        : rollout.state
+    }`,
+  );
+}
+
+async function sync() {
+  const { synced } = await call('/api/immutable-infra/sync', {
+    method: 'POST',
+    body: {},
+  });
+  return synced;
+}
+
 async function main() {
   const { backstageIdentity } = await call(
     '/api/auth/guest/refresh?env=development',
@@ -492,17 +635,21 @@ async function main() {
     });
     console.log(`tagged ${imageId} for image discovery (search-indexer)`);
     await seedFleet(bakery.ec2);
-    const { synced } = await call('/api/immutable-infra/sync', {
-      method: 'POST',
-      body: {},
-    });
-    for (const result of synced) {
+    await seedAlarms();
+    for (const result of await sync()) {
       console.log(
         `synced ${result.entityRef}: ${result.status}, ${
           result.instances
         } instances${result.error ? ` (${result.error})` : ''}`,
       );
     }
+    await seedRollout();
+    // The inventory as the canary left it: half of production on the new
+    // version until the promote.
+    await sync();
+    console.log(
+      `to watch an alarm abort a rollout: node scripts/demo-alarm.mjs payments-api-5xx ALARM ${ec2Endpoint}`,
+    );
   }
 }
 
