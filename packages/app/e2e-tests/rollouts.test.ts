@@ -1,0 +1,126 @@
+import { expect, Page, test } from '@playwright/test';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { signInAsGuest } from './signIn';
+
+// Against the seeded demo (scripts/seed-demo.mjs): payments-api has a canary
+// of its staging build in production waiting for a promote; search-indexer
+// can be rolled out from its button, its alarm watched. The engine moves a
+// rollout every 3 seconds (app-config.yaml), the card follows it every 3.
+
+const ROLLOUT_TIMEOUT = { timeout: 120_000 };
+
+/** The rollout under way on the Rollouts card, by its heading. */
+function activeRollout(page: Page, toVersion: string) {
+  return page.getByRole('heading', {
+    name: new RegExp(`^production: .* → ${toVersion}\\b`),
+  });
+}
+
+/** Starts a rollout of production from the button, after its plan. */
+async function startProductionRollout(page: Page, toVersion: string) {
+  await page.getByRole('button', { name: 'Roll out production' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(
+    dialog.getByText(`Roll production out to ${toVersion} (canary)`),
+  ).toBeVisible();
+  await dialog.getByRole('button', { name: 'Start rollout' }).click();
+  await expect(dialog).toBeHidden();
+  const heading = activeRollout(page, toVersion);
+  // The engine has launched what the first step needs and waits.
+  await expect(heading).toContainText('waiting for promotion', ROLLOUT_TIMEOUT);
+  return heading;
+}
+
+test("promoting the demo's paused canary completes it and the fleet turns gold", async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/payments-api/immutability');
+  // Half of production runs the staging build, which is not production's
+  // channel version until the rollout succeeds.
+  await expect(page.getByText('Immutability: silver (80/100)')).toBeVisible();
+  const versions = page.getByRole('table', {
+    name: 'versions per environment',
+  });
+  const production = versions.getByRole('row', { name: /^production/ });
+  await expect(production).toContainText('payments-api@5 × 2');
+  await expect(production).toContainText('payments-api@4 × 1');
+
+  const heading = activeRollout(page, 'payments-api@5');
+  await expect(heading).toContainText('payments-api@4 → payments-api@5');
+  await expect(heading).toContainText('waiting for promotion');
+  await expect(
+    page.getByText('Step 2 of 3: pause until promoted', { exact: true }),
+  ).toBeVisible();
+  await page.getByRole('button', { name: 'promote' }).click();
+  await expect(heading).toContainText('succeeded', ROLLOUT_TIMEOUT);
+  await expect(
+    page.getByText(
+      'payments-api-production: 3 of 3 new instances passed, 0 old',
+    ),
+  ).toBeVisible();
+
+  // The fleet synced on success: all of production on the new version,
+  // which the channel now points at.
+  await page.reload();
+  await expect(page.getByText('Immutability: gold (100/100)')).toBeVisible();
+  await expect(production).toContainText('payments-api@5 × 3');
+  await expect(production).not.toContainText('payments-api@4');
+  await expect(
+    page
+      .getByRole('table', { name: 'Rollout history' })
+      .getByRole('row', { name: /production payments-api@5 succeeded/ }),
+  ).toBeVisible();
+});
+
+test('a rollout started from its button can be aborted, and the card says who aborted it', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  // One production instance runs a hand-built AMI: the rollout replaces it
+  // from the launch template, on the channel's version.
+  await page.goto('/catalog/default/component/search-indexer/immutability');
+  const heading = await startProductionRollout(page, 'search-indexer@3');
+  await page.getByRole('button', { name: 'abort' }).click();
+  await expect(heading).toBeHidden();
+  await expect(
+    page
+      .getByRole('table', { name: 'Rollout history' })
+      .getByRole('row', { name: /search-indexer@3 aborted/ })
+      .first(),
+  ).toContainText(/aborted by user:\S+\/guest/);
+});
+
+const setAlarm = (state: 'ALARM' | 'OK') =>
+  promisify(execFile)(process.execPath, [
+    resolve(__dirname, '../../../scripts/demo-alarm.mjs'),
+    'search-indexer-errors',
+    state,
+    // The demo's emulator: scripts/test passes its own, scripts/start's
+    // listens on port 5000.
+    process.env.MOTO_URL ?? 'http://127.0.0.1:5000',
+  ]);
+
+test('an alarm in ALARM aborts the rollout that watches it, naming the alarm', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/search-indexer/immutability');
+  const heading = await startProductionRollout(page, 'search-indexer@3');
+  try {
+    // The documented demo command (README: "Rollouts in the demo").
+    await setAlarm('ALARM');
+    await expect(heading).toContainText('aborted', ROLLOUT_TIMEOUT);
+    await expect(
+      page
+        .getByText(
+          'aborted automatically: alarm search-indexer-errors is in ALARM: Threshold crossed',
+        )
+        .first(),
+    ).toBeVisible();
+  } finally {
+    await setAlarm('OK');
+  }
+});
