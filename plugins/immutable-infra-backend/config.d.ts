@@ -62,6 +62,15 @@ export interface Config {
        * them on (one replica at a time). Defaults to 10 seconds.
        */
       frequency?: HumanDuration | string;
+      /** The HTTP probe of `immutable-infra.io/rollout-probe`. */
+      probe?: {
+        /**
+         * Hosts (`host` or `host:port`) a probe may reach besides the
+         * instance's own address ({privateIp}, {publicIp}, {privateDns}):
+         * for example a health proxy. None by default.
+         */
+        allowedHosts?: string[];
+      };
     };
     /** Defaults of the image and instance age policy. */
     policy?: {

@@ -108,6 +108,7 @@ export function createServices(options: {
       environmentTag: settings.environmentTag,
       nudge: options.nudgeRollouts,
       notify: options.notify,
+      probeAllowedHosts: settings.rollouts.probeAllowedHosts,
       drift: (entityRef, credentials) =>
         pages.drift(parseEntityRef(entityRef), credentials),
       provider: options.rolloutProvider,
@@ -119,6 +120,7 @@ export function createServices(options: {
       logger,
       syncEntity: entityRef => fleetSync.run(entityRef),
       notify: options.notify,
+      probe: { allowedHosts: settings.rollouts.probeAllowedHosts },
     }),
     fleet,
     readModel,

@@ -34,6 +34,14 @@ export const ANNOTATION_ROLLOUT_STRATEGY =
 /** @public */
 export const ANNOTATION_ROLLOUT_ALARMS = 'immutable-infra.io/rollout-alarms';
 /**
+ * An HTTP probe every new instance must answer with a 2xx before it counts
+ * as healthy: a URL with `{privateIp}`, `{publicIp}`, `{privateDns}` or
+ * `{instanceId}` in it.
+ *
+ * @public
+ */
+export const ANNOTATION_ROLLOUT_PROBE = 'immutable-infra.io/rollout-probe';
+/**
  * Target groups (ARNs or names) of the instances in no Auto Scaling group,
  * per environment like the Auto Scaling group annotation.
  *

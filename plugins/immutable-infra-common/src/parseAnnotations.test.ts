@@ -108,6 +108,17 @@ describe('parseImmutableInfraAnnotations', () => {
     });
   });
 
+  it('reads the rollout probe, a URL with the instance placeholders', () => {
+    expect(
+      parseImmutableInfraAnnotations(
+        entity({
+          'immutable-infra.io/rollout-probe':
+            ' https://{privateDns}:8443/healthz?from={instanceId} ',
+        }),
+      ).annotations.rolloutProbe,
+    ).toBe('https://{privateDns}:8443/healthz?from={instanceId}');
+  });
+
   it('reads target groups of standalone instances, for every environment or per environment', () => {
     const arn =
       'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-blue/73e2d6bc24d8a067';
@@ -134,6 +145,17 @@ describe('parseImmutableInfraAnnotations', () => {
 
   it.each([
     ['immutable-infra.io/image-family', 'Payments API', 'lower-case'],
+    ['immutable-infra.io/rollout-probe', 'file:///etc/passwd', 'http(s) URL'],
+    [
+      'immutable-infra.io/rollout-probe',
+      'http://{privateIp}:8080/{path}',
+      'not {path}',
+    ],
+    [
+      'immutable-infra.io/rollout-probe',
+      'http://ops:secret@{privateIp}/healthz',
+      'credentials',
+    ],
     ['immutable-infra.io/target-groups', 'production=web,staging', 'pairs'],
     ['immutable-infra.io/target-groups', 'production=', 'pairs'],
     ['immutable-infra.io/target-groups', 'web_tier!', 'ARNs or names'],

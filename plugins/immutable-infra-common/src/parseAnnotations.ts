@@ -11,6 +11,7 @@ import {
   ANNOTATION_MAX_IMAGE_AGE_DAYS,
   ANNOTATION_MAX_INSTANCE_AGE_DAYS,
   ANNOTATION_ROLLOUT_ALARMS,
+  ANNOTATION_ROLLOUT_PROBE,
   ANNOTATION_ROLLOUT_STRATEGY,
   ANNOTATION_STATEFUL,
   ANNOTATION_TARGET_GROUPS,
@@ -295,6 +296,17 @@ export function parseImmutableInfraAnnotations(
     }
   }
 
+  let rolloutProbe: string | undefined;
+  if (raw[ANNOTATION_ROLLOUT_PROBE] !== undefined) {
+    const value = raw[ANNOTATION_ROLLOUT_PROBE].trim();
+    const problem = rolloutProbeProblem(value);
+    if (problem) {
+      fail(ANNOTATION_ROLLOUT_PROBE, problem);
+    } else {
+      rolloutProbe = value;
+    }
+  }
+
   return {
     annotations: {
       imageFamily,
@@ -311,7 +323,43 @@ export function parseImmutableInfraAnnotations(
       logDestination,
       rolloutStrategy,
       rolloutAlarms,
+      rolloutProbe,
     },
     errors,
   };
+}
+
+/** What each placeholder of a rollout probe stands for, in a sample. */
+const PROBE_SAMPLES: Record<string, string> = {
+  privateIp: '10.0.0.1',
+  publicIp: '10.0.0.1',
+  privateDns: 'ip-10-0-0-1.ec2.internal',
+  instanceId: 'i-0123456789abcdef0',
+};
+
+/** Why a rollout probe URL is malformed, or undefined when it is not. */
+function rolloutProbeProblem(value: string): string | undefined {
+  const placeholders = [...value.matchAll(/\{([^}]*)\}/g)].map(m => m[1]);
+  const unknown = placeholders.filter(p => !(p in PROBE_SAMPLES));
+  if (value.length === 0 || value.length > 500) {
+    return 'must be an http(s) URL of up to 500 characters';
+  }
+  if (unknown.length > 0) {
+    return `knows {privateIp}, {publicIp}, {privateDns} and {instanceId}, not {${unknown.join(
+      '}, {',
+    )}}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(value.replace(/\{(\w+)\}/g, (_, p) => PROBE_SAMPLES[p]));
+  } catch {
+    return 'must be an http(s) URL, for example "http://{privateIp}:8080/healthz"';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return 'must be an http(s) URL, for example "http://{privateIp}:8080/healthz"';
+  }
+  if (url.username || url.password) {
+    return 'must not carry credentials';
+  }
+  return undefined;
 }

@@ -55,6 +55,8 @@ export const immutableInfraAnnotationsSchema = z.object({
     .optional(),
   /** From `immutable-infra.io/rollout-alarms`: `name` or `region:name`. */
   rolloutAlarms: z.array(z.string()).optional(),
+  /** From `immutable-infra.io/rollout-probe`: a URL with placeholders. */
+  rolloutProbe: z.string().optional(),
   logDestination: z.string().optional(),
 });
 

@@ -23,6 +23,8 @@ export type ImmutableInfraSettings = {
   rollouts: {
     /** How often the rollout engine observes and moves active rollouts. */
     frequency: HumanDuration;
+    /** Hosts (`host` or `host:port`) the HTTP probe may reach beyond the instances' own addresses. */
+    probeAllowedHosts: string[];
   };
   registration: {
     /**
@@ -71,6 +73,8 @@ export function readSettings(config: Config): ImmutableInfraSettings {
       root?.getOptionalString('tags.environment') ?? 'environment',
     rollouts: {
       frequency: readDuration(root, 'rollouts.frequency', { seconds: 10 }),
+      probeAllowedHosts:
+        root?.getOptionalStringArray('rollouts.probe.allowedHosts') ?? [],
     },
     registration: {
       verifyArtifacts:

@@ -123,6 +123,27 @@ describe('rollout routes', () => {
     ]);
   });
 
+  it('refuses a probe the backend may not reach, and plans one at the instance with its gate', async () => {
+    const outward = await setup({
+      'immutable-infra.io/rollout-probe': 'http://169.254.169.254/latest/',
+    });
+    const refused = await request(outward.app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production', dryRun: true })
+      .expect(400);
+    expect(refused.body.error.message).toContain(
+      "the rollout probe's host 169.254.169.254 is not the instance's address",
+    );
+
+    const { app } = await setup({
+      'immutable-infra.io/rollout-probe': 'http://{privateIp}:8080/healthz',
+    });
+    await request(app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production', dryRun: true })
+      .expect(200);
+  });
+
   it('starts one rollout per entity and environment; a second answers 409 naming the first', async () => {
     const { app } = await setup();
     const first = await request(app)

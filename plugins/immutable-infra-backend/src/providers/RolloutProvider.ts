@@ -6,6 +6,9 @@ export type RolloutInstance = {
   imageId?: string;
   state?: string;
   launchTime?: string;
+  privateIp?: string;
+  publicIp?: string;
+  privateDns?: string;
   tags: Record<string, string>;
 };
 

@@ -26,6 +26,8 @@ import {
   RolloutSpec,
 } from '@immutable-infra/backstage-plugin-common';
 import Knex from 'knex';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { emulatorConfig, MotoServer, startMoto } from '../__testUtils__/moto';
@@ -83,6 +85,7 @@ describe('rollouts on the EC2 emulator', () => {
       steps: [{ setWeight: 50 }, { setWeight: 100 }],
       progressDeadline: '2m',
     },
+    probe?: { allowedHosts: string[] },
   ) {
     const knex = Knex({
       client: 'better-sqlite3',
@@ -144,6 +147,7 @@ describe('rollouts on the EC2 emulator', () => {
       logger: mockServices.logger.mock(),
       syncEntity: ref => sync.run(ref),
       now: () => clock,
+      probe,
     });
     const rollout = await store.create({
       rollout: {
@@ -395,6 +399,46 @@ describe('rollouts on the EC2 emulator', () => {
     ).rejects.toThrow(
       `immutable-infra.io/target-groups names no-such-group, which does not exist in ${region}`,
     );
+  });
+
+  it('holds new instances at the gate while the HTTP probe fails, and goes on once it answers 2xx', async () => {
+    let status = 503;
+    const asked: string[] = [];
+    const server = createServer((request, response) => {
+      asked.push(request.url!);
+      response.writeHead(status).end();
+    });
+    await new Promise<void>(done => server.listen(0, '127.0.0.1', done));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const template = await fixtures.launchTemplate('probed', [oldAmi]);
+      await standalone('probed', template, 1);
+      const { tickUntil, store, rollout } = await setup(
+        'probed',
+        {
+          'immutable-infra.io/fleet-selector': 'app=probed',
+          'immutable-infra.io/launch-template': 'probed',
+          'immutable-infra.io/rollout-probe': `http://${host}/healthz/{instanceId}`,
+        },
+        undefined,
+        { allowedHosts: [host] },
+      );
+      await expect(tickUntil(state => state === 'succeeded')).rejects.toThrow(
+        /HTTP probe http:\/\/127\.0\.0\.1:\d+\/healthz\/i-\w+: answered 503/,
+      );
+      expect((await store.get(rollout.id))!.state).toBe('running');
+      const old = await running([{ Name: 'tag:app', Values: ['probed'] }]);
+      expect(old.map(i => i.ImageId).sort()).toEqual([newAmi, oldAmi].sort());
+
+      status = 200;
+      const done = await tickUntil(state => state === 'succeeded');
+      expect(done.state).toBe('succeeded');
+      const live = await running([{ Name: 'tag:app', Values: ['probed'] }]);
+      expect(live.map(i => i.ImageId)).toEqual([newAmi]);
+      expect(asked).toContain(`/healthz/${live[0].InstanceId}`);
+    } finally {
+      server.close();
+    }
   });
 
   it('fails when a new instance does not pass (stopped), says which, and keeps the old capacity', async () => {

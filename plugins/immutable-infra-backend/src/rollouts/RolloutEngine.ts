@@ -19,6 +19,7 @@ import {
   replacedBy,
 } from './decide';
 import { RolloutNotify } from './notices';
+import { fetchProbe, ProbeFetch, probeInstances } from './probe';
 import { RolloutChange, RolloutRecord, RolloutStore } from './RolloutStore';
 
 /** Who the engine's own transitions are recorded as. @internal */
@@ -98,6 +99,8 @@ export class RolloutEngine {
       syncEntity?: (entityRef: string) => Promise<unknown>;
       /** Tells the owner when a rollout waits for a promote, fails or aborts. */
       notify?: RolloutNotify;
+      /** The HTTP probe of the gate: hosts it may reach beyond the instances', and how it asks. */
+      probe?: { allowedHosts?: string[]; fetch?: ProbeFetch };
       now?: () => number;
     },
   ) {}
@@ -266,6 +269,19 @@ export class RolloutEngine {
       instanceIds: onTarget.map(i => i.instanceId),
       targetGroupArns: fleet.targetGroupArns,
     });
+    if (plan.probe && rollout.state === 'running') {
+      const probed = await probeInstances({
+        template: plan.probe,
+        instances: onTarget.filter(
+          i => i.state === 'running' && verdicts.get(i.instanceId)?.healthy,
+        ),
+        allowedHosts: this.options.probe?.allowedHosts ?? [],
+        fetch: this.options.probe?.fetch ?? fetchProbe,
+      });
+      for (const [id, why] of probed) {
+        verdicts.set(id, { healthy: false, waiting: why });
+      }
+    }
     if (
       fleet.kind === 'instances' &&
       fleet.targetGroupArns.length > 0 &&

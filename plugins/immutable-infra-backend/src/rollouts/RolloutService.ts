@@ -20,6 +20,7 @@ import { FleetStore } from '../fleet/FleetStore';
 import { RegistryStores } from '../registry/RegistryStores';
 import { RolloutNotify } from './notices';
 import { planRollout } from './plan';
+import { probeHostRefusal } from './probe';
 import { withTargetGroups } from './targetGroups';
 import {
   RolloutChange,
@@ -47,6 +48,8 @@ export class RolloutService {
       nudge?: () => void;
       /** Tells the owner when a rollout is aborted. */
       notify?: RolloutNotify;
+      /** `immutableInfra.rollouts.probe.allowedHosts`. */
+      probeAllowedHosts?: string[];
       /** The entity's drift as its Drift tab shows it (replace-drifted). */
       drift: (entityRef: string, credentials: Caller) => Promise<DriftResponse>;
       /** Lists the data volumes of a stateful entity's old instances. */
@@ -141,6 +144,15 @@ export class RolloutService {
       });
     }
 
+    const refusal =
+      annotations.rolloutProbe &&
+      probeHostRefusal(
+        annotations.rolloutProbe,
+        this.options.probeAllowedHosts ?? [],
+      );
+    if (refusal) {
+      throw new InputError(`Cannot roll out ${version.id}: ${refusal}`);
+    }
     const inventory = await this.options.fleet.getInventory(entityRef);
     const planned = planRollout({
       environment,

@@ -44,6 +44,8 @@ export type RolloutPlan = {
   stateful: boolean;
   /** Alarms watched on every tick (none for a rollback, which runs to escape them). */
   alarms: string[];
+  /** `immutable-infra.io/rollout-probe`: part of the gate of every new instance. */
+  probe?: string;
 };
 
 /**
@@ -225,6 +227,7 @@ export function planRollout(
           : undefined) ?? DEFAULT_PROGRESS_DEADLINE_MS,
       stateful,
       alarms: strategy === 'rollback' ? [] : bakeAlarms,
+      ...(annotations.rolloutProbe ? { probe: annotations.rolloutProbe } : {}),
     },
     problems: [],
   };

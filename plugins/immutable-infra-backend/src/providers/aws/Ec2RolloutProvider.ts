@@ -46,6 +46,9 @@ function toInstance(instance: Instance): RolloutInstance {
     imageId: instance.ImageId,
     state: instance.State?.Name,
     launchTime: instance.LaunchTime?.toISOString(),
+    privateIp: instance.PrivateIpAddress,
+    publicIp: instance.PublicIpAddress,
+    privateDns: instance.PrivateDnsName || undefined,
     tags: Object.fromEntries(
       (instance.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']),
     ),
