@@ -64,7 +64,11 @@ test("promoting the demo's paused canary completes it and the fleet turns gold",
 
   // The fleet synced on success: all of production on the new version,
   // which the channel now points at.
-  await page.reload();
+  // Away and back, as a user would; the score and versions are read again.
+  const tabs = page.getByRole('navigation', { name: 'Content navigation' });
+  await tabs.getByRole('link', { name: 'Drift' }).click();
+  await expect(page).toHaveURL(/\/drift$/);
+  await tabs.getByRole('link', { name: 'Immutability' }).click();
   await expect(page.getByText('Immutability: gold (100/100)')).toBeVisible();
   await expect(production).toContainText('payments-api@5 × 3');
   await expect(production).not.toContainText('payments-api@4');
