@@ -18,7 +18,6 @@
  *   BENCH_SIZES=10,100,1000 BENCH_ROLLOUTS=200 BENCH_LATENCY_MS=20 BENCH_TICKS=8 BENCH_DATABASE_URL=postgresql://… yarn …
  *   BENCH_PART=calls|ticks runs one part only.
  */
-import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigReader } from '@backstage/config';
 import {
@@ -125,22 +124,10 @@ async function rolloutCalls() {
             'immutable-infra.io/autoscaling-group'
           ] = `production=${name}-prod`;
         } else {
-          await ec2.send(
-            new RunInstancesCommand({
-              LaunchTemplate: { LaunchTemplateId: template, Version: '1' },
-              MinCount: size,
-              MaxCount: size,
-              TagSpecifications: [
-                {
-                  ResourceType: 'instance',
-                  Tags: [
-                    { Key: 'app', Value: name },
-                    { Key: 'environment', Value: 'production' },
-                  ],
-                },
-              ],
-            }),
-          );
+          await fixtures.fromTemplate(template, size, {
+            app: name,
+            environment: 'production',
+          });
           annotations['immutable-infra.io/launch-template'] = `${name}-lt`;
         }
         const setupMs = Date.now() - t0;

@@ -149,6 +149,27 @@ export class Ec2Fixtures {
     );
   }
 
+  /** Instances in no group, launched from the template's version 1. */
+  fromTemplate(
+    templateId: string,
+    count: number,
+    tags: Record<string, string>,
+  ) {
+    return this.ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: templateId, Version: '1' },
+        MinCount: count,
+        MaxCount: count,
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+          },
+        ],
+      }),
+    );
+  }
+
   /**
    * A group launching from the template's version 1, behind a new target
    * group of the default VPC, its tags propagated to its instances.

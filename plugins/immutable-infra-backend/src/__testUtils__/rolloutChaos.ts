@@ -38,7 +38,6 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   Instance,
-  RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
@@ -336,7 +335,7 @@ export async function runRolloutChaos(
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   });
   const fixtures = new Ec2Fixtures(ec2, autoscaling);
-  const fleet = await createFleet({ run, fixtures, ec2, elb });
+  const fleet = await createFleet({ run, fixtures, elb });
 
   const token = randomBytes(24).toString('hex');
   const entityRef = `component:default/${run}`;
@@ -882,10 +881,9 @@ async function retry<T>(
 async function createFleet(options: {
   run: string;
   fixtures: Ec2Fixtures;
-  ec2: EC2Client;
   elb: ElasticLoadBalancingV2Client;
 }) {
-  const { run, fixtures, ec2, elb } = options;
+  const { run, fixtures, elb } = options;
   const firstImage = await fixtures.image();
   const templateId = await fixtures.launchTemplate(run, [firstImage]);
   const groupName = `${run}-${ENVIRONMENT}`;
@@ -899,22 +897,7 @@ async function createFleet(options: {
     tags: fleetTags,
     region: REGION,
   });
-  await ec2.send(
-    new RunInstancesCommand({
-      LaunchTemplate: { LaunchTemplateId: templateId, Version: '1' },
-      MinCount: STANDALONE_CAPACITY,
-      MaxCount: STANDALONE_CAPACITY,
-      TagSpecifications: [
-        {
-          ResourceType: 'instance',
-          Tags: Object.entries(fleetTags).map(([Key, Value]) => ({
-            Key,
-            Value,
-          })),
-        },
-      ],
-    }),
-  );
+  await fixtures.fromTemplate(templateId, STANDALONE_CAPACITY, fleetTags);
   return { firstImage, templateId, groupName };
 }
 

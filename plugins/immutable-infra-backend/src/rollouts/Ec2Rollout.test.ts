@@ -3,7 +3,6 @@ import {
   DescribeInstancesCommand,
   DescribeVpcsCommand,
   DescribeLaunchTemplateVersionsCommand,
-  RunInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import {
@@ -276,22 +275,10 @@ describe('rollouts on the EC2 emulator', () => {
 
   /** Production instances in no group, launched from the template. */
   function standalone(name: string, template: string, count: number) {
-    return fixtures.ec2.send(
-      new RunInstancesCommand({
-        LaunchTemplate: { LaunchTemplateId: template, Version: '1' },
-        MinCount: count,
-        MaxCount: count,
-        TagSpecifications: [
-          {
-            ResourceType: 'instance',
-            Tags: [
-              { Key: 'app', Value: name },
-              { Key: 'environment', Value: 'production' },
-            ],
-          },
-        ],
-      }),
-    );
+    return fixtures.fromTemplate(template, count, {
+      app: name,
+      environment: 'production',
+    });
   }
 
   it('replaces standalone instances from the launch template, each tagged with the rollout', async () => {
