@@ -302,6 +302,12 @@ export const rolloutFleetSchema = z.object({
   maxSize: z.number().optional(),
   /** The group's minimum size before the rollout lowered it to what must stay healthy. */
   minSize: z.number().optional(),
+  /**
+   * Whether the group protected new instances from scale-in before the
+   * rollout did (it protects what it launches, so that lowering the desired
+   * capacity retires old instances only); put back when it ends.
+   */
+  newInstancesProtected: z.boolean().optional(),
   /** Set once the rollout made the template version of the new AMI. */
   newTemplateVersion: z.number().optional(),
   /**
@@ -362,6 +368,11 @@ export const rolloutFleetStatusSchema = z.object({
   oldInstances: z.number(),
   /** Why new instances have not passed the gate yet, by instance. */
   waiting: z.record(z.string(), z.string()),
+  /**
+   * Old instances an Auto Scaling group is still terminating after its
+   * desired capacity was lowered (lifecycle hooks, deregistration delay).
+   */
+  scalingIn: z.number().optional(),
 });
 
 /** @public */
@@ -393,6 +404,11 @@ export const rolloutSchema = z.object({
   progressDeadlineMs: z.number(),
   /** Alarms watched on every tick: one in ALARM aborts the rollout. */
   alarms: z.array(z.string()),
+  /**
+   * The HTTP probe of the gate (`immutable-infra.io/rollout-probe`): a URL
+   * with instance placeholders every new instance must answer with a 2xx.
+   */
+  probe: z.string().optional(),
   events: z.array(rolloutEventSchema),
 });
 

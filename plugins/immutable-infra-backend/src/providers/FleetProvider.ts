@@ -49,6 +49,8 @@ export type AutoScalingGroupDescription = {
   minSize: number;
   maxSize: number;
   desiredCapacity: number;
+  /** Whether instances the group launches start protected from scale-in. */
+  newInstancesProtectedFromScaleIn?: boolean;
   launchTemplate?: {
     id: string;
     name: string;

@@ -10,6 +10,8 @@ export type RolloutInstance = {
   publicIp?: string;
   privateDns?: string;
   tags: Record<string, string>;
+  /** For an instance of an Auto Scaling group: whether scale-in skips it. */
+  protectedFromScaleIn?: boolean;
 };
 
 /** Where one new instance stands at the gate. @internal */
@@ -59,9 +61,9 @@ export interface RolloutProvider {
   ): Promise<number>;
 
   /**
-   * Points a group at a template version, sets its size limits, and puts
-   * (or, with `rolloutId` undefined, removes) the rollout tag its new
-   * instances get.
+   * Points a group at a template version, sets its size limits and whether
+   * the instances it launches start protected from scale-in, and puts (or,
+   * with `rolloutId` undefined, removes) the rollout tag they get.
    */
   configureGroup(
     location: ImageLocation & {
@@ -70,11 +72,22 @@ export interface RolloutProvider {
       version: number;
       minSize: number;
       maxSize: number;
+      /** Left as the group has it when undefined. */
+      protectNewInstances?: boolean;
       rolloutId?: string;
     },
   ): Promise<void>;
 
-  /** Sets a group's desired capacity: an absolute number, safe to replay. */
+  /** Lets scale-in choose these instances of a group again. */
+  unprotectInstances(
+    location: ImageLocation & { group: string; instanceIds: string[] },
+  ): Promise<void>;
+
+  /**
+   * Sets a group's desired capacity: an absolute number, safe to replay.
+   * Lower than the group's instances, the group terminates instances not
+   * protected from scale-in, through its termination lifecycle hooks.
+   */
   setGroupDesiredCapacity(
     location: ImageLocation & { group: string; desired: number },
   ): Promise<void>;

@@ -189,6 +189,7 @@ describe('rollouts on the EC2 emulator', () => {
       );
     };
     return {
+      knex,
       store,
       rollout,
       tickUntil,
@@ -226,7 +227,7 @@ describe('rollouts on the EC2 emulator', () => {
 
   it('rolls a canary through an Auto Scaling group behind a target group, never below its capacity, and pins the group to the new version', async () => {
     const template = await groupBehindTargetGroup('shop', 3);
-    const { tickUntil, fleet, entityRef } = await setup('shop', {
+    const { tickUntil, fleet, entityRef, knex, rollout } = await setup('shop', {
       'immutable-infra.io/fleet-selector': 'app=shop',
       'immutable-infra.io/autoscaling-group': 'production=shop-prod',
     });
@@ -254,6 +255,19 @@ describe('rollouts on the EC2 emulator', () => {
     ).AutoScalingGroups![0];
     expect(group.LaunchTemplate?.Version).toBe('2');
     expect([group.MinSize, group.MaxSize]).toEqual([3, 3]);
+    // The old instances went by a lower desired capacity (the new ones
+    // protected from that scale-in meanwhile), not one by one.
+    const actions = (
+      await knex('rollout_steps').where({ rollout_id: rollout.id })
+    ).map(a => a.action);
+    expect(actions).toContain('scale-in');
+    expect(actions).not.toContain('terminate');
+    expect(group.NewInstancesProtectedFromScaleIn).toBe(false);
+    expect(group.Instances!.map(i => i.ProtectedFromScaleIn)).toEqual([
+      false,
+      false,
+      false,
+    ]);
     expect(group.Tags?.some(t => t.Key === ROLLOUT_ID_TAG)).toBe(false);
     const defaults = await fixtures.ec2.send(
       new DescribeLaunchTemplateVersionsCommand({

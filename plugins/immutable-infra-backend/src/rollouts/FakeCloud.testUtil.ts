@@ -1,4 +1,5 @@
 import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
+import { PRESENT } from './decide';
 import {
   GateVerdict,
   RolloutInstance,
@@ -9,7 +10,9 @@ type FakeInstance = RolloutInstance & { group?: string };
 
 /**
  * An in-memory cloud for engine tests: Auto Scaling groups that launch up
- * to their desired capacity from their template version, standalone
+ * to their desired capacity from their template version and scale in to it
+ * (choosing, of the instances not protected from scale-in, the running ones
+ * first: the choice that costs the most healthy capacity), standalone
  * instances, and a gate that passes every running instance not marked
  * unhealthy. Every call is counted.
  */
@@ -26,8 +29,16 @@ export class FakeCloud implements RolloutProvider {
       max: number;
       desired: number;
       tags: Record<string, string>;
+      protectNew: boolean;
     }
   >();
+  /**
+   * Set, a group terminates what a lower desired capacity retires only
+   * after it was observed once more (as a group whose lifecycle hooks or
+   * deregistration delay hold the instances a while).
+   */
+  scaleInLag = false;
+  private pendingScaleIn = new Set<string>();
   unhealthy = new Set<string>();
   /** Alarm states by name; an alarm not here does not exist. */
   alarms = new Map<string, string>();
@@ -51,6 +62,7 @@ export class FakeCloud implements RolloutProvider {
     version: number,
     count: number,
     tags: Record<string, string> = {},
+    options: { protectNew?: boolean } = {},
   ) {
     this.groups.set(name, {
       template,
@@ -59,6 +71,7 @@ export class FakeCloud implements RolloutProvider {
       max: count,
       desired: 0,
       tags,
+      protectNew: options.protectNew ?? false,
     });
     this.scale(name, count);
   }
@@ -99,16 +112,43 @@ export class FakeCloud implements RolloutProvider {
     group.desired = desired;
     const image = this.templates.get(group.template)![group.version - 1].image;
     while (this.alive(i => i.group === name).length < desired) {
-      this.instances.push(this.make(image, group.tags, name));
+      this.instances.push({
+        ...this.make(image, group.tags, name),
+        protectedFromScaleIn: group.protectNew,
+      });
+    }
+  }
+
+  private scaleIn(name: string) {
+    const group = this.groups.get(name)!;
+    const members = this.instances.filter(
+      i => i.group === name && PRESENT.has(i.state ?? ''),
+    );
+    const chosen = members
+      .filter(i => !i.protectedFromScaleIn)
+      .sort(
+        (a, b) =>
+          Number(b.state === 'running') - Number(a.state === 'running') ||
+          b.instanceId.localeCompare(a.instanceId),
+      )
+      .slice(0, Math.max(0, members.length - group.desired));
+    for (const instance of chosen) {
+      instance.state = 'terminated';
     }
   }
 
   async groupInstances({ group }: { group: string }) {
     this.calls.push('groupInstances');
-    return {
-      instances: this.alive(i => i.group === group),
+    const answer = {
+      instances: this.instances
+        .filter(i => i.group === group && PRESENT.has(i.state ?? ''))
+        .map(i => ({ ...i, tags: { ...i.tags } })),
       desiredCapacity: this.groups.get(group)!.desired,
     };
+    if (this.pendingScaleIn.delete(group)) {
+      this.scaleIn(group);
+    }
+    return answer;
   }
 
   async standaloneInstances({
@@ -156,6 +196,7 @@ export class FakeCloud implements RolloutProvider {
     version: number;
     minSize: number;
     maxSize: number;
+    protectNewInstances?: boolean;
     rolloutId?: string;
   }) {
     this.calls.push('configureGroup');
@@ -163,6 +204,7 @@ export class FakeCloud implements RolloutProvider {
     group.version = options.version;
     group.min = options.minSize;
     group.max = options.maxSize;
+    group.protectNew = options.protectNewInstances ?? group.protectNew;
     if (options.rolloutId) {
       group.tags[ROLLOUT_ID_TAG] = options.rolloutId;
     } else {
@@ -178,11 +220,33 @@ export class FakeCloud implements RolloutProvider {
     desired: number;
   }) {
     this.calls.push('setGroupDesiredCapacity');
-    if (desired > this.groups.get(group)!.max) {
+    const found = this.groups.get(group)!;
+    if (desired > found.max) {
       throw new Error(`desired ${desired} over the maximum`);
     }
-    if (desired > this.groups.get(group)!.desired) {
+    if (desired < found.min) {
+      throw new Error(
+        `ValidationError: desired capacity ${desired} below the minimum ${found.min}`,
+      );
+    }
+    if (desired > found.desired) {
       this.scale(group, desired);
+    } else if (desired < found.desired) {
+      found.desired = desired;
+      if (this.scaleInLag) {
+        this.pendingScaleIn.add(group);
+      } else {
+        this.scaleIn(group);
+      }
+    }
+  }
+
+  async unprotectInstances({ instanceIds }: { instanceIds: string[] }) {
+    this.calls.push('unprotectInstances');
+    for (const instance of this.instances) {
+      if (instanceIds.includes(instance.instanceId)) {
+        instance.protectedFromScaleIn = false;
+      }
     }
   }
 

@@ -55,6 +55,7 @@ function inventoryOf(cloud: FakeCloud): Inventory {
         minSize: g.min,
         maxSize: g.max,
         desiredCapacity: g.desired,
+        newInstancesProtectedFromScaleIn: g.protectNew,
         launchTemplate: {
           id: g.template,
           name: 'web',
@@ -238,6 +239,88 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     );
   });
 
+  it("retires an Auto Scaling group's old instances by lowering its desired capacity: only old ones go, a group still terminating is waited for, and the protection ends with the rollout", async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 8, {
+      app: 'web',
+      environment: 'production',
+    });
+    // The group terminates what it scales in only after a later look, as
+    // lifecycle hooks and deregistration delays hold instances a while.
+    cloud.scaleInLag = true;
+    const { tick, healthySeen, knex, rollout } = await setup({
+      cloud,
+      steps: [{ setWeight: 100 }],
+    });
+    let state = await tick(4);
+    // Launched protected: the group's scale-in cannot choose them.
+    expect(
+      cloud
+        .alive(i => i.imageId === 'ami-new')
+        .map(i => i.protectedFromScaleIn),
+    ).toEqual([true, true]);
+    state = await tick(30);
+    expect(state.state).toBe('succeeded');
+    expect(cloud.alive().map(i => i.imageId)).toEqual(Array(8).fill('ami-new'));
+    // No new instance was ever scaled in, none asked for one by one.
+    expect(
+      cloud.instances.filter(
+        i => i.imageId === 'ami-new' && i.state === 'terminated',
+      ),
+    ).toEqual([]);
+    expect(cloud.instances).toHaveLength(16);
+    expect(cloud.calls).not.toContain('terminateInGroup');
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(8);
+    const actions = await knex('rollout_steps')
+      .where({ rollout_id: rollout.id })
+      .select('action', 'detail');
+    const scaleIns = actions.filter(a => a.action === 'scale-in');
+    expect(scaleIns.length).toBeGreaterThan(0);
+    expect(actions.map(a => a.action)).not.toContain('terminate');
+    // Each scale-in retires old instances only: the counts add up to them.
+    expect(
+      scaleIns
+        .map(a =>
+          typeof a.detail === 'string' ? JSON.parse(a.detail) : a.detail,
+        )
+        .reduce((sum, d) => sum + d.count, 0),
+    ).toBe(8);
+    // Given back: the group's own scaling may choose them again.
+    expect(cloud.alive().filter(i => i.protectedFromScaleIn)).toEqual([]);
+    expect(cloud.groups.get('web-prod')).toMatchObject({
+      protectNew: false,
+      desired: 8,
+      min: 8,
+      max: 8,
+    });
+  });
+
+  it('a group that protects its new instances itself: old instances are terminated one by one, and the protection stays as the group had it', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group(
+      'web-prod',
+      'lt-web',
+      1,
+      4,
+      { app: 'web', environment: 'production' },
+      { protectNew: true },
+    );
+    const { tick, healthySeen } = await setup({
+      cloud,
+      steps: [{ setWeight: 100 }],
+    });
+    const state = await tick(20);
+    expect(state.state).toBe('succeeded');
+    expect(cloud.alive().map(i => i.imageId)).toEqual(Array(4).fill('ami-new'));
+    expect(cloud.calls).toContain('terminateInGroup');
+    expect(cloud.calls).not.toContain('unprotectInstances');
+    expect(cloud.alive().every(i => i.protectedFromScaleIn)).toBe(true);
+    expect(cloud.groups.get('web-prod')!.protectNew).toBe(true);
+    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
+  });
+
   it('replaces standalone instances from the launch template, tagged, and moves the channel when asked', async () => {
     const cloud = new FakeCloud();
     cloud.template('lt-web', ['ami-old']);
@@ -325,6 +408,7 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
       steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
     });
     await tick(2);
+    expect(cloud.alive().some(i => i.protectedFromScaleIn)).toBe(true);
     const current = (await store.get(rollout.id))!;
     await store.update(current.id, current.revision, {
       state: 'aborted',
@@ -332,8 +416,14 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     });
     const state = await tick(2);
     expect(state).toMatchObject({ state: 'aborted', active: false });
-    expect(cloud.groups.get('web-prod')).toMatchObject({ version: 1, max: 4 });
+    expect(cloud.groups.get('web-prod')).toMatchObject({
+      version: 1,
+      max: 4,
+      protectNew: false,
+    });
     expect(cloud.alive()).toHaveLength(4);
+    // What it launched and kept is no longer protected from scale-in.
+    expect(cloud.alive().filter(i => i.protectedFromScaleIn)).toEqual([]);
     expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
     const cleaned = (await store.getView(rollout.id))!.events.find(
       e => e.kind === 'cleaned-up',

@@ -210,6 +210,9 @@ export class RolloutEngine {
             fleet.maxSize ?? 0,
             fleet.capacity + fleet.maxSurge,
           ),
+          // What it launches is safe from scale-in: lowering the desired
+          // capacity then retires old instances only.
+          protectNewInstances: true,
           rolloutId: rollout.id,
         });
       }
@@ -315,6 +318,7 @@ export class RolloutEngine {
         state: i.state,
         launchTime: i.launchTime,
         launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
+        protectedFromScaleIn: i.protectedFromScaleIn,
         healthy: verdicts.get(i.instanceId)?.healthy,
         waiting: verdicts.get(i.instanceId)?.waiting,
       })),
@@ -369,6 +373,8 @@ export class RolloutEngine {
       const target = step.targets[fleet.key] ?? 0;
       const decision = decideFleet(fleet, target, instances, {
         keepOld: step.keepOld,
+        desiredCapacity:
+          fleet.kind === 'autoscaling-group' ? desiredCapacity : undefined,
       });
       status.push(decision.status);
       done = done && decision.done;
@@ -390,9 +396,18 @@ export class RolloutEngine {
     }
 
     if (this.now() - started > plan.progressDeadlineMs) {
-      const waiting = status.flatMap(s =>
-        Object.entries(s.waiting).map(([id, why]) => `${id}: ${why}`),
-      );
+      const waiting = status.flatMap(s => [
+        ...Object.entries(s.waiting).map(([id, why]) => `${id}: ${why}`),
+        ...(s.scalingIn
+          ? [
+              `${
+                plan.fleets.find(f => f.key === s.key)?.name ?? s.key
+              }: still terminating ${s.scalingIn} old instance${
+                s.scalingIn === 1 ? '' : 's'
+              } (lifecycle hooks, deregistration delay)`,
+            ]
+          : []),
+      ]);
       const reason = `step ${
         rollout.currentStep + 1
       } passed its progress deadline of ${Math.round(
@@ -426,7 +441,20 @@ export class RolloutEngine {
                 },
               ]
             : []),
-          ...(a.decision.terminate.length > 0
+          ...(a.decision.terminate.length > 0 && a.decision.scaleIn
+            ? [
+                {
+                  step: rollout.currentStep,
+                  fleet: a.fleet.key,
+                  action: 'scale-in',
+                  detail: {
+                    count: a.decision.terminate.length,
+                    desired: a.decision.present - a.decision.terminate.length,
+                  },
+                },
+              ]
+            : []),
+          ...(a.decision.terminate.length > 0 && !a.decision.scaleIn
             ? [
                 {
                   step: rollout.currentStep,
@@ -443,7 +471,14 @@ export class RolloutEngine {
             a.decision.launch > 0
               ? `launching ${a.decision.launch} on ${rollout.toVersion}`
               : '',
-            a.decision.terminate.length > 0
+            a.decision.terminate.length > 0 && a.decision.scaleIn
+              ? `scaling in ${a.decision.terminate.length} old instance${
+                  a.decision.terminate.length === 1 ? '' : 's'
+                } (desired capacity ${
+                  a.decision.present - a.decision.terminate.length
+                })`
+              : '',
+            a.decision.terminate.length > 0 && !a.decision.scaleIn
               ? `terminating ${a.decision.terminate.join(', ')}`
               : '',
           ]
@@ -654,6 +689,16 @@ export class RolloutEngine {
     const location = { region: fleet.region, account: rollout.plan.account };
     const provider = this.options.provider;
     if (fleet.kind === 'autoscaling-group') {
+      if (decision.scaleIn) {
+        // Absolute: a replay before the group settled asks for the same
+        // capacity (and a group still scaling in is waited for).
+        await provider.setGroupDesiredCapacity({
+          ...location,
+          group: fleet.name,
+          desired: decision.present - decision.terminate.length,
+        });
+        return;
+      }
       // Absolute, and only upwards from what the group already launches
       // towards: a replay asks for the same capacity, not more.
       const desired = decision.present + decision.launch;
@@ -785,7 +830,9 @@ export class RolloutEngine {
           version: fleet.newTemplateVersion!,
           minSize: fleet.minSize ?? 0,
           maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
+          protectNewInstances: fleet.newInstancesProtected,
         });
+        await this.releaseProtection(rollout, fleet);
       }
     }
     const events: RolloutChange['events'] = [];
@@ -843,6 +890,7 @@ export class RolloutEngine {
           version: fleet.launchTemplate!.version,
           minSize: fleet.minSize ?? 0,
           maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
+          protectNewInstances: fleet.newInstancesProtected,
         });
       }
       const { instances, desiredCapacity } = await this.observe(rollout, fleet);
@@ -876,11 +924,14 @@ export class RolloutEngine {
       const terminate = [...broken, ...servingLaunched.slice(0, surplus)].map(
         i => i.instanceId,
       );
-      if (terminate.length > 0 && fleet.kind === 'autoscaling-group') {
-        await provider.terminateInGroup({
-          ...location,
-          instanceIds: terminate,
-        });
+      if (fleet.kind === 'autoscaling-group') {
+        if (terminate.length > 0) {
+          await provider.terminateInGroup({
+            ...location,
+            instanceIds: terminate,
+          });
+        }
+        await this.releaseProtection(rollout, fleet);
       } else if (terminate.length > 0) {
         await this.retireStandalone(rollout, fleet, terminate);
       }
@@ -944,6 +995,36 @@ export class RolloutEngine {
       audit: [this.audit(rollout, 'rollout.clean-up')],
     });
     await this.syncAfter(rollout);
+  }
+
+  /**
+   * The group's instances this rollout launched were protected from
+   * scale-in for the rollout's sake only: the group's own scaling may
+   * choose them again (unless the group protected new instances before).
+   */
+  private async releaseProtection(rollout: RolloutRecord, fleet: RolloutFleet) {
+    if (fleet.newInstancesProtected !== false) {
+      // Protected before the rollout, or planned by a version that did not
+      // protect: left as it is.
+      return;
+    }
+    const location = {
+      region: fleet.region,
+      account: rollout.plan.account,
+      group: fleet.name,
+    };
+    const { instances } = await this.options.provider.groupInstances(location);
+    const instanceIds = instances
+      .filter(
+        i => i.protectedFromScaleIn && i.tags[ROLLOUT_ID_TAG] === rollout.id,
+      )
+      .map(i => i.instanceId);
+    if (instanceIds.length > 0) {
+      await this.options.provider.unprotectInstances({
+        ...location,
+        instanceIds,
+      });
+    }
   }
 
   private async syncAfter(rollout: RolloutRecord) {

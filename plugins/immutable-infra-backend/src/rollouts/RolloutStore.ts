@@ -114,6 +114,7 @@ export function viewOf(record: RolloutRecord): Omit<Rollout, 'events'> {
     steps: plan.steps,
     progressDeadlineMs: plan.progressDeadlineMs,
     alarms: plan.alarms ?? [],
+    ...(plan.probe ? { probe: plan.probe } : {}),
     awaitingPromotion:
       record.state === 'running' &&
       step?.kind === 'pause' &&

@@ -16,6 +16,8 @@ export type ObservedInstance = {
   waiting?: string;
   /** Whether it carries this rollout's id tag. */
   launchedByRollout?: boolean;
+  /** In an Auto Scaling group: whether scale-in skips it. */
+  protectedFromScaleIn?: boolean;
 };
 
 /** What the engine does to one fleet in one tick. @internal */
@@ -24,6 +26,13 @@ export type FleetDecision = {
   launch: number;
   /** Old instances to terminate, their replacements having passed. */
   terminate: string[];
+  /**
+   * An Auto Scaling group whose old instances are the only ones scale-in
+   * may choose, all running: the terminations are one lower desired
+   * capacity, the group picking which old instances go (any of them keeps
+   * the same healthy count).
+   */
+  scaleIn: boolean;
   /** Whether the fleet has reached the step's target. */
   done: boolean;
   /** Instances that hold a place in the fleet now. */
@@ -61,7 +70,12 @@ export function replacedBy(
  *   that passed the gate, and old ones) stay at `minHealthy` or more, and
  *   only down to the old instances the step keeps;
  * - the step is done for the fleet when `target` new instances passed and
- *   no more old ones remain than it keeps.
+ *   no more old ones remain than it keeps;
+ * - a group still scaling in (desired capacity below its instances) is
+ *   waited for: nothing launched (raising the capacity would cancel the
+ *   scale-in) nor terminated until it settles;
+ * - a group that can scale in (see {@link FleetDecision.scaleIn}) launches
+ *   and scales in in different ticks: one desired capacity cannot do both.
  *
  * @internal
  */
@@ -69,7 +83,7 @@ export function decideFleet(
   fleet: RolloutFleet,
   target: number,
   observed: ObservedInstance[],
-  options: { keepOld?: boolean } = {},
+  options: { keepOld?: boolean; desiredCapacity?: number } = {},
 ): FleetDecision {
   const present = observed.filter(i => PRESENT.has(i.state ?? 'running'));
   const isOld = replacedBy(fleet);
@@ -85,12 +99,23 @@ export function decideFleet(
 
   // A stopped instance keeps its place: it is waited for (and named when
   // the deadline passes), never silently doubled.
+  const scalingIn =
+    fleet.kind === 'autoscaling-group' && options.desiredCapacity !== undefined
+      ? Math.max(0, present.length - options.desiredCapacity)
+      : 0;
   const missing = target - onTarget.length;
   const room = fleet.capacity + fleet.maxSurge - present.length;
-  const launch = Math.max(0, Math.min(missing, room));
+  const launch = scalingIn > 0 ? 0 : Math.max(0, Math.min(missing, room));
 
+  const canScaleIn =
+    fleet.kind === 'autoscaling-group' &&
+    old.every(running) &&
+    present.every(i => isOld(i) === !i.protectedFromScaleIn);
   const allowed = healthyNew.length + healthyOld.length - fleet.minHealthy;
-  const count = Math.max(0, Math.min(old.length - keepOld, allowed));
+  const count =
+    scalingIn > 0 || (canScaleIn && launch > 0)
+      ? 0
+      : Math.max(0, Math.min(old.length - keepOld, allowed));
   const terminate = [...old]
     .sort(
       (a, b) =>
@@ -111,15 +136,21 @@ export function decideFleet(
   return {
     launch,
     terminate,
+    scaleIn: canScaleIn && terminate.length > 0,
     present: present.length,
     // Judged on what was observed: terminations ordered now show next tick.
-    done: launch === 0 && healthyNew.length >= target && old.length <= keepOld,
+    done:
+      scalingIn === 0 &&
+      launch === 0 &&
+      healthyNew.length >= target &&
+      old.length <= keepOld,
     status: {
       key: fleet.key,
       newInstances: onTarget.length,
       healthyNewInstances: healthyNew.length,
-      oldInstances: old.length - terminate.length,
+      oldInstances: Math.max(0, old.length - terminate.length - scalingIn),
       waiting,
+      ...(scalingIn > 0 ? { scalingIn } : {}),
     },
   };
 }

@@ -146,6 +146,7 @@ export function planRollout(
       },
       maxSize: group.maxSize,
       minSize: group.minSize,
+      newInstancesProtected: group.newInstancesProtectedFromScaleIn ?? false,
       ...sized(group.desiredCapacity),
     });
   }

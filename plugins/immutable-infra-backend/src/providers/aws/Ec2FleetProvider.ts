@@ -332,6 +332,8 @@ export class Ec2FleetProvider implements FleetProvider {
           minSize: group.MinSize ?? 0,
           maxSize: group.MaxSize ?? 0,
           desiredCapacity: group.DesiredCapacity ?? 0,
+          newInstancesProtectedFromScaleIn:
+            group.NewInstancesProtectedFromScaleIn ?? false,
           launchTemplate,
           launchConfiguration: group.LaunchConfigurationName
             ? {

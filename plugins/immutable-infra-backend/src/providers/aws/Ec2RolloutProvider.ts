@@ -3,6 +3,7 @@ import {
   DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
+  SetInstanceProtectionCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -91,7 +92,8 @@ export class Ec2RolloutProvider implements RolloutProvider {
     const ec2 = await this.clients.ec2Client(location.region, location.account);
     const found: RolloutInstance[] = [];
     for await (const page of paginateDescribeInstances(
-      { client: ec2 },
+      // By filter, a page holds up to 1,000 (MaxResults cannot go with ids).
+      { client: ec2, ...(input.InstanceIds ? {} : { pageSize: 1000 }) },
       {
         ...input,
         Filters: [
@@ -125,15 +127,34 @@ export class Ec2RolloutProvider implements RolloutProvider {
         `Auto Scaling group ${location.group} no longer exists in ${location.region}`,
       );
     }
-    const ids = (group.Instances ?? [])
-      .filter(i => !/Terminat/.test(i.LifecycleState ?? ''))
-      .map(i => i.InstanceId!);
-    const instances: RolloutInstance[] = [];
-    for (const batch of chunks(ids, IDS_BATCH)) {
-      instances.push(
-        ...(await this.describe(location, { InstanceIds: batch })),
-      );
+    const members = new Map(
+      (group.Instances ?? [])
+        .filter(i => !/Terminat/.test(i.LifecycleState ?? ''))
+        .map(i => [i.InstanceId!, i]),
+    );
+    // By the tag the group puts on its instances (pages of 1,000, not
+    // batches of 100 ids); members without it (attached by hand before
+    // the tag was put) are asked for by id.
+    const described = members.size
+      ? await this.describe(location, {
+          Filters: [
+            { Name: 'tag:aws:autoscaling:groupName', Values: [location.group] },
+          ],
+        })
+      : [];
+    const found = described.filter(i => members.has(i.instanceId));
+    const seen = new Set(found.map(i => i.instanceId));
+    for (const batch of chunks(
+      [...members.keys()].filter(id => !seen.has(id)),
+      IDS_BATCH,
+    )) {
+      found.push(...(await this.describe(location, { InstanceIds: batch })));
     }
+    const instances = found.map(instance => ({
+      ...instance,
+      protectedFromScaleIn:
+        members.get(instance.instanceId)?.ProtectedFromScaleIn ?? false,
+    }));
     return { instances, desiredCapacity: group.DesiredCapacity ?? 0 };
   }
 
@@ -277,6 +298,7 @@ export class Ec2RolloutProvider implements RolloutProvider {
       version: number;
       minSize: number;
       maxSize: number;
+      protectNewInstances?: boolean;
       rolloutId?: string;
     },
   ): Promise<void> {
@@ -293,6 +315,7 @@ export class Ec2RolloutProvider implements RolloutProvider {
         },
         MinSize: location.minSize,
         MaxSize: location.maxSize,
+        NewInstancesProtectedFromScaleIn: location.protectNewInstances,
       }),
     );
     const tag = {
@@ -309,6 +332,25 @@ export class Ec2RolloutProvider implements RolloutProvider {
           })
         : new DeleteTagsCommand({ Tags: [tag] }),
     );
+  }
+
+  async unprotectInstances(
+    location: ImageLocation & { group: string; instanceIds: string[] },
+  ): Promise<void> {
+    const autoscaling = await this.clients.autoScalingClient(
+      location.region,
+      location.account,
+    );
+    // SetInstanceProtection takes at most 50 instances a call.
+    for (const InstanceIds of chunks(location.instanceIds, 50)) {
+      await autoscaling.send(
+        new SetInstanceProtectionCommand({
+          AutoScalingGroupName: location.group,
+          InstanceIds,
+          ProtectedFromScaleIn: false,
+        }),
+      );
+    }
   }
 
   async setGroupDesiredCapacity(

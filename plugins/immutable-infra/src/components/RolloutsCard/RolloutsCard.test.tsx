@@ -33,7 +33,9 @@ function rollout(extra: Partial<Rollout> = {}): Rollout {
         capacity: 4,
         targetImageId: 'ami-2',
         oldInstanceIds: ['i-1', 'i-2', 'i-3', 'i-4'],
-        targetGroupArns: ['arn:tg'],
+        targetGroupArns: [
+          'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-prod/50dc6c495c0c9188',
+        ],
         maxSurge: 1,
         minHealthy: 4,
       },
@@ -103,7 +105,11 @@ describe('RolloutsCard', () => {
       .fn()
       .mockResolvedValueOnce({
         dryRun: true,
-        rollout: rollout({ state: 'pending', movesChannel: true }),
+        rollout: rollout({
+          state: 'pending',
+          movesChannel: true,
+          probe: 'http://{privateIp}:8080/healthz',
+        }),
       })
       .mockResolvedValueOnce({
         dryRun: false,
@@ -121,7 +127,12 @@ describe('RolloutsCard', () => {
     ).toBeInTheDocument();
     expect(
       within(dialog).getByText(
-        /4 in service, 4 to replace; at most 1 extra at once, at least 4 healthy/,
+        /4 in service, 4 to replace; at most 1 extra at once, at least 4 healthy; gate: healthy in target group web-prod/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(
+        /must be running, pass its EC2 status checks, be healthy in its target groups and answer http:\/\/\{privateIp\}:8080\/healthz with a 2xx before an old one goes/,
       ),
     ).toBeInTheDocument();
     expect(
@@ -172,13 +183,25 @@ describe('RolloutsCard', () => {
 
   it('follows an active rollout: its step, its fleets, its timeline, and a promote', async () => {
     const { events: _events, ...row } = rollout();
+    const lastStep = rollout({
+      currentStep: 2,
+      awaitingPromotion: false,
+      status: [
+        {
+          key: 'asg:us-east-1:web-prod',
+          newInstances: 4,
+          healthyNewInstances: 4,
+          oldInstances: 0,
+          waiting: {},
+          scalingIn: 3,
+        },
+      ],
+    });
     const getRollout = jest
       .fn()
       .mockResolvedValueOnce(rollout())
-      .mockResolvedValue(rollout({ currentStep: 2, awaitingPromotion: false }));
-    const controlRollout = jest
-      .fn()
-      .mockResolvedValue(rollout({ currentStep: 2, awaitingPromotion: false }));
+      .mockResolvedValue(lastStep);
+    const controlRollout = jest.fn().mockResolvedValue(lastStep);
     await render({
       getRollout,
       controlRollout,
@@ -200,6 +223,11 @@ describe('RolloutsCard', () => {
     expect(controlRollout).toHaveBeenCalledWith(row.id, 'promote');
     expect(
       await screen.findByText(/Step 3 of 3: set weight 100%/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /web-prod: 4 of 4 new instances passed, 0 old, 3 more the group is still terminating/,
+      ),
     ).toBeInTheDocument();
   });
 

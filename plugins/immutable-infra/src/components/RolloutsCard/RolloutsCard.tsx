@@ -78,6 +78,26 @@ function actionsOf(rollout: Rollout): RolloutAction[] {
   }
 }
 
+/** A target group's name, from its ARN (`…:targetgroup/<name>/<id>`). */
+function targetGroupName(arn: string) {
+  return /:targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn;
+}
+
+/** What every new instance must pass before an old one goes. */
+function gateSentence(rollout: Rollout) {
+  const checks = ['be running', 'pass its EC2 status checks'];
+  if (rollout.fleets.some(f => f.targetGroupArns.length > 0)) {
+    checks.push('be healthy in its target groups');
+  }
+  if (rollout.probe) {
+    checks.push(`answer ${rollout.probe} with a 2xx`);
+  }
+  const last = checks.pop();
+  return `Each new instance must ${checks.join(
+    ', ',
+  )} and ${last} before an old one goes.`;
+}
+
 /** The plan a rollout would follow: its fleets and steps. */
 function PlanView({ rollout }: { rollout: Rollout }) {
   return (
@@ -94,9 +114,9 @@ function PlanView({ rollout }: { rollout: Rollout }) {
             {fleet.oldInstanceIds.length} to replace; at most {fleet.maxSurge}{' '}
             extra at once, at least {fleet.minHealthy} healthy
             {fleet.targetGroupArns.length > 0 &&
-              `; gate: healthy in ${fleet.targetGroupArns.length} target group${
+              `; gate: healthy in target group${
                 fleet.targetGroupArns.length === 1 ? '' : 's'
-              }`}
+              } ${fleet.targetGroupArns.map(targetGroupName).join(', ')}`}
             {Object.entries(fleet.dataVolumes ?? {}).map(([id, volumes]) => (
               <div key={id}>
                 {id}: data volumes{' '}
@@ -120,10 +140,8 @@ function PlanView({ rollout }: { rollout: Rollout }) {
         ))}
       </ol>
       <Typography variant="body2">
-        Each new instance must be running, pass its EC2 status checks and be
-        healthy in its target groups before an old one goes. A step that takes
-        longer than {Math.round(rollout.progressDeadlineMs / 60_000)} min fails
-        the rollout.
+        {gateSentence(rollout)} A step that takes longer than{' '}
+        {Math.round(rollout.progressDeadlineMs / 60_000)} min fails the rollout.
         {rollout.alarms.length > 0 &&
           ` Alarms watched throughout (one in ALARM aborts it): ${rollout.alarms.join(
             ', ',
@@ -271,6 +289,9 @@ function RolloutView(props: {
             {value.fleets.find(f => f.key === fleet.key)?.name ?? fleet.key}:{' '}
             {fleet.healthyNewInstances} of {fleet.newInstances} new instances
             passed, {fleet.oldInstances} old
+            {fleet.scalingIn
+              ? `, ${fleet.scalingIn} more the group is still terminating`
+              : ''}
             {Object.entries(fleet.waiting).map(([instance, why]) => (
               <Typography key={instance} variant="body2">
                 {instance}: {why}
