@@ -62,6 +62,12 @@ export interface Config {
        * them on (one replica at a time). Defaults to 10 seconds.
        */
       frequency?: HumanDuration | string;
+      /**
+       * Rollouts reconciled at once in a tick (each its own entity and
+       * environment). Defaults to 4; more shortens a tick with many rollouts
+       * in flight, at the cost of more AWS calls at once (API rate limits).
+       */
+      concurrency?: number;
       /** The HTTP probe of `immutable-infra.io/rollout-probe`. */
       probe?: {
         /**

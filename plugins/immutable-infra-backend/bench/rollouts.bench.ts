@@ -92,19 +92,22 @@ async function rolloutCalls() {
   const moto = await startMoto();
   try {
     const { ec2, autoscaling } = emulatorClients(moto.endpoint, region);
-    const fixtures = new Ec2Fixtures(ec2, autoscaling);
     const elb = new ElasticLoadBalancingV2Client({
       region,
       endpoint: moto.endpoint,
       maxAttempts: 1,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
-    const oldAmi = await fixtures.image();
-    const newAmi = await fixtures.image();
     let index = 0;
     for (const size of SIZES) {
       for (const kind of ['group', 'standalone'] as const) {
         index += 1;
+        // Each fleet in an account of its own: moto answers a describe in
+        // time that grows with every instance the account ever had.
+        await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
+        const fixtures = new Ec2Fixtures(ec2, autoscaling);
+        const oldAmi = await fixtures.image();
+        const newAmi = await fixtures.image();
         const name = `b${index}-${kind}-${size}`;
         const template = await fixtures.launchTemplate(`${name}-lt`, [oldAmi]);
         const t0 = Date.now();

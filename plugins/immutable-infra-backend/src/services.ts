@@ -121,6 +121,7 @@ export function createServices(options: {
       syncEntity: entityRef => fleetSync.run(entityRef),
       notify: options.notify,
       probe: { allowedHosts: settings.rollouts.probeAllowedHosts },
+      concurrency: settings.rollouts.concurrency,
     }),
     fleet,
     readModel,

@@ -25,6 +25,8 @@ export type ImmutableInfraSettings = {
     frequency: HumanDuration;
     /** Hosts (`host` or `host:port`) the HTTP probe may reach beyond the instances' own addresses. */
     probeAllowedHosts: string[];
+    /** Rollouts the engine reconciles at once in a tick. */
+    concurrency: number;
   };
   registration: {
     /**
@@ -75,6 +77,7 @@ export function readSettings(config: Config): ImmutableInfraSettings {
       frequency: readDuration(root, 'rollouts.frequency', { seconds: 10 }),
       probeAllowedHosts:
         root?.getOptionalStringArray('rollouts.probe.allowedHosts') ?? [],
+      concurrency: root?.getOptionalNumber('rollouts.concurrency') ?? 4,
     },
     registration: {
       verifyArtifacts:

@@ -15,7 +15,12 @@ export type RolloutInstance = {
 };
 
 /** Where one new instance stands at the gate. @internal */
-export type GateVerdict = { healthy: boolean; waiting?: string };
+export type GateVerdict = {
+  healthy: boolean;
+  waiting?: string;
+  /** Absent from one of the target groups (not merely unhealthy there). */
+  unregistered?: boolean;
+};
 
 /**
  * Every call the rollout engine makes to the cloud. Each is idempotent on

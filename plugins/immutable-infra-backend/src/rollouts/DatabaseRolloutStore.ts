@@ -36,6 +36,7 @@ type RolloutRow = {
   active_key: string | null;
   plan: string;
   status: string | null;
+  failed_attempts: number;
 };
 
 type EventRow = {
@@ -73,6 +74,7 @@ function toRecord(row: RolloutRow): RolloutRecord {
     active: row.active_key !== null,
     plan: JSON.parse(row.plan),
     status: row.status ? JSON.parse(row.status) : [],
+    failedAttempts: row.failed_attempts ?? 0,
   };
 }
 
@@ -213,6 +215,12 @@ export class DatabaseRolloutStore implements RolloutStore {
     return rows.map(toRecord);
   }
 
+  async setFailedAttempts(id: string, failedAttempts: number): Promise<void> {
+    await this.db<RolloutRow>('rollouts')
+      .where({ id })
+      .update({ failed_attempts: failedAttempts });
+  }
+
   async update(
     id: string,
     revision: number,
@@ -237,6 +245,8 @@ export class DatabaseRolloutStore implements RolloutStore {
           values.plan = JSON.stringify(change.plan);
         if (change.status !== undefined)
           values.status = JSON.stringify(change.status);
+        if (change.failedAttempts !== undefined)
+          values.failed_attempts = change.failedAttempts;
         if (change.release) values.active_key = null;
         if (change.reacquire && row)
           values.active_key = activeKey(row.entity_ref, row.environment);

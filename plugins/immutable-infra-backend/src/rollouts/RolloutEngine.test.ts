@@ -80,6 +80,22 @@ function inventoryOf(cloud: FakeCloud): Inventory {
 describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
   let clock: number;
 
+  /** An engine beside the one of `setup` (a restart, another replica). */
+  function anotherEngine(
+    store: DatabaseRolloutStore,
+    cloud: FakeCloud,
+    concurrency?: number,
+  ) {
+    return new RolloutEngine({
+      store,
+      provider: cloud,
+      channels: { assignChannel: jest.fn() } as unknown as ChannelStore,
+      logger: mockServices.logger.mock(),
+      now: () => clock,
+      concurrency,
+    });
+  }
+
   async function setup(options: {
     cloud: FakeCloud;
     steps?: object[];
@@ -460,10 +476,88 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
       throw new Error('Throttling: Rate exceeded');
     };
     let state = await tick(2);
-    expect(state.state).toBe('running');
+    expect(state).toMatchObject({ state: 'running', failedAttempts: 2 });
     state = await tick();
-    expect(state).toMatchObject({ state: 'paused' });
+    expect(state).toMatchObject({ state: 'paused', failedAttempts: 0 });
     expect(state.reason).toContain('Throttling: Rate exceeded');
+  });
+
+  it('counts failed attempts in the database: an engine after a restart counts on, and a tick that works starts again from none', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.group('web-prod', 'lt-web', 1, 2, {
+      app: 'web',
+      environment: 'production',
+    });
+    const { tick, store, rollout } = await setup({
+      cloud,
+      steps: [{ setWeight: 100 }],
+    });
+    await tick();
+    const groupInstances = cloud.groupInstances.bind(cloud);
+    cloud.groupInstances = async () => {
+      throw new Error('RequestTimeout');
+    };
+    await tick(2);
+    expect((await store.get(rollout.id))!.failedAttempts).toBe(2);
+    // A tick that reaches AWS again: the count starts over.
+    cloud.groupInstances = groupInstances;
+    await tick();
+    expect((await store.get(rollout.id))!.failedAttempts).toBe(0);
+
+    cloud.groupInstances = async () => {
+      throw new Error('RequestTimeout');
+    };
+    await tick(2);
+    // Another engine (a restart, another replica) on the same database.
+    const restarted = anotherEngine(store, cloud);
+    await restarted.tick();
+    expect(await store.get(rollout.id)).toMatchObject({
+      state: 'paused',
+      reason: expect.stringContaining('paused after 3 failed attempts'),
+    });
+  });
+
+  it('reconciles rollouts of different entities at once, no more than its concurrency', async () => {
+    const cloud = new FakeCloud();
+    cloud.template('lt-web', ['ami-old']);
+    cloud.standalone('ami-old', 2, { app: 'web', environment: 'production' });
+    const { store, rollout } = await setup({
+      cloud,
+      steps: [{ setWeight: 100 }],
+    });
+    const first = (await store.get(rollout.id))!;
+    for (let n = 2; n <= 5; n++) {
+      await store.create({
+        rollout: {
+          ...first,
+          id: `00000000-0000-4000-8000-00000000000${n}`,
+          entityRef: `component:default/web-${n}`,
+        },
+        events: [],
+        audit: [],
+      });
+    }
+    let inFlight = 0;
+    let most = 0;
+    const ensure = cloud.ensureTemplateVersion.bind(cloud);
+    cloud.ensureTemplateVersion = async options => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise(resolve => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return ensure(options);
+    };
+    const engine = anotherEngine(store, cloud, 2);
+    await engine.tick();
+    expect(most).toBe(2);
+    const states = await Promise.all(
+      [1, 2, 3, 4, 5].map(
+        async n =>
+          (await store.get(`00000000-0000-4000-8000-00000000000${n}`))!.state,
+      ),
+    );
+    expect(states).toEqual(Array(5).fill('running'));
   });
 
   it('blue-green: the whole new capacity beside the old, a promote, the switch out of the target groups, the old kept for the scale-down delay, then terminated', async () => {

@@ -8,6 +8,7 @@ import {
   RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { AuditEventInput } from '../audit/AuditLog';
 import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
 import { ChannelStore } from '../registry/DatabaseChannelStore';
@@ -27,6 +28,9 @@ export const ROLLOUT_ENGINE_ACTOR = 'plugin:immutable-infra/rollouts';
 
 /** Ticks in a row whose cloud calls failed before a rollout pauses. @internal */
 export const FAILURES_BEFORE_PAUSE = 3;
+
+/** Rollouts the engine reconciles at once by default. @internal */
+export const ROLLOUT_CONCURRENCY = 4;
 
 /** The description of the template version a rollout makes. @internal */
 export function templateVersionDescription(rolloutId: string) {
@@ -87,8 +91,6 @@ function describeStep(step: RolloutPlanStep): string {
  * @internal
  */
 export class RolloutEngine {
-  private readonly failures = new Map<string, number>();
-
   constructor(
     private readonly options: {
       store: RolloutStore;
@@ -101,6 +103,8 @@ export class RolloutEngine {
       notify?: RolloutNotify;
       /** The HTTP probe of the gate: hosts it may reach beyond the instances', and how it asks. */
       probe?: { allowedHosts?: string[]; fetch?: ProbeFetch };
+      /** Rollouts reconciled at once in a tick. Defaults to {@link ROLLOUT_CONCURRENCY}. */
+      concurrency?: number;
       now?: () => number;
     },
   ) {}
@@ -109,22 +113,46 @@ export class RolloutEngine {
     return this.options.now?.() ?? Date.now();
   }
 
-  /** One pass over every active rollout. */
+  /**
+   * One pass over every active rollout, a few at once: each is another
+   * entity's and environment's, its writes guarded by its revision.
+   */
   async tick(): Promise<void> {
-    for (const rollout of await this.options.store.listActive()) {
+    const limit = pLimit(
+      Math.max(1, this.options.concurrency ?? ROLLOUT_CONCURRENCY),
+    );
+    const active = await this.options.store.listActive();
+    await Promise.all(
+      active.map(rollout => limit(() => this.reconcileCounted(rollout))),
+    );
+  }
+
+  private async reconcileCounted(rollout: RolloutRecord) {
+    try {
+      await this.reconcile(rollout);
+    } catch (error) {
       try {
-        await this.reconcile(rollout);
-        this.failures.delete(rollout.id);
-      } catch (error) {
         await this.failed(rollout, error as Error);
+      } catch (recording) {
+        // The database failing too: the next tick tries again.
+        this.options.logger.error(
+          `Rollout ${rollout.id}: ${error}; recording it failed: ${recording}`,
+        );
       }
+      return;
+    }
+    if (rollout.failedAttempts > 0) {
+      await this.options.store.setFailedAttempts(rollout.id, 0);
     }
   }
 
-  /** A tick whose cloud calls failed: retried next tick, paused after a few. */
+  /**
+   * A tick whose cloud calls failed: retried next tick, paused after a few
+   * in a row (counted in the database: a restart or another replica counts
+   * on).
+   */
   private async failed(rollout: RolloutRecord, error: Error) {
-    const count = (this.failures.get(rollout.id) ?? 0) + 1;
-    this.failures.set(rollout.id, count);
+    const count = rollout.failedAttempts + 1;
     this.options.logger.warn(
       `Rollout ${rollout.id} of ${rollout.entityRef}: ${error.message} (${count} in a row)`,
     );
@@ -132,13 +160,14 @@ export class RolloutEngine {
       count < FAILURES_BEFORE_PAUSE ||
       !['pending', 'running'].includes(rollout.state)
     ) {
+      await this.options.store.setFailedAttempts(rollout.id, count);
       return;
     }
-    this.failures.delete(rollout.id);
     const reason = `paused after ${count} failed attempts to reach AWS: ${error.message}`;
     await this.options.store.update(rollout.id, rollout.revision, {
       state: 'paused',
       reason,
+      failedAttempts: 0,
       events: [{ kind: 'paused', message: reason }],
       audit: [this.audit(rollout, 'rollout.pause', { reason })],
     });
@@ -297,9 +326,7 @@ export class RolloutEngine {
         i =>
           i.state === 'running' &&
           i.tags[ROLLOUT_ID_TAG] === rollout.id &&
-          verdicts
-            .get(i.instanceId)
-            ?.waiting?.startsWith('not registered in target group'),
+          verdicts.get(i.instanceId)?.unregistered,
       );
       if (unregistered.length > 0) {
         await this.options.provider.setTargetMembership({

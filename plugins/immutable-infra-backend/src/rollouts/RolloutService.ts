@@ -24,6 +24,7 @@ import { probeHostRefusal } from './probe';
 import { withTargetGroups } from './targetGroups';
 import {
   RolloutChange,
+  NewRollout,
   RolloutRecord,
   RolloutStore,
   viewOf,
@@ -224,10 +225,7 @@ export class RolloutService {
           v => v.family === family.name && v.id !== version.id,
         )?.id
       : undefined;
-    const record: Omit<
-      RolloutRecord,
-      'revision' | 'active' | 'status' | 'createdAt' | 'updatedAt'
-    > = {
+    const record: NewRollout = {
       id: randomUUID(),
       entityRef,
       environment,
@@ -257,6 +255,7 @@ export class RolloutService {
             ...record,
             revision: 0,
             active: false,
+            failedAttempts: 0,
             status: [],
             createdAt: now,
             updatedAt: now,

@@ -32,7 +32,20 @@ export type RolloutRecord = Omit<
   revision: number;
   /** Whether the rollout still holds its entity and environment. */
   active: boolean;
+  /** Ticks in a row whose cloud calls failed (the engine pauses at a few). */
+  failedAttempts: number;
 };
+
+/** A rollout as it is created: what the store sets left out. @internal */
+export type NewRollout = Omit<
+  RolloutRecord,
+  | 'revision'
+  | 'active'
+  | 'status'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'failedAttempts'
+>;
 
 /** A change of a rollout, applied if nobody changed it since `revision`. @internal */
 export type RolloutChange = {
@@ -43,6 +56,7 @@ export type RolloutChange = {
   reason?: string | null;
   plan?: StoredPlan;
   status?: RolloutFleetStatus[];
+  failedAttempts?: number;
   /** Frees the entity and environment for the next rollout. */
   release?: boolean;
   /** Takes them again (a retry). */
@@ -62,10 +76,7 @@ export type RolloutChange = {
 export interface RolloutStore {
   /** Inserts a rollout; throws ConflictError naming the active one of the same entity and environment. */
   create(options: {
-    rollout: Omit<
-      RolloutRecord,
-      'revision' | 'active' | 'status' | 'createdAt' | 'updatedAt'
-    >;
+    rollout: NewRollout;
     events: { kind: string; message: string; actor?: string }[];
     audit: AuditEventInput[];
   }): Promise<RolloutRecord>;
@@ -96,6 +107,12 @@ export interface RolloutStore {
 
   /** Applies a change; false when the rollout moved on since `revision`. */
   update(id: string, revision: number, change: RolloutChange): Promise<boolean>;
+
+  /**
+   * Counts the engine's failed ticks of a rollout, whatever its revision:
+   * bookkeeping beside the rollout's state, which it does not change.
+   */
+  setFailedAttempts(id: string, failedAttempts: number): Promise<void>;
 }
 
 /** The rollout as the API answers it, without its timeline. @internal */
@@ -105,6 +122,7 @@ export function viewOf(record: RolloutRecord): Omit<Rollout, 'events'> {
     promoted: _promoted,
     revision: _revision,
     active: _active,
+    failedAttempts: _failedAttempts,
     ...rest
   } = record;
   const step = plan.steps[record.currentStep];

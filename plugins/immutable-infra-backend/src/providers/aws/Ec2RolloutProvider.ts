@@ -239,6 +239,7 @@ export class Ec2RolloutProvider implements RolloutProvider {
           if (target?.State !== 'healthy') {
             verdicts.set(id, {
               healthy: false,
+              ...(target ? {} : { unregistered: true }),
               waiting: target
                 ? `target group ${name}: ${target.State}${
                     target.Reason ? ` (${target.Reason})` : ''
