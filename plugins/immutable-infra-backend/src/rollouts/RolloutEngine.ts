@@ -1,26 +1,23 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
-  IMAGE_VERSION_TAG,
-  parseRolloutAlarm,
-  ROLLOUT_ID_TAG,
   RolloutFleet,
   RolloutFleetStatus,
   RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
-import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { AuditEventInput } from '../audit/AuditLog';
-import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
+import { RolloutProvider } from '../providers/RolloutProvider';
 import { ChannelStore } from '../registry/DatabaseChannelStore';
+import { checkAlarms } from './alarms';
+import { decideFleet, PRESENT, replacedBy } from './decide';
 import {
-  decideFleet,
-  FleetDecision,
-  ObservedInstance,
-  PRESENT,
-  replacedBy,
-} from './decide';
+  clientToken,
+  FleetAction,
+  FleetOperator,
+  fleetTags,
+} from './FleetOperator';
 import { RolloutNotify } from './notices';
-import { fetchProbe, ProbeFetch, probeInstances } from './probe';
+import { ProbeFetch } from './probe';
 import { RolloutChange, RolloutRecord, RolloutStore } from './RolloutStore';
 
 /** Who the engine's own transitions are recorded as. @internal */
@@ -35,30 +32,6 @@ export const ROLLOUT_CONCURRENCY = 4;
 /** The description of the template version a rollout makes. @internal */
 export function templateVersionDescription(rolloutId: string) {
   return `immutable-infra rollout ${rolloutId}`;
-}
-
-/** What the engine does to one fleet this tick, and what it saw there. */
-type FleetAction = {
-  fleet: RolloutFleet;
-  decision: FleetDecision;
-  /** The group's desired capacity as observed (0 for standalone instances). */
-  desiredCapacity: number;
-};
-
-/** The tags that make an instance part of the rollout's fleet. */
-function fleetTags(rollout: RolloutRecord): Record<string, string> {
-  return {
-    ...Object.fromEntries(rollout.plan.selector.map(t => [t.key, t.value])),
-    [rollout.plan.environmentTag]: rollout.environment,
-  };
-}
-
-/** A launch's client token: the same launch asked again carries the same. */
-function clientToken(...parts: (string | number)[]): string {
-  return createHash('sha256')
-    .update(parts.join('/'))
-    .digest('hex')
-    .slice(0, 64);
 }
 
 /** A step in words, for the timeline. */
@@ -107,7 +80,14 @@ export class RolloutEngine {
       concurrency?: number;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.fleets = new FleetOperator({
+      provider: options.provider,
+      probe: options.probe,
+    });
+  }
+
+  private readonly fleets: FleetOperator;
 
   private now() {
     return this.options.now?.() ?? Date.now();
@@ -265,93 +245,6 @@ export class RolloutEngine {
     });
   }
 
-  /**
-   * A fleet now: its instances with the gate's verdict on the new ones, and
-   * for a group the desired capacity it is launching towards.
-   */
-  private async observe(
-    rollout: RolloutRecord,
-    fleet: RolloutFleet,
-  ): Promise<{ instances: ObservedInstance[]; desiredCapacity: number }> {
-    const { plan } = rollout;
-    const location = { region: fleet.region, account: plan.account };
-    let instances: RolloutInstance[];
-    let desiredCapacity = 0;
-    if (fleet.kind === 'autoscaling-group') {
-      ({ instances, desiredCapacity } =
-        await this.options.provider.groupInstances({
-          ...location,
-          group: fleet.name,
-        }));
-    } else {
-      instances = await this.options.provider.standaloneInstances({
-        ...location,
-        tags: [
-          ...plan.selector,
-          { key: plan.environmentTag, value: rollout.environment },
-        ],
-      });
-    }
-    const isOld = replacedBy(fleet);
-    const onTarget = instances.filter(
-      i => PRESENT.has(i.state ?? '') && !isOld(i),
-    );
-    const verdicts = await this.options.provider.gate({
-      ...location,
-      instanceIds: onTarget.map(i => i.instanceId),
-      targetGroupArns: fleet.targetGroupArns,
-    });
-    if (plan.probe && rollout.state === 'running') {
-      const probed = await probeInstances({
-        template: plan.probe,
-        instances: onTarget.filter(
-          i => i.state === 'running' && verdicts.get(i.instanceId)?.healthy,
-        ),
-        allowedHosts: this.options.probe?.allowedHosts ?? [],
-        fetch: this.options.probe?.fetch ?? fetchProbe,
-      });
-      for (const [id, why] of probed) {
-        verdicts.set(id, { healthy: false, waiting: why });
-      }
-    }
-    if (
-      fleet.kind === 'instances' &&
-      fleet.targetGroupArns.length > 0 &&
-      rollout.state === 'running'
-    ) {
-      // A group registers what it launches; standalone instances this
-      // rollout launched are registered here, once running (again on a
-      // replay: registering twice changes nothing).
-      const unregistered = onTarget.filter(
-        i =>
-          i.state === 'running' &&
-          i.tags[ROLLOUT_ID_TAG] === rollout.id &&
-          verdicts.get(i.instanceId)?.unregistered,
-      );
-      if (unregistered.length > 0) {
-        await this.options.provider.setTargetMembership({
-          ...location,
-          targetGroupArns: fleet.targetGroupArns,
-          instanceIds: unregistered.map(i => i.instanceId),
-          registered: true,
-        });
-      }
-    }
-    return {
-      desiredCapacity,
-      instances: instances.map(i => ({
-        instanceId: i.instanceId,
-        imageId: i.imageId,
-        state: i.state,
-        launchTime: i.launchTime,
-        launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
-        protectedFromScaleIn: i.protectedFromScaleIn,
-        healthy: verdicts.get(i.instanceId)?.healthy,
-        waiting: verdicts.get(i.instanceId)?.waiting,
-      })),
-    };
-  }
-
   private async run(rollout: RolloutRecord) {
     const { plan } = rollout;
     const step = plan.steps[rollout.currentStep];
@@ -364,7 +257,11 @@ export class RolloutEngine {
     }
     // Bake: the entity's alarms hold through every step.
     if (plan.alarms?.length) {
-      const verdict = await this.checkAlarms(rollout, plan.alarms);
+      const verdict = await checkAlarms(
+        this.options.provider,
+        rollout,
+        plan.alarms,
+      );
       if (verdict.broken) {
         await this.abortFor(rollout, verdict.broken);
         return;
@@ -396,7 +293,10 @@ export class RolloutEngine {
     const actions: FleetAction[] = [];
     let done = true;
     for (const fleet of plan.fleets) {
-      const { instances, desiredCapacity } = await this.observe(rollout, fleet);
+      const { instances, desiredCapacity } = await this.fleets.observe(
+        rollout,
+        fleet,
+      );
       const target = step.targets[fleet.key] ?? 0;
       const decision = decideFleet(fleet, target, instances, {
         keepOld: step.keepOld,
@@ -518,65 +418,8 @@ export class RolloutEngine {
       return;
     }
     for (const action of actions) {
-      await this.act(rollout, action);
+      await this.fleets.act(rollout, action);
     }
-  }
-
-  /**
-   * The alarms' states: `broken` names the first in ALARM, or one that
-   * cannot be read (a check that cannot be made fails closed); `pending`
-   * those not OK yet (insufficient data).
-   */
-  private async checkAlarms(
-    rollout: RolloutRecord,
-    refs: string[],
-  ): Promise<{ broken?: string; pending: string[] }> {
-    const regions = [...new Set(rollout.plan.fleets.map(f => f.region))];
-    const wanted = new Map<string, string[]>();
-    for (const ref of refs) {
-      const { region, name } = parseRolloutAlarm(ref);
-      for (const r of region ? [region] : regions) {
-        wanted.set(r, [...(wanted.get(r) ?? []), name]);
-      }
-    }
-    const found = new Map<string, { state: string; reason?: string }[]>();
-    for (const [region, names] of wanted) {
-      const states = await this.options.provider.alarmStates({
-        region,
-        account: rollout.plan.account,
-        names: [...new Set(names)],
-      });
-      for (const [name, state] of states) {
-        found.set(`${region}:${name}`, [state]);
-        found.set(name, [...(found.get(name) ?? []), state]);
-      }
-    }
-    const pending: string[] = [];
-    for (const ref of refs) {
-      const states = found.get(ref);
-      if (!states?.length) {
-        const { region } = parseRolloutAlarm(ref);
-        return {
-          broken: `alarm ${ref} cannot be read: it exists in no region of the rollout${
-            region ? '' : ` (${regions.join(', ')})`
-          }`,
-          pending,
-        };
-      }
-      const alarm = states.find(a => a.state === 'ALARM');
-      if (alarm) {
-        return {
-          broken: `alarm ${ref} is in ALARM${
-            alarm.reason ? `: ${alarm.reason}` : ''
-          }`,
-          pending,
-        };
-      }
-      if (states.some(a => a.state !== 'OK')) {
-        pending.push(ref);
-      }
-    }
-    return { pending };
   }
 
   /** Aborts a rollout the engine judged broken; clean-up follows at once. */
@@ -598,7 +441,11 @@ export class RolloutEngine {
     step: RolloutPlanStep,
     started: number,
   ) {
-    const verdict = await this.checkAlarms(rollout, step.alarms ?? []);
+    const verdict = await checkAlarms(
+      this.options.provider,
+      rollout,
+      step.alarms ?? [],
+    );
     if (verdict.broken) {
       await this.abortFor(rollout, `analysis: ${verdict.broken}`);
       return;
@@ -666,7 +513,7 @@ export class RolloutEngine {
       if (fleet.targetGroupArns.length === 0) {
         continue;
       }
-      const { instances } = await this.observe(rollout, fleet);
+      const { instances } = await this.fleets.observe(rollout, fleet);
       const isOld = replacedBy(fleet);
       const old = instances.filter(i => PRESENT.has(i.state ?? '') && isOld(i));
       if (old.length > 0) {
@@ -709,90 +556,6 @@ export class RolloutEngine {
           : 'switched (no fleet has target groups)',
       );
     }
-  }
-
-  private async act(rollout: RolloutRecord, action: FleetAction) {
-    const { fleet, decision } = action;
-    const location = { region: fleet.region, account: rollout.plan.account };
-    const provider = this.options.provider;
-    if (fleet.kind === 'autoscaling-group') {
-      if (decision.scaleIn) {
-        // Absolute: a replay before the group settled asks for the same
-        // capacity (and a group still scaling in is waited for).
-        await provider.setGroupDesiredCapacity({
-          ...location,
-          group: fleet.name,
-          desired: decision.present - decision.terminate.length,
-        });
-        return;
-      }
-      // Absolute, and only upwards from what the group already launches
-      // towards: a replay asks for the same capacity, not more.
-      const desired = decision.present + decision.launch;
-      if (decision.launch > 0 && desired > action.desiredCapacity) {
-        await provider.setGroupDesiredCapacity({
-          ...location,
-          group: fleet.name,
-          desired,
-        });
-      }
-      if (decision.terminate.length > 0) {
-        await provider.terminateInGroup({
-          ...location,
-          instanceIds: decision.terminate,
-        });
-      }
-      return;
-    }
-    if (decision.launch > 0) {
-      await provider.launchInstances({
-        ...location,
-        templateId: fleet.launchTemplate!.id,
-        version: fleet.newTemplateVersion!,
-        count: decision.launch,
-        tags: {
-          ...fleetTags(rollout),
-          [ROLLOUT_ID_TAG]: rollout.id,
-          [IMAGE_VERSION_TAG]: rollout.toVersion,
-          'immutable-infra:rollout-step': String(rollout.currentStep),
-        },
-        // The same launch asked again carries the same token; the count of
-        // what already runs on the target (observed before) is the proof.
-        clientToken: clientToken(
-          rollout.id,
-          fleet.key,
-          rollout.currentStep,
-          decision.status.newInstances,
-        ),
-      });
-    }
-    if (decision.terminate.length > 0) {
-      await this.retireStandalone(rollout, fleet, decision.terminate);
-    }
-  }
-
-  /**
-   * Terminates standalone instances, out of the fleet's target groups first
-   * so that the load balancer stops sending them requests.
-   */
-  private async retireStandalone(
-    rollout: RolloutRecord,
-    fleet: RolloutFleet,
-    instanceIds: string[],
-  ) {
-    const location = { region: fleet.region, account: rollout.plan.account };
-    if (fleet.targetGroupArns.length > 0) {
-      await this.options.provider.setTargetMembership({
-        ...location,
-        targetGroupArns: fleet.targetGroupArns,
-        instanceIds,
-        registered: false,
-      });
-    }
-    await this.options.provider.terminateInstances({
-      ...location,
-      instanceIds,
-    });
   }
 
   private async advance(rollout: RolloutRecord, why: string) {
@@ -859,7 +622,7 @@ export class RolloutEngine {
           maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
           protectNewInstances: fleet.newInstancesProtected,
         });
-        await this.releaseProtection(rollout, fleet);
+        await this.fleets.releaseProtection(rollout, fleet);
       }
     }
     const events: RolloutChange['events'] = [];
@@ -920,7 +683,10 @@ export class RolloutEngine {
           protectNewInstances: fleet.newInstancesProtected,
         });
       }
-      const { instances, desiredCapacity } = await this.observe(rollout, fleet);
+      const { instances, desiredCapacity } = await this.fleets.observe(
+        rollout,
+        fleet,
+      );
       const present = instances.filter(i => PRESENT.has(i.state ?? ''));
       const launched = present.filter(i => i.launchedByRollout);
       if (plan.switched && fleet.targetGroupArns.length > 0) {
@@ -958,9 +724,9 @@ export class RolloutEngine {
             instanceIds: terminate,
           });
         }
-        await this.releaseProtection(rollout, fleet);
+        await this.fleets.releaseProtection(rollout, fleet);
       } else if (terminate.length > 0) {
-        await this.retireStandalone(rollout, fleet, terminate);
+        await this.fleets.retireStandalone(rollout, fleet, terminate);
       }
       // Capacity lost to instances that failed after passing comes back on
       // the version the fleet ran before.
@@ -1022,36 +788,6 @@ export class RolloutEngine {
       audit: [this.audit(rollout, 'rollout.clean-up')],
     });
     await this.syncAfter(rollout);
-  }
-
-  /**
-   * The group's instances this rollout launched were protected from
-   * scale-in for the rollout's sake only: the group's own scaling may
-   * choose them again (unless the group protected new instances before).
-   */
-  private async releaseProtection(rollout: RolloutRecord, fleet: RolloutFleet) {
-    if (fleet.newInstancesProtected !== false) {
-      // Protected before the rollout, or planned by a version that did not
-      // protect: left as it is.
-      return;
-    }
-    const location = {
-      region: fleet.region,
-      account: rollout.plan.account,
-      group: fleet.name,
-    };
-    const { instances } = await this.options.provider.groupInstances(location);
-    const instanceIds = instances
-      .filter(
-        i => i.protectedFromScaleIn && i.tags[ROLLOUT_ID_TAG] === rollout.id,
-      )
-      .map(i => i.instanceId);
-    if (instanceIds.length > 0) {
-      await this.options.provider.unprotectInstances({
-        ...location,
-        instanceIds,
-      });
-    }
   }
 
   private async syncAfter(rollout: RolloutRecord) {
