@@ -76,6 +76,9 @@ describe('rollouts on the EC2 emulator', () => {
     await moto?.stop();
   });
 
+  /** Rollouts made so far: part of each one's id, so no two share one. */
+  let rollouts = 0;
+
   async function setup(
     name: string,
     annotations: Record<string, string>,
@@ -85,6 +88,7 @@ describe('rollouts on the EC2 emulator', () => {
       progressDeadline: '2m',
     },
     probe?: { allowedHosts: string[] },
+    target: { image?: string; drifted?: string[] } = {},
   ) {
     const knex = Knex({
       client: 'better-sqlite3',
@@ -126,8 +130,9 @@ describe('rollouts on the EC2 emulator', () => {
       environment: 'production',
       annotations: parsed,
       inventory: await fleet.getInventory(entityRef),
-      targetImages: new Map([[region, newAmi]]),
+      targetImages: new Map([[region, target.image ?? newAmi]]),
       spec,
+      driftedInstanceIds: target.drifted && new Set(target.drifted),
     });
     expect(planned.problems).toEqual([]);
     planned.plan!.fleets = await withTargetGroups({
@@ -150,7 +155,9 @@ describe('rollouts on the EC2 emulator', () => {
     });
     const rollout = await store.create({
       rollout: {
-        id: `00000000-0000-4000-8000-${String(Date.now()).slice(-12)}`,
+        id: `00000000-0000-4000-8000-${String(
+          Date.now() * 10 + (rollouts++ % 10),
+        ).slice(-12)}`,
         entityRef,
         environment: 'production',
         family: name,
@@ -440,6 +447,92 @@ describe('rollouts on the EC2 emulator', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('replace-drifted in an Auto Scaling group: only the drifted instance gets a twin from the channel image, one by one (scale-in could choose another), the others stay', async () => {
+    await groupBehindTargetGroup('feed', 3);
+    const before = (await running([{ Name: 'tag:app', Values: ['feed'] }]))
+      .map(i => i.InstanceId!)
+      .sort();
+    const [drifted, ...kept] = before;
+    const { tickUntil, knex, rollout } = await setup(
+      'feed',
+      {
+        'immutable-infra.io/fleet-selector': 'app=feed',
+        'immutable-infra.io/autoscaling-group': 'production=feed-prod',
+      },
+      { strategy: 'replaceDrifted' },
+      undefined,
+      { image: oldAmi, drifted: [drifted] },
+    );
+    const seen: number[] = [];
+    const done = await tickUntil(
+      state => state === 'succeeded',
+      async () => {
+        seen.push(
+          (await running([{ Name: 'tag:app', Values: ['feed'] }])).length,
+        );
+      },
+    );
+    expect(done.state).toBe('succeeded');
+    const after = await running([{ Name: 'tag:app', Values: ['feed'] }]);
+    const ids = after.map(i => i.InstanceId!);
+    expect(ids).not.toContain(drifted);
+    expect(ids).toEqual(expect.arrayContaining(kept));
+    expect(after).toHaveLength(3);
+    expect(after.map(i => i.ImageId)).toEqual([oldAmi, oldAmi, oldAmi]);
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(3);
+    const steps = await knex('rollout_steps').where({
+      rollout_id: rollout.id,
+    });
+    expect(
+      steps.filter(a => a.action === 'terminate').map(a => a.detail),
+    ).toEqual([JSON.stringify({ instanceIds: [drifted] })]);
+    expect(steps.map(a => a.action)).not.toContain('scale-in');
+  });
+
+  it('rolls back: a fast rollback to the version before, in one wave, the template defaulting to it again', async () => {
+    const template = await fixtures.launchTemplate('ledger', [oldAmi]);
+    await standalone('ledger', template, 2);
+    const annotations = {
+      'immutable-infra.io/fleet-selector': 'app=ledger',
+      'immutable-infra.io/launch-template': 'ledger',
+    };
+    const forward = await setup('ledger', annotations);
+    expect((await forward.tickUntil(s => s === 'succeeded')).state).toBe(
+      'succeeded',
+    );
+    const onNew = await running([{ Name: 'tag:app', Values: ['ledger'] }]);
+    expect(onNew.map(i => i.ImageId)).toEqual([newAmi, newAmi]);
+
+    const back = await setup(
+      'ledger',
+      annotations,
+      { strategy: 'rollback', fast: true },
+      undefined,
+      { image: oldAmi },
+    );
+    expect(
+      (await back.store.getView(back.rollout.id))!.steps.map(s => s.kind),
+    ).toEqual(['setWeight']);
+    expect((await back.tickUntil(s => s === 'succeeded')).state).toBe(
+      'succeeded',
+    );
+    const after = await running([{ Name: 'tag:app', Values: ['ledger'] }]);
+    expect(after.map(i => i.ImageId)).toEqual([oldAmi, oldAmi]);
+    expect(after.map(i => i.InstanceId)).not.toEqual(
+      expect.arrayContaining(onNew.map(i => i.InstanceId)),
+    );
+    const defaults = await fixtures.ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateId: template,
+        Versions: ['$Default'],
+      }),
+    );
+    expect(defaults.LaunchTemplateVersions![0]).toMatchObject({
+      VersionNumber: 3,
+      LaunchTemplateData: expect.objectContaining({ ImageId: oldAmi }),
+    });
   });
 
   it('fails when a new instance does not pass (stopped), says which, and keeps the old capacity', async () => {
