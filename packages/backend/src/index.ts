@@ -20,6 +20,8 @@ backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(import('./permissionPolicyModule'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
+// publish:github for the onboarding templates (with a GitHub integration).
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 
 // Notifications to entity owners (rollouts waiting for a promote, failed or
 // aborted); signals bring them to the open page at once.

@@ -1,0 +1,116 @@
+import {
+  mockCredentials,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import githubModule from '@backstage/plugin-scaffolder-backend-module-github';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import yaml from 'yaml';
+import { immutableInfraScaffolderModule } from '../module';
+
+/** The repository's example templates. */
+export const TEMPLATES_DIR = resolve(
+  __dirname,
+  '../../../../examples/templates',
+);
+
+/** What a dry run answers: the rendered files by path, the log, the steps. */
+export type DryRun = {
+  status: number;
+  files: Map<string, string>;
+  log: string[];
+  steps: Array<{ id: string; action: string }>;
+  errors?: Array<{ property?: string; message: string; stack?: string }>;
+};
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map(entry =>
+      entry.isDirectory()
+        ? filesUnder(join(dir, entry.name))
+        : Promise.resolve([join(dir, entry.name)]),
+    ),
+  );
+  return nested.flat();
+}
+
+/**
+ * The real scaffolder backend (with the GitHub publish actions and this
+ * module's), started in-process; `dryRun` runs a template of
+ * `examples/templates` through its dry-run API as a user would from the
+ * template editor: the template and its directory uploaded, the parameters
+ * validated against the template's schema, the steps run with actions that
+ * cannot dry-run skipped.
+ */
+export async function startScaffolder(options: { entities?: object[] } = {}) {
+  const backend = await startTestBackend({
+    features: [
+      scaffolderPlugin,
+      githubModule,
+      immutableInfraScaffolderModule,
+      catalogServiceMock.factory({ entities: (options.entities ?? []) as any }),
+    ],
+  });
+  const baseUrl = `http://localhost:${backend.server.port()}/api/scaffolder`;
+
+  async function dryRun(
+    template: string,
+    values: Record<string, unknown>,
+  ): Promise<DryRun> {
+    const dir = join(TEMPLATES_DIR, template);
+    const paths = await filesUnder(dir);
+    const directoryContents = await Promise.all(
+      paths.map(async path => ({
+        path: relative(dir, path),
+        base64Content: (await readFile(path)).toString('base64'),
+      })),
+    );
+    const response = await fetch(`${baseUrl}/v2/dry-run`, {
+      method: 'POST',
+      headers: {
+        authorization: mockCredentials.user.header('user:default/ada'),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        template: yaml.parse(
+          await readFile(join(dir, 'template.yaml'), 'utf8'),
+        ),
+        values,
+        directoryContents,
+      }),
+    });
+    const body = await response.json();
+    if (!response.ok) {
+      return {
+        status: response.status,
+        files: new Map(),
+        log: [],
+        steps: [],
+        errors: body.errors ?? [{ message: body.error?.message }],
+      };
+    }
+    return {
+      status: response.status,
+      files: new Map(
+        (
+          body.directoryContents as Array<{
+            path: string;
+            base64Content: string;
+          }>
+        ).map(f => [
+          f.path,
+          Buffer.from(f.base64Content, 'base64').toString('utf8'),
+        ]),
+      ),
+      log: (body.log as Array<{ body: { message: string } }>).map(
+        l => l.body.message,
+      ),
+      steps: body.steps,
+    };
+  }
+
+  return { dryRun, stop: () => backend.stop() };
+}

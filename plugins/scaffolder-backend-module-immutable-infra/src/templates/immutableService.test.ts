@@ -1,0 +1,305 @@
+import { validateWorkflow } from '@action-validator/core';
+import {
+  componentEntityV1alpha1Validator,
+  DefaultNamespaceEntityPolicy,
+  Entity,
+  EntityPolicies,
+  FieldFormatEntityPolicy,
+  NoForeignRootFieldsEntityPolicy,
+  SchemaValidEntityPolicy,
+} from '@backstage/catalog-model';
+import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
+import { parse as parseHcl } from '@cdktf/hcl2json';
+import yaml from 'yaml';
+import { DryRun, startScaffolder } from '../__testUtils__/scaffolder';
+
+jest.setTimeout(120_000);
+
+const VALUES = {
+  name: 'orders',
+  owner: 'group:default/payments-team',
+  system: 'system:default/payments',
+  description: 'Takes and tracks orders',
+  baseFamily: 'base-ubuntu',
+  baseChannel: 'production',
+  regions: ['us-east-1', 'eu-west-1'],
+  instanceType: 't3.small',
+  logDestination: 'cloudwatch:/aws/ec2/orders',
+  fleets: [
+    { environment: 'staging', min: 1, desired: 2, max: 3 },
+    { environment: 'production', min: 2, desired: 3, max: 6 },
+  ],
+  healthCheckPath: '/healthz',
+  healthCheckPort: 8080,
+  rolloutStrategy: 'canary',
+  repoUrl: 'github.com?owner=acme&repo=orders',
+};
+
+/** The catalog's own checks of an entity it reads from a repository. */
+const catalogPolicy = EntityPolicies.allOf([
+  new DefaultNamespaceEntityPolicy(),
+  new NoForeignRootFieldsEntityPolicy(),
+  new FieldFormatEntityPolicy(),
+  new SchemaValidEntityPolicy(),
+]);
+
+/** The HCL2 of a rendered file, as JSON (a parse error throws). */
+async function hcl(run: DryRun, path: string) {
+  const source = run.files.get(path);
+  expect(source).toBeDefined();
+  return parseHcl(path, source!);
+}
+
+describe('the immutable-service template through the scaffolder dry run', () => {
+  let scaffolder: Awaited<ReturnType<typeof startScaffolder>>;
+
+  beforeAll(async () => {
+    scaffolder = await startScaffolder();
+  });
+
+  afterAll(async () => {
+    await scaffolder?.stop();
+  });
+
+  it('renders the repository and runs its steps, publishing, registering and enrolling only for real', async () => {
+    const run = await scaffolder.dryRun('immutable-service', VALUES);
+    expect(run.errors).toBeUndefined();
+    expect(run.status).toBe(200);
+    expect(run.steps.map(s => s.action)).toEqual([
+      'fetch:template',
+      'publish:github',
+      'catalog:register',
+      'immutable-infra:enroll',
+    ]);
+    expect(run.log.join('\n')).toMatch(
+      /Skipping because publish:github does not support dry-run/,
+    );
+    expect(JSON.parse(run.files.get('immutable-infra.json')!)).toMatchObject({
+      family: 'orders',
+      regions: ['us-east-1', 'eu-west-1'],
+      environments: ['staging', 'production'],
+    });
+    expect([...run.files.keys()].sort()).toEqual([
+      '.github/workflows/golden-image.yaml',
+      'README.md',
+      'catalog-info.yaml',
+      'immutable-infra.json',
+      'packer/files/README.md',
+      'packer/scripts/harden.sh',
+      'packer/scripts/log-shipper.sh',
+      'packer/service.pkr.hcl',
+      'terraform/main.tf',
+      'terraform/modules/fleet/main.tf',
+      'terraform/modules/fleet/outputs.tf',
+      'terraform/modules/fleet/variables.tf',
+      'terraform/variables.tf',
+    ]);
+  });
+
+  it('catalog-info.yaml is a valid component carrying every annotation the service needs, without an error', async () => {
+    const run = await scaffolder.dryRun('immutable-service', VALUES);
+    const entity = yaml.parse(run.files.get('catalog-info.yaml')!) as Entity;
+    await expect(catalogPolicy.enforce(entity)).resolves.toBeDefined();
+    await expect(componentEntityV1alpha1Validator.check(entity)).resolves.toBe(
+      true,
+    );
+    expect(entity).toMatchObject({
+      metadata: { name: 'orders', description: 'Takes and tracks orders' },
+      spec: {
+        type: 'service',
+        owner: 'group:default/payments-team',
+        system: 'system:default/payments',
+      },
+    });
+    const parsed = parseImmutableInfraAnnotations(entity);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.annotations).toMatchObject({
+      imageFamily: 'orders',
+      fleetSelector: [{ key: 'immutable-infra:service', value: 'orders' }],
+      environments: ['staging', 'production'],
+      regions: ['us-east-1', 'eu-west-1'],
+      launchTemplate: 'orders',
+      logDestination: 'cloudwatch:/aws/ec2/orders',
+      rolloutAlarms: [
+        'orders-staging-5xx',
+        'orders-staging-unhealthy',
+        'orders-production-5xx',
+        'orders-production-unhealthy',
+      ],
+    });
+    expect(entity.metadata.annotations).toMatchObject({
+      'immutable-infra.io/autoscaling-group':
+        'staging=orders-staging,production=orders-production',
+      'github.com/project-slug': 'acme/orders',
+    });
+  });
+
+  it('the Packer build parses as HCL2: from the base AMI, no key pair kept, IMDSv2, the tags, the manifest with custom_data', async () => {
+    const run = await scaffolder.dryRun('immutable-service', VALUES);
+    const packer = await hcl(run, 'packer/service.pkr.hcl');
+    const source = packer.source['amazon-ebs'].service[0];
+    expect(source).toMatchObject({
+      source_ami: '${var.base_ami}',
+      temporary_key_pair_type: 'ed25519',
+      imds_support: 'v2.0',
+      metadata_options: [expect.objectContaining({ http_tokens: 'required' })],
+      tags: '${local.tags}',
+    });
+    expect(source.ssh_keypair_name).toBeUndefined();
+    expect(packer.locals[0].tags).toEqual({
+      'immutable-infra:family': '${var.family}',
+      'immutable-infra:parent-image': '${var.base_image}',
+      'git:commit': '${var.git_commit}',
+      'git:repo': '${var.git_repo}',
+      'build:url': '${var.build_url}',
+    });
+    expect(packer.variable.family[0].default).toBe('orders');
+    expect(packer.variable.regions[0].default).toEqual([
+      'us-east-1',
+      'eu-west-1',
+    ]);
+    const manifest = packer.build[0]['post-processor'].manifest[0];
+    expect(manifest.output).toBe('packer-manifest.json');
+    expect(manifest.custom_data).toEqual({
+      git_commit: '${var.git_commit}',
+      git_repo: '${var.git_repo}',
+      build_url: '${var.build_url}',
+      parent_image: '${var.base_image}',
+    });
+    // sshd off and no key left: the hardening script the build runs.
+    const harden = run.files.get('packer/scripts/harden.sh')!;
+    expect(harden).toMatch(/systemctl mask ssh\.service/);
+    expect(harden).toMatch(/authorized_keys/);
+    expect(run.files.get('packer/scripts/log-shipper.sh')).toMatch(
+      /amazon-cloudwatch-agent/,
+    );
+  });
+
+  it('the Terraform parses as HCL2: a launch template without a key pair and with IMDSv2, no port 22, groups pinned to a numbered version, one per environment and region', async () => {
+    const run = await scaffolder.dryRun('immutable-service', VALUES);
+    const root = await hcl(run, 'terraform/main.tf');
+    expect(Object.keys(root.module).sort()).toEqual([
+      'fleet_eu_west_1',
+      'fleet_us_east_1',
+    ]);
+    expect(root.provider.aws.map((p: any) => p.region).sort()).toEqual([
+      'eu-west-1',
+      'us-east-1',
+    ]);
+    const variables = await hcl(run, 'terraform/variables.tf');
+    expect(variables.variable.environments[0].default).toEqual({
+      staging: { min: 1, desired: 2, max: 3 },
+      production: { min: 2, desired: 3, max: 6 },
+    });
+    const fleet = await hcl(run, 'terraform/modules/fleet/main.tf');
+    const template = fleet.resource.aws_launch_template.service[0];
+    expect(template.key_name).toBeUndefined();
+    expect(template.metadata_options[0].http_tokens).toBe('required');
+    const group = fleet.resource.aws_autoscaling_group.service[0];
+    expect(group.launch_template[0].version).toBe(
+      '${aws_launch_template.service.latest_version}',
+    );
+    expect(JSON.stringify(group)).not.toMatch(/\$Latest|\$Default/);
+    for (const ingress of fleet.resource.aws_security_group.service[0]
+      .ingress) {
+      expect(ingress.from_port).not.toBe(22);
+      expect(ingress.from_port).toBe('${var.health_check_port}');
+    }
+    expect(
+      fleet.resource.aws_lb_target_group.service[0].health_check[0].path,
+    ).toBe('${var.health_check_path}');
+    expect(
+      Object.keys(fleet.resource.aws_cloudwatch_metric_alarm).sort(),
+    ).toEqual(['target_5xx', 'unhealthy']);
+  });
+
+  it('the workflow is a valid GitHub Actions workflow: bake, register, canary on push; promotion by hand', async () => {
+    const run = await scaffolder.dryRun('immutable-service', VALUES);
+    const source = run.files.get('.github/workflows/golden-image.yaml')!;
+    // Copied, not templated: its own ${{ }} expressions reach GitHub intact.
+    expect(source).toContain('${{ secrets.BACKSTAGE_TOKEN }}');
+    const state = validateWorkflow(source);
+    expect(state.errors).toEqual([]);
+    const workflow = yaml.parse(source);
+    expect(Object.keys(workflow.on).sort()).toEqual([
+      'push',
+      'workflow_dispatch',
+    ]);
+    const bake = workflow.jobs.bake.steps
+      .map((s: any) => s.run ?? s.uses)
+      .join('\n');
+    expect(bake).toMatch(/packer init/);
+    expect(bake).toMatch(/packer validate/);
+    expect(bake).toMatch(/packer build/);
+    expect(bake).toMatch(/\/api\/immutable-infra\/images/);
+    expect(
+      workflow.jobs.canary.steps.map((s: any) => s.run ?? '').join('\n'),
+    ).toMatch(/\/api\/immutable-infra\/rollouts/);
+    expect(workflow.jobs.promote.if).toBe(
+      "github.event_name == 'workflow_dispatch'",
+    );
+  });
+
+  it('another parameter set: one region, one environment, logs to S3, blue-green, no system', async () => {
+    const run = await scaffolder.dryRun('immutable-service', {
+      ...VALUES,
+      name: 'search',
+      system: undefined,
+      description: undefined,
+      regions: ['eu-central-1'],
+      logDestination: 's3:acme-logs/search',
+      fleets: [{ environment: 'prod', min: 2, desired: 2, max: 4 }],
+      rolloutStrategy: 'blueGreen',
+    });
+    expect(run.errors).toBeUndefined();
+    const entity = yaml.parse(run.files.get('catalog-info.yaml')!) as Entity;
+    await expect(catalogPolicy.enforce(entity)).resolves.toBeDefined();
+    expect(entity.spec!.system).toBeUndefined();
+    expect(entity.metadata.description).toBeUndefined();
+    const parsed = parseImmutableInfraAnnotations(entity);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.annotations).toMatchObject({
+      environments: ['prod'],
+      regions: ['eu-central-1'],
+      logDestination: 's3:acme-logs/search',
+      rolloutStrategy: { strategy: 'blueGreen' },
+      rolloutAlarms: ['search-prod-5xx', 'search-prod-unhealthy'],
+    });
+    expect(JSON.parse(run.files.get('immutable-infra.json')!)).toEqual({
+      family: 'search',
+      entityRef: 'component:default/search',
+      baseFamily: 'base-ubuntu',
+      baseChannel: 'production',
+      regions: ['eu-central-1'],
+      environments: ['prod'],
+      instanceType: 't3.small',
+      logDestination: 's3:acme-logs/search',
+    });
+    const root = await hcl(run, 'terraform/main.tf');
+    expect(Object.keys(root.module)).toEqual(['fleet_eu_central_1']);
+    const variables = await hcl(run, 'terraform/variables.tf');
+    expect(variables.variable.environments[0].default).toEqual({
+      prod: { min: 2, desired: 2, max: 4 },
+    });
+    await hcl(run, 'packer/service.pkr.hcl');
+    expect(run.files.get('README.md')).toMatch(/\| prod \| 2 \| 2 \| 4 \|/);
+  });
+
+  it.each([
+    [{ name: 'Orders Service' }, 'name'],
+    [{ name: 'a-name-longer-than-twenty' }, 'name'],
+    [{ regions: ['mars-1'] }, 'regions[0]'],
+    [{ logDestination: 'file:/var/log' }, 'logDestination'],
+    [{ healthCheckPort: 70000 }, 'healthCheckPort'],
+  ])(
+    'refuses %j before any step runs, naming the field',
+    async (change, field) => {
+      const bad = await scaffolder.dryRun('immutable-service', {
+        ...VALUES,
+        ...change,
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.errors!.map(e => e.property)).toContain(`instance.${field}`);
+    },
+  );
+});
