@@ -80,6 +80,19 @@ export const imageFamilySchema = z.object({
 export type ImageFamily = z.infer<typeof imageFamilySchema>;
 
 /**
+ * Answer of `GET /families`: the enrolled families whose entity the caller
+ * may read, by name.
+ *
+ * @public
+ */
+export const familyListSchema = z.object({
+  items: z.array(imageFamilySchema),
+});
+
+/** @public */
+export type FamilyList = z.infer<typeof familyListSchema>;
+
+/**
  * Body of `POST /families`: enroll an entity's image family.
  *
  * @public

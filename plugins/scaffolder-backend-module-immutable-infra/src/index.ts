@@ -7,6 +7,7 @@
 export { immutableInfraScaffolderModule as default } from './module';
 export {
   createAssignChannelAction,
+  createCheckOnboardingAction,
   createEnrollAction,
   createPruneImagesAction,
   createRegisterImageAction,

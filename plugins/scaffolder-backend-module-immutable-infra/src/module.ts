@@ -6,6 +6,7 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
 import {
   createAssignChannelAction,
+  createCheckOnboardingAction,
   createEnrollAction,
   createPruneImagesAction,
   createRegisterImageAction,
@@ -38,6 +39,7 @@ export const immutableInfraScaffolderModule = createBackendModule({
           createRevokeImageAction(deps),
           createPruneImagesAction(deps),
           createStartRolloutAction({ ...deps, discovery }),
+          createCheckOnboardingAction(deps),
         );
       },
     });

@@ -34,6 +34,11 @@ export function addFamilyRoutes(router: Router, options: RouterOptions) {
       .json({ family: result.family, created: result.outcome === 'created' });
   });
 
+  router.get('/families', async (req, res) => {
+    const credentials = await caller(httpAuth, req);
+    res.json({ items: await registry.listFamilies(credentials) });
+  });
+
   router.get('/families/:family/channels', async (req, res) => {
     const credentials = await caller(httpAuth, req);
     const { family } = parseParams(familyPathParamsSchema, req);

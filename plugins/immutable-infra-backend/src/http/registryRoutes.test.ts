@@ -66,6 +66,17 @@ describe('registry routes', () => {
 
   const register = (body: object) => request(app).post('/images').send(body);
 
+  /** Every permission allowed, but on the one entity. */
+  const denyOnly = (entityRef: string) =>
+    permissions.authorize.mockImplementation(async requests =>
+      requests.map(r => ({
+        result:
+          'resourceRef' in r && r.resourceRef === entityRef
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
+      })),
+    );
+
   describe('POST /images', () => {
     it('registers the last run of a Packer manifest, then answers 200 for the same content', async () => {
       const created = await register({ family: 'payments-api', manifest });
@@ -385,6 +396,40 @@ describe('registry routes', () => {
     });
   });
 
+  describe('GET /families', () => {
+    it('lists the enrolled families by name, only those whose entity the caller may read', async () => {
+      await request(app)
+        .post('/families')
+        .send({ name: 'lonely', entityRef: 'component:default/lonely' })
+        .expect(201);
+      const all = await request(app).get('/families').expect(200);
+      expect(all.body.items).toEqual([
+        {
+          name: 'lonely',
+          entityRef: 'component:default/lonely',
+          createdAt: expect.any(String),
+        },
+        {
+          name: 'payments-api',
+          entityRef: 'component:default/payments-api',
+          createdAt: expect.any(String),
+        },
+      ]);
+      denyOnly('component:default/lonely');
+      const some = await request(app).get('/families').expect(200);
+      expect(some.body.items.map((f: { name: string }) => f.name)).toEqual([
+        'payments-api',
+      ]);
+    });
+
+    it('answers 401 without credentials', async () => {
+      const anonymous = await request(app)
+        .get('/families')
+        .set('authorization', mockCredentials.none.header());
+      expect(anonymous.status).toBe(401);
+    });
+  });
+
   describe('revoke and restore', () => {
     beforeEach(async () => {
       await register({ family: 'payments-api', manifest }).expect(201);
@@ -427,14 +472,7 @@ describe('registry routes', () => {
         artifacts: [{ region: 'us-east-1', imageId: 'ami-0ddddddddddddddd1' }],
         parent: 'payments-api@1',
       }).expect(201);
-      permissions.authorize.mockImplementation(async requests =>
-        requests.map(r => ({
-          result:
-            'resourceRef' in r && r.resourceRef === 'component:default/lonely'
-              ? AuthorizeResult.DENY
-              : AuthorizeResult.ALLOW,
-        })),
-      );
+      denyOnly('component:default/lonely');
       const denied = await request(app)
         .post('/images/payments-api@1/revoke')
         .send({ reason: 'CVE', descendants: true });

@@ -131,6 +131,16 @@ export class ImageRegistry {
     return family;
   }
 
+  /** The enrolled families whose entity the caller may read, by name. */
+  async listFamilies(credentials: Caller): Promise<ImageFamily[]> {
+    const families = await this.options.stores.families.listFamilies();
+    const readable = await this.options.access.mayRead(
+      families.map(f => f.entityRef),
+      credentials,
+    );
+    return families.filter((_, index) => readable[index]);
+  }
+
   /** A version by id, if the caller may read its family; else 404. */
   async readableVersion(
     id: string,

@@ -5,6 +5,8 @@ import {
   EnrollRequest,
   EnrollResponse,
   enrollResponseSchema,
+  familyListSchema,
+  ImageFamily,
 } from '../schemas';
 import {
   AuditEventPage,
@@ -116,6 +118,8 @@ export interface ImmutableInfraApi {
     request: EnrollRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<EnrollResponse>;
+  /** The enrolled families whose entity the caller may read. */
+  listFamilies(options?: ImmutableInfraRequestOptions): Promise<ImageFamily[]>;
   listEntityImages(
     entity: CompoundEntityRef,
     page?: PageOptions,
@@ -262,6 +266,13 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
       request,
       options,
     );
+  }
+
+  async listFamilies(
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<ImageFamily[]> {
+    const body = await this.get(familyListSchema, '/families', options);
+    return body.items;
   }
 
   async listEntityImages(

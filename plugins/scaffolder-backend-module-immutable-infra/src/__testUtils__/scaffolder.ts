@@ -1,10 +1,13 @@
 import {
   mockCredentials,
+  mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import githubModule from '@backstage/plugin-scaffolder-backend-module-github';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import immutableInfraBackendPlugin from '@immutable-infra/backstage-plugin-backend';
+import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
 import { readFile, readdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import yaml from 'yaml';
@@ -39,8 +42,8 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /**
  * The real scaffolder backend (with the GitHub publish actions and this
- * module's), started in-process; `dryRun` runs a template of
- * `examples/templates` through its dry-run API as a user would from the
+ * module's) and the Immutable Infra backend plugin, started in-process;
+ * `dryRun` runs a template of `examples/templates` through its dry-run API as a user would from the
  * template editor: the template and its directory uploaded, the parameters
  * validated against the template's schema, the steps run with actions that
  * cannot dry-run skipped.
@@ -51,10 +54,21 @@ export async function startScaffolder(options: { entities?: object[] } = {}) {
       scaffolderPlugin,
       githubModule,
       immutableInfraScaffolderModule,
+      immutableInfraBackendPlugin,
+      // No cloud to ask whether test AMIs exist.
+      mockServices.rootConfig.factory({
+        data: { immutableInfra: { registration: { verifyArtifacts: false } } },
+      }),
       catalogServiceMock.factory({ entities: (options.entities ?? []) as any }),
     ],
   });
-  const baseUrl = `http://localhost:${backend.server.port()}/api/scaffolder`;
+  const root = `http://localhost:${backend.server.port()}/api`;
+  const baseUrl = `${root}/scaffolder`;
+  /** The Immutable Infra API of the same backend, as the user. */
+  const immutableInfra = new ImmutableInfraClient({
+    discoveryApi: { getBaseUrl: async () => `${root}/immutable-infra` },
+  });
+  const asUser = { token: mockCredentials.user.token('user:default/ada') };
 
   async function dryRun(
     template: string,
@@ -112,5 +126,5 @@ export async function startScaffolder(options: { entities?: object[] } = {}) {
     };
   }
 
-  return { dryRun, stop: () => backend.stop() };
+  return { dryRun, immutableInfra, asUser, stop: () => backend.stop() };
 }

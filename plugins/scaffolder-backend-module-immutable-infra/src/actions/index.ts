@@ -1,4 +1,5 @@
 export { createAssignChannelAction } from './assignChannel';
+export { createCheckOnboardingAction } from './checkOnboarding';
 export { createEnrollAction } from './enroll';
 export { createPruneImagesAction } from './pruneImages';
 export { createRegisterImageAction } from './registerImage';

@@ -54,7 +54,40 @@ describe('the immutable-service template through the scaffolder dry run', () => 
   let scaffolder: Awaited<ReturnType<typeof startScaffolder>>;
 
   beforeAll(async () => {
-    scaffolder = await startScaffolder();
+    scaffolder = await startScaffolder({
+      entities: ['base-ubuntu', 'taken'].map(name => ({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name,
+          namespace: 'default',
+          annotations: { 'immutable-infra.io/image-family': name },
+        },
+        spec: { type: 'service', owner: 'group:default/platform' },
+      })),
+    });
+    // The base family the builds start from: enrolled, one version on its
+    // production channel; and a family another service owns.
+    const { immutableInfra, asUser } = scaffolder;
+    for (const name of ['base-ubuntu', 'taken']) {
+      await immutableInfra.enroll(
+        { name, entityRef: `component:default/${name}` },
+        asUser,
+      );
+    }
+    const { version } = await immutableInfra.registerImage(
+      {
+        family: 'base-ubuntu',
+        artifacts: [{ region: 'us-east-1', imageId: 'ami-0123456789abcdef0' }],
+      },
+      asUser,
+    );
+    await immutableInfra.assignChannel(
+      'base-ubuntu',
+      'production',
+      { version: version.id },
+      asUser,
+    );
   });
 
   afterAll(async () => {
@@ -66,6 +99,7 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     expect(run.errors).toBeUndefined();
     expect(run.status).toBe(200);
     expect(run.steps.map(s => s.action)).toEqual([
+      'immutable-infra:onboarding:check',
       'fetch:template',
       'publish:github',
       'catalog:register',
@@ -73,6 +107,9 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     ]);
     expect(run.log.join('\n')).toMatch(
       /Skipping because publish:github does not support dry-run/,
+    );
+    expect(run.log.join('\n')).toMatch(
+      /image family orders is free; builds start from base-ubuntu@1/,
     );
     expect(JSON.parse(run.files.get('immutable-infra.json')!)).toMatchObject({
       family: 'orders',
@@ -284,6 +321,40 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     await hcl(run, 'packer/service.pkr.hcl');
     expect(run.files.get('README.md')).toMatch(/\| prod \| 2 \| 2 \| 4 \|/);
   });
+
+  it.each([
+    [
+      { fleets: [{ environment: 'staging', min: 3, desired: 3, max: 2 }] },
+      'fleets[0] (staging): the minimum capacity 3 is above the maximum 2',
+    ],
+    [
+      // Run twice with one name: the second finds the first onboarded.
+      { name: 'taken' },
+      'name: component:default/taken is already onboarded (image family taken)',
+    ],
+    [
+      { baseFamily: 'base-nowhere' },
+      'baseFamily: no image family base-nowhere is registered',
+    ],
+    [
+      { baseChannel: 'canary' },
+      'baseChannel: the base family base-ubuntu has no version on its canary channel',
+    ],
+  ])(
+    'the check step refuses %j, naming the field, before anything is rendered or published',
+    async (change, message) => {
+      const run = await scaffolder.dryRun('immutable-service', {
+        ...VALUES,
+        ...change,
+      });
+      // The scaffolder answers 400 with the step's error: nothing rendered.
+      expect(run.status).toBe(400);
+      expect(run.errors![0].message).toContain(
+        `The service cannot be onboarded as asked: ${message}`,
+      );
+      expect(run.files.size).toBe(0);
+    },
+  );
 
   it.each([
     [{ name: 'Orders Service' }, 'name'],

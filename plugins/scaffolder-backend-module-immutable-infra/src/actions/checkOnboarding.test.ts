@@ -1,0 +1,129 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import {
+  registerVersion,
+  startImmutableInfraBackend,
+} from '../__testUtils__/backend';
+import { exampleInput } from '../__testUtils__/examples';
+import { backendRequestOptions } from './backendRequestOptions';
+import { createCheckOnboardingAction } from './checkOnboarding';
+import { examples } from './checkOnboarding.examples';
+
+jest.setTimeout(60_000);
+
+const FLEETS = [
+  { environment: 'staging', min: 1, desired: 2, max: 3 },
+  { environment: 'production', min: 2, desired: 3, max: 6 },
+];
+
+/**
+ * The real backend plugin with `base-ubuntu` enrolled, version 1 on its
+ * production channel, and `taken` enrolled by another service.
+ */
+async function setup() {
+  const deps = await startImmutableInfraBackend({
+    entities: ['base-ubuntu', 'taken', 'bare', 'orders'],
+    enroll: ['base-ubuntu', 'taken', 'bare'],
+  });
+  const version = await registerVersion(deps, { family: 'base-ubuntu', n: 1 });
+  await deps.client.assignChannel(
+    'base-ubuntu',
+    'production',
+    { version },
+    await backendRequestOptions(deps.auth, {
+      getInitiatorCredentials: async () => mockCredentials.user(),
+    }),
+  );
+  return { deps, action: createCheckOnboardingAction(deps) };
+}
+
+describe('immutable-infra:onboarding:check', () => {
+  it('passes a new service with a free name and a base family on its channel, and outputs the base version', async () => {
+    const { action } = await setup();
+    const ctx = createMockActionContext({
+      input: {
+        family: 'orders',
+        entityRef: 'component:default/orders',
+        baseFamily: 'base-ubuntu',
+        baseChannel: 'production',
+        fleets: FLEETS,
+      },
+    });
+    await action.handler(ctx);
+    expect(ctx.output).toHaveBeenCalledWith('baseImage', 'base-ubuntu@1');
+  });
+
+  it('refuses what cannot be onboarded, naming every field at once', async () => {
+    const { action } = await setup();
+    await expect(
+      action.handler(
+        createMockActionContext({
+          input: {
+            family: 'taken',
+            entityRef: 'component:default/orders',
+            baseFamily: 'base-ubuntu',
+            baseChannel: 'canary',
+            fleets: [
+              { environment: 'staging', min: 4, desired: 4, max: 3 },
+              { environment: 'production', min: 2, desired: 9, max: 6 },
+              { environment: 'staging', min: 1, desired: 1, max: 1 },
+            ],
+          },
+        }),
+      ),
+    ).rejects.toThrow(
+      'The service cannot be onboarded as asked: ' +
+        'fleets[0] (staging): the minimum capacity 4 is above the maximum 3; ' +
+        'fleets[1] (production): the desired capacity 9 is not between the minimum 2 and the maximum 6; ' +
+        'fleets[2] (staging): the environment is listed twice; ' +
+        'name: the image family taken belongs to component:default/taken; pick another name; ' +
+        'baseChannel: the base family base-ubuntu has no version on its canary channel',
+    );
+  });
+
+  it('refuses an unknown base family, and a base family with no version on the channel', async () => {
+    const { action } = await setup();
+    const run = (baseFamily: string) =>
+      action.handler(
+        createMockActionContext({
+          input: {
+            family: 'orders',
+            entityRef: 'component:default/orders',
+            baseFamily,
+          },
+        }),
+      );
+    await expect(run('base-nowhere')).rejects.toThrow(
+      'baseFamily: no image family base-nowhere is registered',
+    );
+    await expect(run('bare')).rejects.toThrow(
+      'baseChannel: the base family bare has no version on its production channel',
+    );
+  });
+
+  it('a new service whose family is already its own was onboarded before: refused; an existing service may have it', async () => {
+    const { action } = await setup();
+    const input = { family: 'taken', entityRef: 'component:default/taken' };
+    await expect(
+      action.handler(createMockActionContext({ input })),
+    ).rejects.toThrow(
+      'name: component:default/taken is already onboarded (image family taken); pick another name',
+    );
+    const existing = createMockActionContext({
+      input: { ...input, existingService: true },
+    });
+    await action.handler(existing);
+    expect(existing.output).toHaveBeenCalledWith('baseImage', undefined);
+  });
+
+  it('every example is input the scaffolder accepts', async () => {
+    const action = createCheckOnboardingAction(
+      await startImmutableInfraBackend(),
+    );
+    for (const example of examples) {
+      expect(exampleInput(action, example)).toMatchObject({
+        family: expect.any(String),
+      });
+    }
+  });
+});
