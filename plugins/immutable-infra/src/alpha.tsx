@@ -12,6 +12,7 @@ import {
   ImmutableInfraClient,
   isImmutableInfraAvailable,
 } from '@immutable-infra/backstage-plugin-common';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { immutableInfraApiRef } from './api';
 
 const immutableInfraApi = ApiBlueprint.make({
@@ -68,9 +69,21 @@ const immutabilityEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** The onboarding templates' base image family field. */
+const imageFamilyPickerFormField = FormFieldBlueprint.make({
+  name: 'image-family-picker',
+  params: {
+    field: () =>
+      import('./components/ImageFamilyPicker').then(
+        m => m.imageFamilyPickerField,
+      ),
+  },
+});
+
 /**
- * The Immutable Infra plugin for the new frontend system: the Immutability
- * and Image age tabs on every enrolled entity.
+ * The Immutable Infra plugin for the new frontend system: the Immutability,
+ * Drift and Image age tabs and the card on every enrolled entity, and the
+ * onboarding templates' `ImageFamilyPicker` field.
  *
  * @public
  */
@@ -83,5 +96,6 @@ export const immutableInfraFrontendPlugin = createFrontendPlugin({
     driftEntityContent,
     imageAgeEntityContent,
     immutabilityEntityCard,
+    imageFamilyPickerFormField,
   ],
 });

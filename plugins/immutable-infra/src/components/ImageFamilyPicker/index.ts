@@ -1,0 +1,5 @@
+export {
+  ImageFamilyPicker,
+  imageFamilyPickerField,
+  imageFamilyPickerValidation,
+} from './ImageFamilyPicker';
