@@ -2,9 +2,12 @@ import { AuthService } from '@backstage/backend-plugin-api';
 import { InputError, ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  CHANNEL_PATTERN,
+  CHANNEL_RULE,
   IMAGE_FAMILY_PATTERN,
   IMAGE_FAMILY_RULE,
   ImmutableInfraApi,
+  REQUEST_LIMITS,
 } from '@immutable-infra/backstage-plugin-common';
 import { backendRequestOptions } from './backendRequestOptions';
 import { callBackend } from './callBackend';
@@ -71,7 +74,11 @@ export function createCheckOnboardingAction(options: {
             .regex(IMAGE_FAMILY_PATTERN, IMAGE_FAMILY_RULE)
             .describe("The service's image family (usually its name)"),
         entityRef: z =>
-          z.string().min(1).describe('The entity that will own the family'),
+          z
+            .string()
+            .min(1)
+            .max(REQUEST_LIMITS.entityRef)
+            .describe('The entity that will own the family'),
         existingService: z =>
           z
             .boolean()
@@ -88,7 +95,7 @@ export function createCheckOnboardingAction(options: {
         baseChannel: z =>
           z
             .string()
-            .max(64)
+            .regex(CHANNEL_PATTERN, CHANNEL_RULE)
             .optional()
             .describe(
               'The base family channel builds start from (default production)',
@@ -98,11 +105,12 @@ export function createCheckOnboardingAction(options: {
             .array(
               z.object({
                 environment: z.string().min(1).max(64),
-                min: z.number().int().min(0),
-                desired: z.number().int().min(0),
-                max: z.number().int().min(0),
+                min: z.number().int().min(0).max(10_000),
+                desired: z.number().int().min(0).max(10_000),
+                max: z.number().int().min(0).max(10_000),
               }),
             )
+            .max(20)
             .optional()
             .describe('Per environment, the capacity the template will create'),
       },
