@@ -10,6 +10,7 @@ export {
   createCheckOnboardingAction,
   createEnrollAction,
   createPruneImagesAction,
+  createPublishLocalAction,
   createRegisterImageAction,
   createRevokeImageAction,
   createStartRolloutAction,

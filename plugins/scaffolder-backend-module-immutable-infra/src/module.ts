@@ -9,6 +9,7 @@ import {
   createCheckOnboardingAction,
   createEnrollAction,
   createPruneImagesAction,
+  createPublishLocalAction,
   createRegisterImageAction,
   createRevokeImageAction,
   createStartRolloutAction,
@@ -28,8 +29,9 @@ export const immutableInfraScaffolderModule = createBackendModule({
         scaffolderActions: scaffolderActionsExtensionPoint,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        config: coreServices.rootConfig,
       },
-      async init({ scaffolderActions, discovery, auth }) {
+      async init({ scaffolderActions, discovery, auth, config }) {
         const client = new ImmutableInfraClient({ discoveryApi: discovery });
         const deps = { client, auth };
         scaffolderActions.addActions(
@@ -41,6 +43,14 @@ export const immutableInfraScaffolderModule = createBackendModule({
           createStartRolloutAction({ ...deps, discovery }),
           createCheckOnboardingAction(deps),
         );
+        const localRoot = config.getOptionalString(
+          'immutableInfra.scaffolder.localRepositories.root',
+        );
+        if (localRoot) {
+          scaffolderActions.addActions(
+            createPublishLocalAction({ root: localRoot }),
+          );
+        }
       },
     });
   },

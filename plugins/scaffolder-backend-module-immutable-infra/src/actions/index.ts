@@ -2,6 +2,7 @@ export { createAssignChannelAction } from './assignChannel';
 export { createCheckOnboardingAction } from './checkOnboarding';
 export { createEnrollAction } from './enroll';
 export { createPruneImagesAction } from './pruneImages';
+export { createPublishLocalAction } from './publishLocal';
 export { createRegisterImageAction } from './registerImage';
 export { createRevokeImageAction } from './revokeImage';
 export { createStartRolloutAction } from './startRollout';

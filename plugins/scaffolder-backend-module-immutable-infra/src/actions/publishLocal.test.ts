@@ -1,0 +1,129 @@
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import fs from 'fs-extra';
+import git from 'isomorphic-git';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMockTask } from '../__testUtils__/mockTask';
+import { createPublishLocalAction } from './publishLocal';
+
+async function setup() {
+  const base = await mkdtemp(join(tmpdir(), 'publish-local-'));
+  const root = join(base, 'repositories');
+  const workspace = join(base, 'workspace');
+  await fs.outputFile(
+    join(workspace, 'catalog-info.yaml'),
+    'kind: Component\n',
+  );
+  await fs.outputFile(
+    join(workspace, 'packer', 'service.pkr.hcl'),
+    'build {}\n',
+  );
+  return { root, workspace, action: createPublishLocalAction({ root }) };
+}
+
+describe('immutable-infra:publish:local', () => {
+  it('publishes the workspace as a git repository with one commit of every file', async () => {
+    const { root, workspace, action } = await setup();
+    const ctx = createMockActionContext({
+      input: { repoName: 'orders' },
+      workspacePath: workspace,
+    });
+    await action.handler(ctx);
+    const dir = join(root, 'orders');
+    const [commit, ...more] = await git.log({ fs, dir, ref: 'main' });
+    expect(more).toEqual([]);
+    expect(commit.commit.message).toBe('Initial commit\n');
+    expect((await git.listFiles({ fs, dir, ref: 'main' })).sort()).toEqual([
+      'catalog-info.yaml',
+      'packer/service.pkr.hcl',
+    ]);
+    expect(ctx.output).toHaveBeenCalledWith('commitHash', commit.oid);
+    expect(ctx.output).toHaveBeenCalledWith(
+      'catalogInfoPath',
+      join(dir, 'catalog-info.yaml'),
+    );
+    expect(ctx.output).toHaveBeenCalledWith('repoContentsUrl', `file://${dir}`);
+  });
+
+  it('refuses a name that exists, leaving that repository as it is', async () => {
+    const { root, workspace, action } = await setup();
+    await action.handler(
+      createMockActionContext({
+        input: { repoName: 'orders' },
+        workspacePath: workspace,
+      }),
+    );
+    const before = await git.log({ fs, dir: join(root, 'orders') });
+    await fs.outputFile(join(workspace, 'other.txt'), 'x');
+    await expect(
+      action.handler(
+        createMockActionContext({
+          input: { repoName: 'orders' },
+          workspacePath: workspace,
+        }),
+      ),
+    ).rejects.toThrow(/A repository named orders already exists/);
+    expect(await git.log({ fs, dir: join(root, 'orders') })).toEqual(before);
+    expect(await fs.pathExists(join(root, 'orders', 'other.txt'))).toBe(false);
+  });
+
+  it('a retried step replays its commit instead of failing on its own repository', async () => {
+    const { workspace, action } = await setup();
+    const task = createMockTask();
+    const first = task.step('publish', {
+      input: { repoName: 'orders' },
+      workspacePath: workspace,
+    });
+    await action.handler(first);
+    const again = task.step('publish', {
+      input: { repoName: 'orders' },
+      workspacePath: workspace,
+    });
+    await action.handler(again);
+    expect(again.output).toHaveBeenCalledWith(
+      'commitHash',
+      (first.output as jest.Mock).mock.calls.find(
+        ([name]) => name === 'commitHash',
+      )[1],
+    );
+  });
+
+  it('changes nothing in a dry run', async () => {
+    const { root, workspace, action } = await setup();
+    const ctx = {
+      ...createMockActionContext({
+        input: { repoName: 'orders' },
+        workspacePath: workspace,
+      }),
+      isDryRun: true,
+    };
+    await action.handler(ctx);
+    expect(await fs.pathExists(root)).toBe(false);
+    expect(ctx.output).toHaveBeenCalledWith(
+      'catalogInfoPath',
+      join(root, 'orders', 'catalog-info.yaml'),
+    );
+  });
+
+  it('never writes outside its root or reads outside the workspace', async () => {
+    const { root, workspace, action } = await setup();
+    await expect(
+      action.handler(
+        createMockActionContext({
+          input: { repoName: '../escaped' },
+          workspacePath: workspace,
+        }),
+      ),
+    ).rejects.toThrow(/outside/);
+    await expect(
+      action.handler(
+        createMockActionContext({
+          input: { repoName: 'orders', sourcePath: '../../..' },
+          workspacePath: workspace,
+        }),
+      ),
+    ).rejects.toThrow(/outside/);
+    expect(await fs.pathExists(join(root, '..', 'escaped'))).toBe(false);
+  });
+});

@@ -1,0 +1,138 @@
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import fs from 'fs-extra';
+import git from 'isomorphic-git';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { checkpointKey } from './checkpointKey';
+
+/** A local repository's name: one path segment, no dot first. */
+export const LOCAL_REPOSITORY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+/**
+ * Creates the `immutable-infra:publish:local` action: publishes the
+ * workspace as a new git repository in a directory of the backend's host
+ * (`immutableInfra.scaffolder.localRepositories.root`), for a portal with
+ * no git server, such as the demo. One commit on the default branch; a
+ * repository of that name that exists already refuses the step and is left
+ * as it is.
+ *
+ * @public
+ */
+export function createPublishLocalAction(options: { root: string }) {
+  const root = resolve(options.root);
+  return createTemplateAction({
+    id: 'immutable-infra:publish:local',
+    description:
+      "Publishes the workspace as a new git repository in a directory of the backend's host (immutableInfra.scaffolder.localRepositories.root): for a portal without a git server, such as the demo.",
+    supportsDryRun: true,
+    schema: {
+      input: {
+        repoName: z =>
+          z
+            .string()
+            .regex(
+              LOCAL_REPOSITORY_PATTERN,
+              'must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit (at most 100 characters)',
+            )
+            .describe('The repository, a directory under the root'),
+        sourcePath: z =>
+          z
+            .string()
+            .max(1024)
+            .optional()
+            .describe('The part of the workspace to publish (default all)'),
+        defaultBranch: z =>
+          z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$/)
+            .optional()
+            .describe('The branch of the commit (default main)'),
+        commitMessage: z =>
+          z.string().max(1024).optional().describe('Default "Initial commit"'),
+      },
+      output: {
+        remoteUrl: z => z.string().describe('file: URL of the repository'),
+        repoContentsUrl: z =>
+          z.string().describe('file: URL of the published files'),
+        catalogInfoPath: z =>
+          z.string().describe('Absolute path of its catalog-info.yaml'),
+        commitHash: z => z.string().describe('The commit'),
+      },
+    },
+    async handler(ctx) {
+      const { repoName } = ctx.input;
+      const branch = ctx.input.defaultBranch ?? 'main';
+      const dir = resolveSafeChildPath(root, repoName);
+      const url = pathToFileURL(dir).toString();
+      const source = ctx.input.sourcePath
+        ? resolveSafeChildPath(ctx.workspacePath, ctx.input.sourcePath)
+        : ctx.workspacePath;
+      const outputs = {
+        remoteUrl: url,
+        repoContentsUrl: url,
+        catalogInfoPath: join(dir, 'catalog-info.yaml'),
+      };
+      if (ctx.isDryRun) {
+        ctx.logger.info(`Would publish ${source} as ${dir} (${branch})`);
+        for (const [name, value] of Object.entries({
+          ...outputs,
+          commitHash: '0'.repeat(40),
+        })) {
+          ctx.output(name as keyof typeof outputs, value);
+        }
+        return;
+      }
+      const commitHash = await ctx.checkpoint({
+        key: checkpointKey({
+          ctx,
+          name: 'publish-local',
+          family: repoName,
+          request: { dir, branch },
+        }),
+        fn: async () => {
+          if (await fs.pathExists(dir)) {
+            throw new ConflictError(
+              `A repository named ${repoName} already exists in ${root}: pick another name (it is left as it is)`,
+            );
+          }
+          await fs.ensureDir(root);
+          await fs.copy(source, dir, {
+            filter: path => !path.split(/[\\/]/).includes('.git'),
+          });
+          try {
+            await git.init({ fs, dir, defaultBranch: branch });
+            const files = await git.statusMatrix({ fs, dir });
+            for (const [path] of files) {
+              await git.add({ fs, dir, filepath: path });
+            }
+            const user = (await ctx.getInitiatorCredentials?.())?.principal as
+              | { userEntityRef?: string }
+              | undefined;
+            const author = user?.userEntityRef ?? 'scaffolder';
+            return await git.commit({
+              fs,
+              dir,
+              message: ctx.input.commitMessage ?? 'Initial commit',
+              author: {
+                name: author,
+                email: `${author.replace(/[^A-Za-z0-9._-]/g, '.')}@localhost`,
+              },
+            });
+          } catch (error) {
+            // Nothing half-made stays behind: the next run can make it again.
+            await fs.remove(dir);
+            throw error;
+          }
+        },
+      });
+      ctx.logger.info(
+        `Published ${repoName} at ${dir} (${branch} ${commitHash})`,
+      );
+      for (const [name, value] of Object.entries({ ...outputs, commitHash })) {
+        ctx.output(name as keyof typeof outputs, value);
+      }
+    },
+  });
+}
