@@ -9,6 +9,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import immutableInfraBackendPlugin from '@immutable-infra/backstage-plugin-backend';
 import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
 import { readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import yaml from 'yaml';
 import { immutableInfraScaffolderModule } from '../module';
@@ -57,7 +58,16 @@ export async function startScaffolder(options: { entities?: object[] } = {}) {
       immutableInfraBackendPlugin,
       // No cloud to ask whether test AMIs exist.
       mockServices.rootConfig.factory({
-        data: { immutableInfra: { registration: { verifyArtifacts: false } } },
+        data: {
+          immutableInfra: {
+            registration: { verifyArtifacts: false },
+            scaffolder: {
+              localRepositories: {
+                root: join(tmpdir(), 'dry-run-repositories'),
+              },
+            },
+          },
+        },
       }),
       catalogServiceMock.factory({ entities: (options.entities ?? []) as any }),
     ],

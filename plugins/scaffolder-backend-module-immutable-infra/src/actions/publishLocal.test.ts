@@ -4,6 +4,7 @@ import git from 'isomorphic-git';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import yaml from 'yaml';
 import { createMockTask } from '../__testUtils__/mockTask';
 import { createPublishLocalAction } from './publishLocal';
 
@@ -44,6 +45,23 @@ describe('immutable-infra:publish:local', () => {
       join(dir, 'catalog-info.yaml'),
     );
     expect(ctx.output).toHaveBeenCalledWith('repoContentsUrl', `file://${dir}`);
+    // Listed for the catalog, and a second repository beside it.
+    await action.handler(
+      createMockActionContext({
+        input: { repoName: 'search' },
+        workspacePath: workspace,
+      }),
+    );
+    expect(
+      yaml.parse(
+        await fs.readFile(join(root, 'catalog-locations.yaml'), 'utf8'),
+      ),
+    ).toMatchObject({
+      kind: 'Location',
+      spec: {
+        targets: ['./orders/catalog-info.yaml', './search/catalog-info.yaml'],
+      },
+    });
   });
 
   it('refuses a name that exists, leaving that repository as it is', async () => {

@@ -5,7 +5,50 @@ import fs from 'fs-extra';
 import git from 'isomorphic-git';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import yaml from 'yaml';
 import { checkpointKey } from './checkpointKey';
+
+/**
+ * The Location entity file in the root that lists each published
+ * repository's catalog-info.yaml: the portal's catalog reads it (a location
+ * of its configuration), so a published service appears without a
+ * registration (the catalog accepts only url locations through its API).
+ */
+export const LOCAL_LOCATIONS_FILE = 'catalog-locations.yaml';
+
+/** The Location entity listing `targets`, relative to the root. */
+export function localLocations(targets: string[]) {
+  return yaml.stringify({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Location',
+    metadata: {
+      name: 'local-repositories',
+      description:
+        'The repositories immutable-infra:publish:local published on this host',
+    },
+    spec: { targets },
+  });
+}
+
+/** One update of a root's locations file at a time, in this process. */
+let locationsWrite: Promise<unknown> = Promise.resolve();
+
+async function addLocation(root: string, target: string) {
+  const file = join(root, LOCAL_LOCATIONS_FILE);
+  const update = locationsWrite.then(async () => {
+    const current: string[] = (await fs.pathExists(file))
+      ? yaml.parse(await fs.readFile(file, 'utf8'))?.spec?.targets ?? []
+      : [];
+    if (current.includes(target)) {
+      return;
+    }
+    // Written whole, then renamed: the catalog never reads half a file.
+    await fs.writeFile(`${file}.tmp`, localLocations([...current, target]));
+    await fs.rename(`${file}.tmp`, file);
+  });
+  locationsWrite = update.catch(() => undefined);
+  await update;
+}
 
 /** A local repository's name: one path segment, no dot first. */
 export const LOCAL_REPOSITORY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
@@ -16,7 +59,8 @@ export const LOCAL_REPOSITORY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
  * (`immutableInfra.scaffolder.localRepositories.root`), for a portal with
  * no git server, such as the demo. One commit on the default branch; a
  * repository of that name that exists already refuses the step and is left
- * as it is.
+ * as it is. Its catalog-info.yaml is listed in the root's
+ * {@link LOCAL_LOCATIONS_FILE} for the catalog to read.
  *
  * @public
  */
@@ -127,8 +171,13 @@ export function createPublishLocalAction(options: { root: string }) {
           }
         },
       });
+      // Listed for the catalog (again on a replay: listing twice adds nothing).
+      await addLocation(root, `./${repoName}/catalog-info.yaml`);
       ctx.logger.info(
-        `Published ${repoName} at ${dir} (${branch} ${commitHash})`,
+        `Published ${repoName} at ${dir} (${branch} ${commitHash}); listed in ${join(
+          root,
+          LOCAL_LOCATIONS_FILE,
+        )} for the catalog`,
       );
       for (const [name, value] of Object.entries({ ...outputs, commitHash })) {
         ctx.output(name as keyof typeof outputs, value);

@@ -32,6 +32,7 @@ const VALUES = {
   healthCheckPath: '/healthz',
   healthCheckPort: 8080,
   rolloutStrategy: 'canary',
+  publishTo: 'github',
   repoUrl: 'github.com?owner=acme&repo=orders',
 };
 
@@ -103,8 +104,12 @@ describe('the immutable-service template through the scaffolder dry run', () => 
       'fetch:template',
       'publish:github',
       'catalog:register',
+      'immutable-infra:publish:local',
       'immutable-infra:enroll',
     ]);
+    expect(run.log.join('\n')).toMatch(
+      /Skipping step publish-local because its if condition was false/,
+    );
     expect(run.log.join('\n')).toMatch(
       /Skipping because publish:github does not support dry-run/,
     );
@@ -275,6 +280,40 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     expect(workflow.jobs.promote.if).toBe(
       "github.event_name == 'workflow_dispatch'",
     );
+  });
+
+  it('publishes to the local repositories where the portal has no git server: no GitHub step, no GitHub annotation', async () => {
+    const run = await scaffolder.dryRun('immutable-service', {
+      ...VALUES,
+      publishTo: 'local',
+      repoUrl: undefined,
+    });
+    expect(run.errors).toBeUndefined();
+    const log = run.log.join('\n');
+    expect(log).toMatch(
+      /Skipping step publish because its if condition was false/,
+    );
+    expect(log).toMatch(
+      /Skipping step register because its if condition was false/,
+    );
+    expect(log).toMatch(
+      /Would publish .* as .*dry-run-repositories\/orders \(main\)/,
+    );
+    const entity = yaml.parse(run.files.get('catalog-info.yaml')!) as Entity;
+    await expect(catalogPolicy.enforce(entity)).resolves.toBeDefined();
+    expect(entity.metadata.annotations).not.toHaveProperty(
+      'github.com/project-slug',
+    );
+    expect(parseImmutableInfraAnnotations(entity).errors).toEqual([]);
+  });
+
+  it('asks GitHub publishing for its repository', async () => {
+    const run = await scaffolder.dryRun('immutable-service', {
+      ...VALUES,
+      repoUrl: undefined,
+    });
+    expect(run.status).toBe(400);
+    expect(JSON.stringify(run.errors)).toMatch(/repoUrl/);
   });
 
   it('another parameter set: one region, one environment, logs to S3, blue-green, no system', async () => {
