@@ -286,7 +286,9 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     const run = await scaffolder.dryRun('immutable-service', {
       ...VALUES,
       publishTo: 'local',
-      repoUrl: undefined,
+      // What the repository picker held before local was chosen: the form
+      // keeps it.
+      repoUrl: 'github.com?',
     });
     expect(run.errors).toBeUndefined();
     const log = run.log.join('\n');
@@ -314,6 +316,18 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     });
     expect(run.status).toBe(400);
     expect(JSON.stringify(run.errors)).toMatch(/repoUrl/);
+  });
+
+  it('ships logs to a CloudWatch group of the service when no destination is given', async () => {
+    const run = await scaffolder.dryRun('immutable-service', {
+      ...VALUES,
+      logDestination: undefined,
+    });
+    expect(run.errors).toBeUndefined();
+    const entity = yaml.parse(run.files.get('catalog-info.yaml')!) as Entity;
+    expect(parseImmutableInfraAnnotations(entity).annotations).toMatchObject({
+      logDestination: 'cloudwatch:/aws/ec2/orders',
+    });
   });
 
   it('another parameter set: one region, one environment, logs to S3, blue-green, no system', async () => {
