@@ -107,6 +107,22 @@ describe('immutable-infra:publish:local', () => {
     );
   });
 
+  it('publishes no symbolic link (one could point the catalog at a file of the host)', async () => {
+    const { root, workspace, action } = await setup();
+    await fs.symlink('/etc/hostname', join(workspace, 'linked.yaml'));
+    await action.handler(
+      createMockActionContext({
+        input: { repoName: 'orders' },
+        workspacePath: workspace,
+      }),
+    );
+    const dir = join(root, 'orders');
+    expect(await fs.pathExists(join(dir, 'linked.yaml'))).toBe(false);
+    expect(await git.listFiles({ fs, dir, ref: 'main' })).not.toContain(
+      'linked.yaml',
+    );
+  });
+
   it('changes nothing in a dry run', async () => {
     const { root, workspace, action } = await setup();
     const ctx = {

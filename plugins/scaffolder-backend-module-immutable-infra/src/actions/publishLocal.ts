@@ -142,8 +142,12 @@ export function createPublishLocalAction(options: { root: string }) {
             );
           }
           await fs.ensureDir(root);
+          // Files and directories only: a symbolic link could make the
+          // catalog read a file of the host outside the repository.
           await fs.copy(source, dir, {
-            filter: path => !path.split(/[\\/]/).includes('.git'),
+            filter: async path =>
+              !path.split(/[\\/]/).includes('.git') &&
+              !(await fs.lstat(path)).isSymbolicLink(),
           });
           try {
             await git.init({ fs, dir, defaultBranch: branch });
