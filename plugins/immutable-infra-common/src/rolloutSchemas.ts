@@ -369,8 +369,8 @@ export const rolloutFleetStatusSchema = z.object({
   /** Why new instances have not passed the gate yet, by instance. */
   waiting: z.record(z.string(), z.string()),
   /**
-   * Old instances an Auto Scaling group is still terminating after its
-   * desired capacity was lowered (lifecycle hooks, deregistration delay).
+   * Old instances still in service in an Auto Scaling group whose desired
+   * capacity was lowered: the group has not scaled in yet.
    */
   scalingIn: z.number().optional(),
 });

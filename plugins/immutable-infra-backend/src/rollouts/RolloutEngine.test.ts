@@ -255,7 +255,7 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     );
   });
 
-  it("retires an Auto Scaling group's old instances by lowering its desired capacity: only old ones go, a group still terminating is waited for, and the protection ends with the rollout", async () => {
+  it("retires an Auto Scaling group's old instances by lowering its desired capacity: only old ones go, a group that has not scaled in yet is waited for, and the protection ends with the rollout", async () => {
     const cloud = new FakeCloud();
     cloud.template('lt-web', ['ami-old']);
     cloud.group('web-prod', 'lt-web', 1, 8, {

@@ -327,11 +327,11 @@ export class RolloutEngine {
         ...Object.entries(s.waiting).map(([id, why]) => `${id}: ${why}`),
         ...(s.scalingIn
           ? [
-              `${
-                plan.fleets.find(f => f.key === s.key)?.name ?? s.key
-              }: still terminating ${s.scalingIn} old instance${
+              `${plan.fleets.find(f => f.key === s.key)?.name ?? s.key}: ${
+                s.scalingIn
+              } old instance${
                 s.scalingIn === 1 ? '' : 's'
-              } (lifecycle hooks, deregistration delay)`,
+              } still in service after the desired capacity was lowered (the group has not scaled in)`,
             ]
           : []),
       ]);

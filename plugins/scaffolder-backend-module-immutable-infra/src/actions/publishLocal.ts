@@ -60,7 +60,7 @@ export const LOCAL_REPOSITORY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
  * no git server, such as the demo. One commit on the default branch; a
  * repository of that name that exists already refuses the step and is left
  * as it is. Its catalog-info.yaml is listed in the root's
- * {@link LOCAL_LOCATIONS_FILE} for the catalog to read.
+ * `catalog-locations.yaml` for the catalog to read.
  *
  * @public
  */

@@ -226,7 +226,7 @@ describe('RolloutsCard', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText(
-        /web-prod: 4 of 4 new instances passed, 0 old, 3 more the group is still terminating/,
+        /web-prod: 4 of 4 new instances passed, 0 old, 3 more the group is about to scale in/,
       ),
     ).toBeInTheDocument();
   });

@@ -290,7 +290,7 @@ function RolloutView(props: {
             {fleet.healthyNewInstances} of {fleet.newInstances} new instances
             passed, {fleet.oldInstances} old
             {fleet.scalingIn
-              ? `, ${fleet.scalingIn} more the group is still terminating`
+              ? `, ${fleet.scalingIn} more the group is about to scale in`
               : ''}
             {Object.entries(fleet.waiting).map(([instance, why]) => (
               <Typography key={instance} variant="body2">
