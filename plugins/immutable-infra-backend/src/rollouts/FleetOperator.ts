@@ -5,7 +5,13 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import { createHash } from 'node:crypto';
 import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
-import { FleetDecision, ObservedInstance, PRESENT, replacedBy } from './decide';
+import {
+  FleetDecision,
+  ObservedInstance,
+  PRESENT,
+  replacedBy,
+  scaledInCapacity,
+} from './decide';
 import { fetchProbe, ProbeFetch, probeInstances } from './probe';
 import { RolloutRecord } from './RolloutStore';
 
@@ -147,7 +153,7 @@ export class FleetOperator {
         await provider.setGroupDesiredCapacity({
           ...location,
           group: fleet.name,
-          desired: decision.present - decision.terminate.length,
+          desired: scaledInCapacity(decision),
         });
         return;
       }

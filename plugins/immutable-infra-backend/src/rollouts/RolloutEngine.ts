@@ -9,7 +9,7 @@ import { AuditEventInput } from '../audit/AuditLog';
 import { RolloutProvider } from '../providers/RolloutProvider';
 import { ChannelStore } from '../registry/DatabaseChannelStore';
 import { checkAlarms } from './alarms';
-import { decideFleet, PRESENT, replacedBy } from './decide';
+import { decideFleet, PRESENT, replacedBy, scaledInCapacity } from './decide';
 import {
   clientToken,
   FleetAction,
@@ -368,7 +368,7 @@ export class RolloutEngine {
                 },
               ]
             : []),
-          ...(a.decision.terminate.length > 0 && a.decision.scaleIn
+          ...(a.decision.scaleIn
             ? [
                 {
                   step: rollout.currentStep,
@@ -376,7 +376,7 @@ export class RolloutEngine {
                   action: 'scale-in',
                   detail: {
                     count: a.decision.terminate.length,
-                    desired: a.decision.present - a.decision.terminate.length,
+                    desired: scaledInCapacity(a.decision),
                   },
                 },
               ]
@@ -398,12 +398,10 @@ export class RolloutEngine {
             a.decision.launch > 0
               ? `launching ${a.decision.launch} on ${rollout.toVersion}`
               : '',
-            a.decision.terminate.length > 0 && a.decision.scaleIn
+            a.decision.scaleIn
               ? `scaling in ${a.decision.terminate.length} old instance${
                   a.decision.terminate.length === 1 ? '' : 's'
-                } (desired capacity ${
-                  a.decision.present - a.decision.terminate.length
-                })`
+                } (desired capacity ${scaledInCapacity(a.decision)})`
               : '',
             a.decision.terminate.length > 0 && !a.decision.scaleIn
               ? `terminating ${a.decision.terminate.join(', ')}`

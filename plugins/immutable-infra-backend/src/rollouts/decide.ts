@@ -60,6 +60,11 @@ export function replacedBy(
   return i => i.imageId !== fleet.targetImageId;
 }
 
+/** The desired capacity a scale-in lowers its group to. @internal */
+export function scaledInCapacity(decision: FleetDecision): number {
+  return decision.present - decision.terminate.length;
+}
+
 /**
  * Decides, for one fleet and the new instances the current step wants
  * (`target`), what to launch and what to terminate. Pure. The rules:

@@ -3,7 +3,7 @@ import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import git from 'isomorphic-git';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yaml from 'yaml';
 import { checkpointKey } from './checkpointKey';
@@ -48,6 +48,54 @@ async function addLocation(root: string, target: string) {
   });
   locationsWrite = update.catch(() => undefined);
   await update;
+}
+
+/**
+ * Copies `source` to the new repository `dir` and commits every file; a
+ * failure removes what it made, so that the next run can make it again.
+ */
+async function publish(options: {
+  source: string;
+  dir: string;
+  branch: string;
+  message: string;
+  author: () => Promise<{ principal: unknown }>;
+}): Promise<string> {
+  const { source, dir, branch } = options;
+  if (await fs.pathExists(dir)) {
+    throw new ConflictError(
+      `A repository named ${basename(dir)} already exists in ${dirname(
+        dir,
+      )}: pick another name (it is left as it is)`,
+    );
+  }
+  try {
+    // Files and directories only: a symbolic link could make the catalog
+    // read a file of the host outside the repository.
+    await fs.copy(source, dir, {
+      filter: async path =>
+        !path.split(/[\\/]/).includes('.git') &&
+        !(await fs.lstat(path)).isSymbolicLink(),
+    });
+    await git.init({ fs, dir, defaultBranch: branch });
+    await git.add({ fs, dir, filepath: '.' });
+    const user = (await options.author()).principal as {
+      userEntityRef?: string;
+    };
+    const name = user?.userEntityRef ?? 'scaffolder';
+    return await git.commit({
+      fs,
+      dir,
+      message: options.message,
+      author: {
+        name,
+        email: `${name.replace(/[^A-Za-z0-9._-]/g, '.')}@localhost`,
+      },
+    });
+  } catch (error) {
+    await fs.remove(dir);
+    throw error;
+  }
 }
 
 /** A local repository's name: one path segment, no dot first. */
@@ -120,69 +168,35 @@ export function createPublishLocalAction(options: { root: string }) {
       };
       if (ctx.isDryRun) {
         ctx.logger.info(`Would publish ${source} as ${dir} (${branch})`);
-        for (const [name, value] of Object.entries({
-          ...outputs,
-          commitHash: '0'.repeat(40),
-        })) {
-          ctx.output(name as keyof typeof outputs, value);
-        }
-        return;
       }
-      const commitHash = await ctx.checkpoint({
-        key: checkpointKey({
-          ctx,
-          name: 'publish-local',
-          family: repoName,
-          request: { dir, branch },
-        }),
-        fn: async () => {
-          if (await fs.pathExists(dir)) {
-            throw new ConflictError(
-              `A repository named ${repoName} already exists in ${root}: pick another name (it is left as it is)`,
-            );
-          }
-          await fs.ensureDir(root);
-          // Files and directories only: a symbolic link could make the
-          // catalog read a file of the host outside the repository.
-          await fs.copy(source, dir, {
-            filter: async path =>
-              !path.split(/[\\/]/).includes('.git') &&
-              !(await fs.lstat(path)).isSymbolicLink(),
+      const commitHash = ctx.isDryRun
+        ? '0'.repeat(40)
+        : await ctx.checkpoint({
+            key: checkpointKey({
+              ctx,
+              name: 'publish-local',
+              family: repoName,
+              request: { dir, branch },
+            }),
+            fn: () =>
+              publish({
+                source,
+                dir,
+                branch,
+                message: ctx.input.commitMessage ?? 'Initial commit',
+                author: ctx.getInitiatorCredentials,
+              }),
           });
-          try {
-            await git.init({ fs, dir, defaultBranch: branch });
-            const files = await git.statusMatrix({ fs, dir });
-            for (const [path] of files) {
-              await git.add({ fs, dir, filepath: path });
-            }
-            const user = (await ctx.getInitiatorCredentials?.())?.principal as
-              | { userEntityRef?: string }
-              | undefined;
-            const author = user?.userEntityRef ?? 'scaffolder';
-            return await git.commit({
-              fs,
-              dir,
-              message: ctx.input.commitMessage ?? 'Initial commit',
-              author: {
-                name: author,
-                email: `${author.replace(/[^A-Za-z0-9._-]/g, '.')}@localhost`,
-              },
-            });
-          } catch (error) {
-            // Nothing half-made stays behind: the next run can make it again.
-            await fs.remove(dir);
-            throw error;
-          }
-        },
-      });
-      // Listed for the catalog (again on a replay: listing twice adds nothing).
-      await addLocation(root, `./${repoName}/catalog-info.yaml`);
-      ctx.logger.info(
-        `Published ${repoName} at ${dir} (${branch} ${commitHash}); listed in ${join(
-          root,
-          LOCAL_LOCATIONS_FILE,
-        )} for the catalog`,
-      );
+      if (!ctx.isDryRun) {
+        // Listed for the catalog (again on a replay: listing twice adds nothing).
+        await addLocation(root, `./${repoName}/catalog-info.yaml`);
+        ctx.logger.info(
+          `Published ${repoName} at ${dir} (${branch} ${commitHash}); listed in ${join(
+            root,
+            LOCAL_LOCATIONS_FILE,
+          )} for the catalog`,
+        );
+      }
       for (const [name, value] of Object.entries({ ...outputs, commitHash })) {
         ctx.output(name as keyof typeof outputs, value);
       }
