@@ -102,6 +102,7 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     expect(run.steps.map(s => s.action)).toEqual([
       'immutable-infra:onboarding:check',
       'fetch:template',
+      'fetch:template',
       'publish:github',
       'catalog:register',
       'immutable-infra:publish:local',
@@ -118,6 +119,7 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     );
     expect(JSON.parse(run.files.get('immutable-infra.json')!)).toMatchObject({
       family: 'orders',
+      entityRef: 'component:default/orders',
       regions: ['us-east-1', 'eu-west-1'],
       environments: ['staging', 'production'],
     });

@@ -1,4 +1,4 @@
-# The golden image of ${{ values.name }}: built from the base family's current
+# The golden image of ${{ values.family }}: built from the base family's current
 # AMI, nothing left on it to log in with, logs shipped off the host.
 
 packer {
@@ -12,7 +12,7 @@ packer {
 
 variable "family" {
   type    = string
-  default = "${{ values.name }}"
+  default = "${{ values.family }}"
 }
 
 variable "regions" {
