@@ -2,9 +2,12 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { ScmIntegrations } from '@backstage/integration';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
 import {
+  createAnnotateCatalogInfoAction,
   createAssignChannelAction,
   createCheckOnboardingAction,
   createEnrollAction,
@@ -30,8 +33,10 @@ export const immutableInfraScaffolderModule = createBackendModule({
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         config: coreServices.rootConfig,
+        catalog: catalogServiceRef,
+        reader: coreServices.urlReader,
       },
-      async init({ scaffolderActions, discovery, auth, config }) {
+      async init({ scaffolderActions, discovery, auth, config, catalog, reader }) {
         const client = new ImmutableInfraClient({ discoveryApi: discovery });
         const deps = { client, auth };
         scaffolderActions.addActions(
@@ -45,6 +50,14 @@ export const immutableInfraScaffolderModule = createBackendModule({
         );
         const localRoot = config.getOptionalString(
           'immutableInfra.scaffolder.localRepositories.root',
+        );
+        scaffolderActions.addActions(
+          createAnnotateCatalogInfoAction({
+            catalog,
+            reader,
+            integrations: ScmIntegrations.fromConfig(config),
+            localRoot,
+          }),
         );
         if (localRoot) {
           scaffolderActions.addActions(

@@ -1,3 +1,5 @@
+export { createAnnotateCatalogInfoAction } from './annotateCatalogInfo';
+export type { CatalogInfoSource } from './annotateCatalogInfo';
 export { createAssignChannelAction } from './assignChannel';
 export { createCheckOnboardingAction } from './checkOnboarding';
 export { createEnrollAction } from './enroll';

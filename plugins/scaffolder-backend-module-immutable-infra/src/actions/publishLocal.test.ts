@@ -160,4 +160,85 @@ describe('immutable-infra:publish:local', () => {
     ).rejects.toThrow(/outside/);
     expect(await fs.pathExists(join(root, '..', 'escaped'))).toBe(false);
   });
+  describe('onto an existing repository', () => {
+    /** The repository `orders` as a team left it: two files, one commit. */
+    async function existing() {
+      const { root, workspace, action } = await setup();
+      const dir = join(root, 'orders');
+      await fs.outputFile(
+        join(dir, 'catalog-info.yaml'),
+        'kind: Component # old\n',
+      );
+      await fs.outputFile(join(dir, 'src', 'main.go'), 'package main\n');
+      await git.init({ fs, dir, defaultBranch: 'trunk' });
+      await git.add({ fs, dir, filepath: '.' });
+      await git.commit({
+        fs,
+        dir,
+        message: 'The service',
+        author: { name: 'team', email: 'team@localhost' },
+      });
+      return { root, dir, workspace, action };
+    }
+    const onto = (workspace: string, input: object = {}) =>
+      createMockActionContext({
+        input: { repoName: 'orders', existingRepository: true, ...input },
+        workspacePath: workspace,
+      });
+
+    it("commits the workspace's files onto its current branch, leaving its other files alone", async () => {
+      const { dir, workspace, action } = await existing();
+      const ctx = onto(workspace, {
+        commitMessage: 'Enroll in Immutable Infra',
+      });
+      await action.handler(ctx);
+      const [commit, first, ...more] = await git.log({ fs, dir, ref: 'trunk' });
+      expect(more).toEqual([]);
+      expect(first.commit.message).toBe('The service\n');
+      expect(commit.commit.message).toBe('Enroll in Immutable Infra\n');
+      expect(commit.commit.author.name).toBe('user:default/mock');
+      expect(ctx.output).toHaveBeenCalledWith('commitHash', commit.oid);
+      expect((await git.listFiles({ fs, dir, ref: 'trunk' })).sort()).toEqual([
+        'catalog-info.yaml',
+        'packer/service.pkr.hcl',
+        'src/main.go',
+      ]);
+      expect(await fs.readFile(join(dir, 'catalog-info.yaml'), 'utf8')).toBe(
+        'kind: Component\n',
+      );
+      expect(await fs.readFile(join(dir, 'src', 'main.go'), 'utf8')).toBe(
+        'package main\n',
+      );
+      // Nothing to change the second time: no commit.
+      const again = onto(workspace);
+      await action.handler(again);
+      expect(await git.log({ fs, dir, ref: 'trunk' })).toHaveLength(2);
+      expect(again.output).toHaveBeenCalledWith('commitHash', commit.oid);
+    });
+
+    it('refuses a repository that does not exist, creating none', async () => {
+      const { root, workspace, action } = await setup();
+      await expect(action.handler(onto(workspace))).rejects.toThrow(
+        /No git repository named orders/,
+      );
+      expect(await fs.pathExists(join(root, 'orders'))).toBe(false);
+    });
+
+    it('a commit that fails puts the files back as they were', async () => {
+      const { dir, workspace, action } = await existing();
+      const ctx = onto(workspace);
+      // The user's identity cannot be had: the commit fails after the copy.
+      ctx.getInitiatorCredentials = () => Promise.reject(new Error('no user'));
+      await expect(action.handler(ctx)).rejects.toThrow('no user');
+      expect(await fs.readFile(join(dir, 'catalog-info.yaml'), 'utf8')).toBe(
+        'kind: Component # old\n',
+      );
+      expect(await fs.pathExists(join(dir, 'packer'))).toBe(false);
+      expect(await git.log({ fs, dir, ref: 'trunk' })).toHaveLength(1);
+      const status = await git.statusMatrix({ fs, dir });
+      expect(
+        status.filter(([, h, w, st]) => !(h === 1 && w === 1 && st === 1)),
+      ).toEqual([]);
+    });
+  });
 });

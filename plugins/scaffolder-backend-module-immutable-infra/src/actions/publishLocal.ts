@@ -1,5 +1,5 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import fs from 'fs-extra';
 import git from 'isomorphic-git';
@@ -50,6 +50,27 @@ async function addLocation(root: string, target: string) {
   await update;
 }
 
+/** Commits what is staged in `dir` as the user running the task. */
+async function commitAsUser(options: {
+  dir: string;
+  message: string;
+  author: () => Promise<{ principal: unknown }>;
+}): Promise<string> {
+  const user = (await options.author()).principal as {
+    userEntityRef?: string;
+  };
+  const name = user?.userEntityRef ?? 'scaffolder';
+  return git.commit({
+    fs,
+    dir: options.dir,
+    message: options.message,
+    author: {
+      name,
+      email: `${name.replace(/[^A-Za-z0-9._-]/g, '.')}@localhost`,
+    },
+  });
+}
+
 /**
  * Copies `source` to the new repository `dir` and commits every file; a
  * failure removes what it made, so that the next run can make it again.
@@ -79,21 +100,104 @@ async function publish(options: {
     });
     await git.init({ fs, dir, defaultBranch: branch });
     await git.add({ fs, dir, filepath: '.' });
-    const user = (await options.author()).principal as {
-      userEntityRef?: string;
-    };
-    const name = user?.userEntityRef ?? 'scaffolder';
-    return await git.commit({
-      fs,
-      dir,
-      message: options.message,
-      author: {
-        name,
-        email: `${name.replace(/[^A-Za-z0-9._-]/g, '.')}@localhost`,
-      },
-    });
+    return await commitAsUser(options);
   } catch (error) {
     await fs.remove(dir);
+    throw error;
+  }
+}
+
+/** The files under `dir`, relative, with `/`: no `.git`, no symbolic link. */
+async function filesOf(dir: string, prefix = ''): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await fs.readdir(join(dir, prefix), {
+    withFileTypes: true,
+  })) {
+    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.name === '.git' || entry.isSymbolicLink()) {
+      continue;
+    }
+    if (entry.isDirectory()) {
+      found.push(...(await filesOf(dir, path)));
+    } else if (entry.isFile()) {
+      found.push(path);
+    }
+  }
+  return found;
+}
+
+/**
+ * Copies `source` onto the existing repository `dir` and commits those
+ * files on its current branch; the repository's other files are left
+ * alone. A failure puts back what it changed (files of the last commit
+ * restored, new files removed). Nothing to change makes no commit.
+ */
+async function commitToExisting(options: {
+  source: string;
+  dir: string;
+  message: string;
+  author: () => Promise<{ principal: unknown }>;
+}): Promise<string> {
+  const { source, dir } = options;
+  const head = await git
+    .resolveRef({ fs, dir, ref: 'HEAD' })
+    .catch(() => undefined);
+  if (!head) {
+    throw new NotFoundError(
+      `No git repository named ${basename(dir)} in ${dirname(
+        dir,
+      )} (or it has no commit): publish it first`,
+    );
+  }
+  const branch = await git.currentBranch({ fs, dir });
+  if (!branch) {
+    throw new ConflictError(
+      `The repository ${basename(dir)} is not on a branch: check one out`,
+    );
+  }
+  const files = await filesOf(source);
+  const tracked = new Set(await git.listFiles({ fs, dir, ref: 'HEAD' }));
+  const created = [];
+  for (const file of files) {
+    if (!(await fs.pathExists(join(dir, file)))) {
+      created.push(file);
+    }
+  }
+  try {
+    for (const file of files) {
+      await fs.copy(join(source, file), join(dir, file));
+      await git.add({ fs, dir, filepath: file });
+    }
+    const changed = (
+      await git.statusMatrix({ fs, dir, filepaths: files })
+    ).filter(([, headStatus, , stage]) => headStatus !== stage);
+    return changed.length === 0 ? head : await commitAsUser(options);
+  } catch (error) {
+    const restore = files.filter(file => tracked.has(file));
+    if (restore.length > 0) {
+      await git.checkout({
+        fs,
+        dir,
+        ref: branch,
+        filepaths: restore,
+        force: true,
+      });
+    }
+    for (const file of created) {
+      await git.remove({ fs, dir, filepath: file }).catch(() => undefined);
+      await fs.remove(join(dir, file));
+      // And the directories the copy made for it, now empty.
+      for (
+        let parent = dirname(file);
+        parent !== '.';
+        parent = dirname(parent)
+      ) {
+        if ((await fs.readdir(join(dir, parent))).length > 0) {
+          break;
+        }
+        await fs.rmdir(join(dir, parent));
+      }
+    }
     throw error;
   }
 }
@@ -108,7 +212,10 @@ export const LOCAL_REPOSITORY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,99}$/;
  * no git server, such as the demo. One commit on the default branch; a
  * repository of that name that exists already refuses the step and is left
  * as it is. Its catalog-info.yaml is listed in the root's
- * `catalog-locations.yaml` for the catalog to read.
+ * `catalog-locations.yaml` for the catalog to read. With
+ * `existingRepository`, the workspace's files are committed onto a
+ * repository of the root instead (as a pull request would change them),
+ * on its current branch.
  *
  * @public
  */
@@ -117,7 +224,7 @@ export function createPublishLocalAction(options: { root: string }) {
   return createTemplateAction({
     id: 'immutable-infra:publish:local',
     description:
-      "Publishes the workspace as a new git repository in a directory of the backend's host (immutableInfra.scaffolder.localRepositories.root): for a portal without a git server, such as the demo.",
+      "Publishes the workspace as a new git repository in a directory of the backend's host (immutableInfra.scaffolder.localRepositories.root), or commits it onto one there: for a portal without a git server, such as the demo.",
     supportsDryRun: true,
     schema: {
       input: {
@@ -142,7 +249,20 @@ export function createPublishLocalAction(options: { root: string }) {
             .optional()
             .describe('The branch of the commit (default main)'),
         commitMessage: z =>
-          z.string().max(1024).optional().describe('Default "Initial commit"'),
+          z
+            .string()
+            .max(1024)
+            .optional()
+            .describe(
+              'Default "Initial commit" (a new repository) or "Update"',
+            ),
+        existingRepository: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              "Commit the workspace's files onto the repository of that name, which must exist, on its current branch (default false: a new repository)",
+            ),
       },
       output: {
         remoteUrl: z => z.string().describe('file: URL of the repository'),
@@ -166,8 +286,13 @@ export function createPublishLocalAction(options: { root: string }) {
         repoContentsUrl: url,
         catalogInfoPath: join(dir, 'catalog-info.yaml'),
       };
+      const existing = ctx.input.existingRepository ?? false;
       if (ctx.isDryRun) {
-        ctx.logger.info(`Would publish ${source} as ${dir} (${branch})`);
+        ctx.logger.info(
+          existing
+            ? `Would commit ${source} onto ${dir}`
+            : `Would publish ${source} as ${dir} (${branch})`,
+        );
       }
       const commitHash = ctx.isDryRun
         ? '0'.repeat(40)
@@ -176,18 +301,27 @@ export function createPublishLocalAction(options: { root: string }) {
               ctx,
               name: 'publish-local',
               family: repoName,
-              request: { dir, branch },
+              request: existing ? { dir, existing } : { dir, branch },
             }),
             fn: () =>
-              publish({
-                source,
-                dir,
-                branch,
-                message: ctx.input.commitMessage ?? 'Initial commit',
-                author: ctx.getInitiatorCredentials,
-              }),
+              existing
+                ? commitToExisting({
+                    source,
+                    dir,
+                    message: ctx.input.commitMessage ?? 'Update',
+                    author: ctx.getInitiatorCredentials,
+                  })
+                : publish({
+                    source,
+                    dir,
+                    branch,
+                    message: ctx.input.commitMessage ?? 'Initial commit',
+                    author: ctx.getInitiatorCredentials,
+                  }),
           });
-      if (!ctx.isDryRun) {
+      if (existing && !ctx.isDryRun) {
+        ctx.logger.info(`Committed onto ${repoName} at ${dir} (${commitHash})`);
+      } else if (!ctx.isDryRun) {
         // Listed for the catalog (again on a replay: listing twice adds nothing).
         await addLocation(root, `./${repoName}/catalog-info.yaml`);
         ctx.logger.info(
