@@ -36,6 +36,7 @@ async function actionIds(config: object) {
 describe('the scaffolder module', () => {
   it('installs every action; publish:local only where local repositories are configured', async () => {
     const base = [
+      'immutable-infra:catalog-info:annotate',
       'immutable-infra:channel:assign',
       'immutable-infra:enroll',
       'immutable-infra:image:register',
