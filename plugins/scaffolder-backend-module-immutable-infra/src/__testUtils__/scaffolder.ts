@@ -20,6 +20,9 @@ export const TEMPLATES_DIR = resolve(
   '../../../../examples/templates',
 );
 
+/** The local repositories' root of the scaffolder that `startScaffolder` starts. */
+export const LOCAL_REPOSITORIES = join(tmpdir(), 'dry-run-repositories');
+
 /** What a dry run answers: the rendered files by path, the log, the steps. */
 export type DryRun = {
   status: number;
@@ -49,7 +52,9 @@ async function filesUnder(dir: string): Promise<string[]> {
  * validated against the template's schema, the steps run with actions that
  * cannot dry-run skipped.
  */
-export async function startScaffolder(options: { entities?: object[] } = {}) {
+export async function startScaffolder(
+  options: { entities?: object[]; integrations?: object } = {},
+) {
   const backend = await startTestBackend({
     features: [
       scaffolderPlugin,
@@ -62,11 +67,10 @@ export async function startScaffolder(options: { entities?: object[] } = {}) {
           immutableInfra: {
             registration: { verifyArtifacts: false },
             scaffolder: {
-              localRepositories: {
-                root: join(tmpdir(), 'dry-run-repositories'),
-              },
+              localRepositories: { root: LOCAL_REPOSITORIES },
             },
           },
+          integrations: options.integrations,
         },
       }),
       catalogServiceMock.factory({ entities: (options.entities ?? []) as any }),
