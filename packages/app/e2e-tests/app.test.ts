@@ -27,19 +27,6 @@ test('an enrolled demo service shows its enrolment on the Immutability tab', asy
   await expect(page.getByText('staging → production')).toBeVisible();
 });
 
-test('a service that is not enrolled has no Immutability tab', async ({
-  page,
-}) => {
-  await signInAsGuest(page);
-  await page.goto('/catalog/default/component/storefront-web');
-  await expect(
-    page.getByRole('heading', { name: 'storefront-web' }),
-  ).toBeVisible();
-  const tabs = page.getByRole('navigation', { name: 'Content navigation' });
-  await expect(tabs.getByRole('link', { name: 'Overview' })).toBeVisible();
-  await expect(tabs.getByRole('link', { name: 'Immutability' })).toHaveCount(0);
-});
-
 test('the Image age tab shows the version history and channels of a demo service', async ({
   page,
 }) => {

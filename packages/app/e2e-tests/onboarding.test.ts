@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 import { signInAsGuest } from './signIn';
 
 // The demo publishes onboarded services to its local repositories
@@ -7,17 +7,43 @@ import { signInAsGuest } from './signIn';
 
 const TASK_TIMEOUT = { timeout: 120_000 };
 
+/**
+ * From a finished task, the link to the service's Immutability tab, reloaded
+ * until the catalog has read the repository it published (within seconds).
+ */
+async function openImmutabilityTab(page: Page) {
+  await expect(page.getByText('Immutability tab')).toBeVisible(TASK_TIMEOUT);
+  await page.getByRole('link', { name: 'Immutability tab' }).click();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByText(/Immutability: /).first()).toBeVisible({
+      timeout: 5_000,
+    });
+  }).toPass(TASK_TIMEOUT);
+}
+
+/** Opens the template of that title from the Create page. */
+async function chooseTemplate(page: Page, title: string) {
+  await page.goto('/create');
+  // The innermost element holding the card's title and its button.
+  await page
+    .locator('div')
+    .filter({
+      has: page.getByRole('heading', { level: 4, name: title, exact: true }),
+    })
+    .filter({ has: page.getByRole('button', { name: 'Choose' }) })
+    .last()
+    .getByRole('button', { name: 'Choose' })
+    .click();
+}
+
 test('the immutable-service template onboards a new service: published, in the catalog, enrolled, its Immutability tab saying what is left to reach gold', async ({
   page,
 }) => {
   // A name of its own, so that the test can run again on the same demo.
   const name = `shipping-${Date.now() % 100_000}`;
   await signInAsGuest(page);
-  await page.goto('/create');
-  const card = page
-    .getByRole('article')
-    .filter({ hasText: 'Immutable service on the golden-image pipeline' });
-  await card.getByRole('button', { name: 'Choose' }).click();
+  await chooseTemplate(page, 'Immutable service on the golden-image pipeline');
 
   // The service.
   await page.getByLabel('Name').fill(name);
@@ -41,15 +67,7 @@ test('the immutable-service template onboards a new service: published, in the c
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
 
-  await expect(page.getByText('Immutability tab')).toBeVisible(TASK_TIMEOUT);
-  await page.getByRole('link', { name: 'Immutability tab' }).click();
-  // The catalog reads the published repository within seconds.
-  await expect(async () => {
-    await page.reload();
-    await expect(page.getByText(/Immutability: /).first()).toBeVisible({
-      timeout: 5_000,
-    });
-  }).toPass(TASK_TIMEOUT);
+  await openImmutabilityTab(page);
   // Enrolled, its blueprint from the template, and what is left to reach gold.
   await expect(page.getByText('Immutability: no level (10/100)')).toBeVisible();
   await expect(
@@ -63,5 +81,59 @@ test('the immutable-service template onboards a new service: published, in the c
   ).toBeVisible();
   await expect(
     page.getByText(`staging: ${name}-staging, production: ${name}-production`),
+  ).toBeVisible();
+});
+
+test("the enroll-existing-service template enrolls the demo's storefront-web: annotations and pipeline committed to its repository, its Immutability tab saying what is left to reach gold", async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  // Not enrolled yet: no Immutability tab.
+  await page.goto('/catalog/default/component/storefront-web');
+  await expect(
+    page.getByRole('heading', { name: 'storefront-web' }),
+  ).toBeVisible();
+  const tabs = page.getByRole('navigation', { name: 'Content navigation' });
+  await expect(tabs.getByRole('link', { name: 'Overview' })).toBeVisible();
+  await expect(tabs.getByRole('link', { name: 'Immutability' })).toHaveCount(0);
+
+  await chooseTemplate(
+    page,
+    'Put an existing service on the golden-image pipeline',
+  );
+
+  // The service, picked from the catalog.
+  await page.getByLabel('Component').fill('storefront-web');
+  await page.getByRole('option', { name: /storefront-web/ }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // Its fleet today: the tags its instances carry.
+  await page.getByLabel('Fleet selector').fill('service=storefront-web');
+  await page
+    .getByLabel('Auto Scaling groups')
+    .fill(
+      'staging=storefront-web-staging,production=storefront-web-production',
+    );
+  await page.getByRole('button', { name: 'Next' }).click();
+
+  // Its image: the defaults, from the registered base family.
+  await expect(page.getByRole('button', { name: /base-ubuntu/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  await expect(
+    page.getByText(/The annotations and the pipeline are committed/),
+  ).toBeVisible(TASK_TIMEOUT);
+  await openImmutabilityTab(page);
+  await expect(
+    page.getByText('Image family storefront-web is registered to this service'),
+  ).toBeVisible();
+  await expect(
+    page.getByText('cloudwatch:/aws/ec2/storefront-web').first(),
+  ).toBeVisible();
+  await expect(
+    page.getByText(
+      'staging: storefront-web-staging, production: storefront-web-production',
+    ),
   ).toBeVisible();
 });

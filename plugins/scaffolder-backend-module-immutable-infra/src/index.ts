@@ -6,6 +6,7 @@
 
 export { immutableInfraScaffolderModule as default } from './module';
 export {
+  createAnnotateCatalogInfoAction,
   createAssignChannelAction,
   createCheckOnboardingAction,
   createEnrollAction,
@@ -16,6 +17,7 @@ export {
   createStartRolloutAction,
 } from './actions';
 export type {
+  CatalogInfoSource,
   RegistryActionOptions,
   StartRolloutActionOptions,
 } from './actions';

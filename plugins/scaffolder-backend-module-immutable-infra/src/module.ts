@@ -36,7 +36,14 @@ export const immutableInfraScaffolderModule = createBackendModule({
         catalog: catalogServiceRef,
         reader: coreServices.urlReader,
       },
-      async init({ scaffolderActions, discovery, auth, config, catalog, reader }) {
+      async init({
+        scaffolderActions,
+        discovery,
+        auth,
+        config,
+        catalog,
+        reader,
+      }) {
         const client = new ImmutableInfraClient({ discoveryApi: discovery });
         const deps = { client, auth };
         scaffolderActions.addActions(

@@ -23,7 +23,11 @@ import { fileURLToPath } from 'node:url';
 import yaml, { Document, isMap } from 'yaml';
 import { examples } from './annotateCatalogInfo.examples';
 
-/** Where a component's catalog-info.yaml lives, and how to publish a change. */
+/**
+ * Where a component's catalog-info.yaml lives, and how to publish a change.
+ *
+ * @public
+ */
 export type CatalogInfoSource =
   | {
       provider: 'github';
