@@ -1,3 +1,4 @@
+import { BackendFeature } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
@@ -19,6 +20,24 @@ export const TEMPLATES_DIR = resolve(
   __dirname,
   '../../../../examples/templates',
 );
+
+/**
+ * A template of `examples/templates` as the catalog holds it, read from its
+ * file (so that its steps fetch from its directory), optionally changed.
+ */
+export async function templateEntity(
+  template: string,
+  change: (entity: any) => void = () => {},
+) {
+  const path = join(TEMPLATES_DIR, template, 'template.yaml');
+  const entity = yaml.parse(await readFile(path, 'utf8'));
+  entity.metadata.namespace = 'default';
+  entity.metadata.annotations = {
+    'backstage.io/managed-by-location': `file:${path}`,
+  };
+  change(entity);
+  return entity;
+}
 
 /** The local repositories' root of the scaffolder that `startScaffolder` starts. */
 export const LOCAL_REPOSITORIES = join(tmpdir(), 'dry-run-repositories');
@@ -53,7 +72,12 @@ async function filesUnder(dir: string): Promise<string[]> {
  * cannot dry-run skipped.
  */
 export async function startScaffolder(
-  options: { entities?: object[]; integrations?: object } = {},
+  options: {
+    entities?: object[];
+    integrations?: object;
+    /** More modules, e.g. of test actions. */
+    features?: BackendFeature[];
+  } = {},
 ) {
   const backend = await startTestBackend({
     features: [
@@ -61,6 +85,7 @@ export async function startScaffolder(
       githubModule,
       immutableInfraScaffolderModule,
       immutableInfraBackendPlugin,
+      ...(options.features ?? []),
       // No cloud to ask whether test AMIs exist.
       mockServices.rootConfig.factory({
         data: {
@@ -140,5 +165,61 @@ export async function startScaffolder(
     };
   }
 
-  return { dryRun, immutableInfra, asUser, stop: () => backend.stop() };
+  /** Calls the scaffolder's API as the user. */
+  async function scaffolderApi(path: string, body?: object) {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: {
+        authorization: mockCredentials.user.header('user:default/ada'),
+        'content-type': 'application/json',
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!response.ok) {
+      throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    }
+    return response.json();
+  }
+
+  /** The task's status once it ends, and its log. */
+  async function taskResult(taskId: string) {
+    for (;;) {
+      const task = await scaffolderApi(`/v2/tasks/${taskId}`);
+      if (['completed', 'failed', 'cancelled'].includes(task.status)) {
+        const events: Array<{ type: string; body: { message?: string } }> =
+          await scaffolderApi(`/v2/tasks/${taskId}/events`);
+        return {
+          status: task.status as string,
+          log: events
+            .filter(e => e.type === 'log')
+            .map(e => e.body.message ?? ''),
+        };
+      }
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Runs a task of a template the catalog holds (for real: the steps that
+   * publish do publish) and waits for it to end.
+   */
+  async function runTask(templateRef: string, values: object) {
+    const { id } = await scaffolderApi('/v2/tasks', { templateRef, values });
+    return { id, ...(await taskResult(id)) };
+  }
+
+  /** Retries a failed task from its checkpoints and waits for it to end. */
+  async function retryTask(taskId: string) {
+    await scaffolderApi(`/v2/tasks/${taskId}/retry`, {});
+    return taskResult(taskId);
+  }
+
+  return {
+    dryRun,
+    runTask,
+    retryTask,
+    immutableInfra,
+    asUser,
+    stop: () => backend.stop(),
+  };
 }

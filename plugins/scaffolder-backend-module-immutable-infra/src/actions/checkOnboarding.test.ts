@@ -5,6 +5,7 @@ import {
   startImmutableInfraBackend,
 } from '../__testUtils__/backend';
 import { exampleInput } from '../__testUtils__/examples';
+import { createMockTask } from '../__testUtils__/mockTask';
 import { backendRequestOptions } from './backendRequestOptions';
 import { createCheckOnboardingAction } from './checkOnboarding';
 import { examples } from './checkOnboarding.examples';
@@ -114,6 +115,36 @@ describe('immutable-infra:onboarding:check', () => {
     });
     await action.handler(existing);
     expect(existing.output).toHaveBeenCalledWith('baseImage', undefined);
+  });
+
+  it('a retried task replays a check that passed, and makes a failed one again', async () => {
+    const { deps, action } = await setup();
+    const input = {
+      family: 'orders',
+      entityRef: 'component:default/orders',
+      baseFamily: 'base-ubuntu',
+    };
+    const task = createMockTask();
+    await action.handler(task.step('check', { input }));
+    // The task's later steps enrolled the service, then it failed.
+    await deps.client.enroll(
+      { name: 'orders', entityRef: 'component:default/orders' },
+      await backendRequestOptions(deps.auth, {
+        getInitiatorCredentials: async () => mockCredentials.user(),
+      }),
+    );
+    const retry = task.step('check', { input });
+    await action.handler(retry);
+    expect(retry.output).toHaveBeenCalledWith('baseImage', 'base-ubuntu@1');
+
+    const failing = createMockTask();
+    const unknown = { ...input, family: 'search', baseFamily: 'base-none' };
+    await expect(
+      action.handler(failing.step('check', { input: unknown })),
+    ).rejects.toThrow('baseFamily: no image family base-none');
+    await expect(
+      action.handler(failing.step('check', { input: unknown })),
+    ).rejects.toThrow('baseFamily: no image family base-none');
   });
 
   it('every example is input the scaffolder accepts', async () => {

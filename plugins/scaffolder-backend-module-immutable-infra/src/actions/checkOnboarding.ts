@@ -11,6 +11,7 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import { backendRequestOptions } from './backendRequestOptions';
 import { callBackend } from './callBackend';
+import { checkpointKey } from './checkpointKey';
 import { examples } from './checkOnboarding.examples';
 
 /** One environment's fleet as an onboarding template asks for it. */
@@ -126,55 +127,72 @@ export function createCheckOnboardingAction(options: {
     },
     async handler(ctx) {
       const input = ctx.input;
-      const problems = fleetProblems(input.fleets ?? []);
-      const requestOptions = await backendRequestOptions(auth, ctx);
+      const check = async (): Promise<{ baseImage?: string }> => {
+        const problems = fleetProblems(input.fleets ?? []);
+        const requestOptions = await backendRequestOptions(auth, ctx);
 
-      const families = await callBackend('Listing image families', () =>
-        client.listFamilies(requestOptions),
-      );
-      const taken = families.find(f => f.name === input.family);
-      if (
-        taken &&
-        !(input.existingService && taken.entityRef === input.entityRef)
-      ) {
-        problems.push(
-          taken.entityRef === input.entityRef
-            ? `name: ${input.entityRef} is already onboarded (image family ${input.family}); pick another name`
-            : `name: the image family ${input.family} belongs to ${taken.entityRef}; pick another name`,
+        const families = await callBackend('Listing image families', () =>
+          client.listFamilies(requestOptions),
         );
-      }
-
-      let baseImage: string | undefined;
-      if (input.baseFamily) {
-        const channel = input.baseChannel ?? 'production';
-        const channels = await client
-          .listChannels(input.baseFamily, requestOptions)
-          .catch(async error => {
-            if (ResponseError.is(error) && error.statusCode === 404) {
-              return undefined;
-            }
-            // Any other answer is the backend's to explain.
-            return callBackend('Reading the base family', () =>
-              Promise.reject(error),
-            );
-          });
-        baseImage = channels?.find(c => c.name === channel)?.version;
-        if (!channels) {
+        const taken = families.find(f => f.name === input.family);
+        if (
+          taken &&
+          !(input.existingService && taken.entityRef === input.entityRef)
+        ) {
           problems.push(
-            `baseFamily: no image family ${input.baseFamily} is registered (or you may not read its service)`,
-          );
-        } else if (!baseImage) {
-          problems.push(
-            `baseChannel: the base family ${input.baseFamily} has no version on its ${channel} channel`,
+            taken.entityRef === input.entityRef
+              ? `name: ${input.entityRef} is already onboarded (image family ${input.family}); pick another name`
+              : `name: the image family ${input.family} belongs to ${taken.entityRef}; pick another name`,
           );
         }
-      }
 
-      if (problems.length > 0) {
-        throw new InputError(
-          `The service cannot be onboarded as asked: ${problems.join('; ')}`,
-        );
-      }
+        let baseImage: string | undefined;
+        if (input.baseFamily) {
+          const channel = input.baseChannel ?? 'production';
+          const channels = await client
+            .listChannels(input.baseFamily, requestOptions)
+            .catch(async error => {
+              if (ResponseError.is(error) && error.statusCode === 404) {
+                return undefined;
+              }
+              // Any other answer is the backend's to explain.
+              return callBackend('Reading the base family', () =>
+                Promise.reject(error),
+              );
+            });
+          baseImage = channels?.find(c => c.name === channel)?.version;
+          if (!channels) {
+            problems.push(
+              `baseFamily: no image family ${input.baseFamily} is registered (or you may not read its service)`,
+            );
+          } else if (!baseImage) {
+            problems.push(
+              `baseChannel: the base family ${input.baseFamily} has no version on its ${channel} channel`,
+            );
+          }
+        }
+
+        if (problems.length > 0) {
+          throw new InputError(
+            `The service cannot be onboarded as asked: ${problems.join('; ')}`,
+          );
+        }
+        return { baseImage };
+      };
+      // A retried task replays a check that passed: by then its own earlier
+      // steps may have published and enrolled the service (a failed check
+      // is made again).
+      const { baseImage } = ctx.isDryRun
+        ? await check()
+        : await ctx.checkpoint({
+            key: checkpointKey({
+              ctx,
+              name: 'onboarding-check',
+              family: input.family,
+              request: input,
+            }),
+            fn: check,
+          });
       ctx.logger.info(
         `Parameters checked: image family ${input.family} is free${
           baseImage ? `; builds start from ${baseImage}` : ''
