@@ -195,7 +195,7 @@ export async function startScaffolder(
             .map(e => e.body.message ?? ''),
         };
       }
-      await new Promise(resolve => setTimeout(resolve, 100));
+      await new Promise(done => setTimeout(done, 100));
     }
   }
 
