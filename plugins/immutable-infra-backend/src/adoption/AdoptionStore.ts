@@ -1,0 +1,310 @@
+import { Knex } from 'knex';
+import { writeTransaction } from '../audit/writeTransaction';
+import { isPostgres, Timestamp, toIso } from '../database/timestamps';
+
+/** A level of the immutability score, or none. @internal */
+export type AdoptionLevel = 'gold' | 'silver' | 'bronze' | 'none';
+
+/**
+ * One component's adoption figures on one day.
+ *
+ * @internal
+ */
+export type AdoptionSnapshot = {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  entityRef: string;
+  owner?: string;
+  system?: string;
+  domain?: string;
+  type?: string;
+  lifecycle?: string;
+  enrolled: boolean;
+  /** Enrolled components only. */
+  level?: AdoptionLevel;
+  score?: number;
+  /** The ids of the score checks that pass. */
+  passingChecks: string[];
+  findings: { critical: number; high: number; medium: number; low: number };
+  instances: number;
+  /** Instances running their environment's channel version. */
+  instancesOnChannel: number;
+  /** The age of the oldest registered image its instances run. */
+  imageAgeDays?: number;
+  imageAgePolicyDays?: number;
+  /** Rollouts that ended that day. */
+  rollouts: { succeeded: number; failed: number; aborted: number };
+  takenAt: string;
+};
+
+/**
+ * Which snapshots a read covers: the caller's readable entities (`'all'`
+ * when they may read every one) and the view's filters.
+ *
+ * @internal
+ */
+export type SnapshotFilter = {
+  entityRefs: string[] | 'all';
+  /** Owner entity refs (already widened to the groups below them). */
+  owners?: string[];
+  systems?: string[];
+  lifecycles?: string[];
+  types?: string[];
+  levels?: AdoptionLevel[];
+  enrolled?: boolean;
+};
+
+/**
+ * One day's figures of the snapshots a filter covers, grouped by what the
+ * history needs: counts and sums per enrolment, level and image age (exact
+ * percentiles of the age are derived from the counts).
+ *
+ * @internal
+ */
+export type HistoryBucket = {
+  day: string;
+  enrolled: boolean;
+  level?: AdoptionLevel;
+  imageAgeDays?: number;
+  withinPolicy?: boolean;
+  services: number;
+  instances: number;
+  instancesOnChannel: number;
+  findingsCritical: number;
+  rolloutsSucceeded: number;
+  rolloutsFailed: number;
+  rolloutsAborted: number;
+};
+
+type SnapshotRow = {
+  day: string;
+  entity_ref: string;
+  owner: string | null;
+  system: string | null;
+  domain: string | null;
+  type: string | null;
+  lifecycle: string | null;
+  enrolled: boolean | number;
+  level: string | null;
+  score: number | null;
+  passing_checks: string | null;
+  findings_critical: number;
+  findings_high: number;
+  findings_medium: number;
+  findings_low: number;
+  instances: number;
+  instances_on_channel: number;
+  image_age_days: number | null;
+  image_age_policy_days: number | null;
+  rollouts_succeeded: number;
+  rollouts_failed: number;
+  rollouts_aborted: number;
+  taken_at: Timestamp;
+};
+
+function toRow(s: AdoptionSnapshot): SnapshotRow {
+  return {
+    day: s.day,
+    entity_ref: s.entityRef,
+    owner: s.owner ?? null,
+    system: s.system ?? null,
+    domain: s.domain ?? null,
+    type: s.type ?? null,
+    lifecycle: s.lifecycle ?? null,
+    enrolled: s.enrolled,
+    level: s.level ?? null,
+    score: s.score ?? null,
+    passing_checks: JSON.stringify(s.passingChecks),
+    findings_critical: s.findings.critical,
+    findings_high: s.findings.high,
+    findings_medium: s.findings.medium,
+    findings_low: s.findings.low,
+    instances: s.instances,
+    instances_on_channel: s.instancesOnChannel,
+    image_age_days: s.imageAgeDays ?? null,
+    image_age_policy_days: s.imageAgePolicyDays ?? null,
+    rollouts_succeeded: s.rollouts.succeeded,
+    rollouts_failed: s.rollouts.failed,
+    rollouts_aborted: s.rollouts.aborted,
+    taken_at: s.takenAt,
+  };
+}
+
+const orUndefined = <T>(value: T | null): T | undefined =>
+  value === null ? undefined : value;
+
+function fromRow(r: SnapshotRow): AdoptionSnapshot {
+  return {
+    day: r.day,
+    entityRef: r.entity_ref,
+    owner: orUndefined(r.owner),
+    system: orUndefined(r.system),
+    domain: orUndefined(r.domain),
+    type: orUndefined(r.type),
+    lifecycle: orUndefined(r.lifecycle),
+    enrolled: Boolean(r.enrolled),
+    level: orUndefined(r.level) as AdoptionLevel | undefined,
+    score: orUndefined(r.score),
+    passingChecks: r.passing_checks ? JSON.parse(r.passing_checks) : [],
+    findings: {
+      critical: r.findings_critical,
+      high: r.findings_high,
+      medium: r.findings_medium,
+      low: r.findings_low,
+    },
+    instances: r.instances,
+    instancesOnChannel: r.instances_on_channel,
+    imageAgeDays: orUndefined(r.image_age_days),
+    imageAgePolicyDays: orUndefined(r.image_age_policy_days),
+    rollouts: {
+      succeeded: r.rollouts_succeeded,
+      failed: r.rollouts_failed,
+      aborted: r.rollouts_aborted,
+    },
+    takenAt: toIso(r.taken_at),
+  };
+}
+
+/** Rows inserted per statement: within every database's bound-value limit. */
+const INSERT_CHUNK = 500;
+
+/**
+ * The daily adoption snapshots of every component.
+ *
+ * @internal
+ */
+export class DatabaseAdoptionStore {
+  static create(options: { knex: Knex }): DatabaseAdoptionStore {
+    return new DatabaseAdoptionStore(options.knex);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  /**
+   * Replaces the snapshots of `day` with these: a component the catalog no
+   * longer lists has no row that day. Other days are left as they are.
+   */
+  async writeDay(day: string, snapshots: AdoptionSnapshot[]): Promise<void> {
+    await writeTransaction(this.db, async trx => {
+      await trx('adoption_snapshots').where({ day }).delete();
+      const rows = snapshots.map(s => toRow({ ...s, day }));
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        await trx('adoption_snapshots').insert(rows.slice(i, i + INSERT_CHUNK));
+      }
+      return { result: undefined, readModelChanged: false };
+    });
+  }
+
+  /** The last day with snapshots, if any. */
+  async latestDay(): Promise<string | undefined> {
+    const row = await this.db('adoption_snapshots').max({ day: 'day' }).first();
+    return row?.day ?? undefined;
+  }
+
+  /** The snapshots of one day that the filter covers. */
+  async listDay(
+    day: string,
+    filter: SnapshotFilter,
+  ): Promise<AdoptionSnapshot[]> {
+    const rows: SnapshotRow[] = await this.filtered(
+      this.db('adoption_snapshots').where({ day }),
+      filter,
+    ).orderBy('entity_ref');
+    return rows.map(fromRow);
+  }
+
+  /**
+   * The figures of every day from `from` to `to` (inclusive) over the
+   * snapshots the filter covers, grouped for the history.
+   */
+  async history(options: {
+    from: string;
+    to: string;
+    filter: SnapshotFilter;
+  }): Promise<HistoryBucket[]> {
+    const { db } = this;
+    const within = db.raw(
+      'case when image_age_days is null or image_age_policy_days is null then null when image_age_days <= image_age_policy_days then 1 else 0 end',
+    );
+    const rows = await this.filtered(
+      db('adoption_snapshots').whereBetween('day', [options.from, options.to]),
+      options.filter,
+    )
+      .select(
+        'day',
+        'enrolled',
+        'level',
+        'image_age_days',
+        db.raw(`${within.toQuery()} as within_policy`),
+      )
+      .count({ services: '*' })
+      .sum({
+        instances: 'instances',
+        on_channel: 'instances_on_channel',
+        critical: 'findings_critical',
+        succeeded: 'rollouts_succeeded',
+        failed: 'rollouts_failed',
+        aborted: 'rollouts_aborted',
+      })
+      .groupBy(
+        'day',
+        'enrolled',
+        'level',
+        'image_age_days',
+        db.raw(within.toQuery()),
+      )
+      .orderBy('day');
+    return rows.map((r: any) => ({
+      day: r.day,
+      enrolled: Boolean(r.enrolled),
+      level: orUndefined(r.level),
+      imageAgeDays: orUndefined(r.image_age_days),
+      withinPolicy:
+        r.within_policy === null ? undefined : Number(r.within_policy) === 1,
+      services: Number(r.services),
+      instances: Number(r.instances ?? 0),
+      instancesOnChannel: Number(r.on_channel ?? 0),
+      findingsCritical: Number(r.critical ?? 0),
+      rolloutsSucceeded: Number(r.succeeded ?? 0),
+      rolloutsFailed: Number(r.failed ?? 0),
+      rolloutsAborted: Number(r.aborted ?? 0),
+    }));
+  }
+
+  /** Removes the snapshots of days before `day`. */
+  async pruneBefore(day: string): Promise<number> {
+    return writeTransaction(this.db, async trx => ({
+      result: await trx('adoption_snapshots').where('day', '<', day).delete(),
+      readModelChanged: false,
+    }));
+  }
+
+  private filtered(query: Knex.QueryBuilder, filter: SnapshotFilter) {
+    const { db } = this;
+    if (filter.entityRefs !== 'all') {
+      // One bound value however many entities: PostgreSQL takes an array,
+      // SQLite a JSON array.
+      if (isPostgres(db)) {
+        query.whereRaw('entity_ref = any(?)', [filter.entityRefs]);
+      } else {
+        query.whereRaw('entity_ref in (select value from json_each(?))', [
+          JSON.stringify(filter.entityRefs),
+        ]);
+      }
+    }
+    const among = (column: string, values?: string[]) => {
+      if (values) {
+        query.whereIn(column, values);
+      }
+    };
+    among('owner', filter.owners);
+    among('system', filter.systems);
+    among('lifecycle', filter.lifecycles);
+    among('type', filter.types);
+    among('level', filter.levels);
+    if (filter.enrolled !== undefined) {
+      query.where('enrolled', filter.enrolled);
+    }
+    return query;
+  }
+}
