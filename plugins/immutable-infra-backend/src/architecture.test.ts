@@ -29,7 +29,17 @@ const ALLOWED: Record<string, string[]> = {
     'providers',
     'registry',
   ],
-  http: ['audit', 'entities', 'fleet', 'registry', 'rollouts'],
+  adoption: [
+    'audit',
+    'catalog',
+    'database',
+    'drift',
+    'entities',
+    'fleet',
+    'registry',
+    'rollouts',
+  ],
+  http: ['adoption', 'audit', 'entities', 'fleet', 'registry', 'rollouts'],
 };
 
 type SourceFile = { file: string; folder: string; text: string };

@@ -6,6 +6,8 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Knex } from 'knex';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { AdoptionSnapshotter } from './adoption/AdoptionSnapshotter';
+import { DatabaseAdoptionStore } from './adoption/AdoptionStore';
 import { DatabaseAuditLog } from './audit/AuditLog';
 import { EntityAccess } from './catalog/EntityAccess';
 import { EntityRefresh } from './catalog/EntityRefresh';
@@ -84,18 +86,20 @@ export function createServices(options: {
     regions: settings.regions,
     environmentTag: settings.environmentTag,
   });
+  const analyzer = new FleetAnalyzer({
+    policy: settings.policy,
+    syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
+  });
   const pages = new EntityPages({
     access,
     readModel,
     stores,
     auditLog: DatabaseAuditLog.create({ knex }),
-    analyzer: new FleetAnalyzer({
-      policy: settings.policy,
-      syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
-    }),
+    analyzer,
     policy: settings.policy,
   });
   const rolloutStore = DatabaseRolloutStore.create({ knex });
+  const adoptionStore = DatabaseAdoptionStore.create({ knex });
   return {
     stores,
     snapshots,
@@ -135,6 +139,17 @@ export function createServices(options: {
     }),
     entityRefresh: new EntityRefresh({ catalog, auth, snapshots, logger }),
     pages,
+    adoptionStore,
+    adoptionSnapshotter: new AdoptionSnapshotter({
+      catalog,
+      auth,
+      readModel,
+      analyzer,
+      rollouts: rolloutStore,
+      store: adoptionStore,
+      policy: settings.policy,
+      logger,
+    }),
     fleetService: new FleetService({
       access,
       registry,

@@ -86,6 +86,9 @@ export async function createRouterTestApp(
     getEntityByRef: jest.fn((ref, request) =>
       fakeCatalog.getEntityByRef(ref, request),
     ),
+    getEntities: jest.fn((request, options) =>
+      fakeCatalog.getEntities(request, options),
+    ),
   });
   // Without a cloud to ask, registration cannot check AMIs: tests that do
   // not give one run as a portal with no AWS access, where the operator

@@ -9,6 +9,7 @@ import {
   toIso,
 } from '../database/timestamps';
 import {
+  FinishedRollout,
   RolloutChange,
   RolloutRecord,
   RolloutStore,
@@ -213,6 +214,31 @@ export class DatabaseRolloutStore implements RolloutStore {
     }
     const rows = await query.orderBy('created_at', 'asc');
     return rows.map(toRecord);
+  }
+
+  async listFinished(options: { since: string }): Promise<FinishedRollout[]> {
+    const rows = await this.db<RolloutRow>('rollouts')
+      .whereIn('state', ['succeeded', 'failed', 'aborted'])
+      .where('updated_at', '>=', options.since)
+      .orderBy('updated_at', 'asc')
+      .select(
+        'id',
+        'entity_ref',
+        'environment',
+        'to_version',
+        'state',
+        'created_at',
+        'updated_at',
+      );
+    return rows.map(row => ({
+      id: row.id,
+      entityRef: row.entity_ref,
+      environment: row.environment,
+      toVersion: row.to_version,
+      state: row.state as FinishedRollout['state'],
+      createdAt: toIso(row.created_at),
+      finishedAt: toIso(row.updated_at),
+    }));
   }
 
   async setFailedAttempts(id: string, failedAttempts: number): Promise<void> {

@@ -37,6 +37,18 @@ export type RolloutRecord = Omit<
 };
 
 /** A rollout as it is created: what the store sets left out. @internal */
+/** A rollout that ended, as delivery metrics count it. */
+export type FinishedRollout = {
+  id: string;
+  entityRef: string;
+  environment: string;
+  /** The version rolled out, `<family>@<n>`. */
+  toVersion: string;
+  state: 'succeeded' | 'failed' | 'aborted';
+  createdAt: string;
+  finishedAt: string;
+};
+
 export type NewRollout = Omit<
   RolloutRecord,
   | 'revision'
@@ -104,6 +116,13 @@ export interface RolloutStore {
    * work, or one entity's.
    */
   listActive(entityRef?: string): Promise<RolloutRecord[]>;
+
+  /**
+   * Rollouts that ended (succeeded, failed, aborted) since `since`, oldest
+   * first: what delivery metrics count. A retried rollout counts by its
+   * state now.
+   */
+  listFinished(options: { since: string }): Promise<FinishedRollout[]>;
 
   /** Applies a change; false when the rollout moved on since `revision`. */
   update(id: string, revision: number, change: RolloutChange): Promise<boolean>;

@@ -1,0 +1,153 @@
+import { Entity } from '@backstage/catalog-model';
+import request from 'supertest';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { createRouterTestApp } from '../__testUtils__/routerTestApp';
+import { FleetProvider } from '../providers/FleetProvider';
+
+jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
+
+const relation = (type: string, targetRef: string) => ({ type, targetRef });
+
+const ENTITIES: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'System',
+    metadata: { name: 'shop', namespace: 'default' },
+    spec: { owner: 'group:default/team-a', domain: 'commerce' },
+    relations: [relation('partOf', 'domain:default/commerce')],
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'web',
+      namespace: 'default',
+      annotations: {
+        'immutable-infra.io/image-family': 'web',
+        'immutable-infra.io/environments': 'staging,production',
+        'immutable-infra.io/max-image-age-days': '20',
+      },
+    },
+    spec: { type: 'website', lifecycle: 'production', owner: 'team-a' },
+    relations: [
+      relation('ownedBy', 'group:default/team-a'),
+      relation('partOf', 'system:default/shop'),
+    ],
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'legacy', namespace: 'default' },
+    spec: { type: 'service', lifecycle: 'deprecated', owner: 'team-b' },
+    relations: [relation('ownedBy', 'group:default/team-b')],
+  },
+];
+
+/** web's fleet: two instances on the production channel's AMI, one on the old one. */
+const fleet: FleetProvider = {
+  listInstances: async location =>
+    [
+      ['i-1', 'ami-0b0b0b0b0b0b0b0b0', 'production'],
+      ['i-2', 'ami-0b0b0b0b0b0b0b0b0', 'production'],
+      ['i-3', 'ami-0a0a0a0a0a0a0a0a0', 'staging'],
+    ].map(([instanceId, imageId, environment]) => ({
+      instanceId,
+      region: location.region,
+      imageId,
+      state: 'running',
+      sshExposure: 'none' as const,
+      sshSources: [],
+      tags: { environment, 'immutable-infra:service': 'web' },
+    })),
+  getLaunchTemplateDefault: async () => undefined,
+  describeAutoScalingGroups: async () => [],
+};
+
+describe.each(databases.eachSupportedId())('AdoptionSnapshotter on %p', id => {
+  it("writes a row per component: owner, system and domain from its relations; an enrolled one's level, findings, channel share and image age", async () => {
+    const knex = await databases.init(id);
+    const { app, services } = await createRouterTestApp(ENTITIES, {
+      knex,
+      fleetProvider: fleet,
+    });
+    await request(app)
+      .post('/families')
+      .send({ name: 'web', entityRef: 'component:default/web' })
+      .expect(201);
+    for (const imageId of ['ami-0a0a0a0a0a0a0a0a0', 'ami-0b0b0b0b0b0b0b0b0']) {
+      await request(app)
+        .post('/images')
+        .send({ family: 'web', artifacts: [{ region: 'us-east-1', imageId }] })
+        .expect(201);
+    }
+    await request(app)
+      .put('/families/web/channels/production')
+      .send({ version: 2 })
+      .expect(200);
+    await request(app)
+      .post('/sync')
+      .send({ entityRef: 'component:default/web' })
+      .expect(200);
+
+    // Thirty days after the images were registered.
+    const now = new Date(Date.now() + 30 * 86_400_000);
+    const result = await services.adoptionSnapshotter.run(now);
+    const day = now.toISOString().slice(0, 10);
+    expect(result).toEqual({ day, components: 2, enrolled: 1 });
+
+    const rows = await services.adoptionStore.listDay(day, {
+      entityRefs: 'all',
+    });
+    expect(rows.map(r => r.entityRef)).toEqual([
+      'component:default/legacy',
+      'component:default/web',
+    ]);
+    const [legacy, web] = rows;
+    expect(legacy).toMatchObject({
+      owner: 'group:default/team-b',
+      system: undefined,
+      lifecycle: 'deprecated',
+      enrolled: false,
+      level: undefined,
+      instances: 0,
+    });
+    expect(web).toMatchObject({
+      owner: 'group:default/team-a',
+      system: 'system:default/shop',
+      domain: 'domain:default/commerce',
+      type: 'website',
+      lifecycle: 'production',
+      enrolled: true,
+      instances: 3,
+      // Only production has a channel; both its instances run it.
+      instancesOnChannel: 2,
+      imageAgeDays: 30,
+      imageAgePolicyDays: 20,
+    });
+    // Today, its summary says what its snapshot says.
+    const today = await services.adoptionSnapshotter.run(new Date());
+    const [, webToday] = await services.adoptionStore.listDay(today.day, {
+      entityRefs: 'all',
+    });
+    const summary = await request(app).get(
+      '/entities/component/default/web/summary',
+    );
+    expect(webToday.level).toBe(summary.body.fleet.score.level);
+    expect(webToday.score).toBe(summary.body.fleet.score.score);
+    expect(webToday.findings).toEqual(summary.body.fleet.counts);
+    expect(webToday.passingChecks).toEqual(
+      summary.body.fleet.score.checks
+        .filter((c: { status: string }) => c.status === 'pass')
+        .map((c: { id: string }) => c.id),
+    );
+    expect(webToday.imageAgeDays).toBe(0);
+
+    // A second run the same day replaces the day's rows.
+    await services.adoptionSnapshotter.run(now);
+    expect(
+      await services.adoptionStore.listDay(day, { entityRefs: 'all' }),
+    ).toHaveLength(2);
+  });
+});

@@ -1,0 +1,225 @@
+import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  RELATION_OWNED_BY,
+  RELATION_PART_OF,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
+import { countBySeverity } from '../drift/grouping';
+import { FleetAnalysis, FleetAnalyzer } from '../drift/FleetAnalyzer';
+import { EntityReadModel } from '../entities/EntityReadModel';
+import { FinishedRollout, RolloutStore } from '../rollouts/RolloutStore';
+import { AdoptionSnapshot, DatabaseAdoptionStore } from './AdoptionStore';
+
+const DAY = 86_400_000;
+
+/** The UTC day of a moment, YYYY-MM-DD. @internal */
+export function dayOf(at: Date | number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** The first target of an entity's relations of a type. */
+function related(entity: Entity, type: string): string | undefined {
+  return entity.relations?.find(r => r.type === type)?.targetRef;
+}
+
+/**
+ * The adoption figures of one enrolled component's fleet, as its pages
+ * would show them now.
+ *
+ * @internal
+ */
+export function fleetFigures(analysis: FleetAnalysis, now: number) {
+  const channelVersion = new Map(
+    analysis.channels.map(c => [c.name, c.version]),
+  );
+  let onChannel = 0;
+  let oldest: number | undefined;
+  for (const instance of analysis.inventory.instances) {
+    const version = instance.imageId
+      ? analysis.versionsByImage.get(instance.imageId)
+      : undefined;
+    if (
+      version &&
+      instance.environment &&
+      channelVersion.get(instance.environment) === version.id
+    ) {
+      onChannel += 1;
+    }
+    if (version) {
+      const age = Math.floor((now - Date.parse(version.createdAt)) / DAY);
+      oldest = oldest === undefined ? age : Math.max(oldest, age);
+    }
+  }
+  return {
+    level: analysis.score.level,
+    score: analysis.score.score,
+    passingChecks: analysis.score.checks
+      .filter(c => c.status === 'pass')
+      .map(c => c.id),
+    findings: countBySeverity(analysis.findings),
+    instances: analysis.inventory.instances.length,
+    instancesOnChannel: onChannel,
+    imageAgeDays: oldest,
+  };
+}
+
+/**
+ * Writes today's adoption snapshot of every component of the catalog (a
+ * scheduled task of one replica at a time; each run replaces the day's rows,
+ * so a day ends with its last run's figures), from the same read model and
+ * analysis as the entity pages.
+ *
+ * @internal
+ */
+export class AdoptionSnapshotter {
+  constructor(
+    private readonly options: {
+      catalog: CatalogService;
+      auth: AuthService;
+      readModel: EntityReadModel;
+      analyzer: FleetAnalyzer;
+      rollouts: Pick<RolloutStore, 'listFinished'>;
+      store: DatabaseAdoptionStore;
+      policy: { maxImageAgeDays: number };
+      logger: LoggerService;
+      /** How many days of snapshots to keep (default 400). */
+      retentionDays?: number;
+    },
+  ) {}
+
+  async run(now: Date = new Date()): Promise<{
+    day: string;
+    components: number;
+    enrolled: number;
+  }> {
+    const { catalog, auth, logger } = this.options;
+    const credentials = await auth.getOwnServiceCredentials();
+    const day = dayOf(now);
+    const [components, systems] = await Promise.all([
+      catalog.getEntities(
+        {
+          filter: { kind: 'component' },
+          fields: [
+            'kind',
+            'metadata.name',
+            'metadata.namespace',
+            'metadata.annotations',
+            'spec.type',
+            'spec.lifecycle',
+            'relations',
+          ],
+        },
+        { credentials },
+      ),
+      catalog.getEntities(
+        {
+          filter: { kind: 'system' },
+          fields: ['kind', 'metadata.name', 'metadata.namespace', 'relations'],
+        },
+        { credentials },
+      ),
+    ]);
+    const domainOf = new Map(
+      systems.items.map(s => [
+        stringifyEntityRef(s),
+        related(s, RELATION_PART_OF),
+      ]),
+    );
+    const ended = new Map<string, FinishedRollout[]>();
+    for (const rollout of await this.options.rollouts.listFinished({
+      since: `${day}T00:00:00.000Z`,
+    })) {
+      ended.set(rollout.entityRef, [
+        ...(ended.get(rollout.entityRef) ?? []),
+        rollout,
+      ]);
+    }
+
+    const snapshots: AdoptionSnapshot[] = [];
+    for (const entity of components.items) {
+      snapshots.push(
+        await this.snapshotOf(entity, {
+          day,
+          now: now.getTime(),
+          domainOf,
+          ended: ended.get(stringifyEntityRef(entity)) ?? [],
+        }),
+      );
+    }
+    await this.options.store.writeDay(day, snapshots);
+    await this.options.store.pruneBefore(
+      dayOf(now.getTime() - (this.options.retentionDays ?? 400) * DAY),
+    );
+    const enrolled = snapshots.filter(s => s.enrolled).length;
+    logger.info(
+      `Adoption snapshot of ${day}: ${snapshots.length} components, ${enrolled} enrolled`,
+    );
+    return { day, components: snapshots.length, enrolled };
+  }
+
+  private async snapshotOf(
+    entity: Entity,
+    context: {
+      day: string;
+      now: number;
+      domainOf: Map<string, string | undefined>;
+      ended: FinishedRollout[];
+    },
+  ): Promise<AdoptionSnapshot> {
+    const entityRef = stringifyEntityRef(entity);
+    const system = related(entity, RELATION_PART_OF);
+    const spec = (entity.spec ?? {}) as { type?: unknown; lifecycle?: unknown };
+    const count = (state: FinishedRollout['state']) =>
+      context.ended.filter(r => r.state === state).length;
+    const base: AdoptionSnapshot = {
+      day: context.day,
+      entityRef,
+      owner: related(entity, RELATION_OWNED_BY),
+      system,
+      domain: system ? context.domainOf.get(system) : undefined,
+      type: typeof spec.type === 'string' ? spec.type.slice(0, 64) : undefined,
+      lifecycle:
+        typeof spec.lifecycle === 'string'
+          ? spec.lifecycle.slice(0, 64)
+          : undefined,
+      enrolled: false,
+      passingChecks: [],
+      findings: { critical: 0, high: 0, medium: 0, low: 0 },
+      instances: 0,
+      instancesOnChannel: 0,
+      rollouts: {
+        succeeded: count('succeeded'),
+        failed: count('failed'),
+        aborted: count('aborted'),
+      },
+      takenAt: new Date(context.now).toISOString(),
+    };
+    const { annotations } = parseImmutableInfraAnnotations(entity);
+    if (!annotations.imageFamily) {
+      return base;
+    }
+    const enrolled: AdoptionSnapshot = {
+      ...base,
+      enrolled: true,
+      level: 'none',
+      imageAgePolicyDays:
+        annotations.maxImageAgeDays ?? this.options.policy.maxImageAgeDays,
+    };
+    const data = await this.options.readModel.load(entityRef, { entity });
+    const family = data?.families.find(f => f.name === annotations.imageFamily);
+    if (!data || !family || family.entityRef !== entityRef) {
+      // Annotated, its family not (yet) registered to it: enrolled, no level.
+      return enrolled;
+    }
+    const analysis = this.options.analyzer.analyze({
+      annotations,
+      family,
+      data,
+      now: context.now,
+    });
+    return { ...enrolled, ...fleetFigures(analysis, context.now) };
+  }
+}
