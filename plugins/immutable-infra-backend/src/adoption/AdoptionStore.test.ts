@@ -11,6 +11,12 @@ const databases = createTestDatabases();
 /** Ten components over three days: enrolment and levels move. */
 function history(): AdoptionSnapshot[] {
   const days = ['2026-11-29', '2026-11-30', '2026-12-01'];
+  const levelOf = (i: number, d: number) => {
+    if (i >= 5 + d) {
+      return undefined;
+    }
+    return i < 1 + d ? 'gold' : 'bronze';
+  };
   return days.flatMap((day, d) =>
     Array.from({ length: 10 }, (_, i) =>
       snapshot(`component:default/svc-${i}`, {
@@ -20,7 +26,7 @@ function history(): AdoptionSnapshot[] {
         lifecycle: i === 9 ? 'experimental' : 'production',
         // One more enrolled each day, and one more gold.
         enrolled: i < 5 + d,
-        level: i < 5 + d ? (i < 1 + d ? 'gold' : 'bronze') : undefined,
+        level: levelOf(i, d),
         imageAgeDays: i < 5 + d ? i * 10 : undefined,
         instances: i + 1,
         instancesOnChannel: i,
