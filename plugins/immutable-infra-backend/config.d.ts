@@ -38,6 +38,15 @@ export interface Config {
      * A duration, e.g. `{ seconds: 30 }` or `PT30S`. Defaults to 30 seconds.
      */
     entityRefresh?: HumanDuration | string;
+    /** The adoption dashboard's daily snapshots. */
+    adoption?: {
+      /**
+       * How often today's snapshot of every component is written again (the
+       * day keeps its last run's figures), e.g. `{ hours: 1 }` or `PT1H`.
+       * Defaults to one hour.
+       */
+      frequency?: HumanDuration | string;
+    };
     /** Registration of image versions (`POST /images`). */
     registration?: {
       /**

@@ -12,8 +12,9 @@ const TASK_TIMEOUT = { timeout: 120_000 };
  * until the catalog has read the repository it published (within seconds).
  */
 async function openImmutabilityTab(page: Page) {
-  await expect(page.getByText('Immutability tab')).toBeVisible(TASK_TIMEOUT);
-  await page.getByRole('link', { name: 'Immutability tab' }).click();
+  const link = page.getByRole('link', { name: 'Immutability tab' });
+  await expect(link).toBeVisible(TASK_TIMEOUT);
+  await link.click();
   await expect(async () => {
     await page.reload();
     await expect(page.getByText(/Immutability: /).first()).toBeVisible({

@@ -40,6 +40,13 @@ describe('immutableInfraPlugin', () => {
       .set('Authorization', mockCredentials.none.header())
       .expect(401);
 
+    for (const path of ['/adoption', '/adoption/history', '/adoption.csv']) {
+      await request(server)
+        .get(`/api/immutable-infra${path}`)
+        .set('Authorization', mockCredentials.none.header())
+        .expect(401);
+    }
+
     const summary = await request(server)
       .get(
         '/api/immutable-infra/entities/component/default/payments-api/summary',

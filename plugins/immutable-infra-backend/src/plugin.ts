@@ -106,6 +106,17 @@ export const immutableInfraPlugin = createBackendPlugin({
           },
         });
 
+        await scheduler.scheduleTask({
+          id: 'immutable-infra:adoption-snapshot',
+          frequency: settings.adoption.frequency,
+          timeout: { minutes: 15 },
+          initialDelay: { seconds: 30 },
+          scope: 'global',
+          fn: async () => {
+            await services.adoptionSnapshotter.run();
+          },
+        });
+
         // The rollout engine: one replica at a time (global scope), so each
         // step runs once; a replica that dies mid-tick leaves nothing the
         // next tick cannot observe and finish.

@@ -6,6 +6,7 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Knex } from 'knex';
 import { parseEntityRef } from '@backstage/catalog-model';
+import { AdoptionService } from './adoption/AdoptionService';
 import { AdoptionSnapshotter } from './adoption/AdoptionSnapshotter';
 import { DatabaseAdoptionStore } from './adoption/AdoptionStore';
 import { DatabaseAuditLog } from './audit/AuditLog';
@@ -140,6 +141,13 @@ export function createServices(options: {
     entityRefresh: new EntityRefresh({ catalog, auth, snapshots, logger }),
     pages,
     adoptionStore,
+    adoption: new AdoptionService({
+      store: adoptionStore,
+      access,
+      catalog,
+      rollouts: rolloutStore,
+      stores,
+    }),
     adoptionSnapshotter: new AdoptionSnapshotter({
       catalog,
       auth,

@@ -16,4 +16,5 @@ export * from './params';
 export * from './fleetSchemas';
 export * from './summarySchemas';
 export * from './rolloutSchemas';
+export * from './adoptionSchemas';
 export * from './client';

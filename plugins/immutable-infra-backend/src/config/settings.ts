@@ -20,6 +20,10 @@ export type ImmutableInfraSettings = {
     pruneMinAgeDays: number;
   };
   environmentTag: string;
+  adoption: {
+    /** How often today's adoption snapshot is written again. */
+    frequency: HumanDuration;
+  };
   rollouts: {
     /** How often the rollout engine observes and moves active rollouts. */
     frequency: HumanDuration;
@@ -73,6 +77,9 @@ export function readSettings(config: Config): ImmutableInfraSettings {
     },
     environmentTag:
       root?.getOptionalString('tags.environment') ?? 'environment',
+    adoption: {
+      frequency: readDuration(root, 'adoption.frequency', { hours: 1 }),
+    },
     rollouts: {
       frequency: readDuration(root, 'rollouts.frequency', { seconds: 10 }),
       probeAllowedHosts:

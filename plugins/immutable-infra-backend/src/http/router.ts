@@ -6,6 +6,8 @@ import { EntityPages } from '../entities/EntityPages';
 import { FleetService } from '../fleet/FleetService';
 import { ImageRegistry } from '../registry/ImageRegistry';
 import { RolloutService } from '../rollouts/RolloutService';
+import { AdoptionService } from '../adoption/AdoptionService';
+import { addAdoptionRoutes } from './adoptionRoutes';
 import { addEntityRoutes } from './entityRoutes';
 import { addFamilyRoutes } from './familyRoutes';
 import { addFleetRoutes } from './fleetRoutes';
@@ -20,6 +22,7 @@ export type RouterOptions = {
   pages: EntityPages;
   fleetService: FleetService;
   rollouts: RolloutService;
+  adoption: AdoptionService;
 };
 
 /**
@@ -85,6 +88,7 @@ export async function createRouter(
   addImageRoutes(router, options);
   addFleetRoutes(router, options);
   addRolloutRoutes(router, options);
+  addAdoptionRoutes(router, options);
 
   return router;
 }

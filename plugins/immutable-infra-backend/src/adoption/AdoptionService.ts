@@ -1,0 +1,371 @@
+import {
+  RELATION_CHILD_OF,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  AdoptionFilterQuery,
+  AdoptionHistoryQuery,
+  AdoptionHistoryResponse,
+  AdoptionQuery,
+  AdoptionResponse,
+  AdoptionService as AdoptionServiceRow,
+  DeliveryMetrics,
+} from '@immutable-infra/backstage-plugin-common';
+import { stringify } from 'csv-stringify/sync';
+import { Caller } from '../audit/principalRef';
+import { EntityAccess } from '../catalog/EntityAccess';
+import { RegistryStores } from '../registry/RegistryStores';
+import { RolloutStore } from '../rollouts/RolloutStore';
+import {
+  descendantsOf,
+  figuresOf,
+  GroupTree,
+  historyOf,
+  quantile,
+  rollUp,
+} from './aggregate';
+import { dayOf } from './AdoptionSnapshotter';
+import {
+  AdoptionSnapshot,
+  DatabaseAdoptionStore,
+  SnapshotFilter,
+} from './AdoptionStore';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/** The environment whose rollouts count for the lead time to production. */
+const PRODUCTION = 'production';
+
+/** A service of the view, as the API shows it. */
+function serviceRow(s: AdoptionSnapshot): AdoptionServiceRow {
+  return {
+    entityRef: s.entityRef,
+    owner: s.owner,
+    system: s.system,
+    domain: s.domain,
+    type: s.type,
+    lifecycle: s.lifecycle,
+    enrolled: s.enrolled,
+    level: s.level,
+    score: s.score,
+    passingChecks: s.passingChecks,
+    criticalFindings: s.findings.critical,
+    instances: s.instances,
+    instancesOnChannel: s.instancesOnChannel,
+    imageAgeDays: s.imageAgeDays,
+    imageAgePolicyDays: s.imageAgePolicyDays,
+  };
+}
+
+const LEVEL_RANK = { gold: 0, silver: 1, bronze: 2, none: 3 };
+
+/** How the services of the view sort; ties by entity ref. */
+function compareBy(sort: AdoptionQuery['sort']) {
+  const key = (s: AdoptionSnapshot): string | number | undefined => {
+    switch (sort) {
+      case 'owner':
+        return s.owner;
+      case 'level':
+        return s.level ? LEVEL_RANK[s.level] : undefined;
+      case 'score':
+        return s.score;
+      case 'imageAgeDays':
+        return s.imageAgeDays;
+      case 'criticalFindings':
+        return s.findings.critical;
+      default:
+        return s.entityRef;
+    }
+  };
+  return (a: AdoptionSnapshot, b: AdoptionSnapshot) => {
+    const [x, y] = [key(a), key(b)];
+    if (x !== y) {
+      // No value sorts last either way.
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      return x < y ? -1 : 1;
+    }
+    return a.entityRef < b.entityRef ? -1 : 1;
+  };
+}
+
+/** What `count` of `total` is, undefined for none. */
+const share = (count: number, total: number) =>
+  total > 0 ? count / total : undefined;
+
+/**
+ * Adoption across the catalog for one caller: the figures of the components
+ * they may read in the catalog (of the last day's snapshots), their roll-ups,
+ * history and delivery metrics, and the view as CSV.
+ *
+ * @internal
+ */
+export class AdoptionService {
+  constructor(
+    private readonly options: {
+      store: DatabaseAdoptionStore;
+      access: EntityAccess;
+      catalog: CatalogService;
+      rollouts: Pick<RolloutStore, 'listFinished'>;
+      stores: Pick<RegistryStores, 'versions'>;
+      /** The window of the delivery metrics (default 90 days). */
+      deliveryWindowDays?: number;
+    },
+  ) {}
+
+  async view(
+    query: AdoptionQuery,
+    credentials: Caller,
+  ): Promise<AdoptionResponse> {
+    const { day, rows, tree } = await this.readable(query, credentials, {
+      needTree: query.groupBy === 'owner',
+    });
+    const ordered = orderServices(rows, query);
+    const offset = query.cursor ? Number(query.cursor) : 0;
+    const countBy = (pick: (s: AdoptionSnapshot) => string | undefined) => {
+      const counts = new Map<string, { services: number; enrolled: number }>();
+      for (const s of rows) {
+        const key = pick(s) ?? '(none)';
+        const entry = counts.get(key) ?? { services: 0, enrolled: 0 };
+        entry.services += 1;
+        entry.enrolled += s.enrolled ? 1 : 0;
+        counts.set(key, entry);
+      }
+      return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    };
+    return {
+      day,
+      takenAt: rows.reduce<string | undefined>(
+        (latest, s) => (!latest || s.takenAt > latest ? s.takenAt : latest),
+        undefined,
+      ),
+      figures: figuresOf(rows),
+      byType: countBy(s => s.type).map(([type, c]) => ({ type, ...c })),
+      byLifecycle: countBy(s => s.lifecycle).map(([lifecycle, c]) => ({
+        lifecycle,
+        ...c,
+      })),
+      groupBy: query.groupBy,
+      groups: rollUp(rows, query.groupBy, tree),
+      services: {
+        items: ordered.slice(offset, offset + query.limit).map(serviceRow),
+        total: ordered.length,
+        nextCursor:
+          offset + query.limit < ordered.length
+            ? String(offset + query.limit)
+            : undefined,
+      },
+      delivery: await this.delivery(rows),
+    };
+  }
+
+  async history(
+    query: AdoptionHistoryQuery,
+    credentials: Caller,
+  ): Promise<AdoptionHistoryResponse> {
+    const { day, rows, filter } = await this.readable(query, credentials, {
+      needTree: false,
+    });
+    if (!day) {
+      return { days: [] };
+    }
+    const to = Date.parse(`${day}T00:00:00.000Z`);
+    const buckets = await this.options.store.history({
+      from: dayOf(to - (query.days - 1) * DAY),
+      to: day,
+      // Only the components the caller may read now: one gone from the
+      // catalog cannot be checked, so it is left out.
+      filter: { ...filter, entityRefs: rows.map(r => r.entityRef) },
+    });
+    return { days: historyOf(buckets) };
+  }
+
+  /** The view's services (every one, not a page) as CSV. */
+  async csv(query: AdoptionQuery, credentials: Caller): Promise<string> {
+    const { rows } = await this.readable(query, credentials, {
+      needTree: false,
+    });
+    return stringify(orderServices(rows, query).map(serviceRow), {
+      header: true,
+      columns: [
+        'entityRef',
+        'owner',
+        'system',
+        'domain',
+        'type',
+        'lifecycle',
+        'enrolled',
+        'level',
+        'score',
+        'criticalFindings',
+        'instances',
+        'instancesOnChannel',
+        'imageAgeDays',
+        'imageAgePolicyDays',
+        'passingChecks',
+      ],
+      cast: {
+        boolean: value => (value ? 'true' : 'false'),
+        // A cell a spreadsheet would run as a formula is kept as text.
+        string: value => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value),
+        object: value =>
+          Array.isArray(value) ? value.join(' ') : String(value),
+      },
+    });
+  }
+
+  /**
+   * The last day's snapshots the filters cover and the caller may read in
+   * the catalog (a check that cannot be made fails the request).
+   */
+  private async readable(
+    query: AdoptionFilterQuery,
+    credentials: Caller,
+    options: { needTree: boolean },
+  ): Promise<{
+    day?: string;
+    rows: AdoptionSnapshot[];
+    tree: GroupTree;
+    filter: SnapshotFilter;
+  }> {
+    const tree =
+      options.needTree || query.owner
+        ? await this.groupTree(credentials)
+        : new Map();
+    const filter: SnapshotFilter = {
+      entityRefs: 'all',
+      owners: query.owner ? [...descendantsOf(query.owner, tree)] : undefined,
+      systems: query.system,
+      lifecycles: query.lifecycle,
+      types: query.type,
+      levels: query.level,
+      enrolled:
+        query.enrolled === undefined ? undefined : query.enrolled === 'true',
+    };
+    const day = await this.options.store.latestDay();
+    if (!day) {
+      return { rows: [], tree, filter };
+    }
+    const candidates = await this.options.store.listDay(day, filter);
+    const allowed = await this.options.access.mayRead(
+      candidates.map(s => s.entityRef),
+      credentials,
+    );
+    return {
+      day,
+      rows: candidates.filter((_, i) => allowed[i]),
+      tree,
+      filter,
+    };
+  }
+
+  /** The catalog's groups the caller may read, each with its parent. */
+  private async groupTree(credentials: Caller): Promise<GroupTree> {
+    const { items } = await this.options.catalog.getEntities(
+      {
+        filter: { kind: 'group' },
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.title',
+          'spec.profile.displayName',
+          'relations',
+        ],
+      },
+      { credentials },
+    );
+    return new Map(
+      items.map(group => [
+        stringifyEntityRef(group),
+        {
+          parent: group.relations?.find(r => r.type === RELATION_CHILD_OF)
+            ?.targetRef,
+          title: group.metadata.title,
+        },
+      ]),
+    );
+  }
+
+  /** Delivery over the window, for the enrolled components of the view. */
+  private async delivery(rows: AdoptionSnapshot[]): Promise<DeliveryMetrics> {
+    const windowDays = this.options.deliveryWindowDays ?? 90;
+    const enrolled = new Set(
+      rows.filter(r => r.enrolled).map(r => r.entityRef),
+    );
+    const finished = (
+      await this.options.rollouts.listFinished({
+        since: new Date(Date.now() - windowDays * DAY).toISOString(),
+      })
+    ).filter(r => enrolled.has(r.entityRef));
+    const count = (state: string) =>
+      finished.filter(r => r.state === state).length;
+    const [succeeded, failed, aborted] = [
+      count('succeeded'),
+      count('failed'),
+      count('aborted'),
+    ];
+    const production = finished.filter(
+      r => r.state === 'succeeded' && r.environment === PRODUCTION,
+    );
+    const versions = await this.options.stores.versions.getVersionsByRefs([
+      ...new Set(production.map(r => r.toVersion)),
+    ]);
+    const leadTimes = production
+      .map(r => {
+        const built = versions.get(r.toVersion)?.createdAt;
+        return built
+          ? (Date.parse(r.finishedAt) - Date.parse(built)) / HOUR
+          : undefined;
+      })
+      .filter((h): h is number => h !== undefined && h >= 0)
+      .sort((a, b) => a - b);
+    const total = succeeded + failed + aborted;
+    return {
+      windowDays,
+      deploymentsPerServicePerWeek:
+        enrolled.size > 0
+          ? succeeded / enrolled.size / (windowDays / 7)
+          : undefined,
+      succeeded,
+      failed,
+      aborted,
+      failureRate: share(failed + aborted, total),
+      abortRate: share(aborted, total),
+      leadTimeMedianHours: quantile(leadTimes, 0.5),
+      leadTimeP95Hours: quantile(leadTimes, 0.95),
+      productionRollouts: production.length,
+    };
+  }
+}
+
+/**
+ * The services in the view's order; descending keeps those without a value
+ * last.
+ */
+function orderServices(
+  rows: AdoptionSnapshot[],
+  query: Pick<AdoptionQuery, 'sort' | 'order'>,
+): AdoptionSnapshot[] {
+  const { sort } = query;
+  const ascending = [...rows].sort(compareBy(sort));
+  if (query.order === 'asc') {
+    return ascending;
+  }
+  if (sort === 'entityRef') {
+    return ascending.reverse();
+  }
+  const valueOf = (s: AdoptionSnapshot) =>
+    ({
+      owner: s.owner,
+      level: s.level,
+      score: s.score,
+      imageAgeDays: s.imageAgeDays,
+      criticalFindings: s.findings.critical,
+    }[sort]);
+  const withValue = ascending.filter(s => valueOf(s) !== undefined);
+  const without = ascending.filter(s => valueOf(s) === undefined);
+  return [...withValue.reverse(), ...without];
+}
