@@ -86,8 +86,8 @@ export async function createRouterTestApp(
     getEntityByRef: jest.fn((ref, request) =>
       fakeCatalog.getEntityByRef(ref, request),
     ),
-    getEntities: jest.fn((request, options) =>
-      fakeCatalog.getEntities(request, options),
+    getEntities: jest.fn((request, requestOptions) =>
+      fakeCatalog.getEntities(request, requestOptions),
     ),
   });
   // Without a cloud to ask, registration cannot check AMIs: tests that do

@@ -1,11 +1,16 @@
 import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { Knex } from 'knex';
 import request from 'supertest';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { createRouterTestApp } from '../__testUtils__/routerTestApp';
 import { snapshot } from '../adoption/testSnapshots.testUtil';
+import { toIso } from '../database/timestamps';
 
 jest.setTimeout(60_000);
+
+const databases = createTestDatabases();
 
 const group = (name: string, parent?: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -68,8 +73,8 @@ const SNAPSHOTS = [
   }),
 ];
 
-async function setup() {
-  const test = await createRouterTestApp(GROUPS);
+async function setup(knex?: Knex) {
+  const test = await createRouterTestApp(GROUPS, { knex });
   const { adoptionStore } = test.services;
   for (const day of ['2026-12-02', TODAY]) {
     await adoptionStore.writeDay(
@@ -263,5 +268,84 @@ describe('GET /adoption', () => {
     const response = await request(app).get(url);
     expect(response.status).toBe(400);
     expect(response.body.error.message).toMatch(/^Invalid query: /);
+  });
+});
+
+describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {
+  it('measures delivery over 90 days from the rollouts of the view: frequency, failure and abort rates, lead time from the image build to production', async () => {
+    const { app, knex } = await setup(await databases.init(id));
+    await request(app)
+      .post('/families')
+      .send({ name: 'bake', entityRef: 'component:default/bake' })
+      .expect(201);
+    await request(app)
+      .post('/images')
+      .send({
+        family: 'bake',
+        artifacts: [{ region: 'us-east-1', imageId: 'ami-0a0a0a0a0a0a0a0a0' }],
+      })
+      .expect(201);
+    const [{ created_at: built }] = await knex('image_versions')
+      .where({ family: 'bake' })
+      .select('created_at');
+    const builtAt = Date.parse(toIso(built));
+    const HOUR = 3_600_000;
+    let n = 0;
+    const rollout = (
+      entityRef: string,
+      environment: string,
+      state: string,
+      finishedAfterHours: number,
+    ) => {
+      n += 1;
+      return {
+        id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        entity_ref: entityRef,
+        environment,
+        family: 'bake',
+        to_version: 'bake@1',
+        strategy: 'canary',
+        state,
+        created_by: 'user:default/ada',
+        // As the store writes them.
+        created_at: new Date(builtAt + HOUR).toISOString(),
+        updated_at: new Date(builtAt + finishedAfterHours * HOUR).toISOString(),
+        plan: '{}',
+      };
+    };
+    await knex('rollouts').insert([
+      rollout('component:default/bake', 'staging', 'succeeded', 2),
+      rollout('component:default/bake', 'production', 'succeeded', 6),
+      rollout('component:default/ledger', 'production', 'succeeded', 30),
+      rollout('component:default/portal', 'production', 'failed', 3),
+      rollout('component:default/portal', 'production', 'aborted', 4),
+      // Not enrolled in the view: not counted.
+      rollout('component:default/legacy', 'production', 'succeeded', 5),
+      // Before the window.
+      rollout('component:default/bake', 'production', 'succeeded', -100 * 24),
+      // Not finished.
+      rollout('component:default/ledger', 'staging', 'running', 1),
+    ]);
+    const { delivery } = (await request(app).get('/adoption')).body;
+    expect(delivery).toMatchObject({
+      windowDays: 90,
+      succeeded: 3,
+      failed: 1,
+      aborted: 1,
+      failureRate: 2 / 5,
+      abortRate: 1 / 5,
+      productionRollouts: 2,
+      // bake@1 built, in production 6 hours later (bake) and 30 (ledger).
+      leadTimeMedianHours: 6,
+      leadTimeP95Hours: 30,
+    });
+    // 3 successes, 3 enrolled services, over 90 / 7 weeks.
+    expect(delivery.deploymentsPerServicePerWeek).toBeCloseTo(3 / 3 / (90 / 7));
+    // Only platform's services.
+    const platform = (
+      await request(app).get('/adoption?owner=group:default/platform')
+    ).body.delivery;
+    expect(platform).toMatchObject({ succeeded: 2, failed: 1, aborted: 1 });
+    expect(platform.leadTimeMedianHours).toBe(6);
   });
 });
