@@ -101,6 +101,16 @@ export function createServices(options: {
   });
   const rolloutStore = DatabaseRolloutStore.create({ knex });
   const adoptionStore = DatabaseAdoptionStore.create({ knex });
+  const adoptionSnapshotter = new AdoptionSnapshotter({
+    catalog,
+    auth,
+    readModel,
+    analyzer,
+    rollouts: rolloutStore,
+    store: adoptionStore,
+    policy: settings.policy,
+    logger,
+  });
   return {
     stores,
     snapshots,
@@ -141,22 +151,14 @@ export function createServices(options: {
     entityRefresh: new EntityRefresh({ catalog, auth, snapshots, logger }),
     pages,
     adoptionStore,
+    adoptionSnapshotter,
     adoption: new AdoptionService({
       store: adoptionStore,
       access,
       catalog,
       rollouts: rolloutStore,
       stores,
-    }),
-    adoptionSnapshotter: new AdoptionSnapshotter({
-      catalog,
-      auth,
-      readModel,
-      analyzer,
-      rollouts: rolloutStore,
-      store: adoptionStore,
-      policy: settings.policy,
-      logger,
+      snapshotter: adoptionSnapshotter,
     }),
     fleetService: new FleetService({
       access,

@@ -193,3 +193,70 @@ export const adoptionHistoryResponseSchema = z.object({
 export type AdoptionHistoryResponse = z.infer<
   typeof adoptionHistoryResponseSchema
 >;
+
+/**
+ * An adoption view as the client asks for it (and the dashboard keeps in
+ * its URL): lists are sent comma-separated.
+ *
+ * @public
+ */
+export type AdoptionViewRequest = {
+  owner?: string[];
+  system?: string[];
+  lifecycle?: string[];
+  type?: string[];
+  level?: Array<(typeof ADOPTION_LEVELS)[number]>;
+  enrolled?: boolean;
+  groupBy?: (typeof ADOPTION_GROUPINGS)[number];
+  sort?: (typeof ADOPTION_SORTS)[number];
+  order?: 'asc' | 'desc';
+  cursor?: string;
+  limit?: number;
+};
+
+/** The query parameters of a view, empty ones left out. @public */
+export function adoptionQueryParams(
+  request: AdoptionViewRequest & { days?: number },
+): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(request)) {
+    if (Array.isArray(value)) {
+      if (value.length > 0) {
+        params[key] = value.join(',');
+      }
+    } else if (value !== undefined && value !== '') {
+      params[key] = String(value);
+    }
+  }
+  return params;
+}
+
+/**
+ * `POST /adoption/snapshots`: writes today's snapshot now, and with
+ * `backfillDays` rebuilds that many days before it from the records.
+ *
+ * @public
+ */
+export const adoptionSnapshotRequestSchema = z
+  .object({
+    backfillDays: z.number().int().min(0).max(400).optional(),
+  })
+  .strict();
+
+/** @public */
+export type AdoptionSnapshotRequest = z.infer<
+  typeof adoptionSnapshotRequestSchema
+>;
+
+/** @public */
+export const adoptionSnapshotResponseSchema = z.object({
+  day: z.string(),
+  components: z.number(),
+  enrolled: z.number(),
+  backfilled: z.number(),
+});
+
+/** @public */
+export type AdoptionSnapshotResponse = z.infer<
+  typeof adoptionSnapshotResponseSchema
+>;

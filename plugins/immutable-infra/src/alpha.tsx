@@ -1,6 +1,8 @@
 import {
   ApiBlueprint,
   createFrontendPlugin,
+  createRouteRef,
+  PageBlueprint,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
@@ -13,7 +15,22 @@ import {
   isImmutableInfraAvailable,
 } from '@immutable-infra/backstage-plugin-common';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
+import DashboardIcon from '@material-ui/icons/Dashboard';
 import { immutableInfraApiRef } from './api';
+
+/** The adoption dashboard. */
+const adoptionRouteRef = createRouteRef();
+
+const adoptionPage = PageBlueprint.make({
+  params: {
+    path: '/immutability',
+    title: 'Immutability',
+    icon: <DashboardIcon />,
+    routeRef: adoptionRouteRef,
+    loader: () =>
+      import('./components/AdoptionPage').then(m => <m.AdoptionPage />),
+  },
+});
 
 const immutableInfraApi = ApiBlueprint.make({
   params: defineParams =>
@@ -82,7 +99,8 @@ const imageFamilyPickerFormField = FormFieldBlueprint.make({
 
 /**
  * The Immutable Infra plugin for the new frontend system: the Immutability,
- * Drift and Image age tabs and the card on every enrolled entity, and the
+ * Drift and Image age tabs and the card on every enrolled entity, the
+ * adoption dashboard (the "Immutability" page, at `/immutability`), and the
  * onboarding templates' `ImageFamilyPicker` field.
  *
  * @public
@@ -90,8 +108,10 @@ const imageFamilyPickerFormField = FormFieldBlueprint.make({
 export const immutableInfraFrontendPlugin = createFrontendPlugin({
   pluginId: 'immutable-infra',
   info: { packageJson: () => import('../package.json') },
+  routes: { adoption: adoptionRouteRef },
   extensions: [
     immutableInfraApi,
+    adoptionPage,
     immutabilityEntityContent,
     driftEntityContent,
     imageAgeEntityContent,

@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { ImmutableInfraClient } from '@immutable-infra/backstage-plugin-common';
 import { immutableInfraApiRef } from './api';
-import { rootRouteRef } from './routes';
+import { adoptionRouteRef, rootRouteRef } from './routes';
 
 /**
  * The Immutable Infra plugin for apps on the legacy frontend system.
@@ -25,7 +25,7 @@ export const immutableInfraPlugin = createPlugin({
         new ImmutableInfraClient({ discoveryApi, fetchApi }),
     }),
   ],
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, adoption: adoptionRouteRef },
 });
 
 /**
@@ -86,5 +86,21 @@ export const EntityImmutabilityCard = immutableInfraPlugin.provide(
       lazy: () =>
         import('./components/ImmutabilityCard').then(m => m.ImmutabilityCard),
     },
+  }),
+);
+
+/**
+ * The adoption dashboard for the legacy frontend system: mount it on a route
+ * of the app (e.g. `<Route path="/immutability" element={<ImmutabilityAdoptionPage />} />`)
+ * and link it from the sidebar.
+ *
+ * @public
+ */
+export const ImmutabilityAdoptionPage = immutableInfraPlugin.provide(
+  createRoutableExtension({
+    name: 'ImmutabilityAdoptionPage',
+    component: () =>
+      import('./components/AdoptionPage').then(m => m.AdoptionPage),
+    mountPoint: adoptionRouteRef,
   }),
 );

@@ -4,6 +4,9 @@ import {
 } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  AdoptionSnapshotRequest,
+  AdoptionSnapshotResponse,
+  immutableInfraFleetSyncPermission,
   AdoptionFilterQuery,
   AdoptionHistoryQuery,
   AdoptionHistoryResponse,
@@ -13,7 +16,7 @@ import {
   DeliveryMetrics,
 } from '@immutable-infra/backstage-plugin-common';
 import { stringify } from 'csv-stringify/sync';
-import { Caller } from '../audit/principalRef';
+import { Caller, principalRef } from '../audit/principalRef';
 import { EntityAccess } from '../catalog/EntityAccess';
 import { RegistryStores } from '../registry/RegistryStores';
 import { RolloutStore } from '../rollouts/RolloutStore';
@@ -25,7 +28,7 @@ import {
   quantile,
   rollUp,
 } from './aggregate';
-import { dayOf } from './AdoptionSnapshotter';
+import { AdoptionSnapshotter, dayOf } from './AdoptionSnapshotter';
 import {
   AdoptionSnapshot,
   DatabaseAdoptionStore,
@@ -110,6 +113,7 @@ export class AdoptionService {
       catalog: CatalogService;
       rollouts: Pick<RolloutStore, 'listFinished'>;
       stores: Pick<RegistryStores, 'versions'>;
+      snapshotter: Pick<AdoptionSnapshotter, 'run'>;
       /** The window of the delivery metrics (default 90 days). */
       deliveryWindowDays?: number;
     },
@@ -159,6 +163,27 @@ export class AdoptionService {
       },
       delivery: await this.delivery(rows),
     };
+  }
+
+  /**
+   * Writes today's snapshot now (and rebuilds `backfillDays` before it): a
+   * user needs the fleet-sync permission; audited.
+   */
+  async snapshot(
+    request: AdoptionSnapshotRequest,
+    credentials: Caller,
+  ): Promise<AdoptionSnapshotResponse> {
+    if (credentials.principal.type === 'user') {
+      await this.options.access.authorizeBasic({
+        permission: immutableInfraFleetSyncPermission,
+        credentials,
+        message: 'You may not take adoption snapshots',
+      });
+    }
+    return this.options.snapshotter.run(new Date(), {
+      backfillDays: request.backfillDays,
+      actor: principalRef(credentials),
+    });
   }
 
   async history(

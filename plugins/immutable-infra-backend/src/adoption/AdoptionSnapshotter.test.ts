@@ -95,7 +95,7 @@ describe.each(databases.eachSupportedId())('AdoptionSnapshotter on %p', id => {
     const now = new Date(Date.now() + 30 * 86_400_000);
     const result = await services.adoptionSnapshotter.run(now);
     const day = now.toISOString().slice(0, 10);
-    expect(result).toEqual({ day, components: 2, enrolled: 1 });
+    expect(result).toEqual({ day, components: 2, enrolled: 1, backfilled: 0 });
 
     const rows = await services.adoptionStore.listDay(day, {
       entityRefs: 'all',
@@ -143,6 +143,29 @@ describe.each(databases.eachSupportedId())('AdoptionSnapshotter on %p', id => {
         .map((c: { id: string }) => c.id),
     );
     expect(webToday.imageAgeDays).toBe(0);
+
+    // Rebuilt from the records: before the family was registered web was
+    // not enrolled yet; from that day on, it was, on the versions built by then.
+    const rebuilt = await services.adoptionSnapshotter.run(now, {
+      backfillDays: 31,
+    });
+    expect(rebuilt.backfilled).toBe(31);
+    const dayBefore = new Date(Date.now() - 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    const [, webBefore] = await services.adoptionStore.listDay(dayBefore, {
+      entityRefs: 'all',
+    });
+    expect(webBefore).toMatchObject({ enrolled: false, instances: 0 });
+    const [, webThen] = await services.adoptionStore.listDay(today.day, {
+      entityRefs: 'all',
+    });
+    expect(webThen).toMatchObject({
+      enrolled: true,
+      instances: 3,
+      instancesOnChannel: 2,
+      imageAgeDays: 0,
+    });
 
     // A second run the same day replaces the day's rows.
     await services.adoptionSnapshotter.run(now);

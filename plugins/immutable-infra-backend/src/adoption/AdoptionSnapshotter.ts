@@ -9,7 +9,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
 import { countBySeverity } from '../drift/grouping';
 import { FleetAnalysis, FleetAnalyzer } from '../drift/FleetAnalyzer';
-import { EntityReadModel } from '../entities/EntityReadModel';
+import { EntityFleetData, EntityReadModel } from '../entities/EntityReadModel';
 import { FinishedRollout, RolloutStore } from '../rollouts/RolloutStore';
 import { AdoptionSnapshot, DatabaseAdoptionStore } from './AdoptionStore';
 
@@ -67,6 +67,43 @@ export function fleetFigures(analysis: FleetAnalysis, now: number) {
 }
 
 /**
+ * An entity's fleet data as it stood at `at`: families registered by then,
+ * instances launched by then, versions built by then, channels pointing at
+ * a version built by then.
+ */
+function asOf(data: EntityFleetData, at: number): EntityFleetData {
+  const by = (iso?: string) => iso !== undefined && Date.parse(iso) <= at;
+  const versionsByImage = new Map(
+    [...data.versionsByImage].filter(([, v]) => by(v.createdAt)),
+  );
+  const channels = new Map(
+    [...data.channels].map(([family, list]) => [
+      family,
+      list.map(c => {
+        const version = c.version
+          ? data.channelVersions.get(c.version)
+          : undefined;
+        return version && by(version.createdAt)
+          ? c
+          : { ...c, version: undefined };
+      }),
+    ]),
+  );
+  return {
+    ...data,
+    families: data.families.filter(f => by(f.createdAt)),
+    inventory: {
+      ...data.inventory,
+      instances: data.inventory.instances.filter(
+        i => i.launchTime === undefined || by(i.launchTime),
+      ),
+    },
+    versionsByImage,
+    channels,
+  };
+}
+
+/**
  * Writes today's adoption snapshot of every component of the catalog (a
  * scheduled task of one replica at a time; each run replaces the day's rows,
  * so a day ends with its last run's figures), from the same read model and
@@ -90,15 +127,28 @@ export class AdoptionSnapshotter {
     },
   ) {}
 
-  async run(now: Date = new Date()): Promise<{
+  /**
+   * Writes today's snapshot; with `backfillDays`, also rebuilds that many
+   * days before it from what the registry and the fleet recorded (each
+   * component enrolled from its family's registration, instances from their
+   * launch, versions and channels as they existed that day, the rollouts
+   * that ended that day): what a new install or the demo shows as trends.
+   * Instances already gone are not known, so a rebuilt day can only count
+   * the instances that still run.
+   */
+  async run(
+    now: Date = new Date(),
+    options: { backfillDays?: number; actor?: string } = {},
+  ): Promise<{
     day: string;
     components: number;
     enrolled: number;
+    backfilled: number;
   }> {
     const { catalog, auth, logger } = this.options;
     const credentials = await auth.getOwnServiceCredentials();
-    const day = dayOf(now);
-    const [components, systems] = await Promise.all([
+    const backfillDays = options.backfillDays ?? 0;
+    const [components, systems, finished] = await Promise.all([
       catalog.getEntities(
         {
           filter: { kind: 'component' },
@@ -121,6 +171,9 @@ export class AdoptionSnapshotter {
         },
         { credentials },
       ),
+      this.options.rollouts.listFinished({
+        since: `${dayOf(now.getTime() - backfillDays * DAY)}T00:00:00.000Z`,
+      }),
     ]);
     const domainOf = new Map(
       systems.items.map(s => [
@@ -128,36 +181,62 @@ export class AdoptionSnapshotter {
         related(s, RELATION_PART_OF),
       ]),
     );
-    const ended = new Map<string, FinishedRollout[]>();
-    for (const rollout of await this.options.rollouts.listFinished({
-      since: `${day}T00:00:00.000Z`,
-    })) {
-      ended.set(rollout.entityRef, [
-        ...(ended.get(rollout.entityRef) ?? []),
-        rollout,
-      ]);
-    }
+    const snapshotsAt = async (at: number, asOf: boolean) => {
+      const day = dayOf(at);
+      const ended = new Map<string, FinishedRollout[]>();
+      for (const rollout of finished) {
+        if (rollout.finishedAt.slice(0, 10) === day) {
+          ended.set(rollout.entityRef, [
+            ...(ended.get(rollout.entityRef) ?? []),
+            rollout,
+          ]);
+        }
+      }
+      const snapshots: AdoptionSnapshot[] = [];
+      for (const entity of components.items) {
+        snapshots.push(
+          await this.snapshotOf(entity, {
+            day,
+            now: at,
+            asOf,
+            domainOf,
+            ended: ended.get(stringifyEntityRef(entity)) ?? [],
+          }),
+        );
+      }
+      return { day, snapshots };
+    };
 
-    const snapshots: AdoptionSnapshot[] = [];
-    for (const entity of components.items) {
-      snapshots.push(
-        await this.snapshotOf(entity, {
-          day,
-          now: now.getTime(),
-          domainOf,
-          ended: ended.get(stringifyEntityRef(entity)) ?? [],
-        }),
+    const today = await snapshotsAt(now.getTime(), false);
+    await this.options.store.writeDay(today.day, today.snapshots, {
+      actor: options.actor,
+      backfillDays,
+    });
+    for (let back = 1; back <= backfillDays; back++) {
+      // The end of that day: what it ended with.
+      const at = Date.parse(
+        `${dayOf(now.getTime() - back * DAY)}T23:59:59.999Z`,
       );
+      const past = await snapshotsAt(at, true);
+      await this.options.store.writeDay(past.day, past.snapshots);
     }
-    await this.options.store.writeDay(day, snapshots);
     await this.options.store.pruneBefore(
       dayOf(now.getTime() - (this.options.retentionDays ?? 400) * DAY),
     );
-    const enrolled = snapshots.filter(s => s.enrolled).length;
+    const enrolled = today.snapshots.filter(s => s.enrolled).length;
     logger.info(
-      `Adoption snapshot of ${day}: ${snapshots.length} components, ${enrolled} enrolled`,
+      `Adoption snapshot of ${today.day}: ${
+        today.snapshots.length
+      } components, ${enrolled} enrolled${
+        backfillDays ? `; ${backfillDays} days before it rebuilt` : ''
+      }`,
     );
-    return { day, components: snapshots.length, enrolled };
+    return {
+      day: today.day,
+      components: today.snapshots.length,
+      enrolled,
+      backfilled: backfillDays,
+    };
   }
 
   private async snapshotOf(
@@ -165,6 +244,8 @@ export class AdoptionSnapshotter {
     context: {
       day: string;
       now: number;
+      /** Rebuilding a past day: only what existed then. */
+      asOf: boolean;
       domainOf: Map<string, string | undefined>;
       ended: FinishedRollout[];
     },
@@ -208,8 +289,13 @@ export class AdoptionSnapshotter {
       imageAgePolicyDays:
         annotations.maxImageAgeDays ?? this.options.policy.maxImageAgeDays,
     };
-    const data = await this.options.readModel.load(entityRef, { entity });
+    const loaded = await this.options.readModel.load(entityRef, { entity });
+    const data = loaded && context.asOf ? asOf(loaded, context.now) : loaded;
     const family = data?.families.find(f => f.name === annotations.imageFamily);
+    if (context.asOf && !family) {
+      // Before its family was registered: not enrolled yet.
+      return base;
+    }
     if (!data || !family || family.entityRef !== entityRef) {
       // Annotated, its family not (yet) registered to it: enrolled, no level.
       return enrolled;

@@ -184,14 +184,35 @@ export class DatabaseAdoptionStore {
    * Replaces the snapshots of `day` with these: a component the catalog no
    * longer lists has no row that day. Other days are left as they are.
    */
-  async writeDay(day: string, snapshots: AdoptionSnapshot[]): Promise<void> {
+  async writeDay(
+    day: string,
+    snapshots: AdoptionSnapshot[],
+    /** Who asked for it, when a person or a service did (audited). */
+    requested?: { actor?: string; backfillDays?: number },
+  ): Promise<void> {
     await writeTransaction(this.db, async trx => {
       await trx('adoption_snapshots').where({ day }).delete();
       const rows = snapshots.map(s => toRow({ ...s, day }));
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx('adoption_snapshots').insert(rows.slice(i, i + INSERT_CHUNK));
       }
-      return { result: undefined, readModelChanged: false };
+      return {
+        result: undefined,
+        readModelChanged: false,
+        audit: requested?.actor
+          ? [
+              {
+                actor: requested.actor,
+                action: 'adoption.snapshot',
+                subject: day,
+                payload: {
+                  components: snapshots.length,
+                  backfillDays: requested.backfillDays ?? 0,
+                },
+              },
+            ]
+          : undefined,
+      };
     });
   }
 

@@ -1,9 +1,10 @@
 import {
   adoptionHistoryQuerySchema,
   adoptionQuerySchema,
+  adoptionSnapshotRequestSchema,
 } from '@immutable-infra/backstage-plugin-common';
 import { Router } from 'express';
-import { caller, parse, sendPage } from './request';
+import { audited, caller, parse, sendPage } from './request';
 import { RouterOptions } from './router';
 
 /**
@@ -13,7 +14,24 @@ import { RouterOptions } from './router';
  * @internal
  */
 export function addAdoptionRoutes(router: Router, options: RouterOptions) {
-  const { httpAuth, adoption } = options;
+  const { httpAuth, auditor, adoption } = options;
+
+  // Today's snapshot now, e.g. after an enrolment wave; with backfillDays,
+  // the days before it rebuilt from the records.
+  router.post('/adoption/snapshots', async (req, res) => {
+    const credentials = await caller(httpAuth, req);
+    const body = parse(adoptionSnapshotRequestSchema, req.body, 'request body');
+    const result = await audited(
+      auditor,
+      req,
+      {
+        eventId: 'adoption-snapshot',
+        meta: { backfillDays: body.backfillDays ?? 0 },
+      },
+      () => adoption.snapshot(body, credentials),
+    );
+    res.status(201).json(result);
+  });
 
   router.get('/adoption', async (req, res) => {
     const credentials = await caller(httpAuth, req);

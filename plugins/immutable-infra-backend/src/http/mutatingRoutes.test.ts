@@ -150,6 +150,13 @@ const MUTATIONS: Record<string, Mutation> = {
     body: { entityRef: 'component:default/payments-api' },
     eventId: 'fleet-sync',
   },
+  'POST /adoption/snapshots': {
+    method: 'post',
+    path: '/adoption/snapshots',
+    body: { backfillDays: 2 },
+    eventId: 'adoption-snapshot',
+    auditAction: 'adoption.snapshot',
+  },
 };
 
 /** The router's routes that change something, as `METHOD /pattern`. */

@@ -47,6 +47,14 @@ import {
   stateChangeResponseSchema,
 } from '../registrySchemas';
 import {
+  AdoptionHistoryResponse,
+  adoptionHistoryResponseSchema,
+  adoptionQueryParams,
+  AdoptionResponse,
+  adoptionResponseSchema,
+  AdoptionViewRequest,
+} from '../adoptionSchemas';
+import {
   CreateRolloutRequest,
   CreateRolloutResponse,
   createRolloutResponseSchema,
@@ -221,6 +229,21 @@ export interface ImmutableInfraApi {
     page?: PageOptions,
     options?: ImmutableInfraRequestOptions,
   ): Promise<RolloutPage>;
+  /** Adoption across the catalog: the view's figures, roll-ups and services. */
+  getAdoption(
+    request?: AdoptionViewRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<AdoptionResponse>;
+  /** The view's figures of each day, `days` back (default 90). */
+  getAdoptionHistory(
+    request?: AdoptionViewRequest & { days?: number },
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<AdoptionHistoryResponse>;
+  /** Every service of the view as CSV. */
+  getAdoptionCsv(
+    request?: AdoptionViewRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<string>;
 }
 
 /**
@@ -531,6 +554,40 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     );
   }
 
+  async getAdoption(
+    request: AdoptionViewRequest = {},
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<AdoptionResponse> {
+    return this.get(
+      adoptionResponseSchema,
+      `/adoption${queryString(adoptionQueryParams(request))}`,
+      options,
+    );
+  }
+
+  async getAdoptionHistory(
+    request: AdoptionViewRequest & { days?: number } = {},
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<AdoptionHistoryResponse> {
+    return this.get(
+      adoptionHistoryResponseSchema,
+      `/adoption/history${queryString(adoptionQueryParams(request))}`,
+      options,
+    );
+  }
+
+  async getAdoptionCsv(
+    request: AdoptionViewRequest = {},
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<string> {
+    const response = await this.fetch(
+      `/adoption.csv${queryString(adoptionQueryParams(request))}`,
+      { method: 'GET' },
+      { ...options, accept: 'text/csv' },
+    );
+    return response.text();
+  }
+
   private get<T extends z.ZodType>(
     schema: T,
     path: string,
@@ -560,10 +617,22 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     init: RequestInit,
     options?: ImmutableInfraRequestOptions,
   ): Promise<z.infer<T>> {
+    const response = await this.fetch(path, init, options);
+    return schema.parse(await response.json());
+  }
+
+  /** A call of the backend; an error answer throws its ResponseError. */
+  private async fetch(
+    path: string,
+    init: RequestInit,
+    options?: ImmutableInfraRequestOptions & { accept?: string },
+  ): Promise<Response> {
     const baseUrl = await this.discoveryApi.getBaseUrl(
       IMMUTABLE_INFRA_PLUGIN_ID,
     );
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = {
+      Accept: options?.accept ?? 'application/json',
+    };
     if (init.body) {
       headers['Content-Type'] = 'application/json';
     }
@@ -577,6 +646,6 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    return schema.parse(await response.json());
+    return response;
   }
 }

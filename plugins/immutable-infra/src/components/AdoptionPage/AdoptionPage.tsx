@@ -1,0 +1,265 @@
+import {
+  Content,
+  ContentHeader,
+  Header,
+  InfoCard,
+  Page,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import {
+  ADOPTION_GROUPINGS,
+  ADOPTION_LEVELS,
+  AdoptionGroup,
+  AdoptionViewRequest,
+} from '@immutable-infra/backstage-plugin-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import FormControl from '@material-ui/core/FormControl';
+import Grid from '@material-ui/core/Grid';
+import InputLabel from '@material-ui/core/InputLabel';
+import MenuItem from '@material-ui/core/MenuItem';
+import Select from '@material-ui/core/Select';
+import Typography from '@material-ui/core/Typography';
+import { useCallback, useState } from 'react';
+import { immutableInfraApiRef } from '../../api';
+import {
+  useAdoption,
+  useAdoptionHistory,
+  useAdoptionView,
+} from '../../hooks/useAdoption';
+import { GroupTable } from './GroupTable';
+import { Headlines } from './Headlines';
+import { ServiceTable } from './ServiceTable';
+
+const ANY = '';
+
+/** A filter's one-of select, empty for any. */
+function Choice(props: {
+  label: string;
+  value?: string;
+  options: Array<{ value: string; label: string }>;
+  onChange: (value?: string) => void;
+}) {
+  const id = `adoption-${props.label
+    .toLocaleLowerCase('en-US')
+    .replace(/\W+/g, '-')}`;
+  return (
+    <FormControl variant="outlined" size="small" style={{ minWidth: 160 }}>
+      <InputLabel id={id}>{props.label}</InputLabel>
+      <Select
+        labelId={id}
+        label={props.label}
+        value={props.value ?? ANY}
+        onChange={event => {
+          const value = String(event.target.value);
+          props.onChange(value === ANY ? undefined : value);
+        }}
+      >
+        <MenuItem value={ANY}>Any</MenuItem>
+        {props.options.map(option => (
+          <MenuItem key={option.value} value={option.value}>
+            {option.label}
+          </MenuItem>
+        ))}
+      </Select>
+    </FormControl>
+  );
+}
+
+/** Downloads the view's services as CSV, with the user's credentials. */
+function CsvButton(props: { view: AdoptionViewRequest }) {
+  const api = useApi(immutableInfraApiRef);
+  const [error, setError] = useState<Error>();
+  const download = async () => {
+    setError(undefined);
+    try {
+      const csv = await api.getAdoptionCsv({
+        ...props.view,
+        cursor: undefined,
+        limit: undefined,
+      });
+      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `adoption-${new Date().toISOString().slice(0, 10)}.csv`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      setError(e as Error);
+    }
+  };
+  return (
+    <>
+      <Button variant="outlined" onClick={download}>
+        Download CSV
+      </Button>
+      {error && (
+        <Typography color="error" variant="body2" role="alert">
+          The CSV could not be downloaded: {error.message}
+        </Typography>
+      )}
+    </>
+  );
+}
+
+/**
+ * The adoption dashboard: immutability across the catalog for platform
+ * leads, over the components the user may read. Headline figures with their
+ * 90-day trends, roll-ups by owner (teams under their departments), system
+ * or domain, and the services, all filtered by the view in the URL.
+ */
+export function AdoptionPage() {
+  const [view, update] = useAdoptionView();
+  const adoption = useAdoption(view);
+  const history = useAdoptionHistory(view);
+  const groupBy = view.groupBy ?? 'owner';
+
+  const drillDown = useCallback(
+    (group: AdoptionGroup) => {
+      if (groupBy === 'owner') {
+        update({ owner: group.key === '(none)' ? undefined : [group.key] });
+      } else if (groupBy === 'system' && group.key !== '(none)') {
+        update({ system: [group.key] });
+      }
+    },
+    [groupBy, update],
+  );
+
+  const active: Array<{ label: string; clear: Partial<AdoptionViewRequest> }> =
+    [
+      ...(view.owner ?? []).map(o => ({
+        label: `Owner: ${o}`,
+        clear: { owner: view.owner!.filter(x => x !== o) },
+      })),
+      ...(view.system ?? []).map(s => ({
+        label: `System: ${s}`,
+        clear: { system: view.system!.filter(x => x !== s) },
+      })),
+      ...(view.type ?? []).map(t => ({
+        label: `Type: ${t}`,
+        clear: { type: view.type!.filter(x => x !== t) },
+      })),
+    ];
+
+  return (
+    <Page themeId="tool">
+      <Header
+        title="Immutability adoption"
+        subtitle="Golden images, drift and rollouts across the catalog"
+      />
+      <Content>
+        <ContentHeader
+          title={
+            adoption.value?.day
+              ? `Snapshot of ${adoption.value.day}`
+              : 'Adoption'
+          }
+        >
+          <CsvButton view={view} />
+        </ContentHeader>
+        <Box
+          display="flex"
+          flexWrap="wrap"
+          alignItems="center"
+          mb={2}
+          style={{ gap: 12 }}
+        >
+          <Choice
+            label="Group by"
+            value={groupBy}
+            options={ADOPTION_GROUPINGS.map(g => ({ value: g, label: g }))}
+            onChange={value =>
+              update({ groupBy: (value ?? 'owner') as typeof groupBy })
+            }
+          />
+          <Choice
+            label="Enrolled"
+            value={
+              view.enrolled === undefined ? undefined : String(view.enrolled)
+            }
+            options={[
+              { value: 'true', label: 'Enrolled' },
+              { value: 'false', label: 'Not enrolled' },
+            ]}
+            onChange={value =>
+              update({
+                enrolled: value === undefined ? undefined : value === 'true',
+              })
+            }
+          />
+          <Choice
+            label="Level"
+            value={view.level?.[0]}
+            options={ADOPTION_LEVELS.map(l => ({ value: l, label: l }))}
+            onChange={value =>
+              update({
+                level: value
+                  ? [value as (typeof ADOPTION_LEVELS)[number]]
+                  : undefined,
+              })
+            }
+          />
+          <Choice
+            label="Lifecycle"
+            value={view.lifecycle?.[0]}
+            options={(adoption.value?.byLifecycle ?? [])
+              .filter(l => l.lifecycle !== '(none)')
+              .map(l => ({ value: l.lifecycle, label: l.lifecycle }))}
+            onChange={value =>
+              update({ lifecycle: value ? [value] : undefined })
+            }
+          />
+          {active.map(filter => (
+            <Chip
+              key={filter.label}
+              label={filter.label}
+              onDelete={() => update(filter.clear)}
+            />
+          ))}
+        </Box>
+        {adoption.loading && !adoption.value && <Progress />}
+        {adoption.error && <ResponseErrorPanel error={adoption.error} />}
+        {adoption.value && !adoption.value.day && (
+          <InfoCard title="No snapshot yet">
+            The first adoption snapshot is written within an hour of the backend
+            starting; the figures show then.
+          </InfoCard>
+        )}
+        {adoption.value?.day && (
+          <Grid container spacing={3}>
+            <Grid item xs={12}>
+              <Headlines
+                figures={adoption.value.figures}
+                delivery={adoption.value.delivery}
+                history={history.value?.days ?? []}
+              />
+            </Grid>
+            <Grid item xs={12}>
+              <InfoCard title={`By ${groupBy}`} noPadding>
+                <GroupTable adoption={adoption.value} onDrillDown={drillDown} />
+              </InfoCard>
+            </Grid>
+            <Grid item xs={12}>
+              <InfoCard
+                title={`Services (${adoption.value.services.total})`}
+                subheader="Not enrolled ones link to the template that enrolls them"
+                noPadding
+              >
+                <ServiceTable
+                  adoption={adoption.value}
+                  view={view}
+                  onChange={update}
+                />
+              </InfoCard>
+            </Grid>
+          </Grid>
+        )}
+      </Content>
+    </Page>
+  );
+}

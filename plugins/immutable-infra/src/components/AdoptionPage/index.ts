@@ -1,0 +1,1 @@
+export { AdoptionPage } from './AdoptionPage';

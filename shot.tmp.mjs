@@ -1,0 +1,13 @@
+import { chromium } from '@playwright/test';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1800 } });
+await page.goto('http://localhost:3000/');
+const enter = page.getByRole('button', { name: 'Enter' });
+await enter.waitFor({ timeout: 60000 });
+await enter.click();
+await page.getByRole('link', { name: 'payments-api' }).waitFor({ timeout: 60000 });
+await page.goto(process.argv[2]);
+await page.waitForTimeout(6000);
+await page.screenshot({ path: process.argv[3], fullPage: true });
+console.log((await page.locator('body').innerText()).slice(0, 1500));
+await browser.close();
