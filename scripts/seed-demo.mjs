@@ -647,6 +647,17 @@ async function main() {
     // The inventory as the canary left it: half of production on the new
     // version until the promote.
     await sync();
+  }
+  // The adoption dashboard's trends: today's snapshot, and the six weeks
+  // before it rebuilt from the history just replayed.
+  const snapshot = await call('/api/immutable-infra/adoption/snapshots', {
+    method: 'POST',
+    body: { backfillDays: 42 },
+  });
+  console.log(
+    `adoption snapshot of ${snapshot.day}: ${snapshot.components} components, ${snapshot.enrolled} enrolled, ${snapshot.backfilled} days before it rebuilt`,
+  );
+  if (ec2Endpoint) {
     console.log(
       `to watch an alarm abort a rollout: node scripts/demo-alarm.mjs payments-api-5xx ALARM ${ec2Endpoint}`,
     );

@@ -67,11 +67,11 @@ export function fleetFigures(analysis: FleetAnalysis, now: number) {
 }
 
 /**
- * An entity's fleet data as it stood at `at`: families registered by then,
- * instances launched by then, versions built by then, channels pointing at
- * a version built by then.
+ * An entity's fleet data as it stood at `at`: families registered by then
+ * (or with an image built by then running), instances launched by then,
+ * versions built by then, channels pointing at a version built by then.
  */
-function asOf(data: EntityFleetData, at: number): EntityFleetData {
+function dataAsOf(data: EntityFleetData, at: number): EntityFleetData {
   const by = (iso?: string) => iso !== undefined && Date.parse(iso) <= at;
   const versionsByImage = new Map(
     [...data.versionsByImage].filter(([, v]) => by(v.createdAt)),
@@ -91,7 +91,13 @@ function asOf(data: EntityFleetData, at: number): EntityFleetData {
   );
   return {
     ...data,
-    families: data.families.filter(f => by(f.createdAt)),
+    // On the pipeline from its registration, or from the first image of it
+    // that runs (a family registered after its images were baked).
+    families: data.families.filter(
+      f =>
+        by(f.createdAt) ||
+        [...versionsByImage.values()].some(v => v.family === f.name),
+    ),
     inventory: {
       ...data.inventory,
       instances: data.inventory.instances.filter(
@@ -130,7 +136,8 @@ export class AdoptionSnapshotter {
   /**
    * Writes today's snapshot; with `backfillDays`, also rebuilds that many
    * days before it from what the registry and the fleet recorded (each
-   * component enrolled from its family's registration, instances from their
+   * component enrolled from its family's registration or the build of the
+   * first of its images that runs, instances from their
    * launch, versions and channels as they existed that day, the rollouts
    * that ended that day): what a new install or the demo shows as trends.
    * Instances already gone are not known, so a rebuilt day can only count
@@ -290,7 +297,8 @@ export class AdoptionSnapshotter {
         annotations.maxImageAgeDays ?? this.options.policy.maxImageAgeDays,
     };
     const loaded = await this.options.readModel.load(entityRef, { entity });
-    const data = loaded && context.asOf ? asOf(loaded, context.now) : loaded;
+    const data =
+      loaded && context.asOf ? dataAsOf(loaded, context.now) : loaded;
     const family = data?.families.find(f => f.name === annotations.imageFamily);
     if (context.asOf && !family) {
       // Before its family was registered: not enrolled yet.
