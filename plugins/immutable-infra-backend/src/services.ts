@@ -7,6 +7,8 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Knex } from 'knex';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { AdoptionService } from './adoption/AdoptionService';
+import { InitiativeService } from './adoption/InitiativeService';
+import { DatabaseInitiativeStore } from './adoption/InitiativeStore';
 import { AdoptionSnapshotter } from './adoption/AdoptionSnapshotter';
 import { DatabaseAdoptionStore } from './adoption/AdoptionStore';
 import { DatabaseAuditLog } from './audit/AuditLog';
@@ -111,6 +113,14 @@ export function createServices(options: {
     policy: settings.policy,
     logger,
   });
+  const adoption = new AdoptionService({
+    store: adoptionStore,
+    access,
+    catalog,
+    rollouts: rolloutStore,
+    stores,
+    snapshotter: adoptionSnapshotter,
+  });
   return {
     stores,
     snapshots,
@@ -152,13 +162,11 @@ export function createServices(options: {
     pages,
     adoptionStore,
     adoptionSnapshotter,
-    adoption: new AdoptionService({
-      store: adoptionStore,
+    adoption,
+    initiatives: new InitiativeService({
+      store: DatabaseInitiativeStore.create({ knex }),
+      adoption,
       access,
-      catalog,
-      rollouts: rolloutStore,
-      stores,
-      snapshotter: adoptionSnapshotter,
     }),
     fleetService: new FleetService({
       access,

@@ -260,3 +260,150 @@ export const adoptionSnapshotResponseSchema = z.object({
 export type AdoptionSnapshotResponse = z.infer<
   typeof adoptionSnapshotResponseSchema
 >;
+
+/** The ids of the immutability score's checks, a goal an initiative can set. @public */
+export const SCORE_CHECK_IDS = [
+  'on-channel-image',
+  'no-critical-findings',
+  'pipeline-images',
+  'image-age',
+  'no-ssh',
+  'logs-off-host',
+  'rotation',
+] as const;
+
+const DAY_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** A calendar day, YYYY-MM-DD. */
+const daySchema = boundedString(10).regex(
+  DAY_PATTERN,
+  'must be a day, YYYY-MM-DD',
+);
+
+/** What an initiative asks of each component in its scope. @public */
+export const initiativeGoalSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('level'),
+    value: z.enum(['gold', 'silver', 'bronze']),
+  }),
+  z.object({ kind: z.literal('check'), value: z.enum(SCORE_CHECK_IDS) }),
+]);
+
+/** @public */
+export type InitiativeGoal = z.infer<typeof initiativeGoalSchema>;
+
+/**
+ * Which components an initiative covers: those of its owners (a group
+ * covers the groups below it) or systems, or every component when it names
+ * neither; optionally production ones only.
+ *
+ * @public
+ */
+export const initiativeScopeSchema = z
+  .object({
+    owners: z.array(entityRefSchema).max(50).default([]),
+    systems: z.array(entityRefSchema).max(50).default([]),
+    productionOnly: z.boolean().default(false),
+  })
+  .strict();
+
+/** @public */
+export type InitiativeScope = z.infer<typeof initiativeScopeSchema>;
+
+/** `POST /initiatives`. @public */
+export const createInitiativeRequestSchema = z
+  .object({
+    title: boundedString(200).min(1),
+    description: boundedString(2000).optional(),
+    goal: initiativeGoalSchema,
+    scope: initiativeScopeSchema.default({
+      owners: [],
+      systems: [],
+      productionOnly: false,
+    }),
+    /** Default today. */
+    startsOn: daySchema.optional(),
+    deadline: daySchema,
+  })
+  .strict();
+
+/** @public */
+export type CreateInitiativeRequest = z.input<
+  typeof createInitiativeRequestSchema
+>;
+
+/** `PATCH /initiatives/:id`: what changes; `state: closed` closes it. @public */
+export const updateInitiativeRequestSchema = z
+  .object({
+    title: boundedString(200).min(1).optional(),
+    description: boundedString(2000).optional(),
+    deadline: daySchema.optional(),
+    state: z.literal('closed').optional(),
+  })
+  .strict();
+
+/** @public */
+export type UpdateInitiativeRequest = z.infer<
+  typeof updateInitiativeRequestSchema
+>;
+
+/** `/initiatives/:id`. @public */
+export const initiativeIdSchema = boundedString(36).regex(
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  'must be an initiative id',
+);
+
+/** Progress of one owner of the scope. @public */
+export const initiativeOwnerProgressSchema = z.object({
+  owner: z.string(),
+  done: z.number(),
+  total: z.number(),
+});
+
+/** An initiative and where it stands, over what the caller may read. @public */
+export const initiativeSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string().optional(),
+  goal: initiativeGoalSchema,
+  scope: z.object({
+    owners: z.array(z.string()),
+    systems: z.array(z.string()),
+    productionOnly: z.boolean(),
+  }),
+  startsOn: z.string(),
+  deadline: z.string(),
+  state: z.enum(['active', 'closed']),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  closedAt: z.string().optional(),
+  /** The components in scope today, and those meeting the goal. */
+  progress: z.object({ done: z.number(), total: z.number() }),
+});
+
+/** @public */
+export type Initiative = z.infer<typeof initiativeSchema>;
+
+/** `GET /initiatives/:id`: the initiative, its burn-up, who is done and who is behind. @public */
+export const initiativeDetailSchema = initiativeSchema.extend({
+  burnUp: z.array(
+    z.object({ day: z.string(), done: z.number(), total: z.number() }),
+  ),
+  owners: z.array(initiativeOwnerProgressSchema),
+  /** Components of the scope not meeting the goal yet. */
+  behind: z.array(
+    z.object({ entityRef: z.string(), owner: z.string().optional() }),
+  ),
+});
+
+/** @public */
+export type InitiativeDetail = z.infer<typeof initiativeDetailSchema>;
+
+/** `GET /initiatives`. @public */
+export const initiativeListSchema = z.object({
+  items: z.array(initiativeSchema),
+});
+
+/** @public */
+export type InitiativeList = z.infer<typeof initiativeListSchema>;

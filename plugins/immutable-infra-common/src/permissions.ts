@@ -79,6 +79,17 @@ export const immutableInfraFleetSyncPermission = createPermission({
 });
 
 /**
+ * Set, change and close adoption initiatives (a goal, a scope and a
+ * deadline): for platform leads.
+ *
+ * @public
+ */
+export const immutableInfraInitiativeManagePermission = createPermission({
+  name: 'immutable-infra.initiative.manage',
+  attributes: { action: 'create' },
+});
+
+/**
  * Every permission of the Immutable Infra plugins.
  *
  * @public
@@ -91,4 +102,5 @@ export const immutableInfraPermissions: Permission[] = [
   immutableInfraRolloutCreatePermission,
   immutableInfraRolloutControlPermission,
   immutableInfraFleetSyncPermission,
+  immutableInfraInitiativeManagePermission,
 ];

@@ -269,25 +269,31 @@ export class AdoptionService {
       enrolled:
         query.enrolled === undefined ? undefined : query.enrolled === 'true',
     };
+    return { ...(await this.readableRows(filter, credentials)), tree, filter };
+  }
+
+  /**
+   * The last day's snapshots of the filter that the caller may read in the
+   * catalog (a check that cannot be made fails the request).
+   */
+  async readableRows(
+    filter: SnapshotFilter,
+    credentials: Caller,
+  ): Promise<{ day?: string; rows: AdoptionSnapshot[] }> {
     const day = await this.options.store.latestDay();
     if (!day) {
-      return { rows: [], tree, filter };
+      return { rows: [] };
     }
     const candidates = await this.options.store.listDay(day, filter);
     const allowed = await this.options.access.mayRead(
       candidates.map(s => s.entityRef),
       credentials,
     );
-    return {
-      day,
-      rows: candidates.filter((_, i) => allowed[i]),
-      tree,
-      filter,
-    };
+    return { day, rows: candidates.filter((_, i) => allowed[i]) };
   }
 
   /** The catalog's groups the caller may read, each with its parent. */
-  private async groupTree(credentials: Caller): Promise<GroupTree> {
+  async groupTree(credentials: Caller): Promise<GroupTree> {
     const { items } = await this.options.catalog.getEntities(
       {
         filter: { kind: 'group' },

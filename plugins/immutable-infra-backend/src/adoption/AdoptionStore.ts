@@ -52,6 +52,8 @@ export type SnapshotFilter = {
   types?: string[];
   levels?: AdoptionLevel[];
   enrolled?: boolean;
+  /** Components of any of these owners or systems (an initiative's scope). */
+  anyOf?: { owners: string[]; systems: string[] };
 };
 
 /**
@@ -301,31 +303,51 @@ export class DatabaseAdoptionStore {
   }
 
   private filtered(query: Knex.QueryBuilder, filter: SnapshotFilter) {
-    const { db } = this;
-    if (filter.entityRefs !== 'all') {
-      // One bound value however many entities: PostgreSQL takes an array,
-      // SQLite a JSON array.
-      if (isPostgres(db)) {
-        query.whereRaw('entity_ref = any(?)', [filter.entityRefs]);
-      } else {
-        query.whereRaw('entity_ref in (select value from json_each(?))', [
-          JSON.stringify(filter.entityRefs),
-        ]);
-      }
-    }
-    const among = (column: string, values?: string[]) => {
-      if (values) {
-        query.whereIn(column, values);
-      }
-    };
-    among('owner', filter.owners);
-    among('system', filter.systems);
-    among('lifecycle', filter.lifecycles);
-    among('type', filter.types);
-    among('level', filter.levels);
-    if (filter.enrolled !== undefined) {
-      query.where('enrolled', filter.enrolled);
-    }
-    return query;
+    return applySnapshotFilter(this.db, query, filter);
   }
+}
+
+/**
+ * Narrows a query of `adoption_snapshots` to what the filter covers.
+ *
+ * @internal
+ */
+export function applySnapshotFilter(
+  db: Knex,
+  query: Knex.QueryBuilder,
+  filter: SnapshotFilter,
+): Knex.QueryBuilder {
+  if (filter.entityRefs !== 'all') {
+    // One bound value however many entities: PostgreSQL takes an array,
+    // SQLite a JSON array.
+    if (isPostgres(db)) {
+      query.whereRaw('entity_ref = any(?)', [filter.entityRefs]);
+    } else {
+      query.whereRaw('entity_ref in (select value from json_each(?))', [
+        JSON.stringify(filter.entityRefs),
+      ]);
+    }
+  }
+  const among = (column: string, values?: string[]) => {
+    if (values) {
+      query.whereIn(column, values);
+    }
+  };
+  among('owner', filter.owners);
+  among('system', filter.systems);
+  among('lifecycle', filter.lifecycles);
+  among('type', filter.types);
+  among('level', filter.levels);
+  if (filter.enrolled !== undefined) {
+    query.where('enrolled', filter.enrolled);
+  }
+  const { anyOf } = filter;
+  if (anyOf && (anyOf.owners.length > 0 || anyOf.systems.length > 0)) {
+    // An initiative's scope: the components of its owners or its systems.
+    query.where(q => {
+      if (anyOf.owners.length > 0) q.orWhereIn('owner', anyOf.owners);
+      if (anyOf.systems.length > 0) q.orWhereIn('system', anyOf.systems);
+    });
+  }
+  return query;
 }

@@ -1,9 +1,13 @@
+import { InputError } from '@backstage/errors';
 import {
   adoptionHistoryQuerySchema,
   adoptionQuerySchema,
   adoptionSnapshotRequestSchema,
+  createInitiativeRequestSchema,
+  initiativeIdSchema,
+  updateInitiativeRequestSchema,
 } from '@immutable-infra/backstage-plugin-common';
-import { Router } from 'express';
+import { Request, Router } from 'express';
 import { audited, caller, parse, sendPage } from './request';
 import { RouterOptions } from './router';
 
@@ -14,7 +18,54 @@ import { RouterOptions } from './router';
  * @internal
  */
 export function addAdoptionRoutes(router: Router, options: RouterOptions) {
-  const { httpAuth, auditor, adoption } = options;
+  const { httpAuth, auditor, adoption, initiatives } = options;
+
+  const initiativeId = (req: Request) => {
+    const parsed = initiativeIdSchema.safeParse(req.params.id);
+    if (!parsed.success) {
+      throw new InputError(
+        `Invalid initiative id ${JSON.stringify(req.params.id)}: ${
+          parsed.error.issues[0].message
+        }`,
+      );
+    }
+    return parsed.data;
+  };
+
+  router.get('/initiatives', async (req, res) => {
+    const credentials = await caller(httpAuth, req);
+    sendPage(res, { items: await initiatives.list(credentials) });
+  });
+
+  router.post('/initiatives', async (req, res) => {
+    const credentials = await caller(httpAuth, req);
+    const body = parse(createInitiativeRequestSchema, req.body, 'request body');
+    const created = await audited(
+      auditor,
+      req,
+      { eventId: 'initiative-create', meta: { title: body.title } },
+      () => initiatives.create(body, credentials),
+    );
+    res.status(201).json(created);
+  });
+
+  router.get('/initiatives/:id', async (req, res) => {
+    const credentials = await caller(httpAuth, req);
+    sendPage(res, await initiatives.get(initiativeId(req), credentials));
+  });
+
+  router.patch('/initiatives/:id', async (req, res) => {
+    const credentials = await caller(httpAuth, req);
+    const id = initiativeId(req);
+    const body = parse(updateInitiativeRequestSchema, req.body, 'request body');
+    const updated = await audited(
+      auditor,
+      req,
+      { eventId: 'initiative-update', meta: { initiative: id } },
+      () => initiatives.update(id, body, credentials),
+    );
+    res.json(updated);
+  });
 
   // Today's snapshot now, e.g. after an enrolment wave; with backfillDays,
   // the days before it rebuilt from the records.

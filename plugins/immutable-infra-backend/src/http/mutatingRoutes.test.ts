@@ -7,6 +7,7 @@ jest.setTimeout(60_000);
 
 type App = Awaited<ReturnType<typeof createRouterTestApp>> & {
   rolloutId?: string;
+  initiativeId?: string;
 };
 
 /**
@@ -23,6 +24,9 @@ type Mutation = {
   /** Brings the setup's rollout into the state the route needs. */
   before?: (test: App) => Promise<void>;
 };
+
+/** The setup's initiative, in a path. */
+const INITIATIVE = '{initiative}';
 
 /** The setup's rollout, in a path: `{rollout}`. */
 const ROLLOUT = '{rollout}';
@@ -150,6 +154,24 @@ const MUTATIONS: Record<string, Mutation> = {
     body: { entityRef: 'component:default/payments-api' },
     eventId: 'fleet-sync',
   },
+  'POST /initiatives': {
+    method: 'post',
+    path: '/initiatives',
+    body: {
+      title: 'Gold everywhere',
+      goal: { kind: 'level', value: 'gold' },
+      deadline: '2099-01-01',
+    },
+    eventId: 'initiative-create',
+    auditAction: 'initiative.create',
+  },
+  'PATCH /initiatives/:id': {
+    method: 'patch',
+    path: `/initiatives/${INITIATIVE}`,
+    body: { deadline: '2099-06-01' },
+    eventId: 'initiative-update',
+    auditAction: 'initiative.update',
+  },
   'POST /adoption/snapshots': {
     method: 'post',
     path: '/adoption/snapshots',
@@ -238,13 +260,24 @@ async function setup(): Promise<App> {
     })
     .expect(201);
   test.rolloutId = created.body.rollout.id;
+  const initiative = await request(app)
+    .post('/initiatives')
+    .send({
+      title: 'Silver everywhere',
+      goal: { kind: 'level', value: 'silver' },
+      deadline: '2099-01-01',
+    })
+    .expect(201);
+  test.initiativeId = initiative.body.id;
   test.auditor.createEvent.mockClear();
   return test;
 }
 
 function send(test: App, mutation: Mutation) {
   return request(test.app)[mutation.method](
-    mutation.path.replace(ROLLOUT, test.rolloutId ?? ''),
+    mutation.path
+      .replace(ROLLOUT, test.rolloutId ?? '')
+      .replace(INITIATIVE, test.initiativeId ?? ''),
   );
 }
 

@@ -7,6 +7,7 @@ import { FleetService } from '../fleet/FleetService';
 import { ImageRegistry } from '../registry/ImageRegistry';
 import { RolloutService } from '../rollouts/RolloutService';
 import { AdoptionService } from '../adoption/AdoptionService';
+import { InitiativeService } from '../adoption/InitiativeService';
 import { addAdoptionRoutes } from './adoptionRoutes';
 import { addEntityRoutes } from './entityRoutes';
 import { addFamilyRoutes } from './familyRoutes';
@@ -23,6 +24,7 @@ export type RouterOptions = {
   fleetService: FleetService;
   rollouts: RolloutService;
   adoption: AdoptionService;
+  initiatives: InitiativeService;
 };
 
 /**
