@@ -195,24 +195,24 @@ describe.each(databases.eachSupportedId())('initiatives on %p', id => {
   it('moves its deadline and closes; a closed one changes no more', async () => {
     const { app, knex } = await setup();
     const created = await request(app).post('/initiatives').send(SILVER);
-    const id = created.body.id;
+    const initiative = created.body.id;
     const moved = await request(app)
-      .patch(`/initiatives/${id}`)
+      .patch(`/initiatives/${initiative}`)
       .send({ deadline: '2027-01-15' });
     expect(moved.status).toBe(200);
     expect(moved.body.deadline).toBe('2027-01-15');
     const closed = await request(app)
-      .patch(`/initiatives/${id}`)
+      .patch(`/initiatives/${initiative}`)
       .send({ state: 'closed' });
     expect(closed.body).toMatchObject({
       state: 'closed',
       closedAt: expect.any(String),
     });
     const again = await request(app)
-      .patch(`/initiatives/${id}`)
+      .patch(`/initiatives/${initiative}`)
       .send({ title: 'x' });
     expect(again.status).toBe(400);
-    expect(again.body.error.message).toBe(`Initiative ${id} is closed`);
+    expect(again.body.error.message).toBe(`Initiative ${initiative} is closed`);
     expect(
       (
         await knex('audit_events').whereIn('action', [
