@@ -657,6 +657,28 @@ async function main() {
   console.log(
     `adoption snapshot of ${snapshot.day}: ${snapshot.components} components, ${snapshot.enrolled} enrolled, ${snapshot.backfilled} days before it rebuilt`,
   );
+  // One initiative under way: started four weeks ago, partly done.
+  const title = 'Commerce on silver';
+  const { items } = await call('/api/immutable-infra/initiatives');
+  if (!items.some(i => i.title === title)) {
+    const day = offset =>
+      new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
+    const initiative = await call('/api/immutable-infra/initiatives', {
+      method: 'POST',
+      body: {
+        title,
+        description:
+          "Every production service of the commerce department's teams at silver or better",
+        goal: { kind: 'level', value: 'silver' },
+        scope: { owners: ['group:default/commerce'], productionOnly: true },
+        startsOn: day(-28),
+        deadline: day(30),
+      },
+    });
+    console.log(
+      `initiative "${title}": ${initiative.progress.done} of ${initiative.progress.total} done`,
+    );
+  }
   if (ec2Endpoint) {
     console.log(
       `to watch an alarm abort a rollout: node scripts/demo-alarm.mjs payments-api-5xx ALARM ${ec2Endpoint}`,

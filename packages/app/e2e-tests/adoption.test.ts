@@ -77,3 +77,40 @@ test("the adoption dashboard shows the demo's teams under their department and t
     /^\/create\/templates\/default\/enroll-existing-service\?formData=/,
   );
 });
+
+test('the dashboard shows the demo initiative under way with its burn-up, and a platform lead creates one', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/immutability');
+  const initiatives = page.getByRole('list', { name: 'initiatives' });
+  await expect(
+    initiatives.getByRole('heading', { name: 'Commerce on silver' }),
+  ).toBeVisible();
+  await expect(
+    initiatives.getByRole('progressbar', {
+      name: /^Commerce on silver: \d+ of \d+ done$/,
+    }),
+  ).toBeVisible();
+  await expect(
+    initiatives.getByRole('img', { name: 'Commerce on silver burn-up' }),
+  ).toBeVisible();
+  await expect(
+    initiatives.getByText(/behind: \d+ of \d+/).first(),
+  ).toBeVisible();
+
+  // A new one: no SSH on any production component by the end of March.
+  const title = `No SSH ${Date.now() % 100_000}`;
+  await page.getByRole('button', { name: 'New initiative' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New initiative' });
+  await dialog.getByLabel('Title').fill(title);
+  await dialog.getByLabel('Goal').click();
+  await page.getByRole('option', { name: 'Check "no-ssh" passing' }).click();
+  await dialog.getByLabel('Deadline').fill('2027-03-31');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(initiatives.getByRole('heading', { name: title })).toBeVisible();
+  await expect(
+    initiatives.getByText('Check "no-ssh" passing · by 2027-03-31 · active'),
+  ).toBeVisible();
+});

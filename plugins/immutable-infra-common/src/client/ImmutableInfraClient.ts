@@ -53,6 +53,13 @@ import {
   AdoptionResponse,
   adoptionResponseSchema,
   AdoptionViewRequest,
+  CreateInitiativeRequest,
+  Initiative,
+  InitiativeDetail,
+  initiativeDetailSchema,
+  initiativeListSchema,
+  initiativeSchema,
+  UpdateInitiativeRequest,
 } from '../adoptionSchemas';
 import {
   CreateRolloutRequest,
@@ -244,6 +251,25 @@ export interface ImmutableInfraApi {
     request?: AdoptionViewRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<string>;
+  /** The adoption initiatives, with their progress. */
+  listInitiatives(
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Initiative[]>;
+  /** An initiative, its burn-up, who is done and who is behind. */
+  getInitiative(
+    id: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<InitiativeDetail>;
+  createInitiative(
+    request: CreateInitiativeRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Initiative>;
+  /** Changes an initiative; `state: 'closed'` closes it. */
+  updateInitiative(
+    id: string,
+    change: UpdateInitiativeRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Initiative>;
 }
 
 /**
@@ -588,6 +614,51 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     return response.text();
   }
 
+  async listInitiatives(
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Initiative[]> {
+    return (await this.get(initiativeListSchema, '/initiatives', options))
+      .items;
+  }
+
+  async getInitiative(
+    id: string,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<InitiativeDetail> {
+    return this.get(
+      initiativeDetailSchema,
+      `/initiatives/${encodeURIComponent(id)}`,
+      options,
+    );
+  }
+
+  async createInitiative(
+    request: CreateInitiativeRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Initiative> {
+    return this.send(
+      initiativeSchema,
+      'POST',
+      '/initiatives',
+      request,
+      options,
+    );
+  }
+
+  async updateInitiative(
+    id: string,
+    change: UpdateInitiativeRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Initiative> {
+    return this.send(
+      initiativeSchema,
+      'PATCH',
+      `/initiatives/${encodeURIComponent(id)}`,
+      change,
+      options,
+    );
+  }
+
   private get<T extends z.ZodType>(
     schema: T,
     path: string,
@@ -598,7 +669,7 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
 
   private send<T extends z.ZodType>(
     schema: T,
-    method: 'POST' | 'PUT',
+    method: 'POST' | 'PUT' | 'PATCH',
     path: string,
     body: unknown,
     options?: ImmutableInfraRequestOptions,

@@ -32,6 +32,7 @@ import {
 } from '../../hooks/useAdoption';
 import { GroupTable } from './GroupTable';
 import { Headlines } from './Headlines';
+import { InitiativesCard } from './InitiativesCard';
 import { ServiceTable } from './ServiceTable';
 
 const ANY = '';
@@ -238,6 +239,9 @@ export function AdoptionPage() {
                 delivery={adoption.value.delivery}
                 history={history.value?.days ?? []}
               />
+            </Grid>
+            <Grid item xs={12}>
+              <InitiativesCard />
             </Grid>
             <Grid item xs={12}>
               <InfoCard title={`By ${groupBy}`} noPadding>
