@@ -71,6 +71,7 @@ export const immutableInfraPlugin = createBackendPlugin({
           fleetProviderFactory: () => new Ec2FleetProvider(clients),
           rolloutProvider: new Ec2RolloutProvider(clients),
           notify: new RolloutNotifier({ notifications, logger }).notify,
+          sendNotification: notification => notifications.send(notification),
           nudgeRollouts: () => {
             // Already running or due: the next run picks the change up.
             scheduler.triggerTask(ROLLOUT_TASK).catch(() => {});
@@ -103,6 +104,8 @@ export const immutableInfraPlugin = createBackendPlugin({
           scope: 'global',
           fn: async () => {
             await services.fleetSync.run();
+            // What the sync found: revoked versions running, and replaced.
+            await services.adoptionNotifier.trackRevokedImages();
           },
         });
 
@@ -114,6 +117,7 @@ export const immutableInfraPlugin = createBackendPlugin({
           scope: 'global',
           fn: async () => {
             await services.adoptionSnapshotter.run();
+            await services.adoptionNotifier.notifyInitiatives();
           },
         });
 

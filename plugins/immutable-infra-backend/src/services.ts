@@ -7,7 +7,12 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Knex } from 'knex';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { AdoptionService } from './adoption/AdoptionService';
+import {
+  AdoptionNotifier,
+  SendNotification,
+} from './adoption/AdoptionNotifier';
 import { InitiativeService } from './adoption/InitiativeService';
+import { DatabaseNoticeStore } from './adoption/NoticeStore';
 import { DatabaseInitiativeStore } from './adoption/InitiativeStore';
 import { AdoptionSnapshotter } from './adoption/AdoptionSnapshotter';
 import { DatabaseAdoptionStore } from './adoption/AdoptionStore';
@@ -56,6 +61,8 @@ export function createServices(options: {
   nudgeRollouts?: () => void;
   /** Tells entity owners of a rollout's moments (Backstage notifications). */
   notify?: RolloutNotify;
+  /** Sends the adoption notices (Backstage notifications); none without it. */
+  sendNotification?: SendNotification;
 }) {
   const { knex, settings, logger, catalog, auth, imageProvider } = options;
   const access = new EntityAccess({
@@ -113,6 +120,7 @@ export function createServices(options: {
     policy: settings.policy,
     logger,
   });
+  const notices = DatabaseNoticeStore.create({ knex });
   const adoption = new AdoptionService({
     store: adoptionStore,
     access,
@@ -120,6 +128,13 @@ export function createServices(options: {
     rollouts: rolloutStore,
     stores,
     snapshotter: adoptionSnapshotter,
+    exposures: notices,
+  });
+  const initiativeStore = DatabaseInitiativeStore.create({ knex });
+  const initiatives = new InitiativeService({
+    store: initiativeStore,
+    adoption,
+    access,
   });
   return {
     stores,
@@ -163,10 +178,16 @@ export function createServices(options: {
     adoptionStore,
     adoptionSnapshotter,
     adoption,
-    initiatives: new InitiativeService({
-      store: DatabaseInitiativeStore.create({ knex }),
-      adoption,
-      access,
+    initiatives,
+    adoptionNotifier: new AdoptionNotifier({
+      notices,
+      initiatives,
+      initiativeStore,
+      readModel,
+      snapshots,
+      auth,
+      send: options.sendNotification ?? (async () => {}),
+      logger,
     }),
     fleetService: new FleetService({
       access,

@@ -150,6 +150,13 @@ export const deliveryMetricsSchema = z.object({
   leadTimeMedianHours: z.number().optional(),
   leadTimeP95Hours: z.number().optional(),
   productionRollouts: z.number(),
+  /** Revoked versions no instance of a service runs any more, in the window. */
+  revokedReplaced: z.number(),
+  /** Revoked versions some instance of a service still runs. */
+  revokedStillRunning: z.number(),
+  /** Revocation until no instance of the service runs the version. */
+  revokedReplaceMedianHours: z.number().optional(),
+  revokedReplaceMaxHours: z.number().optional(),
 });
 
 /** @public */

@@ -12,6 +12,7 @@ import { FleetProvider } from '../providers/FleetProvider';
 import { RolloutProvider } from '../providers/RolloutProvider';
 import { readSettings } from '../config/settings';
 import { createServices } from '../services';
+import { SendNotification } from '../adoption/AdoptionNotifier';
 
 /** A fleet that cannot be reached: every call fails. */
 const unreachableFleet: FleetProvider = {
@@ -63,6 +64,8 @@ export async function createRouterTestApp(
     config?: object;
     /** A database to run on; SQLite in memory by default. */
     knex?: Knex.Knex;
+    /** Where the adoption notices go. */
+    sendNotification?: SendNotification;
   } = {},
 ) {
   const knex =
@@ -111,6 +114,7 @@ export async function createRouterTestApp(
     imageProvider: options.provider ?? unreachableCloud,
     fleetProviderFactory: () => options.fleetProvider ?? unreachableFleet,
     rolloutProvider: options.rolloutProvider ?? unreachableRollouts,
+    sendNotification: options.sendNotification,
   });
   const router = await createRouter({
     httpAuth: mockServices.httpAuth(),

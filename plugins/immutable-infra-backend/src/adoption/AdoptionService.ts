@@ -29,6 +29,7 @@ import {
   rollUp,
 } from './aggregate';
 import { AdoptionSnapshotter, dayOf } from './AdoptionSnapshotter';
+import { DatabaseNoticeStore } from './NoticeStore';
 import {
   AdoptionSnapshot,
   DatabaseAdoptionStore,
@@ -114,6 +115,8 @@ export class AdoptionService {
       rollouts: Pick<RolloutStore, 'listFinished'>;
       stores: Pick<RegistryStores, 'versions'>;
       snapshotter: Pick<AdoptionSnapshotter, 'run'>;
+      /** Revoked versions seen running, for the time to replace them. */
+      exposures: Pick<DatabaseNoticeStore, 'listExposures'>;
       /** The window of the delivery metrics (default 90 days). */
       deliveryWindowDays?: number;
     },
@@ -354,7 +357,23 @@ export class AdoptionService {
       .filter((h): h is number => h !== undefined && h >= 0)
       .sort((a, b) => a - b);
     const total = succeeded + failed + aborted;
+    const since = Date.now() - windowDays * DAY;
+    const exposures = (
+      await this.options.exposures.listExposures({
+        since: new Date(since).toISOString(),
+      })
+    ).filter(e => enrolled.has(e.entityRef));
+    const replaceTimes = exposures
+      .filter(e => e.replacedAt !== undefined)
+      .map(e => (Date.parse(e.replacedAt!) - Date.parse(e.revokedAt)) / HOUR)
+      .filter(h => h >= 0)
+      .sort((a, b) => a - b);
     return {
+      revokedReplaced: replaceTimes.length,
+      revokedStillRunning: exposures.filter(e => e.replacedAt === undefined)
+        .length,
+      revokedReplaceMedianHours: quantile(replaceTimes, 0.5),
+      revokedReplaceMaxHours: replaceTimes.at(-1),
       windowDays,
       deploymentsPerServicePerWeek:
         enrolled.size > 0

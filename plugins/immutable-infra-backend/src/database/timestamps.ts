@@ -44,7 +44,12 @@ export function isPostgres(knex: Knex): boolean {
  */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  // A primary key is unique too (SQLite names it apart).
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 /**

@@ -168,6 +168,12 @@ export function Headlines(props: {
         history={history}
       />
       <Headline
+        title="Time to replace a revoked image"
+        value={hours(delivery.revokedReplaceMedianHours)}
+        detail={`median of ${delivery.revokedReplaced} replaced · ${delivery.revokedStillRunning} still running`}
+        history={history}
+      />
+      <Headline
         title="Rollout failure rate"
         value={percent(delivery.failureRate)}
         detail={`${delivery.failed} failed · ${delivery.aborted} aborted · ${delivery.succeeded} succeeded`}
