@@ -113,6 +113,8 @@ function CsvButton(props: { view: AdoptionViewRequest }) {
  * leads, over the components the user may read. Headline figures with their
  * 90-day trends, roll-ups by owner (teams under their departments), system
  * or domain, and the services, all filtered by the view in the URL.
+ *
+ * @public
  */
 export function AdoptionPage() {
   const [view, update] = useAdoptionView();
