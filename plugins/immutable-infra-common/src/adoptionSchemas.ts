@@ -33,7 +33,7 @@ function listOf<T extends z.ZodType<unknown, string>>(item: T, max: number) {
 
 /**
  * The filters of an adoption view, as query parameters: owners (a group
- * covers the groups below it), systems, lifecycles, types, levels,
+ * covers the groups below it), systems, domains, lifecycles, types, levels,
  * enrolled or not.
  *
  * @public
@@ -41,6 +41,7 @@ function listOf<T extends z.ZodType<unknown, string>>(item: T, max: number) {
 export const adoptionFilterQuerySchema = z.object({
   owner: listOf(entityRefSchema, 50).optional(),
   system: listOf(entityRefSchema, 50).optional(),
+  domain: listOf(entityRefSchema, 50).optional(),
   lifecycle: listOf(boundedString(64), 20).optional(),
   type: listOf(boundedString(64), 20).optional(),
   level: listOf(z.enum(ADOPTION_LEVELS), 4).optional(),
@@ -193,7 +194,15 @@ export type AdoptionResponse = z.infer<typeof adoptionResponseSchema>;
 
 /** `GET /adoption/history`: one entry per day with snapshots. @public */
 export const adoptionHistoryResponseSchema = z.object({
-  days: z.array(adoptionFiguresSchema.extend({ day: z.string() })),
+  days: z.array(
+    adoptionFiguresSchema.extend({
+      day: z.string(),
+      /** Median lead time of that day's production rollouts. */
+      leadTimeMedianHours: z.number().optional(),
+      /** Median time to replace of the revoked versions replaced that day. */
+      revokedReplaceMedianHours: z.number().optional(),
+    }),
+  ),
 });
 
 /** @public */
@@ -210,6 +219,7 @@ export type AdoptionHistoryResponse = z.infer<
 export type AdoptionViewRequest = {
   owner?: string[];
   system?: string[];
+  domain?: string[];
   lifecycle?: string[];
   type?: string[];
   level?: Array<(typeof ADOPTION_LEVELS)[number]>;

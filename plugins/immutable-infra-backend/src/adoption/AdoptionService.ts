@@ -24,7 +24,6 @@ import {
   descendantsOf,
   figuresOf,
   GroupTree,
-  historyOf,
   quantile,
   rollUp,
 } from './aggregate';
@@ -200,14 +199,23 @@ export class AdoptionService {
       return { days: [] };
     }
     const to = Date.parse(`${day}T00:00:00.000Z`);
-    const buckets = await this.options.store.history({
+    const days = await this.options.store.historyFigures({
       from: dayOf(to - (query.days - 1) * DAY),
       to: day,
       // Only the components the caller may read now: one gone from the
       // catalog cannot be checked, so it is left out.
       filter: { ...filter, entityRefs: rows.map(r => r.entityRef) },
     });
-    return { days: historyOf(buckets) };
+    const events = await this.deliveryEvents(rows, query.days);
+    const leadTimes = dailyMedians(events.leadTimes);
+    const replaceTimes = dailyMedians(events.replaceTimes);
+    return {
+      days: days.map(d => ({
+        ...d,
+        leadTimeMedianHours: leadTimes.get(d.day),
+        revokedReplaceMedianHours: replaceTimes.get(d.day),
+      })),
+    };
   }
 
   /** The view's services (every one, not a page) as CSV. */
@@ -266,6 +274,7 @@ export class AdoptionService {
       entityRefs: 'all',
       owners: query.owner ? [...descendantsOf(query.owner, tree)] : undefined,
       systems: query.system,
+      domains: query.domain,
       lifecycles: query.lifecycle,
       types: query.type,
       levels: query.level,
@@ -323,61 +332,70 @@ export class AdoptionService {
     );
   }
 
-  /** Delivery over the window, for the enrolled components of the view. */
-  private async delivery(rows: AdoptionSnapshot[]): Promise<DeliveryMetrics> {
-    const windowDays = this.options.deliveryWindowDays ?? 90;
+  /**
+   * What delivery is measured from, over the window, for the enrolled
+   * components of `rows`: the rollouts that ended, each production success's
+   * lead time, each revoked version's time to replace, with their days.
+   */
+  private async deliveryEvents(rows: AdoptionSnapshot[], windowDays: number) {
     const enrolled = new Set(
       rows.filter(r => r.enrolled).map(r => r.entityRef),
     );
+    const since = new Date(Date.now() - windowDays * DAY).toISOString();
     const finished = (
-      await this.options.rollouts.listFinished({
-        since: new Date(Date.now() - windowDays * DAY).toISOString(),
-      })
+      await this.options.rollouts.listFinished({ since })
     ).filter(r => enrolled.has(r.entityRef));
-    const count = (state: string) =>
-      finished.filter(r => r.state === state).length;
-    const [succeeded, failed, aborted] = [
-      count('succeeded'),
-      count('failed'),
-      count('aborted'),
-    ];
     const production = finished.filter(
       r => r.state === 'succeeded' && r.environment === PRODUCTION,
     );
     const versions = await this.options.stores.versions.getVersionsByRefs([
       ...new Set(production.map(r => r.toVersion)),
     ]);
-    const leadTimes = production
-      .map(r => {
-        const built = versions.get(r.toVersion)?.createdAt;
-        return built
-          ? (Date.parse(r.finishedAt) - Date.parse(built)) / HOUR
-          : undefined;
-      })
-      .filter((h): h is number => h !== undefined && h >= 0)
-      .sort((a, b) => a - b);
-    const total = succeeded + failed + aborted;
-    const since = Date.now() - windowDays * DAY;
+    const leadTimes = production.flatMap(r => {
+      const built = versions.get(r.toVersion)?.createdAt;
+      const hours = built
+        ? (Date.parse(r.finishedAt) - Date.parse(built)) / HOUR
+        : -1;
+      return hours >= 0 ? [{ day: r.finishedAt.slice(0, 10), hours }] : [];
+    });
     const exposures = (
-      await this.options.exposures.listExposures({
-        since: new Date(since).toISOString(),
-      })
+      await this.options.exposures.listExposures({ since })
     ).filter(e => enrolled.has(e.entityRef));
-    const replaceTimes = exposures
-      .filter(e => e.replacedAt !== undefined)
-      .map(e => (Date.parse(e.replacedAt!) - Date.parse(e.revokedAt)) / HOUR)
-      .filter(h => h >= 0)
-      .sort((a, b) => a - b);
+    const replaceTimes = exposures.flatMap(e => {
+      const hours = e.replacedAt
+        ? (Date.parse(e.replacedAt) - Date.parse(e.revokedAt)) / HOUR
+        : -1;
+      return hours >= 0 ? [{ day: e.replacedAt!.slice(0, 10), hours }] : [];
+    });
     return {
-      revokedReplaced: replaceTimes.length,
-      revokedStillRunning: exposures.filter(e => e.replacedAt === undefined)
-        .length,
-      revokedReplaceMedianHours: quantile(replaceTimes, 0.5),
-      revokedReplaceMaxHours: replaceTimes.at(-1),
+      enrolled: enrolled.size,
+      finished,
+      production,
+      leadTimes,
+      replaceTimes,
+      stillRunning: exposures.filter(e => e.replacedAt === undefined).length,
+    };
+  }
+
+  /** Delivery over the window, for the enrolled components of the view. */
+  private async delivery(rows: AdoptionSnapshot[]): Promise<DeliveryMetrics> {
+    const windowDays = this.options.deliveryWindowDays ?? 90;
+    const events = await this.deliveryEvents(rows, windowDays);
+    const count = (state: string) =>
+      events.finished.filter(r => r.state === state).length;
+    const [succeeded, failed, aborted] = [
+      count('succeeded'),
+      count('failed'),
+      count('aborted'),
+    ];
+    const total = succeeded + failed + aborted;
+    const leadTimes = sortedHours(events.leadTimes);
+    const replaceTimes = sortedHours(events.replaceTimes);
+    return {
       windowDays,
       deploymentsPerServicePerWeek:
-        enrolled.size > 0
-          ? succeeded / enrolled.size / (windowDays / 7)
+        events.enrolled > 0
+          ? succeeded / events.enrolled / (windowDays / 7)
           : undefined,
       succeeded,
       failed,
@@ -386,9 +404,37 @@ export class AdoptionService {
       abortRate: share(aborted, total),
       leadTimeMedianHours: quantile(leadTimes, 0.5),
       leadTimeP95Hours: quantile(leadTimes, 0.95),
-      productionRollouts: production.length,
+      productionRollouts: events.production.length,
+      revokedReplaced: replaceTimes.length,
+      revokedStillRunning: events.stillRunning,
+      revokedReplaceMedianHours: quantile(replaceTimes, 0.5),
+      revokedReplaceMaxHours: replaceTimes.at(-1),
     };
   }
+}
+
+/** The hours of the events, ascending. */
+function sortedHours(events: Array<{ hours: number }>): number[] {
+  return events.map(e => e.hours).sort((a, b) => a - b);
+}
+
+/** Per day, the median hours of that day's events. */
+function dailyMedians(
+  events: Array<{ day: string; hours: number }>,
+): Map<string, number | undefined> {
+  const byDay = new Map<string, number[]>();
+  for (const e of events) {
+    byDay.set(e.day, [...(byDay.get(e.day) ?? []), e.hours]);
+  }
+  return new Map(
+    [...byDay].map(([day, hours]) => [
+      day,
+      quantile(
+        hours.sort((a, b) => a - b),
+        0.5,
+      ),
+    ]),
+  );
 }
 
 /**

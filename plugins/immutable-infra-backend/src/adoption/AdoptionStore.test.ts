@@ -1,6 +1,6 @@
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
-import { figuresOf, historyOf } from './aggregate';
+import { figuresOf } from './aggregate';
 import { AdoptionSnapshot, DatabaseAdoptionStore } from './AdoptionStore';
 import { snapshot } from './testSnapshots.testUtil';
 
@@ -149,9 +149,11 @@ describe.each(databases.eachSupportedId())(
           ],
         },
       ]) {
-        const days = historyOf(
-          await store.history({ from: '2026-11-29', to: '2026-12-01', filter }),
-        );
+        const days = await store.historyFigures({
+          from: '2026-11-29',
+          to: '2026-12-01',
+          filter,
+        });
         expect(days.map(d => d.day)).toEqual([
           '2026-11-29',
           '2026-11-30',
@@ -162,13 +164,11 @@ describe.each(databases.eachSupportedId())(
           expect(day).toEqual({ day: day.day, ...figuresOf(rows) });
         }
       }
-      const days = historyOf(
-        await store.history({
-          from: '2026-11-30',
-          to: '2026-12-01',
-          filter: { entityRefs: 'all' },
-        }),
-      );
+      const days = await store.historyFigures({
+        from: '2026-11-30',
+        to: '2026-12-01',
+        filter: { entityRefs: 'all' },
+      });
       expect(days.map(d => [d.day, d.enrolled, d.levels.gold])).toEqual([
         ['2026-11-30', 6, 2],
         ['2026-12-01', 7, 3],

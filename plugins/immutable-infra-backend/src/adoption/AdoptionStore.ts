@@ -1,6 +1,7 @@
 import { Knex } from 'knex';
 import { writeTransaction } from '../audit/writeTransaction';
 import { isPostgres, Timestamp, toIso } from '../database/timestamps';
+import { ADOPTION_LEVELS, AdoptionDay, historyOf } from './aggregate';
 
 /** A level of the immutability score, or none. @internal */
 export type AdoptionLevel = 'gold' | 'silver' | 'bronze' | 'none';
@@ -48,6 +49,7 @@ export type SnapshotFilter = {
   /** Owner entity refs (already widened to the groups below them). */
   owners?: string[];
   systems?: string[];
+  domains?: string[];
   lifecycles?: string[];
   types?: string[];
   levels?: AdoptionLevel[];
@@ -294,6 +296,90 @@ export class DatabaseAdoptionStore {
     }));
   }
 
+  /**
+   * The figures of every day from `from` to `to` (inclusive) over the
+   * snapshots the filter covers. PostgreSQL computes them in one grouped
+   * query (percentiles with `percentile_disc`, the nearest rank, as
+   * `quantile` takes it); SQLite from the grouped buckets.
+   */
+  async historyFigures(options: {
+    from: string;
+    to: string;
+    filter: SnapshotFilter;
+  }): Promise<AdoptionDay[]> {
+    const { db } = this;
+    if (!isPostgres(db)) {
+      return historyOf(await this.history(options));
+    }
+    const aged = 'enrolled and image_age_days is not null';
+    const query = this.filtered(
+      db('adoption_snapshots').whereBetween('day', [options.from, options.to]),
+      options.filter,
+    )
+      .select(
+        'day',
+        db.raw('count(*) as services'),
+        db.raw('count(*) filter (where enrolled) as enrolled'),
+        ...ADOPTION_LEVELS.map(level =>
+          db.raw(
+            `count(*) filter (where enrolled and coalesce(level, 'none') = ?) as ??`,
+            [level, `level_${level}`],
+          ),
+        ),
+        db.raw('coalesce(sum(instances), 0) as instances'),
+        db.raw('coalesce(sum(instances_on_channel), 0) as on_channel'),
+        db.raw('coalesce(sum(findings_critical), 0) as critical'),
+        db.raw('coalesce(sum(rollouts_succeeded), 0) as succeeded'),
+        db.raw('coalesce(sum(rollouts_failed), 0) as failed'),
+        db.raw('coalesce(sum(rollouts_aborted), 0) as aborted'),
+        db.raw(`count(*) filter (where ${aged}) as aged`),
+        db.raw(
+          `count(*) filter (where ${aged} and image_age_policy_days is not null and image_age_days <= image_age_policy_days) as within_policy`,
+        ),
+        db.raw(
+          `percentile_disc(0.5) within group (order by image_age_days) filter (where ${aged}) as age_p50`,
+        ),
+        db.raw(
+          `percentile_disc(0.95) within group (order by image_age_days) filter (where ${aged}) as age_p95`,
+        ),
+      )
+      .groupBy('day')
+      .orderBy('day');
+    const rows: any[] = await query;
+    return rows.map(r => {
+      const instances = Number(r.instances);
+      const agedCount = Number(r.aged);
+      const day: AdoptionDay = {
+        day: r.day,
+        services: Number(r.services),
+        enrolled: Number(r.enrolled),
+        levels: {
+          gold: Number(r.level_gold),
+          silver: Number(r.level_silver),
+          bronze: Number(r.level_bronze),
+          none: Number(r.level_none),
+        },
+        instances,
+        instancesOnChannel: Number(r.on_channel),
+        criticalFindings: Number(r.critical),
+        rollouts: {
+          succeeded: Number(r.succeeded),
+          failed: Number(r.failed),
+          aborted: Number(r.aborted),
+        },
+      };
+      if (instances > 0) {
+        day.onChannelShare = day.instancesOnChannel / instances;
+      }
+      if (agedCount > 0) {
+        day.imageAgeMedianDays = Number(r.age_p50);
+        day.imageAgeP95Days = Number(r.age_p95);
+        day.withinPolicyShare = Number(r.within_policy) / agedCount;
+      }
+      return day;
+    });
+  }
+
   /** Removes the snapshots of days before `day`. */
   async pruneBefore(day: string): Promise<number> {
     return writeTransaction(this.db, async trx => ({
@@ -335,6 +421,7 @@ export function applySnapshotFilter(
   };
   among('owner', filter.owners);
   among('system', filter.systems);
+  among('domain', filter.domains);
   among('lifecycle', filter.lifecycles);
   among('type', filter.types);
   among('level', filter.levels);

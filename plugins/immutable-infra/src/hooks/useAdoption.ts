@@ -45,6 +45,7 @@ export function useAdoptionView(): [
     return {
       owner: list(params.get('owner')),
       system: list(params.get('system')),
+      domain: list(params.get('domain')),
       lifecycle: list(params.get('lifecycle')),
       type: list(params.get('type')),
       level: list(params.get('level'))?.filter(
@@ -92,6 +93,7 @@ export function useAdoptionHistory(
   const filters = {
     owner: view.owner,
     system: view.system,
+    domain: view.domain,
     lifecycle: view.lifecycle,
     type: view.type,
     level: view.level,

@@ -126,8 +126,8 @@ export function AdoptionPage() {
     (group: AdoptionGroup) => {
       if (groupBy === 'owner') {
         update({ owner: group.key === '(none)' ? undefined : [group.key] });
-      } else if (groupBy === 'system' && group.key !== '(none)') {
-        update({ system: [group.key] });
+      } else if (group.key !== '(none)') {
+        update({ [groupBy]: [group.key] });
       }
     },
     [groupBy, update],
@@ -142,6 +142,10 @@ export function AdoptionPage() {
       ...(view.system ?? []).map(s => ({
         label: `System: ${s}`,
         clear: { system: view.system!.filter(x => x !== s) },
+      })),
+      ...(view.domain ?? []).map(d => ({
+        label: `Domain: ${d}`,
+        clear: { domain: view.domain!.filter(x => x !== d) },
       })),
       ...(view.type ?? []).map(t => ({
         label: `Type: ${t}`,
@@ -217,6 +221,18 @@ export function AdoptionPage() {
               update({ lifecycle: value ? [value] : undefined })
             }
           />
+          {adoption.value && view.enrolled === undefined && (
+            <Button
+              variant="outlined"
+              size="small"
+              onClick={() => update({ enrolled: false })}
+            >
+              Not enrolled (
+              {adoption.value.figures.services -
+                adoption.value.figures.enrolled}
+              )
+            </Button>
+          )}
           {active.map(filter => (
             <Chip
               key={filter.label}
@@ -240,6 +256,7 @@ export function AdoptionPage() {
                 figures={adoption.value.figures}
                 delivery={adoption.value.delivery}
                 history={history.value?.days ?? []}
+                byLifecycle={adoption.value.byLifecycle}
               />
             </Grid>
             <Grid item xs={12}>

@@ -53,7 +53,7 @@ export function GroupTable(props: {
         title: 'Services',
         field: 'figures.services',
         render: group =>
-          group.key === '(none)' && adoption.groupBy !== 'owner' ? (
+          group.key === '(none)' ? (
             group.figures.services
           ) : (
             <Button

@@ -99,17 +99,21 @@ export function Headlines(props: {
   figures: AdoptionFigures;
   delivery: DeliveryMetrics;
   history: Day[];
+  /** Services and enrolled ones per lifecycle. */
+  byLifecycle: Array<{ lifecycle: string; services: number; enrolled: number }>;
 }) {
-  const { figures, delivery, history } = props;
+  const { figures, delivery, history, byLifecycle } = props;
   const { levels } = figures;
   return (
     <Grid container spacing={2}>
       <Headline
         title="Services enrolled"
         value={`${figures.enrolled} of ${figures.services}`}
-        detail={percent(
+        detail={`${percent(
           figures.services ? figures.enrolled / figures.services : undefined,
-        )}
+        )} · ${byLifecycle
+          .map(l => `${l.lifecycle} ${l.enrolled}/${l.services}`)
+          .join(' · ')}`}
         history={history}
         trend={d => d.enrolled}
       />
@@ -172,6 +176,7 @@ export function Headlines(props: {
         value={hours(delivery.revokedReplaceMedianHours)}
         detail={`median of ${delivery.revokedReplaced} replaced · ${delivery.revokedStillRunning} still running`}
         history={history}
+        trend={d => d.revokedReplaceMedianHours}
       />
       <Headline
         title="Rollout failure rate"
