@@ -105,6 +105,9 @@ function api() {
   };
 }
 
+// A whole page with charts: slow on a busy machine.
+jest.setTimeout(30_000);
+
 describe('AdoptionPage', () => {
   it('shows the headlines, the roll-up with teams under their department, the services with enrolment links, and narrows the view to a team', async () => {
     const mock = api();
