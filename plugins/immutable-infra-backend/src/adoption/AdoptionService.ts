@@ -16,11 +16,13 @@ import {
   DeliveryMetrics,
 } from '@immutable-infra/backstage-plugin-common';
 import { stringify } from 'csv-stringify/sync';
+import { createHash } from 'node:crypto';
 import { Caller, principalRef } from '../audit/principalRef';
 import { EntityAccess } from '../catalog/EntityAccess';
 import { RegistryStores } from '../registry/RegistryStores';
 import { RolloutStore } from '../rollouts/RolloutStore';
 import {
+  AdoptionDay,
   descendantsOf,
   figuresOf,
   GroupTree,
@@ -94,6 +96,16 @@ function compareBy(sort: AdoptionQuery['sort']) {
   };
 }
 
+/** Histories kept in memory, at most. */
+const HISTORY_CACHE_ENTRIES = 100;
+
+/** A digest of the components a view covers. */
+function digest(rows: AdoptionSnapshot[]): string {
+  return createHash('sha256')
+    .update(rows.map(r => r.entityRef).join('\n'))
+    .digest('hex');
+}
+
 /** What `count` of `total` is, undefined for none. */
 const share = (count: number, total: number) =>
   total > 0 ? count / total : undefined;
@@ -106,6 +118,9 @@ const share = (count: number, total: number) =>
  * @internal
  */
 export class AdoptionService {
+  /** Histories by view and snapshot (see `history`), oldest first. */
+  private readonly historyCache = new Map<string, AdoptionDay[]>();
+
   constructor(
     private readonly options: {
       store: DatabaseAdoptionStore;
@@ -192,20 +207,42 @@ export class AdoptionService {
     query: AdoptionHistoryQuery,
     credentials: Caller,
   ): Promise<AdoptionHistoryResponse> {
-    const { day, rows, filter } = await this.readable(query, credentials, {
-      needTree: false,
-    });
+    const { day, rows, filter, allReadable } = await this.readable(
+      query,
+      credentials,
+      { needTree: false },
+    );
     if (!day) {
       return { days: [] };
     }
     const to = Date.parse(`${day}T00:00:00.000Z`);
-    const days = await this.options.store.historyFigures({
-      from: dayOf(to - (query.days - 1) * DAY),
-      to: day,
-      // Only the components the caller may read now: one gone from the
-      // catalog cannot be checked, so it is left out.
-      filter: { ...filter, entityRefs: rows.map(r => r.entityRef) },
-    });
+    const from = dayOf(to - (query.days - 1) * DAY);
+    // Only the components the caller may read now: one gone from the
+    // catalog cannot be checked, so it is left out. When the caller may
+    // read every one of the last day, they are named by that day.
+    const entityRefs = allReadable
+      ? { presentOn: day }
+      : rows.map(r => r.entityRef);
+    // The days before the last snapshot do not change until the next one:
+    // the same view of the same snapshot is answered from memory.
+    const cacheKey = JSON.stringify([
+      from,
+      day,
+      rows.reduce((t, r) => (r.takenAt > t ? r.takenAt : t), ''),
+      { ...filter, entityRefs: allReadable ? 'present' : digest(rows) },
+    ]);
+    let days = this.historyCache.get(cacheKey);
+    if (!days) {
+      days = await this.options.store.historyFigures({
+        from,
+        to: day,
+        filter: { ...filter, entityRefs },
+      });
+      this.historyCache.set(cacheKey, days);
+      if (this.historyCache.size > HISTORY_CACHE_ENTRIES) {
+        this.historyCache.delete(this.historyCache.keys().next().value!);
+      }
+    }
     const events = await this.deliveryEvents(rows, query.days);
     const leadTimes = dailyMedians(events.leadTimes);
     const replaceTimes = dailyMedians(events.replaceTimes);
@@ -265,6 +302,7 @@ export class AdoptionService {
     rows: AdoptionSnapshot[];
     tree: GroupTree;
     filter: SnapshotFilter;
+    allReadable: boolean;
   }> {
     const tree =
       options.needTree || query.owner
@@ -291,17 +329,18 @@ export class AdoptionService {
   async readableRows(
     filter: SnapshotFilter,
     credentials: Caller,
-  ): Promise<{ day?: string; rows: AdoptionSnapshot[] }> {
+  ): Promise<{ day?: string; rows: AdoptionSnapshot[]; allReadable: boolean }> {
     const day = await this.options.store.latestDay();
     if (!day) {
-      return { rows: [] };
+      return { rows: [], allReadable: true };
     }
     const candidates = await this.options.store.listDay(day, filter);
     const allowed = await this.options.access.mayRead(
       candidates.map(s => s.entityRef),
       credentials,
     );
-    return { day, rows: candidates.filter((_, i) => allowed[i]) };
+    const rows = candidates.filter((_, i) => allowed[i]);
+    return { day, rows, allReadable: rows.length === candidates.length };
   }
 
   /** The catalog's groups the caller may read, each with its parent. */

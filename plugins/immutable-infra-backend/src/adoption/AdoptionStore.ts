@@ -45,7 +45,7 @@ export type AdoptionSnapshot = {
  * @internal
  */
 export type SnapshotFilter = {
-  entityRefs: string[] | 'all';
+  entityRefs: string[] | 'all' | { presentOn: string };
   /** Owner entity refs (already widened to the groups below them). */
   owners?: string[];
   systems?: string[];
@@ -403,7 +403,16 @@ export function applySnapshotFilter(
   query: Knex.QueryBuilder,
   filter: SnapshotFilter,
 ): Knex.QueryBuilder {
-  if (filter.entityRefs !== 'all') {
+  const refs = filter.entityRefs;
+  if (refs !== 'all' && !Array.isArray(refs)) {
+    // The components with a snapshot that day (the catalog's then).
+    query.whereIn(
+      'entity_ref',
+      db('adoption_snapshots')
+        .where({ day: refs.presentOn })
+        .select('entity_ref'),
+    );
+  } else if (refs !== 'all') {
     // One bound value however many entities: PostgreSQL takes an array,
     // SQLite a JSON array.
     if (isPostgres(db)) {

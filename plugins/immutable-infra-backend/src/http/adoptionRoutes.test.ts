@@ -184,7 +184,7 @@ describe('GET /adoption', () => {
   });
 
   it('answers the history of each day, the last one equal to the view', async () => {
-    const { app } = await setup();
+    const { app, services } = await setup();
     const history = await request(app).get('/adoption/history?days=90');
     expect(history.status).toBe(200);
     expect(
@@ -198,6 +198,18 @@ describe('GET /adoption', () => {
       ...view.body.figures,
       day: undefined,
     });
+    // A new snapshot of the day is answered at once, not from memory.
+    await services.adoptionStore.writeDay(
+      TODAY,
+      SNAPSHOTS.filter(x => x.day === TODAY).map(x => ({
+        ...x,
+        enrolled: true,
+        level: x.level ?? 'none',
+        takenAt: '2026-12-03T07:00:00.000Z',
+      })),
+    );
+    const after = await request(app).get('/adoption/history?days=90');
+    expect(after.body.days.at(-1)).toMatchObject({ day: TODAY, enrolled: 4 });
     // One day back: today only.
     const one = await request(app).get('/adoption/history?days=1');
     expect(one.body.days.map((d: any) => d.day)).toEqual([TODAY]);
