@@ -1,3 +1,4 @@
+import { Entity } from '@backstage/catalog-model';
 import { AdoptionSnapshot } from './AdoptionStore';
 
 /** A component's snapshot with plain defaults, for tests. */
@@ -25,5 +26,18 @@ export function snapshot(
     rollouts: { succeeded: 1, failed: 0, aborted: 0 },
     takenAt: '2026-12-01T06:00:00.000Z',
     ...change,
+  };
+}
+
+/** A catalog group, below `parent` when given (its childOf relation). */
+export function group(name: string, parent?: string): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name, namespace: 'default' },
+    spec: { type: 'team', children: [] },
+    relations: parent
+      ? [{ type: 'childOf', targetRef: `group:default/${parent}` }]
+      : [],
   };
 }

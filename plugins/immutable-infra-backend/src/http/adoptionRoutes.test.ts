@@ -1,26 +1,15 @@
-import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { createRouterTestApp } from '../__testUtils__/routerTestApp';
-import { snapshot } from '../adoption/testSnapshots.testUtil';
+import { group, snapshot } from '../adoption/testSnapshots.testUtil';
 import { toIso } from '../database/timestamps';
 
 jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
-
-const group = (name: string, parent?: string): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Group',
-  metadata: { name, namespace: 'default' },
-  spec: { type: 'team', children: [] },
-  relations: parent
-    ? [{ type: 'childOf', targetRef: `group:default/${parent}` }]
-    : [],
-});
 
 // engineering ← platform, engineering ← payments
 const GROUPS = [

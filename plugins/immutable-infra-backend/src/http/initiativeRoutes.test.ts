@@ -1,25 +1,14 @@
-import { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { createRouterTestApp } from '../__testUtils__/routerTestApp';
-import { snapshot } from '../adoption/testSnapshots.testUtil';
+import { group, snapshot } from '../adoption/testSnapshots.testUtil';
 import { SCORE_CHECKS } from '../drift/score';
 import { SCORE_CHECK_IDS } from '@immutable-infra/backstage-plugin-common';
 
 jest.setTimeout(60_000);
 
 const databases = createTestDatabases();
-
-const group = (name: string, parent?: string): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Group',
-  metadata: { name, namespace: 'default' },
-  spec: { type: 'team', children: [] },
-  relations: parent
-    ? [{ type: 'childOf', targetRef: `group:default/${parent}` }]
-    : [],
-});
 
 const DAYS = ['2026-12-01', '2026-12-02', '2026-12-03'];
 

@@ -214,9 +214,37 @@ export async function startScaffolder(
     return taskResult(taskId);
   }
 
+  /**
+   * The base family templates build on, `base-ubuntu`, enrolled with
+   * version 1 on its production channel; and families enrolled by other
+   * services (`others`), whose names a template may not take.
+   */
+  async function seedBaseFamily(others: string[] = []) {
+    for (const name of ['base-ubuntu', ...others]) {
+      await immutableInfra.enroll(
+        { name, entityRef: `component:default/${name}` },
+        asUser,
+      );
+    }
+    const { version } = await immutableInfra.registerImage(
+      {
+        family: 'base-ubuntu',
+        artifacts: [{ region: 'us-east-1', imageId: 'ami-0123456789abcdef0' }],
+      },
+      asUser,
+    );
+    await immutableInfra.assignChannel(
+      'base-ubuntu',
+      'production',
+      { version: version.id },
+      asUser,
+    );
+  }
+
   return {
     dryRun,
     runTask,
+    seedBaseFamily,
     retryTask,
     immutableInfra,
     asUser,

@@ -69,26 +69,7 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     });
     // The base family the builds start from: enrolled, one version on its
     // production channel; and a family another service owns.
-    const { immutableInfra, asUser } = scaffolder;
-    for (const name of ['base-ubuntu', 'taken']) {
-      await immutableInfra.enroll(
-        { name, entityRef: `component:default/${name}` },
-        asUser,
-      );
-    }
-    const { version } = await immutableInfra.registerImage(
-      {
-        family: 'base-ubuntu',
-        artifacts: [{ region: 'us-east-1', imageId: 'ami-0123456789abcdef0' }],
-      },
-      asUser,
-    );
-    await immutableInfra.assignChannel(
-      'base-ubuntu',
-      'production',
-      { version: version.id },
-      asUser,
-    );
+    await scaffolder.seedBaseFamily(['taken']);
   });
 
   afterAll(async () => {

@@ -99,24 +99,7 @@ describe('a failed onboarding task, retried, resumes from its checkpoints', () =
         ),
       ],
     });
-    const { immutableInfra, asUser } = scaffolder;
-    await immutableInfra.enroll(
-      { name: 'base-ubuntu', entityRef: 'component:default/base-ubuntu' },
-      asUser,
-    );
-    const { version } = await immutableInfra.registerImage(
-      {
-        family: 'base-ubuntu',
-        artifacts: [{ region: 'us-east-1', imageId: 'ami-0123456789abcdef0' }],
-      },
-      asUser,
-    );
-    await immutableInfra.assignChannel(
-      'base-ubuntu',
-      'production',
-      { version: version.id },
-      asUser,
-    );
+    await scaffolder.seedBaseFamily();
   });
 
   afterAll(async () => {
