@@ -19,6 +19,7 @@ import { stringify } from 'csv-stringify/sync';
 import { createHash } from 'node:crypto';
 import { Caller, principalRef } from '../audit/principalRef';
 import { EntityAccess } from '../catalog/EntityAccess';
+import { quantile } from '../drift/views';
 import { RegistryStores } from '../registry/RegistryStores';
 import { RolloutStore } from '../rollouts/RolloutStore';
 import {
@@ -26,7 +27,6 @@ import {
   descendantsOf,
   figuresOf,
   GroupTree,
-  quantile,
   rollUp,
 } from './aggregate';
 import { AdoptionSnapshotter, dayOf } from './AdoptionSnapshotter';

@@ -3,9 +3,9 @@ import {
   descendantsOf,
   figuresOf,
   GroupTree,
-  quantile,
   rollUp,
 } from './aggregate';
+import { quantile } from '../drift/views';
 import { snapshot } from './testSnapshots.testUtil';
 
 // engineering ← platform ← golden-images; engineering ← payments

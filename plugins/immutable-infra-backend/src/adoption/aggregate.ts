@@ -12,20 +12,6 @@ export const ADOPTION_LEVELS: AdoptionLevel[] = [
   'none',
 ];
 
-/**
- * The value at quantile `q` of ascending values (nearest rank), undefined
- * for none.
- *
- * @internal
- */
-export function quantile(sorted: number[], q: number): number | undefined {
-  if (sorted.length === 0) {
-    return undefined;
-  }
-  const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-
 /** The value at quantile `q` of values given as (value, count) pairs. */
 function weightedQuantile(
   counts: Array<{ value: number; count: number }>,

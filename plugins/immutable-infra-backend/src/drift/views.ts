@@ -9,11 +9,18 @@ import { countBySeverity, groupFindings } from './grouping';
 
 const DAY = 86_400_000;
 
-function quantile(sorted: number[], q: number): number | undefined {
+/**
+ * The value at quantile `q` of ascending values (nearest rank), undefined
+ * for none.
+ *
+ * @internal
+ */
+export function quantile(sorted: number[], q: number): number | undefined {
   if (sorted.length === 0) {
     return undefined;
   }
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const rank = Math.ceil(q * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
 /** Image age in whole days of each instance, when its image is registered. */
