@@ -206,6 +206,20 @@ async function main() {
   );
   await plugin.destroy();
 
+  // The snapshot task's first run: computes the figures of the year's days
+  // (written above without them), then writes today's from the catalog.
+  t0 = Date.now();
+  const snapshot = await request(server)
+    .post('/api/immutable-infra/adoption/snapshots')
+    .set('Authorization', auth)
+    .send({})
+    .expect(201);
+  console.log(
+    `snapshot task's first run (figures of ${DAYS} days kept, today's ${
+      snapshot.body.components
+    } components written): ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+
   const paths: Record<string, string> = {
     'catalog kind=component': '/api/catalog/entities?filter=kind=component',
     'GET /adoption': '/api/immutable-infra/adoption',
@@ -222,18 +236,24 @@ async function main() {
   const times: Record<string, number[]> = Object.fromEntries(
     Object.keys(paths).map(k => [k, []]),
   );
-  // The first history of a snapshot is computed; later ones of the same
-  // view and snapshot come from memory: the first is shown apart.
-  const cold = process.hrtime.bigint();
-  await request(server)
-    .get(paths['GET /adoption/history'])
-    .set('Authorization', auth)
-    .expect(200);
-  console.log(
-    `GET /adoption/history, first of this snapshot: ${(
-      Number(process.hrtime.bigint() - cold) / 1e6
-    ).toFixed(1)} ms`,
-  );
+  // The first history of a snapshot is read (every component) or computed
+  // (a filtered view); later ones of the same view and snapshot come from
+  // memory: the first ones are shown apart.
+  for (const [name, path] of [
+    ['GET /adoption/history', paths['GET /adoption/history']],
+    [
+      'GET /adoption/history, production only',
+      `${paths['GET /adoption/history']}&lifecycle=production`,
+    ],
+  ]) {
+    const cold = process.hrtime.bigint();
+    await request(server).get(path).set('Authorization', auth).expect(200);
+    console.log(
+      `${name}, first of this snapshot: ${(
+        Number(process.hrtime.bigint() - cold) / 1e6
+      ).toFixed(1)} ms`,
+    );
+  }
   for (let i = 0; i < 3; i++) {
     for (const path of Object.values(paths)) {
       await request(server).get(path).set('Authorization', auth).expect(200);

@@ -52,7 +52,8 @@ const unreachableCloud: ImageProvider = {
 
 /**
  * The plugin's router over a real store (SQLite unless `knex` is given), with a fake catalog
- * holding `entities`, a permissions mock that allows unless told otherwise,
+ * holding `entities`, a permissions mock that allows unless told otherwise
+ * (the catalog's read per entity unless `allowEveryEntity`),
  * and the auditor mocked.
  */
 export async function createRouterTestApp(
@@ -79,6 +80,19 @@ export async function createRouterTestApp(
   const permissions = mockServices.permissions.mock({
     authorize: async requests =>
       requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+    // The catalog's read as a policy that decides per entity (the owner's,
+    // say) answers it: each entity is then asked of `authorize`.
+    authorizeConditional: async requests =>
+      requests.map(() => ({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'catalog',
+        resourceType: 'catalog-entity',
+        conditions: {
+          rule: 'IS_ENTITY_OWNER',
+          resourceType: 'catalog-entity',
+          params: { claims: [] },
+        },
+      })),
   });
   const auditEvent = { success: jest.fn(), fail: jest.fn() };
   const auditor = mockServices.auditor.mock({
@@ -122,8 +136,17 @@ export async function createRouterTestApp(
     ...services,
   });
   const app = express().use(router).use(mockErrorHandler());
-  const deny = () =>
+  const deny = () => {
     permissions.authorize.mockResolvedValue([{ result: AuthorizeResult.DENY }]);
+    permissions.authorizeConditional.mockResolvedValue([
+      { result: AuthorizeResult.DENY },
+    ]);
+  };
+  /** The policy lets the caller read every entity, without conditions. */
+  const allowEveryEntity = () =>
+    permissions.authorizeConditional.mockResolvedValue([
+      { result: AuthorizeResult.ALLOW },
+    ]);
   return {
     app,
     knex,
@@ -133,6 +156,7 @@ export async function createRouterTestApp(
     auditEvent,
     catalog,
     deny,
+    allowEveryEntity,
   };
 }
 

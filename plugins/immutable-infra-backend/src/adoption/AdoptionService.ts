@@ -207,7 +207,7 @@ export class AdoptionService {
     query: AdoptionHistoryQuery,
     credentials: Caller,
   ): Promise<AdoptionHistoryResponse> {
-    const { day, rows, filter, allReadable } = await this.readable(
+    const { day, rows, filter, allReadable, everyEntity } = await this.readable(
       query,
       credentials,
       { needTree: false },
@@ -217,23 +217,30 @@ export class AdoptionService {
     }
     const to = Date.parse(`${day}T00:00:00.000Z`);
     const from = dayOf(to - (query.days - 1) * DAY);
-    // Only the components the caller may read now: one gone from the
-    // catalog cannot be checked, so it is left out. When the caller may
-    // read every one of the last day, they are named by that day.
-    const entityRefs = allReadable
-      ? { presentOn: day }
-      : rows.map(r => r.entityRef);
+    // Which components each day counts: a caller who may read any entity,
+    // all of that day's; otherwise only those they may read now (one gone
+    // from the catalog cannot be checked, so it is left out), named by the
+    // last day when they may read every one of it.
+    let entityRefs: SnapshotFilter['entityRefs'] = rows.map(r => r.entityRef);
+    if (everyEntity) {
+      entityRefs = 'all';
+    } else if (allReadable) {
+      entityRefs = { presentOn: day };
+    }
     // The days before the last snapshot do not change until the next one:
     // the same view of the same snapshot is answered from memory.
     const cacheKey = JSON.stringify([
       from,
       day,
       rows.reduce((t, r) => (r.takenAt > t ? r.takenAt : t), ''),
-      { ...filter, entityRefs: allReadable ? 'present' : digest(rows) },
+      {
+        ...filter,
+        entityRefs: Array.isArray(entityRefs) ? digest(rows) : entityRefs,
+      },
     ]);
     let days = this.historyCache.get(cacheKey);
     if (!days) {
-      days = await this.options.store.historyFigures({
+      days = await this.historyDays({
         from,
         to: day,
         filter: { ...filter, entityRefs },
@@ -253,6 +260,29 @@ export class AdoptionService {
         revokedReplaceMedianHours: replaceTimes.get(d.day),
       })),
     };
+  }
+
+  /**
+   * The figures of each day: those kept with the snapshots for every
+   * component, when the filter narrows nothing and they reach the last
+   * day; otherwise grouped from the snapshot rows.
+   */
+  private async historyDays(options: {
+    from: string;
+    to: string;
+    filter: SnapshotFilter;
+  }): Promise<AdoptionDay[]> {
+    const { entityRefs, ...narrowing } = options.filter;
+    if (
+      entityRefs === 'all' &&
+      Object.values(narrowing).every(v => v === undefined)
+    ) {
+      const kept = await this.options.store.dailyFigures(options);
+      if (kept[kept.length - 1]?.day === options.to) {
+        return kept;
+      }
+    }
+    return this.options.store.historyFigures(options);
   }
 
   /** The view's services (every one, not a page) as CSV. */
@@ -303,6 +333,7 @@ export class AdoptionService {
     tree: GroupTree;
     filter: SnapshotFilter;
     allReadable: boolean;
+    everyEntity: boolean;
   }> {
     const tree =
       options.needTree || query.owner
@@ -324,23 +355,42 @@ export class AdoptionService {
 
   /**
    * The last day's snapshots of the filter that the caller may read in the
-   * catalog (a check that cannot be made fails the request).
+   * catalog (a check that cannot be made fails the request). `everyEntity`
+   * when the caller may read any entity at all, so also those of earlier
+   * days that the catalog no longer lists; `allReadable` when they may read
+   * every one of these.
    */
   async readableRows(
     filter: SnapshotFilter,
     credentials: Caller,
-  ): Promise<{ day?: string; rows: AdoptionSnapshot[]; allReadable: boolean }> {
-    const day = await this.options.store.latestDay();
+  ): Promise<{
+    day?: string;
+    rows: AdoptionSnapshot[];
+    allReadable: boolean;
+    everyEntity: boolean;
+  }> {
+    const [day, everyEntity] = await Promise.all([
+      this.options.store.latestDay(),
+      this.options.access.mayReadEvery(credentials),
+    ]);
     if (!day) {
-      return { rows: [], allReadable: true };
+      return { rows: [], allReadable: true, everyEntity };
     }
     const candidates = await this.options.store.listDay(day, filter);
+    if (everyEntity) {
+      return { day, rows: candidates, allReadable: true, everyEntity };
+    }
     const allowed = await this.options.access.mayRead(
       candidates.map(s => s.entityRef),
       credentials,
     );
     const rows = candidates.filter((_, i) => allowed[i]);
-    return { day, rows, allReadable: rows.length === candidates.length };
+    return {
+      day,
+      rows,
+      allReadable: rows.length === candidates.length,
+      everyEntity,
+    };
   }
 
   /** The catalog's groups the caller may read, each with its parent. */

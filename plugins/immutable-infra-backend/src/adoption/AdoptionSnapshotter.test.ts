@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { createRouterTestApp } from '../__testUtils__/routerTestApp';
 import { FleetProvider } from '../providers/FleetProvider';
+import { snapshot } from './testSnapshots.testUtil';
 
 jest.setTimeout(60_000);
 
@@ -172,5 +173,25 @@ describe.each(databases.eachSupportedId())('AdoptionSnapshotter on %p', id => {
     expect(
       await services.adoptionStore.listDay(day, { entityRefs: 'all' }),
     ).toHaveLength(2);
+  });
+
+  it('fills in, on its first run, the figures of days written before they were kept', async () => {
+    const knex = await databases.init(id);
+    const { services } = await createRouterTestApp(ENTITIES, {
+      knex,
+      fleetProvider: fleet,
+    });
+    await services.adoptionStore.writeDay('2026-10-01', [
+      snapshot('component:default/web', { day: '2026-10-01' }),
+    ]);
+    await knex('adoption_daily_figures').delete();
+    await services.adoptionSnapshotter.run(new Date());
+    const range = { from: '2026-10-01', to: '2026-10-01' };
+    expect(await services.adoptionStore.dailyFigures(range)).toEqual(
+      await services.adoptionStore.historyFigures({
+        ...range,
+        filter: { entityRefs: 'all' },
+      }),
+    );
   });
 });

@@ -133,6 +133,8 @@ export class AdoptionSnapshotter {
     },
   ) {}
 
+  private dailyFiguresFilled = false;
+
   /**
    * Writes today's snapshot; with `backfillDays`, also rebuilds that many
    * days before it from what the registry and the fleet recorded (each
@@ -214,6 +216,14 @@ export class AdoptionSnapshotter {
       return { day, snapshots };
     };
 
+    if (!this.dailyFiguresFilled) {
+      // Once per process: the days written before their figures were kept.
+      const filled = await this.options.store.fillDailyFigures();
+      if (filled > 0) {
+        logger.info(`Adoption figures computed for ${filled} earlier days`);
+      }
+      this.dailyFiguresFilled = true;
+    }
     const today = await snapshotsAt(now.getTime(), false);
     await this.options.store.writeDay(today.day, today.snapshots, {
       actor: options.actor,

@@ -183,6 +183,42 @@ describe.each(databases.eachSupportedId())(
       expect(all).toHaveLength(30);
     });
 
+    it("keeps each day's figures over all of its snapshots, written with them; fills in the days written before they were kept", async () => {
+      const { knex, store } = await setup();
+      const range = { from: '2026-11-29', to: '2026-12-01' };
+      const grouped = await store.historyFigures({
+        ...range,
+        filter: { entityRefs: 'all' },
+      });
+      expect(grouped).toHaveLength(3);
+      expect(await store.dailyFigures(range)).toEqual(grouped);
+      expect(await store.fillDailyFigures()).toBe(0);
+      // Two days as written before the figures were kept.
+      await knex('adoption_daily_figures')
+        .whereIn('day', ['2026-11-29', '2026-12-01'])
+        .delete();
+      expect((await store.dailyFigures(range)).map(d => d.day)).toEqual([
+        '2026-11-30',
+      ]);
+      expect(await store.fillDailyFigures()).toBe(2);
+      expect(await store.dailyFigures(range)).toEqual(grouped);
+      // A day written again brings its new figures; one written empty, none.
+      await store.writeDay('2026-11-30', []);
+      await store.writeDay('2026-12-01', [
+        snapshot('component:default/only', { day: '2026-12-01' }),
+      ]);
+      expect(
+        (await store.dailyFigures(range)).map(d => [d.day, d.services]),
+      ).toEqual([
+        ['2026-11-29', 10],
+        ['2026-12-01', 1],
+      ]);
+      await store.pruneBefore('2026-11-30');
+      expect((await store.dailyFigures(range)).map(d => d.day)).toEqual([
+        '2026-12-01',
+      ]);
+    });
+
     it('prunes the days before a day', async () => {
       const { store } = await setup();
       expect(await store.pruneBefore('2026-11-30')).toBe(10);

@@ -1,7 +1,12 @@
 import { Knex } from 'knex';
 import { writeTransaction } from '../audit/writeTransaction';
 import { isPostgres, Timestamp, toIso } from '../database/timestamps';
-import { ADOPTION_LEVELS, AdoptionDay, historyOf } from './aggregate';
+import {
+  ADOPTION_LEVELS,
+  AdoptionDay,
+  figuresOf,
+  historyOf,
+} from './aggregate';
 
 /** A level of the immutability score, or none. @internal */
 export type AdoptionLevel = 'gold' | 'silver' | 'bronze' | 'none';
@@ -185,8 +190,9 @@ export class DatabaseAdoptionStore {
   private constructor(private readonly db: Knex) {}
 
   /**
-   * Replaces the snapshots of `day` with these: a component the catalog no
-   * longer lists has no row that day. Other days are left as they are.
+   * Replaces the snapshots of `day` with these, and the day's figures over
+   * all of them: a component the catalog no longer lists has no row that
+   * day. Other days are left as they are.
    */
   async writeDay(
     day: string,
@@ -199,6 +205,14 @@ export class DatabaseAdoptionStore {
       const rows = snapshots.map(s => toRow({ ...s, day }));
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx('adoption_snapshots').insert(rows.slice(i, i + INSERT_CHUNK));
+      }
+      await trx('adoption_daily_figures').where({ day }).delete();
+      if (snapshots.length > 0) {
+        await trx('adoption_daily_figures').insert({
+          day,
+          figures: JSON.stringify(figuresOf(snapshots)),
+          computed_at: new Date(),
+        });
       }
       return {
         result: undefined,
@@ -380,12 +394,76 @@ export class DatabaseAdoptionStore {
     });
   }
 
-  /** Removes the snapshots of days before `day`. */
+  /**
+   * The figures of every day from `from` to `to` (inclusive) over all of
+   * that day's snapshots, as written with them: what `historyFigures` gives
+   * for every entity, without grouping the snapshot rows. A day written
+   * before the figures were kept is missing until `fillDailyFigures`.
+   */
+  async dailyFigures(options: {
+    from: string;
+    to: string;
+  }): Promise<AdoptionDay[]> {
+    const rows: Array<{ day: string; figures: string }> = await this.db(
+      'adoption_daily_figures',
+    )
+      .whereBetween('day', [options.from, options.to])
+      .select('day', 'figures')
+      .orderBy('day');
+    return rows.map(r => ({ day: r.day, ...JSON.parse(r.figures) }));
+  }
+
+  /**
+   * Computes the figures of the days with snapshots and none kept (written
+   * before the figures were), in one grouped query. Returns how many days.
+   */
+  async fillDailyFigures(): Promise<number> {
+    const missing: string[] = (
+      await this.db('adoption_snapshots')
+        .distinct('day')
+        .whereNotIn('day', this.db('adoption_daily_figures').select('day'))
+        .orderBy('day')
+    ).map((r: { day: string }) => r.day);
+    if (missing.length === 0) {
+      return 0;
+    }
+    const wanted = new Set(missing);
+    const days = (
+      await this.historyFigures({
+        from: missing[0],
+        to: missing[missing.length - 1],
+        filter: { entityRefs: 'all' },
+      })
+    ).filter(d => wanted.has(d.day));
+    await writeTransaction(this.db, async trx => {
+      const computedAt = new Date();
+      for (let i = 0; i < days.length; i += INSERT_CHUNK) {
+        await trx('adoption_daily_figures')
+          .insert(
+            days.slice(i, i + INSERT_CHUNK).map(({ day, ...figures }) => ({
+              day,
+              figures: JSON.stringify(figures),
+              computed_at: computedAt,
+            })),
+          )
+          // A snapshot written meanwhile brought its own.
+          .onConflict('day')
+          .ignore();
+      }
+      return { result: undefined, readModelChanged: false };
+    });
+    return days.length;
+  }
+
+  /** Removes the snapshots, and the figures, of days before `day`. */
   async pruneBefore(day: string): Promise<number> {
-    return writeTransaction(this.db, async trx => ({
-      result: await trx('adoption_snapshots').where('day', '<', day).delete(),
-      readModelChanged: false,
-    }));
+    return writeTransaction(this.db, async trx => {
+      await trx('adoption_daily_figures').where('day', '<', day).delete();
+      return {
+        result: await trx('adoption_snapshots').where('day', '<', day).delete(),
+        readModelChanged: false,
+      };
+    });
   }
 
   private filtered(query: Knex.QueryBuilder, filter: SnapshotFilter) {

@@ -83,6 +83,19 @@ export class EntityAccess {
     return decisions.map(d => d.result === AuthorizeResult.ALLOW);
   }
 
+  /**
+   * Whether the caller may read every entity of the catalog, whatever it
+   * is: the permission policy allows the read without conditions. False
+   * when it is conditional (then `mayRead` answers per entity) or denied.
+   */
+  async mayReadEvery(credentials: Caller): Promise<boolean> {
+    const [decision] = await this.options.permissions.authorizeConditional(
+      [{ permission: catalogEntityReadPermission }],
+      { credentials },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  }
+
   /** The entity, read from the catalog as the caller; undefined if unseen. */
   async readEntity(
     entityRef: string,

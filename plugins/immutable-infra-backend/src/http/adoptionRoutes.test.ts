@@ -172,6 +172,44 @@ describe('GET /adoption', () => {
     expect(csv.text).not.toContain('component:default/ledger');
   });
 
+  it('for a caller who may read every entity: each day counts all of its components, those since gone from the catalog too, without asking per entity', async () => {
+    const { app, permissions, allowEveryEntity, services } = await setup();
+    await services.adoptionStore.writeDay('2026-12-02', [
+      ...SNAPSHOTS.filter(s => s.day === '2026-12-02'),
+      snapshot('component:default/retired', { day: '2026-12-02' }),
+    ]);
+    // Read per entity, a component gone from the catalog cannot be checked.
+    const perEntity = await request(app).get('/adoption/history?days=7');
+    expect(perEntity.body.days.map((d: any) => [d.day, d.services])).toEqual([
+      ['2026-12-02', 2],
+      [TODAY, 4],
+    ]);
+    allowEveryEntity();
+    permissions.authorize.mockClear();
+    const history = await request(app).get('/adoption/history?days=7');
+    expect(
+      history.body.days.map((d: any) => [d.day, d.services, d.enrolled]),
+    ).toEqual([
+      ['2026-12-02', 3, 2],
+      [TODAY, 4, 3],
+    ]);
+    const view = await request(app).get('/adoption');
+    expect(view.body.figures).toEqual({
+      ...history.body.days[1],
+      day: undefined,
+    });
+    // A filter: grouped from the snapshot rows (the day before, only the
+    // ledger was engineering's).
+    const engineering = await request(app).get(
+      '/adoption/history?days=7&owner=group:default/engineering',
+    );
+    expect(engineering.body.days.map((d: any) => d.services)).toEqual([1, 4]);
+    const asked = permissions.authorize.mock.calls.flatMap(([requests]) =>
+      requests.filter(r => 'resourceRef' in r),
+    );
+    expect(asked).toEqual([]);
+  });
+
   it('answers the history of each day, the last one equal to the view', async () => {
     const { app, services } = await setup();
     const history = await request(app).get('/adoption/history?days=90');
