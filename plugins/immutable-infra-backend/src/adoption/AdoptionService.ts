@@ -335,13 +335,18 @@ export class AdoptionService {
     allReadable: boolean;
     everyEntity: boolean;
   }> {
-    const tree =
+    const groups: Promise<GroupTree> =
       options.needTree || query.owner
-        ? await this.groupTree(credentials)
-        : new Map();
+        ? this.groupTree(credentials)
+        : Promise.resolve(new Map());
+    // An owner filter needs the groups below it first; otherwise the groups
+    // and the snapshots are read at once.
+    const owners = query.owner
+      ? [...descendantsOf(query.owner, await groups)]
+      : undefined;
     const filter: SnapshotFilter = {
       entityRefs: 'all',
-      owners: query.owner ? [...descendantsOf(query.owner, tree)] : undefined,
+      owners,
       systems: query.system,
       domains: query.domain,
       lifecycles: query.lifecycle,
@@ -350,7 +355,11 @@ export class AdoptionService {
       enrolled:
         query.enrolled === undefined ? undefined : query.enrolled === 'true',
     };
-    return { ...(await this.readableRows(filter, credentials)), tree, filter };
+    const [tree, readable] = await Promise.all([
+      groups,
+      this.readableRows(filter, credentials),
+    ]);
+    return { ...readable, tree, filter };
   }
 
   /**

@@ -23,7 +23,7 @@ import InputLabel from '@material-ui/core/InputLabel';
 import MenuItem from '@material-ui/core/MenuItem';
 import Select from '@material-ui/core/Select';
 import Typography from '@material-ui/core/Typography';
-import { useCallback, useState } from 'react';
+import { memo, useCallback, useRef, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
 import {
   useAdoption,
@@ -36,6 +36,23 @@ import { InitiativesCard } from './InitiativesCard';
 import { ServiceTable } from './ServiceTable';
 
 const ANY = '';
+
+/** The initiatives: their own data, not drawn again with the view. */
+const Initiatives = memo(InitiativesCard);
+
+/**
+ * The value, or the one before it while the new one has the same content:
+ * the parts of the page whose data a new answer did not change (paging the
+ * services changes only them) are not drawn again.
+ */
+function useSameContent<T>(value: T): T {
+  const last = useRef<{ key: string; value: T }>();
+  const key = JSON.stringify(value) ?? '';
+  if (!last.current || last.current.key !== key) {
+    last.current = { key, value };
+  }
+  return last.current.value;
+}
 
 /** A filter's one-of select, empty for any. */
 function Choice(props: {
@@ -122,15 +139,27 @@ export function AdoptionPage() {
   const history = useAdoptionHistory(view);
   const groupBy = view.groupBy ?? 'owner';
 
+  const figures = useSameContent(adoption.value?.figures);
+  const delivery = useSameContent(adoption.value?.delivery);
+  const byLifecycle = useSameContent(adoption.value?.byLifecycle);
+  const groups = useSameContent(adoption.value?.groups);
+  const days = useSameContent(history.value?.days ?? []);
+
+  // The latest `update`, so that the drill-down (and the roll-up's table)
+  // stays the same while the view changes.
+  const latestUpdate = useRef(update);
+  latestUpdate.current = update;
   const drillDown = useCallback(
     (group: AdoptionGroup) => {
       if (groupBy === 'owner') {
-        update({ owner: group.key === '(none)' ? undefined : [group.key] });
+        latestUpdate.current({
+          owner: group.key === '(none)' ? undefined : [group.key],
+        });
       } else if (group.key !== '(none)') {
-        update({ [groupBy]: [group.key] });
+        latestUpdate.current({ [groupBy]: [group.key] });
       }
     },
-    [groupBy, update],
+    [groupBy],
   );
 
   const active: Array<{ label: string; clear: Partial<AdoptionViewRequest> }> =
@@ -253,18 +282,22 @@ export function AdoptionPage() {
           <Grid container spacing={3}>
             <Grid item xs={12}>
               <Headlines
-                figures={adoption.value.figures}
-                delivery={adoption.value.delivery}
-                history={history.value?.days ?? []}
-                byLifecycle={adoption.value.byLifecycle}
+                figures={figures!}
+                delivery={delivery!}
+                history={days}
+                byLifecycle={byLifecycle!}
               />
             </Grid>
             <Grid item xs={12}>
-              <InitiativesCard />
+              <Initiatives />
             </Grid>
             <Grid item xs={12}>
               <InfoCard title={`By ${groupBy}`} noPadding>
-                <GroupTable adoption={adoption.value} onDrillDown={drillDown} />
+                <GroupTable
+                  groups={groups!}
+                  groupBy={adoption.value.groupBy}
+                  onDrillDown={drillDown}
+                />
               </InfoCard>
             </Grid>
             <Grid item xs={12}>

@@ -1,53 +1,53 @@
 import { TableColumn } from '@backstage/core-components';
-import { parseEntityRef } from '@backstage/catalog-model';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   AdoptionGroup,
   AdoptionResponse,
 } from '@immutable-infra/backstage-plugin-common';
 import Button from '@material-ui/core/Button';
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { DataTable, NO_WRAP } from '../DataTable';
+import { EntityNameLink } from './EntityNameLink';
 
 const percent = (count: number, total: number) =>
   total > 0 ? `${Math.round((count / total) * 100)}%` : '–';
 
 /** The group's name: a link to its entity, indented under its parent. */
-function GroupName(props: { group: AdoptionGroup }) {
+function GroupName(props: { group: AdoptionGroup; kind: string }) {
   const { group } = props;
   const indent = { paddingLeft: (group.depth ?? 0) * 16 };
-  if (group.key === '(none)') {
-    return <span style={indent}>(none)</span>;
-  }
-  let ref;
-  try {
-    ref = parseEntityRef(group.key);
-  } catch {
-    return <span style={indent}>{group.key}</span>;
-  }
   return (
     <span style={indent}>
-      <EntityRefLink entityRef={ref} defaultKind="group" />
+      {group.key === '(none)' ? (
+        '(none)'
+      ) : (
+        <EntityNameLink entityRef={group.key} defaultKind={props.kind} />
+      )}
     </span>
   );
 }
 
 /**
  * The roll-up of the view by owner (teams under their department), system
- * or domain; a row's "Services" narrows the view to it.
+ * or domain; a row's "Services" narrows the view to it. Drawn again only
+ * when its rows or grouping change, not when the services are paged.
  */
-export function GroupTable(props: {
-  adoption: AdoptionResponse;
+export const GroupTable = memo(function GroupRollUp(props: {
+  groups: AdoptionResponse['groups'];
+  groupBy: AdoptionResponse['groupBy'];
   onDrillDown: (group: AdoptionGroup) => void;
 }) {
-  const { adoption, onDrillDown } = props;
+  const { groups, groupBy, onDrillDown } = props;
   const columns = useMemo<TableColumn<AdoptionGroup>[]>(
     () => [
       {
-        title:
-          adoption.groupBy.charAt(0).toUpperCase() + adoption.groupBy.slice(1),
+        title: groupBy.charAt(0).toUpperCase() + groupBy.slice(1),
         field: 'key',
-        render: group => <GroupName group={group} />,
+        render: group => (
+          <GroupName
+            group={group}
+            kind={groupBy === 'owner' ? 'group' : groupBy}
+          />
+        ),
       },
       {
         title: 'Services',
@@ -92,15 +92,15 @@ export function GroupTable(props: {
         cellStyle: NO_WRAP,
       },
     ],
-    [adoption.groupBy, onDrillDown],
+    [groupBy, onDrillDown],
   );
   return (
     <DataTable
-      label={`adoption by ${adoption.groupBy}`}
+      label={`adoption by ${groupBy}`}
       columns={columns}
-      data={adoption.groups}
+      data={groups}
       pageSize={20}
       emptyContent="No services in this view"
     />
   );
-}
+});

@@ -7,6 +7,7 @@ import {
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { Line, LineChart, Tooltip, YAxis } from 'recharts';
+import { memo } from 'react';
 
 type Day = AdoptionHistoryResponse['days'][number];
 
@@ -93,9 +94,10 @@ function Headline(props: {
 /**
  * The view's headline figures, each with its trend over the last 90 days:
  * enrolment, levels, instances on their channel image, critical findings,
- * image age against policy, and delivery.
+ * image age against policy, and delivery. Drawn again only when they
+ * change, not when the services are paged.
  */
-export function Headlines(props: {
+export const Headlines = memo(function HeadlineFigures(props: {
   figures: AdoptionFigures;
   delivery: DeliveryMetrics;
   history: Day[];
@@ -187,4 +189,4 @@ export function Headlines(props: {
       />
     </Grid>
   );
-}
+});

@@ -1,6 +1,5 @@
 import { Link } from '@backstage/core-components';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   ADOPTION_SORTS,
   AdoptionResponse,
@@ -15,6 +14,7 @@ import TableHead from '@material-ui/core/TableHead';
 import TablePagination from '@material-ui/core/TablePagination';
 import TableRow from '@material-ui/core/TableRow';
 import TableSortLabel from '@material-ui/core/TableSortLabel';
+import { EntityNameLink } from './EntityNameLink';
 
 /** The template that enrolls an existing component, with it filled in. */
 export function enrolmentLink(entityRef: string) {
@@ -38,13 +38,19 @@ const COLUMNS: Array<{
   {
     title: 'Service',
     sort: 'entityRef',
-    render: s => <EntityRefLink entityRef={s.entityRef} />,
+    render: s => (
+      <EntityNameLink entityRef={s.entityRef} defaultKind="component" />
+    ),
   },
   {
     title: 'Owner',
     sort: 'owner',
     render: s =>
-      s.owner ? <EntityRefLink entityRef={s.owner} defaultKind="group" /> : '–',
+      s.owner ? (
+        <EntityNameLink entityRef={s.owner} defaultKind="group" />
+      ) : (
+        '–'
+      ),
   },
   { title: 'Lifecycle', render: s => s.lifecycle ?? '–' },
   {
@@ -136,8 +142,9 @@ export function ServiceTable(props: {
           </TableRow>
         </TableHead>
         <TableBody>
-          {adoption.services.items.map(service => (
-            <TableRow key={service.entityRef}>
+          {/* Rows by position: a new page fills the same rows in place. */}
+          {adoption.services.items.map((service, index) => (
+            <TableRow key={index}>
               {COLUMNS.map(column => (
                 <TableCell key={column.title}>
                   {column.render(service)}
