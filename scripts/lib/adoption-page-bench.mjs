@@ -13,7 +13,7 @@
 //       measures the page of a running app whose catalog and snapshots are there
 import { chromium } from '@playwright/test';
 import knexFactory from 'knex';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 10_000);
 const DEPARTMENTS = 30;
@@ -129,23 +129,16 @@ async function writeSnapshots(databaseUrl) {
   url.pathname = `/${rows[0].datname}`;
   const plugin = knexFactory({ client: 'pg', connection: url.toString() });
   const started = Date.now();
+  // Today's is the snapshot task's, from the catalog.
   await plugin.raw(
-    `insert into adoption_snapshots (day, entity_ref, owner, system, type, lifecycle,
-       enrolled, level, score, passing_checks, findings_critical, findings_high,
-       instances, instances_on_channel, image_age_days, image_age_policy_days,
-       rollouts_succeeded, taken_at)
-     select to_char(current_date - k, 'YYYY-MM-DD'), 'component:default/svc-' || n,
-       'group:default/team-' || (n % ?), 'system:default/sys-' || (n % 100),
-       'service', case when n % 10 = 9 then 'experimental' else 'production' end,
-       (n % 100) < 30 + (? - k) * 30 / ?,
-       case when (n % 100) >= 30 + (? - k) * 30 / ? then null
-            when n % 7 = 0 then 'gold' when n % 7 < 3 then 'silver'
-            when n % 7 < 5 then 'bronze' else 'none' end,
-       50 + n % 50, '["no-ssh"]', (n % 13 = 0)::int, n % 5, 4, 3, n % 60, 30,
-       ((n + k) % 9 = 0)::int, (current_date - k)::timestamptz
-     from generate_series(1, ?) k, generate_series(0, ?) n
-     on conflict do nothing`,
-    [TEAMS, DAYS - 1, DAYS, DAYS - 1, DAYS, DAYS - 1, COMPONENTS - 1],
+    await readFile(
+      new URL(
+        '../../plugins/immutable-infra-backend/bench/adoptionSnapshots.sql',
+        import.meta.url,
+      ),
+      'utf8',
+    ),
+    [TEAMS, DAYS - 1, DAYS, DAYS - 1, DAYS, 1, DAYS - 1, COMPONENTS - 1],
   );
   await plugin.raw('analyze adoption_snapshots');
   const [{ count }] = await plugin('adoption_snapshots').count({ count: '*' });

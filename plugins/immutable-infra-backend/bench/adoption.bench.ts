@@ -16,6 +16,8 @@ import {
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import knexFactory from 'knex';
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import request from 'supertest';
 import { immutableInfraPlugin } from '../src/plugin';
 
@@ -178,23 +180,9 @@ async function main() {
     connection: pluginUrl.toString(),
   });
   t0 = Date.now();
-  // Day k days ago: enrolment grows from 30% to 60% over the year.
   await plugin.raw(
-    `insert into adoption_snapshots (day, entity_ref, owner, system, type, lifecycle,
-       enrolled, level, score, passing_checks, findings_critical, findings_high,
-       instances, instances_on_channel, image_age_days, image_age_policy_days,
-       rollouts_succeeded, taken_at)
-     select to_char(current_date - k, 'YYYY-MM-DD'), 'component:default/svc-' || n,
-       'group:default/team-' || (n % ?), 'system:default/sys-' || (n % 100),
-       'service', case when n % 10 = 9 then 'experimental' else 'production' end,
-       (n % 100) < 30 + (? - k) * 30 / ?,
-       case when (n % 100) >= 30 + (? - k) * 30 / ? then null
-            when n % 7 = 0 then 'gold' when n % 7 < 3 then 'silver'
-            when n % 7 < 5 then 'bronze' else 'none' end,
-       50 + n % 50, '["no-ssh"]', (n % 13 = 0)::int, n % 5, 4, 3, n % 60, 30,
-       ((n + k) % 9 = 0)::int, (current_date - k)::timestamptz
-     from generate_series(0, ?) k, generate_series(0, ?) n`,
-    [TEAMS, DAYS - 1, DAYS, DAYS - 1, DAYS, DAYS - 1, COMPONENTS - 1],
+    await readFile(resolvePath(__dirname, 'adoptionSnapshots.sql'), 'utf8'),
+    [TEAMS, DAYS - 1, DAYS, DAYS - 1, DAYS, 0, DAYS - 1, COMPONENTS - 1],
   );
   await plugin.raw('analyze adoption_snapshots');
   const [{ count }] = await plugin('adoption_snapshots').count({ count: '*' });
