@@ -1,6 +1,6 @@
 -- A year of daily adoption snapshots for the benchmarks (bench/adoption.bench.ts,
 -- scripts/lib/adoption-page-bench.mjs): components svc-0… owned by team-0…,
--- the day k days ago for each k from :firstDay to :lastDay; enrolment grows
+-- the day k days ago for each k from the first to the last; enrolment grows
 -- from 30% to 60% over the year. Bound values, in order: teams, days - 1,
 -- days, days - 1, days, first k, last k, components - 1.
 insert into adoption_snapshots (day, entity_ref, owner, system, type, lifecycle,
@@ -16,5 +16,5 @@ select to_char(current_date - k, 'YYYY-MM-DD'), 'component:default/svc-' || n,
        when n % 7 < 5 then 'bronze' else 'none' end,
   50 + n % 50, '["no-ssh"]', (n % 13 = 0)::int, n % 5, 4, 3, n % 60, 30,
   ((n + k) % 9 = 0)::int, (current_date - k)::timestamptz
-from generate_series(?, ?) k, generate_series(0, ?) n
+from generate_series(?::int, ?::int) k, generate_series(0, ?::int) n
 on conflict do nothing
