@@ -125,6 +125,9 @@ describe('AdoptionPage', () => {
     expect(screen.getByLabelText('Services enrolled')).toHaveTextContent(
       '2 of 3',
     );
+    // Enrolment by lifecycle and by type.
+    expect(screen.getByText('67% · production 2/3')).toBeInTheDocument();
+    expect(screen.getByText('service 2/3')).toBeInTheDocument();
     expect(
       screen.getByLabelText('Instances on their channel image'),
     ).toHaveTextContent('80%');

@@ -142,6 +142,7 @@ export function AdoptionPage() {
   const figures = useSameContent(adoption.value?.figures);
   const delivery = useSameContent(adoption.value?.delivery);
   const byLifecycle = useSameContent(adoption.value?.byLifecycle);
+  const byType = useSameContent(adoption.value?.byType);
   const groups = useSameContent(adoption.value?.groups);
   const days = useSameContent(history.value?.days ?? []);
 
@@ -175,10 +176,6 @@ export function AdoptionPage() {
       ...(view.domain ?? []).map(d => ({
         label: `Domain: ${d}`,
         clear: { domain: view.domain!.filter(x => x !== d) },
-      })),
-      ...(view.type ?? []).map(t => ({
-        label: `Type: ${t}`,
-        clear: { type: view.type!.filter(x => x !== t) },
       })),
     ];
 
@@ -250,6 +247,14 @@ export function AdoptionPage() {
               update({ lifecycle: value ? [value] : undefined })
             }
           />
+          <Choice
+            label="Type"
+            value={view.type?.[0]}
+            options={(adoption.value?.byType ?? [])
+              .filter(t => t.type !== '(none)')
+              .map(t => ({ value: t.type, label: t.type }))}
+            onChange={value => update({ type: value ? [value] : undefined })}
+          />
           {adoption.value && view.enrolled === undefined && (
             <Button
               variant="outlined"
@@ -286,6 +291,7 @@ export function AdoptionPage() {
                 delivery={delivery!}
                 history={days}
                 byLifecycle={byLifecycle!}
+                byType={byType!}
               />
             </Grid>
             <Grid item xs={12}>

@@ -65,7 +65,8 @@ function Trend(props: {
 function Headline(props: {
   title: string;
   value: string;
-  detail?: string;
+  /** One line, or several. */
+  detail?: string | string[];
   history: Day[];
   /** The figure on a day of the history, where the history has it. */
   trend?: (day: Day) => number | undefined;
@@ -76,9 +77,14 @@ function Headline(props: {
         <Typography variant="h4" component="p" aria-label={props.title}>
           {props.value}
         </Typography>
-        <Typography variant="body2" color="textSecondary">
-          {props.detail ?? '\u00a0'}
-        </Typography>
+        {(Array.isArray(props.detail)
+          ? props.detail
+          : [props.detail ?? '\u00a0']
+        ).map(line => (
+          <Typography key={line} variant="body2" color="textSecondary">
+            {line}
+          </Typography>
+        ))}
         {props.trend && (
           <Trend
             label={props.title}
@@ -101,21 +107,25 @@ export const Headlines = memo(function HeadlineFigures(props: {
   figures: AdoptionFigures;
   delivery: DeliveryMetrics;
   history: Day[];
-  /** Services and enrolled ones per lifecycle. */
+  /** Services and enrolled ones per lifecycle, and per type. */
   byLifecycle: Array<{ lifecycle: string; services: number; enrolled: number }>;
+  byType: Array<{ type: string; services: number; enrolled: number }>;
 }) {
-  const { figures, delivery, history, byLifecycle } = props;
+  const { figures, delivery, history, byLifecycle, byType } = props;
   const { levels } = figures;
   return (
     <Grid container spacing={2}>
       <Headline
         title="Services enrolled"
         value={`${figures.enrolled} of ${figures.services}`}
-        detail={`${percent(
-          figures.services ? figures.enrolled / figures.services : undefined,
-        )} · ${byLifecycle
-          .map(l => `${l.lifecycle} ${l.enrolled}/${l.services}`)
-          .join(' · ')}`}
+        detail={[
+          `${percent(
+            figures.services ? figures.enrolled / figures.services : undefined,
+          )} · ${byLifecycle
+            .map(l => `${l.lifecycle} ${l.enrolled}/${l.services}`)
+            .join(' · ')}`,
+          byType.map(t => `${t.type} ${t.enrolled}/${t.services}`).join(' · '),
+        ]}
         history={history}
         trend={d => d.enrolled}
       />
