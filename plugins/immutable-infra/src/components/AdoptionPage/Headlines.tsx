@@ -80,8 +80,8 @@ function Headline(props: {
         {(Array.isArray(props.detail)
           ? props.detail
           : [props.detail ?? '\u00a0']
-        ).map(line => (
-          <Typography key={line} variant="body2" color="textSecondary">
+        ).map((line, index) => (
+          <Typography key={index} variant="body2" color="textSecondary">
             {line}
           </Typography>
         ))}
