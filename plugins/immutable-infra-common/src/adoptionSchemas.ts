@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { entityRefSchema } from './entityRefs';
+import { uuidParam } from './lib/paramString';
 import { boundedString } from './validation';
 
 /** The levels of the immutability score, best first. @public */
@@ -21,7 +22,10 @@ export const ADOPTION_SORTS = [
 /** A query value given once or repeated (`?owner=a&owner=b`), or comma-separated. */
 function listOf<T extends z.ZodType<unknown, string>>(item: T, max: number) {
   return z
-    .union([boundedString(4096), z.array(boundedString(4096)).max(max)])
+    .union([boundedString(4096), z.array(boundedString(4096)).max(max)], {
+      error:
+        'must be text: one value, values separated by commas, or the parameter repeated',
+    })
     .transform(value =>
       (Array.isArray(value) ? value : [value])
         .flatMap(v => v.split(','))
@@ -289,22 +293,59 @@ export const SCORE_CHECK_IDS = [
   'rotation',
 ] as const;
 
-const DAY_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const DAY_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
-/** A calendar day, YYYY-MM-DD. */
-const daySchema = boundedString(10).regex(
-  DAY_PATTERN,
-  'must be a day, YYYY-MM-DD',
+/**
+ * Whether a `YYYY-MM-DD` text names a day of the (proleptic Gregorian)
+ * calendar: `2027-02-29` and `2027-04-31` do not.
+ *
+ * @public
+ */
+export function isCalendarDay(text: string): boolean {
+  const match = DAY_PATTERN.exec(text);
+  if (!match) {
+    return false;
+  }
+  const [year, month, day] = match.slice(1).map(Number);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return day <= days[month - 1];
+}
+
+/** A calendar day, YYYY-MM-DD, that exists. */
+const daySchema = boundedString(10)
+  .regex(DAY_PATTERN, { message: 'must be a day, YYYY-MM-DD', abort: true })
+  .refine(isCalendarDay, {
+    error: issue =>
+      `must be a day of the calendar: ${String(
+        issue.input,
+      )} does not exist (YYYY-MM-DD)`,
+  });
+
+const levelGoal = z.object({
+  kind: z.literal('level'),
+  value: z.enum(['gold', 'silver', 'bronze']),
+});
+
+const checkGoal = z.object({
+  kind: z.literal('check'),
+  value: z.enum(SCORE_CHECK_IDS),
+});
+
+/**
+ * What an initiative asks of each component in its scope, as a request
+ * gives it: only `kind` and `value`.
+ *
+ * @public
+ */
+export const initiativeGoalSchema = z.discriminatedUnion(
+  'kind',
+  [levelGoal.strict(), checkGoal.strict()],
+  {
+    error:
+      'must be {kind: "level", value: "gold" | "silver" | "bronze"} or {kind: "check", value: <a score check id>}',
+  },
 );
-
-/** What an initiative asks of each component in its scope. @public */
-export const initiativeGoalSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('level'),
-    value: z.enum(['gold', 'silver', 'bronze']),
-  }),
-  z.object({ kind: z.literal('check'), value: z.enum(SCORE_CHECK_IDS) }),
-]);
 
 /** @public */
 export type InitiativeGoal = z.infer<typeof initiativeGoalSchema>;
@@ -327,10 +368,16 @@ export const initiativeScopeSchema = z
 /** @public */
 export type InitiativeScope = z.infer<typeof initiativeScopeSchema>;
 
+/** An initiative's title: some text besides white space. */
+const initiativeTitleSchema = boundedString(200).refine(
+  title => title.trim() !== '',
+  { message: 'must not be blank' },
+);
+
 /** `POST /initiatives`. @public */
 export const createInitiativeRequestSchema = z
   .object({
-    title: boundedString(200).min(1),
+    title: initiativeTitleSchema,
     description: boundedString(2000).optional(),
     goal: initiativeGoalSchema,
     scope: initiativeScopeSchema.default({
@@ -352,7 +399,7 @@ export type CreateInitiativeRequest = z.input<
 /** `PATCH /initiatives/:id`: what changes; `state: closed` closes it. @public */
 export const updateInitiativeRequestSchema = z
   .object({
-    title: boundedString(200).min(1).optional(),
+    title: initiativeTitleSchema.optional(),
     description: boundedString(2000).optional(),
     deadline: daySchema.optional(),
     state: z.literal('closed').optional(),
@@ -364,11 +411,10 @@ export type UpdateInitiativeRequest = z.infer<
   typeof updateInitiativeRequestSchema
 >;
 
-/** `/initiatives/:id`. @public */
-export const initiativeIdSchema = boundedString(36).regex(
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  'must be an initiative id',
-);
+/** `/initiatives/:id`: the UUID `POST /initiatives` answered. @public */
+export const initiativePathParamsSchema = z.object({
+  id: uuidParam('initiative id', 'POST /initiatives'),
+});
 
 /** Progress of one owner of the scope. @public */
 export const initiativeOwnerProgressSchema = z.object({
@@ -382,7 +428,7 @@ export const initiativeSchema = z.object({
   id: z.string(),
   title: z.string(),
   description: z.string().optional(),
-  goal: initiativeGoalSchema,
+  goal: z.discriminatedUnion('kind', [levelGoal, checkGoal]),
   scope: z.object({
     owners: z.array(z.string()),
     systems: z.array(z.string()),

@@ -204,7 +204,7 @@ export const blastRadiusSchema = z.object({
 export type BlastRadius = z.infer<typeof blastRadiusSchema>;
 
 /** Body of `POST /sync`. @public */
-export const syncRequestSchema = z.object({
+export const syncRequestSchema = z.strictObject({
   /** One entity, `kind:namespace/name`; every enrolled entity when absent. */
   entityRef: entityRefSchema.optional(),
 });

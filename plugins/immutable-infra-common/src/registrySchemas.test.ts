@@ -1,6 +1,8 @@
 /* eslint-disable no-script-url -- these tests feed hostile URLs on purpose */
+import { z } from 'zod';
 import { problems } from './__testUtils__/problems';
 import { NUL_CHARACTER_MESSAGE } from './validation';
+import { enrollRequestSchema } from './schemas';
 import {
   assignChannelRequestSchema,
   AWS_REGION_PATTERN,
@@ -370,7 +372,15 @@ describe('registerImageRequestSchema', () => {
           withCustomData({ 'a\u0000b': 'x' }),
         ),
       ).toBe(
-        'manifest.builds.0.custom_data has the key "a\\u0000b"; keys must be at most 128 characters, without NUL characters',
+        'manifest.builds.0.custom_data has the key "a\\u0000b"; keys must be at most 128 characters, without NUL characters or lone surrogates',
+      );
+      expect(
+        problems(
+          registerImageRequestSchema,
+          withCustomData({ 'a\ud800b': 'x' }),
+        ),
+      ).toBe(
+        'manifest.builds.0.custom_data has the key "a\\ud800b"; keys must be at most 128 characters, without NUL characters or lone surrogates',
       );
     });
   });
@@ -560,8 +570,9 @@ describe('channel, revocation and prune bodies', () => {
         'version must be a version number (1 to 999999999) or "<family>@<version>"',
       );
     }
+    // A text version is described as text, naming what is wrong with it.
     expect(problems(assignChannelRequestSchema, { version: 'x@1\u0000' })).toBe(
-      'version must be a version number (1 to 999999999) or "<family>@<version>"',
+      'version must not contain NUL characters (\\u0000)',
     );
     expect(
       problems(assignChannelRequestSchema, {
@@ -572,6 +583,68 @@ describe('channel, revocation and prune bodies', () => {
     expect(
       problems(assignChannelRequestSchema, { version: 3, reason: 'ok\u0000' }),
     ).toBe('reason must not contain NUL characters (\\u0000)');
+  });
+
+  it.each([
+    [
+      'a revocation',
+      revokeImageRequestSchema,
+      { reason: 'CVE', descendant: true },
+      'descendant',
+    ],
+    [
+      'a restore',
+      restoreImageRequestSchema,
+      { descendants: true, why: 'x' },
+      'why',
+    ],
+    [
+      'a channel assignment',
+      assignChannelRequestSchema,
+      { version: 3, force: true },
+      'force',
+    ],
+    [
+      'a rollback',
+      rollbackChannelRequestSchema,
+      { assignment: '4' },
+      'assignment',
+    ],
+    ['a prune', pruneRequestSchema, { dryrun: false }, 'dryrun'],
+    [
+      'an enrolment',
+      enrollRequestSchema,
+      { name: 'a', entityRef: 'component:default/a', owner: 'x' },
+      'owner',
+    ],
+    [
+      'a registration',
+      registerImageRequestSchema,
+      {
+        family: 'a',
+        artifacts: [{ region: 'us-east-1', imageId: 'ami-0123456789abcdef0' }],
+        buildURL: 'https://ci.example.com/1',
+      },
+      'buildURL',
+    ],
+  ])(
+    'refuses a key %s does not have, rather than ignore it',
+    (_, schema, body, key) => {
+      expect(problems(schema as z.ZodType, body)).toBe(
+        `value has an unknown key "${key}"`,
+      );
+    },
+  );
+
+  it('refuses a key an artifact does not have', () => {
+    expect(
+      problems(registerImageRequestSchema, {
+        family: 'a',
+        artifacts: [
+          { region: 'us-east-1', imageId: 'ami-0123456789abcdef0', zone: 'a' },
+        ],
+      }),
+    ).toBe('artifacts.0 has an unknown key "zone"');
   });
 
   it('takes assignment ids of at most 15 digits for a rollback', () => {

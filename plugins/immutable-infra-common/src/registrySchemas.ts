@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { hasSpaceOrControl, quoteValue } from './lib/strings';
+import {
+  hasSpaceOrControl,
+  quoteValue,
+  unstorableTextProblem,
+} from './lib/strings';
 import { imageFamilyNameSchema } from './schemas';
 import {
   boundedString,
@@ -284,12 +288,15 @@ const packerCustomDataSchema = z
       return;
     }
     for (const key of keys) {
-      if (key.length > REQUEST_LIMITS.customDataKey || key.includes('\u0000')) {
+      if (
+        key.length > REQUEST_LIMITS.customDataKey ||
+        unstorableTextProblem(key) !== undefined
+      ) {
         context.addIssue({
           code: 'custom',
           message: `has the key ${quoteValue(key)}; keys must be at most ${
             REQUEST_LIMITS.customDataKey
-          } characters, without NUL characters`,
+          } characters, without NUL characters or lone surrogates`,
         });
         continue;
       }
@@ -355,7 +362,7 @@ export const packerBuildSchema = z
     if (
       typeof build.artifact_id !== 'string' ||
       build.artifact_id.length > REQUEST_LIMITS.artifactId ||
-      build.artifact_id.includes('\u0000') ||
+      unstorableTextProblem(build.artifact_id) !== undefined ||
       !PACKER_AMI_BUILDERS.includes(build.builder_type)
     ) {
       return;
@@ -402,7 +409,7 @@ export const packerManifestSchema = z.object({
 export type PackerManifest = z.infer<typeof packerManifestSchema>;
 
 /** @public */
-export const imageArtifactSchema = z.object({
+export const imageArtifactSchema = z.strictObject({
   region: awsRegionSchema,
   imageId: amiIdSchema,
   account: awsAccountIdSchema.optional(),
@@ -437,7 +444,7 @@ const builtAtSchema = z.iso
  * @public
  */
 export const registerImageRequestSchema = z
-  .object({
+  .strictObject({
     family: imageFamilyNameSchema,
     manifest: packerManifestSchema.optional(),
     /** Which run of the manifest to take; defaults to `last_run_uuid`. */
@@ -633,7 +640,7 @@ export const channelHistoryQuerySchema = pageQuerySchema.extend({
 export const VERSION_SELECTOR_RULE = `must be a version number (1 to ${MAX_IMAGE_VERSION}) or "<family>@<version>"`;
 
 /** Body of `PUT /families/:family/channels/:channel`. @public */
-export const assignChannelRequestSchema = z.object({
+export const assignChannelRequestSchema = z.strictObject({
   version: z.union(
     [
       z
@@ -656,7 +663,7 @@ export const assignChannelRequestSchema = z.object({
 });
 
 /** Body of `POST /families/:family/channels/:channel/rollback`. @public */
-export const rollbackChannelRequestSchema = z.object({
+export const rollbackChannelRequestSchema = z.strictObject({
   /** The assignment to return to; defaults to the one before the current. */
   assignmentId: boundedString(15)
     .regex(/^\d{1,15}$/, 'must be the id of an earlier assignment')
@@ -665,7 +672,7 @@ export const rollbackChannelRequestSchema = z.object({
 });
 
 /** Body of `POST /images/:id/revoke`. @public */
-export const revokeImageRequestSchema = z.object({
+export const revokeImageRequestSchema = z.strictObject({
   reason: reasonSchema.refine(reason => reason.trim() !== '', {
     message: 'a reason is required',
   }),
@@ -673,7 +680,7 @@ export const revokeImageRequestSchema = z.object({
 });
 
 /** Body of `POST /images/:id/restore`. @public */
-export const restoreImageRequestSchema = z.object({
+export const restoreImageRequestSchema = z.strictObject({
   reason: reasonSchema.optional(),
   descendants: z.boolean().default(false),
 });
@@ -687,7 +694,7 @@ export const stateChangeResponseSchema = z.object({
 export type StateChangeResponse = z.infer<typeof stateChangeResponseSchema>;
 
 /** Body of `POST /images/prune`. @public */
-export const pruneRequestSchema = z.object({
+export const pruneRequestSchema = z.strictObject({
   /** One family, or every family when absent. */
   family: imageFamilyNameSchema.optional(),
   /** Newest versions per family always kept; defaults to the policy. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { entityRefSchema } from './entityRefs';
+import { uuidParam } from './lib/paramString';
 import {
   MAX_IMAGE_VERSION,
   channelNameSchema,
@@ -122,6 +123,11 @@ export const rolloutAnalysisSchema = z.strictObject({
 /** @public */
 export type RolloutAnalysis = z.infer<typeof rolloutAnalysisSchema>;
 
+const SET_WEIGHT_RULE = 'must be a whole number from 1 to 100';
+
+const CANARY_STEP_RULE =
+  'must be one of {setWeight: a whole number from 1 to 100}, {pause: {duration?}} or {analysis: {duration, alarms?}}';
+
 /**
  * One step of a canary, in Argo Rollouts' vocabulary: `{ setWeight: 10 }`
  * puts 10% of the environment's capacity on the new version, `{ pause: {} }`
@@ -129,13 +135,22 @@ export type RolloutAnalysis = z.infer<typeof rolloutAnalysisSchema>;
  *
  * @public
  */
-export const canaryStepSchema = z.union([
-  z.strictObject({ setWeight: z.number().int().min(1).max(100) }),
-  z.strictObject({
-    pause: z.strictObject({ duration: durationSchema.optional() }),
-  }),
-  z.strictObject({ analysis: rolloutAnalysisSchema }),
-]);
+export const canaryStepSchema = z.union(
+  [
+    z.strictObject({
+      setWeight: z
+        .number({ error: SET_WEIGHT_RULE })
+        .int({ error: SET_WEIGHT_RULE })
+        .min(1, { error: SET_WEIGHT_RULE })
+        .max(100, { error: SET_WEIGHT_RULE }),
+    }),
+    z.strictObject({
+      pause: z.strictObject({ duration: durationSchema.optional() }),
+    }),
+    z.strictObject({ analysis: rolloutAnalysisSchema }),
+  ],
+  { error: CANARY_STEP_RULE },
+);
 
 /** @public */
 export type CanaryStep = z.infer<typeof canaryStepSchema>;
@@ -274,11 +289,9 @@ export const ROLLOUT_ACTIONS = [
 /** @public */
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 
-/** A rollout id in a path. @public */
+/** A rollout id in a path: the UUID `POST /rollouts` answered. @public */
 export const rolloutPathParamsSchema = z.object({
-  id: z.string().regex(/^[0-9a-f-]{36}$/, {
-    message: 'rollout id must be the id a created rollout answered',
-  }),
+  id: uuidParam('rollout id', 'POST /rollouts'),
 });
 
 /** One fleet a rollout replaces: an Auto Scaling group or standalone instances. @public */

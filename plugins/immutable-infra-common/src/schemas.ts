@@ -97,7 +97,7 @@ export type FamilyList = z.infer<typeof familyListSchema>;
  *
  * @public
  */
-export const enrollRequestSchema = z.object({
+export const enrollRequestSchema = z.strictObject({
   name: imageFamilyNameSchema,
   /** The owning entity, `kind:namespace/name`. */
   entityRef: entityRefSchema,

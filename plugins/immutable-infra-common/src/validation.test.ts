@@ -1,7 +1,11 @@
 /* eslint-disable no-script-url -- these tests feed hostile URLs on purpose */
 import { z } from 'zod';
 import { problems } from './__testUtils__/problems';
-import { entityRefProblem, entityRefSchema } from './entityRefs';
+import {
+  entityPathParamsSchema,
+  entityRefProblem,
+  entityRefSchema,
+} from './entityRefs';
 import { instanceQuerySchema, syncRequestSchema } from './fleetSchemas';
 import { enrollRequestSchema } from './schemas';
 import {
@@ -9,6 +13,7 @@ import {
   describeValidationIssues,
   httpUrl,
   isHttpUrl,
+  LONE_SURROGATE_MESSAGE,
   NUL_CHARACTER_MESSAGE,
 } from './validation';
 
@@ -25,6 +30,44 @@ describe('boundedString', () => {
       `name ${NUL_CHARACTER_MESSAGE}`,
     );
     expect(problems(schema, { name: 'AB' })).toBe('name lower');
+  });
+});
+
+describe('lone surrogates', () => {
+  it.each([
+    ['a lone high surrogate', '\ud800'],
+    ['a lone low surrogate', 'a\udfffb'],
+    ['a pair in the wrong order', '\ude00\ud83d'],
+    ['a high surrogate at the end', 'ok\ud83d'],
+  ])('are refused by every bounded string: %s', (_, value) => {
+    expect(
+      problems(z.object({ title: boundedString(20) }), { title: value }),
+    ).toBe(`title ${LONE_SURROGATE_MESSAGE}`);
+    // Values read from JSON, where "\ud800" is how a client writes one.
+    expect(
+      problems(
+        z.object({ title: boundedString(20) }),
+        JSON.parse(JSON.stringify({ title: value })),
+      ),
+    ).toBe(`title ${LONE_SURROGATE_MESSAGE}`);
+  });
+
+  it('accept characters outside the Basic Multilingual Plane, written as pairs', () => {
+    expect(
+      problems(z.object({ title: boundedString(20) }), {
+        title: 'ship it \ud83d\ude80',
+      }),
+    ).toBeUndefined();
+  });
+
+  it('are refused in path parameters too, naming the parameter', () => {
+    expect(
+      problems(entityPathParamsSchema, {
+        kind: 'component',
+        namespace: 'default',
+        name: 'a\ud800',
+      }),
+    ).toBe(`name Invalid entity name "a\\ud800": ${LONE_SURROGATE_MESSAGE}`);
   });
 });
 
@@ -88,6 +131,56 @@ describe('describeValidationIssues', () => {
         'x',
       ),
     ).toBe('Symbol(s) is odd');
+  });
+
+  it('names a few unknown keys, each cut short, and counts the rest', () => {
+    // 600 KB of keys.
+    const keys = Array.from({ length: 3000 }, (_, i) =>
+      `${i}`.padEnd(200, 'k'),
+    );
+    const schema = z.strictObject({ title: z.string() });
+    const message = problems(schema, {
+      title: 't',
+      ...Object.fromEntries(keys.map(k => [k, 1])),
+    })!;
+    expect(message).toMatch(
+      /^value has unknown keys "0k+\.\.\.", "1k+\.\.\.", /,
+    );
+    expect(message).toMatch(/ and 2995 more$/);
+    expect(message.length).toBeLessThan(600);
+    expect(problems(schema, { title: 't', extra: 1 })).toBe(
+      'value has an unknown key "extra"',
+    );
+  });
+
+  it('cuts each problem, and the whole sentence, short', () => {
+    const issues = Array.from({ length: 1000 }, () => ({
+      path: ['x'.repeat(10_000), 0],
+      message: 'is wrong '.repeat(10_000),
+    }));
+    const message = describeValidationIssues(issues, 'request body');
+    expect(message.length).toBeLessThanOrEqual(4100);
+    const [first] = message.split('; ');
+    expect(first).toMatch(/^x{97}\.\.\.\.0 is wrong is wrong /);
+    expect(first.length).toBe(500);
+    expect(message).toMatch(/; and 99\d more problems$/);
+  });
+
+  it('describes a union by the one branch the value has the shape of, else by its message', () => {
+    const schema = z.object({
+      owner: z.union([boundedString(5), z.array(boundedString(5))], {
+        error: 'must be text or a list of texts',
+      }),
+    });
+    expect(problems(schema, { owner: 'abcdef' })).toBe(
+      'owner must be at most 5 characters',
+    );
+    expect(problems(schema, { owner: ['a', 'b\u0000'] })).toBe(
+      `owner.1 ${NUL_CHARACTER_MESSAGE}`,
+    );
+    expect(problems(schema, { owner: 3 })).toBe(
+      'owner must be text or a list of texts',
+    );
   });
 });
 

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { hasSpaceOrControl } from './lib/strings';
+import {
+  cutShort,
+  hasSpaceOrControl,
+  quoteValue,
+  unstorableTextProblem,
+} from './lib/strings';
+
+export { LONE_SURROGATE_MESSAGE, NUL_CHARACTER_MESSAGE } from './lib/strings';
 
 /**
  * The longest value each request field may carry. A field stored in the
@@ -64,18 +71,11 @@ export const REQUEST_LIMITS = {
 } as const;
 
 /**
- * Why a string with a NUL character is refused: PostgreSQL cannot store one,
- * and no identifier or text of this API needs one.
- *
- * @public
- */
-export const NUL_CHARACTER_MESSAGE =
-  'must not contain NUL characters (\\u0000)';
-
-/**
- * A string of at most `max` characters that contains no NUL character, with
- * a message for each. Checks chained after it (`.regex`, `.refine`) run only
- * when both hold, so a pattern never reads a long or NUL-laden value.
+ * A string of at most `max` characters that can be stored as text: no NUL
+ * character ({@link NUL_CHARACTER_MESSAGE}), no lone UTF-16 surrogate
+ * ({@link LONE_SURROGATE_MESSAGE}), with a message for each. Every string of
+ * a request is one. Checks chained after it (`.regex`, `.refine`) run only
+ * when all hold, so a pattern never reads a long or malformed value.
  *
  * @public
  */
@@ -83,8 +83,8 @@ export function boundedString(max: number) {
   return z
     .string()
     .max(max, { message: `must be at most ${max} characters`, abort: true })
-    .refine(value => !value.includes('\u0000'), {
-      message: NUL_CHARACTER_MESSAGE,
+    .refine(value => unstorableTextProblem(value) === undefined, {
+      error: issue => unstorableTextProblem(String(issue.input)),
       abort: true,
     });
 }
@@ -127,26 +127,110 @@ export function httpUrl(max: number) {
 /** How many problems {@link describeValidationIssues} names before summing up. */
 const MAX_DESCRIBED_ISSUES = 10;
 
+/** The longest description of one problem, its field's path included. */
+const MAX_ISSUE_LENGTH = 500;
+
+/** The longest sentence {@link describeValidationIssues} answers. */
+const MAX_DESCRIPTION_LENGTH = 4000;
+
+/** How many unknown keys a description names before counting the rest. */
+const MAX_NAMED_KEYS = 5;
+
+/** The longest key of a field's path that a description names in full. */
+const MAX_PATH_KEY_LENGTH = 100;
+
+/**
+ * A problem zod found, as {@link describeValidationIssues} reads it: zod's
+ * own issues are ones.
+ *
+ * @public
+ */
+export type ValidationIssue = {
+  readonly path: ReadonlyArray<PropertyKey>;
+  readonly message: string;
+  readonly code?: string;
+  /** `unrecognized_keys`: the keys given that the object does not have. */
+  readonly keys?: ReadonlyArray<string>;
+  /** `invalid_union`: the problems of each branch. */
+  readonly errors?: ReadonlyArray<ReadonlyArray<ValidationIssue>>;
+};
+
+/** Whether the value is not of the branch's shape: its type, or its keys. */
+function shapeMismatch(branch: ReadonlyArray<ValidationIssue>): boolean {
+  return branch.some(
+    issue =>
+      issue.path.length === 0 &&
+      (issue.code === 'invalid_type' || issue.code === 'unrecognized_keys'),
+  );
+}
+
+/**
+ * The problems to describe for one issue, with their full paths. A union
+ * the value matched none of is described by the one branch whose shape it
+ * has, when there is exactly one (`owner` given as a string too long, not as
+ * the list it might also be); else by the union's own message, which says
+ * what is expected.
+ */
+function flatten(issue: ValidationIssue): ValidationIssue[] {
+  if (issue.code === 'invalid_union' && issue.errors) {
+    const shaped = issue.errors.filter(branch => !shapeMismatch(branch));
+    if (shaped.length === 1 && shaped[0].length > 0) {
+      return shaped[0].flatMap(inner =>
+        flatten({ ...inner, path: [...issue.path, ...inner.path] }),
+      );
+    }
+  }
+  return [issue];
+}
+
+/** What is wrong, without the field: unknown keys named a few at a time. */
+function problemOf(issue: ValidationIssue): string {
+  if (issue.code !== 'unrecognized_keys' || !issue.keys) {
+    return issue.message;
+  }
+  const { keys } = issue;
+  const named = keys.slice(0, MAX_NAMED_KEYS).map(quoteValue).join(', ');
+  const rest = keys.length - MAX_NAMED_KEYS;
+  return keys.length === 1
+    ? `has an unknown key ${named}`
+    : `has unknown keys ${named}${rest > 0 ? ` and ${rest} more` : ''}`;
+}
+
 /**
  * One sentence naming each problem zod found, each prefixed with the path of
  * its field (`manifest.builds.0.build_time must be ...`), or with `what` for
- * the value as a whole. At most ten are named; the rest are counted.
+ * the value as a whole. A union is described by the branch the value has the
+ * shape of, or by its message; unknown keys are named a few at a time. At
+ * most ten problems are named, each cut to 500 characters, the sentence to
+ * 4,000; the rest are counted.
  *
  * @public
  */
 export function describeValidationIssues(
-  issues: ReadonlyArray<{
-    readonly path: ReadonlyArray<PropertyKey>;
-    readonly message: string;
-  }>,
+  issues: ReadonlyArray<ValidationIssue>,
   what: string,
 ): string {
-  const described = issues
-    .slice(0, MAX_DESCRIBED_ISSUES)
-    .map(
-      issue => `${issue.path.map(String).join('.') || what} ${issue.message}`,
+  const all = issues.flatMap(flatten);
+  const described: string[] = [];
+  let length = 0;
+  for (const issue of all) {
+    const field = issue.path
+      .map(key => cutShort(String(key), MAX_PATH_KEY_LENGTH))
+      .join('.');
+    const text = cutShort(
+      `${field || what} ${problemOf(issue)}`,
+      MAX_ISSUE_LENGTH,
     );
-  const rest = issues.length - described.length;
+    if (
+      described.length === MAX_DESCRIBED_ISSUES ||
+      length + text.length > MAX_DESCRIPTION_LENGTH
+    ) {
+      break;
+    }
+    described.push(text);
+    length += text.length + 2;
+  }
+  const rest = all.length - described.length;
   if (rest > 0) {
     described.push(`and ${rest} more problem${rest === 1 ? '' : 's'}`);
   }

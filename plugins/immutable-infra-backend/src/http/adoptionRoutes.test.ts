@@ -308,6 +308,30 @@ describe('GET /adoption', () => {
     expect(response.status).toBe(400);
     expect(response.body.error.message).toMatch(/^Invalid query: /);
   });
+
+  it.each([
+    [
+      '/adoption?owner=group:default/a%00b',
+      'owner must not contain NUL characters (\\u0000)',
+    ],
+    [
+      `/adoption?owner=${'g'.repeat(4097)}`,
+      'owner must be at most 4096 characters',
+    ],
+    [
+      '/adoption/history?owner=group:default/a&owner=b%00',
+      'owner.1 must not contain NUL characters (\\u0000)',
+    ],
+    [
+      '/adoption?owner[group]=a',
+      'owner must be text: one value, values separated by commas, or the parameter repeated',
+    ],
+  ])('says what is wrong with %s', async (url, message) => {
+    const { app } = await setup();
+    const response = await request(app).get(url);
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe(`Invalid query: ${message}`);
+  });
 });
 
 describe.each(databases.eachSupportedId())('delivery metrics on %p', id => {

@@ -1,14 +1,13 @@
-import { InputError } from '@backstage/errors';
 import {
   adoptionHistoryQuerySchema,
   adoptionQuerySchema,
   adoptionSnapshotRequestSchema,
   createInitiativeRequestSchema,
-  initiativeIdSchema,
+  initiativePathParamsSchema,
   updateInitiativeRequestSchema,
 } from '@immutable-infra/backstage-plugin-common';
-import { Request, Router } from 'express';
-import { audited, caller, parse, sendPage } from './request';
+import { Router } from 'express';
+import { audited, caller, parse, parseParams, sendPage } from './request';
 import { RouterOptions } from './router';
 
 /**
@@ -19,18 +18,6 @@ import { RouterOptions } from './router';
  */
 export function addAdoptionRoutes(router: Router, options: RouterOptions) {
   const { httpAuth, auditor, adoption, initiatives } = options;
-
-  const initiativeId = (req: Request) => {
-    const parsed = initiativeIdSchema.safeParse(req.params.id);
-    if (!parsed.success) {
-      throw new InputError(
-        `Invalid initiative id ${JSON.stringify(req.params.id)}: ${
-          parsed.error.issues[0].message
-        }`,
-      );
-    }
-    return parsed.data;
-  };
 
   router.get('/initiatives', async (req, res) => {
     const credentials = await caller(httpAuth, req);
@@ -51,12 +38,13 @@ export function addAdoptionRoutes(router: Router, options: RouterOptions) {
 
   router.get('/initiatives/:id', async (req, res) => {
     const credentials = await caller(httpAuth, req);
-    sendPage(res, await initiatives.get(initiativeId(req), credentials));
+    const { id } = parseParams(initiativePathParamsSchema, req);
+    sendPage(res, await initiatives.get(id, credentials));
   });
 
   router.patch('/initiatives/:id', async (req, res) => {
     const credentials = await caller(httpAuth, req);
-    const id = initiativeId(req);
+    const { id } = parseParams(initiativePathParamsSchema, req);
     const body = parse(updateInitiativeRequestSchema, req.body, 'request body');
     const updated = await audited(
       auditor,

@@ -2,6 +2,7 @@
 import express from 'express';
 import { Knex } from 'knex';
 import request from 'supertest';
+import { LONE_SURROGATE_MESSAGE } from '@immutable-infra/backstage-plugin-common';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
 import {
@@ -202,6 +203,58 @@ describe('hostile input', () => {
     const kind = await request(app).get('/entities/com%00p/default/x/drift');
     expect(kind.status).toBe(400);
     expect(kind.body.error.message).toMatch(/^Invalid entity kind /);
+  });
+
+  it.each(['/images', '/initiatives', '/rollouts', '/families', '/sync'])(
+    'answers a body of 600 KB of unknown keys on %s with a short 400 naming a few of them',
+    async path => {
+      const body = Object.fromEntries(
+        Array.from({ length: 3000 }, (_, i) => [`${i}`.padEnd(200, 'k'), 1]),
+      );
+      const response = await request(app).post(path).send(body);
+      expect(response.status).toBe(400);
+      const { message } = response.body.error;
+      expect(message).toMatch(/^Invalid request body: /);
+      expect(message.length).toBeLessThan(4_096);
+      expect(JSON.stringify(response.body).length).toBeLessThan(8_192);
+      // Every body is strict: it names the keys it does not have, five at most.
+      expect(message).toContain('request body has unknown keys "0kkk');
+      expect(message).toContain('and 2995 more');
+    },
+  );
+
+  it('refuses a lone surrogate in a reason, as in every stored text', async () => {
+    await register({
+      family: FAMILY,
+      artifacts: [{ region: 'us-east-1', imageId: 'ami-0bbbbbbbbbbbbbbb1' }],
+    }).expect(201);
+    const response = await request(app)
+      .post(`/images/${FAMILY}@1/revoke`)
+      .set('Content-Type', 'application/json')
+      .send('{"reason":"CVE \\udead"}');
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe(
+      `Invalid request body: reason ${LONE_SURROGATE_MESSAGE}`,
+    );
+    await expect(
+      knex('image_versions').select('state', 'revoke_reason'),
+    ).resolves.toEqual([{ state: 'active', revoke_reason: null }]);
+  });
+
+  it('answers a path that is not percent-encoded UTF-8 with a short 400', async () => {
+    for (const path of [
+      `/images/${'x'.repeat(5000)}%ZZ`,
+      `/entities/component/default/${'%E0'.repeat(1000)}/summary`,
+      '/rollouts/%ED%A0%80',
+    ]) {
+      const response = await request(app).get(path);
+      expect(response.status).toBe(400);
+      expect(response.body.error).toEqual({
+        name: 'InputError',
+        message:
+          'Invalid path: a parameter is not percent-encoded UTF-8 (such as %C3%A9 for "é")',
+      });
+    }
   });
 
   it('answers malformed image ids, families and channels with 400', async () => {

@@ -4,7 +4,10 @@ import { createTestDatabases } from '../__testUtils__/databases';
 import { createRouterTestApp } from '../__testUtils__/routerTestApp';
 import { group, snapshot } from '../adoption/testSnapshots.testUtil';
 import { SCORE_CHECKS } from '../drift/score';
-import { SCORE_CHECK_IDS } from '@immutable-infra/backstage-plugin-common';
+import {
+  LONE_SURROGATE_MESSAGE,
+  SCORE_CHECK_IDS,
+} from '@immutable-infra/backstage-plugin-common';
 
 jest.setTimeout(60_000);
 
@@ -236,6 +239,91 @@ describe.each(databases.eachSupportedId())('initiatives on %p', id => {
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain(field);
     expect(await knex('initiatives')).toHaveLength(0);
+  });
+
+  it.each(['2027-02-31', '2027-02-29', '2026-04-31'])(
+    'refuses %s, a day that does not exist, as deadline or startsOn, on create and on change',
+    async day => {
+      const { app, knex } = await setup();
+      for (const field of ['deadline', 'startsOn']) {
+        const response = await request(app)
+          .post('/initiatives')
+          .send({ ...SILVER, startsOn: '2026-01-01', [field]: day });
+        expect(response.status).toBe(400);
+        expect(response.body.error.message).toBe(
+          `Invalid request body: ${field} must be a day of the calendar: ${day} does not exist (YYYY-MM-DD)`,
+        );
+      }
+      expect(await knex('initiatives')).toHaveLength(0);
+      const created = await request(app).post('/initiatives').send(SILVER);
+      const changed = await request(app)
+        .patch(`/initiatives/${created.body.id}`)
+        .send({ deadline: day });
+      expect(changed.status).toBe(400);
+      expect(changed.body.error.message).toContain(
+        `deadline must be a day of the calendar: ${day} does not exist`,
+      );
+      const [row] = await knex('initiatives');
+      expect(row.deadline).toBe(SILVER.deadline);
+    },
+  );
+
+  it('refuses lone surrogates in its texts rather than store replacement characters', async () => {
+    const { app, knex } = await setup();
+    // As a client writes one in JSON: an escape no character pairs with.
+    const body = JSON.stringify({ ...SILVER, title: 'X' }).replace(
+      '"title":"X"',
+      '"title":"Commerce \\ud800"',
+    );
+    const response = await request(app)
+      .post('/initiatives')
+      .set('Content-Type', 'application/json')
+      .send(body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe(
+      `Invalid request body: title ${LONE_SURROGATE_MESSAGE}`,
+    );
+    expect(await knex('initiatives')).toHaveLength(0);
+
+    const created = await request(app).post('/initiatives').send(SILVER);
+    const changed = await request(app)
+      .patch(`/initiatives/${created.body.id}`)
+      .send({ description: 'half \udc00 a character' });
+    expect(changed.status).toBe(400);
+    expect(changed.body.error.message).toContain('description');
+    const [row] = await knex('initiatives');
+    expect(row.description).toBe(SILVER.description);
+  });
+
+  it('refuses keys a goal does not have', async () => {
+    const { app, knex } = await setup();
+    const response = await request(app)
+      .post('/initiatives')
+      .send({ ...SILVER, goal: { ...SILVER.goal, mandatory: true } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toBe(
+      'Invalid request body: goal has an unknown key "mandatory"',
+    );
+    expect(await knex('initiatives')).toHaveLength(0);
+  });
+
+  it('answers a long malformed id with 400, quoting it cut short', async () => {
+    const { app } = await setup();
+    const longId = 'x'.repeat(5000);
+    for (const response of [
+      await request(app).get(`/initiatives/${longId}`),
+      await request(app).patch(`/initiatives/${longId}`).send({ title: 'x' }),
+    ]) {
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toMatch(
+        /^Invalid initiative id "x{77}\.\.\.": must be at most 36 characters$/,
+      );
+    }
+    const dashes = await request(app).get(`/initiatives/${'-'.repeat(36)}`);
+    expect(dashes.status).toBe(400);
+    expect(dashes.body.error.message).toContain(
+      'expected the id POST /initiatives answered, a UUID',
+    );
   });
 
   it('answers 404 for an unknown initiative and 400 for a malformed id', async () => {

@@ -301,6 +301,60 @@ describe('rollout routes', () => {
       .expect(404);
   });
 
+  it.each([
+    [
+      { setWeight: 50.5 },
+      'spec.steps.0.setWeight must be a whole number from 1 to 100',
+    ],
+    [
+      { setWeight: '100' },
+      'spec.steps.0.setWeight must be a whole number from 1 to 100',
+    ],
+    [
+      '100',
+      'spec.steps.0 must be one of {setWeight: a whole number from 1 to 100}, {pause: {duration?}} or {analysis: {duration, alarms?}}',
+    ],
+    [
+      { setWeight: 10, pause: {} },
+      'spec.steps.0 must be one of {setWeight: a whole number from 1 to 100}, {pause: {duration?}} or {analysis: {duration, alarms?}}',
+    ],
+  ])('says what a canary step must be when given %j', async (step, message) => {
+    const { app, knex } = await setup();
+    const response = await request(app)
+      .post('/rollouts')
+      .send({
+        entityRef: ENTITY,
+        environment: 'production',
+        spec: { steps: [step, { setWeight: 100 }] },
+      })
+      .expect(400);
+    expect(response.body.error.message).toBe(
+      `Invalid request body: ${message}`,
+    );
+    expect(await knex('rollouts').count({ n: '*' })).toEqual([{ n: 0 }]);
+  });
+
+  it('answers 400 for a rollout id that is no UUID, on every route, quoting it cut short', async () => {
+    const { app } = await setup();
+    for (const id of [
+      '-'.repeat(36),
+      'ffffffff-ffff-ffff-ffff-ffff-fffffff',
+      '0b6f3c9e5d2a4f1b9c8e7a6d5e4f3b2a0000',
+    ]) {
+      const read = await request(app).get(`/rollouts/${id}`).expect(400);
+      expect(read.body.error.message).toBe(
+        `Invalid rollout id "${id}": expected the id POST /rollouts answered, a UUID of lower-case hexadecimal digits such as "0b6f3c9e-5d2a-4f1b-9c8e-7a6d5e4f3b2a"`,
+      );
+      await request(app).post(`/rollouts/${id}/abort`).send({}).expect(400);
+    }
+    const long = await request(app)
+      .get(`/rollouts/${'a'.repeat(5000)}`)
+      .expect(400);
+    expect(long.body.error.message).toMatch(
+      /^Invalid rollout id "a{77}\.\.\.": must be at most 36 characters$/,
+    );
+  });
+
   it('moving the channel needs channel.assign too', async () => {
     const test = await setup();
     test.permissions.authorize.mockImplementation(async requests =>

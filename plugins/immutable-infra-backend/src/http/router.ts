@@ -57,29 +57,6 @@ export async function createRouter(
 ): Promise<express.Router> {
   const router = Router();
   router.use(express.json({ limit: MAX_BODY_BYTES }));
-  // A body too large or not JSON is the caller's mistake: say which.
-  router.use(
-    (
-      error: Error & { type?: string },
-      _req: express.Request,
-      _res: express.Response,
-      next: express.NextFunction,
-    ) => {
-      if (error.type === 'entity.too.large') {
-        next(
-          new PayloadTooLargeError(
-            `Request body is larger than the ${MAX_BODY_BYTES} limit`,
-          ),
-        );
-      } else if (error.type === 'entity.parse.failed') {
-        next(
-          new InputError(`Request body is not valid JSON: ${error.message}`),
-        );
-      } else {
-        next(error);
-      }
-    },
-  );
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -92,5 +69,37 @@ export async function createRouter(
   addRolloutRoutes(router, options);
   addAdoptionRoutes(router, options);
 
+  router.use(callerMistakes);
+
   return router;
+}
+
+/**
+ * A body too large or not JSON, or a path that is not percent-encoded
+ * UTF-8, is the caller's mistake: say which. Express would answer the last
+ * with the whole path parameter in its message.
+ */
+function callerMistakes(
+  error: Error & { type?: string; status?: number },
+  _req: express.Request,
+  _res: express.Response,
+  next: express.NextFunction,
+) {
+  if (error.type === 'entity.too.large') {
+    next(
+      new PayloadTooLargeError(
+        `Request body is larger than the ${MAX_BODY_BYTES} limit`,
+      ),
+    );
+  } else if (error.type === 'entity.parse.failed') {
+    next(new InputError(`Request body is not valid JSON: ${error.message}`));
+  } else if (error instanceof URIError && error.status === 400) {
+    next(
+      new InputError(
+        'Invalid path: a parameter is not percent-encoded UTF-8 (such as %C3%A9 for "é")',
+      ),
+    );
+  } else {
+    next(error);
+  }
 }

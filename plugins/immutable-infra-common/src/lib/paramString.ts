@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { NUL_CHARACTER_MESSAGE } from '../validation';
-import { quoteValue } from './strings';
+import { quoteValue, unstorableTextProblem } from './strings';
 
 /** `Invalid <what> "<value>": <rule>`, the value JSON-escaped and cut short. */
 export function invalidValueMessage(
@@ -28,13 +27,27 @@ export function paramString(options: {
     if (value.length > max) {
       return `must be at most ${max} characters`;
     }
-    if (value.includes('\u0000')) {
-      return NUL_CHARACTER_MESSAGE;
-    }
-    return isValid(value) ? undefined : rule;
+    return unstorableTextProblem(value) ?? (isValid(value) ? undefined : rule);
   };
   return z.string().refine(value => problem(value) === undefined, {
     error: issue =>
       invalidValueMessage(what, issue.input, problem(String(issue.input))!),
+  });
+}
+
+/**
+ * A UUID as `crypto.randomUUID()` writes it: 8-4-4-4-12 lower-case
+ * hexadecimal digits.
+ */
+const UUID_PATTERN =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The id of something the API created, a UUID, in a path. */
+export function uuidParam(what: string, createdBy: string) {
+  return paramString({
+    what,
+    max: 36,
+    rule: `expected the id ${createdBy} answered, a UUID of lower-case hexadecimal digits such as "0b6f3c9e-5d2a-4f1b-9c8e-7a6d5e4f3b2a"`,
+    isValid: value => UUID_PATTERN.test(value),
   });
 }
