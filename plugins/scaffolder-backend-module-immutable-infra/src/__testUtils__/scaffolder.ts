@@ -112,6 +112,15 @@ export async function startScaffolder(
   async function dryRun(
     template: string,
     values: Record<string, unknown>,
+    {
+      transformTemplate,
+    }: {
+      /**
+       * Changes the parsed template before it is sent (e.g. takes a
+       * parameter's pattern out), to test what stands behind it.
+       */
+      transformTemplate?: (template: any) => any;
+    } = {},
   ): Promise<DryRun> {
     const dir = join(TEMPLATES_DIR, template);
     const paths = await filesUnder(dir);
@@ -121,6 +130,9 @@ export async function startScaffolder(
         base64Content: (await readFile(path)).toString('base64'),
       })),
     );
+    const parsed = yaml.parse(
+      await readFile(join(dir, 'template.yaml'), 'utf8'),
+    );
     const response = await fetch(`${baseUrl}/v2/dry-run`, {
       method: 'POST',
       headers: {
@@ -128,9 +140,7 @@ export async function startScaffolder(
         'content-type': 'application/json',
       },
       body: JSON.stringify({
-        template: yaml.parse(
-          await readFile(join(dir, 'template.yaml'), 'utf8'),
-        ),
+        template: transformTemplate?.(parsed) ?? parsed,
         values,
         directoryContents,
       }),

@@ -15,6 +15,8 @@ export const examples: TemplateExample[] = [
             entityRef: 'component:default/orders',
             baseFamily: 'base-ubuntu',
             baseChannel: 'production',
+            owner: 'group:default/payments-team',
+            system: 'system:default/payments',
             fleets: [
               { environment: 'staging', min: 1, desired: 2, max: 3 },
               { environment: 'production', min: 2, desired: 3, max: 6 },

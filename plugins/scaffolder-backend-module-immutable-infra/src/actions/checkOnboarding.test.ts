@@ -38,6 +38,12 @@ async function setup() {
   return { deps, action: createCheckOnboardingAction(deps) };
 }
 
+/** The context of a check of the service `orders` with an owner and a system. */
+const withRefs = (refs: { owner?: string; system?: string }) =>
+  createMockActionContext({
+    input: { family: 'orders', entityRef: 'component:default/orders', ...refs },
+  });
+
 describe('immutable-infra:onboarding:check', () => {
   it('passes a new service with a free name and a base family on its channel, and outputs the base version', async () => {
     const { action } = await setup();
@@ -116,6 +122,64 @@ describe('immutable-infra:onboarding:check', () => {
     await action.handler(existing);
     expect(existing.output).toHaveBeenCalledWith('baseImage', undefined);
   });
+
+  it.each([
+    [
+      { owner: 'component:default/orders' },
+      'owner: not a group or user entity ref ([kind:][namespace/]name): its kind must be group or user',
+    ],
+    [
+      { owner: 'group:default/a b' },
+      'owner: not a group or user entity ref ([kind:][namespace/]name): its name must be letters, digits',
+    ],
+    [
+      { owner: 'group:Not A Namespace/payments' },
+      'owner: not a group or user entity ref ([kind:][namespace/]name): its namespace must be lower-case letters',
+    ],
+    [
+      {
+        owner:
+          'group:default/payments\n---\napiVersion: backstage.io/v1alpha1\nkind: Location',
+      },
+      'owner: not a group or user entity ref ([kind:][namespace/]name): its name must be',
+    ],
+    [
+      { owner: 'group:' },
+      'owner: not a group or user entity ref ([kind:][namespace/]name): it has an empty part',
+    ],
+    [
+      { system: 'group:default/payments' },
+      'system: not a system entity ref ([kind:][namespace/]name): its kind must be system',
+    ],
+    [
+      { system: 'system:default/payments\n  lifecycle: production' },
+      'system: not a system entity ref ([kind:][namespace/]name): its name must be',
+    ],
+    [
+      { system: 'a'.repeat(300) },
+      'system: not a system entity ref ([kind:][namespace/]name): its name must be',
+    ],
+  ])('refuses %j, naming the field', async (refs, message) => {
+    const { action } = await setup();
+    await expect(action.handler(withRefs(refs))).rejects.toThrow(
+      `The service cannot be onboarded as asked: ${message}`,
+    );
+  });
+
+  it.each([
+    { owner: 'group:default/payments-team', system: 'system:default/payments' },
+    { owner: 'payments-team', system: 'payments' },
+    { owner: 'user:ada', system: 'default/payments' },
+    { owner: 'Group:default/Payments_Team.eu', system: 'System:payments' },
+  ])(
+    'passes an owner and a system that are entity refs of their kinds: %j',
+    async refs => {
+      const { action } = await setup();
+      const ctx = withRefs(refs);
+      await action.handler(ctx);
+      expect(ctx.output).toHaveBeenCalledWith('baseImage', undefined);
+    },
+  );
 
   it('a retried task replays a check that passed, and makes a failed one again', async () => {
     const { deps, action } = await setup();

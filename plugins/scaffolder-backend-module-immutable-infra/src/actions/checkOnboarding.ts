@@ -1,12 +1,15 @@
 import { AuthService } from '@backstage/backend-plugin-api';
+import { parseEntityRef } from '@backstage/catalog-model';
 import { InputError, ResponseError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   CHANNEL_PATTERN,
   CHANNEL_RULE,
+  ENTITY_REF_PART_RULES,
   IMAGE_FAMILY_PATTERN,
   IMAGE_FAMILY_RULE,
   ImmutableInfraApi,
+  isValidEntityRefPart,
   REQUEST_LIMITS,
 } from '@immutable-infra/backstage-plugin-common';
 import { backendRequestOptions } from './backendRequestOptions';
@@ -46,11 +49,55 @@ export function fleetProblems(fleets: FleetInput[]): string[] {
 }
 
 /**
+ * The entity refs an onboarding template writes into the service's
+ * catalog-info.yaml, and the kinds each may name (the first when the ref
+ * names none), as the catalog reads `spec.owner` and `spec.system`.
+ */
+const ENTITY_REF_FIELDS = {
+  owner: ['group', 'user'],
+  system: ['system'],
+} as const;
+
+/**
+ * What is wrong with an entity ref of a catalog-info.yaml field
+ * (`[kind:][namespace/]name`, its kind one of `kinds`), as a message naming
+ * the field, or undefined when the catalog could hold the ref. Its parts
+ * follow the catalog's naming rules, so no line break, quote or other
+ * character that could change the file's structure gets through.
+ */
+function entityRefFieldProblem(
+  field: string,
+  ref: string,
+  kinds: readonly string[],
+): string | undefined {
+  const problem = (detail: string) =>
+    `${field}: not a ${kinds.join(
+      ' or ',
+    )} entity ref ([kind:][namespace/]name): ${detail}`;
+  let parsed: { kind: string; namespace: string; name: string };
+  try {
+    parsed = parseEntityRef(ref, { defaultKind: kinds[0] });
+  } catch {
+    return problem('it has an empty part');
+  }
+  if (!kinds.includes(parsed.kind.toLocaleLowerCase('en-US'))) {
+    return problem(`its kind must be ${kinds.join(' or ')}`);
+  }
+  for (const part of ['namespace', 'name'] as const) {
+    if (!isValidEntityRefPart(part, parsed[part])) {
+      return problem(`its ${part} must be ${ENTITY_REF_PART_RULES[part]}`);
+    }
+  }
+  return undefined;
+}
+
+/**
  * Creates the `immutable-infra:onboarding:check` action: the checks of an
  * onboarding template's parameters that its form cannot make, run first so
  * that nothing is published for a service that cannot be onboarded. It
  * changes nothing (and runs in a dry run too): the fleets' sizes hold
- * together, the service's family is free (or, for an existing service,
+ * together, the owner and system are entity refs of their kinds, the
+ * service's family is free (or, for an existing service,
  * already its own), and the base family is registered with a version on the
  * channel builds start from.
  *
@@ -64,7 +111,7 @@ export function createCheckOnboardingAction(options: {
   return createTemplateAction({
     id: 'immutable-infra:onboarding:check',
     description:
-      "Checks an onboarding template's parameters against Immutable Infra before anything is published: fleet sizes, the service's image family, the base family and its channel. Changes nothing.",
+      "Checks an onboarding template's parameters against Immutable Infra before anything is published: fleet sizes, the owner's and system's entity refs, the service's image family, the base family and its channel. Changes nothing.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -114,6 +161,20 @@ export function createCheckOnboardingAction(options: {
             .max(20)
             .optional()
             .describe('Per environment, the capacity the template will create'),
+        owner: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "The service's owner as catalog-info.yaml will name it: a group or user ref, [kind:][namespace/]name",
+            ),
+        system: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'The system the service belongs to as catalog-info.yaml will name it: a system ref, [kind:][namespace/]name',
+            ),
       },
       output: {
         baseImage: z =>
@@ -129,6 +190,16 @@ export function createCheckOnboardingAction(options: {
       const input = ctx.input;
       const check = async (): Promise<{ baseImage?: string }> => {
         const problems = fleetProblems(input.fleets ?? []);
+        for (const [field, kinds] of Object.entries(ENTITY_REF_FIELDS)) {
+          const ref = input[field as keyof typeof ENTITY_REF_FIELDS];
+          const problem =
+            ref === undefined
+              ? undefined
+              : entityRefFieldProblem(field, ref, kinds);
+          if (problem) {
+            problems.push(problem);
+          }
+        }
         const requestOptions = await backendRequestOptions(auth, ctx);
 
         const families = await callBackend('Listing image families', () =>

@@ -344,6 +344,20 @@ describe('the enroll-existing-service template through the scaffolder dry run', 
     [{ environments: ['Production!'] }, 'environments[0]'],
     [{ autoscalingGroups: 'a group with spaces' }, 'autoscalingGroups'],
     [{ family: 'Web Shop' }, 'family'],
+    // The component is written into immutable-infra.json and names the
+    // service everywhere: an entity ref of a component, nothing more.
+    [
+      {
+        component:
+          'component:default/storefront-web\n---\napiVersion: backstage.io/v1alpha1\nkind: Location',
+      },
+      'component',
+    ],
+    [{ component: 'component:default/store\u0000front-web' }, 'component'],
+    [{ component: `component:default/${'a'.repeat(283)}` }, 'component'],
+    [{ component: 'component:default/a b' }, 'component'],
+    [{ component: 'group:default/storefront-web' }, 'component'],
+    [{ component: 'storefront-web' }, 'component'],
   ])(
     'refuses %j before any step runs, naming the field',
     async (change, field) => {

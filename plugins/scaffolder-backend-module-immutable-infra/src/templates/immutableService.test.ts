@@ -44,6 +44,91 @@ const catalogPolicy = EntityPolicies.allOf([
   new SchemaValidEntityPolicy(),
 ]);
 
+/**
+ * Values of owner (kind `group`) or system (kind `system`) that are no
+ * entity refs: a second document (a Location with any target), another spec
+ * field, a NUL, 300 characters, a name with a space.
+ */
+const hostileRefs = (kind: string) => [
+  `${kind}:default/payments\n---\napiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: injected\nspec:\n  type: url\n  target: https://attacker.example.com/catalog-info.yaml`,
+  `${kind}:default/payments\n  lifecycle: production`,
+  `${kind}:default/pay\u0000ments`,
+  `${kind}:default/${'a'.repeat(300 - `${kind}:default/`.length)}`,
+  `${kind}:default/a b`,
+];
+
+/**
+ * Values that, written bare into catalog-info.yaml, would be read as more or
+ * less than the value: the second document and the spec field above, a
+ * comment, a flow sequence.
+ */
+const yamlBreakingRefs = (kind: string) => [
+  ...hostileRefs(kind).slice(0, 2),
+  `${kind}:default/payments # the team`,
+  `[${kind}:default/payments]`,
+];
+
+/** [field, value] for owner and system. */
+const byField = (refs: (kind: string) => string[]) => [
+  ...refs('group').map(value => ['owner', value]),
+  ...refs('system').map(value => ['system', value]),
+];
+
+/**
+ * The template without its parameters' patterns and maximum lengths: what
+ * stands behind the form when a value gets past it.
+ */
+function withoutPatterns(template: any) {
+  const strip = (node: any): any => {
+    if (Array.isArray(node)) {
+      return node.map(strip);
+    }
+    if (node && typeof node === 'object') {
+      return Object.fromEntries(
+        Object.entries(node)
+          .filter(([key]) => key !== 'pattern' && key !== 'maxLength')
+          .map(([key, value]) => [key, strip(value)]),
+      );
+    }
+    return node;
+  };
+  return {
+    ...template,
+    spec: { ...template.spec, parameters: strip(template.spec.parameters) },
+  };
+}
+
+/** Also without the check step's owner and system: what stands behind it. */
+function withoutPatternsOrRefChecks(template: any) {
+  const stripped = withoutPatterns(template);
+  for (const step of stripped.spec.steps) {
+    if (step.action === 'immutable-infra:onboarding:check') {
+      delete step.input.owner;
+      delete step.input.system;
+    }
+  }
+  return stripped;
+}
+
+/**
+ * The one document of a rendered catalog-info.yaml (a second document, or a
+ * parse error, fails).
+ */
+function onlyDocument(run: DryRun) {
+  const documents = yaml.parseAllDocuments(run.files.get('catalog-info.yaml')!);
+  expect(documents).toHaveLength(1);
+  const [document] = documents as yaml.Document[];
+  expect(document.errors).toEqual([]);
+  return document.toJS() as Entity;
+}
+
+/**
+ * A literal string as the HCL2 parser answers it (Terraform's JSON syntax):
+ * `${` and `%{` escaped, where an interpolation or a directive would not be.
+ */
+const hclLiteral = (value: string) =>
+  value.split('${').join('$${').split('%{').join('%%{');
+
 /** The HCL2 of a rendered file, as JSON (a parse error throws). */
 async function hcl(run: DryRun, path: string) {
   const source = run.files.get(path);
@@ -75,6 +160,18 @@ describe('the immutable-service template through the scaffolder dry run', () => 
   afterAll(async () => {
     await scaffolder?.stop();
   });
+
+  /** A dry run of the template with one field changed, the template too if asked. */
+  const runWith = (
+    field: string,
+    value: string,
+    transformTemplate?: (template: any) => any,
+  ) =>
+    scaffolder.dryRun(
+      'immutable-service',
+      { ...VALUES, [field]: value },
+      { transformTemplate },
+    );
 
   it('renders the repository and runs its steps, publishing, registering and enrolling only for real', async () => {
     const run = await scaffolder.dryRun('immutable-service', VALUES);
@@ -409,4 +506,116 @@ describe('the immutable-service template through the scaffolder dry run', () => 
       expect(bad.errors!.map(e => e.property)).toContain(`instance.${field}`);
     },
   );
+
+  it.each(byField(hostileRefs))(
+    'refuses %s %j before any step runs, naming the field',
+    async (field, value) => {
+      const bad = await runWith(field, value);
+      expect(bad.status).toBe(400);
+      expect(bad.errors!.map(e => e.property)).toContain(`instance.${field}`);
+    },
+  );
+
+  it.each(byField(hostileRefs))(
+    'behind the form, the check step refuses %s %j, naming the field, before anything is rendered',
+    async (field, value) => {
+      const run = await runWith(field, value, withoutPatterns);
+      expect(run.status).toBe(400);
+      expect(run.errors![0].message).toContain(
+        `The service cannot be onboarded as asked: ${field}: not a`,
+      );
+      expect(run.files.size).toBe(0);
+    },
+  );
+
+  // Refs the form and the check allow that YAML would read as a boolean, a
+  // null or a number were they written bare.
+  it.each(
+    ['true', 'null', '1e3', '0x1F', '1.10'].flatMap(value => [
+      ['owner', value],
+      ['system', value],
+    ]),
+  )(
+    '%s %j is written as that string, catalog-info.yaml one document',
+    async (field, value) => {
+      const run = await runWith(field, value);
+      expect(run.errors).toBeUndefined();
+      const entity = onlyDocument(run);
+      expect(entity.spec![field]).toBe(value);
+      expect(Object.keys(entity.spec!).sort()).toEqual([
+        'lifecycle',
+        'owner',
+        'system',
+        'type',
+      ]);
+    },
+  );
+
+  // The last stand: a value past the form and the check is still written as
+  // one string.
+  it.each(byField(yamlBreakingRefs))(
+    'behind the form and the check, %s %j is written verbatim, catalog-info.yaml one document with the spec it should have',
+    async (field, value) => {
+      const run = await runWith(field, value, withoutPatternsOrRefChecks);
+      expect(run.errors).toBeUndefined();
+      const entity = onlyDocument(run);
+      expect(entity.spec).toEqual({
+        type: 'service',
+        lifecycle: 'experimental',
+        owner: VALUES.owner,
+        system: VALUES.system,
+        [field]: value,
+      });
+    },
+  );
+
+  it('behind the form, values with quotes, line breaks and interpolations stay strings of the Terraform and the Packer build', async () => {
+    const hostile = {
+      healthCheckPath:
+        '/healthz"\n}\n\nresource "aws_iam_user" "x" {\n  name = "${file("/etc/passwd")}',
+      instanceType: 't3.small%{ if true }.large%{ endif }',
+      logDestination: 'cloudwatch:/x"\n  default = "${path.root}',
+      regions: ['us-east-1', 'eu-west-1"] = {}\n  x = ["'],
+      fleets: [{ environment: 'prod" = {}\n  "x', min: 1, desired: 1, max: 1 }],
+    };
+    const run = await scaffolder.dryRun(
+      'immutable-service',
+      { ...VALUES, ...hostile },
+      { transformTemplate: withoutPatterns },
+    );
+    expect(run.errors).toBeUndefined();
+
+    const variables = await hcl(run, 'terraform/variables.tf');
+    expect(Object.keys(variables)).toEqual(['variable']);
+    expect(variables.variable.health_check_path[0].default).toBe(
+      hclLiteral(hostile.healthCheckPath),
+    );
+    expect(variables.variable.instance_type[0].default).toBe(
+      hclLiteral(hostile.instanceType),
+    );
+    expect(variables.variable.environments[0].default).toEqual({
+      [hostile.fleets[0].environment]: { min: 1, desired: 1, max: 1 },
+    });
+    const root = await hcl(run, 'terraform/main.tf');
+    expect(Object.keys(root).sort()).toEqual([
+      'module',
+      'provider',
+      'terraform',
+    ]);
+    expect(root.provider.aws.map((p: any) => p.region)).toEqual(
+      hostile.regions,
+    );
+    // Module names are identifiers: the region's letters and digits only.
+    expect(Object.keys(root.module).sort()).toEqual(
+      hostile.regions.map(r => `fleet_${r.replace(/[^a-z0-9]/g, '_')}`).sort(),
+    );
+    const packer = await hcl(run, 'packer/service.pkr.hcl');
+    expect(packer.variable.log_destination[0].default).toBe(
+      hclLiteral(hostile.logDestination),
+    );
+    expect(packer.variable.instance_type[0].default).toBe(
+      hclLiteral(hostile.instanceType),
+    );
+    expect(packer.variable.regions[0].default).toEqual(hostile.regions);
+  });
 });

@@ -1,5 +1,9 @@
-# The golden image of ${{ values.family }}: built from the base family's current
-# AMI, nothing left on it to log in with, logs shipped off the host.
+{#- Values are written through hcl(): JSON (a JSON string is an HCL string)
+    with "${" and "%{" escaped, so that none ends its string or reads as an
+    interpolation or a directive. -#}
+{%- macro hcl(value) -%}${{ value | dump | replace("${", "$${") | replace("%{", "%%{") }}{%- endmacro -%}
+# The service's golden image: built from the base family's current AMI,
+# nothing left on it to log in with, logs shipped off the host.
 
 packer {
   required_plugins {
@@ -12,18 +16,18 @@ packer {
 
 variable "family" {
   type    = string
-  default = "${{ values.family }}"
+  default = ${{ hcl(values.family) }}
 }
 
 variable "regions" {
   type        = list(string)
   description = "The first builds the image; it is copied to the others."
-  default     = ${{ values.regions | dump }}
+  default     = ${{ hcl(values.regions) }}
 }
 
 variable "instance_type" {
   type    = string
-  default = "${{ values.instanceType }}"
+  default = ${{ hcl(values.instanceType) }}
 }
 
 variable "base_ami" {
@@ -50,7 +54,7 @@ variable "build_url" {
 
 variable "log_destination" {
   type    = string
-  default = "${{ values.logDestination }}"
+  default = ${{ hcl(values.logDestination) }}
 }
 
 locals {

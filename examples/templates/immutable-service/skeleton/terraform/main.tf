@@ -1,4 +1,8 @@
-# The fleet of ${{ values.name }}: per region, one launch template and, per
+{#- Values are written through hcl(): JSON (a JSON string is an HCL string)
+    with "${" and "%{" escaped, so that none ends its string or reads as an
+    interpolation or a directive. -#}
+{%- macro hcl(value) -%}${{ value | dump | replace("${", "$${") | replace("%{", "%%{") }}{%- endmacro -%}
+# The service's fleet: per region, one launch template and, per
 # environment, an Auto Scaling group pinned to a numbered template version,
 # a target group and the alarms its rollouts watch. Rollouts (Immutable
 # Infra) make new template versions and move the groups' capacity;
@@ -14,23 +18,25 @@ terraform {
   }
 }
 {% for region in values.regions %}
+{#- Identifiers cannot be quoted: only letters, digits and "_" of the region. -#}
+{%- set id = region | replace(r/[^a-z0-9]/g, "_") %}
 provider "aws" {
-  alias  = "${{ region | replace("-", "_") }}"
-  region = "${{ region }}"
+  alias  = "${{ id }}"
+  region = ${{ hcl(region) }}
 }
 
-module "fleet_${{ region | replace("-", "_") }}" {
+module "fleet_${{ id }}" {
   source = "./modules/fleet"
   providers = {
-    aws = aws.${{ region | replace("-", "_") }}
+    aws = aws.${{ id }}
   }
 
   service           = var.service
-  image_id          = var.image_ids["${{ region }}"]
+  image_id          = var.image_ids[${{ hcl(region) }}]
   instance_type     = var.instance_type
-  vpc_id            = var.networks["${{ region }}"].vpc_id
-  subnet_ids        = var.networks["${{ region }}"].subnet_ids
-  load_balancers    = var.load_balancers["${{ region }}"]
+  vpc_id            = var.networks[${{ hcl(region) }}].vpc_id
+  subnet_ids        = var.networks[${{ hcl(region) }}].subnet_ids
+  load_balancers    = var.load_balancers[${{ hcl(region) }}]
   health_check_path = var.health_check_path
   health_check_port = var.health_check_port
   environments      = var.environments

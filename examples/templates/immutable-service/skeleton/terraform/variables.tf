@@ -1,17 +1,21 @@
+{#- Values are written through hcl(): JSON (a JSON string is an HCL string)
+    with "${" and "%{" escaped, so that none ends its string or reads as an
+    interpolation or a directive. -#}
+{%- macro hcl(value) -%}${{ value | dump | replace("${", "$${") | replace("%{", "%%{") }}{%- endmacro -%}
 variable "service" {
   type        = string
   description = "The service: its image family, the prefix of its resources, the tag that finds its instances."
-  default     = "${{ values.name }}"
+  default     = ${{ hcl(values.name) }}
 }
 
 variable "image_ids" {
   type        = map(string)
-  description = "By region, the AMI the fleet starts from: the current version of ${{ values.name }} (later versions arrive by rollouts)."
+  description = "By region, the AMI the fleet starts from: the service's current version (later versions arrive by rollouts)."
 }
 
 variable "instance_type" {
   type    = string
-  default = "${{ values.instanceType }}"
+  default = ${{ hcl(values.instanceType) }}
 }
 
 variable "networks" {
@@ -33,12 +37,12 @@ variable "load_balancers" {
 
 variable "health_check_path" {
   type    = string
-  default = "${{ values.healthCheckPath }}"
+  default = ${{ hcl(values.healthCheckPath) }}
 }
 
 variable "health_check_port" {
   type    = number
-  default = ${{ values.healthCheckPort }}
+  default = ${{ hcl(values.healthCheckPort) }}
 }
 
 variable "environments" {
@@ -50,7 +54,7 @@ variable "environments" {
   description = "By environment, the group's minimum, desired and maximum capacity."
   default = {
 {%- for fleet in values.fleets %}
-    ${{ fleet.environment }} = { min = ${{ fleet.min }}, desired = ${{ fleet.desired }}, max = ${{ fleet.max }} }
+    ${{ hcl(fleet.environment) }} = { min = ${{ hcl(fleet.min) }}, desired = ${{ hcl(fleet.desired) }}, max = ${{ hcl(fleet.max) }} }
 {%- endfor %}
   }
 }
