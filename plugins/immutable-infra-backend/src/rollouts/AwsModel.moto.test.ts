@@ -224,6 +224,18 @@ describe('AwsModel against moto', () => {
     return { moto: a, model: b };
   }
 
+  /** A group of ami-0's template behind its target group; its instances. */
+  async function smallGroup(
+    cloud: Cloud,
+    name: string,
+    sizes: { capacity: number; minSize: number; maxSize: number },
+  ) {
+    const templateId = await cloud.template([images[0]]);
+    await cloud.group({ name, templateId, tags: {}, ...sizes });
+    return (await cloud.provider.groupInstances({ ...at, group: name }))
+      .instances;
+  }
+
   it('makes a described template version once and sets it as the default', async () => {
     const { moto: real, model } = await onEach(async cloud => {
       const templateId = await cloud.template([images[0]]);
@@ -542,15 +554,7 @@ describe('AwsModel against moto', () => {
   describe('where moto departs from AWS', () => {
     it('refuses a desired capacity outside the limits (moto accepts it)', async () => {
       const { moto: real, model } = await onEach(async (cloud, name) => {
-        const templateId = await cloud.template([images[0]]);
-        await cloud.group({
-          name,
-          templateId,
-          capacity: 1,
-          minSize: 1,
-          maxSize: 2,
-          tags: {},
-        });
+        await smallGroup(cloud, name, { capacity: 1, minSize: 1, maxSize: 2 });
         const above = await outcome(
           cloud.provider.setGroupDesiredCapacity({
             ...at,
@@ -578,18 +582,10 @@ describe('AwsModel against moto', () => {
 
     it('refuses to terminate with decrement below the minimum (moto terminates)', async () => {
       const { moto: real, model } = await onEach(async (cloud, name) => {
-        const templateId = await cloud.template([images[0]]);
-        await cloud.group({
-          name,
-          templateId,
+        const instances = await smallGroup(cloud, name, {
           capacity: 1,
           minSize: 1,
           maxSize: 2,
-          tags: {},
-        });
-        const { instances } = await cloud.provider.groupInstances({
-          ...at,
-          group: name,
         });
         return outcome(
           cloud.provider.terminateInGroup({
@@ -607,18 +603,10 @@ describe('AwsModel against moto', () => {
 
     it('skips a replayed termination of an instance no longer in the group (moto fails with a 500)', async () => {
       const { moto: real, model } = await onEach(async (cloud, name) => {
-        const templateId = await cloud.template([images[0]]);
-        await cloud.group({
-          name,
-          templateId,
+        const instances = await smallGroup(cloud, name, {
           capacity: 2,
           minSize: 0,
           maxSize: 2,
-          tags: {},
-        });
-        const { instances } = await cloud.provider.groupInstances({
-          ...at,
-          group: name,
         });
         const victim = instances[0].instanceId;
         await cloud.provider.terminateInGroup({ ...at, instanceIds: [victim] });
