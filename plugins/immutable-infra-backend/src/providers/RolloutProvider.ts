@@ -12,6 +12,55 @@ export type RolloutInstance = {
   tags: Record<string, string>;
   /** For an instance of an Auto Scaling group: whether scale-in skips it. */
   protectedFromScaleIn?: boolean;
+  /** For an instance of an Auto Scaling group: its lifecycle state (`InService`, `Pending`, `Standby`, …). */
+  lifecycleState?: string;
+  subnetId?: string;
+  availabilityZone?: string;
+};
+
+/**
+ * An Auto Scaling group as it is now: read on every tick, never taken from
+ * the last sync (a scaling policy or a person may have changed it).
+ *
+ * @internal
+ */
+export type GroupState = {
+  /** The instances (not terminated) of the group. */
+  instances: RolloutInstance[];
+  desiredCapacity: number;
+  minSize: number;
+  maxSize: number;
+  /** The template and version the group launches from now. */
+  launchTemplate?: { id: string; version: string };
+};
+
+/**
+ * One scaling activity of a group (`DescribeScalingActivities`): what the
+ * group did or failed to do, asynchronously, after a change of its desired
+ * capacity.
+ *
+ * @internal
+ */
+export type ScalingActivity = {
+  activityId: string;
+  /** `Successful`, `Failed`, `Cancelled`, `InProgress`, … (AWS's `StatusCode`). */
+  status: string;
+  /** AWS's words for a failure, e.g. an `InsufficientInstanceCapacity` message. */
+  statusMessage?: string;
+  description?: string;
+  startTime: string;
+};
+
+/**
+ * The answer to a launch: the instances of the reservation. A client token
+ * that was used before answers the original reservation, whose instances
+ * may have terminated since (AWS keeps a token at least a day): such an
+ * answer launched nothing.
+ *
+ * @internal
+ */
+export type LaunchResult = {
+  instances: { instanceId: string; state: string }[];
 };
 
 /** Where one new instance stands at the gate. @internal */
@@ -31,10 +80,18 @@ export type GateVerdict = {
  * @internal
  */
 export interface RolloutProvider {
-  /** The instances (not terminated) of an Auto Scaling group. */
+  /** An Auto Scaling group now: its instances (not terminated), sizes and template. */
   groupInstances(
     location: ImageLocation & { group: string },
-  ): Promise<{ instances: RolloutInstance[]; desiredCapacity: number }>;
+  ): Promise<GroupState>;
+
+  /**
+   * The group's scaling activities that started at or after `since`,
+   * newest first (at most the last 100).
+   */
+  scalingActivities(
+    location: ImageLocation & { group: string; since: string },
+  ): Promise<ScalingActivity[]>;
 
   /** Instances with every tag given, in no Auto Scaling group. */
   standaloneInstances(
@@ -97,12 +154,20 @@ export interface RolloutProvider {
     location: ImageLocation & { group: string; desired: number },
   ): Promise<void>;
 
-  /** Terminates group instances, lowering the desired capacity with each. */
+  /**
+   * Terminates group instances, lowering the desired capacity with each.
+   * An instance no longer in the group (a replay) is skipped; every other
+   * refusal (access denied, the minimum size) is thrown.
+   */
   terminateInGroup(
     location: ImageLocation & { instanceIds: string[] },
   ): Promise<void>;
 
-  /** Launches instances from a template version, tagged as given. */
+  /**
+   * Launches instances from a template version, tagged as given, in the
+   * subnet given (else the template's). Throws AWS's error (its `name` the
+   * error code, e.g. `InsufficientInstanceCapacity`) when nothing launched.
+   */
   launchInstances(
     location: ImageLocation & {
       templateId: string;
@@ -110,8 +175,9 @@ export interface RolloutProvider {
       count: number;
       tags: Record<string, string>;
       clientToken: string;
+      subnetId?: string;
     },
-  ): Promise<string[]>;
+  ): Promise<LaunchResult>;
 
   terminateInstances(
     location: ImageLocation & { instanceIds: string[] },
@@ -129,6 +195,15 @@ export interface RolloutProvider {
   targetGroupArns(
     location: ImageLocation & { names: string[] },
   ): Promise<Map<string, string>>;
+
+  /**
+   * Each target group's deregistration delay in seconds
+   * (`deregistration_delay.timeout_seconds`): how long a deregistered
+   * target keeps draining its connections.
+   */
+  deregistrationDelays(
+    location: ImageLocation & { targetGroupArns: string[] },
+  ): Promise<Map<string, number>>;
 
   /** Registers instances in (or deregisters them from) target groups. */
   setTargetMembership(

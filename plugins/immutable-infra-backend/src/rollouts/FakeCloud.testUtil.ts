@@ -2,8 +2,11 @@ import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
 import { PRESENT } from './decide';
 import {
   GateVerdict,
+  GroupState,
+  LaunchResult,
   RolloutInstance,
   RolloutProvider,
+  ScalingActivity,
 } from '../providers/RolloutProvider';
 
 type FakeInstance = RolloutInstance & { group?: string };
@@ -45,6 +48,13 @@ export class FakeCloud implements RolloutProvider {
   /** Instances out of their target groups (a blue-green switch). */
   deregistered = new Set<string>();
   volumes = new Map<string, string[]>();
+  /** Client tokens of launches and the instances each made (AWS keeps them a day). */
+  tokens = new Map<string, string[]>();
+  /** Groups whose launches fail, with AWS's words, as scaling activities. */
+  failingLaunches = new Map<string, string>();
+  activities = new Map<string, ScalingActivity[]>();
+  /** Errors the next calls of a kind throw, first in first out. */
+  faults = new Map<string, Error[]>();
   calls: string[] = [];
   private counter = 0;
 
@@ -107,10 +117,48 @@ export class FakeCloud implements RolloutProvider {
     };
   }
 
+  /** A scaling policy (or a person) sets the group's desired capacity. */
+  policyScale(name: string, desired: number) {
+    const group = this.groups.get(name)!;
+    const clamped = Math.max(group.min, Math.min(group.max, desired));
+    if (clamped >= group.desired) {
+      this.scale(name, clamped);
+    } else {
+      group.desired = clamped;
+      this.scaleIn(name);
+    }
+  }
+
+  /** An instance stops (as a person or a failed host stops it). */
+  stop(instanceId: string) {
+    this.instances.find(i => i.instanceId === instanceId)!.state = 'stopped';
+  }
+
+  private fault(call: string) {
+    const error = this.faults.get(call)?.shift();
+    if (error) {
+      throw error;
+    }
+  }
+
   private scale(name: string, desired: number) {
     const group = this.groups.get(name)!;
     group.desired = desired;
     const image = this.templates.get(group.template)![group.version - 1].image;
+    const failing = this.failingLaunches.get(name);
+    if (failing && this.alive(i => i.group === name).length < desired) {
+      this.activities.set(name, [
+        {
+          activityId: `activity-${this.counter++}`,
+          status: 'Failed',
+          statusMessage: failing,
+          description: `Launching a new EC2 instance.  Status Reason: ${failing}`,
+          startTime: new Date(Date.UTC(2026, 11, 1, 10)).toISOString(),
+        },
+        ...(this.activities.get(name) ?? []),
+      ]);
+      return;
+    }
     while (this.alive(i => i.group === name).length < desired) {
       this.instances.push({
         ...this.make(image, group.tags, name),
@@ -137,18 +185,28 @@ export class FakeCloud implements RolloutProvider {
     }
   }
 
-  async groupInstances({ group }: { group: string }) {
+  async groupInstances({ group }: { group: string }): Promise<GroupState> {
     this.calls.push('groupInstances');
+    this.fault('groupInstances');
+    const found = this.groups.get(group)!;
     const answer = {
       instances: this.instances
         .filter(i => i.group === group && PRESENT.has(i.state ?? ''))
         .map(i => ({ ...i, tags: { ...i.tags } })),
-      desiredCapacity: this.groups.get(group)!.desired,
+      desiredCapacity: found.desired,
+      minSize: found.min,
+      maxSize: found.max,
+      launchTemplate: { id: found.template, version: String(found.version) },
     };
     if (this.pendingScaleIn.delete(group)) {
       this.scaleIn(group);
     }
     return answer;
+  }
+
+  async scalingActivities({ group }: { group: string }) {
+    this.calls.push('scalingActivities');
+    return this.activities.get(group) ?? [];
   }
 
   async standaloneInstances({
@@ -157,8 +215,11 @@ export class FakeCloud implements RolloutProvider {
     tags: { key: string; value: string }[];
   }) {
     this.calls.push('standaloneInstances');
-    return this.alive(
-      i => !i.group && tags.every(t => i.tags[t.key] === t.value),
+    return this.instances.filter(
+      i =>
+        PRESENT.has(i.state ?? '') &&
+        !i.group &&
+        tags.every(t => i.tags[t.key] === t.value),
     );
   }
 
@@ -204,6 +265,12 @@ export class FakeCloud implements RolloutProvider {
     group.version = options.version;
     group.min = options.minSize;
     group.max = options.maxSize;
+    // A maximum below the desired capacity lowers it, and the group scales
+    // in (unprotected instances first).
+    if (group.desired > group.max) {
+      group.desired = group.max;
+      this.scaleIn(options.group);
+    }
     group.protectNew = options.protectNewInstances ?? group.protectNew;
     if (options.rolloutId) {
       group.tags[ROLLOUT_ID_TAG] = options.rolloutId;
@@ -252,6 +319,7 @@ export class FakeCloud implements RolloutProvider {
 
   async terminateInGroup({ instanceIds }: { instanceIds: string[] }) {
     this.calls.push('terminateInGroup');
+    this.fault('terminateInGroup');
     for (const id of instanceIds) {
       const instance = this.instances.find(i => i.instanceId === id)!;
       const group = this.groups.get(instance.group!)!;
@@ -275,15 +343,50 @@ export class FakeCloud implements RolloutProvider {
     version: number;
     count: number;
     tags: Record<string, string>;
-  }) {
+    clientToken: string;
+  }): Promise<LaunchResult> {
     this.calls.push('launchInstances');
+    this.fault('launchInstances');
+    const answer = (ids: string[]) => ({
+      instances: ids.map(id => ({
+        instanceId: id,
+        state: this.instances.find(i => i.instanceId === id)!.state!,
+      })),
+    });
+    // The same token answers the first launch's reservation, launching
+    // nothing, even once its instances terminated.
+    const earlier = this.tokens.get(options.clientToken);
+    if (earlier) {
+      return answer(earlier);
+    }
     const image = this.templates.get(options.templateId)![options.version - 1]
       .image;
     const made = Array.from({ length: options.count }, () =>
       this.make(image, options.tags),
     );
     this.instances.push(...made);
-    return made.map(i => i.instanceId);
+    this.tokens.set(
+      options.clientToken,
+      made.map(i => i.instanceId),
+    );
+    return answer(made.map(i => i.instanceId));
+  }
+
+  /** Kills an instance (terminated under the rollout, as a failed host). */
+  kill(instanceId: string) {
+    this.instances.find(i => i.instanceId === instanceId)!.state = 'terminated';
+  }
+
+  /** Deregistration delays by target group ARN; 300 s unless set. */
+  readonly delays = new Map<string, number>();
+
+  async deregistrationDelays({
+    targetGroupArns,
+  }: {
+    targetGroupArns: string[];
+  }) {
+    this.calls.push('deregistrationDelays');
+    return new Map(targetGroupArns.map(a => [a, this.delays.get(a) ?? 300]));
   }
 
   async terminateInstances({ instanceIds }: { instanceIds: string[] }) {
@@ -306,6 +409,7 @@ export class FakeCloud implements RolloutProvider {
 
   async alarmStates({ names }: { names: string[] }) {
     this.calls.push('alarmStates');
+    this.fault('alarmStates');
     return new Map(
       names
         .filter(n => this.alarms.has(n))

@@ -667,20 +667,6 @@ export class RolloutEngine {
     const notes: string[] = [];
     for (const fleet of plan.fleets) {
       const location = { region: fleet.region, account: plan.account };
-      if (
-        fleet.kind === 'autoscaling-group' &&
-        fleet.newTemplateVersion !== undefined
-      ) {
-        await provider.configureGroup({
-          ...location,
-          group: fleet.name,
-          templateId: fleet.launchTemplate!.id,
-          version: fleet.launchTemplate!.version,
-          minSize: fleet.minSize ?? 0,
-          maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
-          protectNewInstances: fleet.newInstancesProtected,
-        });
-      }
       const { instances, desiredCapacity } = await this.fleets.observe(
         rollout,
         fleet,
@@ -723,6 +709,21 @@ export class RolloutEngine {
           });
         }
         await this.fleets.releaseProtection(rollout, fleet);
+        // Only now the group's version and sizes go back: a maximum below
+        // the desired capacity makes AWS lower it and scale in unprotected
+        // instances, which would have been the old ones while the new were
+        // still protected.
+        if (fleet.newTemplateVersion !== undefined) {
+          await provider.configureGroup({
+            ...location,
+            group: fleet.name,
+            templateId: fleet.launchTemplate!.id,
+            version: fleet.launchTemplate!.version,
+            minSize: fleet.minSize ?? 0,
+            maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
+            protectNewInstances: fleet.newInstancesProtected,
+          });
+        }
       } else if (terminate.length > 0) {
         await this.fleets.retireStandalone(rollout, fleet, terminate);
       }
@@ -753,11 +754,11 @@ export class RolloutEngine {
             serving.length,
           ),
         });
-        if (fleet.targetGroupArns.length > 0 && restored.length > 0) {
+        if (fleet.targetGroupArns.length > 0 && restored.instances.length > 0) {
           await provider.setTargetMembership({
             ...location,
             targetGroupArns: fleet.targetGroupArns,
-            instanceIds: restored,
+            instanceIds: restored.instances.map(i => i.instanceId),
             registered: true,
           });
         }

@@ -2,6 +2,7 @@ import {
   CreateOrUpdateTagsCommand,
   DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
   SetDesiredCapacityCommand,
   SetInstanceProtectionCommand,
   TerminateInstanceInAutoScalingGroupCommand,
@@ -22,6 +23,7 @@ import {
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DeregisterTargetsCommand,
+  DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   RegisterTargetsCommand,
@@ -30,8 +32,11 @@ import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
 import { ImageLocation } from '../ImageProvider';
 import {
   GateVerdict,
+  GroupState,
+  LaunchResult,
   RolloutInstance,
   RolloutProvider,
+  ScalingActivity,
 } from '../RolloutProvider';
 import { AwsClientFactory } from './AwsClientFactory';
 import { chunks } from './chunks';
@@ -50,10 +55,28 @@ function toInstance(instance: Instance): RolloutInstance {
     privateIp: instance.PrivateIpAddress,
     publicIp: instance.PublicIpAddress,
     privateDns: instance.PrivateDnsName || undefined,
+    subnetId: instance.SubnetId,
+    availabilityZone: instance.Placement?.AvailabilityZone,
     tags: Object.fromEntries(
       (instance.Tags ?? []).map(t => [t.Key ?? '', t.Value ?? '']),
     ),
   };
+}
+
+/**
+ * Whether Auto Scaling refused a termination because the instance is in no
+ * group (any more): `ValidationError` "Instance Id not found - No managed
+ * instance found for instance ID i-…", the answer to a replay after the
+ * first call terminated it. Access denied, the minimum-size refusal
+ * ("… will violate group's min size constraint") and throttling are not.
+ *
+ * @internal
+ */
+export function isInstanceNotInGroup(error: Error): boolean {
+  return (
+    error.name === 'ValidationError' &&
+    /^Instance Id not found\b/i.test(error.message)
+  );
 }
 
 /**
@@ -111,7 +134,7 @@ export class Ec2RolloutProvider implements RolloutProvider {
 
   async groupInstances(
     location: ImageLocation & { group: string },
-  ): Promise<{ instances: RolloutInstance[]; desiredCapacity: number }> {
+  ): Promise<GroupState> {
     const autoscaling = await this.clients.autoScalingClient(
       location.region,
       location.account,
@@ -154,8 +177,51 @@ export class Ec2RolloutProvider implements RolloutProvider {
       ...instance,
       protectedFromScaleIn:
         members.get(instance.instanceId)?.ProtectedFromScaleIn ?? false,
+      lifecycleState: members.get(instance.instanceId)?.LifecycleState,
     }));
-    return { instances, desiredCapacity: group.DesiredCapacity ?? 0 };
+    const template =
+      group.LaunchTemplate ??
+      group.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    return {
+      instances,
+      desiredCapacity: group.DesiredCapacity ?? 0,
+      minSize: group.MinSize ?? 0,
+      maxSize: group.MaxSize ?? 0,
+      ...(template?.LaunchTemplateId
+        ? {
+            launchTemplate: {
+              id: template.LaunchTemplateId,
+              version: template.Version ?? '$Default',
+            },
+          }
+        : {}),
+    };
+  }
+
+  async scalingActivities(
+    location: ImageLocation & { group: string; since: string },
+  ): Promise<ScalingActivity[]> {
+    const autoscaling = await this.clients.autoScalingClient(
+      location.region,
+      location.account,
+    );
+    const since = Date.parse(location.since);
+    const answer = await autoscaling.send(
+      new DescribeScalingActivitiesCommand({
+        AutoScalingGroupName: location.group,
+        MaxRecords: 100,
+      }),
+    );
+    // Newest first, as AWS answers them.
+    return (answer.Activities ?? [])
+      .filter(a => (a.StartTime?.getTime() ?? 0) >= since)
+      .map(a => ({
+        activityId: a.ActivityId ?? '',
+        status: a.StatusCode ?? 'Unknown',
+        statusMessage: a.StatusMessage?.slice(0, 500),
+        description: a.Description?.slice(0, 500),
+        startTime: (a.StartTime ?? new Date(0)).toISOString(),
+      }));
   }
 
   async standaloneInstances(
@@ -386,7 +452,8 @@ export class Ec2RolloutProvider implements RolloutProvider {
         );
       } catch (error) {
         // Already gone (a replay after the call succeeded): nothing to do.
-        if (!/not found|terminat/i.test((error as Error).message)) {
+        // Every other refusal (access denied, the minimum size) is thrown.
+        if (!isInstanceNotInGroup(error as Error)) {
           throw error;
         }
       }
@@ -400,8 +467,9 @@ export class Ec2RolloutProvider implements RolloutProvider {
       count: number;
       tags: Record<string, string>;
       clientToken: string;
+      subnetId?: string;
     },
-  ): Promise<string[]> {
+  ): Promise<LaunchResult> {
     const ec2 = await this.clients.ec2Client(location.region, location.account);
     const answer = await ec2.send(
       new RunInstancesCommand({
@@ -409,6 +477,7 @@ export class Ec2RolloutProvider implements RolloutProvider {
           LaunchTemplateId: location.templateId,
           Version: String(location.version),
         },
+        ...(location.subnetId ? { SubnetId: location.subnetId } : {}),
         MinCount: location.count,
         MaxCount: location.count,
         ClientToken: location.clientToken,
@@ -423,7 +492,12 @@ export class Ec2RolloutProvider implements RolloutProvider {
         ],
       }),
     );
-    return (answer.Instances ?? []).map(i => i.InstanceId!);
+    return {
+      instances: (answer.Instances ?? []).map(i => ({
+        instanceId: i.InstanceId!,
+        state: i.State?.Name ?? 'pending',
+      })),
+    };
   }
 
   async terminateInstances(
@@ -521,6 +595,27 @@ export class Ec2RolloutProvider implements RolloutProvider {
       }
     }
     return found;
+  }
+
+  async deregistrationDelays(
+    location: ImageLocation & { targetGroupArns: string[] },
+  ): Promise<Map<string, number>> {
+    const delays = new Map<string, number>();
+    if (location.targetGroupArns.length === 0) {
+      return delays;
+    }
+    const elb = await this.clients.elbClient(location.region, location.account);
+    for (const arn of location.targetGroupArns) {
+      const answer = await elb.send(
+        new DescribeTargetGroupAttributesCommand({ TargetGroupArn: arn }),
+      );
+      const value = answer.Attributes?.find(
+        a => a.Key === 'deregistration_delay.timeout_seconds',
+      )?.Value;
+      // 300 s is the default of a target group that never set it.
+      delays.set(arn, value === undefined ? 300 : Number(value));
+    }
+    return delays;
   }
 
   async setTargetMembership(
