@@ -36,6 +36,49 @@ export function exampleInput<TAction extends TemplateAction<any, any, any>>(
   return input;
 }
 
+/**
+ * Expects `action` to document exactly `examples` (by description, in order,
+ * at least one) and each of them to be a template whose YAML parses, with a
+ * step naming the action whose input the scaffolder accepts (see
+ * `exampleInput`; `values` fill its template expressions). The tests that
+ * run each of `examples` then run what the action documents.
+ */
+export function expectDocumentedExamples(
+  action: TemplateAction<any, any, any>,
+  examples: TemplateExample[],
+  values: Record<string, any> = {},
+) {
+  expect(examples.length).toBeGreaterThan(0);
+  const found = (action.examples ?? []).map(example => ({
+    description: example.description,
+    actions: outcome(() =>
+      (yaml.parse(example.example).steps as Array<{ action: string }>).map(
+        s => s.action,
+      ),
+    ),
+    input: outcome(() => {
+      exampleInput(action, example, values);
+      return 'accepted';
+    }),
+  }));
+  expect(found).toEqual(
+    examples.map(example => ({
+      description: example.description,
+      actions: expect.arrayContaining([action.id]),
+      input: 'accepted',
+    })),
+  );
+}
+
+/** What `fn` answers, or the message it throws (a diff then shows it). */
+function outcome<T>(fn: () => T): T | string {
+  try {
+    return fn();
+  } catch (error) {
+    return `threw: ${(error as Error).message}`;
+  }
+}
+
 function render(value: unknown, values: Record<string, any>): unknown {
   if (Array.isArray(value)) {
     return value.map(v => render(v, values));

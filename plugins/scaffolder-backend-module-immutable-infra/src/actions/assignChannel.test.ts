@@ -3,7 +3,10 @@ import {
   registerVersion,
   startImmutableInfraBackend,
 } from '../__testUtils__/backend';
-import { exampleInput } from '../__testUtils__/examples';
+import {
+  exampleInput,
+  expectDocumentedExamples,
+} from '../__testUtils__/examples';
 import { createAssignChannelAction } from './assignChannel';
 import { examples } from './assignChannel.examples';
 import { createRevokeImageAction } from './revokeImage';
@@ -62,9 +65,11 @@ describe('immutable-infra:channel:assign', () => {
   });
 
   describe('examples', () => {
-    it('are the ones the action documents', async () => {
+    it('are the ones the action documents: YAML with a step of the action whose input the scaffolder accepts', async () => {
       const { action } = await setup();
-      expect(action.examples).toBe(examples);
+      expectDocumentedExamples(action, examples, {
+        steps: { register: { output: { version: 2 } } },
+      });
     });
 
     it.each(examples.map(e => [e.description, e] as const))(

@@ -1,6 +1,9 @@
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { startImmutableInfraBackend } from '../__testUtils__/backend';
-import { exampleInput } from '../__testUtils__/examples';
+import {
+  exampleInput,
+  expectDocumentedExamples,
+} from '../__testUtils__/examples';
 import { createMockTask } from '../__testUtils__/mockTask';
 import { createEnrollAction } from './enroll';
 import { examples } from './enroll.examples';
@@ -113,9 +116,11 @@ describe('immutable-infra:enroll', () => {
   });
 
   describe('examples', () => {
-    it('are the ones the action documents', async () => {
+    it('are the ones the action documents: YAML with a step of the action whose input the scaffolder accepts', async () => {
       const { action } = await setup();
-      expect(action.examples).toBe(examples);
+      expectDocumentedExamples(action, examples, {
+        parameters: { name: 'payments-api' },
+      });
     });
 
     it.each(examples.map(e => [e.description, e] as const))(

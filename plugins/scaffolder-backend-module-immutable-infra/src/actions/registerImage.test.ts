@@ -1,7 +1,10 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { startImmutableInfraBackend } from '../__testUtils__/backend';
-import { exampleInput } from '../__testUtils__/examples';
+import {
+  exampleInput,
+  expectDocumentedExamples,
+} from '../__testUtils__/examples';
 import { createMockTask } from '../__testUtils__/mockTask';
 import { packerManifest } from '../__testUtils__/packerManifest';
 import { createRegisterImageAction } from './registerImage';
@@ -177,9 +180,9 @@ describe('immutable-infra:image:register', () => {
   });
 
   describe('examples', () => {
-    it('are the ones the action documents', async () => {
+    it('are the ones the action documents: YAML with a step of the action whose input the scaffolder accepts', async () => {
       const { action } = await setup();
-      expect(action.examples).toBe(examples);
+      expectDocumentedExamples(action, examples);
     });
 
     it.each(examples.map(e => [e.description, e] as const))(

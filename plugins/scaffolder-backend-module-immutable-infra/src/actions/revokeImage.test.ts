@@ -4,7 +4,10 @@ import {
   startImmutableInfraBackend,
   testAmi,
 } from '../__testUtils__/backend';
-import { exampleInput } from '../__testUtils__/examples';
+import {
+  exampleInput,
+  expectDocumentedExamples,
+} from '../__testUtils__/examples';
 import { createRevokeImageAction } from './revokeImage';
 import { examples } from './revokeImage.examples';
 
@@ -66,9 +69,9 @@ describe('immutable-infra:image:revoke', () => {
   });
 
   describe('examples', () => {
-    it('are the ones the action documents', async () => {
+    it('are the ones the action documents: YAML with a step of the action whose input the scaffolder accepts', async () => {
       const { action } = await setup();
-      expect(action.examples).toBe(examples);
+      expectDocumentedExamples(action, examples);
     });
 
     it.each(examples.map(e => [e.description, e] as const))(

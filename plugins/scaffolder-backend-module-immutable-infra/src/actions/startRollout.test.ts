@@ -11,7 +11,10 @@ import {
   ec2EmulatorEndpoint,
   uniqueName,
 } from '../__testUtils__/ec2Emulator';
-import { exampleInput } from '../__testUtils__/examples';
+import {
+  exampleInput,
+  expectDocumentedExamples,
+} from '../__testUtils__/examples';
 import { createMockTask } from '../__testUtils__/mockTask';
 import { backendRequestOptions } from './backendRequestOptions';
 import { createStartRolloutAction } from './startRollout';
@@ -343,11 +346,14 @@ describe('immutable-infra:rollout:start', () => {
     });
 
     describe('examples', () => {
-      it('are the ones the action documents', async () => {
+      it('are the ones the action documents: YAML with a step of the action whose input the scaffolder accepts', async () => {
         const action = createStartRolloutAction(
           await startImmutableInfraBackend(),
         );
-        expect(action.examples).toBe(examples);
+        expectDocumentedExamples(action, examples, {
+          parameters: { name: 'payments-api' },
+          steps: { register: { output: { version: 2 } } },
+        });
       });
 
       it.each(examples.map(e => [e.description, e] as const))(
