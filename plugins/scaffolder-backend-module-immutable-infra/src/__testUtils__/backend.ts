@@ -129,11 +129,12 @@ export async function startImmutableInfraBackend(options?: {
 
 /**
  * Registers a version of `family` made of one AMI in us-east-1 (`imageId`,
- * else the `n`th test AMI), directly through the client, and returns its id.
+ * else the `n`th test AMI), built at `builtAt` (default now), directly
+ * through the client, and returns its id.
  */
 export async function registerVersion(
   deps: RegistryActionOptions,
-  options: { family: string; parent?: string } & (
+  options: { family: string; parent?: string; builtAt?: Date } & (
     | { n: number }
     | { imageId: string }
   ),
@@ -144,6 +145,7 @@ export async function registerVersion(
       family: options.family,
       artifacts: [{ region: 'us-east-1', imageId }],
       parent: options.parent,
+      builtAt: options.builtAt?.toISOString(),
     },
     await backendRequestOptions(deps.auth, {
       getInitiatorCredentials: async () => mockCredentials.user(),

@@ -61,6 +61,39 @@ export function uniqueName(prefix: string) {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Registers an AMI named `name` (an image of nothing); answers its id. */
+export async function createImage(
+  endpoint: string,
+  name: string,
+): Promise<string> {
+  return tag(
+    await ec2(endpoint, 'RegisterImage', {
+      Name: name,
+      RootDeviceName: '/dev/xvda',
+      Architecture: 'x86_64',
+      VirtualizationType: 'hvm',
+    }),
+    'imageId',
+  );
+}
+
+/** Which of `imageIds` the emulator still has (not deregistered). */
+export async function existingImages(
+  endpoint: string,
+  imageIds: string[],
+): Promise<string[]> {
+  const xml = await ec2(endpoint, 'DescribeImages', {
+    'Filter.1.Name': 'image-id',
+    ...Object.fromEntries(
+      imageIds.map((id, i) => [`Filter.1.Value.${i + 1}`, id]),
+    ),
+  });
+  const found = new Set(
+    [...xml.matchAll(/<imageId>([^<]+)<\/imageId>/g)].map(m => m[1]),
+  );
+  return imageIds.filter(id => found.has(id));
+}
+
 /**
  * A standalone fleet in us-east-1 for `name`: two AMIs (the one it runs and
  * the next), a launch template `name` launching the first, and `instances`
@@ -72,18 +105,8 @@ export async function createFleet(
   options: { name: string; instances: number; environment: string },
 ) {
   const { name, instances, environment } = options;
-  const image = async (n: number) =>
-    tag(
-      await ec2(endpoint, 'RegisterImage', {
-        Name: `${name}-${n}`,
-        RootDeviceName: '/dev/xvda',
-        Architecture: 'x86_64',
-        VirtualizationType: 'hvm',
-      }),
-      'imageId',
-    );
-  const oldAmi = await image(1);
-  const newAmi = await image(2);
+  const oldAmi = await createImage(endpoint, `${name}-1`);
+  const newAmi = await createImage(endpoint, `${name}-2`);
   await ec2(endpoint, 'CreateLaunchTemplate', {
     LaunchTemplateName: name,
     'LaunchTemplateData.ImageId': oldAmi,

@@ -3,10 +3,21 @@ import {
   registerVersion,
   startImmutableInfraBackend,
 } from '../__testUtils__/backend';
-import { exampleInput } from '../__testUtils__/examples';
+import {
+  createImage,
+  ec2EmulatorEndpoint,
+  existingImages,
+  uniqueName,
+} from '../__testUtils__/ec2Emulator';
+import {
+  exampleInput,
+  expectDocumentedExamples,
+} from '../__testUtils__/examples';
 import { createAssignChannelAction } from './assignChannel';
 import { createPruneImagesAction } from './pruneImages';
 import { examples } from './pruneImages.examples';
+
+jest.setTimeout(60_000);
 
 // The action runs against the real backend plugin, started in-process.
 async function setup() {
@@ -17,6 +28,33 @@ async function setup() {
   await registerVersion(deps, { family: 'payments-api', n: 1 });
   await registerVersion(deps, { family: 'payments-api', n: 2 });
   return { deps, action: createPruneImagesAction(deps) };
+}
+
+const endpoint = ec2EmulatorEndpoint;
+const DAY_MS = 86_400_000;
+
+/**
+ * The backend on the EC2 emulator, which it asks what uses an AMI and
+ * where it deregisters the pruned ones: `versions` versions of payments-api
+ * built 30 days ago, each an AMI of the emulator (answered in order).
+ */
+async function setupOnEmulator(versions: number) {
+  const deps = await startImmutableInfraBackend({
+    entities: ['payments-api'],
+    enroll: ['payments-api'],
+    ec2Endpoint: endpoint(),
+  });
+  const amis: string[] = [];
+  for (let n = 1; n <= versions; n++) {
+    const imageId = await createImage(endpoint(), uniqueName('payments-api'));
+    amis.push(imageId);
+    await registerVersion(deps, {
+      family: 'payments-api',
+      imageId,
+      builtAt: new Date(Date.now() - 30 * DAY_MS),
+    });
+  }
+  return { action: createPruneImagesAction(deps), amis };
 }
 
 describe('immutable-infra:images:prune', () => {
@@ -65,24 +103,62 @@ describe('immutable-infra:images:prune', () => {
     );
   });
 
+  it('prunes the versions beyond keepVersions and older than minAgeDays, deregistering their AMIs', async () => {
+    const { action, amis } = await setupOnEmulator(3);
+    const ctx = createMockActionContext({
+      input: {
+        family: 'payments-api',
+        keepVersions: 1,
+        minAgeDays: 7,
+        dryRun: false,
+      },
+    });
+    await action.handler(ctx);
+    expect(ctx.output).toHaveBeenCalledWith('dryRun', false);
+    expect(ctx.output).toHaveBeenCalledWith('pruned', [
+      'payments-api@2',
+      'payments-api@1',
+    ]);
+    expect(ctx.output).toHaveBeenCalledWith('kept', [
+      {
+        id: 'payments-api@3',
+        reasons: [
+          'one of the 1 newest versions of payments-api',
+          'assigned to the latest channel',
+        ],
+      },
+    ]);
+    expect(ctx.output).toHaveBeenCalledWith('failed', []);
+    await expect(existingImages(endpoint(), amis)).resolves.toEqual([amis[2]]);
+  });
+
   describe('examples', () => {
-    it('are the ones the action documents', async () => {
+    it('are the ones the action documents: YAML with a step of the action whose input the scaffolder accepts', async () => {
       const { action } = await setup();
-      expect(action.examples).toBe(examples);
+      expectDocumentedExamples(action, examples);
     });
 
+    // Twelve versions built 30 days ago: the defaults (5 newest, 7 days)
+    // would prune seven; ten kept prunes two.
     it.each([
-      [examples[0].description, examples[0], true],
-      [examples[1].description, examples[1], false],
-    ])('%s', async (_description, example, dryRun) => {
-      const { action } = await setup();
+      [examples[0].description, examples[0], true, [7, 6, 5, 4, 3, 2, 1]],
+      [examples[1].description, examples[1], false, [2, 1]],
+    ])('%s', async (_description, example, dryRun, pruned) => {
+      const { action, amis } = await setupOnEmulator(12);
       const ctx = createMockActionContext({
         input: exampleInput(action, example),
       });
       await action.handler(ctx);
       expect(ctx.output).toHaveBeenCalledWith('dryRun', dryRun);
-      expect(ctx.output).toHaveBeenCalledWith('pruned', []);
+      expect(ctx.output).toHaveBeenCalledWith(
+        'pruned',
+        pruned.map(n => `payments-api@${n}`),
+      );
       expect(ctx.output).toHaveBeenCalledWith('failed', []);
+      // A dry run deregisters nothing.
+      await expect(existingImages(endpoint(), amis)).resolves.toEqual(
+        amis.filter((_, i) => dryRun || !pruned.includes(i + 1)),
+      );
     });
   });
 });
