@@ -1,12 +1,7 @@
 import { validateWorkflow } from '@action-validator/core';
 import {
   componentEntityV1alpha1Validator,
-  DefaultNamespaceEntityPolicy,
   Entity,
-  EntityPolicies,
-  FieldFormatEntityPolicy,
-  NoForeignRootFieldsEntityPolicy,
-  SchemaValidEntityPolicy,
 } from '@backstage/catalog-model';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
@@ -15,6 +10,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import yaml from 'yaml';
+import { expectCatalogAccepts } from '../__testUtils__/catalogPolicy';
 import {
   LOCAL_REPOSITORIES,
   startScaffolder,
@@ -48,13 +44,6 @@ const VALUES = {
   baseChannel: 'production',
   instanceType: 't3.small',
 };
-
-const catalogPolicy = EntityPolicies.allOf([
-  new DefaultNamespaceEntityPolicy(),
-  new NoForeignRootFieldsEntityPolicy(),
-  new FieldFormatEntityPolicy(),
-  new SchemaValidEntityPolicy(),
-]);
 
 const component = (name: string, location: string, annotations = {}) => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -198,7 +187,7 @@ describe('the enroll-existing-service template through the scaffolder dry run', 
     expect(source).toContain("# The web shop's front end.");
     expect(source).toContain('type: website # the public one');
     const entity = yaml.parse(source) as Entity;
-    await expect(catalogPolicy.enforce(entity)).resolves.toBeDefined();
+    await expectCatalogAccepts(entity);
     await expect(componentEntityV1alpha1Validator.check(entity)).resolves.toBe(
       true,
     );
@@ -288,10 +277,8 @@ describe('the enroll-existing-service template through the scaffolder dry run', 
     const theirs = await tree(
       join(TEMPLATES_DIR, 'immutable-service', 'pipeline'),
     );
-    expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
-    for (const [path, content] of theirs) {
-      expect({ path, content: ours.get(path) }).toEqual({ path, content });
-    }
+    expect(theirs.size).toBeGreaterThan(0);
+    expect(Object.fromEntries(ours)).toEqual(Object.fromEntries(theirs));
   });
 
   it.each([
