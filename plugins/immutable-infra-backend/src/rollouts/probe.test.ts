@@ -29,10 +29,16 @@ describe('the rollout probe', () => {
     // A placeholder in the path or in a longer name is not the instance.
     expect(
       probeHostRefusal('http://{privateIp}.evil.example/healthz', []),
-    ).toBeDefined();
+    ).toMatch(/^the rollout probe's host \{privateIp\}\.evil\.example is not/);
+    expect(probeHostRefusal('http://evil.example/{privateIp}', [])).toMatch(
+      /^the rollout probe's host evil\.example is not/,
+    );
+    // Allowed is the host with its port, not the host on any port.
     expect(
-      probeHostRefusal('http://evil.example/{privateIp}', []),
-    ).toBeDefined();
+      probeHostRefusal('http://health.internal:9001/{instanceId}', [
+        'health.internal:9000',
+      ]),
+    ).toMatch(/^the rollout probe's host health\.internal:9001 is not/);
   });
 
   it('fails closed: a refused host or an instance without its address does not pass', async () => {

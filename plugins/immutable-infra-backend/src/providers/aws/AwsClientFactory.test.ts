@@ -112,7 +112,12 @@ describe('credentials', () => {
               `There is no AWS integration that matches ${opts.accountId}. Please add a configuration for this AWS account.`,
             );
           }
-          return { sdkCredentialProvider: async () => ({} as any) };
+          return {
+            sdkCredentialProvider: async () => ({
+              accessKeyId: 'main-key',
+              secretAccessKey: 'main-secret',
+            }),
+          };
         },
       } as any,
       { endpoint: 'http://127.0.0.1:9' },
@@ -122,6 +127,18 @@ describe('credentials', () => {
     await expect(failure).rejects.toThrow(
       'no credentials for account 999999999999: There is no AWS integration that matches 999999999999',
     );
-    await expect(factory.ec2Client('us-east-1')).resolves.toBeDefined();
+    // The main account's client: its region, the endpoint and the
+    // credentials the integration gives, made once.
+    const main = await factory.ec2Client('us-east-1');
+    await expect(main.config.region()).resolves.toBe('us-east-1');
+    await expect(main.config.credentials()).resolves.toMatchObject({
+      accessKeyId: 'main-key',
+    });
+    await expect(main.config.endpoint!()).resolves.toMatchObject({
+      hostname: '127.0.0.1',
+      port: 9,
+    });
+    await expect(factory.ec2Client('us-east-1')).resolves.toBe(main);
+    await expect(factory.ec2Client('eu-west-1')).resolves.not.toBe(main);
   });
 });
