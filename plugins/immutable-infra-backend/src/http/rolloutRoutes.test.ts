@@ -1,4 +1,6 @@
+import { Knex } from 'knex';
 import request from 'supertest';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
 
 jest.setTimeout(60_000);
@@ -6,14 +8,20 @@ jest.setTimeout(60_000);
 const ENTITY = 'component:default/web';
 const ami = (n: number) => `ami-0${String(n).padStart(16, '0')}`;
 
-async function setup(annotations: Record<string, string> = {}) {
-  const test = await createRouterTestApp([
-    component('web', {
-      'immutable-infra.io/image-family': 'web',
-      ...annotations,
-    }),
-    component('plain'),
-  ]);
+async function setup(
+  annotations: Record<string, string> = {},
+  options: { knex?: Knex } = {},
+) {
+  const test = await createRouterTestApp(
+    [
+      component('web', {
+        'immutable-infra.io/image-family': 'web',
+        ...annotations,
+      }),
+      component('plain'),
+    ],
+    options,
+  );
   const { app } = test;
   await request(app)
     .post('/families')
@@ -374,5 +382,58 @@ describe('rollout routes', () => {
       .post('/rollouts')
       .send({ entityRef: ENTITY, environment: 'production' })
       .expect(201);
+  });
+});
+
+const databases = createTestDatabases();
+
+describe.each(databases.eachSupportedId())('rollout controls on %p', id => {
+  /**
+   * A started rollout of 10 → pause → 50 → pause → 100 where the engine has
+   * taken it: running, at `step` (a pause that waits for a promote).
+   */
+  async function startedAt(step: number) {
+    const test = await setup({}, { knex: await databases.init(id) });
+    const created = await request(test.app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production' })
+      .expect(201);
+    const rolloutId: string = created.body.rollout.id;
+    const store = test.services.rolloutStore;
+    const { revision } = (await store.get(rolloutId))!;
+    expect(
+      await store.update(rolloutId, revision, {
+        state: 'running',
+        currentStep: step,
+        stepStartedAt: new Date().toISOString(),
+      }),
+    ).toBe(true);
+    return { ...test, store, rolloutId };
+  }
+
+  it('a dry run while a rollout of the entity and environment is active answers 409 naming it, as a start does', async () => {
+    const { app, knex, store, rolloutId } = await startedAt(1);
+    for (const dryRun of [true, false]) {
+      const refused = await request(app)
+        .post('/rollouts')
+        .send({ entityRef: ENTITY, environment: 'production', dryRun })
+        .expect(409);
+      expect(refused.body.error.message).toBe(
+        `${ENTITY} already has an active rollout in production: ${rolloutId} (running, to web@2); abort it or wait for it to end`,
+      );
+    }
+    const [{ n }] = await knex('rollouts').count({ n: '*' });
+    expect(Number(n)).toBe(1);
+
+    // Once it has ended and freed the environment, the plan is answered.
+    const { revision } = (await store.get(rolloutId))!;
+    await store.update(rolloutId, revision, {
+      state: 'aborted',
+      release: true,
+    });
+    await request(app)
+      .post('/rollouts')
+      .send({ entityRef: ENTITY, environment: 'production', dryRun: true })
+      .expect(200);
   });
 });

@@ -9,6 +9,7 @@ import {
   toIso,
 } from '../database/timestamps';
 import {
+  activeRolloutConflict,
   FinishedRollout,
   RolloutChange,
   RolloutRecord,
@@ -130,18 +131,10 @@ export class DatabaseRolloutStore implements RolloutStore {
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
-        const active = await this.findActive(
+        throw activeRolloutConflict(
           rollout.entityRef,
           rollout.environment,
-        );
-        throw new ConflictError(
-          `${rollout.entityRef} already has an active rollout in ${
-            rollout.environment
-          }: ${
-            active
-              ? `${active.id} (${active.state}, to ${active.toVersion})`
-              : 'another one'
-          }; abort it or wait for it to end`,
+          await this.findActive(rollout.entityRef, rollout.environment),
         );
       }
       throw error;

@@ -23,6 +23,7 @@ import { planRollout } from './plan';
 import { probeHostRefusal } from './probe';
 import { withTargetGroups } from './targetGroups';
 import {
+  activeRolloutConflict,
   RolloutChange,
   NewRollout,
   RolloutRecord,
@@ -153,6 +154,13 @@ export class RolloutService {
       );
     if (refusal) {
       throw new InputError(`Cannot roll out ${version.id}: ${refusal}`);
+    }
+    // A plan is answered only where it could start: a dry run meets the
+    // active rollout as a start does (the store's unique key still decides
+    // between two starts at once).
+    const active = await this.options.store.findActive(entityRef, environment);
+    if (active) {
+      throw activeRolloutConflict(entityRef, environment, active);
     }
     const inventory = await this.options.fleet.getInventory(entityRef);
     const planned = planRollout({

@@ -1,3 +1,4 @@
+import { ConflictError } from '@backstage/errors';
 import {
   Rollout,
   RolloutFleetStatus,
@@ -158,4 +159,24 @@ export function viewOf(record: RolloutRecord): Omit<Rollout, 'events'> {
       step.durationMs === undefined &&
       !record.promoted,
   };
+}
+
+/**
+ * The answer to a start, or a plan, while another rollout holds the entity
+ * and environment: it names that rollout, its state and its version.
+ *
+ * @internal
+ */
+export function activeRolloutConflict(
+  entityRef: string,
+  environment: string,
+  active: RolloutRecord | undefined,
+): ConflictError {
+  return new ConflictError(
+    `${entityRef} already has an active rollout in ${environment}: ${
+      active
+        ? `${active.id} (${active.state}, to ${active.toVersion})`
+        : 'another one'
+    }; abort it or wait for it to end`,
+  );
 }
