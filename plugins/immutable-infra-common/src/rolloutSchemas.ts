@@ -272,10 +272,35 @@ export const createRolloutRequestSchema = z.strictObject({
 /** @public */
 export type CreateRolloutRequest = z.input<typeof createRolloutRequestSchema>;
 
-/** `POST /rollouts/:id/{pause,resume,promote,abort,retry}`. @public */
+/** `POST /rollouts/:id/{pause,resume,abort,retry}`. @public */
 export const rolloutControlRequestSchema = z.strictObject({
   reason: reasonSchema.optional(),
 });
+
+/** @public */
+export type RolloutControlRequest = z.input<typeof rolloutControlRequestSchema>;
+
+const PROMOTE_STEP_RULE =
+  'must be the index of a pause step: a whole number from 0';
+
+/**
+ * `POST /rollouts/:id/promote`: `step` is the pause step the promote ends
+ * (the index the rollout's `currentStep` showed); the rollout's current
+ * step when absent. A promote of any other step is refused.
+ *
+ * @public
+ */
+export const rolloutPromoteRequestSchema = z.strictObject({
+  reason: reasonSchema.optional(),
+  step: z
+    .number({ error: PROMOTE_STEP_RULE })
+    .int({ error: PROMOTE_STEP_RULE })
+    .min(0, { error: PROMOTE_STEP_RULE })
+    .optional(),
+});
+
+/** @public */
+export type RolloutPromoteRequest = z.input<typeof rolloutPromoteRequestSchema>;
 
 /** The control actions of a rollout. @public */
 export const ROLLOUT_ACTIONS = [

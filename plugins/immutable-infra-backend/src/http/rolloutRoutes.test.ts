@@ -363,6 +363,40 @@ describe('rollout routes', () => {
     );
   });
 
+  it.each([
+    [
+      'promote',
+      { step: -1 },
+      'step must be the index of a pause step: a whole number from 0',
+    ],
+    [
+      'promote',
+      { step: 1.5 },
+      'step must be the index of a pause step: a whole number from 0',
+    ],
+    [
+      'promote',
+      { step: '1' },
+      'step must be the index of a pause step: a whole number from 0',
+    ],
+    ['promote', { step: 1, wave: 2 }, 'unknown key "wave"'],
+    ['pause', { step: 1 }, 'unknown key "step"'],
+  ])(
+    'a %s with %j answers 400 saying what the body takes',
+    async (action, body, message) => {
+      const { app } = await setup();
+      const created = await request(app)
+        .post('/rollouts')
+        .send({ entityRef: ENTITY, environment: 'production' })
+        .expect(201);
+      const response = await request(app)
+        .post(`/rollouts/${created.body.rollout.id}/${action}`)
+        .send(body)
+        .expect(400);
+      expect(response.body.error.message).toContain(message);
+    },
+  );
+
   it('moving the channel needs channel.assign too', async () => {
     const test = await setup();
     test.permissions.authorize.mockImplementation(async requests =>
@@ -408,8 +442,135 @@ describe.each(databases.eachSupportedId())('rollout controls on %p', id => {
         stepStartedAt: new Date().toISOString(),
       }),
     ).toBe(true);
-    return { ...test, store, rolloutId };
+    /** The promotes in the rollout's timeline and in the audit log. */
+    const promotesWritten = async () => ({
+      events: (
+        await test.knex('rollout_events').where({
+          rollout_id: rolloutId,
+          kind: 'promote',
+        })
+      ).length,
+      audit: (
+        await test
+          .knex('audit_events')
+          .where({ action: 'rollout.promote', subject: rolloutId })
+      ).length,
+    });
+    const promote = (body: object) =>
+      request(test.app).post(`/rollouts/${rolloutId}/promote`).send(body);
+    return { ...test, store, rolloutId, promote, promotesWritten };
   }
+
+  it('a pause is promoted once: of twenty promotes at once one answers 200 and the others 409, with one timeline event and one audit row', async () => {
+    const { app, rolloutId, promote, promotesWritten } = await startedAt(1);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => promote(n % 2 ? {} : { step: 1 })),
+    );
+    expect(answers.map(a => a.status).sort()).toEqual([
+      200,
+      ...Array(19).fill(409),
+    ]);
+    expect(await promotesWritten()).toEqual({ events: 1, audit: 1 });
+    const read = await request(app).get(`/rollouts/${rolloutId}`).expect(200);
+    expect(read.body).toMatchObject({
+      currentStep: 1,
+      awaitingPromotion: false,
+    });
+
+    // Asked again later, by step or not, it is refused and writes nothing.
+    for (const body of [{ step: 1 }, {}]) {
+      const again = await promote(body).expect(409);
+      expect(again.body.error.message).toContain('step 1 is already promoted');
+    }
+    expect(await promotesWritten()).toEqual({ events: 1, audit: 1 });
+  });
+
+  it('a promote naming a step the rollout is not at answers 409 naming the step it is at, and writes nothing', async () => {
+    const { app, rolloutId, promote, promotesWritten } = await startedAt(3);
+    for (const step of [1, 2, 4, 99]) {
+      const refused = await promote({ step }).expect(409);
+      expect(refused.body.error.message).toContain(
+        `is at step 3, not step ${step}`,
+      );
+    }
+    expect(await promotesWritten()).toEqual({ events: 0, audit: 0 });
+    const read = await request(app).get(`/rollouts/${rolloutId}`).expect(200);
+    expect(read.body).toMatchObject({
+      currentStep: 3,
+      awaitingPromotion: true,
+    });
+    await promote({ step: 3 }).expect(200);
+    expect(await promotesWritten()).toEqual({ events: 1, audit: 1 });
+  });
+
+  it('a promote never ends a later pause: when the rollout moves on to its next pause while the promote is asked, it answers 409 naming the step it is at', async () => {
+    const { app, store, rolloutId, promote, promotesWritten } = await startedAt(
+      1,
+    );
+    const update = store.update.bind(store);
+    jest
+      .spyOn(store, 'update')
+      .mockImplementationOnce(async (rollout, revision, change) => {
+        // Meanwhile the first pause ends and the rollout reaches the next one.
+        const now = (await store.get(rollout))!;
+        await update(rollout, now.revision, {
+          currentStep: 3,
+          stepStartedAt: new Date().toISOString(),
+        });
+        return update(rollout, revision, change);
+      });
+    const refused = await promote({}).expect(409);
+    expect(refused.body.error.message).toContain('is at step 3, not step 1');
+    expect(await promotesWritten()).toEqual({ events: 0, audit: 0 });
+    const read = await request(app).get(`/rollouts/${rolloutId}`).expect(200);
+    expect(read.body).toMatchObject({
+      currentStep: 3,
+      awaitingPromotion: true,
+    });
+
+    // The store writes a promote only at the step it was read at, in the
+    // same transaction as the revision check.
+    const { revision } = (await store.get(rolloutId))!;
+    expect(
+      await store.update(
+        rolloutId,
+        revision,
+        { promoted: true },
+        { currentStep: 1 },
+      ),
+    ).toBe(false);
+    expect((await store.get(rolloutId))!.promoted).toBe(false);
+  });
+
+  it('a control that meets a change made while it was asked answers 409 and writes nothing', async () => {
+    const { app, knex, store, rolloutId } = await startedAt(1);
+    const update = store.update.bind(store);
+    jest
+      .spyOn(store, 'update')
+      .mockImplementationOnce(async (rollout, revision, change) => {
+        // Meanwhile the engine records what it observed.
+        const now = (await store.get(rollout))!;
+        await update(rollout, now.revision, { status: [] });
+        return update(rollout, revision, change);
+      });
+    const refused = await request(app)
+      .post(`/rollouts/${rolloutId}/abort`)
+      .send({ reason: 'error rate' })
+      .expect(409);
+    expect(refused.body.error.message).toBe(
+      `Rollout ${rolloutId} changed while you asked (it is now running); look again and retry`,
+    );
+    expect(
+      await knex('rollout_events').where({
+        rollout_id: rolloutId,
+        kind: 'abort',
+      }),
+    ).toEqual([]);
+    await request(app)
+      .post(`/rollouts/${rolloutId}/abort`)
+      .send({ reason: 'error rate' })
+      .expect(200);
+  });
 
   it('a dry run while a rollout of the entity and environment is active answers 409 naming it, as a start does', async () => {
     const { app, knex, store, rolloutId } = await startedAt(1);

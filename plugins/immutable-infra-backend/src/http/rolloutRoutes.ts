@@ -6,6 +6,7 @@ import {
   ROLLOUT_ACTIONS,
   rolloutControlRequestSchema,
   rolloutPathParamsSchema,
+  rolloutPromoteRequestSchema,
 } from '@immutable-infra/backstage-plugin-common';
 import { Router } from 'express';
 import { audited, caller, parse, parseParams } from './request';
@@ -50,13 +51,18 @@ export function addRolloutRoutes(router: Router, options: RouterOptions) {
     router.post(`/rollouts/:id/${action}`, async (req, res) => {
       const credentials = await caller(httpAuth, req);
       const { id } = parseParams(rolloutPathParamsSchema, req);
-      const body = parse(rolloutControlRequestSchema, req.body, 'request body');
+      const body = parse(
+        action === 'promote'
+          ? rolloutPromoteRequestSchema
+          : rolloutControlRequestSchema,
+        req.body,
+        'request body',
+      );
       const rollout = await audited(
         auditor,
         req,
         { eventId: `rollout-${action}`, meta: { rolloutId: id } },
-        () =>
-          rollouts.control({ id, action, reason: body.reason, credentials }),
+        () => rollouts.control({ id, action, ...body, credentials }),
       );
       res.json(rollout);
     });

@@ -244,6 +244,7 @@ export class DatabaseRolloutStore implements RolloutStore {
     id: string,
     revision: number,
     change: RolloutChange,
+    expected: { currentStep?: number } = {},
   ): Promise<boolean> {
     const now = new Date().toISOString();
     try {
@@ -269,8 +270,11 @@ export class DatabaseRolloutStore implements RolloutStore {
         if (change.release) values.active_key = null;
         if (change.reacquire && row)
           values.active_key = activeKey(row.entity_ref, row.environment);
+        const where: Partial<RolloutRow> = { id, revision };
+        if (expected.currentStep !== undefined)
+          where.current_step = expected.currentStep;
         const updated = await trx<RolloutRow>('rollouts')
-          .where({ id, revision })
+          .where(where)
           .update(values);
         if (updated === 0) {
           return { result: false, readModelChanged: false };

@@ -395,11 +395,18 @@ export class RolloutService {
     return this.options.store.listByEntity(options);
   }
 
-  /** Pause, resume, promote, abort or retry. */
+  /**
+   * Pause, resume, promote, abort or retry. A promote ends one pause step:
+   * `step`, else the step the rollout is at when asked; it is written only
+   * while the rollout is still at that step and revision, so that of
+   * promotes at once one applies and a promote never ends a later pause.
+   */
   async control(options: {
     id: string;
     action: RolloutAction;
     reason?: string;
+    /** The pause step a promote ends. */
+    step?: number;
     credentials: Caller;
   }): Promise<Rollout> {
     const { id, action, credentials } = options;
@@ -412,26 +419,49 @@ export class RolloutService {
     });
     const rollout = (await this.options.store.get(id))!;
     const actor = principalRef(credentials);
-    const change = this.transition(rollout, action, actor, options.reason);
-    const why = options.reason ? `: ${options.reason}` : '';
-    const applied = await this.options.store.update(id, rollout.revision, {
-      ...change,
-      events: [{ kind: action, actor, message: `${actor}: ${action}${why}` }],
-      audit: [
-        {
-          actor,
-          action: `rollout.${action}`,
-          entityRef: rollout.entityRef,
-          subject: id,
-          payload: { reason: options.reason ?? null, state: rollout.state },
-        },
-      ],
+    const promoteStep =
+      action === 'promote' ? options.step ?? rollout.currentStep : undefined;
+    const change = this.transition({
+      rollout,
+      action,
+      actor,
+      reason: options.reason,
+      step: promoteStep,
     });
+    const why = options.reason ? `: ${options.reason}` : '';
+    const what =
+      promoteStep === undefined ? action : `${action} step ${promoteStep}`;
+    const applied = await this.options.store.update(
+      id,
+      rollout.revision,
+      {
+        ...change,
+        events: [{ kind: action, actor, message: `${actor}: ${what}${why}` }],
+        audit: [
+          {
+            actor,
+            action: `rollout.${action}`,
+            entityRef: rollout.entityRef,
+            subject: id,
+            payload: {
+              reason: options.reason ?? null,
+              state: rollout.state,
+              ...(promoteStep === undefined ? {} : { step: promoteStep }),
+            },
+          },
+        ],
+      },
+      promoteStep === undefined ? undefined : { currentStep: promoteStep },
+    );
     if (!applied) {
-      throw new InputError(
-        `Rollout ${id} changed while you asked (it is now ${
-          (await this.options.store.get(id))?.state
-        }); look again and retry`,
+      // Someone else changed it first: refused as it stands now where the
+      // action no longer applies, else asked to look again.
+      const now = await this.options.store.get(id);
+      if (now) {
+        this.transition({ rollout: now, action, actor, step: promoteStep });
+      }
+      throw new ConflictError(
+        `Rollout ${id} changed while you asked (it is now ${now?.state}); look again and retry`,
       );
     }
     this.options.nudge?.();
@@ -441,13 +471,18 @@ export class RolloutService {
     return (await this.options.store.getView(id))!;
   }
 
-  /** What an action does to a rollout in its state; 409 where it cannot. */
-  private transition(
-    rollout: RolloutRecord,
-    action: RolloutAction,
-    actor: string,
-    reason?: string,
-  ): RolloutChange {
+  /**
+   * What an action does to a rollout in its state; 409 where it cannot. A
+   * promote ends the pause at `step`, which must be the step the rollout is at.
+   */
+  private transition(options: {
+    rollout: RolloutRecord;
+    action: RolloutAction;
+    actor: string;
+    reason?: string;
+    step?: number;
+  }): RolloutChange {
+    const { rollout, action, actor, reason } = options;
     const finished = FINISHED_ROLLOUT_STATES.includes(rollout.state);
     const refuse = (what: string) =>
       new ConflictError(`Rollout ${rollout.id} is ${rollout.state}: ${what}`);
@@ -465,9 +500,20 @@ export class RolloutService {
           stepStartedAt: new Date().toISOString(),
         };
       case 'promote': {
-        const step = rollout.plan.steps[rollout.currentStep];
+        const current = rollout.currentStep;
+        if (options.step !== undefined && options.step !== current) {
+          throw new ConflictError(
+            `Rollout ${rollout.id} is at step ${current}, not step ${options.step}: a promote ends only the pause step it names; look again`,
+          );
+        }
+        const step = rollout.plan.steps[current];
         if (rollout.state !== 'running' || step?.kind !== 'pause') {
           throw refuse('only a rollout paused at a pause step can be promoted');
+        }
+        if (rollout.promoted) {
+          throw new ConflictError(
+            `Rollout ${rollout.id}: step ${current} is already promoted; the rollout moves past it shortly`,
+          );
         }
         return { promoted: true };
       }

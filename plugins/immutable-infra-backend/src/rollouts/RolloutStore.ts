@@ -125,8 +125,16 @@ export interface RolloutStore {
    */
   listFinished(options: { since: string }): Promise<FinishedRollout[]>;
 
-  /** Applies a change; false when the rollout moved on since `revision`. */
-  update(id: string, revision: number, change: RolloutChange): Promise<boolean>;
+  /**
+   * Applies a change; false when the rollout moved on since `revision`, or
+   * is not at the step `expected` names (checked in the same transaction).
+   */
+  update(
+    id: string,
+    revision: number,
+    change: RolloutChange,
+    expected?: { currentStep?: number },
+  ): Promise<boolean>;
 
   /**
    * Counts the engine's failed ticks of a rollout, whatever its revision:

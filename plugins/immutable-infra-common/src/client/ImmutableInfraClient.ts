@@ -67,8 +67,10 @@ import {
   createRolloutResponseSchema,
   Rollout,
   RolloutAction,
+  RolloutControlRequest,
   RolloutPage,
   rolloutPageSchema,
+  RolloutPromoteRequest,
   rolloutSchema,
 } from '../rolloutSchemas';
 
@@ -223,11 +225,22 @@ export interface ImmutableInfraApi {
     id: string,
     options?: ImmutableInfraRequestOptions,
   ): Promise<Rollout>;
+  /**
+   * Promote: ends the pause step `request.step` (the rollout's current step
+   * when absent); 409 when the rollout is at another step or that step is
+   * already promoted.
+   */
+  controlRollout(
+    id: string,
+    action: 'promote',
+    request?: RolloutPromoteRequest,
+    options?: ImmutableInfraRequestOptions,
+  ): Promise<Rollout>;
   /** Pause, resume, promote, abort or retry. */
   controlRollout(
     id: string,
     action: RolloutAction,
-    request?: { reason?: string },
+    request?: RolloutControlRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<Rollout>;
   /** The entity's rollouts, newest first. */
@@ -556,7 +569,7 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
   async controlRollout(
     id: string,
     action: RolloutAction,
-    request: { reason?: string } = {},
+    request: RolloutPromoteRequest = {},
     options?: ImmutableInfraRequestOptions,
   ): Promise<Rollout> {
     return this.send(
