@@ -1,7 +1,8 @@
 /*
  * The rollout engine under SIGKILL: real backends (rolloutBackend.ts) as
  * separate processes on PostgreSQL and the EC2 emulator, killed at random
- * moments of canary rollouts and started again, while an observer watches
+ * moments of canary or blue-green rollouts and started again, while an
+ * observer watches
  * the fleet through the EC2 API. Used by rollouts/RolloutChaos.test.ts and
  * by scripts/chaos-rollout for longer runs.
  *
@@ -9,18 +10,21 @@
  * 3 standalone instances, both launched from one launch template, all on an
  * entity enrolled through the API. Rollouts follow one another (v1 to v2, v2
  * to v3, ...) while kills remain; each is started through the API with steps
- * that need no promote (setWeight 34, pause 2s, setWeight 100).
+ * that need no promote: a canary (setWeight 34, pause 2s, setWeight 100), or
+ * a blue-green promoted automatically, blue kept 2 s after the switch.
  *
  * What is checked:
  * - at every observation, each fleet runs at least its minimum healthy
- *   capacity (100%: all of it) and at most its capacity plus the surge;
+ *   capacity (100%: all of it) and at most its capacity plus the surge (a
+ *   canary's 25%, at least one; blue-green's 100%);
  * - for each rollout, the instances ever launched with its id tag
  *   (terminated ones included) are exactly the new capacity its steps plan:
  *   no double launch;
  * - none of them is left outside its fleet (no orphan), and the fleet ends
  *   at its capacity, all on the new AMI, its group pinned to the new
  *   template version, the template defaulting to it, the channel moved;
- * - each step's event is recorded once;
+ * - each step's event is recorded once ("every step passed", where the
+ *   engine tells it, too);
  * - no two runs of the rollout task overlap, whichever process ran them.
  *
  * Two things are compressed in time, neither of them the engine's: the
@@ -71,13 +75,33 @@ const REGION = 'us-east-1';
 const ENVIRONMENT = 'production';
 const GROUP_CAPACITY = 4;
 const STANDALONE_CAPACITY = 3;
-/** Both fleets: 25% surge, at least one; 100% must stay healthy. */
-const SURGE = 1;
-const CANARY_STEPS = [
-  { setWeight: 34 },
-  { pause: { duration: '2s' } },
-  { setWeight: 100 },
-];
+/** The rollouts of a run, by strategy: none waits for a promote. */
+const SPECS = {
+  canary: {
+    strategy: 'canary',
+    steps: [
+      { setWeight: 34 },
+      { pause: { duration: '2s' } },
+      { setWeight: 100 },
+    ],
+  },
+  blueGreen: {
+    strategy: 'blueGreen',
+    blueGreen: { autoPromote: true, scaleDownDelay: '2s' },
+  },
+} as const;
+
+/** The strategies a chaos run may roll out with. */
+export type RolloutChaosStrategy = keyof typeof SPECS;
+
+/**
+ * The extra instances a fleet of `capacity` may run at once: a canary's
+ * 25%, at least one (both fleets: one); blue-green's whole capacity. 100%
+ * must stay healthy either way.
+ */
+function surgeOf(strategy: RolloutChaosStrategy, capacity: number): number {
+  return strategy === 'blueGreen' ? capacity : 1;
+}
 /** How often the observer looks at the fleet. */
 const OBSERVE_EVERY_MS = 200;
 /** The longest a backend may take to be ready. */
@@ -90,6 +114,8 @@ const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 export type RolloutChaosOptions = {
   /** Backends on the one database: 1, or 2 replicas. */
   replicas: 1 | 2;
+  /** How every rollout of the run replaces the fleet. */
+  strategy: RolloutChaosStrategy;
   /** SIGKILLs over the run. */
   kills: number;
   /**
@@ -116,6 +142,7 @@ type Observation = {
 export type RolloutChaosReport = {
   seed: number;
   replicas: number;
+  strategy: RolloutChaosStrategy;
   kills: number;
   /** Kills that landed while the process ran the rollout task. */
   killsInTick: number;
@@ -324,7 +351,9 @@ export async function runRolloutChaos(
   log(
     `rollout chaos: seed ${seed}, ${options.kills} kills, ${
       options.replicas
-    } backend${options.replicas === 1 ? '' : 's'} (run ${run}, logs in ${dir})`,
+    } backend${options.replicas === 1 ? '' : 's'}, ${
+      options.strategy
+    } rollouts (run ${run}, logs in ${dir})`,
   );
 
   const { ec2, autoscaling } = emulatorClients(options.ec2Endpoint, REGION);
@@ -427,6 +456,7 @@ immutableInfra:
   const report: RolloutChaosReport = {
     seed,
     replicas: options.replicas,
+    strategy: options.strategy,
     kills: 0,
     killsInTick: 0,
     claimsReleased: 0,
@@ -505,7 +535,7 @@ immutableInfra:
         entityRef,
         environment: ENVIRONMENT,
         version,
-        spec: { strategy: 'canary', steps: CANARY_STEPS },
+        spec: SPECS[options.strategy],
         reason: `chaos run ${run}`,
       })) as { rollout: Rollout };
       log(
@@ -625,7 +655,7 @@ immutableInfra:
         }${released ? ', its run released' : ''}; rollout to ${
           current.toVersion
         } ${state?.state} at step ${Number(state?.current_step ?? 0) + 1}/${
-          CANARY_STEPS.length
+          current.steps.length
         }; ${observations.length} observations${
           last
             ? `, the last: group ${last.group.running} running (${last.group.onTarget} new), standalone ${last.standalone.running} (${last.standalone.onTarget} new)`
@@ -680,8 +710,11 @@ immutableInfra:
       let rule: string | undefined;
       if (running < capacity) {
         rule = `${key} fleet ran ${running} instances, below its minimum healthy ${capacity}`;
-      } else if (running > capacity + SURGE) {
-        rule = `${key} fleet ran ${running} instances, above its capacity ${capacity} plus surge ${SURGE}`;
+      } else if (running > capacity + surgeOf(options.strategy, capacity)) {
+        rule = `${key} fleet ran ${running} instances, above its capacity ${capacity} plus surge ${surgeOf(
+          options.strategy,
+          capacity,
+        )}`;
       }
       if (rule) {
         const seen = broken.get(rule) ?? { first: o.at, count: 0 };
@@ -733,14 +766,24 @@ export function summary(r: RolloutChaosReport): string {
     .map(([mode, n]) => `${n} ${mode}`)
     .join(', ');
   return [
-    `seed ${r.seed}: ${r.kills} kills (${modes}; ${
+    `seed ${r.seed}, ${r.strategy}: ${r.kills} kills (${modes}; ${
       r.killsInTick
     } during a run of the rollout task, ${
       r.claimsReleased
     } runs released) over ${r.rollouts.length} rollouts in ${(
       r.durationMs / 1000
     ).toFixed(1)}s`,
-    `observations: ${r.observations}; instances running, group ${r.minRunning.group}..${r.maxRunning.group} (capacity ${GROUP_CAPACITY} + surge ${SURGE}), standalone ${r.minRunning.standalone}..${r.maxRunning.standalone} (capacity ${STANDALONE_CAPACITY} + surge ${SURGE})`,
+    `observations: ${r.observations}; instances running, group ${
+      r.minRunning.group
+    }..${r.maxRunning.group} (capacity ${GROUP_CAPACITY} + surge ${surgeOf(
+      r.strategy,
+      GROUP_CAPACITY,
+    )}), standalone ${r.minRunning.standalone}..${
+      r.maxRunning.standalone
+    } (capacity ${STANDALONE_CAPACITY} + surge ${surgeOf(
+      r.strategy,
+      STANDALONE_CAPACITY,
+    )})`,
     ...r.rollouts.map(
       x =>
         `rollout ${x.toVersion}: launched ${x.launched}, planned ${x.planned}, launch actions recorded ${x.launchRecords}`,
@@ -752,6 +795,11 @@ export function summary(r: RolloutChaosReport): string {
       ? `${r.failures.length} failures:\n  ${r.failures.join('\n  ')}`
       : 'all checks passed',
   ].join('\n');
+}
+
+/** The items that pass `test`, and the others. */
+function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter(item => !test(item))];
 }
 
 function median(values: number[]): number | undefined {
@@ -1064,10 +1112,21 @@ async function checkRollout(options: {
   }
   // Each step's event once, and one start and one success.
   const kinds = (kind: string) => view.events.filter(e => e.kind === kind);
-  const stepNumbers = kinds('step').map(e =>
+  // The end of the last step may be told in a step event of its own, once.
+  const [numbered, last] = partition(kinds('step'), e =>
+    /step \d+ of \d+/.test(e.message),
+  );
+  const stepNumbers = numbered.map(e =>
     Number(/step (\d+) of \d+/.exec(e.message)?.[1]),
   );
   const expected = view.steps.slice(1).map(s => s.index + 1);
+  if (last.length > 1 || last.some(e => !/every step passed/.test(e.message))) {
+    fail(
+      `${view.toVersion}: step events after the last step: ${last
+        .map(e => e.message)
+        .join(' | ')}`,
+    );
+  }
   if (stepNumbers.join() !== expected.join()) {
     fail(
       `${view.toVersion}: step events for steps ${stepNumbers.join(

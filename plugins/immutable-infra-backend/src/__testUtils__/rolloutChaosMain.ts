@@ -5,7 +5,7 @@
  *
  *   node --require @backstage/cli/config/nodeTransform.cjs rolloutChaosMain.ts \
  *     --postgres postgresql://postgres@127.0.0.1:5432 --ec2 http://127.0.0.1:5000 \
- *     [--kills 50] [--seed 1234] [--replicas 1|2]
+ *     [--kills 50] [--seed 1234] [--replicas 1|2] [--strategy canary|blueGreen]
  *
  * Exits 1 when a check failed; the seed it prints replays the run.
  */
@@ -20,6 +20,7 @@ async function main() {
       kills: { type: 'string', default: '50' },
       seed: { type: 'string' },
       replicas: { type: 'string', default: '1' },
+      strategy: { type: 'string', default: 'canary' },
     },
   });
   if (!values.postgres || !values.ec2) {
@@ -29,8 +30,13 @@ async function main() {
   if (replicas !== 1 && replicas !== 2) {
     throw new Error('--replicas is 1 or 2');
   }
+  const strategy = values.strategy;
+  if (strategy !== 'canary' && strategy !== 'blueGreen') {
+    throw new Error('--strategy is canary or blueGreen');
+  }
   const report = await runRolloutChaos({
     replicas,
+    strategy,
     kills: Number(values.kills),
     seed: values.seed
       ? Number(values.seed)
