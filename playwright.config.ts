@@ -9,8 +9,11 @@ import { defineConfig } from '@playwright/test';
  * /usr/bin/chromium): no browser download is needed.
  */
 export default defineConfig({
-  // Generous: the dev server serves unminified bundles, slow on a busy machine.
+  // A test waits at most two minutes for a rollout or a scaffolder task
+  // (ROLLOUT_TIMEOUT, TASK_TIMEOUT), besides its pages.
   timeout: 180_000,
+  // The dev server serves unminified bundles, slow on a busy machine: a
+  // page's first render may take seconds.
   expect: { timeout: 30_000 },
   forbidOnly: !!process.env.CI,
   retries: 0,
@@ -19,7 +22,10 @@ export default defineConfig({
     ['html', { open: 'never', outputFolder: 'e2e-test-report' }],
   ],
   use: {
-    actionTimeout: 0,
+    // A click or a fill on an element that is there takes well under a
+    // second; what a test waits for, it waits for with expect.
+    actionTimeout: 15_000,
+    navigationTimeout: 60_000,
     baseURL: process.env.PLAYWRIGHT_URL ?? 'http://localhost:3000',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',

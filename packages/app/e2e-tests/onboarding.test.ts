@@ -1,4 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
+import { newLocalRepository } from './localRepositories';
 import { signInAsGuest } from './signIn';
 
 // The demo publishes onboarded services to its local repositories
@@ -85,15 +86,21 @@ test('the immutable-service template onboards a new service: published, in the c
   ).toBeVisible();
 });
 
-test("the enroll-existing-service template enrolls the demo's storefront-web: annotations and pipeline committed to its repository, its Immutability tab saying what is left to reach gold", async ({
+test('the enroll-existing-service template enrolls a service of the local repositories: annotations and pipeline committed to its repository, its Immutability tab saying what is left to reach gold', async ({
   page,
 }) => {
+  // A service of its own, not enrolled: the demo's storefront-web under
+  // another name, in a repository of its own.
+  const name = await newLocalRepository('storefront-web');
   await signInAsGuest(page);
-  // Not enrolled yet: no Immutability tab.
-  await page.goto('/catalog/default/component/storefront-web');
-  await expect(
-    page.getByRole('heading', { name: 'storefront-web' }),
-  ).toBeVisible();
+  // Not enrolled yet: no Immutability tab (the catalog reads the new
+  // repository within seconds).
+  await expect(async () => {
+    await page.goto(`/catalog/default/component/${name}`);
+    await expect(page.getByRole('heading', { name })).toBeVisible({
+      timeout: 5_000,
+    });
+  }).toPass(TASK_TIMEOUT);
   const tabs = page.getByRole('navigation', { name: 'Content navigation' });
   await expect(tabs.getByRole('link', { name: 'Overview' })).toBeVisible();
   await expect(tabs.getByRole('link', { name: 'Immutability' })).toHaveCount(0);
@@ -104,8 +111,8 @@ test("the enroll-existing-service template enrolls the demo's storefront-web: an
   );
 
   // The service, picked from the catalog.
-  await page.getByLabel('Component').fill('storefront-web');
-  await page.getByRole('option', { name: /storefront-web/ }).click();
+  await page.getByLabel('Component').fill(name);
+  await page.getByRole('option', { name: new RegExp(`\\b${name}\\b`) }).click();
   await page.getByRole('button', { name: 'Next' }).click();
 
   // Its fleet today: the tags its instances carry.
@@ -127,10 +134,10 @@ test("the enroll-existing-service template enrolls the demo's storefront-web: an
   ).toBeVisible(TASK_TIMEOUT);
   await openImmutabilityTab(page);
   await expect(
-    page.getByText('Image family storefront-web is registered to this service'),
+    page.getByText(`Image family ${name} is registered to this service`),
   ).toBeVisible();
   await expect(
-    page.getByText('cloudwatch:/aws/ec2/storefront-web').first(),
+    page.getByText(`cloudwatch:/aws/ec2/${name}`).first(),
   ).toBeVisible();
   await expect(
     page.getByText(

@@ -2,11 +2,13 @@ import { expect, Page, test } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { abortRollouts, api, registerNewVersion } from './demoApi';
 import { signInAsGuest } from './signIn';
 
-// Against the seeded demo (scripts/seed-demo.mjs): payments-api has a canary
-// of its staging build in production waiting for a promote; search-indexer
-// can be rolled out from its button, its alarm watched. The engine moves a
+// Against the seeded demo (scripts/seed-demo.mjs). Each test starts the
+// rollout it watches: a canary of a new payments-api build, or a rollout of
+// search-indexer from its button (which an abort ends, so that the next
+// test finds it as the seed left it), its alarm watched. The engine moves a
 // rollout every 3 seconds (app-config.yaml), the card follows it every 3.
 
 const ROLLOUT_TIMEOUT = { timeout: 120_000 };
@@ -33,27 +35,43 @@ async function startProductionRollout(page: Page, toVersion: string) {
   return heading;
 }
 
-test("promoting the demo's paused canary completes it and the fleet turns gold", async ({
+test('a canary of a new build waits for its promote; promoting completes it and the fleet turns gold', async ({
   page,
 }) => {
+  // Two rollout waits: to the pause, and to the end.
+  test.setTimeout(2 * ROLLOUT_TIMEOUT.timeout + 60_000);
+  // Its own canary, as the seed's: a new build of payments-api rolled out to
+  // production with its annotation's strategy (half, then a pause until
+  // promoted). A rollout of production already under way (the seed's, or
+  // one an earlier run left) is aborted first.
+  await abortRollouts({ entity: 'payments-api', environment: 'production' });
+  const build = await registerNewVersion({
+    family: 'payments-api',
+    parent: 'base-ubuntu@3',
+  });
+  await api('POST', '/rollouts', {
+    entityRef: 'component:default/payments-api',
+    environment: 'production',
+    version: build.version,
+    reason: 'a browser test: half of production first',
+  });
+
   await signInAsGuest(page);
   await page.goto('/catalog/default/component/payments-api/immutability');
-  // Half of production runs the staging build, which is not production's
+  const heading = activeRollout(page, build.id);
+  await expect(heading).toContainText('waiting for promotion', ROLLOUT_TIMEOUT);
+  await expect(
+    page.getByText('Step 2 of 3: pause until promoted', { exact: true }),
+  ).toBeVisible();
+  // Half of production runs the new build, which is not production's
   // channel version until the rollout succeeds.
-  await expect(page.getByText('Immutability: silver (80/100)')).toBeVisible();
+  await expect(page.getByText(/^Immutability: silver /)).toBeVisible();
   const versions = page.getByRole('table', {
     name: 'versions per environment',
   });
   const production = versions.getByRole('row', { name: /^production/ });
-  await expect(production).toContainText('payments-api@5 × 2');
-  await expect(production).toContainText('payments-api@4 × 1');
+  await expect(production).toContainText(`${build.id} × 2`);
 
-  const heading = activeRollout(page, 'payments-api@5');
-  await expect(heading).toContainText('payments-api@4 → payments-api@5');
-  await expect(heading).toContainText('waiting for promotion');
-  await expect(
-    page.getByText('Step 2 of 3: pause until promoted', { exact: true }),
-  ).toBeVisible();
   await page.getByRole('button', { name: 'promote' }).click();
   await expect(heading).toContainText('succeeded', ROLLOUT_TIMEOUT);
   await expect(
@@ -70,12 +88,11 @@ test("promoting the demo's paused canary completes it and the fleet turns gold",
   await expect(page).toHaveURL(/\/drift$/);
   await tabs.getByRole('link', { name: 'Immutability' }).click();
   await expect(page.getByText('Immutability: gold (100/100)')).toBeVisible();
-  await expect(production).toContainText('payments-api@5 × 3');
-  await expect(production).not.toContainText('payments-api@4');
+  await expect(production).toContainText(`${build.id} × 3`);
   await expect(
-    page
-      .getByRole('table', { name: 'Rollout history' })
-      .getByRole('row', { name: /production payments-api@5 succeeded/ }),
+    page.getByRole('table', { name: 'Rollout history' }).getByRole('row', {
+      name: new RegExp(`production ${build.id} succeeded`),
+    }),
   ).toBeVisible();
 });
 
