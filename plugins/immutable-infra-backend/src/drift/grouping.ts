@@ -5,48 +5,16 @@ import {
   SeverityCounts,
 } from '@immutable-infra/backstage-plugin-common';
 import { byCodeUnits } from './order';
+import { driftRuleDefinition } from './rules';
 
 const RANK = Object.fromEntries(SEVERITIES.map((s, i) => [s, i]));
 
+/** The rule's summary of a group, or the first finding's detail. */
 function summarise(first: DriftFinding, count: number): string {
-  const one = count === 1;
-  const n = `${count} instance${one ? '' : 's'}`;
-  const verb = (singular: string, plural: string) => (one ? singular : plural);
-  const cause = first.rootCause.split(':').slice(1).join(':');
-  switch (first.rule) {
-    case 'revoked-image':
-      return `${n} ${verb('runs', 'run')} the revoked ${cause}`;
-    case 'unregistered-image':
-      return `${n} ${verb(
-        'runs',
-        'run',
-      )} ${cause}, an image no pipeline registered`;
-    case 'image-mismatch': {
-      const [environment, version] = cause.split(':');
-      return `${n} in ${environment} ${verb(
-        'runs',
-        'run',
-      )} ${version}, not the channel image`;
-    }
-    case 'image-too-old':
-      return `${n} ${verb(
-        'runs',
-        'run',
-      )} ${cause}, older than the image age limit`;
-    case 'instance-too-old':
-      return `${n} in ${cause} ${verb(
-        'has',
-        'have',
-      )} not been replaced within the instance age limit`;
-    case 'ssh-open':
-      return `${n} ${verb('allows', 'allow')} SSH from ${
-        cause === 'world' ? 'the whole internet' : 'some networks'
-      }`;
-    case 'ssh-key':
-      return `${n} ${verb('carries', 'carry')} the key pair ${cause}`;
-    default:
-      return first.detail;
-  }
+  const summary = driftRuleDefinition(first.rule)?.summary;
+  return summary
+    ? summary({ count, cause: first.rootCause.split(':').slice(1).join(':') })
+    : first.detail;
 }
 
 /**

@@ -5,7 +5,8 @@ import {
   ImmutableInfraAnnotations,
   ScoreCheck,
 } from '@immutable-infra/backstage-plugin-common';
-import { InstanceRecord, VersionFacts } from './types';
+import { DRIFT_RULE_DEFINITIONS } from './rules';
+import { InstanceRecord, ScoreCheckId, VersionFacts } from './types';
 
 /** What a score check looks at. @internal */
 export type ScoreInput = {
@@ -24,12 +25,38 @@ type Verdict = Pick<ScoreCheck, 'status' | 'evidence'>;
  * @internal
  */
 export type ScoreCheckDefinition = {
-  id: string;
+  id: ScoreCheckId;
   title: string;
   weight: number;
   fix: string;
+  /**
+   * The drift rules whose findings fail the check: those that declare it in
+   * their `fails`.
+   */
+  failsOn: DriftRule[];
   evaluate(input: ScoreInput): Verdict;
 };
+
+/** The rules that declare they fail a check. */
+function rulesFailing(id: ScoreCheckId): DriftRule[] {
+  return DRIFT_RULE_DEFINITIONS.filter(rule => rule.fails.includes(id)).map(
+    rule => rule.id,
+  );
+}
+
+/** A check, with the rules that fail it. */
+function scoreCheck(
+  definition: Omit<ScoreCheckDefinition, 'failsOn' | 'evaluate'> & {
+    evaluate(input: ScoreInput, failsOn: DriftRule[]): Verdict;
+  },
+): ScoreCheckDefinition {
+  const failsOn = rulesFailing(definition.id);
+  return {
+    ...definition,
+    failsOn,
+    evaluate: input => definition.evaluate(input, failsOn),
+  };
+}
 
 /** Evidence naming how many findings fail a check, and the first. */
 function failedBy(findings: DriftFinding[]): Verdict {
@@ -43,20 +70,19 @@ function failedBy(findings: DriftFinding[]): Verdict {
 }
 
 /**
- * A check about the fleet that fails on findings of these rules; unknown
- * (earning nothing) while no instance is known.
+ * A check about the fleet that fails on findings of the rules that declare
+ * it; unknown (earning nothing) while no instance is known.
  */
 function fleetCheck(
-  check: Omit<ScoreCheckDefinition, 'evaluate'>,
-  rules: DriftRule[],
+  definition: Omit<ScoreCheckDefinition, 'failsOn' | 'evaluate'>,
 ): ScoreCheckDefinition {
-  return {
-    ...check,
-    evaluate: ({ instances, findings }) => {
+  return scoreCheck({
+    ...definition,
+    evaluate: ({ instances, findings }, failsOn) => {
       if (instances.length === 0) {
         return { status: 'unknown', evidence: 'no instances found' };
       }
-      const failing = findings.filter(f => rules.includes(f.rule));
+      const failing = findings.filter(f => failsOn.includes(f.rule));
       return failing.length > 0
         ? failedBy(failing)
         : {
@@ -64,37 +90,29 @@ function fleetCheck(
             evidence: `all ${instances.length} instances pass`,
           };
     },
-  };
+  });
 }
 
 /**
- * The checks of the immutability score. docs/score.md documents the same
- * table.
+ * The checks of the immutability score. The drift rules each check fails on
+ * are those that declare it (a rule's `fails`). docs/score.md documents the
+ * same table.
  *
  * @internal
  */
 export const SCORE_CHECKS: ScoreCheckDefinition[] = [
-  fleetCheck(
-    {
-      id: 'on-channel-image',
-      title: 'Fleet runs its channel image',
-      weight: 20,
-      fix: 'Roll each environment out to its channel version.',
-    },
-    [
-      'image-mismatch',
-      'unregistered-image',
-      'revoked-image',
-      'launch-template-drift',
-      'asg-missing',
-      'asg-unpinned',
-    ],
-  ),
-  {
+  fleetCheck({
+    id: 'on-channel-image',
+    title: 'Fleet runs its channel image',
+    weight: 20,
+    fix: 'Roll each environment out to its channel version.',
+  }),
+  scoreCheck({
     id: 'no-critical-findings',
     title: 'No critical findings',
     weight: 20,
     fix: 'Fix the critical findings on the Drift tab first.',
+    // Fails on severity, whatever the rule.
     evaluate: ({ instances, findings }) => {
       if (instances.length === 0) {
         return { status: 'unknown', evidence: 'no instances found' };
@@ -107,21 +125,19 @@ export const SCORE_CHECKS: ScoreCheckDefinition[] = [
             evidence: `all ${instances.length} instances pass`,
           };
     },
-  },
-  {
+  }),
+  scoreCheck({
     id: 'pipeline-images',
     title: 'Every image comes from the pipeline, with a commit',
     weight: 15,
     fix: 'Register every image from CI with its git commit.',
-    evaluate: ({ instances, findings, versionsByImage }) => {
+    evaluate: ({ instances, findings, versionsByImage }, failsOn) => {
       if (instances.length === 0) {
         return { status: 'unknown', evidence: 'no instances found' };
       }
-      const unregistered = findings.filter(
-        f => f.rule === 'unregistered-image',
-      );
-      if (unregistered.length > 0) {
-        return failedBy(unregistered);
+      const failing = findings.filter(f => failsOn.includes(f.rule));
+      if (failing.length > 0) {
+        return failedBy(failing);
       }
       const noCommit = instances.filter(i => {
         const version = i.imageId ? versionsByImage.get(i.imageId) : undefined;
@@ -137,26 +153,20 @@ export const SCORE_CHECKS: ScoreCheckDefinition[] = [
             evidence: `all ${instances.length} instances run registered images with a commit`,
           };
     },
-  },
-  fleetCheck(
-    {
-      id: 'image-age',
-      title: 'Images within the age policy',
-      weight: 15,
-      fix: 'Rebuild on the current base image and roll out.',
-    },
-    ['image-too-old'],
-  ),
-  fleetCheck(
-    {
-      id: 'no-ssh',
-      title: 'No SSH: no port 22, no key pairs',
-      weight: 10,
-      fix: 'Close port 22 and launch without key pairs.',
-    },
-    ['ssh-open', 'ssh-key'],
-  ),
-  {
+  }),
+  fleetCheck({
+    id: 'image-age',
+    title: 'Images within the age policy',
+    weight: 15,
+    fix: 'Rebuild on the current base image and roll out.',
+  }),
+  fleetCheck({
+    id: 'no-ssh',
+    title: 'No SSH: no port 22, no key pairs',
+    weight: 10,
+    fix: 'Close port 22 and launch without key pairs.',
+  }),
+  scoreCheck({
     id: 'logs-off-host',
     title: 'Logs shipped off-host',
     weight: 10,
@@ -171,16 +181,13 @@ export const SCORE_CHECKS: ScoreCheckDefinition[] = [
             status: 'fail',
             evidence: 'no immutable-infra.io/log-destination annotation',
           },
-  },
-  fleetCheck(
-    {
-      id: 'rotation',
-      title: 'Instances rotated within the instance age policy',
-      weight: 10,
-      fix: 'Replace instances older than the limit regularly.',
-    },
-    ['instance-too-old'],
-  ),
+  }),
+  fleetCheck({
+    id: 'rotation',
+    title: 'Instances rotated within the instance age policy',
+    weight: 10,
+    fix: 'Replace instances older than the limit regularly.',
+  }),
 ];
 
 /** Score thresholds of the levels. @internal */

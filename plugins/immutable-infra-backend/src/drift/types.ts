@@ -1,4 +1,7 @@
-import { ImageVersion } from '@immutable-infra/backstage-plugin-common';
+import {
+  ImageVersion,
+  SCORE_CHECK_IDS,
+} from '@immutable-infra/backstage-plugin-common';
 import type {
   AutoScalingGroupDescription,
   LaunchTemplateDefault,
@@ -77,3 +80,6 @@ export type Inventory = {
   autoscalingGroups: AutoScalingGroupRecord[];
   sync?: SyncState;
 };
+
+/** The id of a check of the immutability score. @internal */
+export type ScoreCheckId = (typeof SCORE_CHECK_IDS)[number];
