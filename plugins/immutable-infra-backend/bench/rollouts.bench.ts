@@ -39,7 +39,6 @@ import { AwsClientFactory } from '../src/providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from '../src/providers/aws/Ec2FleetProvider';
 import { Ec2RolloutProvider } from '../src/providers/aws/Ec2RolloutProvider';
 import { RolloutProvider } from '../src/providers/RolloutProvider';
-import { ChannelStore } from '../src/registry/DatabaseChannelStore';
 import { DatabaseRolloutStore } from '../src/rollouts/DatabaseRolloutStore';
 import { FakeCloud } from '../src/rollouts/FakeCloud.testUtil';
 import { planRollout } from '../src/rollouts/plan';
@@ -64,9 +63,6 @@ const SPEC: RolloutSpec = {
   maxSurgePercent: 25,
   progressDeadline: '10m',
 } as RolloutSpec;
-const noChannels = {
-  assignChannel: async () => ({ outcome: 'changed' }),
-} as unknown as ChannelStore;
 
 function newRollout(options: {
   index: number;
@@ -217,7 +213,6 @@ async function rolloutCalls() {
         const engine = new RolloutEngine({
           store,
           provider: new Ec2RolloutProvider(clients),
-          channels: noChannels,
           logger: silentLogger,
           syncEntity: async () => {},
         });
@@ -362,7 +357,6 @@ async function tickTimes(concurrency: number) {
   const engine = new RolloutEngine({
     store,
     provider,
-    channels: noChannels,
     logger: silentLogger,
     syncEntity: async () => {},
     concurrency,

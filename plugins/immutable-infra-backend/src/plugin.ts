@@ -130,8 +130,8 @@ export const immutableInfraPlugin = createBackendPlugin({
           timeout: { minutes: 5 },
           initialDelay: { seconds: 5 },
           scope: 'global',
-          fn: async () => {
-            await services.rolloutEngine.tick();
+          fn: async signal => {
+            await services.rolloutEngine.tick(signal);
           },
         });
 

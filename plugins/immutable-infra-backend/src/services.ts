@@ -156,8 +156,11 @@ export function createServices(options: {
     rolloutEngine: new RolloutEngine({
       store: rolloutStore,
       provider: options.rolloutProvider,
-      channels: stores.channels,
       logger,
+      versionState: async (family, version) => {
+        const found = await stores.versions.getVersion({ family, version });
+        return found && { state: found.state, reason: found.revokeReason };
+      },
       syncEntity: entityRef => fleetSync.run(entityRef),
       notify: options.notify,
       probe: { allowedHosts: settings.rollouts.probeAllowedHosts },

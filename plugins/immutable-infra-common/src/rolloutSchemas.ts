@@ -404,13 +404,24 @@ export const rolloutFleetStatusSchema = z.object({
   newInstances: z.number(),
   healthyNewInstances: z.number(),
   oldInstances: z.number(),
-  /** Why new instances have not passed the gate yet, by instance. */
+  /**
+   * What holds the step, by instance: new instances not through the gate
+   * yet, old ones that serve nothing (stopped).
+   */
   waiting: z.record(z.string(), z.string()),
   /**
    * Old instances still in service in an Auto Scaling group whose desired
    * capacity was lowered: the group has not scaled in yet.
    */
   scalingIn: z.number().optional(),
+  /**
+   * The capacity the fleet wants now: for an Auto Scaling group its desired
+   * capacity less what the rollout added (a scaling policy may have moved
+   * it since the plan), for standalone instances the planned capacity.
+   */
+  capacity: z.number().optional(),
+  /** The group's last failed scaling activity, in AWS's words. */
+  activity: z.string().optional(),
 });
 
 /** @public */

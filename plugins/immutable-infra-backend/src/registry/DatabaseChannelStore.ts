@@ -5,7 +5,7 @@ import {
   LATEST_CHANNEL,
 } from '@immutable-infra/backstage-plugin-common';
 import { Knex } from 'knex';
-import { writeTransaction } from '../audit/writeTransaction';
+import { writeTransaction, WriteOutcome } from '../audit/writeTransaction';
 import {
   isPostgres,
   retryOnUniqueViolation,
@@ -194,75 +194,16 @@ export class DatabaseChannelStore implements ChannelStore {
       };
     }
     const outcome = await retryOnUniqueViolation(() =>
-      writeTransaction(this.db, async trx => {
-        const currentQuery = trx<ChannelRow>('channels').where({
-          family: options.family,
-          name: options.channel,
-        });
-        if (isPostgres(trx)) {
-          currentQuery.forUpdate();
-        }
-        const current = await currentQuery.first();
-        // The target may have been revoked or pruned since it was read.
-        const targetQuery = trx<VersionRow>('image_versions').where({
-          id: target.id,
-        });
-        if (isPostgres(trx)) {
-          targetQuery.forUpdate();
-        }
-        const fresh = await targetQuery.first();
-        if (!fresh || !USABLE_STATES.includes(fresh.state)) {
-          return { result: 'unusable' as const, readModelChanged: false };
-        }
-        if (current && String(current.version_id) === String(target.id)) {
-          return { result: 'unchanged' as const, readModelChanged: false };
-        }
-        const values = {
-          version_id: target.id,
-          updated_at: trx.fn.now(),
-          updated_by: options.actor,
-        };
-        if (current) {
-          await trx('channels')
-            .where({ family: options.family, name: options.channel })
-            .update(values);
-        } else {
-          await trx('channels').insert({
-            family: options.family,
-            name: options.channel,
-            ...values,
-          });
-        }
-        await trx('channel_assignments').insert({
+      writeTransaction(this.db, trx =>
+        pointChannelIn(trx, {
           family: options.family,
           channel: options.channel,
-          from_version_id: current?.version_id ?? null,
-          to_version_id: target.id,
+          targetId: target.id,
           actor: options.actor,
+          reason: options.reason,
           kind: options.kind,
-          reason: options.reason ?? null,
-          at: trx.fn.now(),
-        });
-        const family = await trx<FamilyRow>('image_families')
-          .where({ name: options.family })
-          .first();
-        return {
-          result: 'changed' as const,
-          readModelChanged: true,
-          audit: [
-            {
-              actor: options.actor,
-              action:
-                options.kind === 'assign'
-                  ? 'channel.assign'
-                  : 'channel.rollback',
-              entityRef: family?.entity_ref,
-              subject: `${options.family}/${options.channel}`,
-              payload: { to: versionRef(target), reason: options.reason },
-            },
-          ],
-        };
-      }),
+        }),
+      ),
     );
     if (outcome === 'unusable') {
       const [version] = await hydrateVersions(this.db, [
@@ -330,4 +271,91 @@ export class DatabaseChannelStore implements ChannelStore {
           : undefined,
     };
   }
+}
+
+/**
+ * Points a channel at a version inside a transaction the caller holds: the
+ * channel's row and the version's are locked (PostgreSQL), the version must
+ * still be usable (it may have been revoked or pruned since it was read),
+ * and the assignment is appended to the history. Answers what happened,
+ * with the audit event to write in the same transaction.
+ *
+ * @internal
+ */
+export async function pointChannelIn(
+  trx: Knex.Transaction,
+  options: {
+    family: string;
+    channel: string;
+    targetId: number | string;
+    actor: string;
+    reason?: string;
+    kind: 'assign' | 'rollback';
+  },
+): Promise<WriteOutcome<'changed' | 'unchanged' | 'unusable'>> {
+  const currentQuery = trx<ChannelRow>('channels').where({
+    family: options.family,
+    name: options.channel,
+  });
+  if (isPostgres(trx)) {
+    currentQuery.forUpdate();
+  }
+  const current = await currentQuery.first();
+  // The target may have been revoked or pruned since it was read.
+  const targetQuery = trx<VersionRow>('image_versions').where({
+    id: options.targetId,
+  });
+  if (isPostgres(trx)) {
+    targetQuery.forUpdate();
+  }
+  const fresh = await targetQuery.first();
+  if (!fresh || !USABLE_STATES.includes(fresh.state)) {
+    return { result: 'unusable' as const, readModelChanged: false };
+  }
+  if (current && String(current.version_id) === String(options.targetId)) {
+    return { result: 'unchanged' as const, readModelChanged: false };
+  }
+  const values = {
+    version_id: options.targetId,
+    updated_at: trx.fn.now(),
+    updated_by: options.actor,
+  };
+  if (current) {
+    await trx('channels')
+      .where({ family: options.family, name: options.channel })
+      .update(values);
+  } else {
+    await trx('channels').insert({
+      family: options.family,
+      name: options.channel,
+      ...values,
+    });
+  }
+  await trx('channel_assignments').insert({
+    family: options.family,
+    channel: options.channel,
+    from_version_id: current?.version_id ?? null,
+    to_version_id: options.targetId,
+    actor: options.actor,
+    kind: options.kind,
+    reason: options.reason ?? null,
+    at: trx.fn.now(),
+  });
+  const family = await trx<FamilyRow>('image_families')
+    .where({ name: options.family })
+    .first();
+  return {
+    result: 'changed' as const,
+    readModelChanged: true,
+    audit: [
+      {
+        actor: options.actor,
+        action:
+          options.kind === 'assign' ? 'channel.assign' : 'channel.rollback',
+        entityRef: family?.entity_ref,
+        subject: `${options.family}/${options.channel}`,
+        payload: { to: versionRef(fresh), reason: options.reason },
+      },
+    ],
+  };
 }

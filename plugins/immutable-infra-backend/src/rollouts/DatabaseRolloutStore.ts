@@ -8,8 +8,11 @@ import {
   Timestamp,
   toIso,
 } from '../database/timestamps';
+import { pointChannelIn } from '../registry/DatabaseChannelStore';
+import { VersionRow } from '../registry/rows';
 import {
   activeRolloutConflict,
+  ChannelRefusedError,
   FinishedRollout,
   RolloutChange,
   RolloutRecord,
@@ -279,6 +282,9 @@ export class DatabaseRolloutStore implements RolloutStore {
         if (updated === 0) {
           return { result: false, readModelChanged: false };
         }
+        const moved = change.channel
+          ? await moveChannel(trx, change.channel)
+          : undefined;
         await this.insertEvents(trx, id, change.events ?? [], now);
         for (const step of change.steps ?? []) {
           await trx('rollout_steps').insert({
@@ -290,7 +296,11 @@ export class DatabaseRolloutStore implements RolloutStore {
             at: now,
           });
         }
-        return { result: true, readModelChanged: false, audit: change.audit };
+        return {
+          result: true,
+          readModelChanged: moved?.readModelChanged ?? false,
+          audit: [...(change.audit ?? []), ...(moved?.audit ?? [])],
+        };
       });
     } catch (error) {
       if (change.reacquire && isUniqueViolation(error)) {
@@ -324,4 +334,37 @@ export class DatabaseRolloutStore implements RolloutStore {
       });
     }
   }
+}
+
+/**
+ * A rollout's channel move, in the rollout's transaction; a version that
+ * is gone or no longer usable throws and takes the whole change back.
+ */
+async function moveChannel(
+  trx: Knex.Transaction,
+  channel: NonNullable<RolloutChange['channel']>,
+) {
+  const target = await trx<VersionRow>('image_versions')
+    .where({ family: channel.family, version: channel.version })
+    .first();
+  const ref = `${channel.family}@${channel.version}`;
+  if (!target) {
+    throw new ChannelRefusedError(`${ref} is not registered`);
+  }
+  const outcome = await pointChannelIn(trx, {
+    family: channel.family,
+    channel: channel.channel,
+    targetId: target.id,
+    actor: channel.actor,
+    reason: channel.reason,
+    kind: 'assign',
+  });
+  if (outcome.result === 'unusable') {
+    throw new ChannelRefusedError(
+      `${ref} is ${target.state}${
+        target.revoke_reason ? `: ${target.revoke_reason}` : ''
+      }; the ${channel.channel} channel does not move to it`,
+    );
+  }
+  return outcome;
 }

@@ -36,7 +36,6 @@ import { FleetSync } from '../fleet/FleetSync';
 import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from '../providers/aws/Ec2FleetProvider';
 import { Ec2RolloutProvider } from '../providers/aws/Ec2RolloutProvider';
-import { ChannelStore } from '../registry/DatabaseChannelStore';
 import { DatabaseRolloutStore } from './DatabaseRolloutStore';
 import { planRollout } from './plan';
 import { RolloutEngine } from './RolloutEngine';
@@ -145,9 +144,6 @@ describe('rollouts on the EC2 emulator', () => {
     const engine = new RolloutEngine({
       store,
       provider: new Ec2RolloutProvider(clients),
-      channels: {
-        assignChannel: async () => ({ outcome: 'changed' }),
-      } as unknown as ChannelStore,
       logger: mockServices.logger.mock(),
       syncEntity: ref => sync.run(ref),
       now: () => clock,

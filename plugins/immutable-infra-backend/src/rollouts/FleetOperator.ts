@@ -5,22 +5,23 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import { createHash } from 'node:crypto';
 import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
-import {
-  FleetDecision,
-  ObservedInstance,
-  PRESENT,
-  replacedBy,
-  scaledInCapacity,
-} from './decide';
+import { checkAlarms } from './alarms';
+import { FleetDecision, ObservedInstance, PRESENT, replacedBy } from './decide';
 import { fetchProbe, ProbeFetch, probeInstances } from './probe';
 import { RolloutRecord } from './RolloutStore';
 
-/** What the engine does to one fleet this tick, and what it saw there. @internal */
-export type FleetAction = {
-  fleet: RolloutFleet;
-  decision: FleetDecision;
-  /** The group's desired capacity as observed (0 for standalone instances). */
+/** An Auto Scaling group's sizes as read this tick. @internal */
+export type GroupSizes = {
   desiredCapacity: number;
+  minSize: number;
+  maxSize: number;
+};
+
+/** A fleet as observed this tick. @internal */
+export type FleetObservation = {
+  instances: ObservedInstance[];
+  /** For an Auto Scaling group: its sizes now. */
+  group?: GroupSizes;
 };
 
 /** The tags that make an instance part of the rollout's fleet. @internal */
@@ -39,10 +40,18 @@ export function clientToken(...parts: (string | number)[]): string {
     .slice(0, 64);
 }
 
+/** Launch errors of one Availability Zone or subnet: another may have room. */
+const ZONAL_LAUNCH_ERRORS = new Set([
+  'InsufficientInstanceCapacity',
+  'InsufficientFreeAddressesInSubnet',
+  'Unsupported',
+]);
+
 /**
- * What the rollout engine does to one fleet in the cloud: observes it (the
- * gate, the probe, standalone instances into their target groups) and acts
- * on a decision. The engine keeps the rollout's state; this keeps no state.
+ * Every call the rollout engine makes to AWS goes through here: observing a
+ * fleet (the gate, the probe, standalone instances into their target
+ * groups), acting on a decision, preparing and restoring groups, alarms.
+ * The engine keeps the rollout's state; this keeps none.
  *
  * @internal
  */
@@ -55,26 +64,40 @@ export class FleetOperator {
     },
   ) {}
 
+  private get provider() {
+    return this.options.provider;
+  }
+
+  private location(rollout: RolloutRecord, fleet: RolloutFleet) {
+    return { region: fleet.region, account: rollout.plan.account };
+  }
+
   /**
    * A fleet now: its instances with the gate's verdict on the new ones, and
-   * for a group the desired capacity it is launching towards.
+   * for a group its sizes (read every tick: a scaling policy or a person
+   * may have changed them).
    */
   async observe(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
-  ): Promise<{ instances: ObservedInstance[]; desiredCapacity: number }> {
+  ): Promise<FleetObservation> {
     const { plan } = rollout;
-    const location = { region: fleet.region, account: plan.account };
+    const location = this.location(rollout, fleet);
     let instances: RolloutInstance[];
-    let desiredCapacity = 0;
+    let group: GroupSizes | undefined;
     if (fleet.kind === 'autoscaling-group') {
-      ({ instances, desiredCapacity } =
-        await this.options.provider.groupInstances({
-          ...location,
-          group: fleet.name,
-        }));
+      const state = await this.provider.groupInstances({
+        ...location,
+        group: fleet.name,
+      });
+      instances = state.instances;
+      group = {
+        desiredCapacity: state.desiredCapacity,
+        minSize: state.minSize,
+        maxSize: state.maxSize,
+      };
     } else {
-      instances = await this.options.provider.standaloneInstances({
+      instances = await this.provider.standaloneInstances({
         ...location,
         tags: [
           ...plan.selector,
@@ -86,7 +109,7 @@ export class FleetOperator {
     const onTarget = instances.filter(
       i => PRESENT.has(i.state ?? '') && !isOld(i),
     );
-    const verdicts = await this.options.provider.gate({
+    const verdicts = await this.provider.gate({
       ...location,
       instanceIds: onTarget.map(i => i.instanceId),
       targetGroupArns: fleet.targetGroupArns,
@@ -119,21 +142,22 @@ export class FleetOperator {
           verdicts.get(i.instanceId)?.unregistered,
       );
       if (unregistered.length > 0) {
-        await this.options.provider.setTargetMembership({
-          ...location,
-          targetGroupArns: fleet.targetGroupArns,
-          instanceIds: unregistered.map(i => i.instanceId),
-          registered: true,
-        });
+        await this.setMembership(
+          rollout,
+          fleet,
+          unregistered.map(i => i.instanceId),
+          true,
+        );
       }
     }
     return {
-      desiredCapacity,
+      group,
       instances: instances.map(i => ({
         instanceId: i.instanceId,
         imageId: i.imageId,
         state: i.state,
         launchTime: i.launchTime,
+        subnetId: i.subnetId,
         launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
         protectedFromScaleIn: i.protectedFromScaleIn,
         healthy: verdicts.get(i.instanceId)?.healthy,
@@ -142,64 +166,305 @@ export class FleetOperator {
     };
   }
 
-  async act(rollout: RolloutRecord, action: FleetAction) {
-    const { fleet, decision } = action;
-    const location = { region: fleet.region, account: rollout.plan.account };
-    const provider = this.options.provider;
-    if (fleet.kind === 'autoscaling-group') {
-      if (decision.scaleIn) {
-        // Absolute: a replay before the group settled asks for the same
-        // capacity (and a group still scaling in is waited for).
-        await provider.setGroupDesiredCapacity({
-          ...location,
-          group: fleet.name,
-          desired: scaledInCapacity(decision),
-        });
-        return;
-      }
-      // Absolute, and only upwards from what the group already launches
-      // towards: a replay asks for the same capacity, not more.
-      const desired = decision.present + decision.launch;
-      if (decision.launch > 0 && desired > action.desiredCapacity) {
-        await provider.setGroupDesiredCapacity({
-          ...location,
-          group: fleet.name,
-          desired,
-        });
-      }
-      if (decision.terminate.length > 0) {
-        await provider.terminateInGroup({
-          ...location,
-          instanceIds: decision.terminate,
-        });
-      }
-      return;
+  /** Which of these instances are healthy in every target group of the fleet (and running). */
+  async healthyInTargets(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    instanceIds: string[],
+  ): Promise<Set<string>> {
+    const verdicts = await this.provider.gate({
+      ...this.location(rollout, fleet),
+      instanceIds,
+      targetGroupArns: fleet.targetGroupArns,
+    });
+    return new Set(instanceIds.filter(id => verdicts.get(id)?.healthy));
+  }
+
+  /** The group's last scaling activity since `since` that failed, in AWS's words. */
+  async failedActivity(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    since: string,
+  ): Promise<string | undefined> {
+    if (fleet.kind !== 'autoscaling-group') {
+      return undefined;
     }
-    if (decision.launch > 0) {
-      await provider.launchInstances({
+    const activities = await this.provider.scalingActivities({
+      ...this.location(rollout, fleet),
+      group: fleet.name,
+      since,
+    });
+    const failed = activities.find(a => a.status === 'Failed');
+    return failed
+      ? failed.statusMessage ??
+          failed.description ??
+          'a scaling activity failed'
+      : undefined;
+  }
+
+  /** The alarms' verdict (see {@link checkAlarms}). */
+  alarms(rollout: RolloutRecord, refs: string[]) {
+    return checkAlarms(this.provider, rollout, refs);
+  }
+
+  /** A group's sizes now, before the rollout changes them. */
+  async groupSizes(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+  ): Promise<GroupSizes> {
+    const state = await this.provider.groupInstances({
+      ...this.location(rollout, fleet),
+      group: fleet.name,
+    });
+    return {
+      desiredCapacity: state.desiredCapacity,
+      minSize: state.minSize,
+      maxSize: state.maxSize,
+    };
+  }
+
+  /**
+   * Makes the fleet's template version with the new AMI and points a group
+   * at it with the sizes given (room for the surge, the minimum down to
+   * what must stay healthy), the rollout's tag and scale-in protection on
+   * what it launches. Answers the version.
+   */
+  async prepare(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    sizes?: { minSize: number; maxSize: number },
+  ): Promise<number> {
+    const location = this.location(rollout, fleet);
+    const version = await this.provider.ensureTemplateVersion({
+      ...location,
+      templateId: fleet.launchTemplate!.id,
+      sourceVersion: fleet.launchTemplate!.version,
+      imageId: fleet.targetImageId,
+      description: `immutable-infra rollout ${rollout.id}`,
+    });
+    if (fleet.kind === 'autoscaling-group' && sizes) {
+      await this.provider.configureGroup({
         ...location,
+        group: fleet.name,
+        templateId: fleet.launchTemplate!.id,
+        version,
+        ...sizes,
+        protectNewInstances: true,
+        rolloutId: rollout.id,
+      });
+    }
+    return version;
+  }
+
+  /**
+   * Puts a group back as the rollout found it (template version, sizes,
+   * protection of new instances, no rollout tag), after the rollout's
+   * protection is released: a maximum below the desired capacity makes AWS
+   * scale in unprotected instances, which would be the old ones while the
+   * new are still protected.
+   */
+  async restoreGroup(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    version: number,
+  ) {
+    await this.releaseProtection(rollout, fleet);
+    const original = rollout.plan.runtime?.[fleet.key]?.original ?? {
+      minSize: fleet.minSize ?? 0,
+      maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
+    };
+    await this.provider.configureGroup({
+      ...this.location(rollout, fleet),
+      group: fleet.name,
+      templateId: fleet.launchTemplate!.id,
+      version,
+      minSize: original.minSize,
+      maxSize: original.maxSize,
+      protectNewInstances: fleet.newInstancesProtected,
+    });
+  }
+
+  async setDefaultTemplateVersion(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    version: number,
+  ) {
+    await this.provider.setDefaultTemplateVersion({
+      ...this.location(rollout, fleet),
+      templateId: fleet.launchTemplate!.id,
+      version,
+    });
+  }
+
+  /**
+   * Acts on a group's decision: its desired capacity to `desired` (raising
+   * the maximum first when the group's own scaling grew it), or the old
+   * instances terminated with the desired capacity lowered by each.
+   */
+  async actOnGroup(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    decision: FleetDecision,
+    group: GroupSizes,
+    raiseTo: number | undefined,
+  ) {
+    const location = this.location(rollout, fleet);
+    if (raiseTo !== undefined && raiseTo > group.maxSize) {
+      await this.provider.configureGroup({
+        ...location,
+        group: fleet.name,
         templateId: fleet.launchTemplate!.id,
         version: fleet.newTemplateVersion!,
-        count: decision.launch,
-        tags: {
-          ...fleetTags(rollout),
-          [ROLLOUT_ID_TAG]: rollout.id,
-          [IMAGE_VERSION_TAG]: rollout.toVersion,
-          'immutable-infra:rollout-step': String(rollout.currentStep),
-        },
-        // The same launch asked again carries the same token; the count of
-        // what already runs on the target (observed before) is the proof.
-        clientToken: clientToken(
-          rollout.id,
-          fleet.key,
-          rollout.currentStep,
-          decision.status.newInstances,
-        ),
+        minSize: group.minSize,
+        maxSize: raiseTo,
+        rolloutId: rollout.id,
+      });
+    }
+    if (decision.scaleIn) {
+      // Absolute and from what the group wants now: a replay asks for the
+      // same capacity, and launches the group has under way are kept.
+      await this.provider.setGroupDesiredCapacity({
+        ...location,
+        group: fleet.name,
+        desired: group.desiredCapacity - decision.terminate.length,
+      });
+      return;
+    }
+    if (raiseTo !== undefined && raiseTo > group.desiredCapacity) {
+      await this.provider.setGroupDesiredCapacity({
+        ...location,
+        group: fleet.name,
+        desired: raiseTo,
       });
     }
     if (decision.terminate.length > 0) {
-      await this.retireStandalone(rollout, fleet, decision.terminate);
+      await this.provider.terminateInGroup({
+        ...location,
+        instanceIds: decision.terminate,
+      });
     }
+  }
+
+  /**
+   * Launches standalone instances one by one, spread over the subnets the
+   * fleet's instances use (fewest first); a subnet without capacity or
+   * addresses hands its launch to the next. The n-th launch carries the
+   * token `token(n)`: the same launch asked again carries the same one, and
+   * AWS answers it with the first reservation (or, asked in another subnet
+   * since, `IdempotentParameterMismatch`: it was launched then, and is not
+   * visible yet). Answers whether a token answered instances that
+   * terminated since: that launched nothing, and the next needs a new one.
+   */
+  async launchStandalone(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    options: {
+      count: number;
+      version: number;
+      observed: ObservedInstance[];
+      token: (n: number) => string;
+      tags: Record<string, string>;
+    },
+  ): Promise<{ spentToken: boolean; launched: string[] }> {
+    const used = new Map<string, number>();
+    for (const instance of options.observed) {
+      if (instance.subnetId && PRESENT.has(instance.state ?? '')) {
+        used.set(instance.subnetId, (used.get(instance.subnetId) ?? 0) + 1);
+      }
+    }
+    let spentToken = false;
+    const launched: string[] = [];
+    for (let n = 0; n < options.count; n++) {
+      // Least used first; none known: the template's subnet.
+      const subnets = [...used.keys()].sort(
+        (a, b) => used.get(a)! - used.get(b)! || a.localeCompare(b),
+      );
+      let lastError: unknown;
+      for (const subnetId of subnets.length ? subnets : [undefined]) {
+        try {
+          const result = await this.provider.launchInstances({
+            ...this.location(rollout, fleet),
+            templateId: fleet.launchTemplate!.id,
+            version: options.version,
+            count: 1,
+            tags: options.tags,
+            clientToken: options.token(n),
+            ...(subnetId ? { subnetId } : {}),
+          });
+          spentToken ||= result.instances.some(i =>
+            ['shutting-down', 'terminated'].includes(i.state),
+          );
+          launched.push(...result.instances.map(i => i.instanceId));
+          if (subnetId) {
+            used.set(subnetId, (used.get(subnetId) ?? 0) + 1);
+          }
+          lastError = undefined;
+          break;
+        } catch (error) {
+          const code = (error as Error).name;
+          if (code === 'IdempotentParameterMismatch') {
+            lastError = undefined;
+            break;
+          }
+          lastError = error;
+          if (!ZONAL_LAUNCH_ERRORS.has(code)) {
+            throw error;
+          }
+        }
+      }
+      if (lastError) {
+        throw lastError;
+      }
+    }
+    return { spentToken, launched };
+  }
+
+  /** The new instances' tags: the fleet's, the rollout's id and version, the step. */
+  launchTags(rollout: RolloutRecord): Record<string, string> {
+    return {
+      ...fleetTags(rollout),
+      [ROLLOUT_ID_TAG]: rollout.id,
+      [IMAGE_VERSION_TAG]: rollout.toVersion,
+      'immutable-infra:rollout-step': String(rollout.currentStep),
+    };
+  }
+
+  async setMembership(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    instanceIds: string[],
+    registered: boolean,
+  ) {
+    await this.provider.setTargetMembership({
+      ...this.location(rollout, fleet),
+      targetGroupArns: fleet.targetGroupArns,
+      instanceIds,
+      registered,
+    });
+  }
+
+  /** Terminates group instances, lowering its desired capacity with each. */
+  async terminateInGroup(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    instanceIds: string[],
+  ) {
+    await this.provider.terminateInGroup({
+      ...this.location(rollout, fleet),
+      instanceIds,
+    });
+  }
+
+  async setDesiredCapacity(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    desired: number,
+  ) {
+    await this.provider.setGroupDesiredCapacity({
+      ...this.location(rollout, fleet),
+      group: fleet.name,
+      desired,
+    });
   }
 
   /**
@@ -211,17 +476,11 @@ export class FleetOperator {
     fleet: RolloutFleet,
     instanceIds: string[],
   ) {
-    const location = { region: fleet.region, account: rollout.plan.account };
     if (fleet.targetGroupArns.length > 0) {
-      await this.options.provider.setTargetMembership({
-        ...location,
-        targetGroupArns: fleet.targetGroupArns,
-        instanceIds,
-        registered: false,
-      });
+      await this.setMembership(rollout, fleet, instanceIds, false);
     }
-    await this.options.provider.terminateInstances({
-      ...location,
+    await this.provider.terminateInstances({
+      ...this.location(rollout, fleet),
       instanceIds,
     });
   }
@@ -237,22 +496,15 @@ export class FleetOperator {
       // protect: left as it is.
       return;
     }
-    const location = {
-      region: fleet.region,
-      account: rollout.plan.account,
-      group: fleet.name,
-    };
-    const { instances } = await this.options.provider.groupInstances(location);
+    const location = { ...this.location(rollout, fleet), group: fleet.name };
+    const { instances } = await this.provider.groupInstances(location);
     const instanceIds = instances
       .filter(
         i => i.protectedFromScaleIn && i.tags[ROLLOUT_ID_TAG] === rollout.id,
       )
       .map(i => i.instanceId);
     if (instanceIds.length > 0) {
-      await this.options.provider.unprotectInstances({
-        ...location,
-        instanceIds,
-      });
+      await this.provider.unprotectInstances({ ...location, instanceIds });
     }
   }
 }

@@ -3,7 +3,8 @@ import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
 import { Inventory } from '../drift/types';
-import { ChannelStore } from '../registry/DatabaseChannelStore';
+import { digestOf } from '../registry/manifest';
+import { createRegistryStores } from '../registry/RegistryStores';
 import { DatabaseRolloutStore } from './DatabaseRolloutStore';
 import { FakeCloud } from './FakeCloud.testUtil';
 import { planRollout } from './plan';
@@ -89,7 +90,6 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     return new RolloutEngine({
       store,
       provider: cloud,
-      channels: { assignChannel: jest.fn() } as unknown as ChannelStore,
       logger: mockServices.logger.mock(),
       now: () => clock,
       concurrency,
@@ -110,14 +110,36 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     await migrateForTests(knex);
     clock = Date.parse('2026-12-01T10:00:00Z');
     const store = DatabaseRolloutStore.create({ knex });
-    const channels = {
-      assignChannel: jest.fn(async () => ({ outcome: 'changed' })),
-    };
+    const registry = createRegistryStores(knex);
+    await registry.families.enrollFamily({
+      name: 'web',
+      entityRef: ENTITY,
+      actor: 'user:default/ada',
+    });
+    for (const [version, imageId] of [
+      [1, 'ami-old'],
+      [2, options.targetImage ?? 'ami-new'],
+    ] as const) {
+      const build = {
+        family: 'web',
+        artifacts: [{ region: 'us-east-1', imageId }],
+        gitCommit: `c0ffee${version}`,
+        buildInputs: {},
+        builtAt: new Date('2026-11-30T10:00:00Z'),
+      };
+      await registry.versions.registerVersion({
+        build,
+        digest: digestOf(build),
+        source: 'registered',
+        actor: 'user:default/ada',
+      });
+    }
     const synced: string[] = [];
     const engine = new RolloutEngine({
       store,
       provider: options.cloud,
-      channels: channels as unknown as ChannelStore,
+      versionState: async (family, version) =>
+        registry.versions.getVersion({ family, version }),
       logger: mockServices.logger.mock(),
       syncEntity: async ref => synced.push(ref),
       now: () => clock,
@@ -186,7 +208,7 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
       tick,
       promote,
       healthySeen,
-      channels,
+      registry,
       synced,
     };
   }
@@ -342,7 +364,7 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     cloud.template('lt-web', ['ami-old']);
     cloud.standalone('ami-old', 3, { app: 'web', environment: 'production' });
     cloud.standalone('ami-old', 2, { app: 'web', environment: 'staging' });
-    const { tick, healthySeen, channels } = await setup({
+    const { tick, healthySeen, registry } = await setup({
       cloud,
       steps: [{ setWeight: 100 }],
       movesChannel: true,
@@ -365,14 +387,11 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
       cloud.alive(i => i.tags.environment === 'staging').map(i => i.imageId),
     ).toEqual(['ami-old', 'ami-old']);
     expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(5);
-    expect(channels.assignChannel).toHaveBeenCalledWith(
-      expect.objectContaining({
-        family: 'web',
-        channel: 'production',
-        version: 2,
-        actor: 'user:default/ada',
-      }),
-    );
+    expect(
+      (await registry.channels.listChannels('web')).find(
+        c => c.name === 'production',
+      ),
+    ).toMatchObject({ version: 'web@2', updatedBy: 'user:default/ada' });
     expect(cloud.defaults.get('lt-web')).toBe(2);
   });
 

@@ -16,6 +16,43 @@ export type StoredPlan = RolloutPlan & {
   account?: string;
   /** Set before a blue-green switch takes the old instances out of their target groups. */
   switched?: boolean;
+  /** Bumped by each retry: a retry's launches carry new client tokens. */
+  attempt?: number;
+  /** What the engine keeps per fleet key while it runs. */
+  runtime?: Record<string, FleetRuntime>;
+};
+
+/**
+ * What the engine keeps of one fleet between ticks.
+ *
+ * @internal
+ */
+export type FleetRuntime = {
+  /**
+   * The desired capacity this rollout added to an Auto Scaling group and
+   * has not retired yet: what the group itself wants is its desired
+   * capacity less this.
+   */
+  surge: number;
+  /**
+   * A change of the group's desired capacity recorded before it was asked:
+   * the next observation tells whether it happened (the desired capacity is
+   * `to`), did not (`from`), or cannot tell (a scaling policy moved it too,
+   * taken as the reading that keeps the larger capacity).
+   */
+  pending?: { from: number; to: number };
+  /** The capacity the fleet wanted at the last tick, to tell when its own scaling moved it. */
+  wanted?: number;
+  /**
+   * When the rollout last asked for standalone launches (recorded before
+   * it asked): a clean-up waits until they can be seen, since EC2's reads
+   * lag its launches.
+   */
+  launchedAt?: string;
+  /** Bumped when a launch's client token answered instances that terminated since. */
+  launchGeneration?: number;
+  /** The group's sizes when the rollout prepared it, read from AWS: put back at the end. */
+  original?: { minSize: number; maxSize: number };
 };
 
 /** A rollout as the engine works on it. @internal */
@@ -77,7 +114,32 @@ export type RolloutChange = {
   events?: { kind: string; message: string; actor?: string }[];
   steps?: { step: number; fleet: string; action: string; detail?: object }[];
   audit?: AuditEventInput[];
+  /**
+   * Points a channel at a version in the same transaction: the change is
+   * made with it or not at all. A version no longer usable (revoked,
+   * pruned) throws {@link ChannelRefusedError} and nothing is written.
+   */
+  channel?: {
+    family: string;
+    channel: string;
+    version: number;
+    actor: string;
+    reason: string;
+  };
 };
+
+/**
+ * A channel move refused inside a rollout's change: the version is no
+ * longer usable. Nothing of the change was written.
+ *
+ * @internal
+ */
+export class ChannelRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChannelRefusedError';
+  }
+}
 
 /**
  * Persistence of rollouts, their steps and timeline. Every change goes

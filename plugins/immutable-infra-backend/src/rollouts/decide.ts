@@ -1,6 +1,7 @@
 import {
   RolloutFleet,
   RolloutFleetStatus,
+  RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
 
 /** An instance of a fleet as the engine observes it. @internal */
@@ -18,13 +19,35 @@ export type ObservedInstance = {
   launchedByRollout?: boolean;
   /** In an Auto Scaling group: whether scale-in skips it. */
   protectedFromScaleIn?: boolean;
+  subnetId?: string;
+};
+
+/**
+ * What one step wants of one fleet, in numbers of the capacity the fleet
+ * wants now: for an Auto Scaling group what its own scaling asks for (the
+ * desired capacity less the rollout's surge), read on every tick; for
+ * standalone instances the capacity planned.
+ *
+ * @internal
+ */
+export type FleetGoal = {
+  /** The capacity the fleet wants now. */
+  capacity: number;
+  /** Instances on the target (new, or staying for replace-drifted) wanted by the step's end. */
+  target: number;
+  /** Old instances the step may leave running. */
+  keepOld: number;
+  /** Extra instances the fleet may run at once. */
+  maxSurge: number;
+  /** Instances that must stay healthy. */
+  minHealthy: number;
 };
 
 /** What the engine does to one fleet in one tick. @internal */
 export type FleetDecision = {
   /** Instances to launch from the new template version. */
   launch: number;
-  /** Old instances to terminate, their replacements having passed. */
+  /** Old instances to terminate: idle ones, or running ones whose replacements passed. */
   terminate: string[];
   /**
    * An Auto Scaling group whose old instances are the only ones scale-in
@@ -60,20 +83,81 @@ export function replacedBy(
   return i => i.imageId !== fleet.targetImageId;
 }
 
-/** The desired capacity a scale-in lowers its group to. @internal */
-export function scaledInCapacity(decision: FleetDecision): number {
-  return decision.present - decision.terminate.length;
+/**
+ * The surge and the healthy floor of a fleet that wants `capacity` now:
+ * the plan's percentages of it (plans made before they were kept: the
+ * numbers planned).
+ *
+ * @internal
+ */
+export function limitsOf(
+  plan: { minHealthyPercent?: number; maxSurgePercent?: number },
+  fleet: RolloutFleet,
+  capacity: number,
+): { capacity: number; maxSurge: number; minHealthy: number } {
+  return {
+    capacity,
+    maxSurge:
+      plan.maxSurgePercent === undefined
+        ? fleet.maxSurge
+        : Math.max(1, Math.ceil((capacity * plan.maxSurgePercent) / 100)),
+    minHealthy:
+      plan.minHealthyPercent === undefined
+        ? fleet.minHealthy
+        : Math.ceil((capacity * plan.minHealthyPercent) / 100),
+  };
 }
 
 /**
- * Decides, for one fleet and the new instances the current step wants
- * (`target`), what to launch and what to terminate. Pure. The rules:
+ * The goal of a step that replaces instances (`setWeight`), for a fleet
+ * that wants `capacity` now. Weights are shares of that capacity (a group
+ * that a scaling policy grew from 4 to 10 gets 3 new instances at 25%, not
+ * 1); waves of replace-drifted and of a stateful entity keep the number of
+ * old instances they planned to keep; blue-green's first step launches the
+ * whole capacity beside every old instance.
+ *
+ * @internal
+ */
+export function goalOf(
+  plan: {
+    strategy: string;
+    stateful: boolean;
+    minHealthyPercent?: number;
+    maxSurgePercent?: number;
+  },
+  fleet: RolloutFleet,
+  step: RolloutPlanStep,
+  capacity: number,
+): FleetGoal {
+  const sized = limitsOf(plan, fleet, capacity);
+  if (step.keepOld) {
+    return { ...sized, target: capacity, keepOld: Number.MAX_SAFE_INTEGER };
+  }
+  if (plan.stateful || plan.strategy === 'replaceDrifted') {
+    const keepOld = Math.max(
+      0,
+      fleet.capacity - (step.targets[fleet.key] ?? 0),
+    );
+    return { ...sized, target: Math.max(0, capacity - keepOld), keepOld };
+  }
+  const target = Math.min(
+    capacity,
+    Math.ceil((capacity * (step.weight ?? 100)) / 100),
+  );
+  return { ...sized, target, keepOld: capacity - target };
+}
+
+/**
+ * Decides, for one fleet and what the current step wants of it, what to
+ * launch and what to terminate. Pure. The rules:
  * - instances on the target AMI count as new, whoever launched them
  *   (for replace-drifted: every instance not planned for replacement);
  * - launches never take the fleet over its capacity plus `maxSurge`;
- * - an old instance goes only when the healthy instances left (new ones
- *   that passed the gate, and old ones) stay at `minHealthy` or more, and
- *   only down to the old instances the step keeps;
+ * - an old instance that serves nothing (stopped, stopping) goes first,
+ *   whatever the healthy count: it holds a place and serves nobody;
+ * - a running old instance goes only when the healthy instances left (new
+ *   ones that passed the gate, and running old ones) stay at `minHealthy`
+ *   or more, and only down to the old instances the step keeps;
  * - the step is done for the fleet when `target` new instances passed and
  *   no more old ones remain than it keeps;
  * - a group still scaling in (desired capacity below its instances) is
@@ -86,9 +170,9 @@ export function scaledInCapacity(decision: FleetDecision): number {
  */
 export function decideFleet(
   fleet: RolloutFleet,
-  target: number,
+  goal: FleetGoal,
   observed: ObservedInstance[],
-  options: { keepOld?: boolean; desiredCapacity?: number } = {},
+  options: { desiredCapacity?: number } = {},
 ): FleetDecision {
   const present = observed.filter(i => PRESENT.has(i.state ?? 'running'));
   const isOld = replacedBy(fleet);
@@ -96,31 +180,29 @@ export function decideFleet(
   const old = present.filter(isOld);
   const healthyNew = onTarget.filter(i => i.healthy);
   const running = (i: ObservedInstance) => (i.state ?? 'running') === 'running';
-  const healthyOld = old.filter(running);
-  // Blue-green's first step launches beside the old and terminates none.
-  const keepOld = options.keepOld
-    ? old.length
-    : Math.max(0, fleet.capacity - target);
+  const runningOld = old.filter(running);
+  const idleOld = old.filter(i => !running(i));
+  const { target, keepOld, minHealthy } = goal;
 
-  // A stopped instance keeps its place: it is waited for (and named when
-  // the deadline passes), never silently doubled.
   const scalingIn =
     fleet.kind === 'autoscaling-group' && options.desiredCapacity !== undefined
       ? Math.max(0, present.length - options.desiredCapacity)
       : 0;
   const missing = target - onTarget.length;
-  const room = fleet.capacity + fleet.maxSurge - present.length;
+  const room = goal.capacity + goal.maxSurge - present.length;
   const launch = scalingIn > 0 ? 0 : Math.max(0, Math.min(missing, room));
 
   const canScaleIn =
     fleet.kind === 'autoscaling-group' &&
-    old.every(running) &&
+    idleOld.length === 0 &&
     present.every(i => isOld(i) === !i.protectedFromScaleIn);
-  const allowed = healthyNew.length + healthyOld.length - fleet.minHealthy;
+  const excess = Math.max(0, old.length - keepOld);
+  const idle = Math.min(excess, idleOld.length);
+  const allowed = healthyNew.length + runningOld.length - minHealthy;
   const count =
     scalingIn > 0 || (canScaleIn && launch > 0)
       ? 0
-      : Math.max(0, Math.min(old.length - keepOld, allowed));
+      : idle + Math.max(0, Math.min(excess - idle, allowed));
   const terminate = [...old]
     .sort(
       (a, b) =>
@@ -137,6 +219,13 @@ export function decideFleet(
     if (!instance.healthy) {
       waiting[instance.instanceId] = instance.waiting ?? 'not checked yet';
     }
+  }
+  for (const instance of idleOld) {
+    waiting[instance.instanceId] = `old instance ${
+      instance.state
+    }: serves nothing${
+      terminate.includes(instance.instanceId) ? ', terminated first' : ''
+    }`;
   }
   return {
     launch,

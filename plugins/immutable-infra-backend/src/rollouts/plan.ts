@@ -46,6 +46,10 @@ export type RolloutPlan = {
   alarms: string[];
   /** `immutable-infra.io/rollout-probe`: part of the gate of every new instance. */
   probe?: string;
+  /** Share of a fleet's current capacity that stays healthy. */
+  minHealthyPercent?: number;
+  /** Extra capacity, as a share of a fleet's current capacity, it may run at once. */
+  maxSurgePercent?: number;
 };
 
 /**
@@ -228,6 +232,8 @@ export function planRollout(
           : undefined) ?? DEFAULT_PROGRESS_DEADLINE_MS,
       stateful,
       alarms: strategy === 'rollback' ? [] : bakeAlarms,
+      minHealthyPercent: healthyPercent,
+      maxSurgePercent: surgePercent,
       ...(annotations.rolloutProbe ? { probe: annotations.rolloutProbe } : {}),
     },
     problems: [],

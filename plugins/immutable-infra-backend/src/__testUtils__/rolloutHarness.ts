@@ -1,0 +1,335 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { RolloutAction } from '@immutable-infra/backstage-plugin-common';
+import { Inventory } from '../drift/types';
+import { AwsModel, AwsModelOptions } from '../rollouts/AwsModel.testUtil';
+import { InMemoryRolloutStore } from './inMemoryRolloutStore';
+import { planRollout } from '../rollouts/plan';
+import { RolloutEngine } from '../rollouts/RolloutEngine';
+import { RolloutChange, RolloutRecord } from '../rollouts/RolloutStore';
+
+export const ENTITY = 'component:default/web';
+export const ROLLOUT_ID = '00000000-0000-4000-8000-000000000001';
+export const GROUP = 'web';
+export const OLD_AMI = 'ami-00000000000000001';
+export const NEW_AMI = 'ami-00000000000000002';
+const TAGS = { app: 'web', environment: 'production' };
+
+/** A fleet, a rollout of it and an engine, over the AWS model. */
+export type HarnessOptions = {
+  seed?: number;
+  fleet: 'group' | 'standalone';
+  capacity: number;
+  /** The rollout's spec (strategy, steps, surge, health, deadline). */
+  spec: Record<string, unknown>;
+  /** `immutable-infra.io/rollout-alarms`. */
+  alarms?: string[];
+  stateful?: boolean;
+  /** The group protects new instances from scale-in itself. */
+  protect?: boolean;
+  /** The fleet serves behind a target group. */
+  targetGroup?: boolean;
+  movesChannel?: boolean;
+  /** replace-drifted: the first `drifted` instances have drift. */
+  drifted?: number;
+  maxSize?: number;
+  minSize?: number;
+  model?: AwsModelOptions;
+};
+
+function inventoryOf(
+  model: AwsModel,
+  options: HarnessOptions,
+  templateId: string,
+): Inventory {
+  const live = model
+    .liveInstances(t => t.app === 'web')
+    .map(id => model.instance(id));
+  const group =
+    options.fleet === 'group' ? model.groupSnapshot(GROUP) : undefined;
+  return {
+    instances: live.map(i => ({
+      entityRef: ENTITY,
+      instanceId: i.instanceId,
+      environment: 'production',
+      region: model.region,
+      imageId: i.imageId,
+      state: i.state,
+      asg: i.group,
+      sshExposure: 'none',
+      sshSources: [],
+      firstSeenAt: '2026-01-01T00:00:00.000Z',
+      lastSeenAt: '2026-01-01T00:00:00.000Z',
+    })),
+    launchTemplates: [
+      {
+        id: templateId,
+        name: 'web',
+        region: model.region,
+        defaultVersion: 1,
+        imageId: OLD_AMI,
+      },
+    ],
+    autoscalingGroups: group
+      ? [
+          {
+            environment: 'production',
+            name: GROUP,
+            region: model.region,
+            group: {
+              name: GROUP,
+              region: model.region,
+              minSize: group.minSize,
+              maxSize: group.maxSize,
+              desiredCapacity: group.desiredCapacity,
+              newInstancesProtectedFromScaleIn: group.protectNewInstances,
+              launchTemplate: {
+                id: templateId,
+                name: 'web',
+                version: '1',
+                resolvedVersion: 1,
+                imageId: OLD_AMI,
+              },
+              instances: group.instances.map(i => ({
+                instanceId: i.instanceId,
+                lifecycleState: i.lifecycleState,
+              })),
+              targetGroupArns: group.targetGroupArns,
+            },
+          },
+        ]
+      : [],
+  } as Inventory;
+}
+
+/**
+ * Builds the fleet in a settled model, plans the rollout as the service
+ * would from a sync, creates it, and answers the handles a test drives:
+ * `tick` is one engine tick then one model step.
+ */
+export async function rolloutHarness(options: HarnessOptions) {
+  const model = new AwsModel({ seed: options.seed ?? 1, ...options.model });
+  const templateId = model.createLaunchTemplate({
+    name: 'web',
+    imageId: OLD_AMI,
+    subnetId: 'subnet-a',
+  });
+  const targetGroupArns = options.targetGroup
+    ? [model.createTargetGroup({ name: 'web', deregistrationDelaySeconds: 20 })]
+    : [];
+  if (options.fleet === 'group') {
+    model.createGroup({
+      name: GROUP,
+      templateId,
+      minSize: options.minSize ?? Math.min(1, options.capacity),
+      maxSize: options.maxSize ?? options.capacity * 2,
+      desiredCapacity: options.capacity,
+      targetGroupArns,
+      tags: TAGS,
+      protectNewInstances: options.protect,
+    });
+  } else {
+    for (let n = 0; n < options.capacity; n++) {
+      const subnetId = ['subnet-a', 'subnet-b', 'subnet-c'][n % 3];
+      await model.launchInstances({
+        region: model.region,
+        templateId,
+        version: 1,
+        count: 1,
+        tags: TAGS,
+        clientToken: `seed-${n}`,
+        subnetId,
+      });
+    }
+    if (targetGroupArns.length) {
+      model.settle();
+      await model.setTargetMembership({
+        region: model.region,
+        targetGroupArns,
+        instanceIds: model.liveInstances(t => t.app === 'web'),
+        registered: true,
+      });
+    }
+  }
+  model.settle();
+  const inventory = inventoryOf(model, options, templateId);
+  const drifted = options.drifted
+    ? new Set(
+        inventory.instances.slice(0, options.drifted).map(i => i.instanceId),
+      )
+    : undefined;
+  const planned = planRollout({
+    environment: 'production',
+    annotations: {
+      imageFamily: 'web',
+      fleetSelector: [{ key: 'app', value: 'web' }],
+      environments: ['production'],
+      stateful: options.stateful ?? false,
+      rolloutAlarms: options.alarms,
+      ...(options.fleet === 'standalone' && targetGroupArns.length ? {} : {}),
+    },
+    inventory,
+    targetImages: new Map([[model.region, NEW_AMI]]),
+    spec: options.spec as any,
+    driftedInstanceIds: drifted,
+  });
+  if (!planned.plan) {
+    throw new Error(`no plan: ${planned.problems.join('; ')}`);
+  }
+  if (options.fleet === 'standalone' && targetGroupArns.length) {
+    planned.plan.fleets = planned.plan.fleets.map(f => ({
+      ...f,
+      targetGroupArns,
+    }));
+  }
+  const store = new InMemoryRolloutStore();
+  await store.create({
+    rollout: {
+      id: ROLLOUT_ID,
+      entityRef: ENTITY,
+      environment: 'production',
+      family: 'web',
+      toVersion: 'web@2',
+      movesChannel: options.movesChannel ?? true,
+      strategy: planned.plan.strategy,
+      state: 'pending',
+      currentStep: 0,
+      promoted: false,
+      createdBy: 'user:default/ada',
+      plan: {
+        ...planned.plan,
+        selector: [{ key: 'app', value: 'web' }],
+        environmentTag: 'environment',
+      },
+    },
+    events: [],
+    audit: [],
+  });
+  const engine = (concurrency = 1) =>
+    new RolloutEngine({
+      store,
+      provider: model,
+      logger: mockServices.logger.mock(),
+      now: () => model.now(),
+      versionState: async (family, version) => ({
+        state: store.versionStates.get(`${family}@${version}`) ?? 'active',
+      }),
+      concurrency,
+    });
+  const main = engine();
+  const record = async () => (await store.get(ROLLOUT_ID))!;
+  return {
+    model,
+    store,
+    engine,
+    templateId,
+    targetGroupArns,
+    record,
+    view: async () => (await store.getView(ROLLOUT_ID))!,
+    /** One engine tick, then one step of the cloud. */
+    async tick(): Promise<RolloutRecord> {
+      await main.tick();
+      model.step();
+      return record();
+    },
+    /** Ticks until `done` holds of the rollout, at most `max` times. */
+    async until(
+      done: (r: RolloutRecord) => boolean,
+      max = 400,
+    ): Promise<RolloutRecord> {
+      for (let i = 0; i < max; i++) {
+        const now = await record();
+        if (done(now)) {
+          return now;
+        }
+        await main.tick();
+        model.step();
+      }
+      const last = await record();
+      throw new Error(
+        `not reached in ${max} ticks: ${last.state} at step ${
+          last.currentStep
+        }${last.reason ? ` (${last.reason})` : ''}`,
+      );
+    },
+    /** A user's action as the service applies it (the same rules); false when refused. */
+    async act(action: RolloutAction, reason?: string): Promise<boolean> {
+      const now = await record();
+      const change = userChange(now, action, model.now(), reason);
+      if (!change) {
+        return false;
+      }
+      return store.update(
+        ROLLOUT_ID,
+        now.revision,
+        change.change,
+        change.expected,
+      );
+    },
+  };
+}
+
+/** What the service does for a user's action, or undefined where it answers 409. */
+export function userChange(
+  rollout: RolloutRecord,
+  action: RolloutAction,
+  now: number,
+  reason?: string,
+): { change: RolloutChange; expected?: { currentStep?: number } } | undefined {
+  const finished = ['succeeded', 'failed', 'aborted'].includes(rollout.state);
+  const event = [
+    { kind: action, message: `user: ${action}`, actor: 'user:default/ada' },
+  ];
+  switch (action) {
+    case 'pause':
+      return ['pending', 'running'].includes(rollout.state)
+        ? { change: { state: 'paused', events: event } }
+        : undefined;
+    case 'resume':
+      return rollout.state === 'paused'
+        ? {
+            change: {
+              state: 'running',
+              reason: null,
+              stepStartedAt: new Date(now).toISOString(),
+              events: event,
+            },
+          }
+        : undefined;
+    case 'promote': {
+      const step = rollout.plan.steps[rollout.currentStep];
+      return rollout.state === 'running' &&
+        step?.kind === 'pause' &&
+        !rollout.promoted
+        ? {
+            change: { promoted: true, events: event },
+            expected: { currentStep: rollout.currentStep },
+          }
+        : undefined;
+    }
+    case 'abort':
+      return finished
+        ? undefined
+        : {
+            change: {
+              state: 'aborted',
+              reason: `aborted by user${reason ? `: ${reason}` : ''}`,
+              events: event,
+            },
+          };
+    case 'retry':
+      return ['aborted', 'failed'].includes(rollout.state) && !rollout.active
+        ? {
+            change: {
+              state: 'pending',
+              currentStep: 0,
+              promoted: false,
+              reason: null,
+              reacquire: true,
+              events: event,
+            },
+          }
+        : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,192 @@
+import { FleetRuntime, RolloutRecord } from './RolloutStore';
+import { PRESENT } from './decide';
+import { clientToken, fleetTags } from './FleetOperator';
+import { syncAfter } from './finish';
+import { end, engineAudit, EngineContext, transition } from './transitions';
+import { resolvePending } from './steps/wave';
+
+/**
+ * How long a clean-up waits after the rollout's last standalone launch for
+ * its instances to show in EC2's reads, which lag launches ("eventual
+ * consistency": https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+ *
+ * @internal
+ */
+export const LAUNCH_VISIBILITY_MS = 60_000;
+
+/** Aborts a rollout the engine judged broken; clean-up follows at once. @internal */
+export async function abortFor(
+  ctx: EngineContext,
+  rollout: RolloutRecord,
+  why: string,
+): Promise<RolloutRecord | undefined> {
+  const ended = await end(
+    ctx,
+    rollout,
+    'aborted',
+    `aborted automatically: ${why}`,
+  );
+  if (ended) {
+    await cleanUp(ctx, ended);
+  }
+  return ended;
+}
+
+/**
+ * An aborted or failed rollout: first, after a switch, the old instances
+ * serve again and are waited for until healthy in every target group; then
+ * only instances this rollout launched are terminated, and only as far as
+ * the fleet keeps the capacity it wants now (a group: its desired capacity
+ * less the rollout's surge); each group goes back to its template version,
+ * sizes and protection, after the rollout's protection is released; lost
+ * capacity comes back on the version the fleet ran before. Then the entity
+ * and environment are free again. Every call is safe to replay.
+ *
+ * @internal
+ */
+export async function cleanUp(
+  ctx: EngineContext,
+  rollout: RolloutRecord,
+): Promise<void> {
+  const { plan } = rollout;
+  const launching = plan.fleets.find(f => {
+    const at = plan.runtime?.[f.key]?.launchedAt;
+    return at && ctx.now() - Date.parse(at) < LAUNCH_VISIBILITY_MS;
+  });
+  if (launching) {
+    // What it launched a moment ago may not show yet: terminated only once seen.
+    return;
+  }
+  const notes: string[] = [];
+  for (const fleet of plan.fleets) {
+    const seen = await ctx.fleets.observe(rollout, fleet);
+    const present = seen.instances.filter(i => PRESENT.has(i.state ?? ''));
+    const launched = present.filter(i => i.launchedByRollout);
+    const runtime: FleetRuntime | undefined = plan.runtime?.[fleet.key];
+    let capacity = fleet.capacity;
+    if (seen.group) {
+      const resolved = resolvePending(
+        { surge: 0, ...runtime },
+        seen.group.desiredCapacity,
+      );
+      capacity = Math.max(0, seen.group.desiredCapacity - resolved.surge);
+    }
+    if (plan.switched && fleet.targetGroupArns.length > 0) {
+      // Switched back: the old instances serve again before the new go.
+      const back = present.filter(
+        i => !i.launchedByRollout && i.state === 'running',
+      );
+      if (back.length > 0) {
+        await ctx.fleets.setMembership(
+          rollout,
+          fleet,
+          back.map(i => i.instanceId),
+          true,
+        );
+        const healthy = await ctx.fleets.healthyInTargets(
+          rollout,
+          fleet,
+          back.map(i => i.instanceId),
+        );
+        if (healthy.size < back.length) {
+          // The next tick looks again; nothing of green goes before.
+          ctx.logger.info(
+            `Rollout ${rollout.id}: ${fleet.name} has ${healthy.size} of ${back.length} old instances healthy in its target groups again; the new ones stay until all are`,
+          );
+          return;
+        }
+        notes.push(
+          `${fleet.name}: ${back.length} old instance${
+            back.length === 1 ? '' : 's'
+          } back in the target groups, healthy`,
+        );
+      }
+    }
+    // What this rollout launched and serves nothing (stopped, failing its
+    // gate) goes; what serves stays while the capacity needs it.
+    const broken = launched.filter(i => i.state !== 'running' || !i.healthy);
+    const serving = present.filter(
+      i => i.state === 'running' && (!i.launchedByRollout || i.healthy),
+    );
+    const servingLaunched = launched.filter(i => !broken.includes(i));
+    const surplus = Math.max(0, serving.length - capacity);
+    const terminate = [...broken, ...servingLaunched.slice(0, surplus)].map(
+      i => i.instanceId,
+    );
+    const deficit = Math.max(0, capacity - serving.length);
+    if (fleet.kind === 'autoscaling-group') {
+      if (terminate.length > 0) {
+        await ctx.fleets.terminateInGroup(rollout, fleet, terminate);
+      }
+      // Prepared (even in part): put back as it was.
+      if (runtime?.original) {
+        await ctx.fleets.restoreGroup(
+          rollout,
+          fleet,
+          fleet.launchTemplate!.version,
+        );
+      }
+      // Each termination lowered the desired capacity by one.
+      const desired = present.length - terminate.length + deficit;
+      if (
+        deficit > 0 &&
+        desired > seen.group!.desiredCapacity - terminate.length
+      ) {
+        await ctx.fleets.setDesiredCapacity(rollout, fleet, desired);
+      }
+    } else {
+      if (terminate.length > 0) {
+        await ctx.fleets.retireStandalone(rollout, fleet, terminate);
+      }
+      if (deficit > 0) {
+        // Capacity lost to instances that failed after passing comes back
+        // on the version the fleet ran before.
+        const { launched: restored } = await ctx.fleets.launchStandalone(
+          rollout,
+          fleet,
+          {
+            count: deficit,
+            version: fleet.launchTemplate!.version,
+            observed: seen.instances,
+            tags: fleetTags(rollout),
+            token: n =>
+              clientToken(
+                rollout.id,
+                fleet.key,
+                'restore',
+                plan.attempt ?? 0,
+                runtime?.launchGeneration ?? 0,
+                serving.length + n,
+              ),
+          },
+        );
+        if (fleet.targetGroupArns.length > 0 && restored.length > 0) {
+          await ctx.fleets.setMembership(rollout, fleet, restored, true);
+        }
+      }
+    }
+    const kept =
+      servingLaunched.length - Math.min(surplus, servingLaunched.length);
+    notes.push(
+      `${fleet.name}: terminated ${terminate.length} launched by this rollout${
+        kept > 0
+          ? `, kept ${kept} on ${rollout.toVersion} to hold the capacity of ${capacity}`
+          : ''
+      }${
+        deficit > 0
+          ? `, launched ${deficit} on the version it ran before to restore that capacity`
+          : ''
+      }`,
+    );
+  }
+  const released = await transition(ctx, rollout, {
+    release: true,
+    events: [
+      { kind: 'cleaned-up', message: `Cleaned up: ${notes.join('; ')}` },
+    ],
+    audit: [engineAudit(rollout, 'rollout.clean-up')],
+  });
+  if (released) {
+    await syncAfter(ctx, released);
+  }
+}

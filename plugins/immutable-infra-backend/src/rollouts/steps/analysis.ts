@@ -1,0 +1,43 @@
+import { RolloutPlanStep } from '@immutable-infra/backstage-plugin-common';
+import { RolloutRecord } from '../RolloutStore';
+import { abortFor } from '../cleanUp';
+import { advance, EngineContext, pauseFor } from '../transitions';
+
+/**
+ * An analysis: its alarms stay out of ALARM for its duration (one in ALARM
+ * aborts at once) and are OK at its end. An alarm with no data at the end
+ * is inconclusive, as Argo Rollouts has it: the rollout pauses with that
+ * reason for a person to resume (the analysis runs again) or abort, and
+ * never passes on silence. An alarm that cannot be read throws: the tick
+ * fails and the rollout holds.
+ *
+ * @internal
+ */
+export async function runAnalysis(
+  ctx: EngineContext,
+  rollout: RolloutRecord,
+  step: RolloutPlanStep,
+): Promise<RolloutRecord | undefined> {
+  const verdict = await ctx.fleets.alarms(rollout, step.alarms ?? []);
+  if (verdict.broken) {
+    return abortFor(ctx, rollout, `analysis: ${verdict.broken}`);
+  }
+  const started = rollout.stepStartedAt
+    ? Date.parse(rollout.stepStartedAt)
+    : ctx.now();
+  if (ctx.now() - started < (step.durationMs ?? 0)) {
+    return undefined;
+  }
+  if (verdict.pending.length === 0) {
+    return advance(ctx, rollout, 'analysis passed: every alarm stayed OK');
+  }
+  return pauseFor(
+    ctx,
+    rollout,
+    `analysis of step ${
+      rollout.currentStep + 1
+    } inconclusive: ${verdict.pending.join(
+      ', ',
+    )} had no data (INSUFFICIENT_DATA) at its end; resume to run the analysis again, or abort`,
+  );
+}
