@@ -27,8 +27,7 @@ const adoptionPage = PageBlueprint.make({
     title: 'Immutability',
     icon: <DashboardIcon />,
     routeRef: adoptionRouteRef,
-    loader: () =>
-      import('./components/AdoptionPage').then(m => <m.AdoptionPage />),
+    loader: () => import('./components/adoption').then(m => <m.AdoptionPage />),
   },
 });
 
@@ -49,9 +48,7 @@ const immutabilityEntityContent = EntityContentBlueprint.make({
     title: 'Immutability',
     filter: isImmutableInfraAvailable,
     loader: () =>
-      import('./components/ImmutabilityContent').then(m => (
-        <m.ImmutabilityContent />
-      )),
+      import('./components/immutability').then(m => <m.ImmutabilityContent />),
   },
 });
 
@@ -62,7 +59,7 @@ const imageAgeEntityContent = EntityContentBlueprint.make({
     title: 'Image age',
     filter: isImmutableInfraAvailable,
     loader: () =>
-      import('./components/ImageAgeContent').then(m => <m.ImageAgeContent />),
+      import('./components/imageAge').then(m => <m.ImageAgeContent />),
   },
 });
 
@@ -72,8 +69,7 @@ const driftEntityContent = EntityContentBlueprint.make({
     path: '/drift',
     title: 'Drift',
     filter: isImmutableInfraAvailable,
-    loader: () =>
-      import('./components/DriftContent').then(m => <m.DriftContent />),
+    loader: () => import('./components/drift').then(m => <m.DriftContent />),
   },
 });
 
@@ -82,7 +78,7 @@ const immutabilityEntityCard = EntityCardBlueprint.make({
   params: {
     filter: isImmutableInfraAvailable,
     loader: () =>
-      import('./components/ImmutabilityCard').then(m => <m.ImmutabilityCard />),
+      import('./components/immutability').then(m => <m.ImmutabilityCard />),
   },
 });
 
@@ -91,9 +87,7 @@ const imageFamilyPickerFormField = FormFieldBlueprint.make({
   name: 'image-family-picker',
   params: {
     field: () =>
-      import('./components/ImageFamilyPicker').then(
-        m => m.imageFamilyPickerField,
-      ),
+      import('./components/onboarding').then(m => m.imageFamilyPickerField),
   },
 });
 

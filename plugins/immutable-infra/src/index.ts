@@ -14,11 +14,13 @@ export {
   ImmutabilityAdoptionPage,
 } from './plugin';
 export { immutableInfraApiRef } from './api';
-export { ImmutabilityContent } from './components/ImmutabilityContent';
-export { ImageAgeContent } from './components/ImageAgeContent';
-export { DriftContent } from './components/DriftContent';
-export { ImmutabilityCard } from './components/ImmutabilityCard';
-export { AdoptionPage } from './components/AdoptionPage';
+export {
+  ImmutabilityContent,
+  ImmutabilityCard,
+} from './components/immutability';
+export { ImageAgeContent } from './components/imageAge';
+export { DriftContent } from './components/drift';
+export { AdoptionPage } from './components/adoption';
 export {
   isImmutableInfraAvailable,
   ANNOTATION_IMAGE_FAMILY,

@@ -38,9 +38,7 @@ export const EntityImmutabilityContent = immutableInfraPlugin.provide(
   createRoutableExtension({
     name: 'EntityImmutabilityContent',
     component: () =>
-      import('./components/ImmutabilityContent').then(
-        m => m.ImmutabilityContent,
-      ),
+      import('./components/immutability').then(m => m.ImmutabilityContent),
     mountPoint: rootRouteRef,
   }),
 );
@@ -54,7 +52,7 @@ export const EntityImageAgeContent = immutableInfraPlugin.provide(
   createRoutableExtension({
     name: 'EntityImageAgeContent',
     component: () =>
-      import('./components/ImageAgeContent').then(m => m.ImageAgeContent),
+      import('./components/imageAge').then(m => m.ImageAgeContent),
     mountPoint: rootRouteRef,
   }),
 );
@@ -67,8 +65,7 @@ export const EntityImageAgeContent = immutableInfraPlugin.provide(
 export const EntityDriftContent = immutableInfraPlugin.provide(
   createRoutableExtension({
     name: 'EntityDriftContent',
-    component: () =>
-      import('./components/DriftContent').then(m => m.DriftContent),
+    component: () => import('./components/drift').then(m => m.DriftContent),
     mountPoint: rootRouteRef,
   }),
 );
@@ -84,7 +81,7 @@ export const EntityImmutabilityCard = immutableInfraPlugin.provide(
     name: 'EntityImmutabilityCard',
     component: {
       lazy: () =>
-        import('./components/ImmutabilityCard').then(m => m.ImmutabilityCard),
+        import('./components/immutability').then(m => m.ImmutabilityCard),
     },
   }),
 );
@@ -99,8 +96,7 @@ export const EntityImmutabilityCard = immutableInfraPlugin.provide(
 export const ImmutabilityAdoptionPage = immutableInfraPlugin.provide(
   createRoutableExtension({
     name: 'ImmutabilityAdoptionPage',
-    component: () =>
-      import('./components/AdoptionPage').then(m => m.AdoptionPage),
+    component: () => import('./components/adoption').then(m => m.AdoptionPage),
     mountPoint: adoptionRouteRef,
   }),
 );

@@ -1,1 +1,0 @@
-export { ActivityCard } from './ActivityCard';

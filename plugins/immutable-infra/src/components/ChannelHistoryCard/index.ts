@@ -1,1 +1,0 @@
-export { ChannelHistoryCard } from './ChannelHistoryCard';

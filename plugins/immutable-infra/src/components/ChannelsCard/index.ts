@@ -1,1 +1,0 @@
-export { ChannelsCard } from './ChannelsCard';

@@ -1,1 +1,0 @@
-export { EnvironmentsCard } from './EnvironmentsCard';

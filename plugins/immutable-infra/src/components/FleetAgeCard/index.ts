@@ -1,1 +1,0 @@
-export { FleetAgeCard } from './FleetAgeCard';

@@ -1,1 +1,0 @@
-export { ImmutabilityCard } from './ImmutabilityCard';

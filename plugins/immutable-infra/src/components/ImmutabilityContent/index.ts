@@ -1,1 +1,0 @@
-export { ImmutabilityContent } from './ImmutabilityContent';

@@ -1,1 +1,0 @@
-export { InstancesCard } from './InstancesCard';

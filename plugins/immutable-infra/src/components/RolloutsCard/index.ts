@@ -1,1 +1,0 @@
-export { RolloutsCard, StartDialog } from './RolloutsCard';

@@ -1,1 +1,0 @@
-export { SafeLink } from './SafeLink';

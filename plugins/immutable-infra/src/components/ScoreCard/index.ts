@@ -1,1 +1,0 @@
-export { ScoreCard } from './ScoreCard';

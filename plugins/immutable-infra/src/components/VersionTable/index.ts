@@ -1,1 +1,0 @@
-export { VersionTable } from './VersionTable';

@@ -1,0 +1,105 @@
+import { DriftGroup, Severity } from '@immutable-infra/backstage-plugin-common';
+import Accordion from '@material-ui/core/Accordion';
+import AccordionDetails from '@material-ui/core/AccordionDetails';
+import AccordionSummary from '@material-ui/core/AccordionSummary';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import Typography from '@material-ui/core/Typography';
+import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+
+/** The colour of a severity's chips. */
+export const SEVERITY_COLOR: Record<
+  Severity,
+  'secondary' | 'primary' | 'default'
+> = {
+  critical: 'secondary',
+  high: 'secondary',
+  medium: 'primary',
+  low: 'default',
+};
+
+function SeverityChip({ severity }: { severity: Severity }) {
+  return (
+    <Chip
+      size="small"
+      label={severity}
+      color={SEVERITY_COLOR[severity]}
+      variant={severity === 'critical' ? 'default' : 'outlined'}
+    />
+  );
+}
+
+/** The environments whose instances have this group's drift. */
+function driftedEnvironments(group: DriftGroup): string[] {
+  return [
+    ...new Set(
+      group.findings.flatMap(f =>
+        f.instanceId && f.environment ? [f.environment] : [],
+      ),
+    ),
+  ].sort();
+}
+
+/**
+ * One root cause: its findings, the fix, and a "Replace drifted" button per
+ * environment whose instances have it.
+ */
+export function DriftGroupPanel({
+  group,
+  canReplace,
+  onReplace,
+}: {
+  group: DriftGroup;
+  canReplace: boolean;
+  onReplace: (environment: string) => void;
+}) {
+  return (
+    <Accordion>
+      <AccordionSummary expandIcon={<ExpandMoreIcon />}>
+        <Box display="flex" alignItems="center" style={{ gap: 12 }}>
+          <SeverityChip severity={group.severity} />
+          <Typography>
+            <b>{group.summary}</b>
+          </Typography>
+          <Typography variant="caption">{group.rule}</Typography>
+        </Box>
+      </AccordionSummary>
+      <AccordionDetails>
+        <Box>
+          <Typography variant="body2" paragraph>
+            <b>Fix:</b> {group.fix}
+          </Typography>
+          {group.findings.slice(0, 20).map(f => (
+            <Typography
+              key={`${f.rootCause}/${f.instanceId ?? f.region}`}
+              variant="body2"
+            >
+              {f.detail}
+            </Typography>
+          ))}
+          {group.findings.length > 20 && (
+            <Typography variant="caption">
+              and {group.findings.length - 20} more
+            </Typography>
+          )}
+          <Box mt={1}>
+            {driftedEnvironments(group).map(environment => (
+              <Button
+                key={environment}
+                size="small"
+                variant="outlined"
+                color="primary"
+                disabled={!canReplace}
+                onClick={() => onReplace(environment)}
+                style={{ marginRight: 8 }}
+              >
+                Replace drifted ({environment})
+              </Button>
+            ))}
+          </Box>
+        </Box>
+      </AccordionDetails>
+    </Accordion>
+  );
+}

@@ -1,0 +1,2 @@
+export { ImmutabilityContent } from './ImmutabilityContent';
+export { ImmutabilityCard } from './ImmutabilityCard';

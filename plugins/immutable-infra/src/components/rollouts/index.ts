@@ -1,0 +1,2 @@
+export { RolloutsCard } from './RolloutsCard';
+export { StartDialog } from './StartDialog';
