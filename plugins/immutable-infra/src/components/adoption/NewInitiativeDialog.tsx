@@ -3,18 +3,13 @@ import {
   CreateInitiativeRequest,
   SCORE_CHECK_IDS,
 } from '@immutable-infra/backstage-plugin-common';
-import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import MenuItem from '@material-ui/core/MenuItem';
 import Switch from '@material-ui/core/Switch';
 import TextField from '@material-ui/core/TextField';
-import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
+import { ConfirmDialog } from '../shared';
 
 /** The goals an initiative may set. */
 export const GOALS = [
@@ -40,115 +35,86 @@ export function NewInitiativeDialog(props: {
   const [owners, setOwners] = useState('');
   const [productionOnly, setProductionOnly] = useState(true);
   const [deadline, setDeadline] = useState('');
-  const [error, setError] = useState<Error>();
-  const [saving, setSaving] = useState(false);
-
   const create = async () => {
-    setSaving(true);
-    setError(undefined);
     const [kind, value] = goal.split(':');
-    try {
-      await api.createInitiative({
-        title,
-        goal: { kind, value } as CreateInitiativeRequest['goal'],
-        scope: {
-          owners: owners
-            .split(',')
-            .map(o => o.trim())
-            .filter(Boolean),
-          productionOnly,
-        },
-        deadline,
-      });
-      props.onCreated();
-    } catch (e) {
-      setError(e as Error);
-    } finally {
-      setSaving(false);
-    }
+    await api.createInitiative({
+      title,
+      goal: { kind, value } as CreateInitiativeRequest['goal'],
+      scope: {
+        owners: owners
+          .split(',')
+          .map(o => o.trim())
+          .filter(Boolean),
+        productionOnly,
+      },
+      deadline,
+    });
+    props.onCreated();
   };
 
   return (
-    <Dialog
+    <ConfirmDialog
       open={props.open}
+      title="New initiative"
+      confirmLabel="Create"
+      ready={Boolean(title && deadline)}
       onClose={props.onClose}
-      fullWidth
-      maxWidth="sm"
-      aria-labelledby="new-initiative-title"
+      onConfirm={create}
     >
-      <DialogTitle id="new-initiative-title">New initiative</DialogTitle>
-      <DialogContent>
-        <TextField
-          id="initiative-title"
-          label="Title"
-          value={title}
-          onChange={e => setTitle(e.target.value)}
-          inputProps={{ maxLength: 200 }}
-          fullWidth
-          margin="dense"
-          required
-        />
-        <TextField
-          select
-          id="initiative-goal"
-          label="Goal"
-          value={goal}
-          onChange={e => setGoal(e.target.value)}
-          fullWidth
-          margin="dense"
-        >
-          {GOALS.map(g => (
-            <MenuItem key={g.value} value={g.value}>
-              {g.label}
-            </MenuItem>
-          ))}
-        </TextField>
-        <TextField
-          id="initiative-owners"
-          label="Owners"
-          helperText="Group refs, comma-separated (a department covers its teams); empty for every component"
-          value={owners}
-          onChange={e => setOwners(e.target.value)}
-          fullWidth
-          margin="dense"
-        />
-        <FormControlLabel
-          control={
-            <Switch
-              checked={productionOnly}
-              onChange={e => setProductionOnly(e.target.checked)}
-            />
-          }
-          label="Production components only"
-        />
-        <TextField
-          id="initiative-deadline"
-          label="Deadline"
-          type="date"
-          value={deadline}
-          onChange={e => setDeadline(e.target.value)}
-          InputLabelProps={{ shrink: true }}
-          fullWidth
-          margin="dense"
-          required
-        />
-        {error && (
-          <Typography color="error" role="alert">
-            {error.message}
-          </Typography>
-        )}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={props.onClose}>Cancel</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          onClick={create}
-          disabled={saving || !title || !deadline}
-        >
-          Create
-        </Button>
-      </DialogActions>
-    </Dialog>
+      <TextField
+        id="initiative-title"
+        label="Title"
+        value={title}
+        onChange={e => setTitle(e.target.value)}
+        inputProps={{ maxLength: 200 }}
+        fullWidth
+        margin="dense"
+        required
+      />
+      <TextField
+        select
+        id="initiative-goal"
+        label="Goal"
+        value={goal}
+        onChange={e => setGoal(e.target.value)}
+        fullWidth
+        margin="dense"
+      >
+        {GOALS.map(g => (
+          <MenuItem key={g.value} value={g.value}>
+            {g.label}
+          </MenuItem>
+        ))}
+      </TextField>
+      <TextField
+        id="initiative-owners"
+        label="Owners"
+        helperText="Group refs, comma-separated (a department covers its teams); empty for every component"
+        value={owners}
+        onChange={e => setOwners(e.target.value)}
+        fullWidth
+        margin="dense"
+      />
+      <FormControlLabel
+        control={
+          <Switch
+            checked={productionOnly}
+            onChange={e => setProductionOnly(e.target.checked)}
+          />
+        }
+        label="Production components only"
+      />
+      <TextField
+        id="initiative-deadline"
+        label="Deadline"
+        type="date"
+        value={deadline}
+        onChange={e => setDeadline(e.target.value)}
+        InputLabelProps={{ shrink: true }}
+        fullWidth
+        margin="dense"
+        required
+      />
+    </ConfirmDialog>
   );
 }

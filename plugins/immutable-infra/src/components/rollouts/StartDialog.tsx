@@ -5,14 +5,10 @@ import {
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { Rollout, RolloutSpec } from '@immutable-infra/backstage-plugin-common';
-import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import Typography from '@material-ui/core/Typography';
 import { useEffect, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
+import { ConfirmDialog, errorMessage } from '../shared';
 import { PlanView } from './PlanView';
 
 /** The dialog that shows the plan before anything starts. */
@@ -27,8 +23,7 @@ export function StartDialog(props: {
 }) {
   const api = useApi(immutableInfraApiRef);
   const [plan, setPlan] = useState<Rollout>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const [planError, setPlanError] = useState<string>();
   const request = {
     entityRef: stringifyEntityRef(props.entityRef),
     environment: props.environment,
@@ -39,7 +34,7 @@ export function StartDialog(props: {
     api
       .createRollout({ ...request, dryRun: true })
       .then(answer => current && setPlan(answer.rollout))
-      .catch(e => current && setError((e as Error).message));
+      .catch(e => current && setPlanError(errorMessage(e)));
     return () => {
       current = false;
     };
@@ -47,54 +42,34 @@ export function StartDialog(props: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, request.entityRef, request.environment]);
   const start = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const answer = await api.createRollout(request);
-      props.onStarted(answer.rollout);
-      props.onClose();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    const answer = await api.createRollout(request);
+    props.onStarted(answer.rollout);
+    props.onClose();
   };
   return (
-    <Dialog open onClose={props.onClose} maxWidth="md" fullWidth>
-      <DialogTitle>
-        {props.title ?? `Roll ${props.environment} out`}
-        {plan ? ` to ${plan.toVersion} (${plan.strategy})` : ''}
-      </DialogTitle>
-      <DialogContent>
-        {!plan && !error && <Progress />}
-        {plan && (
-          <>
-            {plan.movesChannel && (
-              <Typography>
-                The {props.environment} channel moves to {plan.toVersion} when
-                the rollout succeeds.
-              </Typography>
-            )}
-            <PlanView rollout={plan} />
-          </>
-        )}
-        {error && (
-          <Typography color="error" role="alert">
-            {error}
-          </Typography>
-        )}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={props.onClose}>Cancel</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          disabled={!plan || busy}
-          onClick={start}
-        >
-          Start rollout
-        </Button>
-      </DialogActions>
-    </Dialog>
+    <ConfirmDialog
+      title={`${props.title ?? `Roll ${props.environment} out`}${
+        plan ? ` to ${plan.toVersion} (${plan.strategy})` : ''
+      }`}
+      confirmLabel="Start rollout"
+      ready={Boolean(plan)}
+      error={planError}
+      maxWidth="md"
+      onClose={props.onClose}
+      onConfirm={start}
+    >
+      {!plan && !planError && <Progress />}
+      {plan && (
+        <>
+          {plan.movesChannel && (
+            <Typography>
+              The {props.environment} channel moves to {plan.toVersion} when the
+              rollout succeeds.
+            </Typography>
+          )}
+          <PlanView rollout={plan} />
+        </>
+      )}
+    </ConfirmDialog>
   );
 }

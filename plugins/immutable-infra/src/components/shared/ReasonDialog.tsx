@@ -1,14 +1,9 @@
-import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import TextField from '@material-ui/core/TextField';
-import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
+import { ConfirmDialog } from './ConfirmDialog';
 
 /**
  * Asks for a reason (required when `reasonRequired`) and, optionally,
@@ -27,70 +22,45 @@ export function ReasonDialog(props: {
 }) {
   const [reason, setReason] = useState('');
   const [descendants, setDescendants] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
 
   const confirm = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await props.onConfirm({ reason: reason.trim(), descendants });
-      setReason('');
-      setDescendants(false);
-      props.onClose();
-    } catch (e) {
-      setError(
-        (e as { cause?: { message?: string } }).cause?.message ??
-          (e as Error).message,
-      );
-    } finally {
-      setBusy(false);
-    }
+    await props.onConfirm({ reason: reason.trim(), descendants });
+    setReason('');
+    setDescendants(false);
+    props.onClose();
   };
 
   return (
-    <Dialog open={props.open} onClose={props.onClose} fullWidth maxWidth="sm">
-      <DialogTitle>{props.title}</DialogTitle>
-      <DialogContent>
-        <DialogContentText>{props.description}</DialogContentText>
-        <TextField
-          id="immutable-infra-reason"
-          fullWidth
-          multiline
-          label={props.reasonRequired ? 'Reason (required)' : 'Reason'}
-          placeholder="e.g. CVE-2026-1234 in openssl"
-          value={reason}
-          onChange={e => setReason(e.target.value)}
-          inputProps={{ maxLength: 1024 }}
+    <ConfirmDialog
+      open={props.open}
+      title={props.title}
+      confirmLabel={props.confirmLabel}
+      ready={!props.reasonRequired || Boolean(reason.trim())}
+      onClose={props.onClose}
+      onConfirm={confirm}
+    >
+      <DialogContentText>{props.description}</DialogContentText>
+      <TextField
+        id="immutable-infra-reason"
+        fullWidth
+        multiline
+        label={props.reasonRequired ? 'Reason (required)' : 'Reason'}
+        placeholder="e.g. CVE-2026-1234 in openssl"
+        value={reason}
+        onChange={e => setReason(e.target.value)}
+        inputProps={{ maxLength: 1024 }}
+      />
+      {props.offerDescendants && (
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={descendants}
+              onChange={e => setDescendants(e.target.checked)}
+            />
+          }
+          label="Also every version built on it (descendants)"
         />
-        {props.offerDescendants && (
-          <FormControlLabel
-            control={
-              <Checkbox
-                checked={descendants}
-                onChange={e => setDescendants(e.target.checked)}
-              />
-            }
-            label="Also every version built on it (descendants)"
-          />
-        )}
-        {error && (
-          <Typography color="error" role="alert">
-            {error}
-          </Typography>
-        )}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={props.onClose}>Cancel</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          disabled={busy || (props.reasonRequired && !reason.trim())}
-          onClick={confirm}
-        >
-          {props.confirmLabel}
-        </Button>
-      </DialogActions>
-    </Dialog>
+      )}
+    </ConfirmDialog>
   );
 }

@@ -1,4 +1,10 @@
-import { ageInDays, commitUrl, dayCount, relative } from './format';
+import {
+  ageInDays,
+  commitUrl,
+  dayCount,
+  errorMessage,
+  relative,
+} from './format';
 
 // Stored data that predates the backend's URL validation.
 // eslint-disable-next-line no-script-url
@@ -37,5 +43,16 @@ describe('format', () => {
     expect(commitUrl('https://git.example.com/payments', undefined)).toBe(
       undefined,
     );
+  });
+
+  it("words an error in the backend's message when it gave one", () => {
+    expect(
+      errorMessage(
+        Object.assign(new Error('Request failed with 409 Conflict'), {
+          cause: { message: 'a rollout of production is running' },
+        }),
+      ),
+    ).toBe('a rollout of production is running');
+    expect(errorMessage(new Error('Failed to fetch'))).toBe('Failed to fetch');
   });
 });

@@ -47,3 +47,15 @@ export function commitUrl(
   }
   return `${gitRepo.replace(/\/$/, '').replace(/\.git$/, '')}/commit/${commit}`;
 }
+
+/**
+ * What went wrong, in the backend's words where it gave them: a failed call
+ * carries the backend's own error as its `cause`, under a generic "Request
+ * failed with 409 Conflict".
+ */
+export function errorMessage(error: unknown): string {
+  return (
+    (error as { cause?: { message?: string } }).cause?.message ??
+    (error as Error).message
+  );
+}

@@ -3,7 +3,14 @@ export type { DataTableProps } from './DataTable';
 export { TruncatedText } from './TruncatedText';
 export { LoadMore } from './LoadMore';
 export { SafeLink } from './SafeLink';
+export { ConfirmDialog } from './ConfirmDialog';
 export { ReasonDialog } from './ReasonDialog';
 export { usePagedList } from './usePagedList';
 export type { Page, PagedList } from './usePagedList';
-export { ageInDays, commitUrl, dayCount, relative } from './format';
+export {
+  ageInDays,
+  commitUrl,
+  dayCount,
+  errorMessage,
+  relative,
+} from './format';
