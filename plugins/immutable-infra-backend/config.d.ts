@@ -77,6 +77,14 @@ export interface Config {
        * in flight, at the cost of more AWS calls at once (API rate limits).
        */
       concurrency?: number;
+      /**
+       * How long the clean-up of an aborted or failed rollout waits after
+       * its last launch for the instances to show in AWS's reads, which lag
+       * launches (EC2's eventual consistency), so that none is left behind.
+       * Defaults to 1 minute; an emulator that shows launches at once can
+       * use 0.
+       */
+      launchVisibility?: HumanDuration | string;
       /** The HTTP probe of `immutable-infra.io/rollout-probe`. */
       probe?: {
         /**

@@ -165,6 +165,7 @@ export function createServices(options: {
       notify: options.notify,
       probe: { allowedHosts: settings.rollouts.probeAllowedHosts },
       concurrency: settings.rollouts.concurrency,
+      launchVisibilityMs: settings.rollouts.launchVisibilityMs,
     }),
     fleet,
     readModel,

@@ -417,6 +417,8 @@ immutableInfra:
     maxAttempts: 1
   rollouts:
     frequency: PT1S
+    # The emulator shows what it launches at once.
+    launchVisibility: PT0S
   # Out of the way: the chaos is about rollouts.
   schedule:
     frequency: PT1H

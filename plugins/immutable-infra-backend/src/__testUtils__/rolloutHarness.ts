@@ -215,12 +215,63 @@ export async function rolloutHarness(options: HarnessOptions) {
       }),
       concurrency,
     });
+  /**
+   * An engine that dies after `calls` AWS calls: the call throws, and so
+   * does every later write of that engine (a process killed between
+   * recording a change and making it, or half way through making it).
+   */
+  const crashingEngine = (calls: number) => {
+    let left = calls;
+    let dead = false;
+    const die = () => {
+      dead = true;
+      throw new Error('the engine process died');
+    };
+    const provider = new Proxy(model, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') {
+          return value;
+        }
+        return (...args: unknown[]) => {
+          if (dead || left-- <= 0) {
+            die();
+          }
+          return value.apply(target, args);
+        };
+      },
+    });
+    const deadStore = new Proxy(store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') {
+          return value;
+        }
+        return (...args: unknown[]) => {
+          if (dead) {
+            die();
+          }
+          return value.apply(target, args);
+        };
+      },
+    });
+    return new RolloutEngine({
+      store: deadStore,
+      provider,
+      logger: mockServices.logger.mock(),
+      now: () => model.now(),
+      versionState: async (family, version) => ({
+        state: store.versionStates.get(`${family}@${version}`) ?? 'active',
+      }),
+    });
+  };
   const main = engine();
   const record = async () => (await store.get(ROLLOUT_ID))!;
   return {
     model,
     store,
     engine,
+    crashingEngine,
     templateId,
     targetGroupArns,
     record,

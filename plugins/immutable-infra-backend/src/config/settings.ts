@@ -31,6 +31,8 @@ export type ImmutableInfraSettings = {
     probeAllowedHosts: string[];
     /** Rollouts the engine reconciles at once in a tick. */
     concurrency: number;
+    /** How long a clean-up waits after a rollout's last launch for its instances to show. */
+    launchVisibilityMs: number;
   };
   registration: {
     /**
@@ -85,6 +87,9 @@ export function readSettings(config: Config): ImmutableInfraSettings {
       probeAllowedHosts:
         root?.getOptionalStringArray('rollouts.probe.allowedHosts') ?? [],
       concurrency: root?.getOptionalNumber('rollouts.concurrency') ?? 4,
+      launchVisibilityMs: durationToMilliseconds(
+        readDuration(root, 'rollouts.launchVisibility', { minutes: 1 }),
+      ),
     },
     registration: {
       verifyArtifacts:

@@ -638,6 +638,24 @@ export class AwsModel implements RolloutProvider {
       .map(i => i.instanceId);
   }
 
+  /**
+   * Which of these instances serve: running, status checks ok, and healthy
+   * (not draining) in every target group given.
+   */
+  serving(instanceIds: string[], targetGroupArns: string[] = []): string[] {
+    return instanceIds.filter(id => {
+      const i = this.get(id);
+      return (
+        i.state === 'running' &&
+        this.statusOf(i) === 'ok' &&
+        targetGroupArns.every(
+          arn =>
+            this.healthOf(this.targetGroups.get(arn)!, i).state === 'healthy',
+        )
+      );
+    });
+  }
+
   /** The group as it is, Terminating instances included. */
   groupSnapshot(groupName: string) {
     const group = this.requireGroup(groupName);
@@ -2054,7 +2072,14 @@ export class AwsModel implements RolloutProvider {
   }
 
   private register(tg: ModelTargetGroup, instanceId: string) {
-    // Registering a draining target again cancels its deregistration.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RegisterTargets.html
+    // Registering a registered target changes nothing (the call is
+    // idempotent); a draining target registered again starts over, its
+    // health checks from `initial`.
+    const target = tg.targets.get(instanceId);
+    if (target && target.drainingUntil === undefined) {
+      return;
+    }
     tg.targets.set(instanceId, { registeredTick: this.tick });
   }
 

@@ -142,6 +142,8 @@ describe('rollouts on the EC2 emulator', () => {
     const store = DatabaseRolloutStore.create({ knex });
     let clock = Date.now();
     const engine = new RolloutEngine({
+      // The emulators show what they launch at once.
+      launchVisibilityMs: 0,
       store,
       provider: new Ec2RolloutProvider(clients),
       logger: mockServices.logger.mock(),

@@ -180,6 +180,36 @@ export class FleetOperator {
     return new Set(instanceIds.filter(id => verdicts.get(id)?.healthy));
   }
 
+  /**
+   * Registers those of these instances that are missing from a target group
+   * of the fleet; answers whether any is not settled yet (just registered,
+   * or its status checks still initializing, before which the target
+   * groups are not asked).
+   */
+  async registerMissing(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    instanceIds: string[],
+  ): Promise<boolean> {
+    if (instanceIds.length === 0 || fleet.targetGroupArns.length === 0) {
+      return false;
+    }
+    const verdicts = await this.provider.gate({
+      ...this.location(rollout, fleet),
+      instanceIds,
+      targetGroupArns: fleet.targetGroupArns,
+    });
+    const missing = instanceIds.filter(id => verdicts.get(id)?.unregistered);
+    if (missing.length > 0) {
+      await this.setMembership(rollout, fleet, missing, true);
+    }
+    return instanceIds.some(
+      id =>
+        verdicts.get(id)?.unregistered ||
+        /initializing|no status/.test(verdicts.get(id)?.waiting ?? ''),
+    );
+  }
+
   /** The group's last scaling activity since `since` that failed, in AWS's words. */
   async failedActivity(
     rollout: RolloutRecord,
@@ -257,31 +287,37 @@ export class FleetOperator {
   }
 
   /**
-   * Puts a group back as the rollout found it (template version, sizes,
-   * protection of new instances, no rollout tag), after the rollout's
-   * protection is released: a maximum below the desired capacity makes AWS
-   * scale in unprotected instances, which would be the old ones while the
-   * new are still protected.
+   * Puts a group back as the rollout found it: first its template version
+   * and its own protection of new instances (what it launches from now on
+   * is the group's again), then the rollout's protection released, and only
+   * then its sizes (a maximum below the desired capacity makes AWS scale in
+   * unprotected instances, which would be the old ones while the new are
+   * still protected). Answers false when an instance the rollout launched
+   * is still protected (launched by the group meanwhile): asked again.
    */
   async restoreGroup(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
     version: number,
-  ) {
-    await this.releaseProtection(rollout, fleet);
+  ): Promise<boolean> {
+    const location = { ...this.location(rollout, fleet), group: fleet.name };
     const original = rollout.plan.runtime?.[fleet.key]?.original ?? {
       minSize: fleet.minSize ?? 0,
       maxSize: Math.max(fleet.maxSize ?? 0, fleet.capacity),
     };
-    await this.provider.configureGroup({
-      ...this.location(rollout, fleet),
-      group: fleet.name,
-      templateId: fleet.launchTemplate!.id,
-      version,
-      minSize: original.minSize,
-      maxSize: original.maxSize,
-      protectNewInstances: fleet.newInstancesProtected,
-    });
+    const now = await this.provider.groupInstances(location);
+    const configure = (sizes: { minSize: number; maxSize: number }) =>
+      this.provider.configureGroup({
+        ...location,
+        templateId: fleet.launchTemplate!.id,
+        version,
+        ...sizes,
+        protectNewInstances: fleet.newInstancesProtected,
+      });
+    await configure({ minSize: now.minSize, maxSize: now.maxSize });
+    await this.releaseProtection(rollout, fleet);
+    await configure(original);
+    return (await this.protectedByRollout(rollout, fleet)).length === 0;
   }
 
   async setDefaultTemplateVersion(
@@ -485,26 +521,58 @@ export class FleetOperator {
     });
   }
 
+  /** Lets the group's scale-in choose these instances of it. */
+  async unprotect(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+    instanceIds: string[],
+  ) {
+    if (instanceIds.length > 0) {
+      await this.provider.unprotectInstances({
+        ...this.location(rollout, fleet),
+        group: fleet.name,
+        instanceIds,
+      });
+    }
+  }
+
   /**
    * The group's instances this rollout launched were protected from
    * scale-in for the rollout's sake only: the group's own scaling may
    * choose them again (unless the group protected new instances before).
    */
   async releaseProtection(rollout: RolloutRecord, fleet: RolloutFleet) {
+    const instanceIds = await this.protectedByRollout(rollout, fleet);
+    if (instanceIds.length > 0) {
+      await this.provider.unprotectInstances({
+        ...this.location(rollout, fleet),
+        group: fleet.name,
+        instanceIds,
+      });
+    }
+  }
+
+  /**
+   * The group's instances this rollout launched that are still protected
+   * for its sake (none when the group protected new instances itself).
+   */
+  private async protectedByRollout(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+  ): Promise<string[]> {
     if (fleet.newInstancesProtected !== false) {
       // Protected before the rollout, or planned by a version that did not
       // protect: left as it is.
-      return;
+      return [];
     }
-    const location = { ...this.location(rollout, fleet), group: fleet.name };
-    const { instances } = await this.provider.groupInstances(location);
-    const instanceIds = instances
+    const { instances } = await this.provider.groupInstances({
+      ...this.location(rollout, fleet),
+      group: fleet.name,
+    });
+    return instances
       .filter(
         i => i.protectedFromScaleIn && i.tags[ROLLOUT_ID_TAG] === rollout.id,
       )
       .map(i => i.instanceId);
-    if (instanceIds.length > 0) {
-      await this.provider.unprotectInstances({ ...location, instanceIds });
-    }
   }
 }

@@ -88,6 +88,8 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     concurrency?: number,
   ) {
     return new RolloutEngine({
+      // The emulators show what they launch at once.
+      launchVisibilityMs: 0,
       store,
       provider: cloud,
       logger: mockServices.logger.mock(),
@@ -136,6 +138,8 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     }
     const synced: string[] = [];
     const engine = new RolloutEngine({
+      // The emulators show what they launch at once.
+      launchVisibilityMs: 0,
       store,
       provider: options.cloud,
       versionState: async (family, version) =>

@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import pLimit from 'p-limit';
 import { RolloutProvider } from '../providers/RolloutProvider';
-import { abortFor, cleanUp } from './cleanUp';
+import { abortFor, cleanUp, LAUNCH_VISIBILITY_MS } from './cleanUp';
 import { finish } from './finish';
 import { FleetOperator } from './FleetOperator';
 import { RolloutNotify } from './notices';
@@ -63,6 +63,11 @@ export class RolloutEngine {
     probe?: { allowedHosts?: string[]; fetch?: ProbeFetch };
     /** Rollouts reconciled at once in a tick. Defaults to {@link ROLLOUT_CONCURRENCY}. */
     concurrency?: number;
+    /**
+     * How long a clean-up waits after the rollout's last launch for its
+     * instances to show in AWS's reads. Defaults to {@link LAUNCH_VISIBILITY_MS}.
+     */
+    launchVisibilityMs?: number;
     now?: () => number;
   }) {
     this.concurrency = Math.max(1, options.concurrency ?? ROLLOUT_CONCURRENCY);
@@ -77,6 +82,7 @@ export class RolloutEngine {
       notify: options.notify,
       versionState: options.versionState,
       syncEntity: options.syncEntity,
+      launchVisibilityMs: options.launchVisibilityMs ?? LAUNCH_VISIBILITY_MS,
     };
   }
 

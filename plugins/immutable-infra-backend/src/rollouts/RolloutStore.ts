@@ -44,9 +44,9 @@ export type FleetRuntime = {
   /** The capacity the fleet wanted at the last tick, to tell when its own scaling moved it. */
   wanted?: number;
   /**
-   * When the rollout last asked for standalone launches (recorded before
-   * it asked): a clean-up waits until they can be seen, since EC2's reads
-   * lag its launches.
+   * When the rollout last asked for launches (recorded before it asked): a
+   * clean-up waits until they can be seen, since EC2's and Auto Scaling's
+   * reads lag launches.
    */
   launchedAt?: string;
   /** Bumped when a launch's client token answered instances that terminated since. */

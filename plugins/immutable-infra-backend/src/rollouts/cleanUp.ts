@@ -1,13 +1,13 @@
 import { FleetRuntime, RolloutRecord } from './RolloutStore';
-import { PRESENT } from './decide';
+import { PRESENT, wantedCapacity } from './decide';
 import { clientToken, fleetTags } from './FleetOperator';
 import { syncAfter } from './finish';
 import { end, engineAudit, EngineContext, transition } from './transitions';
 import { resolvePending } from './steps/wave';
 
 /**
- * How long a clean-up waits after the rollout's last standalone launch for
- * its instances to show in EC2's reads, which lag launches ("eventual
+ * How long a clean-up waits after the rollout's last launch for its
+ * instances to show in the reads, which lag launches ("eventual
  * consistency": https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
  *
  * @internal
@@ -51,25 +51,45 @@ export async function cleanUp(
   const { plan } = rollout;
   const launching = plan.fleets.find(f => {
     const at = plan.runtime?.[f.key]?.launchedAt;
-    return at && ctx.now() - Date.parse(at) < LAUNCH_VISIBILITY_MS;
+    return at && ctx.now() - Date.parse(at) < ctx.launchVisibilityMs;
   });
   if (launching) {
     // What it launched a moment ago may not show yet: terminated only once seen.
     return;
   }
   const notes: string[] = [];
+  let unsettled = false;
   for (const fleet of plan.fleets) {
     const seen = await ctx.fleets.observe(rollout, fleet);
     const present = seen.instances.filter(i => PRESENT.has(i.state ?? ''));
     const launched = present.filter(i => i.launchedByRollout);
     const runtime: FleetRuntime | undefined = plan.runtime?.[fleet.key];
+    if (
+      seen.group &&
+      seen.group.desiredCapacity > present.length &&
+      !(await ctx.fleets.failedActivity(
+        rollout,
+        fleet,
+        rollout.stepStartedAt ?? rollout.createdAt,
+      ))
+    ) {
+      // The group is still launching (perhaps what the rollout asked for,
+      // not visible yet): its instances are waited for, to be terminated by
+      // id; lowering its capacity now could make it scale in an old one.
+      unsettled = true;
+      continue;
+    }
     let capacity = fleet.capacity;
     if (seen.group) {
       const resolved = resolvePending(
         { surge: 0, ...runtime },
         seen.group.desiredCapacity,
       );
-      capacity = Math.max(0, seen.group.desiredCapacity - resolved.surge);
+      capacity = wantedCapacity(
+        seen.group.desiredCapacity,
+        resolved.surge,
+        runtime?.original?.minSize ?? 0,
+      );
     }
     if (plan.switched && fleet.targetGroupArns.length > 0) {
       // Switched back: the old instances serve again before the new go.
@@ -110,42 +130,61 @@ export async function cleanUp(
     );
     const servingLaunched = launched.filter(i => !broken.includes(i));
     const surplus = Math.max(0, serving.length - capacity);
-    const terminate = [...broken, ...servingLaunched.slice(0, surplus)].map(
-      i => i.instanceId,
-    );
+    // A group's terminations lower its desired capacity, which may not go
+    // below its minimum (AWS refuses): what cannot go stays.
+    const room = seen.group
+      ? Math.max(0, seen.group.desiredCapacity - seen.group.minSize)
+      : Number.MAX_SAFE_INTEGER;
+    const terminate = [...broken, ...servingLaunched.slice(0, surplus)]
+      .slice(0, room)
+      .map(i => i.instanceId);
     const deficit = Math.max(0, capacity - serving.length);
     if (fleet.kind === 'autoscaling-group') {
       if (terminate.length > 0) {
         await ctx.fleets.terminateInGroup(rollout, fleet, terminate);
       }
       // Prepared (even in part): put back as it was.
-      if (runtime?.original) {
-        await ctx.fleets.restoreGroup(
+      if (
+        runtime?.original &&
+        !(await ctx.fleets.restoreGroup(
           rollout,
           fleet,
           fleet.launchTemplate!.version,
-        );
-      }
-      // Each termination lowered the desired capacity by one.
-      const desired = present.length - terminate.length + deficit;
-      if (
-        deficit > 0 &&
-        desired > seen.group!.desiredCapacity - terminate.length
+        ))
       ) {
+        unsettled = true;
+      }
+      // Each termination lowered the desired capacity by one; what the
+      // rollout added and has not launched yet goes too, and capacity lost
+      // comes back.
+      const desired = present.length - terminate.length + deficit;
+      if (desired !== seen.group!.desiredCapacity - terminate.length) {
         await ctx.fleets.setDesiredCapacity(rollout, fleet, desired);
       }
     } else {
       if (terminate.length > 0) {
         await ctx.fleets.retireStandalone(rollout, fleet, terminate);
       }
-      if (deficit > 0) {
+      // Instances on the version it ran before still starting (restored
+      // a tick ago) count as coming; once running they join the target
+      // groups, and the entity is released only then.
+      const coming = present.filter(
+        i => !i.launchedByRollout && i.state === 'pending',
+      );
+      const missing = Math.max(0, deficit - coming.length);
+      if (coming.length > 0) {
+        unsettled = true;
+      }
+      if (missing > 0) {
+        unsettled = true;
         // Capacity lost to instances that failed after passing comes back
         // on the version the fleet ran before.
-        const { launched: restored } = await ctx.fleets.launchStandalone(
+        const generation = runtime?.launchGeneration ?? 0;
+        const { spentToken } = await ctx.fleets.launchStandalone(
           rollout,
           fleet,
           {
-            count: deficit,
+            count: missing,
             version: fleet.launchTemplate!.version,
             observed: seen.instances,
             tags: fleetTags(rollout),
@@ -155,13 +194,44 @@ export async function cleanUp(
                 fleet.key,
                 'restore',
                 plan.attempt ?? 0,
-                runtime?.launchGeneration ?? 0,
-                serving.length + n,
+                generation,
+                serving.length + coming.length + n,
               ),
           },
         );
-        if (fleet.targetGroupArns.length > 0 && restored.length > 0) {
-          await ctx.fleets.setMembership(rollout, fleet, restored, true);
+        if (spentToken) {
+          // The token answered an instance that died since: a new one next.
+          await transition(ctx, rollout, {
+            plan: {
+              ...plan,
+              runtime: {
+                ...plan.runtime,
+                [fleet.key]: {
+                  ...runtime,
+                  surge: runtime?.surge ?? 0,
+                  launchGeneration: generation + 1,
+                },
+              },
+            },
+          });
+          return;
+        }
+      }
+      if (fleet.targetGroupArns.length > 0) {
+        const serves = present.filter(
+          i =>
+            !i.launchedByRollout &&
+            i.state === 'running' &&
+            !terminate.includes(i.instanceId),
+        );
+        if (
+          await ctx.fleets.registerMissing(
+            rollout,
+            fleet,
+            serves.map(i => i.instanceId),
+          )
+        ) {
+          unsettled = true;
         }
       }
     }
@@ -178,6 +248,10 @@ export async function cleanUp(
           : ''
       }`,
     );
+  }
+  if (unsettled) {
+    // The group launched for the rollout meanwhile: released next tick.
+    return;
   }
   const released = await transition(ctx, rollout, {
     release: true,

@@ -41,6 +41,13 @@ export type FleetGoal = {
   maxSurge: number;
   /** Instances that must stay healthy. */
   minHealthy: number;
+  /**
+   * For an Auto Scaling group: the capacity the rollout added and has not
+   * retired. Each retirement lowers the group's desired capacity, so no
+   * more old instances go than it added: the group's wanted capacity is
+   * never lowered by the rollout.
+   */
+  retireAtMost?: number;
 };
 
 /** What the engine does to one fleet in one tick. @internal */
@@ -202,7 +209,10 @@ export function decideFleet(
   const count =
     scalingIn > 0 || (canScaleIn && launch > 0)
       ? 0
-      : idle + Math.max(0, Math.min(excess - idle, allowed));
+      : Math.min(
+          idle + Math.max(0, Math.min(excess - idle, allowed)),
+          goal.retireAtMost ?? Number.MAX_SAFE_INTEGER,
+        );
   const terminate = [...old]
     .sort(
       (a, b) =>
@@ -247,4 +257,19 @@ export function decideFleet(
       ...(scalingIn > 0 ? { scalingIn } : {}),
     },
   };
+}
+
+/**
+ * What an Auto Scaling group wants now: its desired capacity less what the
+ * rollout added, never below its minimum (a group cannot want less), nor
+ * above its desired capacity.
+ *
+ * @internal
+ */
+export function wantedCapacity(
+  desired: number,
+  surge: number,
+  minSize: number,
+): number {
+  return Math.max(Math.min(desired, minSize), desired - surge, 0);
 }

@@ -75,8 +75,16 @@ export async function finish(
         fleet.newTemplateVersion!,
       );
     }
-    if (fleet.kind === 'autoscaling-group') {
-      await ctx.fleets.restoreGroup(current, fleet, fleet.newTemplateVersion!);
+    if (
+      fleet.kind === 'autoscaling-group' &&
+      !(await ctx.fleets.restoreGroup(
+        current,
+        fleet,
+        fleet.newTemplateVersion!,
+      ))
+    ) {
+      // The group launched for the rollout meanwhile: released next tick.
+      return;
     }
   }
   const released = await transition(ctx, current, {

@@ -25,6 +25,8 @@ export type EngineContext = {
   ) => Promise<VersionState | undefined>;
   /** Syncs an entity's fleet once a rollout ends. */
   syncEntity?: (entityRef: string) => Promise<unknown>;
+  /** How long a clean-up waits after the rollout's last launch for its instances to show. */
+  launchVisibilityMs: number;
 };
 
 /** An audit row of the engine's own about a rollout. @internal */

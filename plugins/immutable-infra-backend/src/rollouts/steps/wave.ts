@@ -3,7 +3,7 @@ import {
   RolloutFleetStatus,
   RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
-import { decideFleet, FleetDecision, goalOf } from '../decide';
+import { decideFleet, FleetDecision, goalOf, wantedCapacity } from '../decide';
 import { clientToken, FleetObservation } from '../FleetOperator';
 import { FleetRuntime, RolloutChange, RolloutRecord } from '../RolloutStore';
 import { advance, end, EngineContext, transition } from '../transitions';
@@ -162,7 +162,11 @@ export async function runWave(
     };
     if (seen.group) {
       fleetRuntime = resolvePending(fleetRuntime, seen.group.desiredCapacity);
-      capacity = Math.max(0, seen.group.desiredCapacity - fleetRuntime.surge);
+      capacity = wantedCapacity(
+        seen.group.desiredCapacity,
+        fleetRuntime.surge,
+        fleetRuntime.original?.minSize ?? 0,
+      );
       const before = fleetRuntime.wanted ?? fleet.capacity;
       if (before !== capacity) {
         events.push({
@@ -174,7 +178,10 @@ export async function runWave(
     }
     const decision = decideFleet(
       fleet,
-      goalOf(plan, fleet, step, capacity),
+      {
+        ...goalOf(plan, fleet, step, capacity),
+        ...(seen.group ? { retireAtMost: fleetRuntime.surge } : {}),
+      },
       seen.instances,
       {
         desiredCapacity: seen.group?.desiredCapacity,
@@ -184,6 +191,25 @@ export async function runWave(
       !decision.done && seen.group
         ? await ctx.fleets.failedActivity(rollout, fleet, stepStartedAt)
         : undefined;
+    if (
+      seen.group &&
+      decision.status.scalingIn &&
+      seen.instances.every(i => i.protectedFromScaleIn)
+    ) {
+      // The group's own scale-in finds only instances the rollout protects:
+      // it is followed, the newest of them left to the group's choice.
+      await ctx.fleets.unprotect(
+        rollout,
+        fleet,
+        seen.instances
+          .filter(i => i.launchedByRollout)
+          .sort((a, b) =>
+            (b.launchTime ?? '').localeCompare(a.launchTime ?? ''),
+          )
+          .slice(0, decision.status.scalingIn)
+          .map(i => i.instanceId),
+      );
+    }
     status.push({
       ...decision.status,
       capacity,
@@ -200,7 +226,8 @@ export async function runWave(
           from: seen.group.desiredCapacity,
           to: desiredAfter(item),
         };
-      } else if (decision.launch > 0) {
+      }
+      if (decision.launch > 0) {
         fleetRuntime.launchedAt = new Date(ctx.now()).toISOString();
       }
       work.push(item);

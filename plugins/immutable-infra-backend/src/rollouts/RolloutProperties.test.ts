@@ -1,0 +1,341 @@
+import fc from 'fast-check';
+import {
+  GROUP,
+  NEW_AMI,
+  rolloutHarness,
+} from '../__testUtils__/rolloutHarness';
+
+/**
+ * The rollout engine over random histories of the AWS model: ticks, two
+ * engines at once, crashes half way, scaling policies, instance deaths,
+ * launch failures, alarms, throttling, revocations, and a user's pause,
+ * resume, promote, abort and retry at any moment, over canary, blue-green,
+ * replace-drifted and fast rollback, of groups and standalone fleets.
+ * Invariants are checked after every event. `ROLLOUT_PROPERTY_RUNS` sets
+ * the number of histories, `ROLLOUT_PROPERTY_SEED` replays a run.
+ */
+const RUNS = Number(process.env.ROLLOUT_PROPERTY_RUNS ?? 200);
+const SEED = process.env.ROLLOUT_PROPERTY_SEED
+  ? Number(process.env.ROLLOUT_PROPERTY_SEED)
+  : undefined;
+
+jest.setTimeout(Math.max(60_000, RUNS * 400));
+
+const specs = fc.oneof(
+  fc.record({
+    strategy: fc.constant('canary'),
+    steps: fc.constantFrom(
+      [{ setWeight: 25 }, { pause: {} }, { setWeight: 100 }],
+      [{ setWeight: 50 }, { pause: { duration: '30s' } }, { setWeight: 100 }],
+      [{ setWeight: 34 }, { analysis: { duration: '1m' } }, { setWeight: 100 }],
+      [{ setWeight: 100 }],
+    ),
+    maxSurgePercent: fc.constantFrom(25, 50, 100),
+    minHealthyPercent: fc.constantFrom(50, 100),
+  }),
+  fc.record({
+    strategy: fc.constant('blueGreen'),
+    blueGreen: fc.record({
+      autoPromote: fc.boolean(),
+      scaleDownDelay: fc.constant('30s'),
+    }),
+  }),
+  fc.record({ strategy: fc.constant('replaceDrifted') }),
+  fc.record({ strategy: fc.constant('rollback'), fast: fc.constant(true) }),
+);
+
+const scenarios = fc.record({
+  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  fleet: fc.constantFrom('group' as const, 'standalone' as const),
+  capacity: fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 1, max: 6 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 7, max: 50 }) },
+  ),
+  spec: specs,
+  targetGroup: fc.boolean(),
+  protect: fc.boolean(),
+});
+
+type Event =
+  | {
+      kind:
+        | 'tick'
+        | 'double'
+        | 'promote'
+        | 'pause'
+        | 'resume'
+        | 'abort'
+        | 'retry'
+        | 'revoke';
+    }
+  | { kind: 'ticks'; n: number }
+  | { kind: 'crash'; calls: number }
+  | { kind: 'scale'; desired: number }
+  | { kind: 'kill' | 'stop'; pick: number }
+  | { kind: 'failLaunches'; count: number }
+  | { kind: 'throttle'; n: number }
+  | { kind: 'alarm'; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' };
+
+const events: fc.Arbitrary<Event[]> = fc.array(
+  fc.oneof(
+    { weight: 20, arbitrary: fc.constant({ kind: 'tick' as const }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('ticks' as const),
+        n: fc.integer({ min: 2, max: 12 }),
+      }),
+    },
+    { weight: 3, arbitrary: fc.constant({ kind: 'double' as const }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('crash' as const),
+        calls: fc.integer({ min: 0, max: 12 }),
+      }),
+    },
+    { weight: 3, arbitrary: fc.constant({ kind: 'promote' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'pause' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'resume' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'abort' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'retry' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'revoke' as const }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('scale' as const),
+        desired: fc.integer({ min: 0, max: 12 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constantFrom('kill' as const, 'stop' as const),
+        pick: fc.nat(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('failLaunches' as const),
+        count: fc.integer({ min: 1, max: 4 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('throttle' as const),
+        n: fc.integer({ min: 1, max: 5 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('alarm' as const),
+        state: fc.constantFrom(
+          'OK' as const,
+          'ALARM' as const,
+          'INSUFFICIENT_DATA' as const,
+        ),
+      }),
+    },
+  ),
+  { maxLength: 40 },
+);
+
+const FINISHED = ['succeeded', 'failed', 'aborted'];
+
+describe('rollout invariants over random histories', () => {
+  it(`hold over ${RUNS} histories`, async () => {
+    await fc.assert(
+      fc.asyncProperty(scenarios, events, async (scenario, history) => {
+        const h = await rolloutHarness({
+          seed: scenario.seed,
+          fleet: scenario.fleet,
+          capacity: scenario.capacity,
+          spec: scenario.spec,
+          targetGroup: scenario.targetGroup,
+          protect: scenario.protect,
+          alarms: ['web-errors'],
+          drifted:
+            scenario.spec.strategy === 'replaceDrifted'
+              ? Math.ceil(scenario.capacity / 2)
+              : undefined,
+          maxSize: scenario.capacity * 2 + 2,
+        });
+        h.model.setAlarm('web-errors', 'OK');
+        const planned = (await h.record()).plan;
+        const fleet = planned.fleets[0];
+        const tgs = fleet.targetGroupArns;
+        const floor = Math.ceil(
+          (fleet.capacity * (planned.minHealthyPercent ?? 100)) / 100,
+        );
+        const groupSnapshot = () => h.model.groupSnapshot(GROUP);
+        const before = scenario.fleet === 'group' ? groupSnapshot() : undefined;
+        const fleetIds = () =>
+          scenario.fleet === 'group'
+            ? groupSnapshot()
+                .instances.filter(i => i.lifecycleState !== 'Terminating')
+                .map(i => i.instanceId)
+            : h.model.liveInstances(t => t.app === 'web');
+        // Whatever disturbs the fleet from outside voids the capacity bound.
+        let disturbed = false;
+        let revokedAt: number | undefined;
+        let terminal: string | undefined;
+
+        const check = async () => {
+          const r = await h.record();
+          // A terminal state is final (a retry is a user's new attempt),
+          // and its reason names the cause.
+          if (FINISHED.includes(r.state)) {
+            expect(r.reason ?? (r.state === 'succeeded' ? 'ok' : '')).not.toBe(
+              '',
+            );
+          }
+          if (terminal && !r.active && FINISHED.includes(terminal)) {
+            expect(r.state).toBe(terminal);
+          }
+          terminal = !r.active ? r.state : undefined;
+          // The channel moves if and only if the rollout succeeded, never
+          // to a revoked version.
+          if (h.store.channelMoves.length > 0) {
+            expect(r.state).toBe('succeeded');
+          }
+          if (revokedAt !== undefined) {
+            expect(h.store.channelMoves.length).toBe(revokedAt);
+          }
+          // Healthy capacity never below the floor, unless something from
+          // outside took it (a death, a stop, a policy, a failed launch).
+          if (!disturbed) {
+            const serving = h.model.serving(fleetIds(), tgs).length;
+            expect(serving).toBeGreaterThanOrEqual(
+              Math.min(floor, fleet.capacity),
+            );
+            // Never more than the capacity plus the surge (blue-green: twice).
+            expect(fleetIds().length).toBeLessThanOrEqual(
+              fleet.capacity + fleet.maxSurge,
+            );
+          }
+        };
+
+        for (const event of history) {
+          switch (event.kind) {
+            case 'tick':
+              await h.tick();
+              break;
+            case 'ticks':
+              for (let i = 0; i < event.n; i++) await h.tick();
+              break;
+            case 'double':
+              await Promise.all([h.engine().tick(), h.engine().tick()]);
+              h.model.step();
+              break;
+            case 'crash':
+              await h.crashingEngine(event.calls).tick();
+              break;
+            case 'promote':
+            case 'pause':
+            case 'resume':
+            case 'abort':
+            case 'retry':
+              await h.act(event.kind);
+              break;
+            case 'revoke':
+              h.store.versionStates.set('web@2', 'revoked');
+              revokedAt ??= h.store.channelMoves.length;
+              break;
+            case 'scale':
+              if (scenario.fleet === 'group') {
+                h.model.policyScale(GROUP, event.desired);
+                disturbed = true;
+              }
+              break;
+            case 'kill':
+            case 'stop': {
+              const ids = fleetIds();
+              if (ids.length) {
+                const id = ids[event.pick % ids.length];
+                if (event.kind === 'kill') h.model.killInstance(id);
+                else h.model.stopInstance(id);
+                disturbed = true;
+              }
+              break;
+            }
+            case 'failLaunches':
+              h.model.failLaunches({
+                code: 'InsufficientInstanceCapacity',
+                count: event.count,
+              });
+              disturbed = true;
+              break;
+            case 'throttle':
+              h.model.throttle(event.n);
+              break;
+            case 'alarm':
+              h.model.setAlarm('web-errors', event.state);
+              break;
+            default:
+              break;
+          }
+          await check();
+        }
+
+        // Then the faults stop and a patient user promotes what waits and
+        // resumes what paused: every history ends within its deadlines.
+        h.model.setAlarm('web-errors', 'OK');
+        h.model.clearLaunchFailures();
+        let r = await h.record();
+        for (let i = 0; i < 600 && r.active; i++) {
+          if (r.state === 'paused') {
+            expect(r.reason ?? 'paused by the user').not.toBe('');
+            await h.act('resume');
+          }
+          await h.act('promote');
+          r = await h.tick();
+          await check();
+        }
+        expect(r.active).toBe(false);
+        expect(FINISHED).toContain(r.state);
+
+        // The cloud's own work done (a stopped group instance is the
+        // group's to replace, which the model leaves alone: not settled).
+        h.model.advance(300_000);
+        if (scenario.fleet === 'group') {
+          const after = groupSnapshot();
+          expect(after.minSize).toBe(before!.minSize);
+          expect(after.maxSize).toBe(before!.maxSize);
+          expect(after.protectNewInstances).toBe(before!.protectNewInstances);
+          expect(after.tags).toEqual(before!.tags);
+          expect(
+            after.instances.filter(
+              i => i.protectedFromScaleIn && !before!.protectNewInstances,
+            ),
+          ).toEqual([]);
+          if (r.state === 'succeeded') {
+            expect(Number(after.launchTemplate.version)).toBe(
+              r.plan.fleets[0].newTemplateVersion,
+            );
+          } else {
+            expect(after.launchTemplate).toEqual(before!.launchTemplate);
+          }
+        }
+        if (r.state === 'succeeded') {
+          const images = fleetIds().map(id => h.model.instance(id).imageId);
+          if (scenario.spec.strategy !== 'replaceDrifted') {
+            expect(images.every(i => i === NEW_AMI)).toBe(true);
+          }
+          if (!disturbed) {
+            expect(fleetIds().length).toBe(fleet.capacity);
+          }
+        } else if (!disturbed) {
+          // Aborted or failed: the capacity it had, serving.
+          expect(
+            h.model.serving(fleetIds(), tgs).length,
+          ).toBeGreaterThanOrEqual(fleet.capacity);
+          expect(fleetIds().length).toBe(fleet.capacity);
+        }
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+});
