@@ -20,6 +20,8 @@ import {
  * @internal
  */
 export class InMemoryRolloutStore implements RolloutStore {
+  constructor(private readonly now: () => number = Date.now) {}
+
   private readonly rows = new Map<string, RolloutRecord>();
   readonly events = new Map<
     string,
@@ -45,7 +47,7 @@ export class InMemoryRolloutStore implements RolloutStore {
     if (active) {
       throw new ConflictError(`already an active rollout: ${active.id}`);
     }
-    const now = new Date(0).toISOString();
+    const now = new Date(this.now()).toISOString();
     const record: RolloutRecord = {
       ...(structuredClone(rollout) as NewRollout),
       revision: 0,
@@ -154,7 +156,11 @@ export class InMemoryRolloutStore implements RolloutStore {
         rolloutId: id,
       });
     }
-    const next: RolloutRecord = { ...row, revision: revision + 1 };
+    const next: RolloutRecord = {
+      ...row,
+      revision: revision + 1,
+      updatedAt: new Date(this.now()).toISOString(),
+    };
     if (change.state !== undefined) next.state = change.state;
     if (change.currentStep !== undefined) next.currentStep = change.currentStep;
     if (change.stepStartedAt !== undefined)

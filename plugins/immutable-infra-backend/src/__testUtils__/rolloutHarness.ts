@@ -181,7 +181,7 @@ export async function rolloutHarness(options: HarnessOptions) {
       targetGroupArns,
     }));
   }
-  const store = new InMemoryRolloutStore();
+  const store = new InMemoryRolloutStore(() => model.now());
   await store.create({
     rollout: {
       id: ROLLOUT_ID,

@@ -210,6 +210,22 @@ export class FleetOperator {
     );
   }
 
+  /**
+   * Whether a group is still launching towards its desired capacity (its
+   * instances, perhaps not visible yet, may be the rollout's).
+   */
+  async groupLaunching(
+    rollout: RolloutRecord,
+    fleet: RolloutFleet,
+  ): Promise<boolean> {
+    const state = await this.provider.groupInstances({
+      ...this.location(rollout, fleet),
+      group: fleet.name,
+    });
+    const present = state.instances.filter(i => PRESENT.has(i.state ?? ''));
+    return state.desiredCapacity > present.length;
+  }
+
   /** The group's last scaling activity since `since` that failed, in AWS's words. */
   async failedActivity(
     rollout: RolloutRecord,
@@ -382,14 +398,15 @@ export class FleetOperator {
   }
 
   /**
-   * Launches standalone instances one by one, spread over the subnets the
-   * fleet's instances use (fewest first); a subnet without capacity or
-   * addresses hands its launch to the next. The n-th launch carries the
-   * token `token(n)`: the same launch asked again carries the same one, and
-   * AWS answers it with the first reservation (or, asked in another subnet
-   * since, `IdempotentParameterMismatch`: it was launched then, and is not
-   * visible yet). Answers whether a token answered instances that
-   * terminated since: that launched nothing, and the next needs a new one.
+   * Launches standalone instances one by one, slot after slot from
+   * `firstSlot`: the slot's subnet is fixed (`subnets` in turn, the fleet's
+   * own, so that launches spread over its zones), and a subnet without
+   * capacity or addresses hands the launch to the next. The slot's token is
+   * `token(slot)`: the same launch asked again carries the same one, and AWS
+   * answers it with the first reservation. Answers whether a token could not
+   * launch again: its reservation's instances stopped or terminated since,
+   * or it was spent in another subnet (`IdempotentParameterMismatch`); the
+   * next launch then needs new tokens.
    */
   async launchStandalone(
     rollout: RolloutRecord,
@@ -397,26 +414,22 @@ export class FleetOperator {
     options: {
       count: number;
       version: number;
-      observed: ObservedInstance[];
-      token: (n: number) => string;
+      firstSlot: number;
+      subnets: string[];
+      token: (slot: number) => string;
       tags: Record<string, string>;
     },
   ): Promise<{ spentToken: boolean; launched: string[] }> {
-    const used = new Map<string, number>();
-    for (const instance of options.observed) {
-      if (instance.subnetId && PRESENT.has(instance.state ?? '')) {
-        used.set(instance.subnetId, (used.get(instance.subnetId) ?? 0) + 1);
-      }
-    }
     let spentToken = false;
     const launched: string[] = [];
+    const { subnets } = options;
     for (let n = 0; n < options.count; n++) {
-      // Least used first; none known: the template's subnet.
-      const subnets = [...used.keys()].sort(
-        (a, b) => used.get(a)! - used.get(b)! || a.localeCompare(b),
-      );
+      const slot = options.firstSlot + n;
+      const tries = subnets.length
+        ? subnets.map((_, k) => subnets[(slot + k) % subnets.length])
+        : [undefined];
       let lastError: unknown;
-      for (const subnetId of subnets.length ? subnets : [undefined]) {
+      for (const subnetId of tries) {
         try {
           const result = await this.provider.launchInstances({
             ...this.location(rollout, fleet),
@@ -424,21 +437,21 @@ export class FleetOperator {
             version: options.version,
             count: 1,
             tags: options.tags,
-            clientToken: options.token(n),
+            clientToken: options.token(slot),
             ...(subnetId ? { subnetId } : {}),
           });
-          spentToken ||= result.instances.some(i =>
-            ['shutting-down', 'terminated'].includes(i.state),
+          // Asked again, a token answers its first reservation as it is
+          // now: an instance that no longer runs launched nothing now.
+          spentToken ||= result.instances.some(
+            i => !['pending', 'running'].includes(i.state),
           );
           launched.push(...result.instances.map(i => i.instanceId));
-          if (subnetId) {
-            used.set(subnetId, (used.get(subnetId) ?? 0) + 1);
-          }
           lastError = undefined;
           break;
         } catch (error) {
           const code = (error as Error).name;
           if (code === 'IdempotentParameterMismatch') {
+            spentToken = true;
             lastError = undefined;
             break;
           }
@@ -453,6 +466,17 @@ export class FleetOperator {
       }
     }
     return { spentToken, launched };
+  }
+
+  /** The subnets a standalone fleet's instances run in, in a fixed order. */
+  subnetsOf(instances: ObservedInstance[]): string[] {
+    return [
+      ...new Set(
+        instances
+          .filter(i => i.subnetId && PRESENT.has(i.state ?? ''))
+          .map(i => i.subnetId!),
+      ),
+    ].sort();
   }
 
   /** The new instances' tags: the fleet's, the rollout's id and version, the step. */

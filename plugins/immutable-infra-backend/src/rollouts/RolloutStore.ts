@@ -49,6 +49,8 @@ export type FleetRuntime = {
    * reads lag launches.
    */
   launchedAt?: string;
+  /** The subnets standalone launches go to in turn (the fleet's own, first seen). */
+  subnets?: string[];
   /** Bumped when a launch's client token answered instances that terminated since. */
   launchGeneration?: number;
   /** The group's sizes when the rollout prepared it, read from AWS: put back at the end. */

@@ -67,15 +67,12 @@ export async function cleanUp(
     if (
       seen.group &&
       seen.group.desiredCapacity > present.length &&
-      !(await ctx.fleets.failedActivity(
-        rollout,
-        fleet,
-        rollout.stepStartedAt ?? rollout.createdAt,
-      ))
+      ctx.now() - Date.parse(rollout.updatedAt) < plan.progressDeadlineMs
     ) {
       // The group is still launching (perhaps what the rollout asked for,
-      // not visible yet): its instances are waited for, to be terminated by
-      // id; lowering its capacity now could make it scale in an old one.
+      // or a replacement from its template, not visible yet): waited for,
+      // up to the progress deadline, to be terminated by id or released;
+      // lowering its capacity now could make it scale in an old one.
       unsettled = true;
       continue;
     }
@@ -186,16 +183,17 @@ export async function cleanUp(
           {
             count: missing,
             version: fleet.launchTemplate!.version,
-            observed: seen.instances,
+            firstSlot: serving.length + coming.length,
+            subnets: runtime?.subnets ?? ctx.fleets.subnetsOf(seen.instances),
             tags: fleetTags(rollout),
-            token: n =>
+            token: slot =>
               clientToken(
                 rollout.id,
                 fleet.key,
                 'restore',
                 plan.attempt ?? 0,
                 generation,
-                serving.length + coming.length + n,
+                slot,
               ),
           },
         );

@@ -64,6 +64,17 @@ export async function finish(
     }
   }
   const { plan } = current;
+  for (const fleet of plan.fleets) {
+    if (
+      fleet.kind === 'autoscaling-group' &&
+      ctx.now() - Date.parse(current.updatedAt) < plan.progressDeadlineMs &&
+      (await ctx.fleets.groupLaunching(current, fleet))
+    ) {
+      // What the group launches now carries the rollout's protection:
+      // released once it shows (up to the progress deadline).
+      return;
+    }
+  }
   const defaulted = new Set<string>();
   for (const fleet of plan.fleets) {
     const key = `${fleet.region}/${fleet.launchTemplate!.id}`;

@@ -84,7 +84,11 @@ export async function transition(
   if (!(await ctx.store.update(rollout.id, rollout.revision, change))) {
     return undefined;
   }
-  const next: RolloutRecord = { ...rollout, revision: rollout.revision + 1 };
+  const next: RolloutRecord = {
+    ...rollout,
+    revision: rollout.revision + 1,
+    updatedAt: new Date(ctx.now()).toISOString(),
+  };
   if (change.state !== undefined) next.state = change.state;
   if (change.currentStep !== undefined) next.currentStep = change.currentStep;
   if (change.stepStartedAt !== undefined)

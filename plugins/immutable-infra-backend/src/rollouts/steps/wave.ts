@@ -229,6 +229,9 @@ export async function runWave(
       }
       if (decision.launch > 0) {
         fleetRuntime.launchedAt = new Date(ctx.now()).toISOString();
+        if (!seen.group) {
+          fleetRuntime.subnets ??= ctx.fleets.subnetsOf(seen.instances);
+        }
       }
       work.push(item);
     }
@@ -327,19 +330,22 @@ async function actOnStandalone(
     const { spentToken } = await ctx.fleets.launchStandalone(rollout, fleet, {
       count: decision.launch,
       version: fleet.newTemplateVersion!,
-      observed: item.seen.instances,
+      // The step's slots: its n-th new instance beyond those seen.
+      firstSlot: decision.status.newInstances,
+      subnets:
+        fleetRuntime.subnets ?? ctx.fleets.subnetsOf(item.seen.instances),
       tags: ctx.fleets.launchTags(rollout),
-      token: n =>
+      token: slot =>
         clientToken(
           rollout.id,
           fleet.key,
           plan.attempt ?? 0,
           generation,
           rollout.currentStep,
-          // The slot: the step's n-th new instance beyond those seen.
-          decision.status.newInstances + n,
+          slot,
         ),
     });
+
     if (spentToken) {
       await transition(ctx, rollout, {
         plan: {
