@@ -40,6 +40,15 @@ export function clientToken(...parts: (string | number)[]): string {
     .slice(0, 64);
 }
 
+/**
+ * The tag naming the launch slot a standalone instance fills: the same
+ * slot asked again carries the same client token, and a slot filled by an
+ * instance in sight is never asked again.
+ *
+ * @internal
+ */
+export const SLOT_TAG = 'immutable-infra:rollout-slot';
+
 /** Launch errors of one Availability Zone or subnet: another may have room. */
 const ZONAL_LAUNCH_ERRORS = new Set([
   'InsufficientInstanceCapacity',
@@ -159,6 +168,7 @@ export class FleetOperator {
         launchTime: i.launchTime,
         subnetId: i.subnetId,
         launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
+        slot: i.tags[SLOT_TAG],
         protectedFromScaleIn: i.protectedFromScaleIn,
         healthy: verdicts.get(i.instanceId)?.healthy,
         waiting: verdicts.get(i.instanceId)?.waiting,
@@ -405,26 +415,26 @@ export class FleetOperator {
    * `token(slot)`: the same launch asked again carries the same one, and AWS
    * answers it with the first reservation. Answers whether a token could not
    * launch again: its reservation's instances stopped or terminated since,
-   * or it was spent in another subnet (`IdempotentParameterMismatch`); the
-   * next launch then needs new tokens.
+   * or are all already counted (seen), or it was spent in another subnet
+   * (`IdempotentParameterMismatch`); the next launch then needs new tokens.
    */
   async launchStandalone(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
     options: {
-      count: number;
       version: number;
-      firstSlot: number;
+      /** The slots to fill: `<prefix><n>`, `n` also picking the subnet. */
+      prefix: string;
+      slots: number[];
       subnets: string[];
-      token: (slot: number) => string;
       tags: Record<string, string>;
     },
   ): Promise<{ spentToken: boolean; launched: string[] }> {
     let spentToken = false;
     const launched: string[] = [];
     const { subnets } = options;
-    for (let n = 0; n < options.count; n++) {
-      const slot = options.firstSlot + n;
+    for (const slot of options.slots) {
+      const name = `${options.prefix}${slot}`;
       const tries = subnets.length
         ? subnets.map((_, k) => subnets[(slot + k) % subnets.length])
         : [undefined];
@@ -436,8 +446,8 @@ export class FleetOperator {
             templateId: fleet.launchTemplate!.id,
             version: options.version,
             count: 1,
-            tags: options.tags,
-            clientToken: options.token(slot),
+            tags: { ...options.tags, [SLOT_TAG]: name },
+            clientToken: clientToken(rollout.id, fleet.key, name),
             ...(subnetId ? { subnetId } : {}),
           });
           // Asked again, a token answers its first reservation as it is
@@ -466,6 +476,30 @@ export class FleetOperator {
       }
     }
     return { spentToken, launched };
+  }
+
+  /**
+   * The `count` lowest slots of `prefix` that no instance in sight fills
+   * (a slot whose instance is not visible yet is asked again, and AWS
+   * answers its first reservation).
+   */
+  freeSlots(
+    instances: ObservedInstance[],
+    prefix: string,
+    count: number,
+  ): number[] {
+    const taken = new Set(
+      instances
+        .filter(i => i.slot?.startsWith(prefix))
+        .map(i => Number(i.slot!.slice(prefix.length))),
+    );
+    const slots: number[] = [];
+    for (let n = 0; slots.length < count; n++) {
+      if (!taken.has(n)) {
+        slots.push(n);
+      }
+    }
+    return slots;
   }
 
   /** The subnets a standalone fleet's instances run in, in a fixed order. */

@@ -145,6 +145,13 @@ const events: fc.Arbitrary<Event[]> = fc.array(
 
 const FINISHED = ['succeeded', 'failed', 'aborted'];
 
+/** An invariant of every history: a broken one fails the property. */
+function invariant(holds: boolean, what: string): void {
+  if (!holds) {
+    throw new Error(`invariant broken: ${what}`);
+  }
+}
+
 describe('rollout invariants over random histories', () => {
   it(`hold over ${RUNS} histories`, async () => {
     await fc.assert(
@@ -187,35 +194,46 @@ describe('rollout invariants over random histories', () => {
           const r = await h.record();
           // A terminal state is final (a retry is a user's new attempt),
           // and its reason names the cause.
-          if (FINISHED.includes(r.state)) {
-            expect(r.reason ?? (r.state === 'succeeded' ? 'ok' : '')).not.toBe(
-              '',
-            );
-          }
-          if (terminal && !r.active && FINISHED.includes(terminal)) {
-            expect(r.state).toBe(terminal);
-          }
+          invariant(
+            r.state === 'succeeded' ||
+              !FINISHED.includes(r.state) ||
+              Boolean(r.reason),
+            `a ${r.state} rollout names its cause`,
+          );
+          invariant(
+            !terminal ||
+              r.active ||
+              !FINISHED.includes(terminal) ||
+              r.state === terminal,
+            `a ${terminal} rollout stays ${terminal} (now ${r.state})`,
+          );
           terminal = !r.active ? r.state : undefined;
           // The channel moves if and only if the rollout succeeded, never
           // to a revoked version.
-          if (h.store.channelMoves.length > 0) {
-            expect(r.state).toBe('succeeded');
-          }
-          if (revokedAt !== undefined) {
-            expect(h.store.channelMoves.length).toBe(revokedAt);
-          }
-          // Healthy capacity never below the floor, unless something from
-          // outside took it (a death, a stop, a policy, a failed launch).
-          if (!disturbed) {
-            const serving = h.model.serving(fleetIds(), tgs).length;
-            expect(serving).toBeGreaterThanOrEqual(
-              Math.min(floor, fleet.capacity),
-            );
-            // Never more than the capacity plus the surge (blue-green: twice).
-            expect(fleetIds().length).toBeLessThanOrEqual(
-              fleet.capacity + fleet.maxSurge,
-            );
-          }
+          invariant(
+            h.store.channelMoves.length === 0 || r.state === 'succeeded',
+            `the channel moved, the rollout is ${r.state}`,
+          );
+          invariant(
+            revokedAt === undefined ||
+              h.store.channelMoves.length === revokedAt,
+            'the channel moved after the version was revoked',
+          );
+          // Healthy capacity never below the floor, and never more than the
+          // capacity plus the surge (blue-green: twice), unless something
+          // from outside moved the fleet (a death, a stop, a policy, a
+          // failed launch).
+          const serving = h.model.serving(fleetIds(), tgs).length;
+          invariant(
+            disturbed || serving >= Math.min(floor, fleet.capacity),
+            `${serving} instances serve, below the floor of ${floor}`,
+          );
+          invariant(
+            disturbed || fleetIds().length <= fleet.capacity + fleet.maxSurge,
+            `${fleetIds().length} instances, over ${fleet.capacity} + ${
+              fleet.maxSurge
+            }`,
+          );
         };
 
         for (const event of history) {
@@ -287,53 +305,69 @@ describe('rollout invariants over random histories', () => {
         let r = await h.record();
         for (let i = 0; i < 600 && r.active; i++) {
           if (r.state === 'paused') {
-            expect(r.reason ?? 'paused by the user').not.toBe('');
             await h.act('resume');
           }
           await h.act('promote');
           r = await h.tick();
           await check();
         }
-        expect(r.active).toBe(false);
-        expect(FINISHED).toContain(r.state);
+        invariant(
+          !r.active && FINISHED.includes(r.state),
+          `the history ended (it is ${r.state}, active: ${r.active})`,
+        );
 
         // The cloud's own work done (a stopped group instance is the
         // group's to replace, which the model leaves alone: not settled).
         h.model.advance(300_000);
-        if (scenario.fleet === 'group') {
+        if (before) {
           const after = groupSnapshot();
-          expect(after.minSize).toBe(before!.minSize);
-          expect(after.maxSize).toBe(before!.maxSize);
-          expect(after.protectNewInstances).toBe(before!.protectNewInstances);
-          expect(after.tags).toEqual(before!.tags);
-          expect(
-            after.instances.filter(
-              i => i.protectedFromScaleIn && !before!.protectNewInstances,
-            ),
-          ).toEqual([]);
-          if (r.state === 'succeeded') {
-            expect(Number(after.launchTemplate.version)).toBe(
-              r.plan.fleets[0].newTemplateVersion,
-            );
-          } else {
-            expect(after.launchTemplate).toEqual(before!.launchTemplate);
-          }
+          invariant(
+            after.minSize === before.minSize &&
+              after.maxSize === before.maxSize &&
+              after.protectNewInstances === before.protectNewInstances,
+            `the group's sizes and protection put back (${JSON.stringify([
+              after.minSize,
+              after.maxSize,
+              after.protectNewInstances,
+            ])})`,
+          );
+          invariant(
+            JSON.stringify(after.tags) === JSON.stringify(before.tags),
+            'the group has its tags as before',
+          );
+          invariant(
+            before.protectNewInstances ||
+              after.instances.every(i => !i.protectedFromScaleIn),
+            'no instance keeps the protection of the rollout',
+          );
+          invariant(
+            r.state === 'succeeded'
+              ? Number(after.launchTemplate.version) ===
+                  r.plan.fleets[0].newTemplateVersion
+              : JSON.stringify(after.launchTemplate) ===
+                  JSON.stringify(before.launchTemplate),
+            `the group launches from ${JSON.stringify(after.launchTemplate)}`,
+          );
         }
-        if (r.state === 'succeeded') {
-          const images = fleetIds().map(id => h.model.instance(id).imageId);
-          if (scenario.spec.strategy !== 'replaceDrifted') {
-            expect(images.every(i => i === NEW_AMI)).toBe(true);
-          }
-          if (!disturbed) {
-            expect(fleetIds().length).toBe(fleet.capacity);
-          }
-        } else if (!disturbed) {
-          // Aborted or failed: the capacity it had, serving.
-          expect(
-            h.model.serving(fleetIds(), tgs).length,
-          ).toBeGreaterThanOrEqual(fleet.capacity);
-          expect(fleetIds().length).toBe(fleet.capacity);
-        }
+        const images = fleetIds().map(id => h.model.instance(id).imageId);
+        invariant(
+          r.state !== 'succeeded' ||
+            scenario.spec.strategy === 'replaceDrifted' ||
+            images.every(i => i === NEW_AMI),
+          'every instance runs the new version after success',
+        );
+        invariant(
+          disturbed || fleetIds().length === fleet.capacity,
+          `the fleet has its capacity of ${fleet.capacity} (${
+            fleetIds().length
+          })`,
+        );
+        invariant(
+          disturbed ||
+            r.state === 'succeeded' ||
+            h.model.serving(fleetIds(), tgs).length >= fleet.capacity,
+          'aborted or failed: the capacity it had serves',
+        );
       }),
       { numRuns: RUNS, seed: SEED },
     );

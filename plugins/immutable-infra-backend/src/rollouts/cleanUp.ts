@@ -1,6 +1,6 @@
 import { FleetRuntime, RolloutRecord } from './RolloutStore';
 import { PRESENT, wantedCapacity } from './decide';
-import { clientToken, fleetTags } from './FleetOperator';
+import { fleetTags } from './FleetOperator';
 import { syncAfter } from './finish';
 import { end, engineAudit, EngineContext, transition } from './transitions';
 import { resolvePending } from './steps/wave';
@@ -46,9 +46,10 @@ export async function abortFor(
  */
 export async function cleanUp(
   ctx: EngineContext,
-  rollout: RolloutRecord,
+  initial: RolloutRecord,
 ): Promise<void> {
-  const { plan } = rollout;
+  let rollout = initial;
+  const { plan } = initial;
   const launching = plan.fleets.find(f => {
     const at = plan.runtime?.[f.key]?.launchedAt;
     return at && ctx.now() - Date.parse(at) < ctx.launchVisibilityMs;
@@ -138,6 +139,31 @@ export async function cleanUp(
     const deficit = Math.max(0, capacity - serving.length);
     if (fleet.kind === 'autoscaling-group') {
       if (terminate.length > 0) {
+        // Recorded first, as a wave does: a clean-up that dies after the
+        // terminations still knows what the group wants.
+        const desiredNow = seen.group!.desiredCapacity;
+        const recorded = await transition(ctx, rollout, {
+          plan: {
+            ...rollout.plan,
+            runtime: {
+              ...rollout.plan.runtime,
+              [fleet.key]: {
+                ...resolvePending(
+                  { ...runtime, surge: runtime?.surge ?? 0 },
+                  desiredNow,
+                ),
+                pending: {
+                  from: desiredNow,
+                  to: desiredNow - terminate.length,
+                },
+              },
+            },
+          },
+        });
+        if (!recorded) {
+          return;
+        }
+        rollout = recorded;
         await ctx.fleets.terminateInGroup(rollout, fleet, terminate);
       }
       // Prepared (even in part): put back as it was.
@@ -151,10 +177,14 @@ export async function cleanUp(
       ) {
         unsettled = true;
       }
-      // Each termination lowered the desired capacity by one; what the
-      // rollout added and has not launched yet goes too, and capacity lost
-      // comes back.
-      const desired = present.length - terminate.length + deficit;
+      // Each termination lowered the desired capacity by one; the group
+      // ends wanting what it wanted (capacity lost comes back, what the
+      // rollout added goes), within its own limits.
+      const original = runtime?.original ?? seen.group!;
+      const desired = Math.min(
+        original.maxSize,
+        Math.max(original.minSize, capacity),
+      );
       if (desired !== seen.group!.desiredCapacity - terminate.length) {
         await ctx.fleets.setDesiredCapacity(rollout, fleet, desired);
       }
@@ -177,33 +207,25 @@ export async function cleanUp(
         // Capacity lost to instances that failed after passing comes back
         // on the version the fleet ran before.
         const generation = runtime?.launchGeneration ?? 0;
+        const prefix = `restore/${plan.attempt ?? 0}/${generation}/`;
         const { spentToken } = await ctx.fleets.launchStandalone(
           rollout,
           fleet,
           {
-            count: missing,
             version: fleet.launchTemplate!.version,
-            firstSlot: serving.length + coming.length,
+            prefix,
+            slots: ctx.fleets.freeSlots(seen.instances, prefix, missing),
             subnets: runtime?.subnets ?? ctx.fleets.subnetsOf(seen.instances),
             tags: fleetTags(rollout),
-            token: slot =>
-              clientToken(
-                rollout.id,
-                fleet.key,
-                'restore',
-                plan.attempt ?? 0,
-                generation,
-                slot,
-              ),
           },
         );
         if (spentToken) {
           // The token answered an instance that died since: a new one next.
           await transition(ctx, rollout, {
             plan: {
-              ...plan,
+              ...rollout.plan,
               runtime: {
-                ...plan.runtime,
+                ...rollout.plan.runtime,
                 [fleet.key]: {
                   ...runtime,
                   surge: runtime?.surge ?? 0,
@@ -253,6 +275,16 @@ export async function cleanUp(
   }
   const released = await transition(ctx, rollout, {
     release: true,
+    // What the rollout added is gone: a retry starts from the group as it is.
+    plan: {
+      ...rollout.plan,
+      runtime: Object.fromEntries(
+        Object.entries(rollout.plan.runtime ?? {}).map(([key, value]) => [
+          key,
+          { ...value, surge: 0, pending: undefined },
+        ]),
+      ),
+    },
     events: [
       { kind: 'cleaned-up', message: `Cleaned up: ${notes.join('; ')}` },
     ],

@@ -20,6 +20,8 @@ export type ObservedInstance = {
   /** In an Auto Scaling group: whether scale-in skips it. */
   protectedFromScaleIn?: boolean;
   subnetId?: string;
+  /** The launch slot it fills (a standalone launch's tag). */
+  slot?: string;
 };
 
 /**

@@ -4,7 +4,7 @@ import {
   RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
 import { decideFleet, FleetDecision, goalOf, wantedCapacity } from '../decide';
-import { clientToken, FleetObservation } from '../FleetOperator';
+import { FleetObservation } from '../FleetOperator';
 import { FleetRuntime, RolloutChange, RolloutRecord } from '../RolloutStore';
 import { advance, end, EngineContext, transition } from '../transitions';
 
@@ -327,23 +327,14 @@ async function actOnStandalone(
   const fleetRuntime = plan.runtime?.[fleet.key] ?? { surge: 0 };
   if (decision.launch > 0) {
     const generation = fleetRuntime.launchGeneration ?? 0;
+    const prefix = `${plan.attempt ?? 0}/${generation}/${rollout.currentStep}/`;
     const { spentToken } = await ctx.fleets.launchStandalone(rollout, fleet, {
-      count: decision.launch,
       version: fleet.newTemplateVersion!,
-      // The step's slots: its n-th new instance beyond those seen.
-      firstSlot: decision.status.newInstances,
+      prefix,
+      slots: ctx.fleets.freeSlots(item.seen.instances, prefix, decision.launch),
       subnets:
         fleetRuntime.subnets ?? ctx.fleets.subnetsOf(item.seen.instances),
       tags: ctx.fleets.launchTags(rollout),
-      token: slot =>
-        clientToken(
-          rollout.id,
-          fleet.key,
-          plan.attempt ?? 0,
-          generation,
-          rollout.currentStep,
-          slot,
-        ),
     });
 
     if (spentToken) {
