@@ -3,7 +3,7 @@ module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
     // The tests' helpers that assert are named expect… (expectChaosPasses).
     'jest/expect-expect': [
       'warn',
-      { assertFunctionNames: ['expect', 'expect[A-Z]*'] },
+      { assertFunctionNames: ['expect', 'expect[A-Z]*', 'fc.assert'] },
     ],
   },
 });

@@ -1,60 +1,16 @@
 import {
-  IMAGE_VERSION_TAG,
   ROLLOUT_ID_TAG,
   RolloutFleet,
 } from '@immutable-infra/backstage-plugin-common';
-import { createHash } from 'node:crypto';
-import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
+import { RolloutProvider } from '../providers/RolloutProvider';
 import { checkAlarms } from './alarms';
-import { FleetDecision, ObservedInstance, PRESENT, replacedBy } from './decide';
-import { fetchProbe, ProbeFetch, probeInstances } from './probe';
+import { FleetDecision, PRESENT } from './decide';
+import { LaunchOptions, launchStandalone } from './launches';
+import { FleetObservation, GroupSizes, observeFleet } from './observe';
+import { ProbeFetch } from './probe';
 import { RolloutRecord } from './RolloutStore';
 
-/** An Auto Scaling group's sizes as read this tick. @internal */
-export type GroupSizes = {
-  desiredCapacity: number;
-  minSize: number;
-  maxSize: number;
-};
-
-/** A fleet as observed this tick. @internal */
-export type FleetObservation = {
-  instances: ObservedInstance[];
-  /** For an Auto Scaling group: its sizes now. */
-  group?: GroupSizes;
-};
-
-/** The tags that make an instance part of the rollout's fleet. @internal */
-export function fleetTags(rollout: RolloutRecord): Record<string, string> {
-  return {
-    ...Object.fromEntries(rollout.plan.selector.map(t => [t.key, t.value])),
-    [rollout.plan.environmentTag]: rollout.environment,
-  };
-}
-
-/** A launch's client token: the same launch asked again carries the same. @internal */
-export function clientToken(...parts: (string | number)[]): string {
-  return createHash('sha256')
-    .update(parts.join('/'))
-    .digest('hex')
-    .slice(0, 64);
-}
-
-/**
- * The tag naming the launch slot a standalone instance fills: the same
- * slot asked again carries the same client token, and a slot filled by an
- * instance in sight is never asked again.
- *
- * @internal
- */
-export const SLOT_TAG = 'immutable-infra:rollout-slot';
-
-/** Launch errors of one Availability Zone or subnet: another may have room. */
-const ZONAL_LAUNCH_ERRORS = new Set([
-  'InsufficientInstanceCapacity',
-  'InsufficientFreeAddressesInSubnet',
-  'Unsupported',
-]);
+export type { FleetObservation, GroupSizes };
 
 /**
  * Every call the rollout engine makes to AWS goes through here: observing a
@@ -83,97 +39,13 @@ export class FleetOperator {
 
   /**
    * A fleet now: its instances with the gate's verdict on the new ones, and
-   * for a group its sizes (read every tick: a scaling policy or a person
-   * may have changed them).
+   * for a group its sizes (see {@link observeFleet}).
    */
-  async observe(
+  observe(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
   ): Promise<FleetObservation> {
-    const { plan } = rollout;
-    const location = this.location(rollout, fleet);
-    let instances: RolloutInstance[];
-    let group: GroupSizes | undefined;
-    if (fleet.kind === 'autoscaling-group') {
-      const state = await this.provider.groupInstances({
-        ...location,
-        group: fleet.name,
-      });
-      instances = state.instances;
-      group = {
-        desiredCapacity: state.desiredCapacity,
-        minSize: state.minSize,
-        maxSize: state.maxSize,
-      };
-    } else {
-      instances = await this.provider.standaloneInstances({
-        ...location,
-        tags: [
-          ...plan.selector,
-          { key: plan.environmentTag, value: rollout.environment },
-        ],
-      });
-    }
-    const isOld = replacedBy(fleet);
-    const onTarget = instances.filter(
-      i => PRESENT.has(i.state ?? '') && !isOld(i),
-    );
-    const verdicts = await this.provider.gate({
-      ...location,
-      instanceIds: onTarget.map(i => i.instanceId),
-      targetGroupArns: fleet.targetGroupArns,
-    });
-    if (plan.probe && rollout.state === 'running') {
-      const probed = await probeInstances({
-        template: plan.probe,
-        instances: onTarget.filter(
-          i => i.state === 'running' && verdicts.get(i.instanceId)?.healthy,
-        ),
-        allowedHosts: this.options.probe?.allowedHosts ?? [],
-        fetch: this.options.probe?.fetch ?? fetchProbe,
-      });
-      for (const [id, why] of probed) {
-        verdicts.set(id, { healthy: false, waiting: why });
-      }
-    }
-    if (
-      fleet.kind === 'instances' &&
-      fleet.targetGroupArns.length > 0 &&
-      rollout.state === 'running'
-    ) {
-      // A group registers what it launches; standalone instances this
-      // rollout launched are registered here, once running (again on a
-      // replay: registering twice changes nothing).
-      const unregistered = onTarget.filter(
-        i =>
-          i.state === 'running' &&
-          i.tags[ROLLOUT_ID_TAG] === rollout.id &&
-          verdicts.get(i.instanceId)?.unregistered,
-      );
-      if (unregistered.length > 0) {
-        await this.setMembership(
-          rollout,
-          fleet,
-          unregistered.map(i => i.instanceId),
-          true,
-        );
-      }
-    }
-    return {
-      group,
-      instances: instances.map(i => ({
-        instanceId: i.instanceId,
-        imageId: i.imageId,
-        state: i.state,
-        launchTime: i.launchTime,
-        subnetId: i.subnetId,
-        launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
-        slot: i.tags[SLOT_TAG],
-        protectedFromScaleIn: i.protectedFromScaleIn,
-        healthy: verdicts.get(i.instanceId)?.healthy,
-        waiting: verdicts.get(i.instanceId)?.waiting,
-      })),
-    };
+    return observeFleet(this.options, rollout, fleet);
   }
 
   /** Which of these instances are healthy in every target group of the fleet (and running). */
@@ -407,120 +279,18 @@ export class FleetOperator {
     }
   }
 
-  /**
-   * Launches standalone instances one by one, slot after slot from
-   * `firstSlot`: the slot's subnet is fixed (`subnets` in turn, the fleet's
-   * own, so that launches spread over its zones), and a subnet without
-   * capacity or addresses hands the launch to the next. The slot's token is
-   * `token(slot)`: the same launch asked again carries the same one, and AWS
-   * answers it with the first reservation. Answers whether a token could not
-   * launch again: its reservation's instances stopped or terminated since,
-   * or are all already counted (seen), or it was spent in another subnet
-   * (`IdempotentParameterMismatch`); the next launch then needs new tokens.
-   */
+  /** Launches standalone instances into their slots (see {@link launchStandalone}). */
   async launchStandalone(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
-    options: {
-      version: number;
-      /** The slots to fill: `<prefix><n>`, `n` also picking the subnet. */
-      prefix: string;
-      slots: number[];
-      subnets: string[];
-      tags: Record<string, string>;
-    },
+    options: LaunchOptions,
   ): Promise<{ spentToken: boolean; launched: string[] }> {
-    let spentToken = false;
-    const launched: string[] = [];
-    const { subnets } = options;
-    for (const slot of options.slots) {
-      const name = `${options.prefix}${slot}`;
-      const tries = subnets.length
-        ? subnets.map((_, k) => subnets[(slot + k) % subnets.length])
-        : [undefined];
-      let lastError: unknown;
-      for (const subnetId of tries) {
-        try {
-          const result = await this.provider.launchInstances({
-            ...this.location(rollout, fleet),
-            templateId: fleet.launchTemplate!.id,
-            version: options.version,
-            count: 1,
-            tags: { ...options.tags, [SLOT_TAG]: name },
-            clientToken: clientToken(rollout.id, fleet.key, name),
-            ...(subnetId ? { subnetId } : {}),
-          });
-          // Asked again, a token answers its first reservation as it is
-          // now: an instance that no longer runs launched nothing now.
-          spentToken ||= result.instances.some(
-            i => !['pending', 'running'].includes(i.state),
-          );
-          launched.push(...result.instances.map(i => i.instanceId));
-          lastError = undefined;
-          break;
-        } catch (error) {
-          const code = (error as Error).name;
-          if (code === 'IdempotentParameterMismatch') {
-            spentToken = true;
-            lastError = undefined;
-            break;
-          }
-          lastError = error;
-          if (!ZONAL_LAUNCH_ERRORS.has(code)) {
-            throw error;
-          }
-        }
-      }
-      if (lastError) {
-        throw lastError;
-      }
-    }
-    return { spentToken, launched };
-  }
-
-  /**
-   * The `count` lowest slots of `prefix` that no instance in sight fills
-   * (a slot whose instance is not visible yet is asked again, and AWS
-   * answers its first reservation).
-   */
-  freeSlots(
-    instances: ObservedInstance[],
-    prefix: string,
-    count: number,
-  ): number[] {
-    const taken = new Set(
-      instances
-        .filter(i => i.slot?.startsWith(prefix))
-        .map(i => Number(i.slot!.slice(prefix.length))),
+    return launchStandalone(
+      this.provider,
+      { ...this.location(rollout, fleet), rolloutId: rollout.id },
+      fleet,
+      options,
     );
-    const slots: number[] = [];
-    for (let n = 0; slots.length < count; n++) {
-      if (!taken.has(n)) {
-        slots.push(n);
-      }
-    }
-    return slots;
-  }
-
-  /** The subnets a standalone fleet's instances run in, in a fixed order. */
-  subnetsOf(instances: ObservedInstance[]): string[] {
-    return [
-      ...new Set(
-        instances
-          .filter(i => i.subnetId && PRESENT.has(i.state ?? ''))
-          .map(i => i.subnetId!),
-      ),
-    ].sort();
-  }
-
-  /** The new instances' tags: the fleet's, the rollout's id and version, the step. */
-  launchTags(rollout: RolloutRecord): Record<string, string> {
-    return {
-      ...fleetTags(rollout),
-      [ROLLOUT_ID_TAG]: rollout.id,
-      [IMAGE_VERSION_TAG]: rollout.toVersion,
-      'immutable-infra:rollout-step': String(rollout.currentStep),
-    };
   }
 
   async setMembership(
@@ -600,14 +370,11 @@ export class FleetOperator {
    * choose them again (unless the group protected new instances before).
    */
   async releaseProtection(rollout: RolloutRecord, fleet: RolloutFleet) {
-    const instanceIds = await this.protectedByRollout(rollout, fleet);
-    if (instanceIds.length > 0) {
-      await this.provider.unprotectInstances({
-        ...this.location(rollout, fleet),
-        group: fleet.name,
-        instanceIds,
-      });
-    }
+    await this.unprotect(
+      rollout,
+      fleet,
+      await this.protectedByRollout(rollout, fleet),
+    );
   }
 
   /**

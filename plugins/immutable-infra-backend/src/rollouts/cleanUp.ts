@@ -1,6 +1,6 @@
 import { FleetRuntime, RolloutRecord } from './RolloutStore';
 import { PRESENT, wantedCapacity } from './decide';
-import { fleetTags } from './FleetOperator';
+import { fleetTags, freeSlots, subnetsOf } from './launches';
 import { syncAfter } from './finish';
 import { end, engineAudit, EngineContext, transition } from './transitions';
 import { resolvePending } from './steps/wave';
@@ -120,6 +120,22 @@ export async function cleanUp(
         );
       }
     }
+    if (
+      !seen.group &&
+      fleet.targetGroupArns.length > 0 &&
+      (await ctx.fleets.registerMissing(
+        rollout,
+        fleet,
+        present
+          .filter(i => !i.launchedByRollout && i.state === 'running')
+          .map(i => i.instanceId),
+      ))
+    ) {
+      // An old instance out of its target groups (a retirement cut short)
+      // serves again before anything the rollout launched goes.
+      unsettled = true;
+      continue;
+    }
     // What this rollout launched and serves nothing (stopped, failing its
     // gate) goes; what serves stays while the capacity needs it.
     const broken = launched.filter(i => i.state !== 'running' || !i.healthy);
@@ -214,8 +230,8 @@ export async function cleanUp(
           {
             version: fleet.launchTemplate!.version,
             prefix,
-            slots: ctx.fleets.freeSlots(seen.instances, prefix, missing),
-            subnets: runtime?.subnets ?? ctx.fleets.subnetsOf(seen.instances),
+            slots: freeSlots(seen.instances, prefix, missing),
+            subnets: runtime?.subnets ?? subnetsOf(seen.instances),
             tags: fleetTags(rollout),
           },
         );
@@ -235,23 +251,6 @@ export async function cleanUp(
             },
           });
           return;
-        }
-      }
-      if (fleet.targetGroupArns.length > 0) {
-        const serves = present.filter(
-          i =>
-            !i.launchedByRollout &&
-            i.state === 'running' &&
-            !terminate.includes(i.instanceId),
-        );
-        if (
-          await ctx.fleets.registerMissing(
-            rollout,
-            fleet,
-            serves.map(i => i.instanceId),
-          )
-        ) {
-          unsettled = true;
         }
       }
     }

@@ -5,6 +5,7 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import { decideFleet, FleetDecision, goalOf, wantedCapacity } from '../decide';
 import { FleetObservation } from '../FleetOperator';
+import { freeSlots, launchTags, subnetsOf } from '../launches';
 import { FleetRuntime, RolloutChange, RolloutRecord } from '../RolloutStore';
 import { advance, end, EngineContext, transition } from '../transitions';
 
@@ -230,7 +231,7 @@ export async function runWave(
       if (decision.launch > 0) {
         fleetRuntime.launchedAt = new Date(ctx.now()).toISOString();
         if (!seen.group) {
-          fleetRuntime.subnets ??= ctx.fleets.subnetsOf(seen.instances);
+          fleetRuntime.subnets ??= subnetsOf(seen.instances);
         }
       }
       work.push(item);
@@ -331,10 +332,9 @@ async function actOnStandalone(
     const { spentToken } = await ctx.fleets.launchStandalone(rollout, fleet, {
       version: fleet.newTemplateVersion!,
       prefix,
-      slots: ctx.fleets.freeSlots(item.seen.instances, prefix, decision.launch),
-      subnets:
-        fleetRuntime.subnets ?? ctx.fleets.subnetsOf(item.seen.instances),
-      tags: ctx.fleets.launchTags(rollout),
+      slots: freeSlots(item.seen.instances, prefix, decision.launch),
+      subnets: fleetRuntime.subnets ?? subnetsOf(item.seen.instances),
+      tags: launchTags(rollout),
     });
 
     if (spentToken) {

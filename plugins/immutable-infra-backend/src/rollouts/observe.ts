@@ -1,0 +1,123 @@
+import {
+  ROLLOUT_ID_TAG,
+  RolloutFleet,
+} from '@immutable-infra/backstage-plugin-common';
+import { RolloutInstance, RolloutProvider } from '../providers/RolloutProvider';
+import { ObservedInstance, PRESENT, replacedBy } from './decide';
+import { SLOT_TAG } from './launches';
+import { fetchProbe, ProbeFetch, probeInstances } from './probe';
+import { RolloutRecord } from './RolloutStore';
+
+/** An Auto Scaling group's sizes as read this tick. @internal */
+export type GroupSizes = {
+  desiredCapacity: number;
+  minSize: number;
+  maxSize: number;
+};
+
+/** A fleet as observed this tick. @internal */
+export type FleetObservation = {
+  instances: ObservedInstance[];
+  /** For an Auto Scaling group: its sizes now. */
+  group?: GroupSizes;
+};
+
+/**
+ * A fleet now: its instances with the gate's verdict on the new ones, and
+ * for a group its sizes (read every tick: a scaling policy or a person
+ * may have changed them).
+ */
+export async function observeFleet(
+  options: {
+    provider: RolloutProvider;
+    probe?: { allowedHosts?: string[]; fetch?: ProbeFetch };
+  },
+  rollout: RolloutRecord,
+  fleet: RolloutFleet,
+): Promise<FleetObservation> {
+  const provider = options.provider;
+  const { plan } = rollout;
+  const location = { region: fleet.region, account: plan.account };
+  let instances: RolloutInstance[];
+  let group: GroupSizes | undefined;
+  if (fleet.kind === 'autoscaling-group') {
+    const state = await provider.groupInstances({
+      ...location,
+      group: fleet.name,
+    });
+    instances = state.instances;
+    group = {
+      desiredCapacity: state.desiredCapacity,
+      minSize: state.minSize,
+      maxSize: state.maxSize,
+    };
+  } else {
+    instances = await provider.standaloneInstances({
+      ...location,
+      tags: [
+        ...plan.selector,
+        { key: plan.environmentTag, value: rollout.environment },
+      ],
+    });
+  }
+  const isOld = replacedBy(fleet);
+  const onTarget = instances.filter(
+    i => PRESENT.has(i.state ?? '') && !isOld(i),
+  );
+  const verdicts = await provider.gate({
+    ...location,
+    instanceIds: onTarget.map(i => i.instanceId),
+    targetGroupArns: fleet.targetGroupArns,
+  });
+  if (plan.probe && rollout.state === 'running') {
+    const probed = await probeInstances({
+      template: plan.probe,
+      instances: onTarget.filter(
+        i => i.state === 'running' && verdicts.get(i.instanceId)?.healthy,
+      ),
+      allowedHosts: options.probe?.allowedHosts ?? [],
+      fetch: options.probe?.fetch ?? fetchProbe,
+    });
+    for (const [id, why] of probed) {
+      verdicts.set(id, { healthy: false, waiting: why });
+    }
+  }
+  if (
+    fleet.kind === 'instances' &&
+    fleet.targetGroupArns.length > 0 &&
+    rollout.state === 'running'
+  ) {
+    // A group registers what it launches; standalone instances this
+    // rollout launched are registered here, once running (again on a
+    // replay: registering twice changes nothing).
+    const unregistered = onTarget.filter(
+      i =>
+        i.state === 'running' &&
+        i.tags[ROLLOUT_ID_TAG] === rollout.id &&
+        verdicts.get(i.instanceId)?.unregistered,
+    );
+    if (unregistered.length > 0) {
+      await provider.setTargetMembership({
+        ...location,
+        targetGroupArns: fleet.targetGroupArns,
+        instanceIds: unregistered.map(i => i.instanceId),
+        registered: true,
+      });
+    }
+  }
+  return {
+    group,
+    instances: instances.map(i => ({
+      instanceId: i.instanceId,
+      imageId: i.imageId,
+      state: i.state,
+      launchTime: i.launchTime,
+      subnetId: i.subnetId,
+      launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
+      slot: i.tags[SLOT_TAG],
+      protectedFromScaleIn: i.protectedFromScaleIn,
+      healthy: verdicts.get(i.instanceId)?.healthy,
+      waiting: verdicts.get(i.instanceId)?.waiting,
+    })),
+  };
+}
