@@ -5,7 +5,11 @@ import { AwsModel, AwsModelOptions } from '../rollouts/AwsModel.testUtil';
 import { InMemoryRolloutStore } from './inMemoryRolloutStore';
 import { planRollout } from '../rollouts/plan';
 import { RolloutEngine } from '../rollouts/RolloutEngine';
-import { RolloutChange, RolloutRecord } from '../rollouts/RolloutStore';
+import {
+  RolloutChange,
+  RolloutRecord,
+  RolloutStore,
+} from '../rollouts/RolloutStore';
 
 export const ENTITY = 'component:default/web';
 export const ROLLOUT_ID = '00000000-0000-4000-8000-000000000001';
@@ -204,9 +208,9 @@ export async function rolloutHarness(options: HarnessOptions) {
     events: [],
     audit: [],
   });
-  const engine = (concurrency = 1) =>
+  const engine = (concurrency = 1, through: RolloutStore = store) =>
     new RolloutEngine({
-      store,
+      store: through,
       provider: model,
       logger: mockServices.logger.mock(),
       now: () => model.now(),

@@ -130,7 +130,23 @@ describe('rollout safety against the AWS model', () => {
         ],
       },
     });
-    const [a, b] = [h.engine(), h.engine()];
+    // B reads a moment later than A: a tick that re-read the rollout after
+    // A's advance and acted on it would advance a second time.
+    const late = new Proxy(h.store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') {
+          return value;
+        }
+        return async (...args: unknown[]) => {
+          if (key === 'get') {
+            await new Promise(resolve => setTimeout(resolve, 5));
+          }
+          return value.apply(target, args);
+        };
+      },
+    });
+    const [a, b] = [h.engine(), h.engine(1, late)];
     for (let i = 0; i < 200; i++) {
       const now = await h.record();
       if (now.currentStep >= 1) break;
