@@ -53,7 +53,10 @@ export function RolloutView(props: {
   const act = async (action: RolloutAction) => {
     setBusy(true);
     try {
-      await api.controlRollout(value.id, action);
+      // A promote names the pause the user saw: it never ends a later one.
+      await (action === 'promote'
+        ? api.controlRollout(value.id, 'promote', { step: value.currentStep })
+        : api.controlRollout(value.id, action));
       retry();
       props.onChanged();
     } catch (e) {

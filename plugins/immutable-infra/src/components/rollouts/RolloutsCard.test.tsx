@@ -220,7 +220,10 @@ describe('RolloutsCard', () => {
       screen.getByText(/asked to roll production out to web@2/),
     ).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'promote' }));
-    expect(controlRollout).toHaveBeenCalledWith(row.id, 'promote');
+    // The pause shown (step 2, index 1) is the one promoted.
+    expect(controlRollout).toHaveBeenCalledWith(row.id, 'promote', {
+      step: 1,
+    });
     expect(
       await screen.findByText(/Step 3 of 3: set weight 100%/),
     ).toBeInTheDocument();
