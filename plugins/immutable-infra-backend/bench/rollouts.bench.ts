@@ -211,8 +211,8 @@ async function rolloutCalls() {
         }
         const store = DatabaseRolloutStore.create({ knex });
         const engine = new RolloutEngine({
-      // The emulators show what they launch at once.
-      launchVisibilityMs: 0,
+          // The emulators show what they launch at once.
+          launchVisibilityMs: 0,
           store,
           provider: new Ec2RolloutProvider(clients),
           logger: silentLogger,
@@ -357,8 +357,8 @@ async function tickTimes(concurrency: number) {
   }) as RolloutProvider;
   const store: RolloutStore = DatabaseRolloutStore.create({ knex });
   const engine = new RolloutEngine({
-      // The emulators show what they launch at once.
-      launchVisibilityMs: 0,
+    // The emulators show what they launch at once.
+    launchVisibilityMs: 0,
     store,
     provider,
     logger: silentLogger,
