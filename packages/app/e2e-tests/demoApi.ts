@@ -121,3 +121,27 @@ export async function abortRollouts(options: {
     }
   }
 }
+
+/**
+ * Starts a rollout; while an aborted one of the same environment is still
+ * being cleaned up (the engine frees the environment once AWS is put back)
+ * the start answers 409 and is asked again, for up to a minute.
+ */
+export async function startRollout(body: Record<string, unknown>) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await api('POST', '/rollouts', body);
+    } catch (error) {
+      if (
+        Date.now() > deadline ||
+        !/answered 409: .*already has an active rollout/s.test(
+          (error as Error).message,
+        )
+      ) {
+        throw error;
+      }
+      await new Promise(resolve => setTimeout(resolve, 2_000));
+    }
+  }
+}

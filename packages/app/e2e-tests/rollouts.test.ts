@@ -2,7 +2,7 @@ import { expect, Page, test } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { abortRollouts, api, registerNewVersion } from './demoApi';
+import { abortRollouts, registerNewVersion, startRollout } from './demoApi';
 import { signInAsGuest } from './signIn';
 
 // Against the seeded demo (scripts/seed-demo.mjs). Each test starts the
@@ -49,7 +49,7 @@ test('a canary of a new build waits for its promote; promoting completes it and 
     family: 'payments-api',
     parent: 'base-ubuntu@3',
   });
-  await api('POST', '/rollouts', {
+  await startRollout({
     entityRef: 'component:default/payments-api',
     environment: 'production',
     version: build.version,
