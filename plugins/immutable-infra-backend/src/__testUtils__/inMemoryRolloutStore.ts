@@ -1,6 +1,7 @@
 import { ConflictError } from '@backstage/errors';
 import { Rollout, RolloutPage } from '@immutable-infra/backstage-plugin-common';
 import {
+  applyChange,
   ChannelRefusedError,
   FinishedRollout,
   NewRollout,
@@ -156,24 +157,9 @@ export class InMemoryRolloutStore implements RolloutStore {
         rolloutId: id,
       });
     }
-    const next: RolloutRecord = {
-      ...row,
-      revision: revision + 1,
-      updatedAt: new Date(this.now()).toISOString(),
-    };
-    if (change.state !== undefined) next.state = change.state;
-    if (change.currentStep !== undefined) next.currentStep = change.currentStep;
-    if (change.stepStartedAt !== undefined)
-      next.stepStartedAt = change.stepStartedAt ?? undefined;
-    if (change.promoted !== undefined) next.promoted = change.promoted;
-    if (change.reason !== undefined) next.reason = change.reason ?? undefined;
-    if (change.plan !== undefined) next.plan = structuredClone(change.plan);
-    if (change.status !== undefined)
-      next.status = structuredClone(change.status);
-    if (change.failedAttempts !== undefined)
-      next.failedAttempts = change.failedAttempts;
-    if (change.release) next.active = false;
-    if (change.reacquire) next.active = true;
+    const next = structuredClone(
+      applyChange(row, change, new Date(this.now()).toISOString()),
+    );
     this.rows.set(id, next);
     this.events.get(id)?.push(...(change.events ?? []));
     this.audit.push(

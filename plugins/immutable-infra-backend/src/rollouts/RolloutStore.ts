@@ -207,6 +207,37 @@ export interface RolloutStore {
   setFailedAttempts(id: string, failedAttempts: number): Promise<void>;
 }
 
+/**
+ * A rollout as it is once a change applied at `at`: what the store writes,
+ * for a writer that goes on without reading it again.
+ *
+ * @internal
+ */
+export function applyChange(
+  rollout: RolloutRecord,
+  change: RolloutChange,
+  at: string,
+): RolloutRecord {
+  const next: RolloutRecord = {
+    ...rollout,
+    revision: rollout.revision + 1,
+    updatedAt: at,
+  };
+  if (change.state !== undefined) next.state = change.state;
+  if (change.currentStep !== undefined) next.currentStep = change.currentStep;
+  if (change.stepStartedAt !== undefined)
+    next.stepStartedAt = change.stepStartedAt ?? undefined;
+  if (change.promoted !== undefined) next.promoted = change.promoted;
+  if (change.reason !== undefined) next.reason = change.reason ?? undefined;
+  if (change.plan !== undefined) next.plan = change.plan;
+  if (change.status !== undefined) next.status = change.status;
+  if (change.failedAttempts !== undefined)
+    next.failedAttempts = change.failedAttempts;
+  if (change.release) next.active = false;
+  if (change.reacquire) next.active = true;
+  return next;
+}
+
 /** The rollout as the API answers it, without its timeline. @internal */
 export function viewOf(record: RolloutRecord): Omit<Rollout, 'events'> {
   const {

@@ -3,7 +3,12 @@ import { RolloutPlanStep } from '@immutable-infra/backstage-plugin-common';
 import { AuditEventInput } from '../audit/AuditLog';
 import { FleetOperator } from './FleetOperator';
 import { RolloutNotify } from './notices';
-import { RolloutChange, RolloutRecord, RolloutStore } from './RolloutStore';
+import {
+  applyChange,
+  RolloutChange,
+  RolloutRecord,
+  RolloutStore,
+} from './RolloutStore';
 
 /** Who the engine's own transitions are recorded as. @internal */
 export const ROLLOUT_ENGINE_ACTOR = 'plugin:immutable-infra/rollouts';
@@ -84,24 +89,7 @@ export async function transition(
   if (!(await ctx.store.update(rollout.id, rollout.revision, change))) {
     return undefined;
   }
-  const next: RolloutRecord = {
-    ...rollout,
-    revision: rollout.revision + 1,
-    updatedAt: new Date(ctx.now()).toISOString(),
-  };
-  if (change.state !== undefined) next.state = change.state;
-  if (change.currentStep !== undefined) next.currentStep = change.currentStep;
-  if (change.stepStartedAt !== undefined)
-    next.stepStartedAt = change.stepStartedAt ?? undefined;
-  if (change.promoted !== undefined) next.promoted = change.promoted;
-  if (change.reason !== undefined) next.reason = change.reason ?? undefined;
-  if (change.plan !== undefined) next.plan = change.plan;
-  if (change.status !== undefined) next.status = change.status;
-  if (change.failedAttempts !== undefined)
-    next.failedAttempts = change.failedAttempts;
-  if (change.release) next.active = false;
-  if (change.reacquire) next.active = true;
-  return next;
+  return applyChange(rollout, change, new Date(ctx.now()).toISOString());
 }
 
 /**
