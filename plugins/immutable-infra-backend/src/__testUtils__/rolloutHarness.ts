@@ -6,6 +6,7 @@ import { InMemoryRolloutStore } from './inMemoryRolloutStore';
 import { planRollout } from '../rollouts/plan';
 import { RolloutEngine } from '../rollouts/RolloutEngine';
 import {
+  NewRollout,
   RolloutChange,
   RolloutRecord,
   RolloutStore,
@@ -33,6 +34,8 @@ export type HarnessOptions = {
   /** The fleet serves behind a target group. */
   targetGroup?: boolean;
   movesChannel?: boolean;
+  /** Standalone instances of the same app in staging, which a production rollout leaves alone. */
+  staging?: number;
   /** replace-drifted: the first `drifted` instances have drift. */
   drifted?: number;
   maxSize?: number;
@@ -54,7 +57,7 @@ function inventoryOf(
     instances: live.map(i => ({
       entityRef: ENTITY,
       instanceId: i.instanceId,
-      environment: 'production',
+      environment: i.tags.environment,
       region: model.region,
       imageId: i.imageId,
       state: i.state,
@@ -106,11 +109,10 @@ function inventoryOf(
 }
 
 /**
- * Builds the fleet in a settled model, plans the rollout as the service
- * would from a sync, creates it, and answers the handles a test drives:
- * `tick` is one engine tick then one model step.
+ * Builds the fleet in a settled model and plans the rollout as the service
+ * would from a sync: the model and the rollout as a store creates it.
  */
-export async function rolloutHarness(options: HarnessOptions) {
+export async function modelFleet(options: HarnessOptions) {
   const model = new AwsModel({ seed: options.seed ?? 1, ...options.model });
   const templateId = model.createLaunchTemplate({
     name: 'web',
@@ -154,6 +156,16 @@ export async function rolloutHarness(options: HarnessOptions) {
       });
     }
   }
+  for (let n = 0; n < (options.staging ?? 0); n++) {
+    await model.launchInstances({
+      region: model.region,
+      templateId,
+      version: 1,
+      count: 1,
+      tags: { ...TAGS, environment: 'staging' },
+      clientToken: `staging-${n}`,
+    });
+  }
   model.settle();
   const inventory = inventoryOf(model, options, templateId);
   const drifted = options.drifted
@@ -169,7 +181,6 @@ export async function rolloutHarness(options: HarnessOptions) {
       environments: ['production'],
       stateful: options.stateful ?? false,
       rolloutAlarms: options.alarms,
-      ...(options.fleet === 'standalone' && targetGroupArns.length ? {} : {}),
     },
     inventory,
     targetImages: new Map([[model.region, NEW_AMI]]),
@@ -185,29 +196,78 @@ export async function rolloutHarness(options: HarnessOptions) {
       targetGroupArns,
     }));
   }
-  const store = new InMemoryRolloutStore(() => model.now());
-  await store.create({
-    rollout: {
-      id: ROLLOUT_ID,
-      entityRef: ENTITY,
-      environment: 'production',
-      family: 'web',
-      toVersion: 'web@2',
-      movesChannel: options.movesChannel ?? true,
-      strategy: planned.plan.strategy,
-      state: 'pending',
-      currentStep: 0,
-      promoted: false,
-      createdBy: 'user:default/ada',
-      plan: {
-        ...planned.plan,
-        selector: [{ key: 'app', value: 'web' }],
-        environmentTag: 'environment',
-      },
+  const rollout: NewRollout = {
+    id: ROLLOUT_ID,
+    entityRef: ENTITY,
+    environment: 'production',
+    family: 'web',
+    toVersion: 'web@2',
+    movesChannel: options.movesChannel ?? true,
+    strategy: planned.plan.strategy,
+    state: 'pending',
+    currentStep: 0,
+    promoted: false,
+    createdBy: 'user:default/ada',
+    plan: {
+      ...planned.plan,
+      selector: [{ key: 'app', value: 'web' }],
+      environmentTag: 'environment',
     },
-    events: [],
-    audit: [],
-  });
+  };
+  return { model, templateId, targetGroupArns, rollout };
+}
+
+/**
+ * Drives an engine over the model: `tick` is one engine tick then one
+ * model step; `until` ticks until `done` holds of the rollout.
+ */
+export function modelDriver(options: {
+  model: AwsModel;
+  engine: RolloutEngine;
+  record: () => Promise<RolloutRecord>;
+}) {
+  const { model, engine, record } = options;
+  return {
+    /** One engine tick, then one step of the cloud. */
+    async tick(): Promise<RolloutRecord> {
+      await engine.tick();
+      model.step();
+      return record();
+    },
+    /** Ticks until `done` holds of the rollout, at most `max` times. */
+    async until(
+      done: (r: RolloutRecord) => boolean,
+      max = 400,
+    ): Promise<RolloutRecord> {
+      for (let i = 0; i < max; i++) {
+        const now = await record();
+        if (done(now)) {
+          return now;
+        }
+        await engine.tick();
+        model.step();
+      }
+      const last = await record();
+      throw new Error(
+        `not reached in ${max} ticks: ${last.state} at step ${
+          last.currentStep
+        }${last.reason ? ` (${last.reason})` : ''}`,
+      );
+    },
+  };
+}
+
+/**
+ * Builds the fleet in a settled model, plans the rollout as the service
+ * would from a sync, creates it, and answers the handles a test drives:
+ * `tick` is one engine tick then one model step.
+ */
+export async function rolloutHarness(options: HarnessOptions) {
+  const { model, templateId, targetGroupArns, rollout } = await modelFleet(
+    options,
+  );
+  const store = new InMemoryRolloutStore(() => model.now());
+  await store.create({ rollout, events: [], audit: [] });
   const engine = (concurrency = 1, through: RolloutStore = store) =>
     new RolloutEngine({
       store: through,
@@ -280,32 +340,7 @@ export async function rolloutHarness(options: HarnessOptions) {
     targetGroupArns,
     record,
     view: async () => (await store.getView(ROLLOUT_ID))!,
-    /** One engine tick, then one step of the cloud. */
-    async tick(): Promise<RolloutRecord> {
-      await main.tick();
-      model.step();
-      return record();
-    },
-    /** Ticks until `done` holds of the rollout, at most `max` times. */
-    async until(
-      done: (r: RolloutRecord) => boolean,
-      max = 400,
-    ): Promise<RolloutRecord> {
-      for (let i = 0; i < max; i++) {
-        const now = await record();
-        if (done(now)) {
-          return now;
-        }
-        await main.tick();
-        model.step();
-      }
-      const last = await record();
-      throw new Error(
-        `not reached in ${max} ticks: ${last.state} at step ${
-          last.currentStep
-        }${last.reason ? ` (${last.reason})` : ''}`,
-      );
-    },
+    ...modelDriver({ model, engine: main, record }),
     /** A user's action as the service applies it (the same rules); false when refused. */
     async act(action: RolloutAction, reason?: string): Promise<boolean> {
       const now = await record();
