@@ -194,16 +194,22 @@ export const canaryStepsSchema = z
   });
 
 /**
- * A blue-green rollout: the full new capacity beside the old, the gate, an
- * optional analysis, a promote (automatic or by hand), the switch (the old
- * instances leave the target groups), then the old capacity is kept for
- * `scaleDownDelay` (a switch back stays possible) and terminated.
+ * A blue-green rollout: the full new capacity beside the old (registered in
+ * the preview target groups when the entity names them, so that it takes no
+ * production traffic), the gate, an optional analysis, a promote (automatic
+ * or by hand), the switch (the new instances join the target groups and the
+ * old ones leave them), an optional bake (the alarms watched while the old
+ * capacity is kept whole, ready to switch back) and post-promotion analysis,
+ * then the old capacity is kept for `scaleDownDelay` (never shorter than the
+ * target groups' deregistration delay) and terminated.
  *
  * @public
  */
 export const blueGreenSchema = z.strictObject({
   autoPromote: z.boolean().default(false),
   prePromotionAnalysis: rolloutAnalysisSchema.optional(),
+  bakeTime: durationSchema.optional(),
+  postPromotionAnalysis: rolloutAnalysisSchema.optional(),
   scaleDownDelay: durationSchema.default('30s'),
 });
 
@@ -332,6 +338,17 @@ export const rolloutFleetSchema = z.object({
   /** Instances running before, to be replaced. */
   oldInstanceIds: z.array(z.string()),
   targetGroupArns: z.array(z.string()),
+  /**
+   * Blue-green: the target groups where the new instances are registered
+   * and gated until the switch (`immutable-infra.io/preview-target-groups`).
+   */
+  previewTargetGroupArns: z.array(z.string()).optional(),
+  /**
+   * The longest deregistration delay of the fleet's target groups, read
+   * from AWS when planned: how long a deregistered instance keeps draining
+   * its connections before it may be terminated.
+   */
+  deregistrationDelayMs: z.number().optional(),
   /** The launch template and the version the fleet launched before. */
   launchTemplate: z
     .object({ id: z.string(), name: z.string(), version: z.number() })
@@ -369,10 +386,11 @@ export const rolloutPlanStepSchema = z.object({
   index: z.number(),
   /**
    * `setWeight` replaces up to a share, `pause` waits (for a promote when it
-   * has no duration), `analysis` watches alarms, `switch` takes the old
-   * instances out of their target groups.
+   * has no duration), `analysis` watches alarms, `switch` moves the target
+   * groups from the old instances to the new, `bake` watches alarms for its
+   * duration after the switch with the old instances kept whole.
    */
-  kind: z.enum(['setWeight', 'pause', 'analysis', 'switch']),
+  kind: z.enum(['setWeight', 'pause', 'analysis', 'switch', 'bake']),
   weight: z.number().optional(),
   durationMs: z.number().optional(),
   /** A setWeight that launches beside the old instances and terminates none (blue-green). */
@@ -458,6 +476,13 @@ export const rolloutSchema = z.object({
    * with instance placeholders every new instance must answer with a 2xx.
    */
   probe: z.string().optional(),
+  /**
+   * What the plan wants a person to know before it starts, in a sentence
+   * each: a blue-green whose new instances serve production traffic before
+   * the switch (no preview target group), a scale-down delay raised to the
+   * target groups' deregistration delay.
+   */
+  notes: z.array(z.string()).optional(),
   events: z.array(rolloutEventSchema),
 });
 

@@ -24,8 +24,8 @@ export type HarnessOptions = {
   seed?: number;
   fleet: 'group' | 'standalone';
   capacity: number;
-  /** The rollout's spec (strategy, steps, surge, health, deadline). */
-  spec: Record<string, unknown>;
+  /** The rollout's spec (strategy, steps, surge, health, deadline); none: the default. */
+  spec?: Record<string, unknown>;
   /** `immutable-infra.io/rollout-alarms`. */
   alarms?: string[];
   stateful?: boolean;
@@ -33,6 +33,8 @@ export type HarnessOptions = {
   protect?: boolean;
   /** The fleet serves behind a target group. */
   targetGroup?: boolean;
+  /** The target group's deregistration delay (20 s by default). */
+  deregistrationDelaySeconds?: number;
   movesChannel?: boolean;
   /** Standalone instances of the same app in staging, which a production rollout leaves alone. */
   staging?: number;
@@ -43,19 +45,23 @@ export type HarnessOptions = {
   model?: AwsModelOptions;
 };
 
-function inventoryOf(
+/**
+ * The inventory a sync of the model would write for one app (its
+ * instances, by the `app` tag; its launch template; its group, if any).
+ */
+export function modelInventory(
   model: AwsModel,
-  options: HarnessOptions,
-  templateId: string,
+  fleet: { entityRef: string; app: string; templateId: string; group?: string },
 ): Inventory {
   const live = model
-    .liveInstances(t => t.app === 'web')
+    .liveInstances(t => t.app === fleet.app)
     .map(id => model.instance(id));
-  const group =
-    options.fleet === 'group' ? model.groupSnapshot(GROUP) : undefined;
+  const template = model.template(fleet.templateId);
+  const imageId = template.versions[0].imageId;
+  const group = fleet.group ? model.groupSnapshot(fleet.group) : undefined;
   return {
     instances: live.map(i => ({
-      entityRef: ENTITY,
+      entityRef: fleet.entityRef,
       instanceId: i.instanceId,
       environment: i.tags.environment,
       region: model.region,
@@ -69,32 +75,32 @@ function inventoryOf(
     })),
     launchTemplates: [
       {
-        id: templateId,
-        name: 'web',
+        id: fleet.templateId,
+        name: fleet.app,
         region: model.region,
-        defaultVersion: 1,
-        imageId: OLD_AMI,
+        defaultVersion: template.defaultVersion,
+        imageId,
       },
     ],
     autoscalingGroups: group
       ? [
           {
-            environment: 'production',
-            name: GROUP,
+            environment: group.tags.environment,
+            name: group.name,
             region: model.region,
             group: {
-              name: GROUP,
+              name: group.name,
               region: model.region,
               minSize: group.minSize,
               maxSize: group.maxSize,
               desiredCapacity: group.desiredCapacity,
               newInstancesProtectedFromScaleIn: group.protectNewInstances,
               launchTemplate: {
-                id: templateId,
-                name: 'web',
-                version: '1',
-                resolvedVersion: 1,
-                imageId: OLD_AMI,
+                id: fleet.templateId,
+                name: fleet.app,
+                version: group.launchTemplate.version,
+                resolvedVersion: Number(group.launchTemplate.version),
+                imageId,
               },
               instances: group.instances.map(i => ({
                 instanceId: i.instanceId,
@@ -120,7 +126,12 @@ export async function modelFleet(options: HarnessOptions) {
     subnetId: 'subnet-a',
   });
   const targetGroupArns = options.targetGroup
-    ? [model.createTargetGroup({ name: 'web', deregistrationDelaySeconds: 20 })]
+    ? [
+        model.createTargetGroup({
+          name: 'web',
+          deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? 20,
+        }),
+      ]
     : [];
   if (options.fleet === 'group') {
     model.createGroup({
@@ -167,7 +178,12 @@ export async function modelFleet(options: HarnessOptions) {
     });
   }
   model.settle();
-  const inventory = inventoryOf(model, options, templateId);
+  const inventory = modelInventory(model, {
+    entityRef: ENTITY,
+    app: 'web',
+    templateId,
+    group: options.fleet === 'group' ? GROUP : undefined,
+  });
   const drifted = options.drifted
     ? new Set(
         inventory.instances.slice(0, options.drifted).map(i => i.instanceId),

@@ -67,8 +67,17 @@ export type LaunchResult = {
 export type GateVerdict = {
   healthy: boolean;
   waiting?: string;
-  /** Absent from one of the target groups (not merely unhealthy there). */
+  /**
+   * Absent from one of the target groups, or leaving it (draining after a
+   * deregistration): not merely unhealthy there. Registering it again is
+   * what brings it back.
+   */
   unregistered?: boolean;
+  /**
+   * Draining in one of the target groups, whatever its health: connections
+   * are still being finished, and the instance must not be terminated yet.
+   */
+  draining?: boolean;
 };
 
 /**

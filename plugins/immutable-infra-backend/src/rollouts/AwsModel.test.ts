@@ -805,6 +805,8 @@ describe('AwsModel', () => {
         ).get(id),
       ).toEqual({
         healthy: false,
+        draining: true,
+        unregistered: true,
         waiting:
           'target group web-tg: draining (Target.DeregistrationInProgress)',
       });

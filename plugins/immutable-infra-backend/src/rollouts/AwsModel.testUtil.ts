@@ -870,21 +870,27 @@ export class AwsModel implements RolloutProvider {
         this.requireTargetGroup(arn),
       );
       for (const id of location.instanceIds) {
-        if (!verdicts.get(id)!.healthy) {
+        const verdict = verdicts.get(id)!;
+        const health = this.healthOf(tg, this.get(id));
+        if (health.state === 'draining') {
+          verdict.draining = true;
+        }
+        if (!verdict.healthy) {
           continue;
         }
-        const health = this.healthOf(tg, this.get(id));
-        if (
-          health.state === 'unused' &&
-          health.reason === 'Target.NotRegistered'
-        ) {
+        if (health.state === 'unused' || health.state === 'draining') {
           verdicts.set(id, {
+            ...verdict,
             healthy: false,
             unregistered: true,
-            waiting: `not registered in target group ${tg.name}`,
+            waiting:
+              health.state === 'draining'
+                ? `target group ${tg.name}: draining (${health.reason})`
+                : `not registered in target group ${tg.name}`,
           });
         } else if (health.state !== 'healthy') {
           verdicts.set(id, {
+            ...verdict,
             healthy: false,
             waiting: `target group ${tg.name}: ${health.state} (${health.reason})`,
           });

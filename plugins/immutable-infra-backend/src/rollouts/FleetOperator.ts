@@ -88,7 +88,9 @@ export class FleetOperator {
     return instanceIds.some(
       id =>
         verdicts.get(id)?.unregistered ||
-        /initializing|no status/.test(verdicts.get(id)?.waiting ?? ''),
+        /initializing|no status|: initial /.test(
+          verdicts.get(id)?.waiting ?? '',
+        ),
     );
   }
 
@@ -332,21 +334,40 @@ export class FleetOperator {
   }
 
   /**
-   * Terminates standalone instances, out of the fleet's target groups first
-   * so that the load balancer stops sending them requests.
+   * Retires standalone instances: out of the fleet's target groups first, so
+   * that the load balancer stops sending them requests, and terminated once
+   * their connections have drained. Answers which were terminated and which
+   * still drain (a later call terminates those).
    */
   async retireStandalone(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
     instanceIds: string[],
-  ) {
+  ): Promise<{ terminated: string[]; draining: string[] }> {
+    let done = instanceIds;
+    let draining: string[] = [];
     if (fleet.targetGroupArns.length > 0) {
+      // Deregistered first (again on a replay: a draining target stays
+      // draining), then terminated only once no target group still drains
+      // its connections: "Elastic Load Balancing waits for in-flight
+      // requests to complete" for the deregistration delay,
+      // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay
       await this.setMembership(rollout, fleet, instanceIds, false);
+      const verdicts = await this.provider.gate({
+        ...this.location(rollout, fleet),
+        instanceIds,
+        targetGroupArns: fleet.targetGroupArns,
+      });
+      draining = instanceIds.filter(id => verdicts.get(id)?.draining);
+      done = instanceIds.filter(id => !draining.includes(id));
     }
-    await this.provider.terminateInstances({
-      ...this.location(rollout, fleet),
-      instanceIds,
-    });
+    if (done.length > 0) {
+      await this.provider.terminateInstances({
+        ...this.location(rollout, fleet),
+        instanceIds: done,
+      });
+    }
+    return { terminated: done, draining };
   }
 
   /** Lets the group's scale-in choose these instances of it. */

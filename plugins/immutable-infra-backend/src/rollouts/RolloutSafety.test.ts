@@ -418,4 +418,78 @@ describe('rollout safety against the AWS model', () => {
       h.model.groupSnapshot(GROUP).instances.filter(i => i.imageId === OLD_AMI),
     ).toHaveLength(1);
   });
+
+  it('a standalone instance is terminated only after its target group drained it', async () => {
+    const h = await rolloutHarness({
+      fleet: 'standalone',
+      capacity: 2,
+      targetGroup: true,
+      deregistrationDelaySeconds: 120,
+      spec: { strategy: 'canary', steps: [{ setWeight: 100 }] },
+    });
+    const [tg] = h.targetGroupArns;
+    const old = h.model.liveInstances(t => t.app === 'web');
+    const leftAt = new Map<string, number>();
+    const goneAt = new Map<string, number>();
+    const done = await h.until(r => {
+      for (const id of old) {
+        const serving = h.model.serving([id], [tg]).length > 0;
+        if (!serving && !leftAt.has(id)) leftAt.set(id, h.model.now());
+        if (h.model.instance(id).state !== 'running' && !goneAt.has(id)) {
+          goneAt.set(id, h.model.now());
+        }
+      }
+      return !r.active;
+    }, 200);
+    expect(done.state).toBe('succeeded');
+    for (const id of old) {
+      // Out of the target group, then at least the delay before it goes.
+      expect(goneAt.get(id)! - leftAt.get(id)!).toBeGreaterThanOrEqual(120_000);
+    }
+    const view = await h.view();
+    expect(view.events.filter(e => /terminating/.test(e.message))).toHaveLength(
+      old.length,
+    );
+  });
+
+  it('a crash between deregistering an old standalone instance and terminating it, then an abort: the old instance serves again before the new one goes', async () => {
+    // Shrunk from a random history (seed 20261205): the abort's clean-up
+    // took the deregistered old instance for serving and terminated the
+    // only instance that served.
+    const h = await rolloutHarness({
+      fleet: 'standalone',
+      capacity: 1,
+      targetGroup: true,
+      drifted: 1,
+      spec: { strategy: 'replaceDrifted' },
+    });
+    const [tg] = h.targetGroupArns;
+    const [old] = h.model.liveInstances(t => t.app === 'web');
+    await h.until(
+      r =>
+        r.currentStep === 0 &&
+        h.model.serving(
+          h.model.liveInstances(t => t.app === 'web'),
+          [tg],
+        ).length === 2,
+    );
+    await h.crashingEngine(4).tick();
+    expect(h.model.serving([old], [tg])).toEqual([]);
+    expect(await h.act('abort')).toBe(true);
+    let lowest = Infinity;
+    const done = await h.until(r => {
+      lowest = Math.min(
+        lowest,
+        h.model.serving(
+          h.model.liveInstances(t => t.app === 'web'),
+          [tg],
+        ).length,
+      );
+      return !r.active;
+    });
+    expect(done.state).toBe('aborted');
+    expect(lowest).toBe(1);
+    expect(h.model.liveInstances(t => t.app === 'web')).toEqual([old]);
+    expect(h.model.serving([old], [tg])).toEqual([old]);
+  });
 });

@@ -206,7 +206,15 @@ export async function cleanUp(
       }
     } else {
       if (terminate.length > 0) {
-        await ctx.fleets.retireStandalone(rollout, fleet, terminate);
+        const { draining } = await ctx.fleets.retireStandalone(
+          rollout,
+          fleet,
+          terminate,
+        );
+        if (draining.length > 0) {
+          // Terminated once drained, by a later tick; released only then.
+          unsettled = true;
+        }
       }
       // Instances on the version it ran before still starting (restored
       // a tick ago) count as coming; once running they join the target

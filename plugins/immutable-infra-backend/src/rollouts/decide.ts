@@ -22,6 +22,11 @@ export type ObservedInstance = {
   subnetId?: string;
   /** The launch slot it fills (a standalone launch's tag). */
   slot?: string;
+  /**
+   * Out of the fleet's target groups (draining, or gone from them): being
+   * retired, it serves nothing.
+   */
+  deregistered?: boolean;
 };
 
 /**
@@ -162,8 +167,9 @@ export function goalOf(
  * - instances on the target AMI count as new, whoever launched them
  *   (for replace-drifted: every instance not planned for replacement);
  * - launches never take the fleet over its capacity plus `maxSurge`;
- * - an old instance that serves nothing (stopped, stopping) goes first,
- *   whatever the healthy count: it holds a place and serves nobody;
+ * - an old instance that serves nothing (stopped, stopping, out of its
+ *   target groups) goes first, whatever the healthy count: it holds a
+ *   place and serves nobody;
  * - a running old instance goes only when the healthy instances left (new
  *   ones that passed the gate, and running old ones) stay at `minHealthy`
  *   or more, and only down to the old instances the step keeps;
@@ -188,7 +194,10 @@ export function decideFleet(
   const onTarget = present.filter(i => !isOld(i));
   const old = present.filter(isOld);
   const healthyNew = onTarget.filter(i => i.healthy);
-  const running = (i: ObservedInstance) => (i.state ?? 'running') === 'running';
+  // An old instance out of its target groups is on its way out: it
+  // serves nothing.
+  const running = (i: ObservedInstance) =>
+    (i.state ?? 'running') === 'running' && !i.deregistered;
   const runningOld = old.filter(running);
   const idleOld = old.filter(i => !running(i));
   const { target, keepOld, minHealthy } = goal;
@@ -233,11 +242,11 @@ export function decideFleet(
     }
   }
   for (const instance of idleOld) {
-    waiting[instance.instanceId] = `old instance ${
-      instance.state
-    }: serves nothing${
-      terminate.includes(instance.instanceId) ? ', terminated first' : ''
-    }`;
+    waiting[instance.instanceId] = instance.deregistered
+      ? 'old instance out of the target groups: terminated once its connections have drained'
+      : `old instance ${instance.state}: serves nothing${
+          terminate.includes(instance.instanceId) ? ', terminated first' : ''
+        }`;
   }
   return {
     launch,

@@ -64,11 +64,17 @@ export async function observeFleet(
   const onTarget = instances.filter(
     i => PRESENT.has(i.state ?? '') && !isOld(i),
   );
+  // Old instances too: a standalone one out of its target groups
+  // (draining, or gone from them: being retired) serves nothing and is not
+  // counted as serving. (A group deregisters what it terminates itself.)
   const verdicts = await provider.gate({
     ...location,
-    instanceIds: onTarget.map(i => i.instanceId),
+    instanceIds: instances
+      .filter(i => PRESENT.has(i.state ?? ''))
+      .map(i => i.instanceId),
     targetGroupArns: fleet.targetGroupArns,
   });
+  const onTargetIds = new Set(onTarget.map(i => i.instanceId));
   if (plan.probe && rollout.state === 'running') {
     const probed = await probeInstances({
       template: plan.probe,
@@ -116,8 +122,17 @@ export async function observeFleet(
       launchedByRollout: i.tags[ROLLOUT_ID_TAG] === rollout.id,
       slot: i.tags[SLOT_TAG],
       protectedFromScaleIn: i.protectedFromScaleIn,
-      healthy: verdicts.get(i.instanceId)?.healthy,
-      waiting: verdicts.get(i.instanceId)?.waiting,
+      ...(onTargetIds.has(i.instanceId)
+        ? {
+            healthy: verdicts.get(i.instanceId)?.healthy,
+            waiting: verdicts.get(i.instanceId)?.waiting,
+          }
+        : {}),
+      ...(fleet.kind === 'instances' &&
+      (verdicts.get(i.instanceId)?.draining ||
+        verdicts.get(i.instanceId)?.unregistered)
+        ? { deregistered: true }
+        : {}),
     })),
   };
 }

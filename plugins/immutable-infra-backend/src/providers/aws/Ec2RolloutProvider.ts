@@ -298,14 +298,22 @@ export class Ec2RolloutProvider implements RolloutProvider {
         const name = arn.split(':').pop()?.split('/')[1] ?? arn;
         for (const id of location.instanceIds) {
           const verdict = verdicts.get(id)!;
+          const target = health.get(id);
+          if (target?.State === 'draining') {
+            verdict.draining = true;
+          }
           if (!verdict.healthy) {
             continue;
           }
-          const target = health.get(id);
           if (target?.State !== 'healthy') {
+            // Draining after a deregistration, or unused: out of the group
+            // until registered again.
+            const leaving =
+              !target || ['draining', 'unused'].includes(target.State ?? '');
             verdicts.set(id, {
+              ...verdict,
               healthy: false,
-              ...(target ? {} : { unregistered: true }),
+              ...(leaving ? { unregistered: true } : {}),
               waiting: target
                 ? `target group ${name}: ${target.State}${
                     target.Reason ? ` (${target.Reason})` : ''

@@ -16,6 +16,8 @@ type FleetWork = {
   seen: FleetObservation;
   /** For a group: the desired capacity its launches need. */
   raiseTo?: number;
+  /** Standalone: old instances deregistered earlier, terminated once drained. */
+  draining: string[];
 };
 
 /**
@@ -217,8 +219,19 @@ export async function runWave(
       ...(activity ? { activity } : {}),
     });
     done = done && decision.done;
+    // Old instances deregistered by an earlier tick are terminated once
+    // drained: asked again, but not announced again.
+    const draining = seen.group
+      ? []
+      : decision.terminate.filter(
+          id => seen.instances.find(i => i.instanceId === id)?.deregistered,
+        );
+    const fresh = {
+      ...decision,
+      terminate: decision.terminate.filter(id => !draining.includes(id)),
+    };
     if (decision.launch > 0 || decision.terminate.length > 0) {
-      const item: FleetWork = { fleet, decision, seen };
+      const item: FleetWork = { fleet, decision: fresh, seen, draining };
       if (seen.group && decision.launch > 0) {
         item.raiseTo = decision.present + decision.launch;
       }
@@ -277,10 +290,12 @@ export async function runWave(
     steps: stepsOf(work, rollout.currentStep),
     events: [
       ...events,
-      ...work.map(w => ({
-        kind: 'wave',
-        message: describeWork(w, rollout.toVersion),
-      })),
+      ...work
+        .filter(w => w.decision.launch > 0 || w.decision.terminate.length > 0)
+        .map(w => ({
+          kind: 'wave',
+          message: describeWork(w, rollout.toVersion),
+        })),
     ],
   });
   if (!recorded) {
@@ -356,7 +371,10 @@ async function actOnStandalone(
       return;
     }
   }
-  if (decision.terminate.length > 0) {
-    await ctx.fleets.retireStandalone(rollout, fleet, decision.terminate);
+  const retiring = [...decision.terminate, ...item.draining];
+  if (retiring.length > 0) {
+    // Deregistered, and terminated once drained (a later tick for those
+    // still draining).
+    await ctx.fleets.retireStandalone(rollout, fleet, retiring);
   }
 }
