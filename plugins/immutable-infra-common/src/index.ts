@@ -17,4 +17,5 @@ export * from './fleetSchemas';
 export * from './summarySchemas';
 export * from './rolloutSchemas';
 export * from './adoptionSchemas';
+export * from './responseSchemas';
 export * from './client';

@@ -13,6 +13,23 @@ import { RolloutProvider } from '../providers/RolloutProvider';
 import { readSettings } from '../config/settings';
 import { createServices } from '../services';
 import { SendNotification } from '../adoption/AdoptionNotifier';
+import {
+  checkAnswersAgainstOpenApi,
+  takeOpenApiMismatches,
+} from './openApiResponses';
+
+// Every answer of a test app is checked against the OpenAPI document: a
+// test whose requests got an answer the document does not describe fails.
+afterEach(() => {
+  const mismatches = takeOpenApiMismatches();
+  if (mismatches.length) {
+    throw new Error(
+      `Answers that do not match the OpenAPI document:\n${mismatches.join(
+        '\n',
+      )}`,
+    );
+  }
+});
 
 /** A fleet that cannot be reached: every call fails. */
 const unreachableFleet: FleetProvider = {
@@ -135,7 +152,10 @@ export async function createRouterTestApp(
     auditor,
     ...services,
   });
-  const app = express().use(router).use(mockErrorHandler());
+  const app = express()
+    .use(checkAnswersAgainstOpenApi())
+    .use(router)
+    .use(mockErrorHandler());
   const deny = () => {
     permissions.authorize.mockResolvedValue([{ result: AuthorizeResult.DENY }]);
     permissions.authorizeConditional.mockResolvedValue([

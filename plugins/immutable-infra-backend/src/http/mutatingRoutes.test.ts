@@ -2,6 +2,7 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import express from 'express';
 import request from 'supertest';
 import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
+import { routerRoutes } from '../__testUtils__/routerRoutes';
 
 jest.setTimeout(60_000);
 
@@ -183,22 +184,10 @@ const MUTATIONS: Record<string, Mutation> = {
 
 /** The router's routes that change something, as `METHOD /pattern`. */
 function mutatingRoutes(app: express.Express): string[] {
-  const routes: string[] = [];
-  const walk = (stack: any[]) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const method of Object.keys(layer.route.methods)) {
-          if (['post', 'put', 'patch', 'delete'].includes(method)) {
-            routes.push(`${method.toUpperCase()} ${layer.route.path}`);
-          }
-        }
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack);
-      }
-    }
-  };
-  walk((app as any)._router.stack);
-  return routes.sort();
+  return routerRoutes(app)
+    .filter(route => ['post', 'put', 'patch', 'delete'].includes(route.method))
+    .map(route => `${route.method.toUpperCase()} ${route.path}`)
+    .sort();
 }
 
 async function setup(): Promise<App> {

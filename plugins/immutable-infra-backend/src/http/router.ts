@@ -14,6 +14,8 @@ import { addFamilyRoutes } from './familyRoutes';
 import { addFleetRoutes } from './fleetRoutes';
 import { addImageRoutes } from './imageRoutes';
 import { addRolloutRoutes } from './rolloutRoutes';
+import { openApiDocument } from './openApiDocument';
+import { caller } from './request';
 
 /** What the HTTP handlers call. @internal */
 export type RouterOptions = {
@@ -60,6 +62,13 @@ export async function createRouter(
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+
+  // The contract of every route here, checked against them by
+  // openApiDocument.test.ts.
+  router.get('/openapi.json', async (req, res) => {
+    await caller(options.httpAuth, req);
+    res.json(openApiDocument());
   });
 
   addEntityRoutes(router, options);

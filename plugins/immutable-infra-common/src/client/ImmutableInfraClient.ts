@@ -31,7 +31,6 @@ import {
   Channel,
   ChannelHistoryPage,
   channelHistoryPageSchema,
-  channelSchema,
   channelsResponseSchema,
   ImageVersion,
   ImageVersionPage,
@@ -73,17 +72,13 @@ import {
   RolloutPromoteRequest,
   rolloutSchema,
 } from '../rolloutSchemas';
+import {
+  ChannelChangeResponse,
+  channelChangeResponseSchema,
+} from '../responseSchemas';
 
 /** Paging of list calls. @public */
 export type PageOptions = { cursor?: string; limit?: number };
-
-/** Answer of a channel assignment or rollback. @public */
-export type ChannelChangeResponse = { channel: Channel; changed: boolean };
-
-const channelChangeSchema = z.object({
-  channel: channelSchema,
-  changed: z.boolean(),
-});
 
 function queryString(
   params: Record<string, string | number | undefined>,
@@ -434,7 +429,7 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     options?: ImmutableInfraRequestOptions,
   ): Promise<ChannelChangeResponse> {
     return this.send(
-      channelChangeSchema,
+      channelChangeResponseSchema,
       'PUT',
       `/families/${encodeURIComponent(family)}/channels/${encodeURIComponent(
         channel,
@@ -451,7 +446,7 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
     options?: ImmutableInfraRequestOptions,
   ): Promise<ChannelChangeResponse> {
     return this.send(
-      channelChangeSchema,
+      channelChangeResponseSchema,
       'POST',
       `/families/${encodeURIComponent(family)}/channels/${encodeURIComponent(
         channel,

@@ -3,7 +3,6 @@ export {
   IMMUTABLE_INFRA_PLUGIN_ID,
 } from './ImmutableInfraClient';
 export type {
-  ChannelChangeResponse,
   ImmutableInfraApi,
   ImmutableInfraRequestOptions,
   PageOptions,

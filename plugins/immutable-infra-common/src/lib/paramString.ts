@@ -29,10 +29,13 @@ export function paramString(options: {
     }
     return unstorableTextProblem(value) ?? (isValid(value) ? undefined : rule);
   };
-  return z.string().refine(value => problem(value) === undefined, {
-    error: issue =>
-      invalidValueMessage(what, issue.input, problem(String(issue.input))!),
-  });
+  return z
+    .string()
+    .refine(value => problem(value) === undefined, {
+      error: issue =>
+        invalidValueMessage(what, issue.input, problem(String(issue.input))!),
+    })
+    .meta({ description: `The ${what}: ${rule}` });
 }
 
 /**
