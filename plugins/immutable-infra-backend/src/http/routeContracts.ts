@@ -377,29 +377,22 @@ export const ROUTE_CONTRACTS: ReadonlyArray<RouteContract> = [
     responses: { 200: 'BlastRadius' },
     errors: [404],
   },
-  {
-    method: 'post',
-    path: '/images/:id/revoke',
-    operationId: 'revokeImage',
-    tag: 'images',
-    summary: 'Revokes a version, and with descendants those built on it',
-    params: imageIdParamSchema,
-    body: 'RevokeImageRequest',
-    responses: { 200: 'StateChangeResponse' },
-    errors: [403, 404, 409],
-  },
-  {
-    method: 'post',
-    path: '/images/:id/restore',
-    operationId: 'restoreImage',
-    tag: 'images',
-    summary:
-      'Restores a revoked version, and with descendants those built on it',
-    params: imageIdParamSchema,
-    body: 'RestoreImageRequest',
-    responses: { 200: 'StateChangeResponse' },
-    errors: [403, 404, 409],
-  },
+  ...(['revoke', 'restore'] as const).map(
+    (action): RouteContract => ({
+      method: 'post',
+      path: `/images/:id/${action}`,
+      operationId: `${action}Image`,
+      tag: 'images',
+      summary:
+        action === 'revoke'
+          ? 'Revokes a version, and with descendants those built on it'
+          : 'Restores a revoked version, and with descendants those built on it',
+      params: imageIdParamSchema,
+      body: action === 'revoke' ? 'RevokeImageRequest' : 'RestoreImageRequest',
+      responses: { 200: 'StateChangeResponse' },
+      errors: [403, 404, 409],
+    }),
+  ),
 
   {
     method: 'post',
