@@ -40,7 +40,12 @@ describe('immutableInfraPlugin', () => {
       .set('Authorization', mockCredentials.none.header())
       .expect(401);
 
-    for (const path of ['/adoption', '/adoption/history', '/adoption.csv']) {
+    for (const path of [
+      '/adoption',
+      '/adoption/history',
+      '/adoption.csv',
+      '/openapi.json',
+    ]) {
       await request(server)
         .get(`/api/immutable-infra${path}`)
         .set('Authorization', mockCredentials.none.header())
@@ -54,6 +59,17 @@ describe('immutableInfraPlugin', () => {
       .set('Authorization', mockCredentials.user.header());
     expect(summary.status).toBe(200);
     expect(summary.body.enrolled).toBe(true);
+
+    // The contract, as the installed plugin serves it.
+    const contract = await request(server)
+      .get('/api/immutable-infra/openapi.json')
+      .set('Authorization', mockCredentials.user.header());
+    expect(contract.status).toBe(200);
+    expect(contract.body).toMatchObject({
+      openapi: '3.1.0',
+      info: { title: 'Immutable Infra', version: expect.any(String) },
+    });
+    expect(Object.keys(contract.body.paths)).toContain('/openapi.json');
 
     const enrolled = await request(server)
       .post('/api/immutable-infra/families')
