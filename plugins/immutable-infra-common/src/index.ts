@@ -16,6 +16,7 @@ export * from './params';
 export * from './fleetSchemas';
 export * from './summarySchemas';
 export * from './rolloutSchemas';
+export * from './rolloutSteps';
 export * from './adoptionSchemas';
 export * from './responseSchemas';
 export * from './client';

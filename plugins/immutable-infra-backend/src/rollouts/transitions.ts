@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { RolloutPlanStep } from '@immutable-infra/backstage-plugin-common';
+import { describeStep } from '@immutable-infra/backstage-plugin-common';
 import { AuditEventInput } from '../audit/AuditLog';
 import { FleetOperator } from './FleetOperator';
 import { RolloutNotify } from './notices';
@@ -51,26 +51,6 @@ export function engineAudit(
       ...payload,
     },
   };
-}
-
-/** A step in words, for the timeline. @internal */
-export function describeStep(step: RolloutPlanStep): string {
-  if (step.kind === 'setWeight') {
-    return step.keepOld
-      ? `launch the new capacity beside the old`
-      : `set weight ${step.weight}%`;
-  }
-  if (step.kind === 'analysis') {
-    return `analysis of ${step.alarms?.join(', ')} for ${Math.round(
-      (step.durationMs ?? 0) / 1000,
-    )} s`;
-  }
-  if (step.kind === 'switch') {
-    return 'switch: the old instances leave their target groups';
-  }
-  return step.durationMs === undefined
-    ? 'pause until promoted'
-    : `pause ${Math.round(step.durationMs / 1000)} s`;
 }
 
 /**

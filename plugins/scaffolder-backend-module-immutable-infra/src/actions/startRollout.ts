@@ -7,11 +7,11 @@ import {
 import {
   CHANNEL_PATTERN,
   CHANNEL_RULE,
+  describeStep,
   entityRefProblem,
   IMMUTABLE_INFRA_PLUGIN_ID,
   MAX_IMAGE_VERSION,
   Rollout,
-  RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { backendRequestOptions } from './backendRequestOptions';
@@ -203,7 +203,7 @@ async function follow(options: {
     if (step !== rollout.currentStep && rollout.state === 'running') {
       step = rollout.currentStep;
       ctx.logger.info(
-        `Step ${where}: ${stepInWords(rollout.steps[rollout.currentStep])}`,
+        `Step ${where}: ${describeStep(rollout.steps[rollout.currentStep])}`,
       );
     }
     if (!rollout.awaitingPromotion) {
@@ -257,27 +257,5 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
       return false;
     }
     throw error;
-  }
-}
-
-/** A planned step in words, for the task log. */
-function stepInWords(step: RolloutPlanStep | undefined): string {
-  switch (step?.kind) {
-    case undefined:
-      return 'finishing';
-    case 'setWeight':
-      return `new version on ${step.weight}% of the capacity`;
-    case 'pause':
-      return step.durationMs === undefined
-        ? 'pause until promoted'
-        : `pause for ${Math.round(step.durationMs / 1000)} s`;
-    case 'analysis':
-      return `analysis of ${step.alarms?.join(', ') || 'the alarms'}${
-        step.durationMs === undefined
-          ? ''
-          : ` for ${Math.round(step.durationMs / 1000)} s`
-      }`;
-    default:
-      return 'switch of the target groups to the new instances';
   }
 }

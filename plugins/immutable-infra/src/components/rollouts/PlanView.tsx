@@ -1,6 +1,8 @@
-import { Rollout } from '@immutable-infra/backstage-plugin-common';
+import {
+  describeStep,
+  Rollout,
+} from '@immutable-infra/backstage-plugin-common';
 import Typography from '@material-ui/core/Typography';
-import { stepLabel } from './stepLabel';
 
 /** A target group's name, from its ARN (`…:targetgroup/<name>/<id>`). */
 function targetGroupName(arn: string) {
@@ -54,7 +56,7 @@ export function PlanView({ rollout }: { rollout: Rollout }) {
       <ol>
         {rollout.steps.map(step => (
           <li key={step.index}>
-            {stepLabel(step)}
+            {describeStep(step)}
             {step.kind === 'setWeight' &&
               ` (${Object.values(step.targets).reduce(
                 (a, b) => a + b,

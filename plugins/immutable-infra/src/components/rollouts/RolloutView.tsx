@@ -1,6 +1,7 @@
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import {
+  describeStep,
   FINISHED_ROLLOUT_STATES,
   Rollout,
   RolloutAction,
@@ -12,7 +13,6 @@ import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
 import { relative } from '../shared';
-import { stepLabel } from './stepLabel';
 import { useRollout } from './useRollouts';
 
 /** The actions a rollout in its state takes. */
@@ -81,7 +81,7 @@ export function RolloutView(props: {
       {!FINISHED_ROLLOUT_STATES.includes(value.state) && (
         <Typography>
           Step {Math.min(value.currentStep + 1, value.steps.length)} of{' '}
-          {value.steps.length}: {stepLabel(step)}
+          {value.steps.length}: {describeStep(step)}
         </Typography>
       )}
       {value.reason && <Typography color="error">{value.reason}</Typography>}

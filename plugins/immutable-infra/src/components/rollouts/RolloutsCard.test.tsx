@@ -225,7 +225,9 @@ describe('RolloutsCard', () => {
       step: 1,
     });
     expect(
-      await screen.findByText(/Step 3 of 3: set weight 100%/),
+      await screen.findByText(
+        /Step 3 of 3: new version on 100% of the capacity/,
+      ),
     ).toBeInTheDocument();
     expect(
       screen.getByText(
