@@ -36,6 +36,7 @@ import { ImageRegistry } from './registry/ImageRegistry';
 import { createRegistryStores } from './registry/RegistryStores';
 import { RolloutProvider } from './providers/RolloutProvider';
 import { DatabaseRolloutStore } from './rollouts/DatabaseRolloutStore';
+import { viewOf } from './rollouts/RolloutStore';
 import { RolloutEngine } from './rollouts/RolloutEngine';
 import { RolloutService } from './rollouts/RolloutService';
 import { RolloutNotify } from './rollouts/notices';
@@ -100,6 +101,7 @@ export function createServices(options: {
     policy: settings.policy,
     syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
   });
+  const rolloutStore = DatabaseRolloutStore.create({ knex });
   const pages = new EntityPages({
     access,
     readModel,
@@ -107,8 +109,9 @@ export function createServices(options: {
     auditLog: DatabaseAuditLog.create({ knex }),
     analyzer,
     policy: settings.policy,
+    activeRollouts: async entityRef =>
+      (await rolloutStore.listActive(entityRef)).map(viewOf),
   });
-  const rolloutStore = DatabaseRolloutStore.create({ knex });
   const adoptionStore = DatabaseAdoptionStore.create({ knex });
   const adoptionSnapshotter = new AdoptionSnapshotter({
     catalog,

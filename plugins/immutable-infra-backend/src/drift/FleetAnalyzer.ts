@@ -8,7 +8,12 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import { evaluateDrift } from './rules';
 import { scoreEntity } from './score';
-import { ChannelVersionFacts, Inventory, VersionFacts } from './types';
+import {
+  ActiveRollout,
+  ChannelVersionFacts,
+  Inventory,
+  VersionFacts,
+} from './types';
 
 /** What the analysis of an entity's fleet reads. @internal */
 export type FleetFacts = {
@@ -58,12 +63,14 @@ export class FleetAnalyzer {
 
   /**
    * Analyses an entity's fleet. `family` is the entity's registered family,
-   * already checked by the caller to belong to it.
+   * already checked by the caller to belong to it; `rollouts` are the
+   * entity's rollouts that hold an environment, which the score reads.
    */
   analyze(options: {
     annotations: ImmutableInfraAnnotations;
     family: ImageFamily;
     data: FleetFacts;
+    rollouts?: ActiveRollout[];
     now?: number;
   }): FleetAnalysis {
     const { inventory, versionsByImage, channelVersions } = options.data;
@@ -101,6 +108,7 @@ export class FleetAnalyzer {
         instances: inventory.instances,
         findings,
         versionsByImage,
+        rollouts: options.rollouts,
       }),
       sync,
     };

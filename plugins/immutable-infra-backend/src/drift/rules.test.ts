@@ -2,7 +2,7 @@ import { ImageVersion } from '@immutable-infra/backstage-plugin-common';
 import { groupFindings } from './grouping';
 import { DriftInput, evaluateDrift } from './rules';
 import { scoreEntity } from './score';
-import { InstanceRecord } from './types';
+import { ActiveRollout, InstanceRecord } from './types';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-26T12:00:00Z');
@@ -241,9 +241,12 @@ describe('drift rules', () => {
     const drift = evaluateDrift(
       input({ launchTemplates: [{ ...template, imageId: 'ami-1' }] }),
     );
+    // About the last environment in promotion order, whose channel it is
+    // judged against.
     expect(drift[0]).toMatchObject({
       rule: 'launch-template-drift',
       severity: 'high',
+      environment: 'production',
     });
     expect(drift[0].detail).toContain(
       'the production channel is app@2 (ami-2)',
@@ -530,5 +533,160 @@ describe('immutability score', () => {
     });
     expect(score.checks.filter(c => c.status === 'unknown')).toHaveLength(6);
     expect(score.level).toBe('none');
+  });
+});
+
+describe('the fleet-on-channel check while a rollout runs', () => {
+  // Production's channel is app@2: two instances still run app@1, one was
+  // replaced, and the launch template's default still launches app@1.
+  const mixed = input({
+    instances: [
+      instance('i-1', { imageId: 'ami-1' }),
+      instance('i-2', { imageId: 'ami-1' }),
+      instance('i-3'),
+    ],
+    launchTemplates: [
+      {
+        id: 'lt-1',
+        name: 'app',
+        region: 'us-east-1',
+        defaultVersion: 4,
+        imageId: 'ami-1',
+      },
+    ],
+  });
+
+  function rollout(extra: Partial<ActiveRollout> = {}): ActiveRollout {
+    return {
+      id: 'r-1',
+      environment: 'production',
+      toVersion: 'app@2',
+      state: 'running',
+      currentStep: 1,
+      steps: [
+        { index: 0, kind: 'setWeight', weight: 34, targets: { asg: 1 } },
+        { index: 1, kind: 'pause', targets: { asg: 1 } },
+        { index: 2, kind: 'setWeight', weight: 100, targets: { asg: 3 } },
+      ],
+      fleets: [
+        {
+          key: 'asg',
+          kind: 'autoscaling-group',
+          region: 'us-east-1',
+          name: 'app-prod',
+          capacity: 3,
+          targetImageId: 'ami-2',
+          oldInstanceIds: ['i-1', 'i-2', 'i-0'],
+          targetGroupArns: [],
+          maxSurge: 1,
+          minHealthy: 3,
+        },
+      ],
+      status: [
+        {
+          key: 'asg',
+          newInstances: 1,
+          healthyNewInstances: 1,
+          oldInstances: 2,
+          waiting: {},
+          capacity: 3,
+        },
+      ],
+      ...extra,
+    };
+  }
+
+  const check = (i: DriftInput, rollouts?: ActiveRollout[]) =>
+    scoreEntity({
+      annotations: i.annotations,
+      instances: i.instances,
+      findings: evaluateDrift(i),
+      versionsByImage: i.versionsByImage,
+      rollouts,
+    }).checks.find(c => c.id === 'on-channel-image')!;
+
+  it('fails on the mixed fleet when no rollout runs', () => {
+    expect(check(mixed)).toMatchObject({
+      status: 'fail',
+      evidence: expect.stringMatching(/^3 findings: i-1 runs app@1/),
+    });
+  });
+
+  it('says the environment is rolling out, and how far, instead of failing', () => {
+    const verdict = check(mixed, [rollout()]);
+    expect(verdict).toEqual(
+      expect.objectContaining({
+        status: 'pass',
+        evidence:
+          'production is rolling out to app@2 (rollout r-1): step 2 of 3, pause until promoted; 1 of 3 instances on app@2 and healthy. Its 3 findings on what it is replacing count again if it fails or is aborted.',
+      }),
+    );
+    expect(
+      check(mixed, [rollout({ state: 'paused', currentStep: 2 })]).evidence,
+    ).toMatch(
+      /^production is rolling out to app@2 \(rollout r-1, paused\): step 3 of 3, new version on 100% of the capacity;/,
+    );
+  });
+
+  it('counts the capacity the fleet wants now, as a scaling policy moved it', () => {
+    const scaled = rollout({
+      status: [{ ...rollout().status[0], healthyNewInstances: 2, capacity: 5 }],
+    });
+    expect(check(mixed, [scaled]).evidence).toContain(
+      '2 of 5 instances on app@2 and healthy',
+    );
+  });
+
+  it('fails again once the rollout is aborted or failed and the fleet stays mixed', () => {
+    for (const state of ['aborted', 'failed'] as const) {
+      expect(check(mixed, [rollout({ state })])).toMatchObject({
+        status: 'fail',
+        evidence: expect.not.stringContaining('rolling out'),
+      });
+    }
+  });
+
+  it('judges the fleet as it is once the rollout succeeded', () => {
+    const done = rollout({ state: 'succeeded', currentStep: 3 });
+    expect(check(input(), [done])).toEqual(
+      expect.objectContaining({
+        status: 'pass',
+        evidence: 'all 1 instances pass',
+      }),
+    );
+    expect(check(mixed, [done]).status).toBe('fail');
+  });
+
+  it('still fails on what the rollout does not explain: another environment, a revoked image', () => {
+    const staging = check(mixed, [rollout({ environment: 'staging' })]);
+    expect(staging.status).toBe('fail');
+    expect(staging.evidence).toContain(
+      '; staging is rolling out to app@2 (rollout r-1)',
+    );
+    const revoked = input({
+      ...mixed,
+      versionsByImage: new Map([
+        ['ami-1', version(1, { state: 'revoked', revokeReason: 'CVE-1' })],
+        ['ami-2', version(2)],
+      ]),
+    });
+    expect(check(revoked, [rollout()])).toMatchObject({
+      status: 'fail',
+      evidence: expect.stringMatching(
+        /^2 findings: i-1 runs ami-1 \(app@1, revoked/,
+      ),
+    });
+  });
+
+  it('excuses a replace-drifted rollout only the instances it replaces', () => {
+    const replacing = rollout({
+      fleets: [
+        { ...rollout().fleets[0], replaceOnly: true, oldInstanceIds: ['i-1'] },
+      ],
+    });
+    const verdict = check(mixed, [replacing]);
+    expect(verdict.status).toBe('fail');
+    // i-2 and the launch template are not the rollout's.
+    expect(verdict.evidence).toMatch(/^2 findings: i-2 runs app@1/);
   });
 });

@@ -5,8 +5,18 @@ import {
   ImmutableInfraAnnotations,
   ScoreCheck,
 } from '@immutable-infra/backstage-plugin-common';
+import {
+  rolloutMaking,
+  rolloutProgress,
+  rolloutsOnTheirWay,
+} from './rollingOut';
 import { DRIFT_RULE_DEFINITIONS } from './rules';
-import { InstanceRecord, ScoreCheckId, VersionFacts } from './types';
+import {
+  ActiveRollout,
+  InstanceRecord,
+  ScoreCheckId,
+  VersionFacts,
+} from './types';
 
 /** What a score check looks at. @internal */
 export type ScoreInput = {
@@ -14,6 +24,8 @@ export type ScoreInput = {
   instances: InstanceRecord[];
   findings: DriftFinding[];
   versionsByImage: Map<string, VersionFacts>;
+  /** The entity's rollouts that hold an environment (none when absent). */
+  rollouts?: ActiveRollout[];
 };
 
 type Verdict = Pick<ScoreCheck, 'status' | 'evidence'>;
@@ -101,11 +113,43 @@ function fleetCheck(
  * @internal
  */
 export const SCORE_CHECKS: ScoreCheckDefinition[] = [
-  fleetCheck({
+  scoreCheck({
     id: 'on-channel-image',
     title: 'Fleet runs its channel image',
     weight: 20,
     fix: 'Roll each environment out to its channel version.',
+    // A rollout on its way mixes its environment on purpose: the findings
+    // it makes are its progress, until it ends. One that failed or was
+    // aborted leaves them drift again.
+    evaluate: ({ instances, findings, rollouts }, failsOn) => {
+      if (instances.length === 0) {
+        return { status: 'unknown', evidence: 'no instances found' };
+      }
+      const moving = rolloutsOnTheirWay(rollouts);
+      const progress = moving.map(rolloutProgress).join('; ');
+      const failing = findings.filter(f => failsOn.includes(f.rule));
+      const left = failing.filter(f => !rolloutMaking(f, moving));
+      if (left.length > 0) {
+        const verdict = failedBy(left);
+        return progress
+          ? { ...verdict, evidence: `${verdict.evidence}; ${progress}` }
+          : verdict;
+      }
+      if (failing.length > 0) {
+        return {
+          status: 'pass',
+          evidence: `${progress}. Its ${failing.length} ${
+            failing.length === 1 ? 'finding' : 'findings'
+          } on what it is replacing count again if it fails or is aborted.`,
+        };
+      }
+      return {
+        status: 'pass',
+        evidence: `all ${instances.length} instances pass${
+          progress ? `; ${progress}` : ''
+        }`,
+      };
+    },
   }),
   scoreCheck({
     id: 'no-critical-findings',

@@ -1,5 +1,6 @@
 import {
   ImageVersion,
+  Rollout,
   SCORE_CHECK_IDS,
 } from '@immutable-infra/backstage-plugin-common';
 import type {
@@ -83,3 +84,21 @@ export type Inventory = {
 
 /** The id of a check of the immutability score. @internal */
 export type ScoreCheckId = (typeof SCORE_CHECK_IDS)[number];
+
+/**
+ * A rollout of the entity that holds its environment (not ended, or
+ * aborted or failed and still cleaning up), as the score reads it.
+ *
+ * @internal
+ */
+export type ActiveRollout = Pick<
+  Rollout,
+  | 'id'
+  | 'environment'
+  | 'toVersion'
+  | 'state'
+  | 'currentStep'
+  | 'steps'
+  | 'fleets'
+  | 'status'
+>;

@@ -13,6 +13,7 @@ import {
   ImmutableInfraAnnotations,
   ParsedAnnotations,
   parseImmutableInfraAnnotations,
+  Rollout,
 } from '@immutable-infra/backstage-plugin-common';
 import { AuditLog } from '../audit/AuditLog';
 import { Caller } from '../audit/principalRef';
@@ -78,6 +79,13 @@ export class EntityPages {
       auditLog: AuditLog;
       analyzer: FleetAnalyzer;
       policy: { maxImageAgeDays: number };
+      /**
+       * The entity's rollouts that hold an environment: the summary lists
+       * them, and the score reads how far they are.
+       */
+      activeRollouts?: (
+        entityRef: string,
+      ) => Promise<Omit<Rollout, 'events'>[]>;
     },
   ) {}
 
@@ -129,19 +137,28 @@ export class EntityPages {
     credentials: Caller,
   ): Promise<EntitySummary> {
     const { entityRef, annotations, data } = await this.load(ref, credentials);
-    const family = annotations.imageFamily
-      ? data?.families.find(f => f.name === annotations.imageFamily) ??
-        (await this.options.stores.families.getFamily(annotations.imageFamily))
-      : undefined;
+    const { imageFamily } = annotations;
+    const [family, rollouts] = await Promise.all([
+      imageFamily
+        ? data?.families.find(f => f.name === imageFamily) ??
+          this.options.stores.families.getFamily(imageFamily)
+        : undefined,
+      imageFamily ? this.options.activeRollouts?.(entityRef) : undefined,
+    ]);
     const summary: EntitySummary = {
       entityRef,
-      enrolled: annotations.imageFamily !== undefined,
+      enrolled: imageFamily !== undefined,
       annotations,
     };
     if (family && family.entityRef === entityRef && data) {
       summary.family = family;
       summary.fleet = fleetSummary({
-        analysis: this.options.analyzer.analyze({ annotations, family, data }),
+        analysis: this.options.analyzer.analyze({
+          annotations,
+          family,
+          data,
+          rollouts,
+        }),
         environments: annotations.environments,
       });
     } else if (family) {
@@ -152,6 +169,18 @@ export class EntityPages {
       summary.familyOwnedBy = owner
         ? family.entityRef
         : 'an entity you may not read';
+    }
+    if (rollouts?.length) {
+      summary.activeRollouts = rollouts.map(r => ({
+        id: r.id,
+        environment: r.environment,
+        toVersion: r.toVersion,
+        strategy: r.strategy,
+        state: r.state,
+        currentStep: r.currentStep,
+        stepCount: r.steps.length,
+        awaitingPromotion: r.awaitingPromotion,
+      }));
     }
     return summary;
   }

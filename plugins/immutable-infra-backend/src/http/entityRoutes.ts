@@ -14,35 +14,13 @@ import { RouterOptions } from './router';
  * @internal
  */
 export function addEntityRoutes(router: Router, options: RouterOptions) {
-  const { httpAuth, pages, rollouts } = options;
+  const { httpAuth, pages } = options;
   const base = '/entities/:kind/:namespace/:name';
 
   router.get(`${base}/summary`, async (req, res) => {
     const credentials = await caller(httpAuth, req);
     const ref = parseParams(entityPathParamsSchema, req);
-    // The summary checked that the caller may read the entity.
-    const summary = await pages.summary(ref, credentials);
-    const active = summary.enrolled
-      ? await rollouts.activeOf(summary.entityRef)
-      : [];
-    sendPage(
-      res,
-      active.length
-        ? {
-            ...summary,
-            activeRollouts: active.map(r => ({
-              id: r.id,
-              environment: r.environment,
-              toVersion: r.toVersion,
-              strategy: r.strategy,
-              state: r.state,
-              currentStep: r.currentStep,
-              stepCount: r.steps.length,
-              awaitingPromotion: r.awaitingPromotion,
-            })),
-          }
-        : summary,
-    );
+    sendPage(res, await pages.summary(ref, credentials));
   });
 
   router.get(`${base}/audit`, async (req, res) => {

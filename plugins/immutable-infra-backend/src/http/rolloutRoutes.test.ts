@@ -184,12 +184,34 @@ describe('rollout routes', () => {
         stepCount: 5,
       }),
     ]);
+    // The fleet it is replacing (web@1 where the channel says web@2) is
+    // its progress, not a failure of the score.
+    const onChannel = (body: any) =>
+      body.fleet.score.checks.find((c: any) => c.id === 'on-channel-image');
+    expect(onChannel(summary.body)).toMatchObject({
+      status: 'pass',
+      evidence: expect.stringContaining(
+        `production is rolling out to web@2 (rollout ${id}): step 1 of 5, new version on 10% of the capacity; 0 of 4 instances on web@2 and healthy`,
+      ),
+    });
     // Aborted, it frees the environment once cleaned up (the engine's work).
     await request(app)
       .post(`/rollouts/${id}/abort`)
       .send({ reason: 'wrong day' })
       .expect(200);
     await request(app).post(`/rollouts/${id}/abort`).send({}).expect(409);
+    // Until then it still holds production, and the fleet it leaves mixed
+    // fails the check again.
+    const aborted = await request(app)
+      .get('/entities/component/default/web/summary')
+      .expect(200);
+    expect(aborted.body.activeRollouts).toEqual([
+      expect.objectContaining({ id, state: 'aborted' }),
+    ]);
+    expect(onChannel(aborted.body)).toMatchObject({
+      status: 'fail',
+      evidence: expect.not.stringContaining('rolling out'),
+    });
   });
 
   it('refuses what cannot be rolled out, naming why', async () => {

@@ -143,6 +143,13 @@ export type DriftRuleSpec<Hit> = {
   severity: Severity | ((hit: NoInfer<Hit>) => Severity);
   /** The score checks a finding of this rule fails. */
   fails: ScoreCheckId[];
+  /**
+   * A rollout of the finding's environment makes such findings while it
+   * runs (the old and the new version side by side, the launch template's
+   * default moved only when it succeeds): the score counts them as the
+   * rollout's progress until it ends.
+   */
+  madeByRollouts?: boolean;
   evaluate: {
     [K in DriftSubjectKind]?: (
       subject: DriftSubjects[K],
@@ -175,6 +182,8 @@ export type DriftRuleDefinition = {
   /** The severity; undefined where each finding decides it. */
   severity?: Severity;
   fails: readonly ScoreCheckId[];
+  /** Whether a running rollout of the finding's environment makes such findings. */
+  madeByRollouts: boolean;
   /** The kinds of subject the rule judges. */
   subjects: readonly DriftSubjectKind[];
   judge<K extends DriftSubjectKind>(
@@ -199,6 +208,7 @@ export function defineDriftRule<Hit>(
     id: spec.id,
     severity: typeof severity === 'string' ? severity : undefined,
     fails: spec.fails,
+    madeByRollouts: spec.madeByRollouts ?? false,
     subjects: DRIFT_SUBJECT_KINDS.filter(kind => spec.evaluate[kind]),
     judge(kind, subject, context) {
       const evaluate = spec.evaluate[kind] as

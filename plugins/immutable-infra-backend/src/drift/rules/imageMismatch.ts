@@ -12,6 +12,7 @@ export const imageMismatch = defineDriftRule({
   id: 'image-mismatch',
   severity: 'medium',
   fails: ['on-channel-image'],
+  madeByRollouts: true,
   evaluate: {
     instance: (subject, { family }) => {
       const { version, channel, instance } = subject;

@@ -19,6 +19,7 @@ export const launchTemplateDrift = defineDriftRule<Hit>({
   id: 'launch-template-drift',
   severity: 'high',
   fails: ['on-channel-image'],
+  madeByRollouts: true,
   evaluate: {
     launchTemplate: ({ template }, { input, channelImage }) => {
       const { environments } = input.annotations;

@@ -104,7 +104,15 @@ export function driftSubjects(context: DriftContext): {
         : undefined,
     })),
     launchTemplate: input.launchTemplates.map(template => ({
-      location: { region: template.region },
+      // What the template's default launches is judged against the last
+      // environment in promotion order: the finding is about that one.
+      location: {
+        region: template.region,
+        environment:
+          input.annotations.environments[
+            input.annotations.environments.length - 1
+          ],
+      },
       template,
     })),
     autoscalingGroup: autoscalingGroupSubjects(input.autoscalingGroups),
