@@ -88,6 +88,83 @@ function importsOf(file: SourceFile) {
   return found;
 }
 
+/**
+ * The rollout engine: what a tick runs. It reaches AWS only through
+ * FleetOperator.ts, which is handed the provider (observe.ts and
+ * launches.ts act for it with the provider it passes them); the service
+ * and the planner (RolloutService.ts, RolloutPlanner.ts, targetGroups.ts)
+ * and the operator's alarms.ts and probe.ts are not the engine.
+ */
+const ENGINE = [
+  'RolloutEngine.ts',
+  'transitions.ts',
+  'prepare.ts',
+  'finish.ts',
+  'cleanUp.ts',
+  'decide.ts',
+  'observe.ts',
+  'launches.ts',
+  `steps${path.sep}`,
+].map(f => path.join('rollouts', f));
+
+function inEngine(file: string, entry: string) {
+  return entry.endsWith(path.sep) ? file.startsWith(entry) : file === entry;
+}
+
+/** The names a module exports as types alone: interfaces and type aliases. */
+function typeExports(file: string): Set<string> {
+  const text = fs.readFileSync(file, 'utf8');
+  return new Set(
+    [
+      ...text.matchAll(/^export\s+(?:declare\s+)?(?:interface|type)\s+(\w+)/gm),
+    ].map(m => m[1]),
+  );
+}
+
+/**
+ * What a file imports (or re-exports) from providers/ that is more than a
+ * type: a value, a default or namespace import, a module loaded for its
+ * effects. A name counts as a type when the statement or the name says
+ * `type`, or when the module exports it as an interface or a type alias.
+ */
+function valueImportsFromProviders(file: SourceFile): string[] {
+  const providers = path.join(SRC, 'providers');
+  const found: string[] = [];
+  const statement =
+    /(?:^|[;\n])\s*(?:import|export)\s+(type\s+)?(?:(\{[^}]*\}|\*(?:\s+as\s+\w+)?|\w+(?:\s*,\s*(?:\{[^}]*\}|\*\s+as\s+\w+))?)\s+from\s+)?'([^']+)'/g;
+  for (const [, typeOnly, clause, spec] of file.text.matchAll(statement)) {
+    const target = path.resolve(path.dirname(path.join(SRC, file.file)), spec);
+    if (!target.startsWith(providers + path.sep) || typeOnly) {
+      continue;
+    }
+    const module = [
+      `${target}.ts`,
+      `${target}.tsx`,
+      path.join(target, 'index.ts'),
+    ].find(f => fs.existsSync(f));
+    if (!clause || !clause.startsWith('{') || !module) {
+      found.push(`${file.file}: ${clause ?? 'the module itself'} from ${spec}`);
+      continue;
+    }
+    const types = typeExports(module);
+    for (const element of clause.slice(1, -1).split(',')) {
+      const [name] = element.trim().split(/\s+as\s+/);
+      if (name && !name.startsWith('type ') && !types.has(name)) {
+        found.push(`${file.file}: ${name} from ${spec}`);
+      }
+    }
+  }
+  for (const [, spec] of file.text.matchAll(
+    /(?:import|require)\(\s*'([^']+)'/g,
+  )) {
+    const target = path.resolve(path.dirname(path.join(SRC, file.file)), spec);
+    if (target.startsWith(providers + path.sep)) {
+      found.push(`${file.file}: loads ${spec}`);
+    }
+  }
+  return found;
+}
+
 describe('the backend layout', () => {
   const files = sourceFiles();
 
@@ -139,6 +216,64 @@ describe('the backend layout', () => {
       .map(f => f.file)
       .filter(f => f !== path.join('database', 'readModelGeneration.ts'));
     expect(writers).toEqual([path.join('audit', 'writeTransaction.ts')]);
+  });
+
+  it('keeps the rollout engine off the providers: AWS only through FleetOperator.ts, types alone imported', () => {
+    const engine = files.filter(f => ENGINE.some(e => inEngine(f.file, e)));
+    // Each file the rule names is still there: a rename would leave it unchecked.
+    expect(ENGINE.filter(e => !engine.some(f => inEngine(f.file, e)))).toEqual(
+      [],
+    );
+    expect(engine.flatMap(valueImportsFromProviders)).toEqual([]);
+  });
+
+  it('tells a type from a value in an import from providers/', () => {
+    const file = (text: string) => ({
+      file: path.join('rollouts', 'steps', 'example.ts'),
+      folder: 'rollouts',
+      text,
+    });
+    expect(
+      valueImportsFromProviders(
+        file(`import {
+  ImageLocation,
+  groupByLocation as byLocation,
+} from '../../providers/ImageProvider';
+import type { Ec2RolloutProvider } from '../../providers/aws/Ec2RolloutProvider';
+import { type AwsClientFactory, chunks } from '../../providers/aws/chunks';
+import * as rollout from '../../providers/RolloutProvider';
+import { RolloutProvider } from '../../providers/RolloutProvider';
+export { isInstanceNotInGroup } from '../../providers/aws/Ec2RolloutProvider';
+const later = () => import('../../providers/aws/AwsClientFactory');
+import { decide } from '../decide';`),
+      ),
+    ).toEqual([
+      `${path.join(
+        'rollouts',
+        'steps',
+        'example.ts',
+      )}: groupByLocation from ../../providers/ImageProvider`,
+      `${path.join(
+        'rollouts',
+        'steps',
+        'example.ts',
+      )}: chunks from ../../providers/aws/chunks`,
+      `${path.join(
+        'rollouts',
+        'steps',
+        'example.ts',
+      )}: * as rollout from ../../providers/RolloutProvider`,
+      `${path.join(
+        'rollouts',
+        'steps',
+        'example.ts',
+      )}: isInstanceNotInGroup from ../../providers/aws/Ec2RolloutProvider`,
+      `${path.join(
+        'rollouts',
+        'steps',
+        'example.ts',
+      )}: loads ../../providers/aws/AwsClientFactory`,
+    ]);
   });
 
   it('calls the AWS SDK only from providers/aws', () => {
