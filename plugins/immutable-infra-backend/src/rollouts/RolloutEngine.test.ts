@@ -1,116 +1,52 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
+import {
+  RolloutAction,
+  ROLLOUT_ID_TAG,
+} from '@immutable-infra/backstage-plugin-common';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
-import { Inventory } from '../drift/types';
+import {
+  ENTITY,
+  GROUP,
+  HarnessOptions,
+  modelDriver,
+  modelFleet,
+  NEW_AMI,
+  OLD_AMI,
+  ROLLOUT_ID,
+  userChange,
+} from '../__testUtils__/rolloutHarness';
 import { digestOf } from '../registry/manifest';
 import { createRegistryStores } from '../registry/RegistryStores';
 import { DatabaseRolloutStore } from './DatabaseRolloutStore';
-import { FakeCloud } from './FakeCloud.testUtil';
-import { planRollout } from './plan';
+import { DEFAULT_PROGRESS_DEADLINE_MS } from './plan';
 import { RolloutEngine } from './RolloutEngine';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const databases = createTestDatabases();
-const ENTITY = 'component:default/web';
-const annotations = {
-  imageFamily: 'web',
-  fleetSelector: [{ key: 'app', value: 'web' }],
-  environments: ['staging', 'production'],
-  stateful: false,
-};
 
-/** The inventory a sync of the fake cloud would write. */
-function inventoryOf(cloud: FakeCloud): Inventory {
-  return {
-    instances: cloud.alive().map(i => ({
-      entityRef: ENTITY,
-      instanceId: i.instanceId,
-      environment: i.tags.environment,
-      region: 'us-east-1',
-      imageId: i.imageId,
-      state: 'running',
-      asg: i.group,
-      sshExposure: 'none',
-      sshSources: [],
-      firstSeenAt: '2026-01-01T00:00:00.000Z',
-      lastSeenAt: '2026-01-01T00:00:00.000Z',
-    })),
-    launchTemplates: [
-      {
-        id: 'lt-web',
-        name: 'web',
-        region: 'us-east-1',
-        defaultVersion: 1,
-        imageId: 'ami-old',
-      },
-    ],
-    autoscalingGroups: [...cloud.groups.entries()].map(([name, g]) => ({
-      environment: 'production',
-      name,
-      region: 'us-east-1',
-      group: {
-        name,
-        region: 'us-east-1',
-        minSize: g.min,
-        maxSize: g.max,
-        desiredCapacity: g.desired,
-        newInstancesProtectedFromScaleIn: g.protectNew,
-        launchTemplate: {
-          id: g.template,
-          name: 'web',
-          version: String(g.version),
-          resolvedVersion: g.version,
-          imageId: 'ami-old',
-        },
-        instances: cloud
-          .alive(i => i.group === name)
-          .map(i => ({
-            instanceId: i.instanceId,
-            lifecycleState: 'InService',
-          })),
-        targetGroupArns: [
-          'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1',
-        ],
-      },
-    })),
-  };
-}
+/** One step to the whole fleet on the new version. */
+const ALL_AT_ONCE = { strategy: 'canary', steps: [{ setWeight: 100 }] };
 
+/** An Auto Scaling group whose size is fixed: its minimum, desired and maximum alike. */
+const fixedGroup = (capacity: number) => ({
+  fleet: 'group' as const,
+  capacity,
+  minSize: capacity,
+  maxSize: capacity,
+});
+
+/**
+ * The engine on the database store, against the AWS model: launches take
+ * a while to run and to show, groups scale asynchronously, targets drain.
+ * Each test drives the engine tick by tick (one engine tick, one step of
+ * the cloud) until the rollout reaches what a user would wait for.
+ */
 describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
-  let clock: number;
-
-  /** An engine beside the one of `setup` (a restart, another replica). */
-  function anotherEngine(
-    store: DatabaseRolloutStore,
-    cloud: FakeCloud,
-    concurrency?: number,
-  ) {
-    return new RolloutEngine({
-      // The emulators show what they launch at once.
-      launchVisibilityMs: 0,
-      store,
-      provider: cloud,
-      logger: mockServices.logger.mock(),
-      now: () => clock,
-      concurrency,
-    });
-  }
-
-  async function setup(options: {
-    cloud: FakeCloud;
-    steps?: object[];
-    spec?: object;
-    stateful?: boolean;
-    movesChannel?: boolean;
-    alarms?: string[];
-    drifted?: string[];
-    targetImage?: string;
-  }) {
+  async function setup(options: HarnessOptions) {
     const knex = await databases.init(id);
     await migrateForTests(knex);
-    clock = Date.parse('2026-12-01T10:00:00Z');
     const store = DatabaseRolloutStore.create({ knex });
     const registry = createRegistryStores(knex);
     await registry.families.enrollFamily({
@@ -119,8 +55,8 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
       actor: 'user:default/ada',
     });
     for (const [version, imageId] of [
-      [1, 'ami-old'],
-      [2, options.targetImage ?? 'ami-new'],
+      [1, OLD_AMI],
+      [2, NEW_AMI],
     ] as const) {
       const build = {
         family: 'web',
@@ -136,186 +72,187 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
         actor: 'user:default/ada',
       });
     }
+    const { model, templateId, targetGroupArns, rollout } = await modelFleet({
+      movesChannel: false,
+      ...options,
+    });
+    await store.create({ rollout, events: [], audit: [] });
     const synced: string[] = [];
-    const engine = new RolloutEngine({
-      // The emulators show what they launch at once.
-      launchVisibilityMs: 0,
-      store,
-      provider: options.cloud,
-      versionState: async (family, version) =>
-        registry.versions.getVersion({ family, version }),
-      logger: mockServices.logger.mock(),
-      syncEntity: async ref => synced.push(ref),
-      now: () => clock,
-    });
-    const planned = planRollout({
-      environment: 'production',
-      annotations: {
-        ...annotations,
-        stateful: options.stateful ?? false,
-        rolloutAlarms: options.alarms,
-      },
-      inventory: inventoryOf(options.cloud),
-      targetImages: new Map([['us-east-1', options.targetImage ?? 'ami-new']]),
-      spec: (options.spec ??
-        (options.steps
-          ? { strategy: 'canary', steps: options.steps }
-          : undefined)) as any,
-      driftedInstanceIds: options.drifted && new Set(options.drifted),
-    });
-    expect(planned.problems).toEqual([]);
-    const rollout = await store.create({
-      rollout: {
-        id: '00000000-0000-4000-8000-000000000001',
-        entityRef: ENTITY,
-        environment: 'production',
-        family: 'web',
-        toVersion: 'web@2',
-        movesChannel: options.movesChannel ?? false,
-        strategy: planned.plan!.strategy,
-        state: 'pending',
-        currentStep: 0,
-        promoted: false,
-        createdBy: 'user:default/ada',
-        plan: {
-          ...planned.plan!,
-          selector: annotations.fleetSelector,
-          environmentTag: 'environment',
-        },
-      },
-      events: [],
-      audit: [],
-    });
-    /** Healthy instances seen after each tick, per the plan's capacity. */
-    const healthySeen: number[] = [];
-    const tick = async (times = 1) => {
-      for (let i = 0; i < times; i++) {
-        await engine.tick();
-        healthySeen.push(
-          options.cloud.alive(x => !options.cloud.unhealthy.has(x.instanceId))
-            .length,
-        );
-      }
-      return (await store.get(rollout.id))!;
+    /** An engine on this database (another replica, or one after a restart). */
+    const engine = (concurrency?: number) =>
+      new RolloutEngine({
+        store,
+        provider: model,
+        versionState: async (family, version) =>
+          registry.versions.getVersion({ family, version }),
+        logger: mockServices.logger.mock(),
+        syncEntity: async ref => synced.push(ref),
+        now: () => model.now(),
+        concurrency,
+      });
+    /**
+     * The production fleet: instances not terminated and not leaving their
+     * group (a Terminating member drains, then terminates, on its own).
+     */
+    const fleet = () =>
+      model
+        .liveInstances(t => t.app === 'web' && t.environment === 'production')
+        .filter(i => model.instance(i).lifecycleState !== 'Terminating');
+    const imagesOf = (ids: string[]) => ids.map(i => model.instance(i).imageId);
+    /** Production instances that served, and that lived, at each look. */
+    const servingSeen: number[] = [];
+    const liveSeen: number[] = [];
+    const record = async () => {
+      servingSeen.push(model.serving(fleet(), targetGroupArns).length);
+      liveSeen.push(fleet().length);
+      return (await store.get(ROLLOUT_ID))!;
     };
-    const promote = async () => {
-      const current = (await store.get(rollout.id))!;
-      expect(
-        await store.update(current.id, current.revision, { promoted: true }),
-      ).toBe(true);
+    const driver = modelDriver({ model, engine: engine(), record });
+    /** A user's action as the service applies it; false when refused. */
+    const act = async (action: RolloutAction, reason?: string) => {
+      const now = (await store.get(ROLLOUT_ID))!;
+      const change = userChange(now, action, model.now(), reason);
+      return (
+        !!change &&
+        store.update(ROLLOUT_ID, now.revision, change.change, change.expected)
+      );
     };
     return {
       knex,
       store,
-      engine,
-      rollout,
-      tick,
-      promote,
-      healthySeen,
       registry,
+      model,
+      templateId,
+      targetGroupArns,
+      engine,
+      ...driver,
+      act,
+      fleet,
+      imagesOf,
+      servingSeen,
+      liveSeen,
       synced,
+      view: async () => (await store.getView(ROLLOUT_ID))!,
+      /** The group's instances on the new image, Terminating ones left out. */
+      groupNew: () =>
+        model
+          .groupSnapshot(GROUP)
+          .instances.filter(
+            i => i.imageId === NEW_AMI && i.lifecycleState !== 'Terminating',
+          ),
     };
   }
 
   it('takes an Auto Scaling group through a canary: weights, a pause until promoted, a timed pause, then pinned and defaulted to the new version', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 4, {
-      app: 'web',
-      environment: 'production',
-    });
-    const { tick, promote, healthySeen, store, rollout, synced } = await setup({
-      cloud,
-      steps: [
-        { setWeight: 25 },
-        { pause: {} },
-        { setWeight: 50 },
-        { pause: { duration: '5m' } },
-        { setWeight: 100 },
-      ],
+    const t = await setup({
+      ...fixedGroup(4),
+      spec: {
+        strategy: 'canary',
+        steps: [
+          { setWeight: 25 },
+          { pause: {} },
+          { setWeight: 50 },
+          { pause: { duration: '5m' } },
+          { setWeight: 100 },
+        ],
+      },
     });
 
-    let state = await tick(6);
-    expect(state).toMatchObject({ state: 'running', currentStep: 1 });
-    const onNew = () => cloud.alive(i => i.imageId === 'ami-new').length;
-    expect([onNew(), cloud.alive().length]).toEqual([1, 4]);
-    // Every instance the rollout's group launches carries its id.
-    expect(
-      cloud.alive(i => i.imageId === 'ami-new')[0].tags[ROLLOUT_ID_TAG],
-    ).toBe(rollout.id);
-    expect((await store.getView(rollout.id))!.awaitingPromotion).toBe(true);
-    state = await tick(3);
-    expect(state.currentStep).toBe(1);
-
-    await promote();
-    state = await tick(6);
-    expect(state.currentStep).toBe(3);
-    expect(onNew()).toBe(2);
-    clock += 4 * 60_000;
-    expect((await tick(2)).currentStep).toBe(3);
-    clock += 60_000;
-    state = await tick(10);
-    expect(state).toMatchObject({ state: 'succeeded', active: false });
-    expect(cloud.alive().map(i => i.imageId)).toEqual([
-      'ami-new',
-      'ami-new',
-      'ami-new',
-      'ami-new',
+    let state = await t.until(r => r.currentStep === 1);
+    expect(state.state).toBe('running');
+    expect(t.imagesOf(t.fleet()).sort()).toEqual([
+      OLD_AMI,
+      OLD_AMI,
+      OLD_AMI,
+      NEW_AMI,
     ]);
-    expect(cloud.defaults.get('lt-web')).toBe(2);
-    expect(cloud.groups.get('web-prod')).toMatchObject({
-      version: 2,
-      min: 4,
-      max: 4,
-      desired: 4,
+    // Every instance the rollout's group launches carries its id.
+    const [first] = t.groupNew();
+    expect(t.model.instance(first.instanceId).tags[ROLLOUT_ID_TAG]).toBe(
+      ROLLOUT_ID,
+    );
+    expect((await t.view()).awaitingPromotion).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      state = await t.tick();
+    }
+    expect(state).toMatchObject({ state: 'running', currentStep: 1 });
+
+    expect(await t.act('promote')).toBe(true);
+    state = await t.until(r => r.currentStep === 3);
+    expect(t.groupNew()).toHaveLength(2);
+    const pausedAt = Date.parse(state.stepStartedAt!);
+    state = await t.until(r => r.currentStep === 4);
+    const paused = t.model.now() - pausedAt;
+    expect(paused).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(paused).toBeLessThan(5 * 60_000 + 30_000);
+
+    state = await t.until(r => !r.active);
+    expect(state.state).toBe('succeeded');
+    expect(t.imagesOf(t.fleet())).toEqual(Array(4).fill(NEW_AMI));
+    const template = t.model.template(t.templateId);
+    const pinned = template.versions.find(
+      v => v.number === template.defaultVersion,
+    )!;
+    expect(pinned.imageId).toBe(NEW_AMI);
+    const group = t.model.groupSnapshot(GROUP);
+    expect(group).toMatchObject({
+      launchTemplate: { version: String(pinned.number) },
+      minSize: 4,
+      maxSize: 4,
+      desiredCapacity: 4,
     });
-    expect(cloud.groups.get('web-prod')!.tags[ROLLOUT_ID_TAG]).toBeUndefined();
+    expect(group.tags[ROLLOUT_ID_TAG]).toBeUndefined();
     // Never below the capacity it ran before (minHealthyPercent 100).
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
-    // Never above it plus the surge (25% of 4: one instance).
-    expect(cloud.instances.length).toBe(8);
-    expect(synced).toEqual([ENTITY]);
-    const events = (await store.getView(rollout.id))!.events.map(e => e.kind);
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(4);
+    // Never above it plus the surge (25% of 4: one instance), and no
+    // launch beyond the four replacements.
+    expect(Math.max(...t.liveSeen)).toBeLessThanOrEqual(5);
+    expect(t.model.launchedByRollout(ROLLOUT_ID)).toHaveLength(4);
+    expect(t.synced).toEqual([ENTITY]);
+    const events = (await t.view()).events.map(e => e.kind);
     expect(events).toEqual(
       expect.arrayContaining(['started', 'wave', 'step', 'succeeded']),
     );
   });
 
-  it("retires an Auto Scaling group's old instances by lowering its desired capacity: only old ones go, a group that has not scaled in yet is waited for, and the protection ends with the rollout", async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 8, {
-      app: 'web',
-      environment: 'production',
+  it("retires an Auto Scaling group's old instances by lowering its desired capacity: only old ones go, a group still draining what it scaled in is waited for, and the protection ends with the rollout", async () => {
+    // Behind a target group, the group terminates what it scales in only
+    // once its deregistration delay has drained it.
+    const t = await setup({
+      ...fixedGroup(8),
+      targetGroup: true,
+      spec: ALL_AT_ONCE,
     });
-    // The group terminates what it scales in only after a later look, as
-    // lifecycle hooks and deregistration delays hold instances a while.
-    cloud.scaleInLag = true;
-    const { tick, healthySeen, knex, rollout } = await setup({
-      cloud,
-      steps: [{ setWeight: 100 }],
-    });
-    let state = await tick(4);
+    await t.until(() => t.groupNew().length > 0);
     // Launched protected: the group's scale-in cannot choose them.
-    expect(
-      cloud
-        .alive(i => i.imageId === 'ami-new')
-        .map(i => i.protectedFromScaleIn),
-    ).toEqual([true, true]);
-    state = await tick(30);
+    expect(t.groupNew().map(i => i.protectedFromScaleIn)).toEqual(
+      t.groupNew().map(() => true),
+    );
+    const state = await t.until(r => !r.active);
     expect(state.state).toBe('succeeded');
-    expect(cloud.alive().map(i => i.imageId)).toEqual(Array(8).fill('ami-new'));
+    expect(t.imagesOf(t.fleet())).toEqual(Array(8).fill(NEW_AMI));
+    // What the group still drains is old; then it holds the new ones only.
+    const leaving = t.model
+      .groupSnapshot(GROUP)
+      .instances.filter(i => i.lifecycleState === 'Terminating');
+    expect(leaving.map(i => i.imageId)).toEqual(leaving.map(() => OLD_AMI));
+    t.model.settle();
+    expect(t.imagesOf(t.model.healthyInService(GROUP))).toEqual(
+      Array(8).fill(NEW_AMI),
+    );
     // No new instance was ever scaled in, none asked for one by one.
+    const launched = t.model.launchedByRollout(ROLLOUT_ID);
+    expect(launched).toHaveLength(8);
     expect(
-      cloud.instances.filter(
-        i => i.imageId === 'ami-new' && i.state === 'terminated',
-      ),
+      launched.filter(i => t.model.instance(i).state !== 'running'),
     ).toEqual([]);
-    expect(cloud.instances).toHaveLength(16);
-    expect(cloud.calls).not.toContain('terminateInGroup');
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(8);
-    const actions = await knex('rollout_steps')
-      .where({ rollout_id: rollout.id })
+    expect(t.model.calls.map(c => c.action)).not.toContain(
+      'TerminateInstanceInAutoScalingGroup',
+    );
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(8);
+    const actions = await t
+      .knex('rollout_steps')
+      .where({ rollout_id: ROLLOUT_ID })
       .select('action', 'detail');
     const scaleIns = actions.filter(a => a.action === 'scale-in');
     expect(scaleIns.length).toBeGreaterThan(0);
@@ -329,232 +266,228 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
         .reduce((sum, d) => sum + d.count, 0),
     ).toBe(8);
     // Given back: the group's own scaling may choose them again.
-    expect(cloud.alive().filter(i => i.protectedFromScaleIn)).toEqual([]);
-    expect(cloud.groups.get('web-prod')).toMatchObject({
-      protectNew: false,
-      desired: 8,
-      min: 8,
-      max: 8,
+    const group = t.model.groupSnapshot(GROUP);
+    expect(group.instances.filter(i => i.protectedFromScaleIn)).toEqual([]);
+    expect(group).toMatchObject({
+      protectNewInstances: false,
+      desiredCapacity: 8,
+      minSize: 8,
+      maxSize: 8,
     });
   });
 
   it('a group that protects its new instances itself: old instances are terminated one by one, and the protection stays as the group had it', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group(
-      'web-prod',
-      'lt-web',
-      1,
-      4,
-      { app: 'web', environment: 'production' },
-      { protectNew: true },
-    );
-    const { tick, healthySeen } = await setup({
-      cloud,
-      steps: [{ setWeight: 100 }],
+    const t = await setup({
+      ...fixedGroup(4),
+      protect: true,
+      spec: ALL_AT_ONCE,
     });
-    const state = await tick(20);
+    const state = await t.until(r => !r.active);
     expect(state.state).toBe('succeeded');
-    expect(cloud.alive().map(i => i.imageId)).toEqual(Array(4).fill('ami-new'));
-    expect(cloud.calls).toContain('terminateInGroup');
-    expect(cloud.calls).not.toContain('unprotectInstances');
-    expect(cloud.alive().every(i => i.protectedFromScaleIn)).toBe(true);
-    expect(cloud.groups.get('web-prod')!.protectNew).toBe(true);
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
+    expect(t.imagesOf(t.fleet())).toEqual(Array(4).fill(NEW_AMI));
+    const actions = t.model.calls.map(c => c.action);
+    expect(actions).toContain('TerminateInstanceInAutoScalingGroup');
+    expect(actions).not.toContain('SetInstanceProtection');
+    const group = t.model.groupSnapshot(GROUP);
+    expect(group.instances.every(i => i.protectedFromScaleIn)).toBe(true);
+    expect(group.protectNewInstances).toBe(true);
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(4);
   });
 
   it('replaces standalone instances from the launch template, tagged, and moves the channel when asked', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.standalone('ami-old', 3, { app: 'web', environment: 'production' });
-    cloud.standalone('ami-old', 2, { app: 'web', environment: 'staging' });
-    const { tick, healthySeen, registry } = await setup({
-      cloud,
-      steps: [{ setWeight: 100 }],
+    const t = await setup({
+      fleet: 'standalone',
+      capacity: 3,
+      staging: 2,
       movesChannel: true,
+      spec: ALL_AT_ONCE,
     });
-    const state = await tick(12);
+    const staging = t.model.liveInstances(
+      tags => tags.environment === 'staging',
+    );
+    const state = await t.until(r => !r.active);
     expect(state.state).toBe('succeeded');
-    const production = cloud.alive(i => i.tags.environment === 'production');
-    expect(production.map(i => i.imageId)).toEqual([
-      'ami-new',
-      'ami-new',
-      'ami-new',
-    ]);
-    expect(production[0].tags).toMatchObject({
+    expect(t.imagesOf(t.fleet())).toEqual([NEW_AMI, NEW_AMI, NEW_AMI]);
+    expect(t.model.instance(t.fleet()[0]).tags).toMatchObject({
       app: 'web',
-      [ROLLOUT_ID_TAG]: '00000000-0000-4000-8000-000000000001',
+      environment: 'production',
+      [ROLLOUT_ID_TAG]: ROLLOUT_ID,
       'immutable-infra:image-version': 'web@2',
     });
     // Staging is another rollout's business.
     expect(
-      cloud.alive(i => i.tags.environment === 'staging').map(i => i.imageId),
-    ).toEqual(['ami-old', 'ami-old']);
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(5);
+      t.model.liveInstances(tags => tags.environment === 'staging'),
+    ).toEqual(staging);
+    expect(t.imagesOf(staging)).toEqual([OLD_AMI, OLD_AMI]);
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(3);
     expect(
-      (await registry.channels.listChannels('web')).find(
+      (await t.registry.channels.listChannels('web')).find(
         c => c.name === 'production',
       ),
     ).toMatchObject({ version: 'web@2', updatedBy: 'user:default/ada' });
-    expect(cloud.defaults.get('lt-web')).toBe(2);
+    const template = t.model.template(t.templateId);
+    expect(
+      template.versions.find(v => v.number === template.defaultVersion)!
+        .imageId,
+    ).toBe(NEW_AMI);
   });
 
   it('fails a step past its deadline, naming the instances that did not pass, and cleans up only what it launched', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 2, {
-      app: 'web',
-      environment: 'production',
+    const t = await setup({
+      ...fixedGroup(2),
+      targetGroup: true,
+      spec: ALL_AT_ONCE,
     });
-    const { tick, store, rollout, healthySeen } = await setup({
-      cloud,
-      steps: [{ setWeight: 100 }],
-    });
-    await tick(2);
-    const launched = cloud
-      .alive(i => i.imageId === 'ami-new')
-      .map(i => i.instanceId);
-    expect(launched).toHaveLength(1);
-    cloud.unhealthy.add(launched[0]);
-    let state = await tick(3);
-    expect(state.state).toBe('running');
-    expect(cloud.alive(i => i.imageId === 'ami-old')).toHaveLength(2);
-    clock += 11 * 60_000;
-    state = await tick();
+    const old = t.fleet();
+    t.model.failHealthChecks({ imageId: NEW_AMI });
+    const started = await t.until(r => r.state === 'running');
+    let state = await t.until(r => r.state !== 'running');
     expect(state.state).toBe('failed');
-    expect(state.reason).toContain(
-      `${launched[0]}: target group web: unhealthy`,
+    expect(t.model.now() - Date.parse(started.stepStartedAt!)).toBeGreaterThan(
+      DEFAULT_PROGRESS_DEADLINE_MS,
     );
-    state = await tick();
-    expect(state.active).toBe(false);
-    expect(cloud.alive().map(i => i.imageId)).toEqual(['ami-old', 'ami-old']);
-    expect(cloud.groups.get('web-prod')).toMatchObject({ version: 1 });
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(2);
-    expect(
-      (await store.getView(rollout.id))!.events.map(e => e.kind),
-    ).toContain('cleaned-up');
+    const launched = t.model.launchedByRollout(ROLLOUT_ID);
+    expect(launched).toHaveLength(1);
+    expect(state.reason).toContain(
+      `${launched[0]}: target group web: unhealthy (Target.FailedHealthChecks)`,
+    );
+    // The old instances served throughout.
+    expect(t.model.serving(old, t.targetGroupArns)).toEqual(old);
+    state = await t.until(r => !r.active);
+    expect(t.fleet()).toEqual(old);
+    // What it launched leaves: drained, then terminated.
+    t.model.settle();
+    expect(t.model.instance(launched[0]).state).toBe('terminated');
+    expect(t.model.groupSnapshot(GROUP)).toMatchObject({
+      launchTemplate: { version: '1' },
+      desiredCapacity: 2,
+      minSize: 2,
+      maxSize: 2,
+    });
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(2);
+    expect((await t.view()).events.map(e => e.kind)).toContain('cleaned-up');
   });
 
   it('aborted mid-wave: the group goes back to its version, and what it launched stays only to hold the capacity', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 4, {
-      app: 'web',
-      environment: 'production',
+    const t = await setup({
+      ...fixedGroup(4),
+      spec: {
+        strategy: 'canary',
+        steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
+      },
     });
-    const { tick, store, rollout, healthySeen } = await setup({
-      cloud,
-      steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
-    });
-    await tick(2);
-    expect(cloud.alive().some(i => i.protectedFromScaleIn)).toBe(true);
-    const current = (await store.get(rollout.id))!;
-    await store.update(current.id, current.revision, {
+    await t.until(() =>
+      t.groupNew().some(i => i.lifecycleState === 'InService'),
+    );
+    expect(t.groupNew().every(i => i.protectedFromScaleIn)).toBe(true);
+    expect(await t.act('abort', 'bad metrics')).toBe(true);
+    const state = await t.until(r => !r.active);
+    expect(state).toMatchObject({
       state: 'aborted',
-      reason: 'bad metrics',
+      reason: 'aborted by user: bad metrics',
     });
-    const state = await tick(2);
-    expect(state).toMatchObject({ state: 'aborted', active: false });
-    expect(cloud.groups.get('web-prod')).toMatchObject({
-      version: 1,
-      max: 4,
-      protectNew: false,
+    const group = t.model.groupSnapshot(GROUP);
+    expect(group).toMatchObject({
+      launchTemplate: { version: '1' },
+      minSize: 4,
+      maxSize: 4,
+      desiredCapacity: 4,
+      protectNewInstances: false,
     });
-    expect(cloud.alive()).toHaveLength(4);
+    expect(t.fleet()).toHaveLength(4);
     // What it launched and kept is no longer protected from scale-in.
-    expect(cloud.alive().filter(i => i.protectedFromScaleIn)).toEqual([]);
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
-    const cleaned = (await store.getView(rollout.id))!.events.find(
-      e => e.kind === 'cleaned-up',
-    )!;
+    expect(group.instances.filter(i => i.protectedFromScaleIn)).toEqual([]);
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(4);
+    const cleaned = (await t.view()).events.find(e => e.kind === 'cleaned-up')!;
     expect(cleaned.message).toMatch(
-      /web-prod: terminated \d launched by this rollout/,
+      new RegExp(`${GROUP}: terminated \\d launched by this rollout`),
     );
   });
 
   it('a stateful entity: waves of one, each waiting for a promote', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.standalone('ami-old', 2, { app: 'web', environment: 'production' });
-    const { tick, promote } = await setup({ cloud, stateful: true });
-    let state = await tick(6);
-    expect(state.currentStep).toBe(1);
-    expect(cloud.alive(i => i.imageId === 'ami-new')).toHaveLength(1);
-    expect(cloud.alive()).toHaveLength(2);
-    await promote();
-    state = await tick(8);
+    const t = await setup({
+      fleet: 'standalone',
+      capacity: 2,
+      stateful: true,
+    });
+    let state = await t.until(r => r.currentStep === 1);
+    expect(state.state).toBe('running');
+    expect(t.imagesOf(t.fleet()).sort()).toEqual([OLD_AMI, NEW_AMI]);
+    expect((await t.view()).awaitingPromotion).toBe(true);
+    expect(Math.max(...t.liveSeen)).toBeLessThanOrEqual(3);
+    expect(await t.act('promote')).toBe(true);
+    state = await t.until(r => !r.active);
     expect(state.state).toBe('succeeded');
+    expect(t.imagesOf(t.fleet())).toEqual([NEW_AMI, NEW_AMI]);
   });
 
   it('pauses after repeated cloud failures, with the reason, and changes nothing meanwhile', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 2, {
-      app: 'web',
-      environment: 'production',
+    const t = await setup({
+      fleet: 'group',
+      capacity: 2,
+      spec: ALL_AT_ONCE,
     });
-    const { tick } = await setup({ cloud, steps: [{ setWeight: 100 }] });
-    await tick();
-    cloud.groupInstances = async () => {
-      throw new Error('Throttling: Rate exceeded');
-    };
-    let state = await tick(2);
+    await t.tick();
+    const before = t.model.groupSnapshot(GROUP);
+    const since = t.model.calls.length;
+    // Auto Scaling refuses every read of the group; the rest of AWS answers.
+    t.model.throttle(1000, 'DescribeAutoScalingGroups');
+    let state = await t.tick();
+    state = await t.tick();
     expect(state).toMatchObject({ state: 'running', failedAttempts: 2 });
-    state = await tick();
+    state = await t.tick();
     expect(state).toMatchObject({ state: 'paused', failedAttempts: 0 });
-    expect(state.reason).toContain('Throttling: Rate exceeded');
+    expect(state.reason).toBe(
+      'paused after 3 failed attempts to reach AWS: Rate exceeded',
+    );
+    // Nothing was asked of the account meanwhile: reads only.
+    expect(
+      t.model.calls
+        .slice(since)
+        .map(c => c.action)
+        .filter(a => !a.startsWith('Describe')),
+    ).toEqual([]);
+    expect(t.model.groupSnapshot(GROUP)).toEqual(before);
   });
 
   it('counts failed attempts in the database: an engine after a restart counts on, and a tick that works starts again from none', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 2, {
-      app: 'web',
-      environment: 'production',
+    const t = await setup({
+      fleet: 'group',
+      capacity: 2,
+      spec: ALL_AT_ONCE,
     });
-    const { tick, store, rollout } = await setup({
-      cloud,
-      steps: [{ setWeight: 100 }],
-    });
-    await tick();
-    const groupInstances = cloud.groupInstances.bind(cloud);
-    cloud.groupInstances = async () => {
-      throw new Error('RequestTimeout');
-    };
-    await tick(2);
-    expect((await store.get(rollout.id))!.failedAttempts).toBe(2);
+    await t.tick();
+    t.model.throttle(2, 'DescribeAutoScalingGroups');
+    await t.tick();
+    expect((await t.tick()).failedAttempts).toBe(2);
     // A tick that reaches AWS again: the count starts over.
-    cloud.groupInstances = groupInstances;
-    await tick();
-    expect((await store.get(rollout.id))!.failedAttempts).toBe(0);
+    expect((await t.tick()).failedAttempts).toBe(0);
 
-    cloud.groupInstances = async () => {
-      throw new Error('RequestTimeout');
-    };
-    await tick(2);
+    t.model.throttle(3, 'DescribeAutoScalingGroups');
+    await t.tick();
+    await t.tick();
     // Another engine (a restart, another replica) on the same database.
-    const restarted = anotherEngine(store, cloud);
-    await restarted.tick();
-    expect(await store.get(rollout.id)).toMatchObject({
+    await t.engine().tick();
+    expect(await t.store.get(ROLLOUT_ID)).toMatchObject({
       state: 'paused',
       reason: expect.stringContaining('paused after 3 failed attempts'),
     });
   });
 
   it('reconciles rollouts of different entities at once, no more than its concurrency', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.standalone('ami-old', 2, { app: 'web', environment: 'production' });
-    const { store, rollout } = await setup({
-      cloud,
-      steps: [{ setWeight: 100 }],
+    const t = await setup({
+      fleet: 'standalone',
+      capacity: 2,
+      spec: ALL_AT_ONCE,
     });
-    const first = (await store.get(rollout.id))!;
+    const first = (await t.store.get(ROLLOUT_ID))!;
+    const ids = [ROLLOUT_ID];
     for (let n = 2; n <= 5; n++) {
-      await store.create({
+      ids.push(`00000000-0000-4000-8000-00000000000${n}`);
+      await t.store.create({
         rollout: {
           ...first,
-          id: `00000000-0000-4000-8000-00000000000${n}`,
+          id: ids[ids.length - 1],
           entityRef: `component:default/web-${n}`,
         },
         events: [],
@@ -563,184 +496,190 @@ describe.each(databases.eachSupportedId())('RolloutEngine on %p', id => {
     }
     let inFlight = 0;
     let most = 0;
-    const ensure = cloud.ensureTemplateVersion.bind(cloud);
-    cloud.ensureTemplateVersion = async options => {
+    const ensure = t.model.ensureTemplateVersion.bind(t.model);
+    t.model.ensureTemplateVersion = async options => {
       inFlight += 1;
       most = Math.max(most, inFlight);
       await new Promise(resolve => setTimeout(resolve, 20));
       inFlight -= 1;
       return ensure(options);
     };
-    const engine = anotherEngine(store, cloud, 2);
-    await engine.tick();
+    await t.engine(2).tick();
     expect(most).toBe(2);
     const states = await Promise.all(
-      [1, 2, 3, 4, 5].map(
-        async n =>
-          (await store.get(`00000000-0000-4000-8000-00000000000${n}`))!.state,
-      ),
+      ids.map(async n => (await t.store.get(n))!.state),
     );
     expect(states).toEqual(Array(5).fill('running'));
   });
 
   it('blue-green: the whole new capacity beside the old, a promote, the switch out of the target groups, the old kept for the scale-down delay, then terminated', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 4, {
-      app: 'web',
-      environment: 'production',
-    });
-    const blue = cloud.alive().map(i => i.instanceId);
-    const { tick, promote, healthySeen, store, rollout } = await setup({
-      cloud,
+    const t = await setup({
+      fleet: 'group',
+      capacity: 4,
+      targetGroup: true,
       spec: { strategy: 'blueGreen', blueGreen: { scaleDownDelay: '2m' } },
     });
-    let state = await tick(4);
-    expect(state.currentStep).toBe(1);
-    expect(cloud.alive(i => i.imageId === 'ami-new')).toHaveLength(4);
+    const [tg] = t.targetGroupArns;
+    const blue = t.fleet();
+    let state = await t.until(r => r.currentStep === 1);
+    const green = t.groupNew().map(i => i.instanceId);
+    expect(t.model.serving(green, [tg])).toHaveLength(4);
     // Blue is untouched and still serving.
-    expect(cloud.alive(i => blue.includes(i.instanceId))).toHaveLength(4);
-    expect(cloud.deregistered.size).toBe(0);
-    expect((await store.getView(rollout.id))!.awaitingPromotion).toBe(true);
+    expect(t.model.serving(blue, [tg])).toEqual(blue);
+    expect((await t.view()).awaitingPromotion).toBe(true);
 
-    await promote();
-    state = await tick(2);
-    expect(state.currentStep).toBe(3);
-    expect([...cloud.deregistered].sort()).toEqual([...blue].sort());
-    expect(cloud.alive(i => blue.includes(i.instanceId))).toHaveLength(4);
-    clock += 60_000;
-    expect((await tick(2)).currentStep).toBe(3);
-    clock += 61_000;
-    state = await tick(4);
+    expect(await t.act('promote')).toBe(true);
+    state = await t.until(r => r.currentStep === 3);
+    // Switched: blue out of the target group, still running.
+    expect(t.model.serving(blue, [tg])).toEqual([]);
+    expect(blue.map(i => t.model.instance(i).state)).toEqual(
+      Array(4).fill('running'),
+    );
+    const switchedAt = Date.parse(state.stepStartedAt!);
+    let blueLeftAt: number | undefined;
+    state = await t.until(r => {
+      if (
+        blueLeftAt === undefined &&
+        blue.some(i => t.model.instance(i).state !== 'running')
+      ) {
+        blueLeftAt = t.model.now();
+      }
+      return !r.active;
+    });
     expect(state.state).toBe('succeeded');
-    expect(cloud.alive().map(i => i.imageId)).toEqual(Array(4).fill('ami-new'));
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
-    expect(cloud.instances).toHaveLength(8);
+    // The old capacity stayed for the scale-down delay.
+    expect(blueLeftAt! - switchedAt).toBeGreaterThanOrEqual(2 * 60_000);
+    expect(t.imagesOf(t.fleet())).toEqual(Array(4).fill(NEW_AMI));
+    expect(t.model.serving(t.fleet(), [tg])).toHaveLength(4);
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(4);
+    expect(t.model.launchedByRollout(ROLLOUT_ID)).toHaveLength(4);
   });
 
   it('blue-green aborted after the switch: blue back in its target groups, green terminated', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 2, {
-      app: 'web',
-      environment: 'production',
-    });
-    const blue = cloud.alive().map(i => i.instanceId);
-    const { tick, store, rollout } = await setup({
-      cloud,
+    const t = await setup({
+      fleet: 'group',
+      capacity: 2,
+      targetGroup: true,
       spec: { strategy: 'blueGreen', blueGreen: { autoPromote: true } },
     });
-    let state = await tick(4);
-    expect(state.currentStep).toBe(2);
-    expect(cloud.deregistered.size).toBe(2);
-    const current = (await store.get(rollout.id))!;
-    await store.update(current.id, current.revision, { state: 'aborted' });
-    state = await tick();
-    expect(state.active).toBe(false);
-    expect(cloud.deregistered.size).toBe(0);
-    expect(cloud.alive().map(i => i.instanceId)).toEqual(blue);
-    expect(cloud.groups.get('web-prod')).toMatchObject({ version: 1 });
+    const [tg] = t.targetGroupArns;
+    const blue = t.fleet();
+    await t.until(
+      r => !!r.plan.switched && t.model.serving(blue, [tg]).length === 0,
+    );
+    expect(await t.act('abort')).toBe(true);
+    const state = await t.until(r => !r.active);
+    expect(state.state).toBe('aborted');
+    // Registered again: serving once its health checks pass.
+    expect(blue.map(i => t.model.targetHealth(tg, i).state)).toEqual(
+      blue.map(() => expect.stringMatching(/^(initial|healthy)$/)),
+    );
+    expect(t.fleet()).toEqual(blue);
+    t.model.settle();
+    expect(
+      t.model
+        .launchedByRollout(ROLLOUT_ID)
+        .map(i => t.model.instance(i).state)
+        .filter(s => s !== 'terminated'),
+    ).toEqual([]);
+    expect(t.model.groupSnapshot(GROUP).launchTemplate.version).toBe('1');
   });
 
   it('replace-drifted: only the drifted instances get twins from the channel image; the others stay as they are', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-new']);
-    cloud.group('web-prod', 'lt-web', 1, 4, {
-      app: 'web',
-      environment: 'production',
-    });
-    const [drifted, ...kept] = cloud.alive().map(i => i.instanceId);
-    const { tick, healthySeen, store, rollout } = await setup({
-      cloud,
+    const t = await setup({
+      fleet: 'group',
+      capacity: 4,
+      drifted: 1,
       spec: { strategy: 'replaceDrifted' },
-      drifted: [drifted],
     });
-    const view = (await store.getView(rollout.id))!;
+    const [drifted, ...kept] = t.fleet();
+    const view = await t.view();
     expect(
-      view.steps.map(s => [s.kind, s.targets['asg:us-east-1:web-prod']]),
+      view.steps.map(s => [s.kind, s.targets[`asg:us-east-1:${GROUP}`]]),
     ).toEqual([['setWeight', 4]]);
-    const state = await tick(6);
+    const state = await t.until(r => !r.active);
     expect(state.state).toBe('succeeded');
-    const alive = cloud.alive().map(i => i.instanceId);
-    expect(alive).not.toContain(drifted);
-    expect(alive).toEqual(expect.arrayContaining(kept));
-    expect(alive).toHaveLength(4);
-    expect(cloud.instances).toHaveLength(5);
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
+    const live = t.fleet();
+    expect(live).not.toContain(drifted);
+    expect(live).toEqual(expect.arrayContaining(kept));
+    expect(live).toHaveLength(4);
+    expect(t.model.launchedByRollout(ROLLOUT_ID)).toHaveLength(1);
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(4);
   });
 
   it('an analysis passes when its alarms stay OK for its duration', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.standalone('ami-old', 2, { app: 'web', environment: 'production' });
-    cloud.alarms.set('web-5xx', 'OK');
-    const { tick, store, rollout } = await setup({
-      cloud,
+    const t = await setup({
+      fleet: 'standalone',
+      capacity: 2,
       alarms: ['web-5xx'],
-      steps: [
-        { setWeight: 50 },
-        { analysis: { duration: '5m' } },
-        { setWeight: 100 },
-      ],
+      spec: {
+        strategy: 'canary',
+        steps: [
+          { setWeight: 50 },
+          { analysis: { duration: '5m' } },
+          { setWeight: 100 },
+        ],
+      },
     });
-    let state = await tick(4);
-    expect(state.currentStep).toBe(1);
-    clock += 4 * 60_000;
-    expect((await tick()).currentStep).toBe(1);
-    clock += 61_000;
-    state = await tick(6);
+    t.model.setAlarm('web-5xx', 'OK');
+    let state = await t.until(r => r.currentStep === 1);
+    const startedAt = Date.parse(state.stepStartedAt!);
+    state = await t.until(r => r.currentStep === 2);
+    expect(t.model.now() - startedAt).toBeGreaterThanOrEqual(5 * 60_000);
+    state = await t.until(r => !r.active);
     expect(state.state).toBe('succeeded');
-    const events = (await store.getView(rollout.id))!.events;
+    const events = (await t.view()).events;
     expect(events.map(e => e.message).join('\n')).toContain(
       'analysis passed: every alarm stayed OK',
     );
   });
 
   it('an alarm in ALARM aborts the rollout automatically, naming it, and the clean-up restores the group', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.group('web-prod', 'lt-web', 1, 4, {
-      app: 'web',
-      environment: 'production',
-    });
-    cloud.alarms.set('web-5xx', 'OK');
-    const { tick, store, rollout, healthySeen } = await setup({
-      cloud,
+    const t = await setup({
+      fleet: 'group',
+      capacity: 4,
       alarms: ['web-5xx'],
-      steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
+      spec: {
+        strategy: 'canary',
+        steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
+      },
     });
-    let state = await tick(6);
-    expect(state.currentStep).toBe(1);
-    cloud.alarms.set('web-5xx', 'ALARM');
-    state = await tick();
-    expect(state).toMatchObject({ state: 'aborted', active: false });
-    expect(state.reason).toBe(
-      'aborted automatically: alarm web-5xx is in ALARM: web-5xx test',
+    t.model.setAlarm('web-5xx', 'OK');
+    await t.until(r => r.currentStep === 1);
+    t.model.setAlarm(
+      'web-5xx',
+      'ALARM',
+      'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (5.0).',
     );
+    let state = await t.tick();
+    expect(state.state).toBe('aborted');
+    expect(state.reason).toBe(
+      'aborted automatically: alarm web-5xx is in ALARM: Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (5.0).',
+    );
+    state = await t.until(r => !r.active);
+    expect(state.state).toBe('aborted');
     // What it launched and serves stays only to hold the capacity.
-    expect(cloud.alive()).toHaveLength(4);
-    expect(cloud.groups.get('web-prod')).toMatchObject({ version: 1 });
-    expect(Math.min(...healthySeen)).toBeGreaterThanOrEqual(4);
-    const audit = await store.getView(rollout.id);
-    expect(audit!.events.map(e => e.kind)).toEqual(
+    expect(t.fleet()).toHaveLength(4);
+    expect(t.model.groupSnapshot(GROUP).launchTemplate.version).toBe('1');
+    expect(Math.min(...t.servingSeen)).toBeGreaterThanOrEqual(4);
+    expect((await t.view()).events.map(e => e.kind)).toEqual(
       expect.arrayContaining(['aborted', 'cleaned-up']),
     );
   });
 
   it('an alarm that cannot be read fails closed: the rollout aborts before launching', async () => {
-    const cloud = new FakeCloud();
-    cloud.template('lt-web', ['ami-old']);
-    cloud.standalone('ami-old', 2, { app: 'web', environment: 'production' });
-    const { tick } = await setup({
-      cloud,
+    const t = await setup({
+      fleet: 'standalone',
+      capacity: 2,
       alarms: ['web-typo'],
-      steps: [{ setWeight: 100 }],
+      spec: ALL_AT_ONCE,
     });
-    const state = await tick(2);
-    expect(state.state).toBe('aborted');
+    const before = t.fleet();
+    const state = await t.until(r => r.state === 'aborted', 3);
     expect(state.reason).toContain(
       'alarm web-typo cannot be read: it exists in no region of the rollout (us-east-1)',
     );
-    expect(cloud.instances).toHaveLength(2);
+    expect(t.model.launchedByRollout(ROLLOUT_ID)).toEqual([]);
+    expect(t.fleet()).toEqual(before);
   });
 });
