@@ -14,6 +14,8 @@ import { useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
 import { relative } from '../shared';
 import { useRollout } from './useRollouts';
+import { waitReasons } from './waitReasons';
+import { WaitReasons } from './WaitReasons';
 
 /** The actions a rollout in its state takes. */
 function actionsOf(rollout: Rollout): RolloutAction[] {
@@ -66,6 +68,10 @@ export function RolloutView(props: {
     }
   };
   const step = value.steps[value.currentStep];
+  const finished = FINISHED_ROLLOUT_STATES.includes(value.state);
+  const reasons = finished ? [] : waitReasons(value);
+  // A reason the list explains is not repeated on its own.
+  const explained = reasons.some(r => r.quote?.text === value.reason);
   return (
     <Box mb={2}>
       <Typography variant="h6">
@@ -78,13 +84,15 @@ export function RolloutView(props: {
           }
         />
       </Typography>
-      {!FINISHED_ROLLOUT_STATES.includes(value.state) && (
+      {!finished && (
         <Typography>
           Step {Math.min(value.currentStep + 1, value.steps.length)} of{' '}
           {value.steps.length}: {describeStep(step)}
         </Typography>
       )}
-      {value.reason && <Typography color="error">{value.reason}</Typography>}
+      {value.reason && !explained && (
+        <Typography color="error">{value.reason}</Typography>
+      )}
       <ul>
         {value.status.map(fleet => (
           <li key={fleet.key}>
@@ -94,14 +102,10 @@ export function RolloutView(props: {
             {fleet.scalingIn
               ? `, ${fleet.scalingIn} more the group is about to scale in`
               : ''}
-            {Object.entries(fleet.waiting).map(([instance, why]) => (
-              <Typography key={instance} variant="body2">
-                {instance}: {why}
-              </Typography>
-            ))}
           </li>
         ))}
       </ul>
+      <WaitReasons reasons={reasons} />
       {props.canControl &&
         actionsOf(value).map(action => (
           <Button

@@ -257,3 +257,124 @@ describe('RolloutsCard', () => {
     ).toBeDisabled();
   });
 });
+
+describe('RolloutsCard: why a rollout waits', () => {
+  async function show(extra: Partial<Rollout>) {
+    const active = rollout({ awaitingPromotion: false, ...extra });
+    const { events: _events, ...row } = active;
+    await render({
+      getRollout: jest.fn().mockResolvedValue(active),
+      listEntityRollouts: jest.fn().mockResolvedValue({ items: [row] }),
+    });
+    return screen.findByRole('list', { name: 'Waiting for' });
+  }
+
+  const status = (extra: Partial<Rollout['status'][number]>) => [
+    {
+      key: 'asg:us-east-1:web-prod',
+      newInstances: 1,
+      healthyNewInstances: 0,
+      oldInstances: 3,
+      waiting: {},
+      ...extra,
+    },
+  ];
+
+  it('names each instance the gate holds back, in words, with what AWS said', async () => {
+    const list = await show({
+      currentStep: 0,
+      status: status({
+        newInstances: 3,
+        waiting: {
+          'i-5':
+            'target group web-prod: unhealthy (Target.ResponseCodeMismatch)',
+          'i-6': 'EC2 status checks: instance initializing, system ok',
+          'i-7': 'instance is pending',
+        },
+      }),
+    });
+    const items = within(list).getAllByRole('listitem');
+    expect(items.map(i => i.textContent)).toEqual([
+      'i-5 (web-prod) fails the health check of target group web-prod: its health check path answers an HTTP status the target group does not accept' +
+        'AWS: target health unhealthy, Target.ResponseCodeMismatch',
+      'i-6 (web-prod) is still booting: its EC2 status checks are initializing (usually a few minutes after launch)' +
+        'AWS: instance status initializing, system status ok',
+      'i-7 (web-prod) is still startingAWS: instance state pending',
+    ]);
+  });
+
+  it('says a scaling activity failed, why, and the message AWS gave', async () => {
+    const message =
+      'We currently do not have sufficient t3.large capacity in the Availability Zone you requested (us-east-1a). Launching EC2 instance failed.';
+    const list = await show({
+      currentStep: 0,
+      status: status({ activity: message }),
+    });
+    expect(
+      within(list).getByText(
+        /a scaling activity failed: AWS has no capacity for the instance type in an Availability Zone right now/,
+      ),
+    ).toBeInTheDocument();
+    expect(within(list).getByText(`AWS: ${message}`)).toBeInTheDocument();
+  });
+
+  it('explains an analysis an alarm left inconclusive, once', async () => {
+    const reason =
+      'analysis of step 2 inconclusive: web-5xx had no data (INSUFFICIENT_DATA) at its end; resume to run the analysis again, or abort';
+    const list = await show({
+      state: 'paused',
+      reason,
+      steps: [
+        rollout().steps[0],
+        {
+          index: 1,
+          kind: 'analysis',
+          durationMs: 300_000,
+          alarms: ['web-5xx'],
+          targets: { 'asg:us-east-1:web-prod': 1 },
+        },
+        rollout().steps[2],
+      ],
+    });
+    expect(
+      within(list).getByText(
+        /an alarm had no data, so the analysis cannot tell whether the new version is healthy/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Step 2 of 3: analysis 5 min, watching alarm web-5xx/),
+    ).toBeInTheDocument();
+    // The reason shows with its explanation, not a second time on its own
+    // (the history table lists it as well).
+    expect(within(list).getByText(`Rollout: ${reason}`)).toBeInTheDocument();
+    expect(
+      screen.getAllByText(reason).filter(e => !e.closest('table')),
+    ).toEqual([]);
+  });
+
+  it('says when the group was scaled by its own policy since the plan, and that the rollout follows', async () => {
+    const list = await show({
+      currentStep: 2,
+      status: status({ capacity: 6, newInstances: 4, healthyNewInstances: 4 }),
+    });
+    expect(
+      within(list).getByText(
+        /the group was scaled from 4 to 6 instances since the rollout was planned \(a scaling policy, or someone, changed its desired capacity\)\. The rollout follows it and never undoes it/,
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('shows nothing to wait for when nothing holds the rollout', async () => {
+    const { events: _events, ...row } = rollout();
+    await render({
+      getRollout: jest.fn().mockResolvedValue(rollout()),
+      listEntityRollouts: jest.fn().mockResolvedValue({ items: [row] }),
+    });
+    expect(
+      await screen.findByText('waiting for promotion'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('list', { name: 'Waiting for' }),
+    ).not.toBeInTheDocument();
+  });
+});
