@@ -53,11 +53,11 @@ const STEP_WORDS: Record<
 
 /**
  * A rollout step in the words the plan, the card, the timeline and the
- * scaffolder's log all use: `new version on 10% of the capacity`, `pause
- * until promoted`, `analysis 5 min, watching alarm web-5xx`, `bake 10 min,
- * watching alarm web-5xx; the old fleet kept whole`. A step past the last is
- * `finishing`; a kind this version does not know (a newer backend's) is
- * named as it is, with its duration.
+ * scaffolder's log all use, such as `new version on 10% of the capacity`,
+ * `pause until promoted`, `analysis 5 min, watching alarm web-5xx` or
+ * `bake 10 min, watching alarm web-5xx; the old fleet kept whole`. A step
+ * past the last is `finishing`; a kind this version does not know (a newer
+ * backend's) is named as it is, with its duration.
  *
  * @public
  */
