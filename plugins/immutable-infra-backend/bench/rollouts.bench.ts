@@ -9,7 +9,9 @@
  *    calls by command, total, calls per instance and ticks.
  * 2. Engine time per reconcile tick with 200 rollouts in flight in one
  *    DatabaseRolloutStore, next to the time of the provider's calls in that
- *    tick. The provider is the in-memory FakeCloud with a fixed simulated
+ *    tick. The provider is the in-memory AWS model (AwsModel: groups that
+ *    launch and scale in asynchronously, reads that lag launches, one step
+ *    of its cloud between ticks, outside the timing) with a fixed simulated
  *    latency per call (not moto: 200 rollouts there take minutes a tick).
  *    First one rollout at a time: AWS time = sum of the provider calls'
  *    durations (none overlap), engine time = tick wall time minus that.
@@ -30,9 +32,13 @@ import Knex from 'knex';
 import { median, openBenchDatabase, silentLogger } from './benchDatabase';
 import { Ec2Fixtures, emulatorClients } from '../src/__testUtils__/ec2Fixtures';
 import { migrateForTests } from '../src/__testUtils__/migrate';
+import {
+  modelInventory,
+  NEW_AMI,
+  OLD_AMI,
+} from '../src/__testUtils__/rolloutHarness';
 import { emulatorConfig, startMoto } from '../src/__testUtils__/moto';
 import { DatabaseEntitySnapshotStore } from '../src/catalog/EntitySnapshotStore';
-import { Inventory } from '../src/drift/types';
 import { DatabaseFleetStore } from '../src/fleet/DatabaseFleetStore';
 import { FleetSync } from '../src/fleet/FleetSync';
 import { AwsClientFactory } from '../src/providers/aws/AwsClientFactory';
@@ -40,7 +46,7 @@ import { Ec2FleetProvider } from '../src/providers/aws/Ec2FleetProvider';
 import { Ec2RolloutProvider } from '../src/providers/aws/Ec2RolloutProvider';
 import { RolloutProvider } from '../src/providers/RolloutProvider';
 import { DatabaseRolloutStore } from '../src/rollouts/DatabaseRolloutStore';
-import { FakeCloud } from '../src/rollouts/FakeCloud.testUtil';
+import { AwsModel } from '../src/rollouts/AwsModel.testUtil';
 import { planRollout } from '../src/rollouts/plan';
 import {
   ROLLOUT_CONCURRENCY,
@@ -263,69 +269,6 @@ async function rolloutCalls() {
   }
 }
 
-/** The plan's inventory for one entity's group in the fake cloud. */
-function inventoryOf(
-  cloud: FakeCloud,
-  entityRef: string,
-  group: string,
-  template: string,
-): Inventory {
-  const g = cloud.groups.get(group)!;
-  const members = cloud.alive(i => i.group === group);
-  return {
-    instances: members.map(i => ({
-      entityRef,
-      instanceId: i.instanceId,
-      environment: 'production',
-      region,
-      imageId: i.imageId,
-      state: 'running',
-      asg: group,
-      sshExposure: 'none',
-      sshSources: [],
-      firstSeenAt: '2026-01-01T00:00:00.000Z',
-      lastSeenAt: '2026-01-01T00:00:00.000Z',
-    })),
-    launchTemplates: [
-      {
-        id: template,
-        name: template,
-        region,
-        defaultVersion: 1,
-        imageId: 'ami-old',
-      },
-    ],
-    autoscalingGroups: [
-      {
-        environment: 'production',
-        name: group,
-        region,
-        group: {
-          name: group,
-          region,
-          minSize: g.min,
-          maxSize: g.max,
-          desiredCapacity: g.desired,
-          launchTemplate: {
-            id: template,
-            name: template,
-            version: String(g.version),
-            resolvedVersion: g.version,
-            imageId: 'ami-old',
-          },
-          instances: members.map(i => ({
-            instanceId: i.instanceId,
-            lifecycleState: 'InService',
-          })),
-          targetGroupArns: [
-            `arn:aws:elasticloadbalancing:${region}:123456789012:targetgroup/${group}/1`,
-          ],
-        },
-      },
-    ],
-  } as Inventory;
-}
-
 /**
  * Part 2: engine time per tick with many rollouts in flight. One rollout
  * at a time, the provider calls do not overlap: engine time is the tick's
@@ -334,7 +277,7 @@ function inventoryOf(
  */
 async function tickTimes(concurrency: number) {
   const { knex, kind } = await openBenchDatabase();
-  const cloud = new FakeCloud();
+  const cloud = new AwsModel({ region });
   let awsMs = 0;
   let awsCalls = 0;
   const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -357,23 +300,30 @@ async function tickTimes(concurrency: number) {
   }) as RolloutProvider;
   const store: RolloutStore = DatabaseRolloutStore.create({ knex });
   const engine = new RolloutEngine({
-    // The emulators show what they launch at once.
-    launchVisibilityMs: 0,
     store,
     provider,
     logger: silentLogger,
     syncEntity: async () => {},
     concurrency,
+    now: () => cloud.now(),
   });
   const selector = (name: string) => [{ key: 'app', value: name }];
+  const templates: string[] = [];
   for (let index = 0; index < ROLLOUTS; index++) {
     const name = `svc-${index}`;
-    const template = `lt-${name}`;
-    cloud.template(template, ['ami-old']);
-    cloud.group(`${name}-prod`, template, 1, 10, {
-      app: name,
-      environment: 'production',
+    templates.push(cloud.createLaunchTemplate({ name, imageId: OLD_AMI }));
+    cloud.createGroup({
+      name: `${name}-prod`,
+      templateId: templates[index],
+      minSize: 10,
+      maxSize: 10,
+      desiredCapacity: 10,
+      tags: { app: name, environment: 'production' },
     });
+  }
+  cloud.settle();
+  for (let index = 0; index < ROLLOUTS; index++) {
+    const name = `svc-${index}`;
     const entityRef = `component:default/${name}`;
     const planned = planRollout({
       environment: 'production',
@@ -383,8 +333,13 @@ async function tickTimes(concurrency: number) {
         environments: ['production'],
         stateful: false,
       },
-      inventory: inventoryOf(cloud, entityRef, `${name}-prod`, template),
-      targetImages: new Map([[region, 'ami-new']]),
+      inventory: modelInventory(cloud, {
+        entityRef,
+        app: name,
+        templateId: templates[index],
+        group: `${name}-prod`,
+      }),
+      targetImages: new Map([[region, NEW_AMI]]),
       spec: SPEC,
     });
     if (planned.problems.length) {
@@ -403,7 +358,7 @@ async function tickTimes(concurrency: number) {
     });
   }
   console.log(
-    `${ROLLOUTS} canary rollouts in flight (one Auto Scaling group of 10 each), ${kind}, ${concurrency} reconciled at once; provider: in-memory fake cloud, ${LATENCY_MS} ms simulated latency per call (not AWS, not moto)`,
+    `${ROLLOUTS} canary rollouts in flight (one Auto Scaling group of 10 each), ${kind}, ${concurrency} reconciled at once; provider: the in-memory AWS model, ${LATENCY_MS} ms simulated latency per call (not AWS, not moto)`,
   );
   const rows: { wall: number; aws: number; engine: number }[] = [];
   for (let t = 0; t < TICKS; t++) {
@@ -414,6 +369,8 @@ async function tickTimes(concurrency: number) {
     await engine.tick();
     const wall = performance.now() - t0;
     const engineMs = wall - awsMs;
+    // The cloud moves on between ticks (launches run, groups scale).
+    cloud.step();
     rows.push({ wall, aws: awsMs, engine: engineMs });
     console.log(
       `tick ${

@@ -1,8 +1,8 @@
 /*
  * A stateful, seeded, in-process model of the parts of EC2, Auto Scaling,
  * ELBv2 and CloudWatch that the rollout engine relies on, behind the
- * engine's one interface to the cloud (RolloutProvider). Unlike FakeCloud it
- * fails the way AWS fails: client tokens answer the original reservation,
+ * engine's one interface to the cloud (RolloutProvider). It fails the way
+ * AWS fails: client tokens answer the original reservation,
  * reads lag writes, groups act asynchronously (launch activities that fail,
  * scale-in by the default termination policy, draining before termination),
  * a lower MaxSize lowers the desired capacity, calls are throttled.
