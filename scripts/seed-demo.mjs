@@ -10,36 +10,27 @@
 // payments-api's staging build in production, left waiting for a promote.
 // A second run against a running demo changes nothing.
 //
-// usage: node scripts/seed-demo.mjs [backendBaseUrl] [ec2Endpoint]
+// The AMIs, instances, launch templates, groups and security group are made
+// with the backend tests' EC2 fixtures (ec2Fixtures.ts), loaded through the
+// TypeScript transform of Backstage's CLI.
+//
+// usage: node --require @backstage/cli/config/nodeTransform.cjs \
+//          scripts/seed-demo.mjs [backendBaseUrl] [ec2Endpoint]
+//   (node_ts in scripts/lib/bootstrap.sh; scripts/start and scripts/test run it)
 
 import {
-  AutoScalingClient,
-  CreateAutoScalingGroupCommand,
-} from '@aws-sdk/client-auto-scaling';
-import {
-  CloudWatchClient,
   DescribeAlarmsCommand,
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateImageCommand,
   CreateKeyPairCommand,
-  CreateLaunchTemplateCommand,
-  CreateLaunchTemplateVersionCommand,
-  CreateSecurityGroupCommand,
-  CreateTagsCommand,
   DescribeInstancesCommand,
-  DescribeVpcsCommand,
-  EC2Client,
-  RegisterImageCommand,
-  RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import {
-  CreateTargetGroupCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createHash } from 'node:crypto';
+// A CommonJS module once transformed: its exports are the default import.
+import ec2Fixtures from '../plugins/immutable-infra-backend/src/__testUtils__/ec2Fixtures.ts';
+
+const { Ec2Fixtures, emulatorClients } = ec2Fixtures;
 
 const backend = (process.argv[2] ?? 'http://localhost:7007').replace(/\/$/, '');
 const ec2Endpoint = process.argv[3];
@@ -71,67 +62,17 @@ async function call(path, { method = 'GET', body, ok = [] } = {}) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
-/** SDK client options for the emulator. */
-const emulator = endpoint => ({
-  region: REGION,
-  endpoint,
-  maxAttempts: 1,
-  credentials: {
-    accessKeyId: 'immutable-infra-emulator',
-    secretAccessKey: 'immutable-infra-emulator',
-  },
-});
+/** The emulator's clients and fixtures, when there is an emulator. */
+const clients = ec2Endpoint ? emulatorClients(ec2Endpoint, REGION) : undefined;
+const fixtures = clients && new Ec2Fixtures(clients.ec2, clients.autoscaling);
 
-/** Bakes AMIs in the emulator, or makes up ids when there is none. */
-class Bakery {
-  constructor(endpoint) {
-    this.ec2 = endpoint ? new EC2Client(emulator(endpoint)) : undefined;
+/** Bakes an AMI in the emulator, or makes up its id when there is none. */
+async function bake(name, tags = {}) {
+  if (!fixtures) {
+    const hex = createHash('sha256').update(name).digest('hex').slice(0, 17);
+    return `ami-${hex}`;
   }
-
-  async bake(name, tags = {}) {
-    if (!this.ec2) {
-      const hex = createHash('sha256').update(name).digest('hex').slice(0, 17);
-      return `ami-${hex}`;
-    }
-    if (!this.builder) {
-      const base = await this.ec2.send(
-        new RegisterImageCommand({
-          Name: 'packer-builder-base',
-          RootDeviceName: '/dev/xvda',
-          Architecture: 'x86_64',
-          VirtualizationType: 'hvm',
-        }),
-      );
-      const run = await this.ec2.send(
-        new RunInstancesCommand({
-          ImageId: base.ImageId,
-          MinCount: 1,
-          MaxCount: 1,
-          InstanceType: 't3.micro',
-          TagSpecifications: [
-            {
-              ResourceType: 'instance',
-              Tags: [{ Key: 'Name', Value: 'packer-builder' }],
-            },
-          ],
-        }),
-      );
-      this.builder = run.Instances[0].InstanceId;
-    }
-    const image = await this.ec2.send(
-      new CreateImageCommand({ InstanceId: this.builder, Name: name }),
-    );
-    await this.ec2.send(
-      new CreateTagsCommand({
-        Resources: [image.ImageId],
-        Tags: Object.entries({ Name: name, ...tags }).map(([Key, Value]) => ({
-          Key,
-          Value,
-        })),
-      }),
-    );
-    return image.ImageId;
-  }
+  return fixtures.image({ Name: name, ...tags }, { name });
 }
 
 const commit = (family, n) =>
@@ -181,7 +122,7 @@ const HISTORY = {
   },
 };
 
-async function seedFamily(bakery, family, history) {
+async function seedFamily(family, history) {
   const existing = await call(
     `/api/immutable-infra/families/${family}/channels`,
     { ok: [404] },
@@ -193,7 +134,7 @@ async function seedFamily(bakery, family, history) {
   for (const [index, version] of history.versions.entries()) {
     const n = index + 1;
     const sha = commit(family, n);
-    const imageId = await bakery.bake(`${family}-v${n}`, { 'git:commit': sha });
+    const imageId = await bake(`${family}-v${n}`, { 'git:commit': sha });
     const runUuid = `${family}-run-${n}`;
     const builtAt = Date.now() - version.age * DAY;
     const { version: registered } = await call('/api/immutable-infra/images', {
@@ -318,8 +259,8 @@ const FLEET = {
   },
 };
 
-async function seedFleet(ec2) {
-  const existing = await ec2.send(
+async function seedFleet() {
+  const existing = await clients.ec2.send(
     new DescribeInstancesCommand({
       Filters: [{ Name: 'tag-key', Values: ['environment'] }],
     }),
@@ -328,125 +269,55 @@ async function seedFleet(ec2) {
     console.log('demo fleet already running');
     return;
   }
-  const sshGroup = await ec2.send(
-    new CreateSecurityGroupCommand({
-      GroupName: 'checkout-web-legacy-ssh',
-      Description: 'SSH from anywhere (left over from a debugging session)',
-    }),
-  );
-  await ec2.send(
-    new AuthorizeSecurityGroupIngressCommand({
-      GroupId: sshGroup.GroupId,
-      IpPermissions: [
-        {
-          IpProtocol: 'tcp',
-          FromPort: 22,
-          ToPort: 22,
-          IpRanges: [{ CidrIp: '0.0.0.0/0' }],
-        },
-      ],
-    }),
-  );
-  await ec2.send(new CreateKeyPairCommand({ KeyName: 'checkout-ops' }));
+  const sshGroup = await fixtures.securityGroup({
+    name: 'checkout-web-legacy-ssh',
+    description: 'SSH from anywhere (left over from a debugging session)',
+    port: 22,
+    cidr: '0.0.0.0/0',
+  });
+  await clients.ec2.send(new CreateKeyPairCommand({ KeyName: 'checkout-ops' }));
   const imageOf = async (family, version) =>
     (await call(`/api/immutable-infra/images/${family}@${version}`))
       .artifacts[0].imageId;
-  const handBuilt = await new Bakery(ec2Endpoint).bake(
-    'search-indexer-hotfix-by-hand',
-  );
-  const autoscaling = new AutoScalingClient(emulator(ec2Endpoint));
-  const elb = new ElasticLoadBalancingV2Client(emulator(ec2Endpoint));
-  const vpc = (await ec2.send(new DescribeVpcsCommand({}))).Vpcs?.[0]?.VpcId;
+  const handBuilt = await bake('search-indexer-hotfix-by-hand');
   for (const [family, fleet] of Object.entries(FLEET)) {
     let templateId;
     if (fleet.launchTemplate) {
-      const created = await ec2.send(
-        new CreateLaunchTemplateCommand({
-          LaunchTemplateName: fleet.launchTemplate.name,
-          LaunchTemplateData: {
-            ImageId: await imageOf(family, fleet.launchTemplate.version),
-            InstanceType: 't3.small',
-          },
-        }),
-      );
-      templateId = created.LaunchTemplate.LaunchTemplateId;
-      for (const version of fleet.launchTemplate.versions ?? []) {
-        await ec2.send(
-          new CreateLaunchTemplateVersionCommand({
-            LaunchTemplateId: templateId,
-            LaunchTemplateData: {
-              ImageId: await imageOf(family, version),
-              InstanceType: 't3.small',
-            },
-          }),
-        );
+      const { name, version, versions = [] } = fleet.launchTemplate;
+      const images = [];
+      for (const v of [version, ...versions]) {
+        images.push(await imageOf(family, v));
       }
+      templateId = await fixtures.launchTemplate(name, images);
     }
     for (const group of fleet.autoscalingGroups ?? []) {
-      const { TargetGroups } = await elb.send(
-        new CreateTargetGroupCommand({
-          Name: group.name,
-          Protocol: 'HTTP',
-          Port: 8080,
-          VpcId: vpc,
-          HealthCheckPath: '/healthz',
-        }),
-      );
-      await autoscaling.send(
-        new CreateAutoScalingGroupCommand({
-          AutoScalingGroupName: group.name,
-          LaunchTemplate: {
-            LaunchTemplateId: templateId,
-            Version: group.templateVersion,
-          },
-          MinSize: group.min,
-          MaxSize: group.max,
-          DesiredCapacity: group.min,
-          AvailabilityZones: [`${REGION}a`],
-          TargetGroupARNs: [TargetGroups[0].TargetGroupArn],
-          Tags: Object.entries({
-            ...fleet.tags,
-            environment: group.environment,
-          }).map(([Key, Value]) => ({
-            Key,
-            Value,
-            PropagateAtLaunch: true,
-            ResourceId: group.name,
-            ResourceType: 'auto-scaling-group',
-          })),
-        }),
-      );
+      await fixtures.groupBehindTargetGroup(clients.elb, {
+        name: group.name,
+        templateId,
+        templateVersion: group.templateVersion,
+        capacity: group.min,
+        minSize: group.min,
+        maxSize: group.max,
+        tags: { ...fleet.tags, environment: group.environment },
+        region: REGION,
+      });
     }
     for (const group of fleet.instances) {
       const imageId = group.handBuilt
         ? handBuilt
         : await imageOf(family, group.version);
-      await ec2.send(
-        new RunInstancesCommand({
-          ImageId: imageId,
-          MinCount: group.count,
-          MaxCount: group.count,
-          InstanceType: 't3.small',
-          KeyName: fleet.keyName,
-          SecurityGroupIds: fleet.sshOpen ? [sshGroup.GroupId] : undefined,
-          TagSpecifications: [
-            {
-              ResourceType: 'instance',
-              Tags: Object.entries({
-                ...fleet.tags,
-                environment: group.environment,
-                ...(group.launchedDaysAgo
-                  ? {
-                      'emulator:launched-days-ago': String(
-                        group.launchedDaysAgo,
-                      ),
-                    }
-                  : {}),
-              }).map(([Key, Value]) => ({ Key, Value })),
-            },
-          ],
-        }),
-      );
+      await fixtures.instances(imageId, {
+        count: group.count,
+        keyName: fleet.keyName,
+        securityGroupIds: fleet.sshOpen ? [sshGroup] : undefined,
+        tags: {
+          ...fleet.tags,
+          environment: group.environment,
+          ...(group.launchedDaysAgo
+            ? { 'emulator:launched-days-ago': String(group.launchedDaysAgo) }
+            : {}),
+        },
+      });
     }
     console.log(`launched the ${family} fleet`);
   }
@@ -476,7 +347,7 @@ const ALARMS = [
 ];
 
 async function seedAlarms() {
-  const cloudwatch = new CloudWatchClient(emulator(ec2Endpoint));
+  const { cloudwatch } = clients;
   const { MetricAlarms = [] } = await cloudwatch.send(
     new DescribeAlarmsCommand({ AlarmNames: ALARMS.map(a => a.name) }),
   );
@@ -618,23 +489,22 @@ async function main() {
     );
   }
 
-  const bakery = new Bakery(ec2Endpoint);
   if (!ec2Endpoint) {
     console.log('no EC2 emulator: registering made-up AMI ids');
   }
   for (const [family, history] of Object.entries(HISTORY)) {
-    await seedFamily(bakery, family, history);
+    await seedFamily(family, history);
   }
   if (ec2Endpoint) {
     // A build that only tagged its AMI: image discovery registers it.
-    const imageId = await bakery.bake('search-indexer-v4', {
+    const imageId = await bake('search-indexer-v4', {
       'immutable-infra:family': 'search-indexer',
       'immutable-infra:version': '4',
       'git:commit': commit('search-indexer', 4),
       'git:repo': HISTORY['search-indexer'].repo,
     });
     console.log(`tagged ${imageId} for image discovery (search-indexer)`);
-    await seedFleet(bakery.ec2);
+    await seedFleet();
     await seedAlarms();
     for (const result of await sync()) {
       console.log(

@@ -56,6 +56,12 @@ ensure_dependencies() {
   log "dependencies installed in $((SECONDS - started))s"
 }
 
+# Runs node with the TypeScript transform of Backstage's CLI, for the scripts
+# that import the plugins' TypeScript (the backend tests' EC2 fixtures).
+node_ts() {
+  node --require "$ROOT/node_modules/@backstage/cli/config/nodeTransform.cjs" "$@"
+}
+
 bootstrap() {
   ensure_node
   ensure_yarn

@@ -3,14 +3,17 @@ import {
   CreateAutoScalingGroupCommand,
   CreateLaunchConfigurationCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  AuthorizeSecurityGroupIngressCommand,
   CreateImageCommand,
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
+  CreateSecurityGroupCommand,
   CreateTagsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -18,6 +21,12 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+
+/*
+ * The tests' EC2 fixtures, also imported by scripts/seed-demo.mjs (the demo's
+ * images and fleet) and scripts/lib/production-replicas.mjs, through the
+ * TypeScript transform of Backstage's CLI (node_ts in scripts/lib/bootstrap.sh).
+ */
 
 /** SDK clients pointed at a moto server, with the emulator's credentials. */
 export function emulatorClients(endpoint: string, region: string) {
@@ -30,8 +39,13 @@ export function emulatorClients(endpoint: string, region: string) {
   return {
     ec2: new EC2Client(config),
     autoscaling: new AutoScalingClient(config),
+    elb: new ElasticLoadBalancingV2Client(config),
+    cloudwatch: new CloudWatchClient(config),
   };
 }
+
+const awsTags = (tags: Record<string, string>) =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 /** Builds AMIs, instances, templates and groups in the emulator. */
 export class Ec2Fixtures {
@@ -43,8 +57,15 @@ export class Ec2Fixtures {
     readonly autoscaling: AutoScalingClient,
   ) {}
 
-  /** An AMI with a snapshot, tagged as given. */
-  async image(tags: Record<string, string> = {}): Promise<string> {
+  /**
+   * An AMI with a snapshot, tagged as given, made from one builder instance
+   * (untagged, launched with the first image); named uniquely unless a name
+   * is given.
+   */
+  async image(
+    tags: Record<string, string> = {},
+    options: { name?: string } = {},
+  ): Promise<string> {
     if (!this.builder) {
       const base = await this.ec2.send(
         new RegisterImageCommand({
@@ -68,42 +89,87 @@ export class Ec2Fixtures {
     const created = await this.ec2.send(
       new CreateImageCommand({
         InstanceId: this.builder,
-        Name: `fixture-${this.counter}-${Date.now()}`,
+        Name: options.name ?? `fixture-${this.counter}-${Date.now()}`,
       }),
     );
-    const entries = Object.entries(tags);
-    if (entries.length > 0) {
+    if (Object.keys(tags).length > 0) {
       await this.ec2.send(
         new CreateTagsCommand({
           Resources: [created.ImageId!],
-          Tags: entries.map(([Key, Value]) => ({ Key, Value })),
+          Tags: awsTags(tags),
         }),
       );
     }
     return created.ImageId!;
   }
 
+  /** One instance of the image, in no group, tagged as given. */
   async instance(imageId: string, tags: Record<string, string> = {}) {
+    const [instanceId] = await this.instances(imageId, { tags });
+    return instanceId;
+  }
+
+  /** Instances of the image in no group, launched at once; their ids. */
+  async instances(
+    imageId: string,
+    options: {
+      count?: number;
+      tags?: Record<string, string>;
+      keyName?: string;
+      securityGroupIds?: string[];
+    },
+  ): Promise<string[]> {
+    const count = options.count ?? 1;
+    const tags = options.tags ?? {};
     const run = await this.ec2.send(
       new RunInstancesCommand({
         ImageId: imageId,
-        MinCount: 1,
-        MaxCount: 1,
+        MinCount: count,
+        MaxCount: count,
         InstanceType: 't3.micro',
+        KeyName: options.keyName,
+        SecurityGroupIds: options.securityGroupIds,
         TagSpecifications: Object.keys(tags).length
-          ? [
-              {
-                ResourceType: 'instance',
-                Tags: Object.entries(tags).map(([Key, Value]) => ({
-                  Key,
-                  Value,
-                })),
-              },
-            ]
+          ? [{ ResourceType: 'instance', Tags: awsTags(tags) }]
           : undefined,
       }),
     );
-    return run.Instances![0].InstanceId!;
+    return run.Instances!.map(instance => instance.InstanceId!);
+  }
+
+  /**
+   * A security group letting one TCP port in from a CIDR block (IPv4, or
+   * IPv6 when it has a colon); its id.
+   */
+  async securityGroup(options: {
+    name: string;
+    description?: string;
+    port: number;
+    cidr: string;
+  }): Promise<string> {
+    const { GroupId } = await this.ec2.send(
+      new CreateSecurityGroupCommand({
+        GroupName: options.name,
+        Description: options.description ?? options.name,
+      }),
+    );
+    const { port, cidr } = options;
+    await this.ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId,
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: port,
+            ToPort: port,
+            ...(cidr.includes(':')
+              ? { Ipv6Ranges: [{ CidrIpv6: cidr }] }
+              : { IpRanges: [{ CidrIp: cidr }] }),
+          },
+        ],
+      }),
+    );
+    return GroupId!;
   }
 
   async terminate(instanceId: string) {
@@ -160,25 +226,22 @@ export class Ec2Fixtures {
         LaunchTemplate: { LaunchTemplateId: templateId, Version: '1' },
         MinCount: count,
         MaxCount: count,
-        TagSpecifications: [
-          {
-            ResourceType: 'instance',
-            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-          },
-        ],
+        TagSpecifications: [{ ResourceType: 'instance', Tags: awsTags(tags) }],
       }),
     );
   }
 
   /**
-   * A group launching from the template's version 1, behind a new target
-   * group of the default VPC, its tags propagated to its instances.
+   * A group launching from a version of the template (1 unless another is
+   * named), behind a new target group of the default VPC, its tags
+   * propagated to its instances.
    */
   async groupBehindTargetGroup(
     elb: ElasticLoadBalancingV2Client,
     options: {
       name: string;
       templateId: string;
+      templateVersion?: string;
       capacity: number;
       minSize?: number;
       maxSize?: number;
@@ -202,15 +265,17 @@ export class Ec2Fixtures {
     await this.autoscaling.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: name,
-        LaunchTemplate: { LaunchTemplateId: options.templateId, Version: '1' },
+        LaunchTemplate: {
+          LaunchTemplateId: options.templateId,
+          Version: options.templateVersion ?? '1',
+        },
         MinSize: options.minSize ?? capacity,
         MaxSize: options.maxSize ?? capacity,
         DesiredCapacity: capacity,
         AvailabilityZones: [`${region}a`],
         TargetGroupARNs: [targetGroupArn],
-        Tags: Object.entries(options.tags).map(([Key, Value]) => ({
-          Key,
-          Value,
+        Tags: awsTags(options.tags).map(tag => ({
+          ...tag,
           PropagateAtLaunch: true,
           ResourceId: name,
           ResourceType: 'auto-scaling-group',

@@ -1,12 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateKeyPairCommand,
-  CreateSecurityGroupCommand,
-  RunInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { CreateKeyPairCommand } from '@aws-sdk/client-ec2';
 import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { Ec2Fixtures, emulatorClients } from '../__testUtils__/ec2Fixtures';
@@ -52,79 +47,33 @@ describe.each(databases.eachSupportedId())(
       fixtures = new Ec2Fixtures(ec2, autoscaling);
       ami = await fixtures.image();
 
-      const open = await ec2.send(
-        new CreateSecurityGroupCommand({
-          GroupName: 'ssh-world',
-          Description: 'ssh',
-        }),
-      );
-      await ec2.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: open.GroupId,
-          IpPermissions: [
-            {
-              IpProtocol: 'tcp',
-              FromPort: 22,
-              ToPort: 22,
-              Ipv6Ranges: [{ CidrIpv6: '::/0' }],
-            },
-          ],
-        }),
-      );
-      const web = await ec2.send(
-        new CreateSecurityGroupCommand({
-          GroupName: 'web',
-          Description: 'web',
-        }),
-      );
-      await ec2.send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: web.GroupId,
-          IpPermissions: [
-            {
-              IpProtocol: 'tcp',
-              FromPort: 443,
-              ToPort: 443,
-              IpRanges: [{ CidrIp: '0.0.0.0/0' }],
-            },
-          ],
-        }),
-      );
+      const open = await fixtures.securityGroup({
+        name: 'ssh-world',
+        port: 22,
+        cidr: '::/0',
+      });
+      const web = await fixtures.securityGroup({
+        name: 'web',
+        port: 443,
+        cidr: '0.0.0.0/0',
+      });
       await ec2.send(new CreateKeyPairCommand({ KeyName: 'ops' }));
       const run = async (
         name: string,
         tags: Record<string, string>,
-        extra = {},
+        extra: { securityGroupIds?: string[]; keyName?: string } = {},
       ) => {
-        const answer = await ec2.send(
-          new RunInstancesCommand({
-            ImageId: ami,
-            MinCount: 1,
-            MaxCount: 1,
-            InstanceType: 't3.micro',
-            TagSpecifications: [
-              {
-                ResourceType: 'instance',
-                Tags: Object.entries(tags).map(([Key, Value]) => ({
-                  Key,
-                  Value,
-                })),
-              },
-            ],
-            ...extra,
-          }),
-        );
-        launched[name] = answer.Instances![0].InstanceId!;
+        [launched[name]] = await fixtures.instances(ami, { tags, ...extra });
       };
       await run(
         'web-prod',
         { 'immutable-infra:service': 'web', environment: 'production' },
-        { SecurityGroupIds: [web.GroupId!] },
+        { securityGroupIds: [web] },
       );
       await run(
         'web-stg',
         { 'immutable-infra:service': 'web', environment: 'staging' },
-        { SecurityGroupIds: [web.GroupId!, open.GroupId!], KeyName: 'ops' },
+        { securityGroupIds: [web, open], keyName: 'ops' },
       );
       await run('ledger', {
         app: 'ledger',
