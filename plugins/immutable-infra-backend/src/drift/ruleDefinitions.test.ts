@@ -44,7 +44,11 @@ const documentedRules = tableRows(SCORE_DOC, 'Drift rules').map(
   ([rule, severity]) => ({ id: ruleIdsIn(rule)[0], severity }),
 );
 const documentedChecks = tableRows(SCORE_DOC, 'The score').map(
-  ([title, , failsOn]) => ({ title, failsOn: ruleIdsIn(failsOn) }),
+  ([title, weight, failsOn]) => ({
+    title,
+    weight: Number(weight),
+    failsOn: ruleIdsIn(failsOn),
+  }),
 );
 
 const ids = DRIFT_RULE_DEFINITIONS.map(rule => rule.id);
@@ -80,6 +84,18 @@ describe('the drift rule list', () => {
     expect(
       DRIFT_RULE_DEFINITIONS.filter(rule => rule.subjects.length === 0),
     ).toEqual([]);
+  });
+});
+
+describe('the score checks', () => {
+  it('are the checks docs/score.md gives, with their weights', () => {
+    expect(SCORE_CHECKS.map(c => [c.title, c.weight])).toEqual(
+      documentedChecks.map(c => [c.title, c.weight]),
+    );
+  });
+
+  it('weigh 100 together, so that a clean fleet scores 100', () => {
+    expect(SCORE_CHECKS.reduce((sum, c) => sum + c.weight, 0)).toBe(100);
   });
 });
 
