@@ -48,6 +48,16 @@ export const ANNOTATION_ROLLOUT_PROBE = 'immutable-infra.io/rollout-probe';
  * @public
  */
 export const ANNOTATION_TARGET_GROUPS = 'immutable-infra.io/target-groups';
+/**
+ * Blue-green: target groups (ARNs or names) where the new instances are
+ * registered and gated before the switch, as `environment=target-group`
+ * pairs; without one, the new instances serve production traffic from the
+ * moment they pass the gate.
+ *
+ * @public
+ */
+export const ANNOTATION_PREVIEW_TARGET_GROUPS =
+  'immutable-infra.io/preview-target-groups';
 
 /**
  * Tag put on every instance a rollout launches, with the rollout's id.

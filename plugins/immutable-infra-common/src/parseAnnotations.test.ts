@@ -143,6 +143,25 @@ describe('parseImmutableInfraAnnotations', () => {
     });
   });
 
+  it('reads the preview target groups of blue-green, per environment', () => {
+    const arn =
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/payments-green/73e2d6bc24d8a067';
+    const { annotations, errors } = parseImmutableInfraAnnotations(
+      entity({
+        'immutable-infra.io/preview-target-groups': `production=payments-preview, production=${arn}, staging=payments-preview-staging`,
+      }),
+    );
+    expect(errors).toEqual([]);
+    expect(annotations.previewTargetGroups).toEqual({
+      production: ['payments-preview', arn],
+      staging: ['payments-preview-staging'],
+    });
+    expect(
+      parseImmutableInfraAnnotations(entity({})).annotations
+        .previewTargetGroups,
+    ).toBeUndefined();
+  });
+
   it.each([
     ['immutable-infra.io/image-family', 'Payments API', 'lower-case'],
     ['immutable-infra.io/rollout-probe', 'file:///etc/passwd', 'http(s) URL'],
@@ -163,6 +182,21 @@ describe('parseImmutableInfraAnnotations', () => {
       'immutable-infra.io/target-groups',
       'arn:aws:s3:::bucket',
       'ARNs or names',
+    ],
+    [
+      'immutable-infra.io/preview-target-groups',
+      'payments-preview',
+      '"environment=target-group" pairs',
+    ],
+    [
+      'immutable-infra.io/preview-target-groups',
+      'production=payments-preview,staging',
+      '"environment=target-group" pairs',
+    ],
+    [
+      'immutable-infra.io/preview-target-groups',
+      'production=web_tier!',
+      'an ARN or a name',
     ],
     ['immutable-infra.io/fleet-selector', 'app', 'key=value'],
     ['immutable-infra.io/fleet-selector', 'app=', 'key=value'],

@@ -10,6 +10,7 @@ import {
   ANNOTATION_LOG_DESTINATION,
   ANNOTATION_MAX_IMAGE_AGE_DAYS,
   ANNOTATION_MAX_INSTANCE_AGE_DAYS,
+  ANNOTATION_PREVIEW_TARGET_GROUPS,
   ANNOTATION_ROLLOUT_ALARMS,
   ANNOTATION_ROLLOUT_PROBE,
   ANNOTATION_ROLLOUT_STRATEGY,
@@ -88,6 +89,47 @@ function positiveInteger(value: string): number | undefined {
   }
   const parsed = Number(value.trim());
   return parsed > 0 && Number.isSafeInteger(parsed) ? parsed : undefined;
+}
+
+/**
+ * Target groups per environment from a list of ARNs or names: every
+ * environment's when the list has no pair (and `environments` is given),
+ * else `environment=target-group` pairs, a pair per group. Undefined when
+ * the list is malformed.
+ */
+function targetGroupsByEnvironment(
+  value: string,
+  environments: string[] | undefined,
+): Record<string, string[]> | undefined {
+  const entries = list(value);
+  const paired = !environments || entries.some(e => e.includes('='));
+  const pairs = entries.map(entry => {
+    const eq = entry.indexOf('=');
+    if (!paired) {
+      return [undefined, entry];
+    }
+    return eq < 0
+      ? ['', '']
+      : [entry.slice(0, eq).trim(), entry.slice(eq + 1).trim()];
+  });
+  if (
+    pairs.length === 0 ||
+    pairs.some(
+      ([env, group]) =>
+        (paired && (!env || !ENVIRONMENT.test(env))) ||
+        !group ||
+        !TARGET_GROUP.test(group),
+    )
+  ) {
+    return undefined;
+  }
+  const groups: Record<string, string[]> = {};
+  for (const [env, group] of pairs) {
+    for (const name of env ? [env] : environments ?? []) {
+      groups[name] = [...new Set([...(groups[name] ?? []), group!])];
+    }
+  }
+  return groups;
 }
 
 /**
@@ -197,39 +239,31 @@ export function parseImmutableInfraAnnotations(
 
   let targetGroups: Record<string, string[]> | undefined;
   if (raw[ANNOTATION_TARGET_GROUPS] !== undefined) {
-    const entries = list(raw[ANNOTATION_TARGET_GROUPS]);
-    const paired = entries.some(e => e.includes('='));
-    const pairs = entries.map(entry => {
-      const eq = entry.indexOf('=');
-      if (!paired) {
-        return [undefined, entry];
-      }
-      return eq < 0
-        ? ['', '']
-        : [entry.slice(0, eq).trim(), entry.slice(eq + 1).trim()];
-    });
-    if (
-      pairs.length === 0 ||
-      pairs.some(
-        ([env, group]) =>
-          (paired && (!env || !ENVIRONMENT.test(env))) ||
-          !group ||
-          !TARGET_GROUP.test(group),
-      )
-    ) {
+    targetGroups = targetGroupsByEnvironment(
+      raw[ANNOTATION_TARGET_GROUPS],
+      environments,
+    );
+    if (!targetGroups) {
       fail(
         ANNOTATION_TARGET_GROUPS,
         'must list target group ARNs or names separated by commas, for every environment or as "environment=target-group" pairs (a pair per target group)',
       );
-    } else {
-      targetGroups = {};
-      for (const [env, group] of pairs) {
-        for (const name of env ? [env] : environments) {
-          targetGroups[name] = [
-            ...new Set([...(targetGroups[name] ?? []), group!]),
-          ];
-        }
-      }
+    }
+  }
+
+  let previewTargetGroups: Record<string, string[]> | undefined;
+  if (raw[ANNOTATION_PREVIEW_TARGET_GROUPS] !== undefined) {
+    // An environment's preview is its own: the same group previewing
+    // staging and production would mix their new instances.
+    previewTargetGroups = targetGroupsByEnvironment(
+      raw[ANNOTATION_PREVIEW_TARGET_GROUPS],
+      undefined,
+    );
+    if (!previewTargetGroups) {
+      fail(
+        ANNOTATION_PREVIEW_TARGET_GROUPS,
+        'must be "environment=target-group" pairs separated by commas (a pair per target group), each target group an ARN or a name',
+      );
     }
   }
 
@@ -317,6 +351,7 @@ export function parseImmutableInfraAnnotations(
       launchTemplate,
       autoscalingGroups,
       targetGroups,
+      previewTargetGroups,
       maxImageAgeDays,
       maxInstanceAgeDays,
       stateful,

@@ -39,6 +39,8 @@ export const immutableInfraAnnotationsSchema = z.object({
   autoscalingGroups: z.record(z.string(), z.string()).optional(),
   /** From `immutable-infra.io/target-groups`: ARNs or names per environment. */
   targetGroups: z.record(z.string(), z.array(z.string())).optional(),
+  /** From `immutable-infra.io/preview-target-groups`: ARNs or names per environment. */
+  previewTargetGroups: z.record(z.string(), z.array(z.string())).optional(),
   maxImageAgeDays: z.number().int().positive().optional(),
   maxInstanceAgeDays: z.number().int().positive().optional(),
   stateful: z.boolean(),

@@ -413,7 +413,8 @@ export const ROUTE_CONTRACTS: ReadonlyArray<RouteContract> = [
     summary: 'Starts a rollout (201), or with dryRun answers its plan (200)',
     body: 'CreateRolloutRequest',
     responses: { 200: 'CreateRolloutResponse', 201: 'CreateRolloutResponse' },
-    errors: [403, 404, 409],
+    // 503: the plan's target groups could not be read from AWS.
+    errors: [403, 404, 409, 503],
   },
   {
     method: 'get',

@@ -6,7 +6,6 @@ import {
   immutableInfraChannelAssignPermission,
   immutableInfraRolloutControlPermission,
   immutableInfraRolloutCreatePermission,
-  parseImmutableInfraAnnotations,
   Rollout,
   RolloutAction,
   RolloutPage,
@@ -19,9 +18,7 @@ import { EntityAccess } from '../catalog/EntityAccess';
 import { FleetStore } from '../fleet/FleetStore';
 import { RegistryStores } from '../registry/RegistryStores';
 import { RolloutNotify } from './notices';
-import { planRollout } from './plan';
-import { probeHostRefusal } from './probe';
-import { withTargetGroups } from './targetGroups';
+import { RolloutPlanner } from './RolloutPlanner';
 import {
   activeRolloutConflict,
   RolloutChange,
@@ -39,6 +36,8 @@ import {
  * @internal
  */
 export class RolloutService {
+  private readonly planner: RolloutPlanner;
+
   constructor(
     private readonly options: {
       store: RolloutStore;
@@ -54,12 +53,29 @@ export class RolloutService {
       probeAllowedHosts?: string[];
       /** The entity's drift as its Drift tab shows it (replace-drifted). */
       drift: (entityRef: string, credentials: Caller) => Promise<DriftResponse>;
-      /** Lists the data volumes of a stateful entity's old instances. */
-      provider: Pick<RolloutProvider, 'dataVolumes' | 'targetGroupArns'>;
+      /** What planning reads from AWS: target groups, their deregistration delays, data volumes. */
+      provider: Pick<
+        RolloutProvider,
+        'dataVolumes' | 'targetGroupArns' | 'deregistrationDelays'
+      >;
     },
-  ) {}
+  ) {
+    this.planner = new RolloutPlanner({
+      stores: options.stores,
+      fleet: options.fleet,
+      history: options.store,
+      probeAllowedHosts: options.probeAllowedHosts,
+      drift: options.drift,
+      provider: options.provider,
+    });
+  }
 
-  /** Plans a rollout and, unless `dryRun`, starts it. */
+  /**
+   * Plans a rollout (`RolloutPlanner`) and, unless `dryRun`, starts it: the
+   * caller must be allowed to start rollouts of the entity, and to assign
+   * its channel when the version is not the channel's; a plan is answered
+   * only where it could start (no active rollout of the environment).
+   */
   async create(options: {
     entityRef: string;
     environment: string;
@@ -80,63 +96,14 @@ export class RolloutService {
       credentials,
       message: `You may not start rollouts of ${entityRef}`,
     });
-    const { annotations, errors } = parseImmutableInfraAnnotations(entity);
-    if (errors.length > 0) {
-      throw new InputError(
-        `${entityRef} has annotations that cannot be read: ${errors
-          .map(e => `${e.annotation} ${e.message}`)
-          .join('; ')}`,
-      );
-    }
-    const familyName = annotations.imageFamily;
-    const family = familyName
-      ? await this.options.stores.families.getFamily(familyName)
-      : undefined;
-    if (!family || family.entityRef !== entityRef) {
-      throw new InputError(
-        `${entityRef} is not enrolled: no image family of its own is registered`,
-      );
-    }
-    if (!annotations.environments.includes(environment)) {
-      throw new InputError(
-        `${entityRef} has no environment "${environment}": its environments are ${annotations.environments.join(
-          ', ',
-        )}`,
-      );
-    }
-    const channel = (
-      await this.options.stores.channels.listChannels(family.name)
-    ).find(c => c.name === environment);
-    const channelVersion = channel?.version
-      ? Number(channel.version.split('@').pop())
-      : undefined;
-    const strategy =
-      options.spec?.strategy ?? annotations.rolloutStrategy?.strategy;
-    const number =
-      options.version ??
-      (strategy === 'rollback'
-        ? await this.previousVersion(entityRef, environment, family.name)
-        : channelVersion);
-    if (number === undefined) {
-      throw new InputError(
-        `The ${environment} channel of ${family.name} points at no version: name one, or assign the channel first`,
-      );
-    }
-    const version = await this.options.stores.versions.getVersion({
-      family: family.name,
-      version: number,
+    const target = await this.planner.target({
+      entity,
+      entityRef,
+      environment,
+      version: options.version,
+      spec: options.spec,
     });
-    if (!version) {
-      throw new InputError(`${family.name}@${number} is not registered`);
-    }
-    if (version.state !== 'active') {
-      throw new InputError(
-        `${version.id} is ${version.state}${
-          version.revokeReason ? ` (${version.revokeReason})` : ''
-        }: it cannot be rolled out`,
-      );
-    }
-    const movesChannel = number !== channelVersion;
+    const { annotations, family, version, movesChannel } = target;
     if (movesChannel) {
       await this.options.access.authorize({
         permission: immutableInfraChannelAssignPermission,
@@ -145,16 +112,6 @@ export class RolloutService {
         message: `Rolling out ${version.id}, which is not the ${environment} channel version, moves the channel: you may not assign channels of ${family.name}`,
       });
     }
-
-    const refusal =
-      annotations.rolloutProbe &&
-      probeHostRefusal(
-        annotations.rolloutProbe,
-        this.options.probeAllowedHosts ?? [],
-      );
-    if (refusal) {
-      throw new InputError(`Cannot roll out ${version.id}: ${refusal}`);
-    }
     // A plan is answered only where it could start: a dry run meets the
     // active rollout as a start does (the store's unique key still decides
     // between two starts at once).
@@ -162,23 +119,7 @@ export class RolloutService {
     if (active) {
       throw activeRolloutConflict(entityRef, environment, active);
     }
-    const inventory = await this.options.fleet.getInventory(entityRef);
-    const planned = planRollout({
-      environment,
-      annotations,
-      inventory,
-      targetImages: new Map(version.artifacts.map(a => [a.region, a.imageId])),
-      spec: options.spec,
-      driftedInstanceIds:
-        strategy === 'replaceDrifted'
-          ? await this.drifted(
-              entityRef,
-              environment,
-              options.spec?.rootCause,
-              credentials,
-            )
-          : undefined,
-    });
+    const planned = await this.planner.plan(target, credentials);
     if (!planned.plan) {
       throw new InputError(
         `Cannot roll out ${
@@ -186,59 +127,12 @@ export class RolloutService {
         } to ${environment}: ${planned.problems.join('; ')}`,
       );
     }
-    if (planned.plan.stateful) {
-      planned.plan.fleets = await Promise.all(
-        planned.plan.fleets.map(async fleet => {
-          // The list informs the plan; AWS out of reach says so in it.
-          const volumes = await this.options.provider
-            .dataVolumes({
-              region: fleet.region,
-              account: annotations.awsAccountId,
-              instanceIds: fleet.oldInstanceIds,
-            })
-            .catch(
-              (error: Error) =>
-                new Map(
-                  fleet.oldInstanceIds.map(id => [
-                    id,
-                    [`not listed: ${error.message.slice(0, 200)}`],
-                  ]),
-                ),
-            );
-          return {
-            ...fleet,
-            dataVolumes: Object.fromEntries(
-              fleet.oldInstanceIds.map(id => [id, volumes.get(id) ?? []]),
-            ),
-          };
-        }),
-      );
-    }
-    planned.plan.fleets = await withTargetGroups({
-      provider: this.options.provider,
-      fleets: planned.plan.fleets,
-      account: annotations.awsAccountId,
-      targetGroups: annotations.targetGroups?.[environment] ?? [],
-    });
-    const running = inventory.instances.filter(
-      i => i.environment === environment && i.imageId,
-    );
-    const from = running.length
-      ? await this.options.stores.versions.getVersionsByImageIds([
-          ...new Set(running.map(i => i.imageId!)),
-        ])
-      : undefined;
-    const fromVersion = from
-      ? [...from.values()].find(
-          v => v.family === family.name && v.id !== version.id,
-        )?.id
-      : undefined;
     const record: NewRollout = {
       id: randomUUID(),
       entityRef,
       environment,
       family: family.name,
-      fromVersion,
+      fromVersion: planned.fromVersion,
       toVersion: version.id,
       movesChannel,
       strategy: planned.plan.strategy,
@@ -300,67 +194,6 @@ export class RolloutService {
       dryRun: false,
       rollout: (await this.options.store.getView(created.id))!,
     };
-  }
-
-  /**
-   * The version a rollback goes back to: the one the environment ran before
-   * its last successful rollout.
-   */
-  private async previousVersion(
-    entityRef: string,
-    environment: string,
-    family: string,
-  ): Promise<number> {
-    for (let cursor: string | undefined, pages = 0; pages < 20; pages++) {
-      const page = await this.options.store.listByEntity({
-        entityRef,
-        cursor,
-        limit: 50,
-      });
-      const last = page.items.find(
-        r =>
-          r.environment === environment &&
-          r.state === 'succeeded' &&
-          r.fromVersion,
-      );
-      if (last) {
-        return Number(last.fromVersion!.split('@').pop());
-      }
-      if (!page.nextCursor) {
-        break;
-      }
-      cursor = page.nextCursor;
-    }
-    throw new InputError(
-      `No successful rollout of ${environment} records the version it replaced: name the version of ${family} to roll back to`,
-    );
-  }
-
-  /** The instances a replace-drifted rollout replaces. */
-  private async drifted(
-    entityRef: string,
-    environment: string,
-    rootCause: string | undefined,
-    credentials: Caller,
-  ): Promise<Set<string>> {
-    const drift = await this.options.drift(entityRef, credentials);
-    const groups = rootCause
-      ? drift.groups.filter(g => g.rootCause === rootCause)
-      : drift.groups;
-    if (rootCause && groups.length === 0) {
-      throw new InputError(
-        `${entityRef} has no drift with root cause "${rootCause}" now; its root causes are: ${
-          drift.groups.map(g => g.rootCause).join(', ') || 'none'
-        }`,
-      );
-    }
-    return new Set(
-      groups.flatMap(g =>
-        g.findings
-          .filter(f => f.instanceId && f.environment === environment)
-          .map(f => f.instanceId!),
-      ),
-    );
   }
 
   /** The rollouts of an entity that have not ended, for its summary. */

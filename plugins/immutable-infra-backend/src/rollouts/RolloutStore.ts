@@ -256,6 +256,7 @@ export function viewOf(record: RolloutRecord): Omit<Rollout, 'events'> {
     progressDeadlineMs: plan.progressDeadlineMs,
     alarms: plan.alarms ?? [],
     ...(plan.probe ? { probe: plan.probe } : {}),
+    ...(plan.notes?.length ? { notes: plan.notes } : {}),
     awaitingPromotion:
       record.state === 'running' &&
       step?.kind === 'pause' &&

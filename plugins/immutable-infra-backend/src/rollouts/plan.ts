@@ -1,6 +1,4 @@
 import {
-  CanaryStep,
-  DEFAULT_CANARY_STEPS,
   ImmutableInfraAnnotations,
   parseRolloutDuration,
   RolloutFleet,
@@ -9,6 +7,7 @@ import {
   RolloutStrategyName,
 } from '@immutable-infra/backstage-plugin-common';
 import { Inventory } from '../drift/types';
+import { RolloutStrategy, strategyOf, StrategyContext } from './strategies';
 
 /** Extra capacity a fleet may run at once unless the spec says: 25%, at least one. @internal */
 export const DEFAULT_MAX_SURGE_PERCENT = 25;
@@ -30,10 +29,13 @@ export type PlanInput = {
   spec?: RolloutSpec;
   /** `replaceDrifted`: the instances with drift findings, the only ones replaced. */
   driftedInstanceIds?: Set<string>;
+  /**
+   * The fleets of `planFleets`, completed by what the planner read from
+   * AWS (target groups, preview target groups, deregistration delays,
+   * data volumes); planned from the inventory alone when absent.
+   */
+  fleets?: RolloutFleet[];
 };
-
-/** Blue keeps serving this long after the switch unless the spec says. @internal */
-export const DEFAULT_SCALE_DOWN_DELAY = '30s';
 
 /** A rollout's plan: its fleets and its steps. @internal */
 export type RolloutPlan = {
@@ -50,31 +52,40 @@ export type RolloutPlan = {
   minHealthyPercent?: number;
   /** Extra capacity, as a share of a fleet's current capacity, it may run at once. */
   maxSurgePercent?: number;
+  /** What the person starting it should know, a sentence each. */
+  notes?: string[];
 };
 
+/** The surge and the healthy share of a strategy under a spec. */
+function percentsOf(strategy: RolloutStrategy, spec?: RolloutSpec) {
+  return {
+    surgePercent:
+      strategy.surgePercent ??
+      spec?.maxSurgePercent ??
+      DEFAULT_MAX_SURGE_PERCENT,
+    healthyPercent: spec?.minHealthyPercent ?? DEFAULT_MIN_HEALTHY_PERCENT,
+  };
+}
+
 /**
- * Plans a rollout from the entity's last inventory: one fleet per annotated
- * Auto Scaling group of the environment in each region, one per region for
- * the environment's instances that belong to no group. Answers the problems
- * that stop it, each a sentence naming what to fix.
+ * The fleets of a rollout from the entity's last inventory: one per
+ * annotated Auto Scaling group of the environment in each region, one per
+ * region for the environment's instances that belong to no group, each
+ * with its capacity, surge and minimum healthy. Answers the problems that
+ * stop it, each a sentence naming what to fix.
  *
  * @internal
  */
-export function planRollout(
-  input: PlanInput,
-):
-  | { plan: RolloutPlan; problems: [] }
-  | { plan?: undefined; problems: string[] } {
+export function planFleets(input: PlanInput): {
+  fleets: RolloutFleet[];
+  problems: string[];
+} {
   const { environment, annotations, inventory, spec } = input;
   const problems: string[] = [];
-  const strategy: RolloutStrategyName =
-    spec?.strategy ?? annotations.rolloutStrategy?.strategy ?? 'canary';
-  // Blue-green runs the whole new capacity beside the old.
-  const surgePercent =
-    strategy === 'blueGreen'
-      ? 100
-      : spec?.maxSurgePercent ?? DEFAULT_MAX_SURGE_PERCENT;
-  const healthyPercent = spec?.minHealthyPercent ?? DEFAULT_MIN_HEALTHY_PERCENT;
+  const { surgePercent, healthyPercent } = percentsOf(
+    strategyOf(spec, annotations),
+    spec,
+  );
   const sized = (capacity: number) => ({
     capacity,
     maxSurge: Math.max(1, Math.ceil((capacity * surgePercent) / 100)),
@@ -199,202 +210,79 @@ export function planRollout(
       `the ${environment} environment has no fleet to roll out: no annotated Auto Scaling group and no instance found by the last sync`,
     );
   }
-  if (
-    drifted &&
-    problems.length === 0 &&
-    fleets.every(f => f.oldInstanceIds.length === 0)
-  ) {
-    problems.push(
-      `no ${environment} instance has the drift to replace: the last sync found none`,
-    );
+  return { fleets, problems };
+}
+
+/**
+ * Plans a rollout: the shared planning of its fleets (`planFleets`, unless
+ * given), then the steps of its strategy (`strategies/`), which may refuse
+ * it or add notes. Answers the problems that stop it, each a sentence
+ * naming what to fix.
+ *
+ * @internal
+ */
+export function planRollout(
+  input: PlanInput,
+):
+  | { plan: RolloutPlan; problems: [] }
+  | { plan?: undefined; problems: string[] } {
+  const { environment, annotations, spec } = input;
+  const strategy = strategyOf(spec, annotations);
+  let fleets = input.fleets;
+  if (!fleets) {
+    const planned = planFleets(input);
+    if (planned.problems.length > 0) {
+      return { problems: planned.problems };
+    }
+    fleets = planned.fleets;
   }
-  const stateful = annotations.stateful;
-  if (stateful && strategy === 'blueGreen') {
-    problems.push(
-      'the entity is stateful (immutable-infra.io/stateful): it rolls out in waves of one instance, never blue-green beside a second copy of its data',
-    );
-  }
-  const bakeAlarms = annotations.rolloutAlarms ?? [];
-  const steps = problems.length
-    ? []
-    : planSteps({ strategy, spec, annotations, fleets, bakeAlarms, problems });
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const alarms = annotations.rolloutAlarms ?? [];
+  const context: StrategyContext = {
+    environment,
+    spec,
+    annotations,
+    fleets,
+    refuse: problem => {
+      if (!problems.includes(problem)) {
+        problems.push(problem);
+      }
+    },
+    note: text => notes.push(text),
+    analysis: (duration, named) => {
+      const watched = named ?? alarms;
+      if (watched.length === 0) {
+        context.refuse(
+          'an analysis step names no alarms and the entity has no immutable-infra.io/rollout-alarms',
+        );
+      }
+      return { durationMs: parseRolloutDuration(duration), alarms: watched };
+    },
+  };
+  const steps = strategy
+    .steps(context)
+    .map((step, index) => ({ index, ...step }));
   if (problems.length > 0) {
     return { problems };
   }
+  const { surgePercent, healthyPercent } = percentsOf(strategy, spec);
   return {
     plan: {
-      strategy,
+      strategy: strategy.name,
       fleets,
       steps,
       progressDeadlineMs:
         (spec?.progressDeadline
           ? parseRolloutDuration(spec.progressDeadline)
           : undefined) ?? DEFAULT_PROGRESS_DEADLINE_MS,
-      stateful,
-      alarms: strategy === 'rollback' ? [] : bakeAlarms,
+      stateful: annotations.stateful,
+      alarms: strategy.watchesAlarms ? alarms : [],
       minHealthyPercent: healthyPercent,
       maxSurgePercent: surgePercent,
       ...(annotations.rolloutProbe ? { probe: annotations.rolloutProbe } : {}),
+      ...(notes.length > 0 ? { notes } : {}),
     },
     problems: [],
   };
-}
-
-/** The steps of a strategy; a step that cannot run is a problem. */
-function planSteps(options: {
-  strategy: RolloutStrategyName;
-  spec?: RolloutSpec;
-  annotations: ImmutableInfraAnnotations;
-  fleets: RolloutFleet[];
-  bakeAlarms: string[];
-  problems: string[];
-}): RolloutPlanStep[] {
-  const { strategy, spec, annotations, fleets, bakeAlarms, problems } = options;
-  const analysis = (duration: string, alarms?: string[]) => {
-    const watched = alarms ?? bakeAlarms;
-    if (watched.length === 0) {
-      problems.push(
-        'an analysis step names no alarms and the entity has no immutable-infra.io/rollout-alarms',
-      );
-    }
-    return { durationMs: parseRolloutDuration(duration), alarms: watched };
-  };
-  if (annotations.stateful) {
-    // Waves of one, each promoted, except when a fast rollback hurries.
-    return waveSteps(fleets, () => 1, !(strategy === 'rollback' && spec?.fast));
-  }
-  if (strategy === 'replaceDrifted') {
-    return waveSteps(fleets, f => f.maxSurge, false);
-  }
-  if (strategy === 'blueGreen') {
-    const blueGreen = {
-      ...(annotations.rolloutStrategy?.strategy === 'blueGreen'
-        ? annotations.rolloutStrategy.blueGreen
-        : {}),
-      ...spec?.blueGreen,
-    };
-    const full = Object.fromEntries(fleets.map(f => [f.key, f.capacity]));
-    const steps: Omit<RolloutPlanStep, 'index'>[] = [
-      { kind: 'setWeight', weight: 100, keepOld: true, targets: full },
-    ];
-    if (blueGreen.prePromotionAnalysis) {
-      steps.push({
-        kind: 'analysis',
-        ...analysis(
-          blueGreen.prePromotionAnalysis.duration,
-          blueGreen.prePromotionAnalysis.alarms,
-        ),
-        targets: full,
-      });
-    }
-    if (!blueGreen.autoPromote) {
-      steps.push({ kind: 'pause', targets: full });
-    }
-    steps.push(
-      { kind: 'switch', targets: full },
-      {
-        kind: 'pause',
-        durationMs: parseRolloutDuration(
-          blueGreen.scaleDownDelay ?? DEFAULT_SCALE_DOWN_DELAY,
-        ),
-        targets: full,
-      },
-      { kind: 'setWeight', weight: 100, targets: full },
-    );
-    return steps.map((step, index) => ({ index, ...step }));
-  }
-  if (strategy === 'rollback' && spec?.fast) {
-    return canarySteps([{ setWeight: 100 }], fleets, analysis);
-  }
-  const canary = (spec?.steps ??
-    (annotations.rolloutStrategy?.strategy === 'canary'
-      ? annotations.rolloutStrategy.steps
-      : undefined) ??
-    DEFAULT_CANARY_STEPS) as CanaryStep[];
-  return canarySteps(canary, fleets, analysis);
-}
-
-/** New instances a fleet needs at a weight. */
-function atWeight(fleet: RolloutFleet, weight: number): number {
-  return Math.ceil((fleet.capacity * weight) / 100);
-}
-
-function canarySteps(
-  canary: CanaryStep[],
-  fleets: RolloutFleet[],
-  analysis: (
-    duration: string,
-    alarms?: string[],
-  ) => { durationMs?: number; alarms: string[] },
-): RolloutPlanStep[] {
-  let targets: Record<string, number> = Object.fromEntries(
-    fleets.map(f => [f.key, 0]),
-  );
-  return canary.map((step, index) => {
-    if ('setWeight' in step) {
-      targets = Object.fromEntries(
-        fleets.map(f => [f.key, atWeight(f, step.setWeight)]),
-      );
-      return { index, kind: 'setWeight', weight: step.setWeight, targets };
-    }
-    if ('analysis' in step) {
-      return {
-        index,
-        kind: 'analysis',
-        ...analysis(step.analysis.duration, step.analysis.alarms),
-        targets,
-      };
-    }
-    return {
-      index,
-      kind: 'pause',
-      durationMs: step.pause.duration
-        ? parseRolloutDuration(step.pause.duration)
-        : undefined,
-      targets,
-    };
-  });
-}
-
-/**
- * Waves, fleet after fleet, of `size` instances each; with `pauses` each
- * wave is followed by a pause that only a promote ends (stateful entities).
- * Instances that stay (already on the target, or not drifted) need no wave.
- */
-function waveSteps(
-  fleets: RolloutFleet[],
-  size: (fleet: RolloutFleet) => number,
-  pauses: boolean,
-): RolloutPlanStep[] {
-  const staying = (fleet: RolloutFleet) =>
-    Math.max(0, fleet.capacity - fleet.oldInstanceIds.length);
-  const targets: Record<string, number> = Object.fromEntries(
-    fleets.map(f => [f.key, staying(f)]),
-  );
-  const steps: RolloutPlanStep[] = [];
-  for (const fleet of fleets) {
-    const wave = Math.max(1, size(fleet));
-    for (let n = staying(fleet); n < fleet.capacity; ) {
-      n = Math.min(fleet.capacity, n + wave);
-      targets[fleet.key] = n;
-      steps.push({
-        index: steps.length,
-        kind: 'setWeight',
-        weight: Math.round((n / fleet.capacity) * 100),
-        targets: { ...targets },
-      });
-      if (pauses) {
-        steps.push({
-          index: steps.length,
-          kind: 'pause',
-          targets: { ...targets },
-        });
-      }
-    }
-  }
-  // The last wave needs no promote after it.
-  if (pauses && steps.length > 0) {
-    steps.pop();
-  }
-  return steps;
 }
