@@ -1,38 +1,47 @@
 #!/usr/bin/env node
-// Checks two replicas of the production backend that production-test.sh
-// started on one PostgreSQL: each serves the app and the plugin's routes; a
-// registration through one is seen by the next page read through the other;
-// each scheduled task runs once per period across both (the scheduler's table
-// in the plugin's database counts the runs, the replicas' JSON logs tell
-// which replica ran each fleet sync); after one replica is killed with
-// SIGKILL the other serves and runs every task.
+// The Node half of production-test.sh, which builds the bundle, installs it
+// and starts the processes:
 //
-// Environment (set by production-test.sh):
-//   PRODUCTION_TEST_REPLICAS     two lines "<base URL> <pid> <log file>"
-//   PRODUCTION_TEST_TOKEN        a static external access token of both
-//   PRODUCTION_TEST_TASKS_DB     the plugin's database (postgresql://…/<prefix>immutable-infra)
-//   PRODUCTION_TEST_EC2_ENDPOINT the moto server
-//   PRODUCTION_TEST_ENTITY       an annotated component in the catalog, not yet enrolled
-//   PRODUCTION_TEST_FREQUENCY    seconds between runs of each task
+//   prepare STATE_DIR POSTGRES_URL EC2_ENDPOINT DOCKERFILE
+//     writes what two replicas of the production backend run with: a catalog
+//     file of one annotated component, the test's config (a database prefix
+//     of its own, a static access token, the emulator, 5 second schedules),
+//     each replica's listen address, and each replica's command line (the
+//     Dockerfile's last CMD with the environment of the image's stage) into
+//     replica-<name>.argv, one word a line; prints "<name> <url> <log>
+//     <argv file>" a replica.
+//
+//   check STATE_DIR PID_A PID_B
+//     checks the two replicas started from those files on one PostgreSQL:
+//     each serves the app and the plugin's routes; a registration through one
+//     is seen by the next page read through the other; each scheduled task
+//     runs once per period across both (the scheduler's table in the plugin's
+//     database counts the runs, the replicas' JSON logs tell which replica ran
+//     each fleet sync); after one replica is killed with SIGKILL the other
+//     serves and runs every task.
+//
+// The AMIs come from the backend tests' EC2 fixtures, loaded through the
+// TypeScript transform of Backstage's CLI (node_ts in bootstrap.sh).
 
-import { EC2Client, RegisterImageCommand } from '@aws-sdk/client-ec2';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
+// CommonJS modules once transformed: their exports are the default import.
+import ec2Fixtures from '../../plugins/immutable-infra-backend/src/__testUtils__/ec2Fixtures.ts';
+import moto from '../../plugins/immutable-infra-backend/src/__testUtils__/moto.ts';
+import tickLog from '../../plugins/immutable-infra-backend/src/__testUtils__/rolloutTickLog.ts';
 
-function setting(name) {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set`);
-  }
-  return value;
-}
+const { Ec2Fixtures, emulatorClients } = ec2Fixtures;
+const { freePort } = moto;
+const { SCHEDULER_TASKS_TABLE } = tickLog;
 
-const TOKEN = setting('PRODUCTION_TEST_TOKEN');
-const ENTITY = setting('PRODUCTION_TEST_ENTITY');
-const FAMILY = ENTITY;
-const FREQUENCY_MS = Number(setting('PRODUCTION_TEST_FREQUENCY')) * 1000;
 const REGION = 'us-east-1';
+/** The annotated component of the test's catalog, enrolled by the check. */
+const ENTITY = 'replica-check';
+/** Seconds between runs of each scheduled task. */
+const FREQUENCY = 5;
+const REPLICAS = ['a', 'b'];
 const TASKS = {
   'immutable-infra:image-discovery': 'image discovery',
   'immutable-infra:entity-refresh': 'entity refresh',
@@ -42,17 +51,114 @@ const FLEET_SYNC = 'immutable-infra:fleet-sync';
 /** The plugin's line at the end of every fleet sync. */
 const FLEET_SYNC_LINE = /^Fleet sync: /;
 /** How long the runs are counted with both replicas up. */
-const WINDOW_MS = 6 * FREQUENCY_MS;
+const WINDOW_MS = 6 * FREQUENCY * 1000;
 /** The scheduler's janitor frees a dead replica's task once its run times out. */
 const TIMED_OUT = 'Task timed out';
 
-const replicas = setting('PRODUCTION_TEST_REPLICAS')
-  .trim()
-  .split('\n')
-  .map((line, index) => {
-    const [url, pid, log] = line.trim().split(/\s+/);
-    return { name: 'ab'[index], url, pid: Number(pid), log };
-  });
+/** What prepare wrote and check reads. */
+const settingsFile = stateDir => join(stateDir, 'production-test.json');
+
+/** The Dockerfile's last CMD (JSON form), word by word. */
+function imageCommand(dockerfile) {
+  const text = readFileSync(dockerfile, 'utf8');
+  const cmds = [...text.matchAll(/^CMD\s+(\[.*\])\s*$/gm)];
+  if (!cmds.length) {
+    throw new Error(`no CMD [...] in ${dockerfile}`);
+  }
+  return JSON.parse(cmds[cmds.length - 1][1]);
+}
+
+async function prepare(stateDir, postgresUrl, ec2Endpoint, dockerfile) {
+  const token = randomBytes(24).toString('hex');
+  const prefix = `prodtest_${randomBytes(4).toString('hex')}_`;
+  const command = imageCommand(dockerfile);
+  const catalog = join(stateDir, 'catalog', `${ENTITY}.yaml`);
+  mkdirSync(join(stateDir, 'catalog'), { recursive: true });
+  writeFileSync(
+    catalog,
+    `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${ENTITY}
+  annotations:
+    immutable-infra.io/image-family: ${ENTITY}
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/platform
+`,
+  );
+  // What the test adds to the production config. Schedules as ISO strings:
+  // an object would merge with the production config's.
+  const testConfig = join(stateDir, 'app-config.test.yaml');
+  writeFileSync(
+    testConfig,
+    `backend:
+  database:
+    prefix: ${prefix}
+  auth:
+    externalAccess:
+      - type: static
+        options:
+          token: \${PRODUCTION_TEST_TOKEN}
+          subject: production-test
+catalog:
+  locations:
+    - type: file
+      target: ${catalog}
+immutableInfra:
+  aws:
+    endpoint: ${ec2Endpoint}
+    maxAttempts: 1
+  schedule:
+    frequency: PT${FREQUENCY}S
+    timeout: PT30S
+  entityRefresh: PT${FREQUENCY}S
+`,
+  );
+  const postgres = new URL(postgresUrl);
+  const replicas = [];
+  for (const name of REPLICAS) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const replicaConfig = join(stateDir, `app-config.replica-${name}.yaml`);
+    writeFileSync(replicaConfig, `backend:\n  listen: 127.0.0.1:${port}\n`);
+    const argv = join(stateDir, `replica-${name}.argv`);
+    const words = [
+      'env',
+      'NODE_ENV=production',
+      'NODE_OPTIONS=--no-node-snapshot',
+      `APP_BASE_URL=${url}`,
+      `BACKEND_BASE_URL=${url}`,
+      `POSTGRES_HOST=${postgres.hostname}`,
+      `POSTGRES_PORT=${postgres.port || '5432'}`,
+      `POSTGRES_USER=${decodeURIComponent(postgres.username) || 'postgres'}`,
+      `POSTGRES_PASSWORD=${decodeURIComponent(postgres.password) || 'unused'}`,
+      'AWS_ACCESS_KEY_ID=immutable-infra-emulator',
+      'AWS_SECRET_ACCESS_KEY=immutable-infra-emulator',
+      `PRODUCTION_TEST_TOKEN=${token}`,
+      ...command,
+      ...['--config', testConfig, '--config', replicaConfig],
+    ];
+    writeFileSync(argv, `${words.join('\n')}\n`, { mode: 0o600 });
+    const log = join(stateDir, `replica-${name}.log`);
+    replicas.push({ name, url, log });
+    console.log(`${name} ${url} ${log} ${argv}`);
+  }
+  writeFileSync(
+    settingsFile(stateDir),
+    JSON.stringify({
+      token,
+      tasksDb: `${postgresUrl.replace(/\/$/, '')}/${prefix}immutable-infra`,
+      ec2Endpoint,
+      replicas,
+    }),
+    { mode: 0o600 },
+  );
+}
+
+/** What prepare wrote: the token the replicas accept, among others. */
+const settings = {};
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 const failures = [];
@@ -127,7 +233,7 @@ async function call(replica, path, { method = 'GET', body, auth = true } = {}) {
   const response = await fetch(`${replica.url}${path}`, {
     method,
     headers: {
-      ...(auth ? { Authorization: `Bearer ${TOKEN}` } : {}),
+      ...(auth ? { Authorization: `Bearer ${settings.token}` } : {}),
       ...(body ? { 'Content-Type': 'application/json' } : {}),
     },
     body: body ? JSON.stringify(body) : undefined,
@@ -209,7 +315,7 @@ class TaskTable {
     }
     const { rows } = await this.client.query(
       `select id, current_run_ticket, last_run_ended_at, last_run_error_json
-         from backstage_backend_tasks__tasks where id = any($1)`,
+         from ${SCHEDULER_TASKS_TABLE} where id = any($1)`,
       [Object.keys(TASKS)],
     );
     for (const row of rows) {
@@ -253,24 +359,12 @@ class TaskTable {
   }
 }
 
-async function bakeImage(ec2, name) {
-  const image = await ec2.send(
-    new RegisterImageCommand({
-      Name: name,
-      RootDeviceName: '/dev/xvda',
-      Architecture: 'x86_64',
-      VirtualizationType: 'hvm',
-    }),
-  );
-  return image.ImageId;
-}
-
 function registration(imageId, n) {
   return {
-    family: FAMILY,
+    family: ENTITY,
     artifacts: [{ region: REGION, imageId }],
-    gitCommit: createHash('sha1').update(`${FAMILY}-${n}`).digest('hex'),
-    gitRepo: `https://git.example.com/platform/${FAMILY}`,
+    gitCommit: createHash('sha1').update(`${ENTITY}-${n}`).digest('hex'),
+    gitRepo: `https://git.example.com/platform/${ENTITY}`,
   };
 }
 
@@ -313,19 +407,21 @@ async function checkServing(replica) {
   );
 }
 
-async function main() {
+async function check(stateDir, pids) {
+  Object.assign(
+    settings,
+    JSON.parse(readFileSync(settingsFile(stateDir), 'utf8')),
+  );
+  const replicas = settings.replicas.map((replica, index) => ({
+    ...replica,
+    pid: Number(pids[index]),
+  }));
   const [a, b] = replicas;
-  const table = new TaskTable(setting('PRODUCTION_TEST_TASKS_DB'));
+  const table = new TaskTable(settings.tasksDb);
   table.start();
-  const ec2 = new EC2Client({
-    region: REGION,
-    endpoint: setting('PRODUCTION_TEST_EC2_ENDPOINT'),
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: 'immutable-infra-emulator',
-      secretAccessKey: 'immutable-infra-emulator',
-    },
-  });
+  const { ec2, autoscaling } = emulatorClients(settings.ec2Endpoint, REGION);
+  const fixtures = new Ec2Fixtures(ec2, autoscaling);
+  const bakeImage = name => fixtures.image({ Name: name }, { name });
   try {
     console.log('Both replicas ready');
     for (const replica of replicas) {
@@ -375,11 +471,11 @@ async function main() {
     );
     const enrolled = await call(a, '/api/immutable-infra/families', {
       method: 'POST',
-      body: { name: FAMILY, entityRef: `component:default/${ENTITY}` },
+      body: { name: ENTITY, entityRef: `component:default/${ENTITY}` },
     });
     expect(
       enrolled.status === 201,
-      `replica a: POST /families enrolls ${FAMILY}`,
+      `replica a: POST /families enrolls ${ENTITY}`,
       `${enrolled.status} ${enrolled.text.slice(0, 300)}`,
     );
     const warm = await call(b, imagesPath);
@@ -388,35 +484,35 @@ async function main() {
       'replica b: the family is enrolled, with no versions',
       `${warm.status} ${warm.text.slice(0, 300)}`,
     );
-    const firstImage = await bakeImage(ec2, `${FAMILY}-v1`);
+    const firstImage = await bakeImage(`${ENTITY}-v1`);
     const registered = await call(a, '/api/immutable-infra/images', {
       method: 'POST',
       body: registration(firstImage, 1),
     });
     expect(
       registered.status === 201 &&
-        registered.json?.version?.id === `${FAMILY}@1`,
-      `replica a: POST /images registers ${FAMILY}@1 (${firstImage}, checked with EC2)`,
+        registered.json?.version?.id === `${ENTITY}@1`,
+      `replica a: POST /images registers ${ENTITY}@1 (${firstImage}, checked with EC2)`,
       `${registered.status} ${registered.text.slice(0, 300)}`,
     );
     const after = await call(b, imagesPath);
     expect(
       after.status === 200 &&
-        after.json?.items?.[0]?.id === `${FAMILY}@1` &&
+        after.json?.items?.[0]?.id === `${ENTITY}@1` &&
         after.json.items[0].artifacts?.[0]?.imageId === firstImage,
-      `replica b: the next page read shows ${FAMILY}@1`,
+      `replica b: the next page read shows ${ENTITY}@1`,
       `${after.status} ${after.text.slice(0, 300)}`,
     );
     const summaryB = await call(b, summaryPath);
     expect(
-      summaryB.status === 200 && summaryB.json?.family?.name === FAMILY,
-      `replica b: the summary shows the family ${FAMILY}`,
+      summaryB.status === 200 && summaryB.json?.family?.name === ENTITY,
+      `replica b: the summary shows the family ${ENTITY}`,
       `${summaryB.status} ${summaryB.text.slice(0, 300)}`,
     );
 
     console.log(
       `Each scheduled task once per period (${
-        FREQUENCY_MS / 1000
+        (FREQUENCY * 1000) / 1000
       }s) across both replicas`,
     );
     // The window runs from the end of one fleet sync to the end of another:
@@ -435,7 +531,7 @@ async function main() {
       throw new Fatal('fleet sync stopped running with both replicas up');
     }
     const window = t1 - t0;
-    const most = Math.floor(window / FREQUENCY_MS) + 2;
+    const most = Math.floor(window / (FREQUENCY * 1000)) + 2;
     for (const [id, name] of Object.entries(TASKS)) {
       const runs = table.ended(id, t0, t1);
       const gaps = runs
@@ -446,7 +542,7 @@ async function main() {
         `${name}: ${runs.length} runs in ${(window / 1000).toFixed(
           1,
         )}s (at most ${most} when once per period; two replicas each running it would make about ${
-          2 * Math.floor(window / FREQUENCY_MS)
+          2 * Math.floor(window / (FREQUENCY * 1000))
         }); seconds between ends: ${gaps.join(', ')}`,
       );
     }
@@ -493,22 +589,22 @@ async function main() {
       `replica ${survivor.name}: health answers 200`,
       String(health.status),
     );
-    const secondImage = await bakeImage(ec2, `${FAMILY}-v2`);
+    const secondImage = await bakeImage(`${ENTITY}-v2`);
     const second = await call(survivor, '/api/immutable-infra/images', {
       method: 'POST',
       body: registration(secondImage, 2),
     });
     expect(
-      second.status === 201 && second.json?.version?.id === `${FAMILY}@2`,
-      `replica ${survivor.name}: POST /images registers ${FAMILY}@2`,
+      second.status === 201 && second.json?.version?.id === `${ENTITY}@2`,
+      `replica ${survivor.name}: POST /images registers ${ENTITY}@2`,
       `${second.status} ${second.text.slice(0, 300)}`,
     );
     const page = await call(survivor, imagesPath);
     expect(
       page.status === 200 &&
         page.json?.items?.map(i => i.id).join(',') ===
-          `${FAMILY}@2,${FAMILY}@1`,
-      `replica ${survivor.name}: the entity's page lists ${FAMILY}@2 and ${FAMILY}@1`,
+          `${ENTITY}@2,${ENTITY}@1`,
+      `replica ${survivor.name}: the entity's page lists ${ENTITY}@2 and ${ENTITY}@1`,
       `${page.status} ${page.text.slice(0, 300)}`,
     );
 
@@ -586,4 +682,15 @@ async function main() {
   console.log(`all checks passed in ${elapsed()}`);
 }
 
-await main();
+const [command, stateDir, ...rest] = process.argv.slice(2);
+if (command === 'prepare' && rest.length === 3) {
+  await prepare(stateDir, ...rest);
+} else if (command === 'check' && rest.length === REPLICAS.length) {
+  await check(stateDir, rest);
+} else {
+  console.error(
+    'usage: production-replicas.mjs prepare STATE_DIR POSTGRES_URL EC2_ENDPOINT DOCKERFILE\n' +
+      '       production-replicas.mjs check STATE_DIR PID_A PID_B',
+  );
+  process.exit(2);
+}

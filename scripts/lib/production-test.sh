@@ -5,10 +5,12 @@
 # unpacks the bundle as the image's last stage does, then starts two replicas
 # with the image's command (`node packages/backend --config app-config.yaml
 # --config app-config.production.yaml`, plus a test config) on one PostgreSQL
-# and the EC2 emulator, and checks them with production-replicas.mjs: health,
-# the app served, an authenticated route, each scheduled task once per period
-# across both, a registration through one read through the other, and the
-# survivor of a SIGKILL serving and running the tasks.
+# and the EC2 emulator, and checks them: health, the app served, an
+# authenticated route, each scheduled task once per period across both, a
+# registration through one read through the other, and the survivor of a
+# SIGKILL serving and running the tasks. What the replicas run with (configs,
+# command lines) and the checks are production-replicas.mjs's; this script
+# builds, installs and starts the processes.
 #
 # The production install (`yarn workspaces focus --all --production`, a few
 # minutes) is kept in the cache under a key of what it depends on, as Docker
@@ -24,9 +26,6 @@ set -uo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/services.sh"
-
-# Seconds between runs of each scheduled task in the test.
-TASK_FREQUENCY=5
 
 # The production install of the bundle's skeleton: the Dockerfile's `yarn
 # workspaces focus --all --production` layer. It is kept in the cache and
@@ -63,16 +62,6 @@ production_install() {
   echo "$dir"
 }
 
-# The image's command, from the last CMD of the Dockerfile (JSON form).
-image_command() {
-  node -e '
-    const text = require("fs").readFileSync(process.argv[1], "utf8");
-    const cmds = [...text.matchAll(/^CMD\s+(\[.*\])\s*$/gm)];
-    if (!cmds.length) { process.exit(1); }
-    for (const word of JSON.parse(cmds[cmds.length - 1][1])) console.log(word);
-  ' "$ROOT/packages/backend/Dockerfile"
-}
-
 # Waits until the backend is ready (every plugin started), as an
 # orchestrator's readiness probe does; fails early when it exits.
 # usage: wait_ready URL PID LOGFILE SECONDS
@@ -87,14 +76,6 @@ wait_ready() {
     fi
     sleep 1
   done
-}
-
-# usage: replica_config FILE PORT
-replica_config() {
-  cat >"$1" <<YAML
-backend:
-  listen: 127.0.0.1:$2
-YAML
 }
 
 main() {
@@ -133,89 +114,25 @@ main() {
   cp "$ROOT/app-config.yaml" "$ROOT/app-config.production.yaml" "$image/" || return 1
   log "image assembled in $STATE_DIR/image in $((SECONDS - started))s"
 
-  local command=()
-  mapfile -t command < <(image_command)
-  [ ${#command[@]} -gt 0 ] || die "no CMD [...] in packages/backend/Dockerfile"
-
-  # What the test adds to the production config: its own database prefix,
-  # a static token for its calls, one enrolled entity, the emulator, and
-  # short schedules.
-  local token prefix entity=replica-check
-  token="$(node -p 'require("crypto").randomBytes(24).toString("hex")')"
-  prefix="prodtest_$(node -p 'require("crypto").randomBytes(4).toString("hex")')_"
-  mkdir -p "$STATE_DIR/catalog"
-  cat >"$STATE_DIR/catalog/$entity.yaml" <<YAML
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: $entity
-  annotations:
-    immutable-infra.io/image-family: $entity
-spec:
-  type: service
-  lifecycle: production
-  owner: group:default/platform
-YAML
-  cat >"$STATE_DIR/app-config.test.yaml" <<YAML
-backend:
-  database:
-    prefix: $prefix
-  auth:
-    externalAccess:
-      - type: static
-        options:
-          token: \${PRODUCTION_TEST_TOKEN}
-          subject: production-test
-catalog:
-  locations:
-    - type: file
-      target: $STATE_DIR/catalog/$entity.yaml
-immutableInfra:
-  aws:
-    endpoint: $moto_url
-    maxAttempts: 1
-  # ISO strings: an object here would merge with the production config's.
-  schedule:
-    frequency: PT${TASK_FREQUENCY}S
-    timeout: PT30S
-  entityRefresh: PT${TASK_FREQUENCY}S
-YAML
-
-  local pg_host pg_port
-  pg_host="$(node -p 'new URL(process.argv[1]).hostname' "$pg_url")"
-  pg_port="$(node -p 'new URL(process.argv[1]).port || "5432"' "$pg_url")"
-  local name port pids=() urls=() logs=()
-  for name in a b; do
-    port="$(free_port)"
-    replica_config "$STATE_DIR/app-config.replica-$name.yaml" "$port"
-    run_service "replica $name" "$STATE_DIR/replica-$name.log" "$image" \
-      env NODE_ENV=production NODE_OPTIONS=--no-node-snapshot \
-      APP_BASE_URL="http://127.0.0.1:$port" BACKEND_BASE_URL="http://127.0.0.1:$port" \
-      POSTGRES_HOST="$pg_host" POSTGRES_PORT="$pg_port" POSTGRES_USER="$(node -p 'decodeURIComponent(new URL(process.argv[1]).username) || "postgres"' "$pg_url")" \
-      POSTGRES_PASSWORD="$(node -p 'decodeURIComponent(new URL(process.argv[1]).password) || "unused"' "$pg_url")" \
-      AWS_ACCESS_KEY_ID=immutable-infra-emulator AWS_SECRET_ACCESS_KEY=immutable-infra-emulator \
-      PRODUCTION_TEST_TOKEN="$token" \
-      "${command[@]}" --config "$STATE_DIR/app-config.test.yaml" --config "$STATE_DIR/app-config.replica-$name.yaml"
+  # The replicas' configs and command lines.
+  local replicas name url logfile argv_file argv pids=()
+  replicas="$(node_ts "$ROOT/scripts/lib/production-replicas.mjs" prepare \
+    "$STATE_DIR" "$pg_url" "$moto_url" "$ROOT/packages/backend/Dockerfile")" || return 1
+  while read -r -u 3 name url logfile argv_file; do
+    mapfile -t argv <"$argv_file"
+    run_service "replica $name" "$logfile" "$image" "${argv[@]}"
     # Killed on purpose later: no job notice from this shell.
     disown "${STARTED_PIDS[-1]}"
     pids+=("${STARTED_PIDS[-1]}")
-    urls+=("http://127.0.0.1:$port")
-    logs+=("$STATE_DIR/replica-$name.log")
     # One at a time, as a rolling deployment starts them: two backends
     # migrating an empty database at once race for the migration locks
     # (docs/operations.md).
     started=$SECONDS
-    wait_ready "${urls[-1]}" "${pids[-1]}" "${logs[-1]}" 300 || return 1
+    wait_ready "$url" "${pids[-1]}" "$logfile" 300 || return 1
     log "replica $name ready in $((SECONDS - started))s"
-  done
+  done 3<<<"$replicas"
 
-  PRODUCTION_TEST_TOKEN="$token" \
-    PRODUCTION_TEST_REPLICAS="$(printf '%s %s %s\n' "${urls[0]}" "${pids[0]}" "${logs[0]}" "${urls[1]}" "${pids[1]}" "${logs[1]}")" \
-    PRODUCTION_TEST_TASKS_DB="${pg_url%/}/${prefix}immutable-infra" \
-    PRODUCTION_TEST_EC2_ENDPOINT="$moto_url" \
-    PRODUCTION_TEST_ENTITY="$entity" \
-    PRODUCTION_TEST_FREQUENCY="$TASK_FREQUENCY" \
-    node "$ROOT/scripts/lib/production-replicas.mjs"
+  node_ts "$ROOT/scripts/lib/production-replicas.mjs" check "$STATE_DIR" "${pids[@]}"
 }
 
 main "$@"
