@@ -5,7 +5,12 @@
 //     a declared dependency (or peer dependency) of that package;
 //   node consumer-check.mjs lockfile COMMITTED INSTALLED
 //     installing the tarballs changed no resolution of the app's lockfile but
-//     the plugins' own, and the app has one copy of the frontend framework.
+//     the plugins' own, and the app has one copy of the frontend framework;
+//   node consumer-check.mjs routes BACKEND_URL ENTITY
+//     the app's backend serves the plugin: health without a token, 401 for
+//     an entity's summary without one, with a guest token the summary of
+//     ENTITY (annotated, so enrolled), its family enrolled through the API,
+//     and the scaffolder listing the plugin's actions.
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
@@ -143,11 +148,116 @@ function checkLockfile(committedFile, installedFile) {
   return ok;
 }
 
+/** What the backend answers: its status and body (JSON where it is). */
+async function answer(url, { method = 'GET', token, body, headers } = {}) {
+  const response = await fetch(url, {
+    method,
+    headers: {
+      ...headers,
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, text, json };
+}
+
+async function checkRoutes(backendUrl, entity) {
+  const plugin = `${backendUrl}/api/immutable-infra`;
+  const summaryUrl = `${plugin}/entities/component/default/${entity}/summary`;
+  const failures = [];
+  const expectAnswer = (what, got, ok) => {
+    if (!ok) {
+      failures.push(
+        `${what}: answered ${got.status}: ${got.text.slice(0, 500)}`,
+      );
+    }
+    return ok;
+  };
+  const health = await answer(`${plugin}/health`);
+  expectAnswer('GET /health', health, health.status === 200);
+  const anonymous = await answer(summaryUrl);
+  expectAnswer(
+    'the summary without a token (401 expected)',
+    anonymous,
+    anonymous.status === 401,
+  );
+  const guest = await answer(
+    `${backendUrl}/api/auth/guest/refresh?env=development`,
+    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+  );
+  const token = guest.json?.backstageIdentity?.token;
+  if (!expectAnswer('a guest token', guest, token)) {
+    return report(failures);
+  }
+  // The catalog reads its locations shortly after start.
+  const deadline = Date.now() + 60_000;
+  let summary = await answer(summaryUrl, { token });
+  while (summary.status !== 200 && Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, 2000));
+    summary = await answer(summaryUrl, { token });
+  }
+  expectAnswer(
+    `the summary of ${entity}, annotated`,
+    summary,
+    summary.status === 200 && summary.json?.enrolled === true,
+  );
+  const enrolled = await answer(`${plugin}/families`, {
+    method: 'POST',
+    token,
+    body: { name: entity, entityRef: `component:default/${entity}` },
+  });
+  expectAnswer(
+    `POST /families for ${entity} (201 expected)`,
+    enrolled,
+    enrolled.status === 201,
+  );
+  const after = await answer(summaryUrl, { token });
+  expectAnswer(
+    `the summary after enrolling, with the family ${entity}`,
+    after,
+    after.status === 200 && after.json?.family?.name === entity,
+  );
+  const actions = await answer(`${backendUrl}/api/scaffolder/v2/actions`, {
+    token,
+  });
+  expectAnswer(
+    'the scaffolder listing immutable-infra:image:register',
+    actions,
+    actions.status === 200 &&
+      actions.json?.some?.(a => a.id === 'immutable-infra:image:register'),
+  );
+  return report(failures);
+}
+
+function report(failures) {
+  for (const failure of failures) {
+    console.error(failure);
+  }
+  if (failures.length === 0) {
+    console.log(
+      'the backend serves the plugin: health, 401 without a token, summary, enrolment, scaffolder actions',
+    );
+  }
+  return failures.length === 0;
+}
+
+const COMMANDS = {
+  imports: args => checkImports(args),
+  lockfile: ([committed, installed]) => checkLockfile(committed, installed),
+  routes: ([backendUrl, entity]) => checkRoutes(backendUrl, entity),
+};
+
 const [command, ...args] = process.argv.slice(2);
-const ok =
-  command === 'imports'
-    ? checkImports(args)
-    : command === 'lockfile'
-    ? checkLockfile(args[0], args[1])
-    : (console.error(`unknown command ${command}`), false);
+const ok = COMMANDS[command]
+  ? await COMMANDS[command](args)
+  : (console.error(`unknown command ${command}`), false);
 process.exit(ok ? 0 : 1);

@@ -54,43 +54,6 @@ check_installed() {
     node "$ROOT/scripts/lib/consumer-check.mjs" lockfile "$FIXTURE/yarn.lock" "$APP_DIR/yarn.lock"
 }
 
-# usage: expect_status STATUS METHOD PATH [CURL ARGS...]; prints the body.
-expect_status() {
-  local want=$1 method=$2 path=$3 status
-  shift 3
-  status="$(curl -sS -o "$STATE_DIR/consumer-body" -w '%{http_code}' -X "$method" "$@" "$BACKEND_URL$path")"
-  if [ "$status" != "$want" ]; then
-    log "$method $path answered $status, expected $want: $(head -c 500 "$STATE_DIR/consumer-body")"
-    return 1
-  fi
-  cat "$STATE_DIR/consumer-body"
-}
-
-call_plugin() {
-  local token summary
-  expect_status 200 GET /api/immutable-infra/health >/dev/null || return 1
-  expect_status 401 GET /api/immutable-infra/entities/component/default/orders-api/summary >/dev/null || return 1
-  token="$(curl -fsS -H 'X-Requested-With: XMLHttpRequest' \
-    "$BACKEND_URL/api/auth/guest/refresh?env=development" |
-    node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).backstageIdentity.token)')" ||
-    { log "no guest token"; return 1; }
-  local auth=(-H "Authorization: Bearer $token" -H 'Content-Type: application/json')
-  # The catalog reads its locations shortly after start.
-  local deadline=$((SECONDS + 60))
-  until summary="$(expect_status 200 GET /api/immutable-infra/entities/component/default/orders-api/summary "${auth[@]}" 2>/dev/null)"; do
-    [ $SECONDS -lt $deadline ] || { expect_status 200 GET /api/immutable-infra/entities/component/default/orders-api/summary "${auth[@]}"; return 1; }
-    sleep 2
-  done
-  grep -q '"enrolled":true' <<<"$summary" || { log "summary: $summary"; return 1; }
-  expect_status 201 POST /api/immutable-infra/families "${auth[@]}" \
-    -d '{"name":"orders-api","entityRef":"component:default/orders-api"}' >/dev/null || return 1
-  summary="$(expect_status 200 GET /api/immutable-infra/entities/component/default/orders-api/summary "${auth[@]}")" || return 1
-  grep -q '"family":{"name":"orders-api"' <<<"$summary" || { log "summary after enrolling: $summary"; return 1; }
-  expect_status 200 GET /api/scaffolder/v2/actions "${auth[@]}" | grep -q '"immutable-infra:image:register"' ||
-    { log "the scaffolder does not list immutable-infra:image:register"; return 1; }
-  log "the backend serves the plugin: health, 401 without a token, summary, enrolment, scaffolder actions"
-}
-
 start_backend() {
   local port config
   port="$(free_port)"
@@ -129,7 +92,7 @@ consumer_check() {
     timed "full type check (yarn tsc:full)" bash -c "cd '$APP_DIR' && yarn tsc:full" &&
     timed "frontend build" bash -c "cd '$APP_DIR/packages/app' && yarn build >'$STATE_DIR/consumer-app-build.log' 2>&1 || { tail -n 40 '$STATE_DIR/consumer-app-build.log' >&2; exit 1; }" &&
     timed "backend start" start_backend &&
-    timed "plugin routes" call_plugin &&
+    timed "plugin routes" node "$ROOT/scripts/lib/consumer-check.mjs" routes "$BACKEND_URL" orders-api &&
     timed "browser (Playwright, Chromium)" browser_test
   local status=$?
   [ $status -eq 0 ] || { [ -f "$STATE_DIR/consumer-backend.log" ] && tail -n 30 "$STATE_DIR/consumer-backend.log" >&2; }

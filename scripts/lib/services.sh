@@ -181,47 +181,6 @@ install_moto_from_pypi() {
   return 1
 }
 
-# The machine's own Debian archive, as "URI SUITE [KEYRING]": the first deb
-# entry of its apt sources (one-line or deb822) whose suite is the release's
-# codename (or sid), else the first that is not an -updates, -security or
-# -backports suite.
-debian_archive() {
-  local - codename # `local -`: the option set here ends with the function
-  set +o pipefail  # a missing sources file is no error
-  codename="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
-  {
-    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-      awk '$1 == "deb" {
-        key = ""; i = 2
-        if ($i ~ /^\[/) {
-          for (; i <= NF; i++) { if ($i ~ /signed-by=/) { key = $i; sub(/.*signed-by=/, "", key); sub(/\]$/, "", key) } if ($i ~ /\]$/) break }
-          i++
-        }
-        print $i, $(i + 1), key
-      }'
-    cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-      awk '
-        function flush(  u, s, nu, ns, i, j) {
-          if (types ~ /(^| )deb( |$)/ && tolower(enabled) != "no") {
-            nu = split(uris, u, " "); ns = split(suites, s, " ")
-            for (i = 1; i <= nu; i++) for (j = 1; j <= ns; j++) print u[i], s[j], key
-          }
-          types = uris = suites = enabled = key = ""
-        }
-        /^[ \t]*$/ { flush(); next }
-        /^#/ { next }
-        /^Types:/ { sub(/^Types:[ \t]*/, ""); types = $0 }
-        /^URIs:/ { sub(/^URIs:[ \t]*/, ""); uris = $0 }
-        /^Suites:/ { sub(/^Suites:[ \t]*/, ""); suites = $0 }
-        /^Enabled:/ { sub(/^Enabled:[ \t]*/, ""); enabled = $0 }
-        /^Signed-By:[ \t]*\// { key = $2 }
-        END { flush() }'
-  } | awk -v codename="$codename" '
-    ($2 == codename || $2 == "sid" || $2 == "unstable") && !exact { exact = $0 }
-    $2 !~ /[-\/]/ && !plain { plain = $0 }
-    END { if (exact) print exact; else if (plain) print plain; else exit 1 }'
-}
-
 # Fetches python3-moto from the machine's Debian archive (its unstable suite,
 # as older releases lack moto 5.2) with the dependencies this machine lacks,
 # taken from its own release where that release's versions do, and unpacks
@@ -232,7 +191,8 @@ install_moto_from_debian() {
     command -v "$tool" >/dev/null || { log "$tool is missing: moto is not installed from Debian's packages"; return 1; }
   done
   local archive uri suite keyring
-  archive="$(debian_archive)" || { log "no Debian archive in the apt sources: moto is not installed from Debian's packages"; return 1; }
+  # "URI SUITE [KEYRING]" of the machine's own archive, from its apt sources.
+  archive="$(node "$ROOT/scripts/lib/debian-archive.mjs")" || { log "no Debian archive in the apt sources: moto is not installed from Debian's packages"; return 1; }
   read -r uri suite keyring <<<"$archive"
   log "installing Debian's python3-moto (unstable) into $MOTO_DEBIAN"
   local started=$SECONDS
