@@ -95,6 +95,19 @@ function render(api: object, allowed = true, name = 'web') {
   );
 }
 
+/** The card with one rollout under way. */
+function renderActive(active: Rollout, allowed = true, name = 'web') {
+  const { events: _events, ...row } = active;
+  return render(
+    {
+      getRollout: jest.fn().mockResolvedValue(active),
+      listEntityRollouts: jest.fn().mockResolvedValue({ items: [row] }),
+    },
+    allowed,
+    name,
+  );
+}
+
 describe('RolloutsCard', () => {
   it('shows the plan before anything starts, then starts the rollout', async () => {
     const { events: _events, ...row } = rollout({
@@ -237,15 +250,7 @@ describe('RolloutsCard', () => {
   });
 
   it('leaves the controls out for those who may not use them', async () => {
-    const { events: _events, ...row } = rollout();
-    await render(
-      {
-        getRollout: jest.fn().mockResolvedValue(rollout()),
-        listEntityRollouts: jest.fn().mockResolvedValue({ items: [row] }),
-      },
-      false,
-      'web-denied',
-    );
+    await renderActive(rollout(), false, 'web-denied');
     expect(
       await screen.findByText('waiting for promotion'),
     ).toBeInTheDocument();
@@ -260,12 +265,7 @@ describe('RolloutsCard', () => {
 
 describe('RolloutsCard: why a rollout waits', () => {
   async function show(extra: Partial<Rollout>) {
-    const active = rollout({ awaitingPromotion: false, ...extra });
-    const { events: _events, ...row } = active;
-    await render({
-      getRollout: jest.fn().mockResolvedValue(active),
-      listEntityRollouts: jest.fn().mockResolvedValue({ items: [row] }),
-    });
+    await renderActive(rollout({ awaitingPromotion: false, ...extra }));
     return screen.findByRole('list', { name: 'Waiting for' });
   }
 
@@ -365,11 +365,7 @@ describe('RolloutsCard: why a rollout waits', () => {
   });
 
   it('shows nothing to wait for when nothing holds the rollout', async () => {
-    const { events: _events, ...row } = rollout();
-    await render({
-      getRollout: jest.fn().mockResolvedValue(rollout()),
-      listEntityRollouts: jest.fn().mockResolvedValue({ items: [row] }),
-    });
+    await renderActive(rollout());
     expect(
       await screen.findByText('waiting for promotion'),
     ).toBeInTheDocument();
