@@ -10,31 +10,17 @@ PLUGIN_DIRS=(
 )
 
 # The tarball file name of a package: @scope/name-x 0.1.0 -> scope-name-x-0.1.0.tgz
-# shellcheck disable=SC2016 # a JavaScript template literal
 tarball_name() {
-  node -p 'const p = require(process.argv[1]); `${p.name.replace(/^@/, "").replace("/", "-")}-${p.version}.tgz`' \
-    "$1/package.json"
+  node "$ROOT/scripts/lib/pack.mjs" tarball-name "$1"
 }
 
 # Whether a tarball holds every file its package.json names as an entry point
 # (main, module, types, exports).
 # usage: verify_tarball TARBALL
-# shellcheck disable=SC2016 # JavaScript template literals
 verify_tarball() {
   local listing
   listing="$(tar tzf "$1")" || return 1
-  tar xzf "$1" -O package/package.json | node -e '
-    const p = JSON.parse(require("fs").readFileSync(0, "utf8"));
-    const files = new Set(process.argv[1].split("\n"));
-    const exported = Object.values(p.exports ?? {}).flatMap(e => (typeof e === "string" ? [e] : Object.values(e)));
-    const missing = [p.main, p.module, p.types, ...exported]
-      .filter(f => typeof f === "string" && /^(\.\/)?dist\//.test(f))
-      .map(f => `package/${f.replace(/^\.\//, "")}`)
-      .filter(f => !files.has(f));
-    if (missing.length) {
-      console.error(`${p.name}: the tarball lacks ${missing.join(", ")}`);
-      process.exit(1);
-    }' "$listing"
+  tar xzf "$1" -O package/package.json | node "$ROOT/scripts/lib/pack.mjs" check-entry-points "$listing"
 }
 
 # usage: pack_plugins OUTDIR
