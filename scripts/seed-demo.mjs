@@ -27,6 +27,7 @@ import {
   DescribeInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { createHash } from 'node:crypto';
+import { answer } from './lib/http.mjs';
 // A CommonJS module once transformed: its exports are the default import.
 import ec2Fixtures from '../plugins/immutable-infra-backend/src/__testUtils__/ec2Fixtures.ts';
 
@@ -44,20 +45,16 @@ const ROLLOUT_PAUSE_TIMEOUT_MS = 180_000;
 let token;
 
 async function call(path, { method = 'GET', body, ok = [] } = {}) {
-  const response = await fetch(`${backend}${path}`, {
+  const { status, text, json } = await answer(`${backend}${path}`, {
     method,
-    headers: {
-      'X-Requested-With': 'XMLHttpRequest',
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
+    body,
+    token,
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
   });
-  const text = await response.text();
-  if (!response.ok && !ok.includes(response.status)) {
-    throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+  if ((status < 200 || status > 299) && !ok.includes(status)) {
+    throw new Error(`${method} ${path} answered ${status}: ${text}`);
   }
-  return JSON.parse(text);
+  return json;
 }
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));

@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { builtinModules, createRequire } from 'node:module';
+import { answer } from './http.mjs';
 
 const require = createRequire(import.meta.url);
 const { parse } = require('yaml');
@@ -148,28 +149,6 @@ function checkLockfile(committedFile, installedFile) {
   return ok;
 }
 
-/** What the backend answers: its status and body (JSON where it is). */
-async function answer(url, { method = 'GET', token, body, headers } = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: {
-      ...headers,
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json };
-}
-
 async function checkRoutes(backendUrl, entity) {
   const plugin = `${backendUrl}/api/immutable-infra`;
   const summaryUrl = `${plugin}/entities/component/default/${entity}/summary`;
@@ -182,9 +161,10 @@ async function checkRoutes(backendUrl, entity) {
     }
     return ok;
   };
-  const health = await answer(`${plugin}/health`);
+  const timeoutMs = 30_000;
+  const health = await answer(`${plugin}/health`, { timeoutMs });
   expectAnswer('GET /health', health, health.status === 200);
-  const anonymous = await answer(summaryUrl);
+  const anonymous = await answer(summaryUrl, { timeoutMs });
   expectAnswer(
     'the summary without a token (401 expected)',
     anonymous,
@@ -192,7 +172,7 @@ async function checkRoutes(backendUrl, entity) {
   );
   const guest = await answer(
     `${backendUrl}/api/auth/guest/refresh?env=development`,
-    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+    { headers: { 'X-Requested-With': 'XMLHttpRequest' }, timeoutMs },
   );
   const token = guest.json?.backstageIdentity?.token;
   if (!expectAnswer('a guest token', guest, token)) {
@@ -200,10 +180,10 @@ async function checkRoutes(backendUrl, entity) {
   }
   // The catalog reads its locations shortly after start.
   const deadline = Date.now() + 60_000;
-  let summary = await answer(summaryUrl, { token });
+  let summary = await answer(summaryUrl, { token, timeoutMs });
   while (summary.status !== 200 && Date.now() < deadline) {
     await new Promise(resolve => setTimeout(resolve, 2000));
-    summary = await answer(summaryUrl, { token });
+    summary = await answer(summaryUrl, { token, timeoutMs });
   }
   expectAnswer(
     `the summary of ${entity}, annotated`,
@@ -214,13 +194,14 @@ async function checkRoutes(backendUrl, entity) {
     method: 'POST',
     token,
     body: { name: entity, entityRef: `component:default/${entity}` },
+    timeoutMs,
   });
   expectAnswer(
     `POST /families for ${entity} (201 expected)`,
     enrolled,
     enrolled.status === 201,
   );
-  const after = await answer(summaryUrl, { token });
+  const after = await answer(summaryUrl, { token, timeoutMs });
   expectAnswer(
     `the summary after enrolling, with the family ${entity}`,
     after,
@@ -228,6 +209,7 @@ async function checkRoutes(backendUrl, entity) {
   );
   const actions = await answer(`${backendUrl}/api/scaffolder/v2/actions`, {
     token,
+    timeoutMs,
   });
   expectAnswer(
     'the scaffolder listing immutable-infra:image:register',

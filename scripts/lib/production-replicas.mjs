@@ -27,6 +27,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { answer } from './http.mjs';
 // CommonJS modules once transformed: their exports are the default import.
 import ec2Fixtures from '../../plugins/immutable-infra-backend/src/__testUtils__/ec2Fixtures.ts';
 import moto from '../../plugins/immutable-infra-backend/src/__testUtils__/moto.ts';
@@ -229,24 +230,13 @@ function fleetSyncLines(replica) {
     .map(e => ({ at: Date.parse(e.timestamp), message: e.message }));
 }
 
-async function call(replica, path, { method = 'GET', body, auth = true } = {}) {
-  const response = await fetch(`${replica.url}${path}`, {
+function call(replica, path, { method = 'GET', body, auth = true } = {}) {
+  return answer(`${replica.url}${path}`, {
     method,
-    headers: {
-      ...(auth ? { Authorization: `Bearer ${settings.token}` } : {}),
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(60_000),
+    body,
+    token: auth ? settings.token : undefined,
+    timeoutMs: 60_000,
   });
-  const text = await response.text();
-  let json;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, text, json, response };
 }
 
 async function waitFor(what, seconds, probe) {
