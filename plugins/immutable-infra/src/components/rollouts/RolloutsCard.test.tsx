@@ -338,7 +338,7 @@ describe('RolloutsCard: why a rollout waits', () => {
     });
     expect(
       within(list).getByText(
-        /an alarm had no data, so the analysis cannot tell whether the new version is healthy/,
+        /an alarm had no data, so the rollout cannot tell whether the new version is healthy/,
       ),
     ).toBeInTheDocument();
     expect(

@@ -137,10 +137,10 @@ function activityWords(message: string): string {
 }
 
 /**
- * Why a rollout that has not ended waits, thing by thing: an analysis left
- * inconclusive by an alarm with no data, a scaling activity that failed, a
- * group whose own scaling moved its capacity, and each instance the gate
- * holds back. What the rollout status does not carry is not said.
+ * Why a rollout that has not ended waits, thing by thing: an analysis or a
+ * bake left inconclusive by an alarm with no data, a scaling activity that
+ * failed, a group whose own scaling moved its capacity, and each instance
+ * the gate holds back. What the rollout status does not carry is not said.
  */
 export function waitReasons(rollout: Rollout): WaitReason[] {
   const reasons: WaitReason[] = [];
@@ -151,7 +151,7 @@ export function waitReasons(rollout: Rollout): WaitReason[] {
     reasons.push({
       subject: 'Alarms',
       words:
-        'an alarm had no data, so the analysis cannot tell whether the new version is healthy: the new instances may not send the metric it watches, or there is no traffic yet. The rollout paused rather than pass on silence; resume to run the analysis again, or abort.',
+        'an alarm had no data, so the rollout cannot tell whether the new version is healthy: the new instances may not send the metric it watches, or there is no traffic yet. The rollout paused rather than pass on silence; resume to watch the alarms again, or abort.',
       quote: { from: 'Rollout', text: rollout.reason },
     });
   }
