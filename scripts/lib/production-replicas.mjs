@@ -31,11 +31,13 @@ import { answer } from './http.mjs';
 // CommonJS modules once transformed: their exports are the default import.
 import ec2Fixtures from '../../plugins/immutable-infra-backend/src/__testUtils__/ec2Fixtures.ts';
 import moto from '../../plugins/immutable-infra-backend/src/__testUtils__/moto.ts';
+import logTailModule from '../../plugins/immutable-infra-backend/src/__testUtils__/logTail.ts';
 import tickLog from '../../plugins/immutable-infra-backend/src/__testUtils__/rolloutTickLog.ts';
 
 const { Ec2Fixtures, emulatorClients } = ec2Fixtures;
 const { freePort } = moto;
 const { SCHEDULER_TASKS_TABLE } = tickLog;
+const { logTail } = logTailModule;
 
 const REGION = 'us-east-1';
 /** The annotated component of the test's catalog, enrolled by the check. */
@@ -196,17 +198,7 @@ function alive(replica) {
   }
 }
 
-function logTail(replica, lines = 30) {
-  try {
-    return readFileSync(replica.log, 'utf8')
-      .trimEnd()
-      .split('\n')
-      .slice(-lines)
-      .join('\n');
-  } catch {
-    return '';
-  }
-}
+const replicaLogTail = (replica, lines = 30) => logTail(replica.log, lines);
 
 /** The replica's JSON log lines (NODE_ENV=production), parsed. */
 function logEntries(replica) {
@@ -416,7 +408,9 @@ async function check(stateDir, pids) {
     console.log('Both replicas ready');
     for (const replica of replicas) {
       if (!alive(replica)) {
-        throw new Fatal(`replica ${replica.name} exited:\n${logTail(replica)}`);
+        throw new Fatal(
+          `replica ${replica.name} exited:\n${replicaLogTail(replica)}`,
+        );
       }
       const ready = await call(replica, '/.backstage/health/v1/readiness', {
         auth: false,
@@ -608,7 +602,7 @@ async function check(stateDir, pids) {
     ) {
       if (!alive(survivor)) {
         throw new Fatal(
-          `replica ${survivor.name} exited:\n${logTail(survivor)}`,
+          `replica ${survivor.name} exited:\n${replicaLogTail(survivor)}`,
         );
       }
       await sleep(500);
@@ -661,7 +655,7 @@ async function check(stateDir, pids) {
     console.log(`${failures.length} checks failed`);
     for (const replica of replicas) {
       console.log(
-        `--- last lines of replica ${replica.name}'s log ---\n${logTail(
+        `--- last lines of replica ${replica.name}'s log ---\n${replicaLogTail(
           replica,
           40,
         )}`,

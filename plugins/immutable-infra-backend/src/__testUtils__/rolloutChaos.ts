@@ -55,13 +55,13 @@ import {
   closeSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ec2Fixtures, emulatorClients } from './ec2Fixtures';
+import { logTail } from './logTail';
 import { freePort } from './moto';
 import {
   readTicks,
@@ -296,15 +296,7 @@ class Backend {
   }
 
   tail(lines = 40) {
-    try {
-      return readFileSync(this.logFile, 'utf8')
-        .trimEnd()
-        .split('\n')
-        .slice(-lines)
-        .join('\n');
-    } catch {
-      return '';
-    }
+    return logTail(this.logFile, lines);
   }
 }
 
