@@ -12,89 +12,28 @@ import {
   AdoptionHistoryResponse,
   AdoptionQuery,
   AdoptionResponse,
-  AdoptionService as AdoptionServiceRow,
-  DeliveryMetrics,
 } from '@immutable-infra/backstage-plugin-common';
-import { stringify } from 'csv-stringify/sync';
 import { createHash } from 'node:crypto';
 import { Caller, principalRef } from '../audit/principalRef';
 import { EntityAccess } from '../catalog/EntityAccess';
-import { quantile } from '../drift/views';
 import { RegistryStores } from '../registry/RegistryStores';
 import { RolloutStore } from '../rollouts/RolloutStore';
+import { adoptionCsv } from './adoptionCsv';
+import { AdoptionDelivery } from './AdoptionDelivery';
+import { AdoptionSnapshotter, dayOf } from './AdoptionSnapshotter';
+import { DatabaseAdoptionStore } from './AdoptionStore';
+import { figuresOf } from './figures';
+import { DatabaseNoticeStore } from './NoticeStore';
+import { descendantsOf, rollUp } from './rollUp';
+import { orderServices, serviceRow } from './serviceRows';
 import {
   AdoptionDay,
-  descendantsOf,
-  figuresOf,
-  GroupTree,
-  rollUp,
-} from './aggregate';
-import { AdoptionSnapshotter, dayOf } from './AdoptionSnapshotter';
-import { DatabaseNoticeStore } from './NoticeStore';
-import {
   AdoptionSnapshot,
-  DatabaseAdoptionStore,
+  GroupTree,
   SnapshotFilter,
-} from './AdoptionStore';
+} from './types';
 
 const DAY = 86_400_000;
-const HOUR = 3_600_000;
-
-/** The environment whose rollouts count for the lead time to production. */
-const PRODUCTION = 'production';
-
-/** A service of the view, as the API shows it. */
-function serviceRow(s: AdoptionSnapshot): AdoptionServiceRow {
-  return {
-    entityRef: s.entityRef,
-    owner: s.owner,
-    system: s.system,
-    domain: s.domain,
-    type: s.type,
-    lifecycle: s.lifecycle,
-    enrolled: s.enrolled,
-    level: s.level,
-    score: s.score,
-    passingChecks: s.passingChecks,
-    criticalFindings: s.findings.critical,
-    instances: s.instances,
-    instancesOnChannel: s.instancesOnChannel,
-    imageAgeDays: s.imageAgeDays,
-    imageAgePolicyDays: s.imageAgePolicyDays,
-  };
-}
-
-const LEVEL_RANK = { gold: 0, silver: 1, bronze: 2, none: 3 };
-
-/** How the services of the view sort; ties by entity ref. */
-function compareBy(sort: AdoptionQuery['sort']) {
-  const key = (s: AdoptionSnapshot): string | number | undefined => {
-    switch (sort) {
-      case 'owner':
-        return s.owner;
-      case 'level':
-        return s.level ? LEVEL_RANK[s.level] : undefined;
-      case 'score':
-        return s.score;
-      case 'imageAgeDays':
-        return s.imageAgeDays;
-      case 'criticalFindings':
-        return s.findings.critical;
-      default:
-        return s.entityRef;
-    }
-  };
-  return (a: AdoptionSnapshot, b: AdoptionSnapshot) => {
-    const [x, y] = [key(a), key(b)];
-    if (x !== y) {
-      // No value sorts last either way.
-      if (x === undefined) return 1;
-      if (y === undefined) return -1;
-      return x < y ? -1 : 1;
-    }
-    return a.entityRef < b.entityRef ? -1 : 1;
-  };
-}
 
 /** Histories kept in memory, at most. */
 const HISTORY_CACHE_ENTRIES = 100;
@@ -106,10 +45,6 @@ function digest(rows: AdoptionSnapshot[]): string {
     .digest('hex');
 }
 
-/** What `count` of `total` is, undefined for none. */
-const share = (count: number, total: number) =>
-  total > 0 ? count / total : undefined;
-
 /**
  * Adoption across the catalog for one caller: the figures of the components
  * they may read in the catalog (of the last day's snapshots), their roll-ups,
@@ -120,6 +55,7 @@ const share = (count: number, total: number) =>
 export class AdoptionService {
   /** Histories by view and snapshot (see `history`), oldest first. */
   private readonly historyCache = new Map<string, AdoptionDay[]>();
+  private readonly delivery: AdoptionDelivery;
 
   constructor(
     private readonly options: {
@@ -134,7 +70,14 @@ export class AdoptionService {
       /** The window of the delivery metrics (default 90 days). */
       deliveryWindowDays?: number;
     },
-  ) {}
+  ) {
+    this.delivery = new AdoptionDelivery({
+      rollouts: options.rollouts,
+      stores: options.stores,
+      exposures: options.exposures,
+      windowDays: options.deliveryWindowDays,
+    });
+  }
 
   async view(
     query: AdoptionQuery,
@@ -178,7 +121,7 @@ export class AdoptionService {
             ? String(offset + query.limit)
             : undefined,
       },
-      delivery: await this.delivery(rows),
+      delivery: await this.delivery.metrics(rows),
     };
   }
 
@@ -250,9 +193,10 @@ export class AdoptionService {
         this.historyCache.delete(this.historyCache.keys().next().value!);
       }
     }
-    const events = await this.deliveryEvents(rows, query.days);
-    const leadTimes = dailyMedians(events.leadTimes);
-    const replaceTimes = dailyMedians(events.replaceTimes);
+    const { leadTimes, replaceTimes } = await this.delivery.daily(
+      rows,
+      query.days,
+    );
     return {
       days: days.map(d => ({
         ...d,
@@ -290,33 +234,7 @@ export class AdoptionService {
     const { rows } = await this.readable(query, credentials, {
       needTree: false,
     });
-    return stringify(orderServices(rows, query).map(serviceRow), {
-      header: true,
-      columns: [
-        'entityRef',
-        'owner',
-        'system',
-        'domain',
-        'type',
-        'lifecycle',
-        'enrolled',
-        'level',
-        'score',
-        'criticalFindings',
-        'instances',
-        'instancesOnChannel',
-        'imageAgeDays',
-        'imageAgePolicyDays',
-        'passingChecks',
-      ],
-      cast: {
-        boolean: value => (value ? 'true' : 'false'),
-        // A cell a spreadsheet would run as a formula is kept as text.
-        string: value => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value),
-        object: value =>
-          Array.isArray(value) ? value.join(' ') : String(value),
-      },
-    });
+    return adoptionCsv(rows, query);
   }
 
   /**
@@ -429,137 +347,4 @@ export class AdoptionService {
       ]),
     );
   }
-
-  /**
-   * What delivery is measured from, over the window, for the enrolled
-   * components of `rows`: the rollouts that ended, each production success's
-   * lead time, each revoked version's time to replace, with their days.
-   */
-  private async deliveryEvents(rows: AdoptionSnapshot[], windowDays: number) {
-    const enrolled = new Set(
-      rows.filter(r => r.enrolled).map(r => r.entityRef),
-    );
-    const since = new Date(Date.now() - windowDays * DAY).toISOString();
-    const finished = (
-      await this.options.rollouts.listFinished({ since })
-    ).filter(r => enrolled.has(r.entityRef));
-    const production = finished.filter(
-      r => r.state === 'succeeded' && r.environment === PRODUCTION,
-    );
-    const versions = await this.options.stores.versions.getVersionsByRefs([
-      ...new Set(production.map(r => r.toVersion)),
-    ]);
-    const leadTimes = production.flatMap(r => {
-      const built = versions.get(r.toVersion)?.createdAt;
-      const hours = built
-        ? (Date.parse(r.finishedAt) - Date.parse(built)) / HOUR
-        : -1;
-      return hours >= 0 ? [{ day: r.finishedAt.slice(0, 10), hours }] : [];
-    });
-    const exposures = (
-      await this.options.exposures.listExposures({ since })
-    ).filter(e => enrolled.has(e.entityRef));
-    const replaceTimes = exposures.flatMap(e => {
-      const hours = e.replacedAt
-        ? (Date.parse(e.replacedAt) - Date.parse(e.revokedAt)) / HOUR
-        : -1;
-      return hours >= 0 ? [{ day: e.replacedAt!.slice(0, 10), hours }] : [];
-    });
-    return {
-      enrolled: enrolled.size,
-      finished,
-      production,
-      leadTimes,
-      replaceTimes,
-      stillRunning: exposures.filter(e => e.replacedAt === undefined).length,
-    };
-  }
-
-  /** Delivery over the window, for the enrolled components of the view. */
-  private async delivery(rows: AdoptionSnapshot[]): Promise<DeliveryMetrics> {
-    const windowDays = this.options.deliveryWindowDays ?? 90;
-    const events = await this.deliveryEvents(rows, windowDays);
-    const count = (state: string) =>
-      events.finished.filter(r => r.state === state).length;
-    const [succeeded, failed, aborted] = [
-      count('succeeded'),
-      count('failed'),
-      count('aborted'),
-    ];
-    const total = succeeded + failed + aborted;
-    const leadTimes = sortedHours(events.leadTimes);
-    const replaceTimes = sortedHours(events.replaceTimes);
-    return {
-      windowDays,
-      deploymentsPerServicePerWeek:
-        events.enrolled > 0
-          ? succeeded / events.enrolled / (windowDays / 7)
-          : undefined,
-      succeeded,
-      failed,
-      aborted,
-      failureRate: share(failed + aborted, total),
-      abortRate: share(aborted, total),
-      leadTimeMedianHours: quantile(leadTimes, 0.5),
-      leadTimeP95Hours: quantile(leadTimes, 0.95),
-      productionRollouts: events.production.length,
-      revokedReplaced: replaceTimes.length,
-      revokedStillRunning: events.stillRunning,
-      revokedReplaceMedianHours: quantile(replaceTimes, 0.5),
-      revokedReplaceMaxHours: replaceTimes.at(-1),
-    };
-  }
-}
-
-/** The hours of the events, ascending. */
-function sortedHours(events: Array<{ hours: number }>): number[] {
-  return events.map(e => e.hours).sort((a, b) => a - b);
-}
-
-/** Per day, the median hours of that day's events. */
-function dailyMedians(
-  events: Array<{ day: string; hours: number }>,
-): Map<string, number | undefined> {
-  const byDay = new Map<string, number[]>();
-  for (const e of events) {
-    byDay.set(e.day, [...(byDay.get(e.day) ?? []), e.hours]);
-  }
-  return new Map(
-    [...byDay].map(([day, hours]) => [
-      day,
-      quantile(
-        hours.sort((a, b) => a - b),
-        0.5,
-      ),
-    ]),
-  );
-}
-
-/**
- * The services in the view's order; descending keeps those without a value
- * last.
- */
-function orderServices(
-  rows: AdoptionSnapshot[],
-  query: Pick<AdoptionQuery, 'sort' | 'order'>,
-): AdoptionSnapshot[] {
-  const { sort } = query;
-  const ascending = [...rows].sort(compareBy(sort));
-  if (query.order === 'asc') {
-    return ascending;
-  }
-  if (sort === 'entityRef') {
-    return ascending.reverse();
-  }
-  const valueOf = (s: AdoptionSnapshot) =>
-    ({
-      owner: s.owner,
-      level: s.level,
-      score: s.score,
-      imageAgeDays: s.imageAgeDays,
-      criticalFindings: s.findings.critical,
-    }[sort]);
-  const withValue = ascending.filter(s => valueOf(s) !== undefined);
-  const without = ascending.filter(s => valueOf(s) === undefined);
-  return [...withValue.reverse(), ...without];
 }

@@ -11,7 +11,8 @@ import { countBySeverity } from '../drift/grouping';
 import { FleetAnalysis, FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { EntityFleetData, EntityReadModel } from '../entities/EntityReadModel';
 import { FinishedRollout, RolloutStore } from '../rollouts/RolloutStore';
-import { AdoptionSnapshot, DatabaseAdoptionStore } from './AdoptionStore';
+import { DatabaseAdoptionStore } from './AdoptionStore';
+import { AdoptionSnapshot } from './types';
 
 const DAY = 86_400_000;
 

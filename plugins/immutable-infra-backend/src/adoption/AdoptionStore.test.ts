@@ -1,8 +1,9 @@
 import { createTestDatabases } from '../__testUtils__/databases';
 import { migrateForTests } from '../__testUtils__/migrate';
-import { figuresOf } from './aggregate';
-import { AdoptionSnapshot, DatabaseAdoptionStore } from './AdoptionStore';
-import { snapshot } from './testSnapshots.testUtil';
+import { DatabaseAdoptionStore } from './AdoptionStore';
+import { figuresOf } from './figures';
+import { snapshot, spread } from './testSnapshots.testUtil';
+import { AdoptionDay, AdoptionSnapshot, SnapshotFilter } from './types';
 
 jest.setTimeout(60_000);
 
@@ -231,3 +232,58 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe('the adoption figures on every database', () => {
+  it('are the same on each for the same snapshots, and those of the snapshots in memory', async () => {
+    // Two days of 300 components, the second with one in three gone.
+    const first = spread(300, '2026-11-30');
+    const second = spread(300, '2026-12-01').filter((_, n) => n % 3 !== 0);
+    const filters: SnapshotFilter[] = [
+      { entityRefs: 'all' },
+      { entityRefs: 'all', levels: ['gold', 'none'] },
+      { entityRefs: first.slice(0, 120).map(s => s.entityRef) },
+    ];
+    // Ages at their policy's limit, levels and policies absent among them.
+    expect(
+      first.filter(s => s.enrolled && s.imageAgeDays === s.imageAgePolicyDays)
+        .length,
+    ).toBeGreaterThan(0);
+    const ids = databases.eachSupportedId().map(([id]) => id);
+    const taken = new Map<string, AdoptionDay[][]>();
+    for (const id of ids) {
+      const knex = await databases.init(id);
+      await migrateForTests(knex);
+      const store = DatabaseAdoptionStore.create({ knex });
+      await store.writeDay('2026-11-30', first);
+      await store.writeDay('2026-12-01', second);
+      const range = { from: '2026-11-30', to: '2026-12-01' };
+      const days: AdoptionDay[][] = [await store.dailyFigures(range)];
+      for (const filter of filters) {
+        days.push(await store.historyFigures({ ...range, filter }));
+      }
+      taken.set(id, days);
+    }
+    const inMemory = (filter: SnapshotFilter) =>
+      [first, second].map(day => ({
+        day: day[0].day,
+        ...figuresOf(
+          day.filter(
+            s =>
+              (filter.entityRefs === 'all' ||
+                (filter.entityRefs as string[]).includes(s.entityRef)) &&
+              (!filter.levels || filter.levels.includes(s.level!)),
+          ),
+        ),
+      }));
+    const expected = [
+      inMemory({ entityRefs: 'all' }),
+      ...filters.map(inMemory),
+    ];
+    expect(expected[2][1].services).toBeGreaterThan(0);
+    expect(expected[2][1].services).toBeLessThan(second.length);
+    for (const id of ids) {
+      expect([id, taken.get(id)]).toEqual([id, expected]);
+    }
+    expect(taken.size).toBe(ids.length);
+  });
+});

@@ -10,10 +10,10 @@ import {
 import { randomUUID } from 'node:crypto';
 import { Caller, principalRef } from '../audit/principalRef';
 import { EntityAccess } from '../catalog/EntityAccess';
-import { descendantsOf } from './aggregate';
+import { descendantsOf } from './rollUp';
 import { AdoptionService } from './AdoptionService';
 import { dayOf } from './AdoptionSnapshotter';
-import { AdoptionSnapshot, SnapshotFilter } from './AdoptionStore';
+import { AdoptionSnapshot, SnapshotFilter } from './types';
 import {
   DatabaseInitiativeStore,
   InitiativeRecord,

@@ -12,11 +12,8 @@ import {
   Timestamp,
   toIso,
 } from '../database/timestamps';
-import {
-  AdoptionLevel,
-  applySnapshotFilter,
-  SnapshotFilter,
-} from './AdoptionStore';
+import { applySnapshotFilter } from './AdoptionStore';
+import { AdoptionLevel, SnapshotFilter } from './types';
 
 /** An initiative as stored. @internal */
 export type InitiativeRecord = {

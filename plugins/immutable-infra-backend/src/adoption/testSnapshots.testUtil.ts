@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { AdoptionSnapshot } from './AdoptionStore';
+import { AdoptionSnapshot } from './types';
 
 /** A component's snapshot with plain defaults, for tests. */
 export function snapshot(
@@ -27,6 +27,24 @@ export function snapshot(
     takenAt: '2026-12-01T06:00:00.000Z',
     ...change,
   };
+}
+
+/** A spread of snapshots: enrolment, levels, ages, policies and nulls mixed. */
+export function spread(count: number, day = '2026-12-01'): AdoptionSnapshot[] {
+  const levels = ['gold', 'silver', 'bronze', 'none', undefined] as const;
+  return Array.from({ length: count }, (_, n) =>
+    snapshot(`component:default/svc-${n}`, {
+      day,
+      enrolled: n % 4 !== 3,
+      level: n % 4 !== 3 ? levels[n % 5] : undefined,
+      imageAgeDays: n % 6 === 0 ? undefined : (n * 7) % 45,
+      imageAgePolicyDays: n % 9 === 0 ? undefined : 20 + (n % 4) * 10,
+      instances: n % 5,
+      instancesOnChannel: n % 3,
+      findings: { critical: n % 7 === 0 ? 1 : 0, high: 0, medium: 0, low: 0 },
+      rollouts: { succeeded: n % 2, failed: n % 3 === 0 ? 1 : 0, aborted: 0 },
+    }),
+  );
 }
 
 /** A catalog group, below `parent` when given (its childOf relation). */

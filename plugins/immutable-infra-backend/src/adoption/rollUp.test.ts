@@ -1,12 +1,6 @@
-import {
-  ancestorsOf,
-  descendantsOf,
-  figuresOf,
-  GroupTree,
-  rollUp,
-} from './aggregate';
-import { quantile } from '../drift/views';
+import { ancestorsOf, descendantsOf, rollUp } from './rollUp';
 import { snapshot } from './testSnapshots.testUtil';
+import { GroupTree } from './types';
 
 // engineering ← platform ← golden-images; engineering ← payments
 const TREE: GroupTree = new Map([
@@ -15,58 +9,6 @@ const TREE: GroupTree = new Map([
   ['group:default/golden-images', { parent: 'group:default/platform' }],
   ['group:default/payments', { parent: 'group:default/engineering' }],
 ]);
-
-describe('quantile', () => {
-  it('takes the nearest rank', () => {
-    const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    expect(quantile(values, 0.5)).toBe(5);
-    expect(quantile(values, 0.95)).toBe(10);
-    expect(quantile([7], 0.95)).toBe(7);
-    expect(quantile([], 0.5)).toBeUndefined();
-  });
-});
-
-describe('figuresOf', () => {
-  it('counts enrolment and levels, sums instances and findings, and takes age percentiles over enrolled components with an image', () => {
-    const figures = figuresOf([
-      snapshot('component:default/a', { level: 'gold', imageAgeDays: 2 }),
-      snapshot('component:default/b', { imageAgeDays: 40 }),
-      snapshot('component:default/c', {
-        level: 'none',
-        imageAgeDays: undefined,
-        findings: { critical: 2, high: 0, medium: 0, low: 0 },
-      }),
-      snapshot('component:default/d', {
-        enrolled: false,
-        level: undefined,
-        instances: 5,
-        instancesOnChannel: 0,
-        imageAgeDays: 99,
-      }),
-    ]);
-    expect(figures).toMatchObject({
-      services: 4,
-      enrolled: 3,
-      levels: { gold: 1, silver: 1, bronze: 0, none: 1 },
-      instances: 17,
-      instancesOnChannel: 9,
-      criticalFindings: 2,
-      // a (2) and b (40): not c (no image), not d (not enrolled).
-      imageAgeMedianDays: 2,
-      imageAgeP95Days: 40,
-      withinPolicyShare: 0.5,
-      rollouts: { succeeded: 4, failed: 0, aborted: 0 },
-    });
-    expect(figures.onChannelShare).toBeCloseTo(9 / 17);
-  });
-
-  it('has no shares or percentiles without instances or images', () => {
-    const figures = figuresOf([]);
-    expect(figures.services).toBe(0);
-    expect(figures.onChannelShare).toBeUndefined();
-    expect(figures.imageAgeMedianDays).toBeUndefined();
-  });
-});
 
 describe('group parents', () => {
   it('walks up from a group, and stops at a cycle', () => {
