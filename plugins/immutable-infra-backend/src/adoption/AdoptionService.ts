@@ -22,7 +22,6 @@ import { adoptionCsv } from './adoptionCsv';
 import { AdoptionDelivery } from './AdoptionDelivery';
 import { AdoptionSnapshotter, dayOf } from './AdoptionSnapshotter';
 import { DatabaseAdoptionStore } from './AdoptionStore';
-import { figuresOf } from './figures';
 import { DatabaseNoticeStore } from './NoticeStore';
 import { descendantsOf, rollUp } from './rollUp';
 import { orderServices, serviceRow } from './serviceRows';
@@ -99,20 +98,21 @@ export class AdoptionService {
       }
       return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
     };
+    const rolledUp = rollUp(rows, query.groupBy, tree);
     return {
       day,
       takenAt: rows.reduce<string | undefined>(
         (latest, s) => (!latest || s.takenAt > latest ? s.takenAt : latest),
         undefined,
       ),
-      figures: figuresOf(rows),
+      figures: rolledUp.figures,
       byType: countBy(s => s.type).map(([type, c]) => ({ type, ...c })),
       byLifecycle: countBy(s => s.lifecycle).map(([lifecycle, c]) => ({
         lifecycle,
         ...c,
       })),
       groupBy: query.groupBy,
-      groups: rollUp(rows, query.groupBy, tree),
+      groups: rolledUp.rows,
       services: {
         items: ordered.slice(offset, offset + query.limit).map(serviceRow),
         total: ordered.length,

@@ -1,13 +1,11 @@
 import { Knex } from 'knex';
 import { writeTransaction } from '../audit/writeTransaction';
 import { isPostgres } from '../database/timestamps';
-import { FIGURE_QUERY, figuresByDay, figuresOf } from './figures';
+import { FigureQuery, figureQuery, figuresByDay, figuresOf } from './figures';
 import { fromRow, SnapshotRow, toRow } from './snapshotRows';
 import {
   AdoptionDay,
   AdoptionSnapshot,
-  Measure,
-  NumericColumn,
   SnapshotFilter,
   SnapshotGroup,
 } from './types';
@@ -93,16 +91,18 @@ export class DatabaseAdoptionStore {
   /**
    * The snapshots of every day from `from` to `to` (inclusive) that the
    * filter covers, grouped by the day and the values of `groupBy`: the sums
-   * of `measures` over each group. By default, what the figures read.
+   * of `measures` over each group, and the figures `taken` whole. By
+   * default, what the figures read on this database.
    */
   async snapshotGroups(options: {
     from: string;
     to: string;
     filter: SnapshotFilter;
-    query?: { groupBy: NumericColumn[]; measures: Measure[] };
+    query?: FigureQuery;
   }): Promise<Array<{ day: string } & SnapshotGroup>> {
     const { db } = this;
-    const { groupBy, measures } = options.query ?? FIGURE_QUERY;
+    const { groupBy, measures, taken } =
+      options.query ?? figureQuery({ postgres: isPostgres(db) });
     const rows: any[] = await this.filtered(
       db('adoption_snapshots').whereBetween('day', [options.from, options.to]),
       options.filter,
@@ -113,6 +113,9 @@ export class DatabaseAdoptionStore {
         ...measures.map((m, i) =>
           db.raw(`sum(${m.sql.sql}) as ??`, [...m.sql.bindings, `m${i}`]),
         ),
+        ...taken.map((t, i) =>
+          db.raw(`${t.sql.sql} as ??`, [...t.sql.bindings, `t${i}`]),
+        ),
       )
       .groupBy('day', ...groupBy)
       .orderBy('day');
@@ -121,13 +124,19 @@ export class DatabaseAdoptionStore {
       values: Object.fromEntries(groupBy.map(c => [c, r[c]])),
       // PostgreSQL answers a sum of integers as text.
       sums: measures.map((_, i) => Number(r[`m${i}`])),
+      taken: Object.fromEntries(
+        taken.map((t, i) => [
+          t.name,
+          r[`t${i}`] === null ? null : Number(r[`t${i}`]),
+        ]),
+      ),
     }));
   }
 
   /**
    * The figures of every day from `from` to `to` (inclusive) over the
-   * snapshots the filter covers, taken from their sums as from snapshots in
-   * memory (`figures.ts`), on every database alike.
+   * snapshots the filter covers, taken from the day's sums as from snapshots
+   * in memory (`figures.ts`); PostgreSQL takes the percentiles whole.
    */
   async historyFigures(options: {
     from: string;

@@ -130,6 +130,12 @@ export type FigureKind<V extends number | undefined = number | undefined> = {
   groupBy: readonly NumericColumn[];
   /** `at[i]`: where the sum of `measures[i]` stands in a group's sums. */
   tally(at: readonly number[]): FigureTally<V>;
+  /**
+   * The figure of a day as one PostgreSQL aggregate, where it has one: the
+   * day's query then needs not group by `groupBy` (and an ordered-set
+   * aggregate keeps it on the index of days). SQLite has none.
+   */
+  postgres?: SnapshotSql;
 };
 
 /** A figure that every set has: a count or a sum. @internal */
@@ -193,10 +199,21 @@ export function quantile(
   column: NumericColumn,
   condition?: Condition,
 ): FigureKind {
+  const filter = condition
+    ? {
+        sql: ` filter (where ${condition.sql.sql})`,
+        bindings: condition.sql.bindings,
+      }
+    : { sql: '', bindings: [] };
   return {
     // Grouped by the column's value: the group without one is passed over.
     measures: [countOf(condition)],
     groupBy: [column],
+    // The same nearest rank; it passes over the snapshots without a value.
+    postgres: {
+      sql: `percentile_disc(?) within group (order by ??)${filter.sql}`,
+      bindings: [q, column, ...filter.bindings],
+    },
     tally(at) {
       const counts = new Map<number, number>();
       return {

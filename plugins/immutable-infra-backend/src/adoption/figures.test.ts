@@ -2,7 +2,7 @@ import { adoptionFiguresSchema } from '@immutable-infra/backstage-plugin-common'
 import { quantile } from '../drift/views';
 import {
   ADOPTION_FIGURES,
-  FIGURE_QUERY,
+  figureQuery,
   figuresByDay,
   figuresOf,
   groupOf,
@@ -86,7 +86,7 @@ describe('ADOPTION_FIGURES', () => {
     for (const s of snapshots) {
       const { values, sums } = groupOf(s);
       const kept = Object.fromEntries(
-        FIGURE_QUERY.groupBy.map(c => [c, values[c]]),
+        figureQuery({ postgres: false }).groupBy.map(c => [c, values[c]]),
       );
       const key = JSON.stringify(kept);
       const group = groups.get(key) ?? {

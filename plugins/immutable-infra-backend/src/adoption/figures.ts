@@ -20,6 +20,7 @@ import {
   Measure,
   NumericColumn,
   SnapshotGroup,
+  SnapshotSql,
 } from './types';
 
 /** The dotted path of each number in an object type, two levels deep. */
@@ -85,44 +86,68 @@ export const ADOPTION_FIGURES: readonly AdoptionFigure[] = [
   { name: 'rollouts.aborted', kind: sum('rollouts_aborted') },
 ];
 
+/** Every measure the figures read, each once however many read it. */
+const MEASURES: Measure[] = [
+  ...new Map(
+    ADOPTION_FIGURES.flatMap(f => f.kind.measures).map(m => [m.key, m]),
+  ).values(),
+];
+
+/** The columns the figures group by, in memory and on SQLite. */
+const GROUP_BY: NumericColumn[] = [
+  ...new Set(ADOPTION_FIGURES.flatMap(f => f.kind.groupBy)),
+];
+
 /**
  * What the database takes for the figures: per day and per value of the
- * `groupBy` columns, the sums of `measures` (each once, however many figures
- * read it).
+ * `groupBy` columns, the sums of `measures`; with `taken`, figures it takes
+ * whole per day (PostgreSQL's percentiles), so that it needs not group by
+ * their columns.
  *
  * @internal
  */
-export const FIGURE_QUERY: {
+export type FigureQuery = {
   groupBy: NumericColumn[];
   measures: Measure[];
-} = {
-  groupBy: [...new Set(ADOPTION_FIGURES.flatMap(f => f.kind.groupBy))],
-  measures: [
-    ...new Map(
-      ADOPTION_FIGURES.flatMap(f => f.kind.measures).map(m => [m.key, m]),
-    ).values(),
-  ],
+  taken: Array<{ name: FigureName; sql: SnapshotSql }>;
 };
+
+/** The query of the figures for PostgreSQL, or any database. @internal */
+export function figureQuery(options: { postgres: boolean }): FigureQuery {
+  const whole = ADOPTION_FIGURES.filter(
+    f => options.postgres && f.kind.postgres,
+  );
+  return {
+    groupBy: [
+      ...new Set(
+        ADOPTION_FIGURES.filter(f => !whole.includes(f)).flatMap(
+          f => f.kind.groupBy,
+        ),
+      ),
+    ],
+    measures: MEASURES,
+    taken: whole.map(f => ({ name: f.name, sql: f.kind.postgres! })),
+  };
+}
 
 const PATHS = ADOPTION_FIGURES.map(f => f.name.split('.'));
 
 /** Where each figure's measures stand in a group's sums. */
 const AT = ADOPTION_FIGURES.map(f =>
-  f.kind.measures.map(m =>
-    FIGURE_QUERY.measures.findIndex(known => known.key === m.key),
-  ),
+  f.kind.measures.map(m => MEASURES.findIndex(known => known.key === m.key)),
 );
 
 /** The values of the columns grouped by, as one key. */
 const keyOf: (values: SnapshotGroup['values']) => unknown =
-  FIGURE_QUERY.groupBy.length === 1
-    ? values => values[FIGURE_QUERY.groupBy[0]]
-    : values => JSON.stringify(FIGURE_QUERY.groupBy.map(c => values[c]));
+  GROUP_BY.length === 1
+    ? values => values[GROUP_BY[0]]
+    : values => JSON.stringify(GROUP_BY.map(c => values[c]));
 
 /**
  * The figures of a set of snapshots, added a group at a time: the set keeps
  * the sums per value of the columns grouped by (as the database does), and
- * the figures are taken from those when built.
+ * the figures are taken from those when built, but those the database took
+ * whole.
  *
  * @internal
  */
@@ -131,8 +156,12 @@ export class FigureSet {
     unknown,
     { values: SnapshotGroup['values']; sums: number[] }
   >();
+  private taken: Record<string, number | null> = {};
 
   add(group: SnapshotGroup): void {
+    if (group.taken) {
+      this.taken = { ...this.taken, ...group.taken };
+    }
     const key = keyOf(group.values);
     const kept = this.groups.get(key);
     if (!kept) {
@@ -147,12 +176,15 @@ export class FigureSet {
   build(): AdoptionFigures {
     const figures: Record<string, any> = {};
     ADOPTION_FIGURES.forEach((figure, i) => {
-      const tally = figure.kind.tally(AT[i]);
-      for (const group of this.groups.values()) {
-        tally.add(group);
+      let value: number | null | undefined = this.taken[figure.name];
+      if (!(figure.name in this.taken)) {
+        const tally = figure.kind.tally(AT[i]);
+        for (const group of this.groups.values()) {
+          tally.add(group);
+        }
+        value = tally.value();
       }
-      const value = tally.value();
-      if (value === undefined) {
+      if (value === undefined || value === null) {
         return;
       }
       const path = PATHS[i];
@@ -166,21 +198,10 @@ export class FigureSet {
   }
 }
 
-/** Each snapshot's group, taken once (a view adds it to several sets). */
-const GROUPS = new WeakMap<AdoptionSnapshot, SnapshotGroup>();
-
 /** One snapshot, as a group of one. @internal */
 export function groupOf(snapshot: AdoptionSnapshot): SnapshotGroup {
-  let group = GROUPS.get(snapshot);
-  if (!group) {
-    const columns = columnsOf(snapshot);
-    group = {
-      values: columns,
-      sums: FIGURE_QUERY.measures.map(m => m.of(columns)),
-    };
-    GROUPS.set(snapshot, group);
-  }
-  return group;
+  const columns = columnsOf(snapshot);
+  return { values: columns, sums: MEASURES.map(m => m.of(columns)) };
 }
 
 /** The figures of these snapshots. @internal */

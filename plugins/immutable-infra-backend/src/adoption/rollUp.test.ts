@@ -1,3 +1,4 @@
+import { figuresOf } from './figures';
 import { ancestorsOf, descendantsOf, rollUp } from './rollUp';
 import { snapshot } from './testSnapshots.testUtil';
 import { GroupTree } from './types';
@@ -58,7 +59,8 @@ describe('rollUp', () => {
   ];
 
   it('by owner: a department holds its teams, each team its own components', () => {
-    const rows = rollUp(snapshots, 'owner', TREE);
+    const { figures, rows } = rollUp(snapshots, 'owner', TREE);
+    expect(figures).toEqual(figuresOf(snapshots));
     const byKey = new Map(rows.map(r => [r.key, r]));
     expect(byKey.get('group:default/engineering')).toMatchObject({
       depth: 0,
@@ -86,13 +88,13 @@ describe('rollUp', () => {
   });
 
   it('by system and by domain: each component once', () => {
-    const systems = rollUp(snapshots, 'system');
+    const systems = rollUp(snapshots, 'system').rows;
     expect(systems.map(r => [r.key, r.figures.services])).toEqual([
       ['(none)', 1],
       ['system:default/payments', 1],
       ['system:default/shop', 2],
     ]);
-    const domains = rollUp(snapshots, 'domain');
+    const domains = rollUp(snapshots, 'domain').rows;
     expect(domains.map(r => [r.key, r.figures.services])).toEqual([
       ['(none)', 1],
       ['domain:default/commerce', 3],

@@ -1,5 +1,6 @@
 import { FigureSet, groupOf } from './figures';
 import {
+  AdoptionFigures,
   AdoptionGrouping,
   AdoptionSnapshot,
   GroupTree,
@@ -34,10 +35,10 @@ export function descendantsOf(groups: string[], tree: GroupTree): Set<string> {
 }
 
 /**
- * The figures per owner, system or domain. By owner, each component counts
- * for its owner and every group above it, so a department's row holds its
- * teams' components and each team's row its own. Components without a
- * value are under `(none)`.
+ * The figures of the snapshots, and per owner, system or domain. By owner,
+ * each component counts for its owner and every group above it, so a
+ * department's row holds its teams' components and each team's row its own.
+ * Components without a value are under `(none)`.
  *
  * @internal
  */
@@ -45,7 +46,8 @@ export function rollUp(
   snapshots: AdoptionSnapshot[],
   by: AdoptionGrouping,
   tree: GroupTree = new Map(),
-): RollUpRow[] {
+): { figures: AdoptionFigures; rows: RollUpRow[] } {
+  const all = new FigureSet();
   const rows = new Map<string, { figures: FigureSet; direct: number }>();
   const row = (key: string) => {
     let found = rows.get(key);
@@ -60,11 +62,12 @@ export function rollUp(
     const keys = by === 'owner' && s.owner ? ancestorsOf(s.owner, tree) : [key];
     row(key).direct += 1;
     const group = groupOf(s);
+    all.add(group);
     for (const k of keys) {
       row(k).figures.add(group);
     }
   }
-  return [...rows.entries()]
+  const byKey = [...rows.entries()]
     .map(([key, { figures, direct }]) => {
       const result: RollUpRow = {
         key,
@@ -79,4 +82,5 @@ export function rollUp(
       return result;
     })
     .sort((a, b) => (a.key < b.key ? -1 : 1));
+  return { figures: all.build(), rows: byKey };
 }

@@ -121,7 +121,7 @@ export type Measure = {
 /**
  * Snapshots that share the values of some columns (a quantile's), as the
  * figures take them: those values and the sums of the measures over them,
- * in the order of `FIGURE_QUERY.measures`. One snapshot in memory is a group
+ * in the order of `FigureQuery.measures`. One snapshot in memory is a group
  * of one whose values are its columns.
  *
  * @internal
@@ -129,6 +129,11 @@ export type Measure = {
 export type SnapshotGroup = {
   values: Partial<SnapshotColumns>;
   sums: readonly number[];
+  /**
+   * The figures the database took whole for the group's day, by name
+   * (PostgreSQL's percentiles); null where the day has none.
+   */
+  taken?: Readonly<Record<string, number | null>>;
 };
 
 /**
