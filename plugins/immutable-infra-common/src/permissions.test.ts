@@ -48,7 +48,8 @@ function documented(file: string): string[] {
 
 describe('immutableInfraPermissions', () => {
   it('holds every permission the module exports, once', () => {
-    const exported = Object.values(permissionsModule).filter(isPermission);
+    const exported =
+      Object.values<unknown>(permissionsModule).filter(isPermission);
     expect(described(immutableInfraPermissions)).toEqual(described(exported));
     expect(new Set(immutableInfraPermissions).size).toBe(
       immutableInfraPermissions.length,
