@@ -7,6 +7,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
+  ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   AuthorizeSecurityGroupIngressCommand,
@@ -234,7 +235,8 @@ export class Ec2Fixtures {
   /**
    * A group launching from a version of the template (1 unless another is
    * named), behind a new target group of the default VPC, its tags
-   * propagated to its instances.
+   * propagated to its instances. The target group keeps AWS's default
+   * deregistration delay (300 s) unless another is named.
    */
   async groupBehindTargetGroup(
     elb: ElasticLoadBalancingV2Client,
@@ -247,6 +249,7 @@ export class Ec2Fixtures {
       maxSize?: number;
       tags: Record<string, string>;
       region?: string;
+      deregistrationDelaySeconds?: number;
     },
   ): Promise<{ targetGroupArn: string }> {
     const { name, capacity } = options;
@@ -262,6 +265,19 @@ export class Ec2Fixtures {
       }),
     );
     const targetGroupArn = TargetGroups![0].TargetGroupArn!;
+    if (options.deregistrationDelaySeconds !== undefined) {
+      await elb.send(
+        new ModifyTargetGroupAttributesCommand({
+          TargetGroupArn: targetGroupArn,
+          Attributes: [
+            {
+              Key: 'deregistration_delay.timeout_seconds',
+              Value: String(options.deregistrationDelaySeconds),
+            },
+          ],
+        }),
+      );
+    }
     await this.autoscaling.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: name,

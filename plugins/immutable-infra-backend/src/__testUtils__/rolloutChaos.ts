@@ -553,7 +553,12 @@ immutableInfra:
           `rollout ${view.id} is ${view.state}: ${view.reason ?? ''}`,
         );
       }
-      if (view.state !== 'succeeded') {
+      // Succeeded, and AWS tidied (templates, group sizes, protection and
+      // tag): the entity is released with the `finished` event.
+      if (
+        view.state !== 'succeeded' ||
+        !view.events.some(e => e.kind === 'finished')
+      ) {
         return false;
       }
       await checkRollout({
@@ -938,6 +943,8 @@ async function createFleet(options: {
     maxSize: 8,
     tags: fleetTags,
     region: REGION,
+    // Blue-green keeps blue at least this long after the switch.
+    deregistrationDelaySeconds: 2,
   });
   await fixtures.fromTemplate(templateId, STANDALONE_CAPACITY, fleetTags);
   return { firstImage, templateId, groupName };

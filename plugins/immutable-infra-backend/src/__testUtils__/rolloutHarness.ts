@@ -33,6 +33,8 @@ export type HarnessOptions = {
   protect?: boolean;
   /** The fleet serves behind a target group. */
   targetGroup?: boolean;
+  /** Standalone: blue-green's green waits in a preview target group until the switch. */
+  previewTargetGroup?: boolean;
   /** The target group's deregistration delay (20 s by default). */
   deregistrationDelaySeconds?: number;
   movesChannel?: boolean;
@@ -133,6 +135,14 @@ export async function modelFleet(options: HarnessOptions) {
         }),
       ]
     : [];
+  const previewTargetGroupArns = options.previewTargetGroup
+    ? [
+        model.createTargetGroup({
+          name: 'web-preview',
+          deregistrationDelaySeconds: options.deregistrationDelaySeconds ?? 20,
+        }),
+      ]
+    : [];
   if (options.fleet === 'group') {
     model.createGroup({
       name: GROUP,
@@ -210,6 +220,7 @@ export async function modelFleet(options: HarnessOptions) {
     planned.plan.fleets = planned.plan.fleets.map(f => ({
       ...f,
       targetGroupArns,
+      ...(previewTargetGroupArns.length ? { previewTargetGroupArns } : {}),
     }));
   }
   const rollout: NewRollout = {
@@ -230,7 +241,13 @@ export async function modelFleet(options: HarnessOptions) {
       environmentTag: 'environment',
     },
   };
-  return { model, templateId, targetGroupArns, rollout };
+  return {
+    model,
+    templateId,
+    targetGroupArns,
+    previewTargetGroupArns,
+    rollout,
+  };
 }
 
 /**
@@ -279,9 +296,13 @@ export function modelDriver(options: {
  * `tick` is one engine tick then one model step.
  */
 export async function rolloutHarness(options: HarnessOptions) {
-  const { model, templateId, targetGroupArns, rollout } = await modelFleet(
-    options,
-  );
+  const {
+    model,
+    templateId,
+    targetGroupArns,
+    previewTargetGroupArns,
+    rollout,
+  } = await modelFleet(options);
   const store = new InMemoryRolloutStore(() => model.now());
   await store.create({ rollout, events: [], audit: [] });
   const engine = (concurrency = 1, through: RolloutStore = store) =>
@@ -354,6 +375,7 @@ export async function rolloutHarness(options: HarnessOptions) {
     crashingEngine,
     templateId,
     targetGroupArns,
+    previewTargetGroupArns,
     record,
     view: async () => (await store.getView(ROLLOUT_ID))!,
     ...modelDriver({ model, engine: main, record }),

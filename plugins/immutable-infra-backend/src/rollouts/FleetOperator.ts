@@ -53,11 +53,12 @@ export class FleetOperator {
     rollout: RolloutRecord,
     fleet: RolloutFleet,
     instanceIds: string[],
+    targetGroupArns = fleet.targetGroupArns,
   ): Promise<Set<string>> {
     const verdicts = await this.provider.gate({
       ...this.location(rollout, fleet),
       instanceIds,
-      targetGroupArns: fleet.targetGroupArns,
+      targetGroupArns,
     });
     return new Set(instanceIds.filter(id => verdicts.get(id)?.healthy));
   }
@@ -300,10 +301,14 @@ export class FleetOperator {
     fleet: RolloutFleet,
     instanceIds: string[],
     registered: boolean,
+    targetGroupArns = fleet.targetGroupArns,
   ) {
+    if (instanceIds.length === 0 || targetGroupArns.length === 0) {
+      return;
+    }
     await this.provider.setTargetMembership({
       ...this.location(rollout, fleet),
-      targetGroupArns: fleet.targetGroupArns,
+      targetGroupArns,
       instanceIds,
       registered,
     });
@@ -346,17 +351,27 @@ export class FleetOperator {
   ): Promise<{ terminated: string[]; draining: string[] }> {
     let done = instanceIds;
     let draining: string[] = [];
-    if (fleet.targetGroupArns.length > 0) {
+    const targetGroupArns = [
+      ...fleet.targetGroupArns,
+      ...(fleet.previewTargetGroupArns ?? []),
+    ];
+    if (targetGroupArns.length > 0) {
       // Deregistered first (again on a replay: a draining target stays
       // draining), then terminated only once no target group still drains
       // its connections: "Elastic Load Balancing waits for in-flight
       // requests to complete" for the deregistration delay,
       // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay
-      await this.setMembership(rollout, fleet, instanceIds, false);
+      await this.setMembership(
+        rollout,
+        fleet,
+        instanceIds,
+        false,
+        targetGroupArns,
+      );
       const verdicts = await this.provider.gate({
         ...this.location(rollout, fleet),
         instanceIds,
-        targetGroupArns: fleet.targetGroupArns,
+        targetGroupArns,
       });
       draining = instanceIds.filter(id => verdicts.get(id)?.draining);
       done = instanceIds.filter(id => !draining.includes(id));

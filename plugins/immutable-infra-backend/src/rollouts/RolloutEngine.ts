@@ -9,6 +9,7 @@ import { prepare } from './prepare';
 import { ProbeFetch } from './probe';
 import { RolloutRecord, RolloutStore } from './RolloutStore';
 import { runAnalysis } from './steps/analysis';
+import { runBake } from './steps/bake';
 import { runPause } from './steps/pause';
 import { runSwitch } from './steps/switch';
 import { runWave } from './steps/wave';
@@ -221,6 +222,8 @@ export class RolloutEngine {
     switch (step.kind) {
       case 'analysis':
         return runAnalysis(this.ctx, rollout, step);
+      case 'bake':
+        return runBake(this.ctx, rollout, step);
       case 'switch':
         return runSwitch(this.ctx, rollout);
       case 'pause':

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   GROUP,
   NEW_AMI,
+  ROLLOUT_ID,
   rolloutHarness,
 } from '../__testUtils__/rolloutHarness';
 
@@ -35,10 +36,17 @@ const specs = fc.oneof(
   }),
   fc.record({
     strategy: fc.constant('blueGreen'),
-    blueGreen: fc.record({
-      autoPromote: fc.boolean(),
-      scaleDownDelay: fc.constant('30s'),
-    }),
+    blueGreen: fc.oneof(
+      fc.record({
+        autoPromote: fc.boolean(),
+        scaleDownDelay: fc.constant('30s'),
+      }),
+      fc.record({
+        autoPromote: fc.boolean(),
+        bakeTime: fc.constant('1m'),
+        scaleDownDelay: fc.constant('30s'),
+      }),
+    ),
   }),
   fc.record({ strategy: fc.constant('replaceDrifted') }),
   fc.record({ strategy: fc.constant('rollback'), fast: fc.constant(true) }),
@@ -53,6 +61,8 @@ const scenarios = fc.record({
   ),
   spec: specs,
   targetGroup: fc.boolean(),
+  /** Standalone blue-green: green waits in a preview target group. */
+  preview: fc.boolean(),
   protect: fc.boolean(),
 });
 
@@ -162,6 +172,10 @@ describe('rollout invariants over random histories', () => {
           capacity: scenario.capacity,
           spec: scenario.spec,
           targetGroup: scenario.targetGroup,
+          previewTargetGroup:
+            scenario.targetGroup &&
+            scenario.preview &&
+            scenario.spec.strategy === 'blueGreen',
           protect: scenario.protect,
           alarms: ['web-errors'],
           drifted:
@@ -234,6 +248,29 @@ describe('rollout invariants over random histories', () => {
               fleet.maxSurge
             }`,
           );
+          // Blue-green with a preview target group: green takes no
+          // production traffic before the switch step.
+          const beforeSwitch = r.plan.steps
+            .slice(r.currentStep)
+            .some(step => step.kind === 'switch');
+          if (
+            fleet.previewTargetGroupArns?.length &&
+            beforeSwitch &&
+            r.plan.steps[r.currentStep].kind !== 'switch'
+          ) {
+            const green = h.model
+              .launchedByRollout(ROLLOUT_ID)
+              .filter(id => fleetIds().includes(id));
+            const inProduction = green.filter(id =>
+              tgs.some(arn => h.model.targetHealth(arn, id).state !== 'unused'),
+            );
+            invariant(
+              inProduction.length === 0,
+              `green ${inProduction.join(
+                ', ',
+              )} in production before the switch`,
+            );
+          }
         };
 
         for (const event of history) {

@@ -5,6 +5,7 @@ import {
   ROLLOUT_ID,
   rolloutHarness,
 } from '../__testUtils__/rolloutHarness';
+import { RolloutRecord } from './RolloutStore';
 
 /**
  * The engine against the AWS model, one test per way a real account can
@@ -491,5 +492,148 @@ describe('rollout safety against the AWS model', () => {
     expect(lowest).toBe(1);
     expect(h.model.liveInstances(t => t.app === 'web')).toEqual([old]);
     expect(h.model.serving([old], [tg])).toEqual([old]);
+  });
+});
+
+describe('blue-green with a preview target group', () => {
+  const blueGreen = (options: object = {}) =>
+    rolloutHarness({
+      fleet: 'standalone',
+      capacity: 2,
+      targetGroup: true,
+      previewTargetGroup: true,
+      deregistrationDelaySeconds: 10,
+      spec: { strategy: 'blueGreen', blueGreen: { scaleDownDelay: '10s' } },
+      ...options,
+    });
+
+  /** Where each instance stands in a target group: unused, initial, healthy, draining… */
+  const statesIn = (
+    h: Awaited<ReturnType<typeof blueGreen>>,
+    arn: string,
+    ids: string[],
+  ) => ids.map(id => h.model.targetHealth(arn, id).state);
+
+  it('keeps green out of the production target group until the switch, and blue serves until green serves there', async () => {
+    const h = await blueGreen();
+    const [live] = h.targetGroupArns;
+    const [preview] = h.previewTargetGroupArns;
+    const blue = h.model.liveInstances(t => t.app === 'web');
+    const greenOf = () =>
+      h.model
+        .liveInstances(t => t.app === 'web')
+        .filter(id => !blue.includes(id));
+    let lowest = Infinity;
+    const early: string[] = [];
+    const watch = (r: RolloutRecord) => {
+      // Green joins production at the switch step, and not before.
+      const beforeSwitch = r.plan.steps
+        .slice(r.currentStep)
+        .some(step => step.kind === 'switch');
+      if (beforeSwitch && r.plan.steps[r.currentStep].kind !== 'switch') {
+        early.push(
+          ...statesIn(h, live, greenOf()).filter(state => state !== 'unused'),
+        );
+      }
+      lowest = Math.min(
+        lowest,
+        h.model.serving(
+          h.model.liveInstances(t => t.app === 'web'),
+          [live],
+        ).length,
+      );
+    };
+    const paused = await h.until(r => {
+      watch(r);
+      return r.plan.steps[r.currentStep].kind === 'pause';
+    });
+    expect(paused.currentStep).toBe(1);
+    // Gated in the preview target group, serving nothing in production.
+    expect(h.model.serving(greenOf(), [preview])).toHaveLength(2);
+    expect(h.model.serving(blue, [live])).toEqual(blue);
+    expect(await h.act('promote')).toBe(true);
+    const done = await h.until(r => {
+      watch(r);
+      return !r.active;
+    });
+    expect(done.state).toBe('succeeded');
+    expect(early).toEqual([]);
+    expect(lowest).toBe(2);
+    const green = greenOf();
+    expect(green).toHaveLength(2);
+    expect(h.model.serving(green, [live])).toEqual(green);
+    for (const state of statesIn(h, preview, green)) {
+      expect(['unused', 'draining']).toContain(state);
+    }
+    for (const id of blue) {
+      expect(h.model.instance(id).state).not.toBe('running');
+    }
+  });
+
+  it('an abort after the switch serves from blue again before green goes', async () => {
+    const h = await blueGreen();
+    const [live] = h.targetGroupArns;
+    const blue = h.model.liveInstances(t => t.app === 'web');
+    await h.until(r => r.plan.steps[r.currentStep].kind === 'pause');
+    expect(await h.act('promote')).toBe(true);
+    await h.until(r => !!r.plan.switched);
+    expect(await h.act('abort')).toBe(true);
+    let lowest = Infinity;
+    // How many of blue served each time a green instance was going.
+    const blueWhileGreenWent = new Set<number>();
+    const green = h.model
+      .liveInstances(t => t.app === 'web')
+      .filter(id => !blue.includes(id));
+    expect(green).toHaveLength(2);
+    const done = await h.until(r => {
+      const fleet = h.model.liveInstances(t => t.app === 'web');
+      lowest = Math.min(lowest, h.model.serving(fleet, [live]).length);
+      if (green.some(id => h.model.instance(id).state !== 'running')) {
+        blueWhileGreenWent.add(h.model.serving(blue, [live]).length);
+      }
+      return !r.active;
+    });
+    expect(done.state).toBe('aborted');
+    expect([...blueWhileGreenWent]).toEqual([2]);
+    expect(lowest).toBe(2);
+    expect(h.model.liveInstances(t => t.app === 'web')).toEqual(blue);
+    expect(h.model.serving(blue, [live])).toEqual(blue);
+    // Retried, it starts before the switch again: green waits in preview.
+    expect(await h.act('retry')).toBe(true);
+    const early: string[] = [];
+    const paused = await h.until(r => {
+      const greenAgain = h.model
+        .liveInstances(t => t.app === 'web')
+        .filter(id => !blue.includes(id));
+      early.push(...statesIn(h, live, greenAgain).filter(s => s !== 'unused'));
+      return (
+        r.state === 'running' && r.plan.steps[r.currentStep].kind === 'pause'
+      );
+    });
+    expect(paused.plan.switched).toBe(false);
+    expect(early).toEqual([]);
+  });
+
+  it('an alarm during the bake aborts, and blue serves again', async () => {
+    const h = await blueGreen({
+      alarms: ['web-errors'],
+      spec: {
+        strategy: 'blueGreen',
+        blueGreen: { autoPromote: true, bakeTime: '5m', scaleDownDelay: '10s' },
+      },
+    });
+    const [live] = h.targetGroupArns;
+    const blue = h.model.liveInstances(t => t.app === 'web');
+    h.model.setAlarm('web-errors', 'OK');
+    const baking = await h.until(
+      r => r.plan.steps[r.currentStep].kind === 'bake',
+    );
+    expect(baking.plan.switched).toBe(true);
+    h.model.setAlarm('web-errors', 'ALARM');
+    const done = await h.until(r => !r.active);
+    expect(done.state).toBe('aborted');
+    expect(done.reason).toMatch(/web-errors is in ALARM/);
+    expect(h.model.liveInstances(t => t.app === 'web')).toEqual(blue);
+    expect(h.model.serving(blue, [live])).toEqual(blue);
   });
 });

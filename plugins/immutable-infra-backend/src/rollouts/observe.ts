@@ -23,6 +23,26 @@ export type FleetObservation = {
 };
 
 /**
+ * The target groups the rollout's new instances of a fleet belong in now:
+ * a blue-green's preview target groups until the switch (standalone
+ * instances only: a group registers what it launches in its own; a plan
+ * with no switch never moves them), then the fleet's.
+ *
+ * @internal
+ */
+export function newInstanceTargets(
+  plan: { switched?: boolean; steps: { kind: string }[] },
+  fleet: RolloutFleet,
+): string[] {
+  return fleet.kind === 'instances' &&
+    fleet.previewTargetGroupArns?.length &&
+    plan.steps.some(step => step.kind === 'switch') &&
+    !plan.switched
+    ? fleet.previewTargetGroupArns
+    : fleet.targetGroupArns;
+}
+
+/**
  * A fleet now: its instances with the gate's verdict on the new ones, and
  * for a group its sizes (read every tick: a scaling policy or a person
  * may have changed them).
@@ -64,17 +84,35 @@ export async function observeFleet(
   const onTarget = instances.filter(
     i => PRESENT.has(i.state ?? '') && !isOld(i),
   );
+  const onTargetIds = new Set(onTarget.map(i => i.instanceId));
+  const greenTargets = newInstanceTargets(plan, fleet);
+  const previewed = greenTargets !== fleet.targetGroupArns;
   // Old instances too: a standalone one out of its target groups
   // (draining, or gone from them: being retired) serves nothing and is not
   // counted as serving. (A group deregisters what it terminates itself.)
   const verdicts = await provider.gate({
     ...location,
     instanceIds: instances
-      .filter(i => PRESENT.has(i.state ?? ''))
+      .filter(
+        i =>
+          PRESENT.has(i.state ?? '') &&
+          !(previewed && onTargetIds.has(i.instanceId)),
+      )
       .map(i => i.instanceId),
     targetGroupArns: fleet.targetGroupArns,
   });
-  const onTargetIds = new Set(onTarget.map(i => i.instanceId));
+  if (previewed) {
+    // Before the switch, the new instances are gated in the preview
+    // target groups, where they serve no production traffic.
+    const preview = await provider.gate({
+      ...location,
+      instanceIds: [...onTargetIds],
+      targetGroupArns: greenTargets,
+    });
+    for (const [id, verdict] of preview) {
+      verdicts.set(id, verdict);
+    }
+  }
   if (plan.probe && rollout.state === 'running') {
     const probed = await probeInstances({
       template: plan.probe,
@@ -90,7 +128,7 @@ export async function observeFleet(
   }
   if (
     fleet.kind === 'instances' &&
-    fleet.targetGroupArns.length > 0 &&
+    greenTargets.length > 0 &&
     rollout.state === 'running'
   ) {
     // A group registers what it launches; standalone instances this
@@ -105,7 +143,7 @@ export async function observeFleet(
     if (unregistered.length > 0) {
       await provider.setTargetMembership({
         ...location,
-        targetGroupArns: fleet.targetGroupArns,
+        targetGroupArns: greenTargets,
         instanceIds: unregistered.map(i => i.instanceId),
         registered: true,
       });

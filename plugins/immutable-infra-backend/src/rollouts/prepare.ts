@@ -76,6 +76,9 @@ export async function prepare(
       ...plan,
       fleets,
       runtime,
+      // A retry starts before blue-green's switch again: its green waits
+      // in the preview target groups.
+      switched: false,
       ...(retry ? { attempt: (plan.attempt ?? 0) + 1 } : {}),
     },
     events: [

@@ -98,9 +98,9 @@ export async function withTargetGroups(options: {
 }
 
 /**
- * Blue-green: each fleet with the preview target groups of
- * `immutable-infra.io/preview-target-groups` for its environment, looked
- * up in its region. A name not found, or a group the fleet already serves
+ * Blue-green: each fleet of standalone instances with the preview target
+ * groups of `immutable-infra.io/preview-target-groups` for its
+ * environment, looked up in its region. A name not found, or a group the fleet already serves
  * production from, is a problem naming it.
  *
  * @internal
@@ -118,6 +118,12 @@ export async function withPreviewTargetGroups(options: {
   const problems: string[] = [];
   const previewed = await Promise.all(
     fleets.map(async fleet => {
+      if (fleet.kind !== 'instances') {
+        // A group registers what it launches in its own target groups,
+        // https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html:
+        // its green cannot wait in a preview group (the plan says so).
+        return fleet;
+      }
       const { region } = fleet;
       const { arns, missing } = await lookUp({
         provider,

@@ -4,8 +4,9 @@ import { abortFor } from '../cleanUp';
 import { advance, EngineContext, pauseFor } from '../transitions';
 
 /**
- * An analysis: its alarms stay out of ALARM for its duration (one in ALARM
- * aborts at once) and are OK at its end. An alarm with no data at the end
+ * An analysis (also blue-green's bake, see {@link runBake}): its alarms
+ * stay out of ALARM for its duration (one in ALARM aborts at once) and are
+ * OK at its end. An alarm with no data at the end
  * is inconclusive, as Argo Rollouts has it: the rollout pauses with that
  * reason for a person to resume (the analysis runs again) or abort, and
  * never passes on silence. An alarm that cannot be read throws: the tick
@@ -19,8 +20,9 @@ export async function runAnalysis(
   step: RolloutPlanStep,
 ): Promise<RolloutRecord | undefined> {
   const verdict = await ctx.fleets.alarms(rollout, step.alarms ?? []);
+  const what = step.kind === 'bake' ? 'bake' : 'analysis';
   if (verdict.broken) {
-    return abortFor(ctx, rollout, `analysis: ${verdict.broken}`);
+    return abortFor(ctx, rollout, `${what}: ${verdict.broken}`);
   }
   const started = rollout.stepStartedAt
     ? Date.parse(rollout.stepStartedAt)
@@ -29,15 +31,21 @@ export async function runAnalysis(
     return undefined;
   }
   if (verdict.pending.length === 0) {
-    return advance(ctx, rollout, 'analysis passed: every alarm stayed OK');
+    return advance(
+      ctx,
+      rollout,
+      step.kind === 'bake'
+        ? 'bake passed: every alarm stayed OK while the old instances were kept whole'
+        : 'analysis passed: every alarm stayed OK',
+    );
   }
   return pauseFor(
     ctx,
     rollout,
-    `analysis of step ${
+    `${what} of step ${
       rollout.currentStep + 1
     } inconclusive: ${verdict.pending.join(
       ', ',
-    )} had no data (INSUFFICIENT_DATA) at its end; resume to run the analysis again, or abort`,
+    )} had no data (INSUFFICIENT_DATA) at its end; resume to run the ${what} again, or abort`,
   );
 }

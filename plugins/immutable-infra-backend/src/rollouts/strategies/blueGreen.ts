@@ -62,6 +62,12 @@ function notePreview(context: StrategyContext): void {
     return;
   }
   for (const fleet of fleets.filter(f => !f.previewTargetGroupArns?.length)) {
+    if (fleet.kind === 'autoscaling-group') {
+      context.note(
+        `green of ${fleet.name} serves production traffic from the moment the group puts it in service: an Auto Scaling group registers what it launches in its own target groups, never in a preview one`,
+      );
+      continue;
+    }
     context.note(
       `green of ${fleet.name} serves production traffic from the moment it passes the gate: no preview target group of ${environment} is in ${fleet.region}`,
     );
