@@ -163,9 +163,11 @@ export class RolloutEngine {
           await abortFor(ctx, rollout, revoked);
           return;
         }
-        // Resumed before it was ever prepared: prepared first.
+        // Resumed before it was prepared (a first attempt, or a retry
+        // after clean-up put the fleets back): prepared first.
         const moved =
           rollout.state === 'pending' ||
+          rollout.plan.prepared === false ||
           rollout.plan.fleets.some(f => f.newTemplateVersion === undefined)
             ? await prepare(ctx, rollout)
             : await this.runStep(rollout);

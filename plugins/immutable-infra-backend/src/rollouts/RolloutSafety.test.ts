@@ -305,6 +305,34 @@ describe('rollout safety against the AWS model', () => {
     expect(h.model.calls.filter(c => c.error)).toEqual([]);
   });
 
+  it('a retry paused before it started, then resumed: the group is prepared again and launches the new version only', async () => {
+    // Shrunk from a random history (seed 20261206): clean-up had put the
+    // group back on the old template version, the resumed retry took the
+    // fleet for prepared, and the group launched an old instance untagged.
+    const h = await rolloutHarness({
+      fleet: 'group',
+      capacity: 1,
+      protect: true,
+      spec: { strategy: 'blueGreen' },
+    });
+    await h.tick();
+    await h.tick();
+    expect(await h.act('abort')).toBe(true);
+    await h.until(r => !r.active);
+    expect(await h.act('retry')).toBe(true);
+    expect(await h.act('pause')).toBe(true);
+    expect(await h.act('resume')).toBe(true);
+    await h.until(r => r.plan.steps[r.currentStep].kind === 'pause');
+    expect(await h.act('promote')).toBe(true);
+    const done = await h.until(r => !r.active);
+    expect(done.state).toBe('succeeded');
+    const group = h.model.groupSnapshot(GROUP);
+    expect(group.desiredCapacity).toBe(1);
+    expect(group.instances.map(i => [i.imageId, i.lifecycleState])).toEqual([
+      [NEW_AMI, 'InService'],
+    ]);
+  });
+
   it('aborted after a partial prepare: the group goes back exactly (version, sizes, protection, tag)', async () => {
     const h = await rolloutHarness({
       fleet: 'group',

@@ -16,6 +16,12 @@ export type StoredPlan = RolloutPlan & {
   account?: string;
   /** Set before a blue-green switch takes the old instances out of their target groups. */
   switched?: boolean;
+  /**
+   * Whether this attempt's fleets are prepared (template version made,
+   * groups pointed at it, tagged). Clean-up puts them back and clears it:
+   * a retry, even resumed from a pause before it started, prepares again.
+   */
+  prepared?: boolean;
   /** Bumped by each retry: a retry's launches carry new client tokens. */
   attempt?: number;
   /** What the engine keeps per fleet key while it runs. */

@@ -282,9 +282,11 @@ export async function cleanUp(
   }
   const released = await transition(ctx, rollout, {
     release: true,
-    // What the rollout added is gone: a retry starts from the group as it is.
+    // What the rollout added is gone: a retry starts from the group as it
+    // is, and prepares it again.
     plan: {
       ...rollout.plan,
+      prepared: false,
       runtime: Object.fromEntries(
         Object.entries(rollout.plan.runtime ?? {}).map(([key, value]) => [
           key,

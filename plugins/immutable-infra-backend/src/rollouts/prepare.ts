@@ -79,6 +79,7 @@ export async function prepare(
       // A retry starts before blue-green's switch again: its green waits
       // in the preview target groups.
       switched: false,
+      prepared: true,
       ...(retry ? { attempt: (plan.attempt ?? 0) + 1 } : {}),
     },
     events: [
