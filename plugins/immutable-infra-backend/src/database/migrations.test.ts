@@ -15,10 +15,15 @@ describe.each(databases.eachSupportedId())('migrations on %p', id => {
     await knex.migrate.latest({ directory });
     expect(await knex.schema.hasTable('image_families')).toBe(true);
     expect(await knex.schema.hasTable('audit_events')).toBe(true);
+    expect(await knex.schema.hasTable('finding_lifetimes')).toBe(true);
+    expect(
+      await knex.schema.hasColumn('adoption_snapshots', 'findings_gone'),
+    ).toBe(true);
 
     await knex.migrate.rollback({ directory }, true);
     expect(await knex.schema.hasTable('image_families')).toBe(false);
     expect(await knex.schema.hasTable('audit_events')).toBe(false);
+    expect(await knex.schema.hasTable('finding_lifetimes')).toBe(false);
 
     await knex.migrate.latest({ directory });
     expect(await knex.schema.hasTable('image_families')).toBe(true);
