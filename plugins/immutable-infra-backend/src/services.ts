@@ -11,6 +11,7 @@ import {
   AdoptionNotifier,
   SendNotification,
 } from './adoption/AdoptionNotifier';
+import { FindingLifetimeRecorder } from './adoption/FindingLifetimeRecorder';
 import { InitiativeService } from './adoption/InitiativeService';
 import { DatabaseNoticeStore } from './adoption/NoticeStore';
 import { DatabaseInitiativeStore } from './adoption/InitiativeStore';
@@ -25,6 +26,7 @@ import { FleetAnalyzer } from './drift/FleetAnalyzer';
 import { EntityPages } from './entities/EntityPages';
 import { EntityReadModel } from './entities/EntityReadModel';
 import { DatabaseFleetStore } from './fleet/DatabaseFleetStore';
+import { DatabaseFindingLifetimeStore } from './fleet/FindingLifetimeStore';
 import { FleetService } from './fleet/FleetService';
 import { FleetSync } from './fleet/FleetSync';
 import { FleetProvider } from './providers/FleetProvider';
@@ -36,6 +38,7 @@ import { ImageRegistry } from './registry/ImageRegistry';
 import { createRegistryStores } from './registry/RegistryStores';
 import { RolloutProvider } from './providers/RolloutProvider';
 import { DatabaseRolloutStore } from './rollouts/DatabaseRolloutStore';
+import { DatabaseRolloutReplacements } from './rollouts/RolloutReplacements';
 import { viewOf } from './rollouts/RolloutStore';
 import { RolloutEngine } from './rollouts/RolloutEngine';
 import { RolloutService } from './rollouts/RolloutService';
@@ -87,6 +90,22 @@ export function createServices(options: {
     registrationTimeoutMs: settings.registration.timeoutMs,
     policy: settings.policy,
   });
+  const analyzer = new FleetAnalyzer({
+    policy: settings.policy,
+    syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
+  });
+  const rolloutStore = DatabaseRolloutStore.create({ knex });
+  const lifetimes = DatabaseFindingLifetimeStore.create({ knex });
+  const replacements = DatabaseRolloutReplacements.create({ knex });
+  const lifetimeRecorder = new FindingLifetimeRecorder({
+    store: lifetimes,
+    readModel,
+    analyzer,
+    activeRollouts: async entityRef =>
+      (await rolloutStore.listActive(entityRef)).map(viewOf),
+    replacements: query => replacements.replacing(query),
+    logger,
+  });
   const fleetSync = new FleetSync({
     catalog,
     auth,
@@ -96,12 +115,8 @@ export function createServices(options: {
     logger,
     regions: settings.regions,
     environmentTag: settings.environmentTag,
+    afterSync: sync => lifetimeRecorder.afterSync(sync),
   });
-  const analyzer = new FleetAnalyzer({
-    policy: settings.policy,
-    syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
-  });
-  const rolloutStore = DatabaseRolloutStore.create({ knex });
   const pages = new EntityPages({
     access,
     readModel,

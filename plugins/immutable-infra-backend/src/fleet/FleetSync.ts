@@ -24,6 +24,14 @@ const WRITE_BATCH_INSTANCES = 2_000;
 /** How long an inventory waits for others to share its transaction. */
 const WRITE_LINGER_MS = 1_000;
 
+/**
+ * What triggered a sync: the periodic poll (the default), or an event that
+ * said something changed.
+ *
+ * @internal
+ */
+export type SyncTrigger = 'poll' | 'event';
+
 /** Outcome of syncing one entity. @internal */
 export type EntitySyncResult = {
   entityRef: string;
@@ -164,11 +172,24 @@ export class FleetSync {
       environmentTag: string;
       /** Entities synced at once; defaults to {@link FLEET_SYNC_CONCURRENCY}. */
       concurrency?: number;
+      /**
+       * Runs after each good sync of an entity, once its inventory is
+       * written (the drift lifetimes); its failure is logged, the sync
+       * stays good.
+       */
+      afterSync?: (sync: {
+        entityRef: string;
+        trigger: SyncTrigger;
+      }) => Promise<unknown>;
     },
   ) {}
 
   /** Syncs every enrolled entity, or the one named. */
-  async run(entityRef?: string): Promise<EntitySyncResult[]> {
+  async run(
+    entityRef?: string,
+    options: { trigger?: SyncTrigger } = {},
+  ): Promise<EntitySyncResult[]> {
+    const trigger = options.trigger ?? 'poll';
     const credentials = await this.options.auth.getOwnServiceCredentials();
     let entities: Entity[];
     if (entityRef) {
@@ -208,11 +229,14 @@ export class FleetSync {
         // The write goes on without this worker, which takes the next
         // entity as soon as there is room.
         outcomes[index] = writer.write(update).then(
-          () => ({
-            entityRef: ref,
-            status: 'ok',
-            instances: update.instances.length,
-          }),
+          async () => {
+            await this.afterSync(ref, trigger);
+            return {
+              entityRef: ref,
+              status: 'ok' as const,
+              instances: update.instances.length,
+            };
+          },
           error => this.failed(ref, error),
         );
         // Rejected only if the failure cannot be recorded: that is thrown
@@ -311,6 +335,18 @@ export class FleetSync {
       launchTemplates,
       autoscalingGroups,
     };
+  }
+
+  private async afterSync(entityRef: string, trigger: SyncTrigger) {
+    try {
+      await this.options.afterSync?.({ entityRef, trigger });
+    } catch (error) {
+      this.options.logger.warn(
+        `After the fleet sync of ${entityRef}: ${
+          (error as Error)?.message ?? String(error)
+        }`,
+      );
+    }
   }
 
   /** Records a failed sync; the entity's last good inventory stays. */
