@@ -126,6 +126,7 @@ export function createServices(options: {
     policy: settings.policy,
     activeRollouts: async entityRef =>
       (await rolloutStore.listActive(entityRef)).map(viewOf),
+    lifetimes,
   });
   const adoptionStore = DatabaseAdoptionStore.create({ knex });
   const adoptionSnapshotter = new AdoptionSnapshotter({

@@ -38,6 +38,8 @@ export const driftFindingSchema = z.object({
   fix: z.string(),
   /** Findings with the same root cause are one problem. */
   rootCause: z.string(),
+  /** When a sync first found it (drift lifetimes), if recorded. */
+  firstSeenAt: z.string().optional(),
 });
 
 /** @public */
@@ -53,6 +55,8 @@ export const driftGroupSchema = z.object({
   count: z.number(),
   instanceIds: z.array(z.string()),
   findings: z.array(driftFindingSchema),
+  /** When the first of its findings was first found: the group's age. */
+  firstSeenAt: z.string().optional(),
 });
 
 /** @public */
@@ -81,12 +85,44 @@ export const syncStatusSchema = z.object({
 /** @public */
 export type SyncStatus = z.infer<typeof syncStatusSchema>;
 
+/**
+ * How long an entity's findings lived, of those gone in the last `days`:
+ * how many went, the median and p95 of their lives, and how many were
+ * erased by an automatic rollout.
+ *
+ * @public
+ */
+export const driftLifetimeWindowSchema = z.object({
+  days: z.number(),
+  gone: z.number(),
+  p50Seconds: z.number().optional(),
+  p95Seconds: z.number().optional(),
+  erasedAutomatically: z.number(),
+});
+
+/** @public */
+export type DriftLifetimeWindow = z.infer<typeof driftLifetimeWindowSchema>;
+
+/** An entity's drift lifetime: open findings, and lives over 30 and 90 days. @public */
+export const driftLifetimeSchema = z.object({
+  /** Findings open now (recorded by the syncs). */
+  open: z.number(),
+  /** When the oldest of them was first found. */
+  oldestOpenSince: z.string().optional(),
+  windows: z.array(driftLifetimeWindowSchema),
+});
+
+/** @public */
+export type DriftLifetime = z.infer<typeof driftLifetimeSchema>;
+
 /** Answer of `GET /entities/:kind/:namespace/:name/drift`. @public */
 export const driftResponseSchema = z.object({
   entityRef: z.string(),
   counts: severityCountsSchema,
   groups: z.array(driftGroupSchema),
   sync: syncStatusSchema,
+  /** How long its drift lives, once the syncs recorded it. */
+  lifetime: driftLifetimeSchema.optional(),
 });
 
 /** @public */

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { component, createRouterTestApp } from '../__testUtils__/routerTestApp';
 import { FleetInstance, FleetProvider } from '../providers/FleetProvider';
@@ -175,6 +176,90 @@ describe.each(databases.eachSupportedId())(
       ).toEqual(
         expect.arrayContaining([expect.objectContaining({ seenBy: 'poll' })]),
       );
+    });
+
+    it("answers the drift of an entity with each group's age and its drift lifetime over 30 and 90 days", async () => {
+      const t = await setup();
+      t.setFleet([
+        instance('i-1', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
+        instance('i-2', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
+      ]);
+      await t.services.fleetSync.run(WEB);
+      const [first] = (await t.lifetimes.listOpen(WEB)).filter(
+        l => l.rule === 'ssh-open',
+      );
+      // Lives gone 10 and 60 days ago, of 1 hour and 3 hours.
+      const day = 86_400_000;
+      const past = async (
+        goneDaysAgo: number,
+        hours: number,
+        auto: boolean,
+      ) => {
+        const gone = Date.now() - goneDaysAgo * day;
+        await t.lifetimes.record({
+          entityRef: WEB,
+          at: new Date(gone - hours * 3_600_000).toISOString(),
+          open: [
+            {
+              rule: 'ssh-key',
+              rootCause: `ssh-key:old-${goneDaysAgo}`,
+              seenBy: 'poll',
+            },
+          ],
+          close: [],
+        });
+        const [life] = (await t.lifetimes.listOpen(WEB)).filter(
+          l => l.rootCause === `ssh-key:old-${goneDaysAgo}`,
+        );
+        await t.lifetimes.record({
+          entityRef: WEB,
+          at: new Date(gone).toISOString(),
+          open: [],
+          close: [
+            auto
+              ? {
+                  id: life.id,
+                  goneBy: 'replaced',
+                  rolloutId: 'r-1',
+                  automatic: true,
+                }
+              : { id: life.id, goneBy: 'resolved' },
+          ],
+        });
+      };
+      await past(10, 1, true);
+      await past(60, 3, false);
+
+      const { body } = await request(t.app)
+        .get('/entities/component/default/web/drift')
+        .expect(200);
+      const group = body.groups.find((g: any) => g.rule === 'ssh-open');
+      expect(group.firstSeenAt).toBe(first.firstSeenAt);
+      expect(group.findings.map((f: any) => f.firstSeenAt)).toEqual([
+        first.firstSeenAt,
+        first.firstSeenAt,
+      ]);
+      const open = await t.lifetimes.listOpen(WEB);
+      expect(body.lifetime).toEqual({
+        open: open.length,
+        oldestOpenSince: first.firstSeenAt,
+        windows: [
+          {
+            days: 30,
+            gone: 1,
+            p50Seconds: 3600,
+            p95Seconds: 3600,
+            erasedAutomatically: 1,
+          },
+          {
+            days: 90,
+            gone: 2,
+            p50Seconds: 3600,
+            p95Seconds: 10800,
+            erasedAutomatically: 1,
+          },
+        ],
+      });
     });
 
     it('says a replacement by a person is not automatic', async () => {

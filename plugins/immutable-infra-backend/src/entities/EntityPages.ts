@@ -25,6 +25,11 @@ import {
   imageAgeView,
   instanceViews,
 } from '../drift/views';
+import { FindingLifetimeStore } from '../fleet/FindingLifetimeStore';
+import {
+  DRIFT_LIFETIME_WINDOWS,
+  withDriftLifetime,
+} from '../fleet/driftLifetime';
 import { RegistryStores } from '../registry/RegistryStores';
 import { EntityFleetData, EntityReadModel } from './EntityReadModel';
 
@@ -86,6 +91,8 @@ export class EntityPages {
       activeRollouts?: (
         entityRef: string,
       ) => Promise<Omit<Rollout, 'events'>[]>;
+      /** The recorded lives of findings: the drift answer's ages. */
+      lifetimes?: Pick<FindingLifetimeStore, 'listOpen' | 'listGone'>;
     },
   ) {}
 
@@ -245,7 +252,21 @@ export class EntityPages {
     credentials: Caller,
   ): Promise<DriftResponse> {
     const { entityRef, analysis } = await this.analyse(ref, credentials);
-    return driftView(entityRef, analysis);
+    const view = driftView(entityRef, analysis);
+    const { lifetimes } = this.options;
+    if (!lifetimes) {
+      return view;
+    }
+    const now = Date.now();
+    const longest = Math.max(...DRIFT_LIFETIME_WINDOWS);
+    const [open, gone] = await Promise.all([
+      lifetimes.listOpen(entityRef),
+      lifetimes.listGone({
+        entityRef,
+        since: new Date(now - longest * 86_400_000).toISOString(),
+      }),
+    ]);
+    return withDriftLifetime({ view, open, gone, now });
   }
 
   async imageAge(
