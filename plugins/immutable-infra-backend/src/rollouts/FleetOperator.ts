@@ -10,6 +10,9 @@ import { FleetObservation, GroupSizes, observeFleet } from './observe';
 import { ProbeFetch } from './probe';
 import { RolloutRecord } from './RolloutStore';
 
+/** A scaling activity's StatusCode once it is over. */
+const ACTIVITY_ENDED = new Set(['Successful', 'Failed', 'Cancelled']);
+
 export type { FleetObservation, GroupSizes };
 
 /**
@@ -96,19 +99,33 @@ export class FleetOperator {
   }
 
   /**
-   * Whether a group is still launching towards its desired capacity (its
-   * instances, perhaps not visible yet, may be the rollout's).
+   * Whether a group is still launching (its instances, perhaps not visible
+   * yet, may be the rollout's): below its desired capacity, or with a
+   * launch activity under way. The second covers a launch the group began
+   * before a policy lowered its desired capacity: the instance is not
+   * listed for a while, yet it comes, with the protection it was launched
+   * with. An activity's StatusCode ends at Successful, Failed or Cancelled,
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Activity.html
    */
   async groupLaunching(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
   ): Promise<boolean> {
-    const state = await this.provider.groupInstances({
-      ...this.location(rollout, fleet),
-      group: fleet.name,
-    });
+    const location = { ...this.location(rollout, fleet), group: fleet.name };
+    const state = await this.provider.groupInstances(location);
     const present = state.instances.filter(i => PRESENT.has(i.state ?? ''));
-    return state.desiredCapacity > present.length;
+    if (state.desiredCapacity > present.length) {
+      return true;
+    }
+    const activities = await this.provider.scalingActivities({
+      ...location,
+      since: rollout.createdAt,
+    });
+    return activities.some(
+      a =>
+        /^Launching a new EC2 instance/.test(a.description ?? '') &&
+        !ACTIVITY_ENDED.has(a.status),
+    );
   }
 
   /** The group's last scaling activity since `since` that failed, in AWS's words. */

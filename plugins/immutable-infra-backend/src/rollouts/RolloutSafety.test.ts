@@ -333,6 +333,32 @@ describe('rollout safety against the AWS model', () => {
     ]);
   });
 
+  it('aborted while the group launches an instance it does not list yet, as a policy scales it in: the instance keeps no protection of the rollout', async () => {
+    // Shrunk from a random history (seed 20261206): the group replaced a
+    // dead instance from the rollout's template (protected at launch), a
+    // policy lowered its desired capacity below what it listed, and the
+    // clean-up, seeing no launch, released the group with the new
+    // instance still protected.
+    const h = await rolloutHarness({
+      fleet: 'group',
+      capacity: 5,
+      maxSize: 12,
+      spec: { strategy: 'rollback', fast: true },
+    });
+    const [first] = h.model.groupSnapshot(GROUP).instances;
+    h.model.killInstance(first.instanceId);
+    await h.tick();
+    expect(await h.act('abort')).toBe(true);
+    h.model.policyScale(GROUP, 0);
+    const done = await h.until(r => !r.active);
+    expect(done.state).toBe('aborted');
+    h.model.advance(300_000);
+    const group = h.model.groupSnapshot(GROUP);
+    expect(group.instances.length).toBeGreaterThan(0);
+    expect(group.instances.filter(i => i.protectedFromScaleIn)).toEqual([]);
+    expect(group.protectNewInstances).toBeFalsy();
+  });
+
   it('aborted after a partial prepare: the group goes back exactly (version, sizes, protection, tag)', async () => {
     const h = await rolloutHarness({
       fleet: 'group',

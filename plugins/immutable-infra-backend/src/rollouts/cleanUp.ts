@@ -67,11 +67,13 @@ export async function cleanUp(
     const runtime: FleetRuntime | undefined = plan.runtime?.[fleet.key];
     if (
       seen.group &&
-      seen.group.desiredCapacity > present.length &&
-      ctx.now() - Date.parse(rollout.updatedAt) < plan.progressDeadlineMs
+      ctx.now() - Date.parse(rollout.updatedAt) < plan.progressDeadlineMs &&
+      (seen.group.desiredCapacity > present.length ||
+        (await ctx.fleets.groupLaunching(rollout, fleet)))
     ) {
       // The group is still launching (perhaps what the rollout asked for,
-      // or a replacement from its template, not visible yet): waited for,
+      // or a replacement from its template, not visible yet, even below a
+      // desired capacity a policy lowered meanwhile): waited for,
       // up to the progress deadline, to be terminated by id or released;
       // lowering its capacity now could make it scale in an old one.
       unsettled = true;
