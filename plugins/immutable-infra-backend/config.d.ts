@@ -106,6 +106,40 @@ export interface Config {
       /** Versions younger than this many days are never pruned. Defaults to 7. */
       pruneMinAgeDays?: number;
     };
+    /**
+     * What the drift rules that read beyond EC2 ask for (docs/score.md,
+     * "Facts beyond EC2").
+     */
+    drift?: {
+      /**
+       * Whether every running instance must be a Systems Manager managed
+       * instance (rule `not-managed`); fleet sync asks Systems Manager only
+       * when on. Defaults to false.
+       */
+      requireSystemsManager?: boolean;
+      /**
+       * Whether fleet sync reads Systems Manager's session list (active and
+       * history) for the rule `interactive-session`. Defaults to true; turn
+       * it off only where the list cannot exist (an emulator without it):
+       * then no session is found.
+       */
+      sessionHistory?: boolean;
+      /** The rule `logs-not-shipped` (a `cloudwatch:<group>` destination). */
+      logs?: {
+        /**
+         * How long a new instance may run before its logs must show, e.g.
+         * `{ hours: 2 }` or `PT2H`. Defaults to 2 hours.
+         */
+        grace?: HumanDuration | string;
+        /**
+         * How recent an instance's newest log event must be, e.g.
+         * `{ hours: 6 }` or `PT6H`; keep it longer than an hour (CloudWatch
+         * Logs updates a stream's last event time within about an hour) and
+         * than the sync period. Defaults to 6 hours.
+         */
+        window?: HumanDuration | string;
+      };
+    };
     /** Tag keys read on instances. */
     tags?: {
       /** Tag naming an instance's environment. Defaults to `environment`. */

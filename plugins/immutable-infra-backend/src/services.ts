@@ -91,7 +91,7 @@ export function createServices(options: {
     policy: settings.policy,
   });
   const analyzer = new FleetAnalyzer({
-    policy: settings.policy,
+    policy: { ...settings.policy, ...settings.drift },
     syncPeriodMs: schedulePeriodMs(settings.schedule.frequency),
   });
   const rolloutStore = DatabaseRolloutStore.create({ knex });
@@ -115,6 +115,7 @@ export function createServices(options: {
     logger,
     regions: settings.regions,
     environmentTag: settings.environmentTag,
+    facts: settings.drift,
     afterSync: sync => lifetimeRecorder.afterSync(sync),
   });
   const pages = new EntityPages({

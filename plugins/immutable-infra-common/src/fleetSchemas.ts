@@ -16,6 +16,10 @@ export const DRIFT_RULES = [
   'asg-missing',
   'asg-unpinned',
   'stale-inventory',
+  'logs-not-shipped',
+  'interactive-session',
+  'imdsv1-allowed',
+  'not-managed',
 ] as const;
 
 /** @public */

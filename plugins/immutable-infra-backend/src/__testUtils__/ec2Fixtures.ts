@@ -118,6 +118,8 @@ export class Ec2Fixtures {
       tags?: Record<string, string>;
       keyName?: string;
       securityGroupIds?: string[];
+      /** `required` (metadata v2 only, as AWS launches today's AMIs) unless told. */
+      metadataHttpTokens?: 'required' | 'optional';
     },
   ): Promise<string[]> {
     const count = options.count ?? 1;
@@ -130,6 +132,9 @@ export class Ec2Fixtures {
         InstanceType: 't3.micro',
         KeyName: options.keyName,
         SecurityGroupIds: options.securityGroupIds,
+        MetadataOptions: {
+          HttpTokens: options.metadataHttpTokens ?? 'required',
+        },
         TagSpecifications: Object.keys(tags).length
           ? [{ ResourceType: 'instance', Tags: awsTags(tags) }]
           : undefined,

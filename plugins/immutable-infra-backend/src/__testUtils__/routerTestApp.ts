@@ -126,13 +126,18 @@ export async function createRouterTestApp(
   });
   // Without a cloud to ask, registration cannot check AMIs: tests that do
   // not give one run as a portal with no AWS access, where the operator
-  // turns the check off.
+  // turns the check off. Neither the emulator nor the tests' fleet providers
+  // have Systems Manager's session list: it is not read.
   const settings = readSettings(
     new ConfigReader(
-      options.config ??
-        (options.provider
-          ? {}
-          : { immutableInfra: { registration: { verifyArtifacts: false } } }),
+      options.config ?? {
+        immutableInfra: {
+          drift: { sessionHistory: false },
+          ...(options.provider
+            ? {}
+            : { registration: { verifyArtifacts: false } }),
+        },
+      },
     ),
   );
   const services = createServices({

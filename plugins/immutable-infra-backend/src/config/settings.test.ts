@@ -21,6 +21,32 @@ describe('readSettings', () => {
       timeoutMs: 30_000,
       concurrency: 4,
     });
+    expect(settings.drift).toEqual({
+      requireSystemsManager: false,
+      sessionHistory: true,
+      logGraceMs: 2 * 60 * MINUTE,
+      logWindowMs: 6 * 60 * MINUTE,
+    });
+  });
+
+  it('reads the drift settings', () => {
+    const settings = readSettings(
+      new ConfigReader({
+        immutableInfra: {
+          drift: {
+            requireSystemsManager: true,
+            sessionHistory: false,
+            logs: { grace: { minutes: 30 }, window: 'PT12H' },
+          },
+        },
+      }),
+    );
+    expect(settings.drift).toEqual({
+      requireSystemsManager: true,
+      sessionHistory: false,
+      logGraceMs: 30 * MINUTE,
+      logWindowMs: 12 * 60 * MINUTE,
+    });
   });
 
   it('reads durations as objects or ISO 8601 strings', () => {

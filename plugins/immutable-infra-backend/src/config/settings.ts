@@ -20,6 +20,17 @@ export type ImmutableInfraSettings = {
     pruneMinAgeDays: number;
   };
   environmentTag: string;
+  /** What the drift rules that read facts beyond EC2 ask for. */
+  drift: {
+    /** Whether every instance must be a Systems Manager managed instance. */
+    requireSystemsManager: boolean;
+    /** Whether fleet sync reads Systems Manager's interactive sessions. */
+    sessionHistory: boolean;
+    /** How long a new instance may run before its logs must show. */
+    logGraceMs: number;
+    /** How recent an instance's newest log event must be. */
+    logWindowMs: number;
+  };
   adoption: {
     /** How often today's adoption snapshot is written again. */
     frequency: HumanDuration;
@@ -79,6 +90,17 @@ export function readSettings(config: Config): ImmutableInfraSettings {
     },
     environmentTag:
       root?.getOptionalString('tags.environment') ?? 'environment',
+    drift: {
+      requireSystemsManager:
+        root?.getOptionalBoolean('drift.requireSystemsManager') ?? false,
+      sessionHistory: root?.getOptionalBoolean('drift.sessionHistory') ?? true,
+      logGraceMs: durationToMilliseconds(
+        readDuration(root, 'drift.logs.grace', { hours: 2 }),
+      ),
+      logWindowMs: durationToMilliseconds(
+        readDuration(root, 'drift.logs.window', { hours: 6 }),
+      ),
+    },
     adoption: {
       frequency: readDuration(root, 'adoption.frequency', { hours: 1 }),
     },

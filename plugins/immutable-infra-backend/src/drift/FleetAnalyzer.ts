@@ -7,6 +7,7 @@ import {
   SyncStatus,
 } from '@immutable-infra/backstage-plugin-common';
 import { evaluateDrift } from './rules';
+import type { DriftPolicy } from './rules/DriftRuleDefinition';
 import { scoreEntity } from './score';
 import {
   ActiveRollout,
@@ -36,11 +37,8 @@ export type FleetAnalysis = {
   sync: SyncStatus;
 };
 
-/** The age policy the rules apply. @internal */
-export type AgePolicy = {
-  maxImageAgeDays: number;
-  maxInstanceAgeDays: number;
-};
+/** The policy the rules apply: ages, Systems Manager and logs. @internal */
+export type AgePolicy = DriftPolicy;
 
 /**
  * Applies the drift rules and the score to an entity's fleet as the read

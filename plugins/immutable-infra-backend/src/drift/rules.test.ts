@@ -39,6 +39,7 @@ function instance(
     state: 'running',
     sshExposure: 'none',
     sshSources: [],
+    metadataHttpTokens: 'required',
     tags: {},
     firstSeenAt: iso(1),
     lastSeenAt: iso(0),
@@ -475,9 +476,335 @@ describe('drift rules', () => {
   });
 });
 
+describe('rules on facts beyond EC2', () => {
+  const HOUR = 3_600_000;
+  const at = (msAgo: number) => new Date(NOW - msAgo).toISOString();
+  const logged = (extra: Partial<DriftInput> = {}) => {
+    const i = input(extra);
+    i.annotations = { ...i.annotations, logDestination: 'cloudwatch:/app' };
+    return i;
+  };
+
+  it('imdsv1-allowed: medium where HttpTokens is not required, or EC2 did not say', () => {
+    expect(
+      evaluateDrift(
+        input({
+          instances: [instance('i-1', { metadataHttpTokens: 'optional' })],
+        }),
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        rule: 'imdsv1-allowed',
+        severity: 'medium',
+        rootCause: 'imdsv1-allowed:optional',
+        detail:
+          'i-1 allows instance metadata v1 (HttpTokens is optional, not required).',
+      }),
+    ]);
+    expect(
+      evaluateDrift(
+        input({
+          instances: [instance('i-1', { metadataHttpTokens: undefined })],
+        }),
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        rule: 'imdsv1-allowed',
+        rootCause: 'imdsv1-allowed:unreported',
+        detail:
+          'i-1 may allow instance metadata v1: EC2 did not report its metadata options.',
+      }),
+    ]);
+    expect(
+      groupFindings(
+        evaluateDrift(
+          input({
+            instances: ['i-1', 'i-2'].map(id =>
+              instance(id, { metadataHttpTokens: 'optional' }),
+            ),
+          }),
+        ),
+      ).map(g => g.summary),
+    ).toEqual(['2 instances allow instance metadata v1']);
+  });
+
+  it('not-managed: low where the policy asks for Systems Manager and it does not list the instance', () => {
+    const policy = {
+      maxImageAgeDays: 30,
+      maxInstanceAgeDays: 14,
+      requireSystemsManager: true,
+    };
+    const unmanaged = instance('i-1', {
+      systemsManager: { status: 'unmanaged' },
+    });
+    expect(evaluateDrift(input({ policy, instances: [unmanaged] }))).toEqual([
+      expect.objectContaining({
+        rule: 'not-managed',
+        severity: 'low',
+        rootCause: 'not-managed:unmanaged',
+        detail: 'i-1 is not a Systems Manager managed instance.',
+      }),
+    ]);
+    // The policy does not ask: nothing, whatever the fact.
+    expect(rules(input({ instances: [unmanaged] }))).toEqual([]);
+    // Managed; stopped; launched 10 minutes ago, still registering.
+    expect(
+      rules(
+        input({
+          policy,
+          instances: [
+            instance('i-2', { systemsManager: { status: 'managed' } }),
+            instance('i-3', { ...unmanaged, state: 'stopped' }),
+            instance('i-4', { ...unmanaged, launchTime: at(10 * 60_000) }),
+          ],
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      rules(
+        input({
+          policy,
+          instances: [
+            instance('i-4', { ...unmanaged, launchTime: at(10 * 60_000 + 1) }),
+          ],
+        }),
+      ),
+    ).toEqual(['not-managed']);
+    // Could not be read, or not read yet: it does not pass.
+    expect(
+      evaluateDrift(
+        input({
+          policy,
+          instances: [
+            instance('i-5', {
+              systemsManager: {
+                status: 'unknown',
+                error: 'AccessDeniedException: not authorized',
+              },
+            }),
+            instance('i-6'),
+          ],
+        }),
+      ).map(f => [f.rootCause, f.detail]),
+    ).toEqual([
+      [
+        'not-managed:unverified',
+        'Whether i-5 is a Systems Manager managed instance could not be verified: AccessDeniedException: not authorized.',
+      ],
+      [
+        'not-managed:unverified',
+        'Whether i-6 is a Systems Manager managed instance could not be verified: not read since the policy asked for it.',
+      ],
+    ]);
+  });
+
+  it('logs-not-shipped: high for a running instance past the grace period with no event in the window', () => {
+    const silent = instance('i-1', {
+      launchTime: at(3 * HOUR),
+      logs: { group: '/app', status: 'read', lastEventAt: at(7 * HOUR) },
+    });
+    expect(evaluateDrift(logged({ instances: [silent] }))).toEqual([
+      expect.objectContaining({
+        rule: 'logs-not-shipped',
+        severity: 'high',
+        rootCause: 'logs-not-shipped:/app',
+        detail: `i-1 has shipped no log event to /app in the last 6 hours (its last was at ${at(
+          7 * HOUR,
+        )}): its logs die with it.`,
+      }),
+    ]);
+    expect(
+      evaluateDrift(
+        logged({
+          instances: [
+            instance('i-2', {
+              launchTime: at(3 * HOUR),
+              logs: { group: '/app', status: 'read' },
+            }),
+          ],
+        }),
+      ).map(f => f.detail),
+    ).toEqual([
+      'i-2 has shipped no log event to /app in the last 6 hours: its logs die with it.',
+    ]);
+    // The boundaries: an event exactly a window ago; exactly at the grace
+    // period without any; stopped; another kind of destination.
+    expect(
+      rules(
+        logged({
+          instances: [
+            instance('i-3', {
+              ...silent,
+              logs: {
+                group: '/app',
+                status: 'read',
+                lastEventAt: at(6 * HOUR),
+              },
+            }),
+            instance('i-4', {
+              launchTime: at(2 * HOUR),
+              logs: { group: '/app', status: 'read' },
+            }),
+            instance('i-5', { ...silent, state: 'stopped' }),
+          ],
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      rules(
+        logged({
+          instances: [
+            instance('i-3', {
+              ...silent,
+              logs: {
+                group: '/app',
+                status: 'read',
+                lastEventAt: at(6 * HOUR + 1),
+              },
+            }),
+            instance('i-4', {
+              launchTime: at(2 * HOUR + 1),
+              logs: { group: '/app', status: 'read' },
+            }),
+          ],
+        }),
+      ),
+    ).toEqual(['logs-not-shipped', 'logs-not-shipped']);
+    const http = input({ instances: [silent] });
+    http.annotations = {
+      ...http.annotations,
+      logDestination: 'http:collector',
+    };
+    expect(rules(http)).toEqual([]);
+    // The policy's grace and window.
+    expect(
+      rules(
+        logged({
+          policy: {
+            maxImageAgeDays: 30,
+            maxInstanceAgeDays: 14,
+            logGraceMs: 4 * HOUR,
+            logWindowMs: 8 * HOUR,
+          },
+          instances: [silent],
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('logs-not-shipped: a group that could not be read, or another group than the annotation names, does not pass', () => {
+    const findings = evaluateDrift(
+      logged({
+        instances: [
+          instance('i-1', {
+            logs: {
+              group: '/app',
+              status: 'unknown',
+              error: 'AccessDeniedException: no logs:DescribeLogStreams',
+            },
+          }),
+          instance('i-2', {
+            logs: { group: '/old', status: 'read', lastEventAt: at(HOUR) },
+          }),
+          instance('i-3'),
+        ],
+      }),
+    );
+    expect(
+      findings.map(f => [f.rule, f.severity, f.rootCause, f.detail]),
+    ).toEqual([
+      [
+        'logs-not-shipped',
+        'high',
+        'logs-not-shipped:unverified:/app',
+        'Whether i-1 ships its logs to /app could not be verified: AccessDeniedException: no logs:DescribeLogStreams.',
+      ],
+      [
+        'logs-not-shipped',
+        'high',
+        'logs-not-shipped:unverified:/app',
+        'Whether i-2 ships its logs to /app could not be verified: the group was not read yet.',
+      ],
+      [
+        'logs-not-shipped',
+        'high',
+        'logs-not-shipped:unverified:/app',
+        'Whether i-3 ships its logs to /app could not be verified: the group was not read yet.',
+      ],
+    ]);
+    expect(groupFindings(findings).map(g => g.summary)).toEqual([
+      '3 instances could not be checked for logs in /app',
+    ]);
+  });
+
+  it('interactive-session: high, naming who opened a session and when', () => {
+    const touched = instance('i-1', {
+      session: {
+        status: 'read',
+        id: 'alice-0a1b2c3d',
+        owner: 'arn:aws:sts::123456789012:assumed-role/Dev/alice',
+        startedAt: '2026-11-26T09:30:00.000Z',
+      },
+    });
+    expect(evaluateDrift(input({ instances: [touched] }))).toEqual([
+      expect.objectContaining({
+        rule: 'interactive-session',
+        severity: 'high',
+        rootCause: 'interactive-session:opened',
+        detail:
+          'arn:aws:sts::123456789012:assumed-role/Dev/alice opened a session on i-1 at 2026-11-26T09:30:00.000Z (Session Manager session alice-0a1b2c3d): it is no longer its image.',
+      }),
+    ]);
+    // None listed; history not read.
+    expect(
+      rules(
+        input({
+          instances: [
+            instance('i-2', { session: { status: 'read' } }),
+            instance('i-3'),
+          ],
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      evaluateDrift(
+        input({
+          instances: [
+            instance('i-4', {
+              session: {
+                status: 'unknown',
+                error: 'AccessDeniedException: no ssm:DescribeSessions',
+              },
+            }),
+          ],
+        }),
+      ).map(f => [f.rootCause, f.severity, f.detail]),
+    ).toEqual([
+      [
+        'interactive-session:unverified',
+        'high',
+        'Whether anyone opened a session on i-4 could not be verified: AccessDeniedException: no ssm:DescribeSessions.',
+      ],
+    ]);
+    expect(
+      groupFindings(
+        evaluateDrift(
+          input({ instances: [touched, { ...touched, instanceId: 'i-2' }] }),
+        ),
+      ).map(g => g.summary),
+    ).toEqual(['2 instances were opened interactively']);
+  });
+});
+
 describe('immutability score', () => {
   it('is gold for a clean fleet that ships logs, and names each check', () => {
-    const i = input();
+    const i = input({
+      instances: [
+        instance('i-1', {
+          logs: { group: '/x', status: 'read', lastEventAt: iso(0) },
+        }),
+      ],
+    });
     i.annotations = { ...i.annotations, logDestination: 'cloudwatch:/x' };
     const score = scoreEntity({
       annotations: i.annotations,
@@ -520,6 +847,63 @@ describe('immutability score', () => {
     expect(score.checks.find(c => c.id === 'no-ssh')).toMatchObject({
       status: 'fail',
       evidence: expect.stringContaining('i-1 allows SSH'),
+    });
+  });
+
+  it('logs shipped off-host: verified for CloudWatch Logs, declared for another destination', () => {
+    const logsCheck = (destination: string | undefined, i: DriftInput) => {
+      i.annotations = { ...i.annotations, logDestination: destination };
+      return scoreEntity({
+        annotations: i.annotations,
+        instances: i.instances,
+        findings: evaluateDrift(i),
+        versionsByImage: i.versionsByImage,
+      }).checks.find(c => c.id === 'logs-off-host');
+    };
+    const silent = instance('i-1', {
+      logs: { group: '/x', status: 'read', lastEventAt: iso(2) },
+    });
+    expect(
+      logsCheck('cloudwatch:/x', input({ instances: [silent] })),
+    ).toMatchObject({
+      status: 'fail',
+      evidence: expect.stringContaining(
+        '1 finding: i-1 has shipped no log event to /x',
+      ),
+    });
+    // The annotation alone no longer passes: nothing read yet.
+    expect(logsCheck('cloudwatch:/x', input())).toMatchObject({
+      status: 'fail',
+      evidence:
+        '1 finding: Whether i-1 ships its logs to /x could not be verified: the group was not read yet.',
+    });
+    expect(
+      logsCheck(
+        'cloudwatch:/x',
+        input({
+          instances: [
+            instance('i-1', {
+              logs: { group: '/x', status: 'read', lastEventAt: iso(0) },
+            }),
+          ],
+        }),
+      ),
+    ).toMatchObject({
+      status: 'pass',
+      evidence: 'no instance past the grace period is missing logs in /x',
+    });
+    expect(logsCheck('cloudwatch:/x', input({ instances: [] }))).toMatchObject({
+      status: 'unknown',
+    });
+    expect(
+      logsCheck('s3:logs-bucket', input({ instances: [silent] })),
+    ).toMatchObject({
+      status: 'pass',
+      evidence: 'logs go to s3:logs-bucket (declared, not verified)',
+    });
+    expect(logsCheck(undefined, input())).toMatchObject({
+      status: 'fail',
+      evidence: 'no immutable-infra.io/log-destination annotation',
     });
   });
 

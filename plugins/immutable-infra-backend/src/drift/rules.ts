@@ -11,8 +11,12 @@ import {
 } from './rules/DriftRuleDefinition';
 import { imageMismatch } from './rules/imageMismatch';
 import { imageTooOld } from './rules/imageTooOld';
+import { imdsv1Allowed } from './rules/imdsv1Allowed';
+import { interactiveSession } from './rules/interactiveSession';
 import { instanceTooOld } from './rules/instanceTooOld';
 import { launchTemplateDrift } from './rules/launchTemplateDrift';
+import { logsNotShipped } from './rules/logsNotShipped';
+import { notManaged } from './rules/notManaged';
 import { revokedImage } from './rules/revokedImage';
 import { sshKey } from './rules/sshKey';
 import { sshOpen } from './rules/sshOpen';
@@ -38,6 +42,10 @@ export const DRIFT_RULE_DEFINITIONS: readonly DriftRuleDefinition[] = [
   instanceTooOld,
   sshOpen,
   sshKey,
+  interactiveSession,
+  logsNotShipped,
+  imdsv1Allowed,
+  notManaged,
   asgMissing,
   asgUnpinned,
   launchTemplateDrift,

@@ -10,6 +10,7 @@ import {
   rolloutProgress,
   rolloutsOnTheirWay,
 } from './rollingOut';
+import { cloudWatchLogGroup } from './logDestination';
 import { DRIFT_RULE_DEFINITIONS } from './rules';
 import {
   ActiveRollout,
@@ -215,16 +216,34 @@ export const SCORE_CHECKS: ScoreCheckDefinition[] = [
     title: 'Logs shipped off-host',
     weight: 10,
     fix: 'Declare immutable-infra.io/log-destination and ship logs there.',
-    evaluate: ({ annotations }) =>
-      annotations.logDestination
-        ? {
-            status: 'pass',
-            evidence: `logs go to ${annotations.logDestination}`,
-          }
+    // A CloudWatch Logs destination is verified by the rules that name the
+    // check (logs-not-shipped); another kind is taken as declared.
+    evaluate: ({ annotations, instances, findings }, failsOn) => {
+      const destination = annotations.logDestination;
+      if (!destination) {
+        return {
+          status: 'fail',
+          evidence: 'no immutable-infra.io/log-destination annotation',
+        };
+      }
+      const group = cloudWatchLogGroup(destination);
+      if (!group) {
+        return {
+          status: 'pass',
+          evidence: `logs go to ${destination} (declared, not verified)`,
+        };
+      }
+      if (instances.length === 0) {
+        return { status: 'unknown', evidence: 'no instances found' };
+      }
+      const failing = findings.filter(f => failsOn.includes(f.rule));
+      return failing.length > 0
+        ? failedBy(failing)
         : {
-            status: 'fail',
-            evidence: 'no immutable-infra.io/log-destination annotation',
-          },
+            status: 'pass',
+            evidence: `no instance past the grace period is missing logs in ${group}`,
+          };
+    },
   }),
   fleetCheck({
     id: 'rotation',

@@ -5,6 +5,7 @@ import {
 } from '@immutable-infra/backstage-plugin-common';
 import type {
   AutoScalingGroupDescription,
+  InstanceFacts,
   LaunchTemplateDefault,
   SshExposure,
 } from '../providers/FleetProvider';
@@ -25,11 +26,13 @@ export type InstanceRecord = {
   sshExposure: SshExposure;
   sshSources: string[];
   keyName?: string;
+  /** EC2's `MetadataOptions.HttpTokens` (`required`: metadata v2 only). */
+  metadataHttpTokens?: string;
   /** EC2 tags: instance rows keep them; page reads leave them out. */
   tags?: Record<string, string>;
   firstSeenAt: string;
   lastSeenAt: string;
-};
+} & InstanceFacts;
 
 /** The last sync of an entity. @internal */
 export type SyncState = {

@@ -195,6 +195,122 @@ describe.each(databases.eachSupportedId())('DatabaseFleetStore on %p', id => {
     ]);
   });
 
+  it('keeps the facts read beyond EC2, an unknown one with why, in the document as in the rows', async () => {
+    const { fleet } = await setup();
+    const denied = `AccessDeniedException: ${'x'.repeat(400)}`;
+    await fleet.replaceInventory({
+      ...web,
+      instances: [
+        {
+          ...instance('i-1', { environment: 'production' }),
+          metadataHttpTokens: 'optional',
+          systemsManager: { status: 'unmanaged' },
+          logs: {
+            group: '/aws/ec2/web',
+            status: 'read',
+            lastEventAt: '2026-11-26T11:00:00.000Z',
+          },
+          session: {
+            status: 'read',
+            id: 'alice-0a1b',
+            owner: 'arn:aws:iam::123456789012:user/alice',
+            startedAt: '2026-11-26T09:30:00.000Z',
+          },
+        },
+        {
+          ...instance('i-2', { environment: 'production' }),
+          metadataHttpTokens: 'required',
+          systemsManager: { status: 'unknown', error: denied },
+          logs: {
+            group: '/aws/ec2/web',
+            status: 'unknown',
+            error: 'Throttled',
+          },
+          session: { status: 'read' },
+        },
+      ],
+    });
+    const inventory = await fleet.getInventory(WEB);
+    const byId = new Map(inventory.instances.map(i => [i.instanceId, i]));
+    expect(byId.get('i-1')).toMatchObject({
+      metadataHttpTokens: 'optional',
+      systemsManager: { status: 'unmanaged' },
+      logs: {
+        group: '/aws/ec2/web',
+        status: 'read',
+        lastEventAt: '2026-11-26T11:00:00.000Z',
+      },
+      session: {
+        status: 'read',
+        id: 'alice-0a1b',
+        owner: 'arn:aws:iam::123456789012:user/alice',
+        startedAt: '2026-11-26T09:30:00.000Z',
+      },
+    });
+    // The reason is kept, bounded.
+    expect(byId.get('i-2')).toMatchObject({
+      metadataHttpTokens: 'required',
+      systemsManager: { status: 'unknown', error: denied.slice(0, 300) },
+      logs: { group: '/aws/ec2/web', status: 'unknown', error: 'Throttled' },
+      session: { status: 'read' },
+    });
+    const rows = await fleet.findInstancesByImage(['ami-1']);
+    for (const { tags, ...row } of rows) {
+      expect(row).toEqual(byId.get(row.instanceId));
+    }
+  });
+
+  it('keeps a session once seen on an instance, when it is no longer listed or the list cannot be read', async () => {
+    const { fleet } = await setup();
+    const seen = {
+      status: 'read' as const,
+      id: 'alice-0a1b',
+      owner: 'arn:aws:iam::123456789012:user/alice',
+      startedAt: '2026-11-26T09:30:00.000Z',
+    };
+    const withSessions = (
+      one: InventoryUpdate['instances'][number]['session'],
+      two: InventoryUpdate['instances'][number]['session'],
+    ): InventoryUpdate => ({
+      ...web,
+      instances: [
+        { ...instance('i-1'), session: one },
+        { ...instance('i-2'), session: two },
+      ],
+    });
+    await fleet.replaceInventory(withSessions(seen, { status: 'read' }));
+    await fleet.replaceInventory(
+      withSessions({ status: 'read' }, { status: 'unknown', error: 'denied' }),
+    );
+    let sessions = (await fleet.getInventory(WEB)).instances.map(i => [
+      i.instanceId,
+      i.session,
+    ]);
+    expect(sessions).toEqual([
+      ['i-1', seen],
+      ['i-2', { status: 'unknown', error: 'denied' }],
+    ]);
+    await fleet.replaceInventory(
+      withSessions({ status: 'unknown', error: 'denied' }, { status: 'read' }),
+    );
+    sessions = (await fleet.getInventory(WEB)).instances.map(i => [
+      i.instanceId,
+      i.session,
+    ]);
+    expect(sessions).toEqual([
+      ['i-1', seen],
+      ['i-2', { status: 'read' }],
+    ]);
+    // A later session replaces it.
+    const later = {
+      ...seen,
+      id: 'bob-9z',
+      startedAt: '2026-11-27T08:00:00.000Z',
+    };
+    await fleet.replaceInventory(withSessions(later, { status: 'read' }));
+    expect((await fleet.getInventory(WEB)).instances[0].session).toEqual(later);
+  });
+
   it('writes all the inventories of a call or none', async () => {
     const { fleet } = await setup();
     await fleet.replaceInventory(web);

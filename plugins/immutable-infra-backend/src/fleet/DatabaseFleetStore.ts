@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { byCodeUnits } from '../drift/order';
 import { InstanceRecord, SyncState } from '../drift/types';
-import { FleetInstance } from '../providers/FleetProvider';
+import { FleetInstance, InstanceFacts } from '../providers/FleetProvider';
 import { writeTransaction } from '../audit/writeTransaction';
 import { FleetStore, Inventory, InventoryUpdate } from './FleetStore';
 import {
@@ -29,6 +29,21 @@ type InstanceRow = {
   tags: string | null;
   first_seen_at: Timestamp;
   last_seen_at: Timestamp;
+} & FactColumns;
+
+/** The columns of what fleet sync reads beyond EC2's description. */
+type FactColumns = {
+  metadata_http_tokens: string | null;
+  ssm_status: string | null;
+  log_group: string | null;
+  log_status: string | null;
+  log_last_event_at: Timestamp | null;
+  session_status: string | null;
+  session_id: string | null;
+  session_owner: string | null;
+  session_started_at: Timestamp | null;
+  /** JSON: why each fact marked unknown could not be read. */
+  facts_unknown: string | null;
 };
 
 /** @internal */
@@ -68,6 +83,16 @@ const DESCRIBING: (keyof InstanceRow)[] = [
   'ssh_sources',
   'key_name',
   'tags',
+  'metadata_http_tokens',
+  'ssm_status',
+  'log_group',
+  'log_status',
+  'log_last_event_at',
+  'session_status',
+  'session_id',
+  'session_owner',
+  'session_started_at',
+  'facts_unknown',
 ];
 
 /** Every column an instance row is written with. */
@@ -86,6 +111,8 @@ const TIMESTAMPS = new Set<keyof InstanceRow>([
   'launch_time',
   'first_seen_at',
   'last_seen_at',
+  'log_last_event_at',
+  'session_started_at',
 ]);
 
 /**
@@ -117,6 +144,114 @@ async function insertInstanceRows(trx: Knex.Transaction, rows: InstanceRow[]) {
       JSON.stringify(chunk.map(row => INSERTED.map(column => row[column]))),
     ]);
   }
+}
+
+/** The longest reason kept of a fact that could not be read. */
+const FACT_ERROR_LENGTH = 300;
+
+/** The bounded text of a column. */
+function bounded(value: string | undefined, length: number): string | null {
+  return value === undefined ? null : value.slice(0, length);
+}
+
+/** The fact columns of what a sync read of an instance. */
+function factColumns(i: FleetInstance): FactColumns {
+  const unknown: Record<string, string> = {};
+  for (const key of ['systemsManager', 'logs', 'session'] as const) {
+    const fact = i[key];
+    if (fact?.status === 'unknown') {
+      unknown[key] = fact.error.slice(0, FACT_ERROR_LENGTH);
+    }
+  }
+  const { systemsManager, logs, session } = i;
+  const read = session?.status === 'read' ? session : undefined;
+  return {
+    metadata_http_tokens: bounded(i.metadataHttpTokens, 16),
+    ssm_status: systemsManager?.status ?? null,
+    log_group: bounded(logs?.group, 512),
+    log_status: logs?.status ?? null,
+    log_last_event_at:
+      logs?.status === 'read' ? logs.lastEventAt ?? null : null,
+    session_status: session?.status ?? null,
+    session_id: bounded(read?.id, 128),
+    session_owner: bounded(read?.owner, 512),
+    session_started_at: read?.startedAt ?? null,
+    facts_unknown:
+      Object.keys(unknown).length > 0 ? JSON.stringify(unknown) : null,
+  };
+}
+
+/**
+ * An instance stays touched once a session was seen on it: when Systems
+ * Manager no longer lists the session (or cannot be asked), the stored one
+ * stays.
+ */
+function keepSession(row: InstanceRow, before: InstanceRow | undefined) {
+  if (
+    !before?.session_started_at ||
+    (row.session_started_at &&
+      toIso(row.session_started_at) >= toIso(before.session_started_at))
+  ) {
+    return;
+  }
+  row.session_status = 'read';
+  row.session_id = before.session_id;
+  row.session_owner = before.session_owner;
+  row.session_started_at = toIso(before.session_started_at);
+  if (row.facts_unknown) {
+    const { session: _dropped, ...rest } = JSON.parse(row.facts_unknown);
+    row.facts_unknown =
+      Object.keys(rest).length > 0 ? JSON.stringify(rest) : null;
+  }
+}
+
+/** What an instance's fact columns say, as its record holds it. */
+function factsOf(
+  row: FactColumns,
+): InstanceFacts & Pick<InstanceRecord, 'metadataHttpTokens'> {
+  const unknown: Record<string, string> = row.facts_unknown
+    ? JSON.parse(row.facts_unknown)
+    : {};
+  const facts: InstanceFacts & Pick<InstanceRecord, 'metadataHttpTokens'> = {};
+  if (row.metadata_http_tokens) {
+    facts.metadataHttpTokens = row.metadata_http_tokens;
+  }
+  if (row.ssm_status === 'unknown') {
+    facts.systemsManager = {
+      status: 'unknown',
+      error: unknown.systemsManager ?? '',
+    };
+  } else if (row.ssm_status === 'managed' || row.ssm_status === 'unmanaged') {
+    facts.systemsManager = { status: row.ssm_status };
+  }
+  if (row.log_group && row.log_status === 'unknown') {
+    facts.logs = {
+      group: row.log_group,
+      status: 'unknown',
+      error: unknown.logs ?? '',
+    };
+  } else if (row.log_group) {
+    facts.logs = {
+      group: row.log_group,
+      status: 'read',
+      ...(row.log_last_event_at
+        ? { lastEventAt: toIso(row.log_last_event_at) }
+        : {}),
+    };
+  }
+  if (row.session_status === 'unknown') {
+    facts.session = { status: 'unknown', error: unknown.session ?? '' };
+  } else if (row.session_status === 'read') {
+    facts.session = {
+      status: 'read',
+      ...(row.session_id ? { id: row.session_id } : {}),
+      ...(row.session_owner ? { owner: row.session_owner } : {}),
+      ...(row.session_started_at
+        ? { startedAt: toIso(row.session_started_at) }
+        : {}),
+    };
+  }
+  return facts;
 }
 
 /** By environment (untagged last), region, then instance id. */
@@ -154,8 +289,11 @@ function sameInstances(stored: InstanceRow[], rows: InstanceRow[]): boolean {
     byKey.delete(instanceKey(row));
     if (
       !old ||
-      !sameInstant(old.launch_time, row.launch_time as string | null) ||
-      DESCRIBING.some(column => (old[column] ?? null) !== row[column])
+      ['launch_time' as const, ...DESCRIBING].some(column =>
+        TIMESTAMPS.has(column)
+          ? !sameInstant(old[column], row[column] as string | null)
+          : (old[column] ?? null) !== row[column],
+      )
     ) {
       return false;
     }
@@ -171,6 +309,7 @@ function sameInstances(stored: InstanceRow[], rows: InstanceRow[]): boolean {
 function pageRecord(
   entityRef: string,
   instance: FleetInstance & { environment?: string },
+  facts: FactColumns,
   firstSeenAt: string,
   lastSeenAt: string,
 ): InstanceRecord {
@@ -189,6 +328,7 @@ function pageRecord(
     sshExposure: instance.sshExposure,
     sshSources: instance.sshSources ?? [],
     keyName: instance.keyName ?? undefined,
+    ...factsOf(facts),
     firstSeenAt,
     lastSeenAt,
   };
@@ -211,6 +351,7 @@ function toRecord(row: InstanceRow): InstanceRecord {
     sshSources: row.ssh_sources ? JSON.parse(row.ssh_sources) : [],
     keyName: row.key_name ?? undefined,
     tags: row.tags ? JSON.parse(row.tags) : {},
+    ...factsOf(row),
     firstSeenAt: toIso(row.first_seen_at),
     lastSeenAt: toIso(row.last_seen_at),
   };
@@ -317,14 +458,13 @@ export class DatabaseFleetStore implements FleetStore {
       const syncRows: SyncRow[] = [];
       for (const update of byEntity.values()) {
         const before = stored.get(update.entityRef) ?? [];
-        const firstSeen = new Map(
-          before.map(row => [instanceKey(row), row.first_seen_at]),
-        );
+        const previous = new Map(before.map(row => [instanceKey(row), row]));
         const rows: InstanceRow[] = [];
         const records: InstanceRecord[] = [];
         for (const i of update.instances) {
-          const seen = firstSeen.get(`${i.region}/${i.instanceId}`);
-          rows.push({
+          const old = previous.get(`${i.region}/${i.instanceId}`);
+          const seen = old?.first_seen_at;
+          const row: InstanceRow = {
             entity_ref: update.entityRef,
             instance_id: i.instanceId,
             environment: i.environment ?? null,
@@ -342,11 +482,15 @@ export class DatabaseFleetStore implements FleetStore {
             tags: JSON.stringify(i.tags),
             first_seen_at: seen ?? now,
             last_seen_at: now,
-          });
+            ...factColumns(i),
+          };
+          keepSession(row, old);
+          rows.push(row);
           records.push(
             pageRecord(
               update.entityRef,
               i,
+              row,
               seen === undefined ? now : toIso(seen),
               now,
             ),

@@ -11,6 +11,7 @@ import {
 } from '../providers/FleetProvider';
 import { listEnrolledEntities } from '../catalog/EntityRefresh';
 import { EntitySnapshotStore } from '../catalog/EntitySnapshotStore';
+import { InstanceFactsOptions, readInstanceFacts } from './instanceFacts';
 
 /** Entities a sync has in flight unless told otherwise. @internal */
 export const FLEET_SYNC_CONCURRENCY = 4;
@@ -170,6 +171,8 @@ export class FleetSync {
       logger: LoggerService;
       regions: string[];
       environmentTag: string;
+      /** The facts beyond EC2 the drift rules ask for; none unless told. */
+      facts?: InstanceFactsOptions;
       /** Entities synced at once; defaults to {@link FLEET_SYNC_CONCURRENCY}. */
       concurrency?: number;
       /**
@@ -297,6 +300,13 @@ export class FleetSync {
         account,
         selector: annotations.fleetSelector,
       });
+      await readInstanceFacts(
+        provider,
+        { region, account },
+        annotations,
+        found,
+        this.options.facts ?? {},
+      );
       for (const instance of found) {
         instances.push({
           ...instance,

@@ -37,6 +37,7 @@ describe('fleet routes', () => {
           MinCount: count,
           MaxCount: count,
           InstanceType: 't3.micro',
+          MetadataOptions: { HttpTokens: 'required' },
           TagSpecifications: [
             {
               ResourceType: 'instance',

@@ -19,6 +19,63 @@ export type FleetInstance = {
   /** CIDRs and security groups allowed on port 22. */
   sshSources: string[];
   tags: Record<string, string>;
+  /**
+   * EC2's `MetadataOptions.HttpTokens`: `required` when the instance answers
+   * only instance metadata v2; undefined when EC2 did not say.
+   */
+  metadataHttpTokens?: string;
+} & InstanceFacts;
+
+/**
+ * A fact another service than EC2 was asked for, or why it could not be:
+ * a fact that could not be read is `unknown`, never taken as good.
+ *
+ * @internal
+ */
+export type FactUnknown = { status: 'unknown'; error: string };
+
+/**
+ * What fleet sync reads of an instance from Systems Manager and CloudWatch
+ * Logs. Each is absent when it was not asked for.
+ *
+ * @internal
+ */
+export type InstanceFacts = {
+  /**
+   * Whether Systems Manager lists the instance as a managed instance; asked
+   * only when the policy requires Systems Manager.
+   */
+  systemsManager?: { status: 'managed' | 'unmanaged' } | FactUnknown;
+  /**
+   * The newest event of the instance's log streams in the entity's
+   * CloudWatch Logs group, among streams with an event in the window; asked
+   * only when `log-destination` is `cloudwatch:<group>`.
+   */
+  logs?: ({ status: 'read'; lastEventAt?: string } | FactUnknown) & {
+    group: string;
+  };
+  /**
+   * The latest interactive session Systems Manager lists on the instance
+   * (`read` without `startedAt` when there is none).
+   */
+  session?:
+    | {
+        status: 'read';
+        id?: string;
+        /** Who opened it: the IAM identity's ARN. */
+        owner?: string;
+        startedAt?: string;
+      }
+    | FactUnknown;
+};
+
+/** An interactive session Systems Manager lists. @internal */
+export type InteractiveSession = {
+  id: string;
+  /** The instance it was opened on. */
+  target: string;
+  owner?: string;
+  startedAt?: string;
 };
 
 /** A launch template's default version. @internal */
@@ -88,4 +145,26 @@ export interface FleetProvider {
   describeAutoScalingGroups(
     location: ImageLocation & { names: string[] },
   ): Promise<AutoScalingGroupDescription[]>;
+
+  /*
+   * The facts beyond EC2. A provider without one cannot read it: fleet sync
+   * then marks the fact unknown.
+   */
+
+  /** Which of these instances Systems Manager lists as managed instances. */
+  listManagedInstances?(
+    location: ImageLocation & { instanceIds: string[] },
+  ): Promise<Set<string>>;
+
+  /**
+   * The newest event time (epoch ms) of each instance's log streams in a
+   * CloudWatch Logs group, among streams with an event since `since`; an
+   * instance without one is left out.
+   */
+  lastLogEvents?(
+    location: ImageLocation & { group: string; since: number },
+  ): Promise<Map<string, number>>;
+
+  /** Interactive sessions Systems Manager lists, active and in its history. */
+  listSessions?(location: ImageLocation): Promise<InteractiveSession[]>;
 }

@@ -18,10 +18,28 @@ import {
   VersionFacts,
 } from '../types';
 
+/** The organisation's policy the rules apply. @internal */
+export type DriftPolicy = {
+  maxImageAgeDays: number;
+  maxInstanceAgeDays: number;
+  /** Whether every instance must be a Systems Manager managed instance. */
+  requireSystemsManager?: boolean;
+  /** How long a new instance may run before its logs must show. */
+  logGraceMs?: number;
+  /** How recent an instance's newest log event must be. */
+  logWindowMs?: number;
+};
+
+/** How long a new instance may run before its logs must show: 2 hours. @internal */
+export const DEFAULT_LOG_GRACE_MS = 2 * 60 * 60 * 1000;
+
+/** How recent an instance's newest log event must be: 6 hours. @internal */
+export const DEFAULT_LOG_WINDOW_MS = 6 * 60 * 60 * 1000;
+
 /** Everything the drift rules look at for one entity. @internal */
 export type DriftInput = {
   annotations: ImmutableInfraAnnotations;
-  policy: { maxImageAgeDays: number; maxInstanceAgeDays: number };
+  policy: DriftPolicy;
   instances: InstanceRecord[];
   /** Registered versions by AMI id, for every AMI the fleet runs. */
   versionsByImage: Map<string, VersionFacts>;
@@ -50,6 +68,10 @@ export type DriftContext = {
   /** The age limits, annotations over the policy. */
   maxImageAgeDays: number;
   maxInstanceAgeDays: number;
+  /** The policy's Systems Manager and log settings, defaults applied. */
+  requireSystemsManager: boolean;
+  logGraceMs: number;
+  logWindowMs: number;
   /** The AMI the channel of an environment points at in a region. */
   channelImage(environment: string, region: string): ChannelImage | undefined;
 };

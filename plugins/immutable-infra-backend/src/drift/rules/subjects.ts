@@ -1,6 +1,8 @@
 import {
   AutoScalingGroupSubject,
   ChannelImage,
+  DEFAULT_LOG_GRACE_MS,
+  DEFAULT_LOG_WINDOW_MS,
   DriftContext,
   DriftInput,
   DriftSubjects,
@@ -34,6 +36,9 @@ export function driftContext(input: DriftInput): DriftContext {
     maxImageAgeDays: annotations.maxImageAgeDays ?? policy.maxImageAgeDays,
     maxInstanceAgeDays:
       annotations.maxInstanceAgeDays ?? policy.maxInstanceAgeDays,
+    requireSystemsManager: policy.requireSystemsManager ?? false,
+    logGraceMs: policy.logGraceMs ?? DEFAULT_LOG_GRACE_MS,
+    logWindowMs: policy.logWindowMs ?? DEFAULT_LOG_WINDOW_MS,
     channelImage: (environment, region) =>
       channelImage(input, environment, region),
   };

@@ -1,7 +1,9 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { Config } from '@backstage/config';
 import {
   AwsCredentialsManager,
@@ -41,6 +43,8 @@ export class AwsClientFactory {
   private readonly autoscaling = new Map<string, AutoScalingClient>();
   private readonly elb = new Map<string, ElasticLoadBalancingV2Client>();
   private readonly cloudwatch = new Map<string, CloudWatchClient>();
+  private readonly logs = new Map<string, CloudWatchLogsClient>();
+  private readonly ssm = new Map<string, SSMClient>();
 
   constructor(
     private readonly credentials: AwsCredentialsManager,
@@ -119,5 +123,16 @@ export class AwsClientFactory {
     account?: string,
   ): Promise<CloudWatchClient> {
     return this.cached(this.cloudwatch, CloudWatchClient, region, account);
+  }
+
+  async cloudWatchLogsClient(
+    region: string,
+    account?: string,
+  ): Promise<CloudWatchLogsClient> {
+    return this.cached(this.logs, CloudWatchLogsClient, region, account);
+  }
+
+  async ssmClient(region: string, account?: string): Promise<SSMClient> {
+    return this.cached(this.ssm, SSMClient, region, account);
   }
 }

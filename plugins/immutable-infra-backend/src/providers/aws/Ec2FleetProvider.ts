@@ -13,9 +13,19 @@ import {
   DescribeLaunchConfigurationsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
+  DescribeLogStreamsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeSessionsCommand,
+  paginateDescribeInstanceInformation,
+  SessionState,
+} from '@aws-sdk/client-ssm';
+import {
   AutoScalingGroupDescription,
   FleetInstance,
   FleetProvider,
+  InteractiveSession,
   LaunchTemplateDefault,
   SshExposure,
 } from '../FleetProvider';
@@ -30,6 +40,38 @@ const GROUP_NAMES_BATCH = 50;
 
 /** Instances a DescribeInstances page holds at most: EC2's ceiling. */
 const INSTANCES_PAGE = 1000;
+
+/**
+ * Instance ids of one DescribeInstanceInformation request, and the most it
+ * answers a page: 50.
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html
+ */
+const MANAGED_BATCH = 50;
+
+/**
+ * Streams of one DescribeLogStreams page: 50 at most.
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogStreams.html
+ */
+const LOG_STREAMS_PAGE = 50;
+
+/** Sessions of one DescribeSessions page: 200 at most. */
+const SESSIONS_PAGE = 200;
+
+/**
+ * The instance ids a log stream's name holds. The CloudWatch agent names a
+ * stream `{instance_id}` unless its configuration says otherwise
+ * (`log_stream_name`, "The default is {instance_id}"):
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html
+ * A name made of the id and more (`i-0abc…/messages`, `web-i-0abc…`) counts
+ * for that instance too.
+ *
+ * @internal
+ */
+export function instanceIdsInStreamName(name: string): string[] {
+  return (
+    name.match(/(?<![0-9a-z])i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![0-9a-f])/g) ?? []
+  );
+}
 
 /**
  * The DescribeInstances request of a fleet selector: every instance not
@@ -104,6 +146,10 @@ function groupExposure(group: SecurityGroup): {
  */
 export class Ec2FleetProvider implements FleetProvider {
   private readonly groups = new Map<string, ReturnType<typeof groupExposure>>();
+  /** Log streams of a group, read once per sync: `account/region/group`. */
+  private readonly logGroups = new Map<string, Promise<Map<string, number>>>();
+  /** Sessions of a region, read once per sync: `account/region`. */
+  private readonly sessions = new Map<string, Promise<InteractiveSession[]>>();
 
   constructor(private readonly clients: AwsClientFactory) {}
 
@@ -185,6 +231,7 @@ export class Ec2FleetProvider implements FleetProvider {
         sshExposure,
         sshSources: [...sources],
         tags,
+        metadataHttpTokens: instance.MetadataOptions?.HttpTokens,
       };
     });
   }
@@ -350,5 +397,161 @@ export class Ec2FleetProvider implements FleetProvider {
         };
       }),
     );
+  }
+
+  /**
+   * Systems Manager's managed instances among these ids, asked 50 ids at a
+   * time (the `InstanceIds` filter), every page followed. An instance it
+   * does not list is not managed, as AWS Config's
+   * ec2-instance-managed-by-systems-manager judges it:
+   * https://docs.aws.amazon.com/config/latest/developerguide/ec2-instance-managed-by-systems-manager.html
+   */
+  async listManagedInstances(
+    location: ImageLocation & { instanceIds: string[] },
+  ): Promise<Set<string>> {
+    const managed = new Set<string>();
+    const ids = [...new Set(location.instanceIds)];
+    if (ids.length === 0) {
+      return managed;
+    }
+    const ssm = await this.clients.ssmClient(location.region, location.account);
+    for (const batch of chunks(ids, MANAGED_BATCH)) {
+      for await (const page of paginateDescribeInstanceInformation(
+        { client: ssm },
+        {
+          Filters: [{ Key: 'InstanceIds', Values: batch }],
+          MaxResults: MANAGED_BATCH,
+        },
+      )) {
+        for (const info of page.InstanceInformationList ?? []) {
+          if (info.InstanceId) {
+            managed.add(info.InstanceId);
+          }
+        }
+      }
+    }
+    return managed;
+  }
+
+  /**
+   * The newest event of each instance's streams in a log group: the group's
+   * streams newest first (`orderBy: LastEventTime`, descending), pages
+   * followed until a stream's last event is older than `since`. One listing
+   * per group and sync, whatever the number of instances or entities that
+   * ship there. CloudWatch Logs updates a stream's `lastEventTimestamp`
+   * eventually, "typically ... in less than an hour from ingestion"
+   * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogStreams.html):
+   * the window must be longer than that. A group that does not exist has no
+   * streams.
+   */
+  async lastLogEvents(
+    location: ImageLocation & { group: string; since: number },
+  ): Promise<Map<string, number>> {
+    const key = `${location.account ?? 'main'}/${location.region}/${
+      location.group
+    }`;
+    let read = this.logGroups.get(key);
+    if (!read) {
+      read = this.readLogGroup(location);
+      this.logGroups.set(key, read);
+    }
+    return read;
+  }
+
+  private async readLogGroup(
+    location: ImageLocation & { group: string; since: number },
+  ): Promise<Map<string, number>> {
+    const logs = await this.clients.cloudWatchLogsClient(
+      location.region,
+      location.account,
+    );
+    const newest = new Map<string, number>();
+    let token: string | undefined;
+    try {
+      do {
+        const page = await logs.send(
+          new DescribeLogStreamsCommand({
+            logGroupName: location.group,
+            orderBy: 'LastEventTime',
+            descending: true,
+            limit: LOG_STREAMS_PAGE,
+            nextToken: token,
+          }),
+        );
+        token = page.nextToken;
+        for (const stream of page.logStreams ?? []) {
+          const last = stream.lastEventTimestamp;
+          if (last === undefined || last < location.since) {
+            // Newest first: every stream after this one is older.
+            return newest;
+          }
+          for (const id of instanceIdsInStreamName(
+            stream.logStreamName ?? '',
+          )) {
+            newest.set(id, Math.max(newest.get(id) ?? 0, last));
+          }
+        }
+        // An empty page with a token: CloudWatch Logs may answer so; the
+        // token is followed.
+      } while (token);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        return newest;
+      }
+      throw error;
+    }
+    return newest;
+  }
+
+  /**
+   * Interactive sessions in the region, open ones and Systems Manager's
+   * history, every page followed, once per sync: DescribeSessions filters by
+   * one target at a time, so the region's list is read and matched to the
+   * instances. A session that failed to open never reached the instance.
+   * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeSessions.html
+   */
+  async listSessions(location: ImageLocation): Promise<InteractiveSession[]> {
+    const key = `${location.account ?? 'main'}/${location.region}`;
+    let read = this.sessions.get(key);
+    if (!read) {
+      read = this.readSessions(location);
+      this.sessions.set(key, read);
+    }
+    return read;
+  }
+
+  private async readSessions(
+    location: ImageLocation,
+  ): Promise<InteractiveSession[]> {
+    const ssm = await this.clients.ssmClient(location.region, location.account);
+    const found: InteractiveSession[] = [];
+    for (const state of [SessionState.ACTIVE, SessionState.HISTORY]) {
+      let token: string | undefined;
+      do {
+        const page = await ssm.send(
+          new DescribeSessionsCommand({
+            State: state,
+            MaxResults: SESSIONS_PAGE,
+            NextToken: token,
+          }),
+        );
+        token = page.NextToken;
+        for (const session of page.Sessions ?? []) {
+          if (!session.SessionId || !session.Target) {
+            continue;
+          }
+          if (session.Status === 'Failed') {
+            continue;
+          }
+          found.push({
+            id: session.SessionId,
+            target: session.Target,
+            owner: session.Owner,
+            startedAt: session.StartDate?.toISOString(),
+          });
+        }
+      } while (token);
+    }
+    return found;
   }
 }

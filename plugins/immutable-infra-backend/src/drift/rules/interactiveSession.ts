@@ -1,0 +1,69 @@
+import { InstanceRecord } from '../types';
+import { defineDriftRule } from './DriftRuleDefinition';
+import { instancesPhrase } from './wording';
+
+type Hit = {
+  instance: InstanceRecord;
+  session?: { id?: string; owner?: string; startedAt: string };
+  unverified?: string;
+};
+
+/**
+ * Someone opened an interactive session on the instance (Systems Manager
+ * Session Manager, as its session list says): whatever was done there, the
+ * instance is no longer its image. A session list that could not be read
+ * is a finding too; with session history turned off nothing is judged.
+ *
+ * @internal
+ */
+export const interactiveSession = defineDriftRule<Hit>({
+  id: 'interactive-session',
+  severity: 'high',
+  fails: ['no-ssh'],
+  evaluate: {
+    instance: ({ instance }) => {
+      const fact = instance.session;
+      if (!fact) {
+        return undefined;
+      }
+      if (fact.status === 'unknown') {
+        return {
+          instance,
+          unverified: fact.error || 'the session list could not be read',
+        };
+      }
+      return fact.startedAt
+        ? {
+            instance,
+            session: {
+              id: fact.id,
+              owner: fact.owner,
+              startedAt: fact.startedAt,
+            },
+          }
+        : undefined;
+    },
+  },
+  detail: ({ instance, session, unverified }) =>
+    session
+      ? `${session.owner ?? 'Someone'} opened a session on ${
+          instance.instanceId
+        } at ${session.startedAt}${
+          session.id ? ` (Session Manager session ${session.id})` : ''
+        }: it is no longer its image.`
+      : `Whether anyone opened a session on ${instance.instanceId} could not be verified: ${unverified}.`,
+  rootCause: ({ unverified }) =>
+    unverified
+      ? 'interactive-session:unverified'
+      : 'interactive-session:opened',
+  fix: ({ unverified }) =>
+    unverified
+      ? "Let the plugin's AWS role call ssm:DescribeSessions; the next sync checks again."
+      : 'Replace the instance with a twin from its image; debug from shipped logs and metrics, or on an instance launched for it.',
+  summary: ({ count, cause }) => {
+    const { n, verb } = instancesPhrase(count);
+    return cause === 'unverified'
+      ? `${n} could not be checked for interactive sessions`
+      : `${n} ${verb('was', 'were')} opened interactively`;
+  },
+});
