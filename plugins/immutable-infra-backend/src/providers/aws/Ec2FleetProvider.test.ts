@@ -20,6 +20,7 @@ import {
   startMoto,
 } from '../../__testUtils__/moto';
 import { readInstanceFacts } from '../../fleet/instanceFacts';
+import { FleetInstance } from '../FleetProvider';
 import { AwsClientFactory } from './AwsClientFactory';
 import { Ec2FleetProvider, instanceIdsInStreamName } from './Ec2FleetProvider';
 
@@ -214,7 +215,7 @@ describe('Ec2FleetProvider and Systems Manager', () => {
   );
 
   it('asks for managed instances 50 ids at a time, following every page', async () => {
-    const ssm = await startSsmStub((action, body) => {
+    const ssm = await startSsmStub((_action, body) => {
       const values: string[] = body.Filters[0].Values;
       // Two pages per batch: the even ids, then the others unlisted.
       const managed = values.filter((_, n) => n % 2 === 0);
@@ -321,7 +322,7 @@ describe('Ec2FleetProvider and Systems Manager', () => {
     });
     try {
       const provider = providerAt(ssm.endpoint);
-      const instances = ids.slice(0, 3).map(instanceId => ({
+      const instances: FleetInstance[] = ids.slice(0, 3).map(instanceId => ({
         instanceId,
         region,
         sshExposure: 'none' as const,
@@ -379,7 +380,7 @@ describe('Ec2FleetProvider and Systems Manager', () => {
       },
     }));
     try {
-      const instances = ids.slice(0, 2).map(instanceId => ({
+      const instances: FleetInstance[] = ids.slice(0, 2).map(instanceId => ({
         instanceId,
         region,
         sshExposure: 'none' as const,
