@@ -162,6 +162,78 @@ describe('DriftContent', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('shows a verified rule with its fix, and offers no replacement for what could not be verified', async () => {
+    const finding = (id: string, rootCause: string, detail: string) => ({
+      rule: 'logs-not-shipped' as const,
+      severity: 'high' as const,
+      instanceId: id,
+      environment: 'production',
+      detail,
+      fix: 'fix',
+      rootCause,
+    });
+    const fake = api(
+      drift({
+        counts: { critical: 0, high: 2, medium: 0, low: 0 },
+        groups: [
+          {
+            rootCause: 'logs-not-shipped:/app',
+            rule: 'logs-not-shipped',
+            severity: 'high',
+            summary: '1 instance ships no logs to /app',
+            fix: "Ship the instance's logs to /app.",
+            count: 1,
+            instanceIds: ['i-1'],
+            findings: [
+              finding(
+                'i-1',
+                'logs-not-shipped:/app',
+                'i-1 has shipped no log event to /app in the last 6 hours: its logs die with it.',
+              ),
+            ],
+          },
+          {
+            rootCause: 'logs-not-shipped:unverified:/app',
+            rule: 'logs-not-shipped',
+            severity: 'high',
+            summary: '1 instance could not be checked for logs in /app',
+            fix: "Let the plugin's AWS role call logs:DescribeLogStreams on /app; the next sync checks again.",
+            count: 1,
+            instanceIds: ['i-2'],
+            findings: [
+              finding(
+                'i-2',
+                'logs-not-shipped:unverified:/app',
+                'Whether i-2 ships its logs to /app could not be verified: AccessDeniedException.',
+              ),
+            ],
+          },
+        ],
+      }),
+    );
+    await render('logs', fake);
+    await userEvent.click(
+      await screen.findByText('1 instance ships no logs to /app'),
+    );
+    expect(
+      await screen.findByText("Ship the instance's logs to /app."),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByRole('button', { name: 'Replace drifted (production)' }),
+    ).toHaveLength(1);
+    await userEvent.click(
+      screen.getByText('1 instance could not be checked for logs in /app'),
+    );
+    expect(
+      await screen.findByText(
+        "Let the plugin's AWS role call logs:DescribeLogStreams on /app; the next sync checks again.",
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByRole('button', { name: 'Replace drifted (production)' }),
+    ).toHaveLength(1);
+  });
+
   it('offers to replace the drifted instances of a root cause, showing the plan first', async () => {
     const fake = api(drift());
     await render('replaceable', fake);

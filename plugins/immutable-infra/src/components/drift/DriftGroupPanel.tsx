@@ -42,8 +42,17 @@ function driftedEnvironments(group: DriftGroup): string[] {
 }
 
 /**
+ * Whether a root cause is a fact that could not be read (access denied):
+ * replacing the instances would not change it, its fix is AWS access.
+ */
+function unverified(group: DriftGroup): boolean {
+  return group.rootCause.split(':')[1] === 'unverified';
+}
+
+/**
  * One root cause: its findings, the fix, and a "Replace drifted" button per
- * environment whose instances have it.
+ * environment whose instances have it (none for a root cause that could
+ * not be verified).
  */
 export function DriftGroupPanel({
   group,
@@ -84,19 +93,21 @@ export function DriftGroupPanel({
             </Typography>
           )}
           <Box mt={1}>
-            {driftedEnvironments(group).map(environment => (
-              <Button
-                key={environment}
-                size="small"
-                variant="outlined"
-                color="primary"
-                disabled={!canReplace}
-                onClick={() => onReplace(environment)}
-                style={{ marginRight: 8 }}
-              >
-                Replace drifted ({environment})
-              </Button>
-            ))}
+            {(unverified(group) ? [] : driftedEnvironments(group)).map(
+              environment => (
+                <Button
+                  key={environment}
+                  size="small"
+                  variant="outlined"
+                  color="primary"
+                  disabled={!canReplace}
+                  onClick={() => onReplace(environment)}
+                  style={{ marginRight: 8 }}
+                >
+                  Replace drifted ({environment})
+                </Button>
+              ),
+            )}
           </Box>
         </Box>
       </AccordionDetails>
