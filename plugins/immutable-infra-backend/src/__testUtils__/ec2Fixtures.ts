@@ -306,6 +306,44 @@ export class Ec2Fixtures {
     return { targetGroupArn };
   }
 
+  /**
+   * A target group of instances in the default VPC, with no targets; its
+   * ARN. It keeps AWS's default deregistration delay (300 s) unless another
+   * is named:
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html#deregistration-delay
+   */
+  async targetGroup(
+    elb: ElasticLoadBalancingV2Client,
+    options: { name: string; deregistrationDelaySeconds?: number },
+  ): Promise<string> {
+    const vpc = (await this.ec2.send(new DescribeVpcsCommand({}))).Vpcs![0]
+      .VpcId;
+    const { TargetGroups } = await elb.send(
+      new CreateTargetGroupCommand({
+        Name: options.name,
+        Protocol: 'HTTP',
+        Port: 8080,
+        VpcId: vpc,
+        TargetType: 'instance',
+      }),
+    );
+    const arn = TargetGroups![0].TargetGroupArn!;
+    if (options.deregistrationDelaySeconds !== undefined) {
+      await elb.send(
+        new ModifyTargetGroupAttributesCommand({
+          TargetGroupArn: arn,
+          Attributes: [
+            {
+              Key: 'deregistration_delay.timeout_seconds',
+              Value: String(options.deregistrationDelaySeconds),
+            },
+          ],
+        }),
+      );
+    }
+    return arn;
+  }
+
   async autoScalingGroupFromConfiguration(name: string, imageId: string) {
     await this.autoscaling.send(
       new CreateLaunchConfigurationCommand({
