@@ -1,13 +1,8 @@
-import { ConfigReader } from '@backstage/config';
-import {
-  emulatorConfig,
-  MotoServer,
-  startMoto,
-} from '../../__testUtils__/moto';
-import { AwsClientFactory } from './AwsClientFactory';
-import { Ec2RolloutProvider, isInstanceNotInGroup } from './Ec2RolloutProvider';
+import { isInstanceNotInGroup } from './Ec2RolloutProvider';
 
-jest.setTimeout(60_000);
+// The emulator answers a termination of an instance in no group with an
+// HTML error page, not Auto Scaling's ValidationError: these are AWS's
+// own answers, as the SDK throws them.
 
 /** An error as the AWS SDK throws it: the error code as its name. */
 const awsError = (name: string, message: string) =>
