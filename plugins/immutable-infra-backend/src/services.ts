@@ -136,6 +136,7 @@ export function createServices(options: {
     readModel,
     analyzer,
     rollouts: rolloutStore,
+    lifetimes,
     store: adoptionStore,
     policy: settings.policy,
     logger,

@@ -96,6 +96,18 @@ export const adoptionFiguresSchema = z.object({
   imageAgeMedianDays: z.number().optional(),
   imageAgeP95Days: z.number().optional(),
   withinPolicyShare: z.number().optional(),
+  /**
+   * Drift lifetime: across components with findings gone in the 30 days
+   * before, the median of each one's median life of a finding, in minutes.
+   */
+  driftLifetimeP50Minutes: z.number().optional(),
+  /** The p95 across those components of each one's p95 life, in minutes. */
+  driftLifetimeP95Minutes: z.number().optional(),
+  /**
+   * Of the findings gone in the 30 days before, the share whose instance
+   * was replaced by an automatic rollout (the remediation policy's).
+   */
+  erasedAutomaticallyShare: z.number().optional(),
   rollouts: z.object({
     succeeded: z.number(),
     failed: z.number(),
@@ -135,6 +147,13 @@ export const adoptionServiceSchema = z.object({
   instancesOnChannel: z.number(),
   imageAgeDays: z.number().optional(),
   imageAgePolicyDays: z.number().optional(),
+  /** Median life of its findings gone in the 30 days before, in minutes. */
+  driftLifetimeP50Minutes: z.number().optional(),
+  driftLifetimeP95Minutes: z.number().optional(),
+  /** Its findings gone in the 30 days before. */
+  findingsGone: z.number().optional(),
+  /** Of those, replaced by an automatic rollout. */
+  findingsErasedAutomatically: z.number().optional(),
 });
 
 /** @public */

@@ -4,6 +4,7 @@ import { createTestDatabases } from '../__testUtils__/databases';
 import { createRouterTestApp } from '../__testUtils__/routerTestApp';
 import { FleetProvider } from '../providers/FleetProvider';
 import { snapshot } from './testSnapshots.testUtil';
+import { driftFigures, lifetimeStep } from './AdoptionSnapshotter';
 
 jest.setTimeout(60_000);
 
@@ -193,5 +194,67 @@ describe.each(databases.eachSupportedId())('AdoptionSnapshotter on %p', id => {
         filter: { entityRefs: 'all' },
       }),
     );
+  });
+});
+
+describe('driftFigures', () => {
+  const at = Date.parse('2026-12-31T23:59:59.999Z');
+  const life = (
+    goneAt: string,
+    minutes: number,
+    gone: {
+      goneBy: 'replaced' | 'terminated' | 'resolved';
+      automatic?: boolean;
+    },
+  ) => ({
+    id: goneAt,
+    entityRef: 'component:default/web',
+    rule: 'ssh-open',
+    rootCause: 'ssh-open:world',
+    instanceId: 'i-1',
+    firstSeenAt: new Date(Date.parse(goneAt) - minutes * 60_000).toISOString(),
+    seenBy: 'poll' as const,
+    goneAt,
+    ...gone,
+  });
+
+  it('takes the lives gone in the 30 days before, rounded up to the ladder, and counts those an automatic rollout erased', () => {
+    const figures = driftFigures(
+      [
+        life('2026-12-30T10:00:00.000Z', 0.1, {
+          goneBy: 'replaced',
+          automatic: true,
+        }),
+        life('2026-12-20T10:00:00.000Z', 7, {
+          goneBy: 'replaced',
+          automatic: false,
+        }),
+        life('2026-12-10T10:00:00.000Z', 3 * 60 + 1, { goneBy: 'resolved' }),
+        // Exactly 30 days before: out of the window.
+        life('2026-12-01T23:59:59.999Z', 1, { goneBy: 'terminated' }),
+        // After the moment of the snapshot (a rebuilt day): not yet gone.
+        life('2027-01-01T00:00:00.000Z', 1, { goneBy: 'terminated' }),
+      ],
+      at,
+    );
+    expect(figures).toEqual({
+      // 1 (a few seconds), 10 (7 min), 240 (3 h 1 min).
+      lifetimeP50Minutes: 10,
+      lifetimeP95Minutes: 240,
+      gone: 3,
+      erasedAutomatically: 1,
+    });
+    expect(driftFigures([], at)).toEqual({
+      lifetimeP50Minutes: undefined,
+      lifetimeP95Minutes: undefined,
+      gone: 0,
+      erasedAutomatically: 0,
+    });
+  });
+
+  it('rounds a lifetime up to its step, whole days beyond one', () => {
+    expect([0, 1, 1.01, 44, 61, 1440, 1441, 4000].map(lifetimeStep)).toEqual([
+      1, 1, 2, 45, 90, 1440, 2880, 4320,
+    ]);
   });
 });

@@ -9,12 +9,38 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
 import { countBySeverity } from '../drift/grouping';
 import { FleetAnalysis, FleetAnalyzer } from '../drift/FleetAnalyzer';
+import { quantile } from '../drift/views';
+import {
+  FindingLifetime,
+  FindingLifetimeStore,
+} from '../fleet/FindingLifetimeStore';
+import { erasedAutomatically, lifeSeconds } from '../fleet/driftLifetime';
 import { EntityFleetData, EntityReadModel } from '../entities/EntityReadModel';
 import { FinishedRollout, RolloutStore } from '../rollouts/RolloutStore';
 import { DatabaseAdoptionStore } from './AdoptionStore';
 import { AdoptionSnapshot } from './types';
 
 const DAY = 86_400_000;
+
+/** The days before a snapshot whose gone findings its drift figures take. */
+const DRIFT_WINDOW_DAYS = 30;
+
+/**
+ * The steps a drift lifetime in minutes is rounded up to, below a day; whole
+ * days above. The history groups the snapshots per value of a percentile's
+ * column on SQLite: few values keep that grouping small.
+ */
+const LIFETIME_STEPS_MINUTES = [
+  1, 2, 5, 10, 15, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 1080, 1440,
+];
+
+/** A lifetime in minutes, rounded up to its step. @internal */
+export function lifetimeStep(minutes: number): number {
+  return (
+    LIFETIME_STEPS_MINUTES.find(step => minutes <= step) ??
+    Math.ceil(minutes / 1440) * 1440
+  );
+}
 
 /** The UTC day of a moment, YYYY-MM-DD. @internal */
 export function dayOf(at: Date | number): string {
@@ -64,6 +90,34 @@ export function fleetFigures(analysis: FleetAnalysis, now: number) {
     instances: analysis.inventory.instances.length,
     instancesOnChannel: onChannel,
     imageAgeDays: oldest,
+  };
+}
+
+/**
+ * A component's drift figures at `at`: of its findings gone in the 30 days
+ * before, the median and p95 of their lives in minutes (rounded up to a
+ * step of {@link lifetimeStep}: a finding erased within a minute lived 1),
+ * how many went, and how many an automatic rollout erased.
+ *
+ * @internal
+ */
+export function driftFigures(
+  lives: FindingLifetime[],
+  at: number,
+): AdoptionSnapshot['drift'] {
+  const since = at - DRIFT_WINDOW_DAYS * DAY;
+  const within = lives.filter(l => {
+    const gone = l.goneAt === undefined ? NaN : Date.parse(l.goneAt);
+    return gone > since && gone <= at;
+  });
+  const minutes = within
+    .map(l => lifetimeStep((lifeSeconds(l) ?? 0) / 60))
+    .sort((a, b) => a - b);
+  return {
+    lifetimeP50Minutes: quantile(minutes, 0.5),
+    lifetimeP95Minutes: quantile(minutes, 0.95),
+    gone: within.length,
+    erasedAutomatically: within.filter(erasedAutomatically).length,
   };
 }
 
@@ -126,6 +180,8 @@ export class AdoptionSnapshotter {
       readModel: EntityReadModel;
       analyzer: FleetAnalyzer;
       rollouts: Pick<RolloutStore, 'listFinished'>;
+      /** The recorded lives of drift findings: the drift figures. */
+      lifetimes?: Pick<FindingLifetimeStore, 'listGone'>;
       store: DatabaseAdoptionStore;
       policy: { maxImageAgeDays: number };
       logger: LoggerService;
@@ -158,7 +214,7 @@ export class AdoptionSnapshotter {
     const { catalog, auth, logger } = this.options;
     const credentials = await auth.getOwnServiceCredentials();
     const backfillDays = options.backfillDays ?? 0;
-    const [components, systems, finished] = await Promise.all([
+    const [components, systems, finished, gone] = await Promise.all([
       catalog.getEntities(
         {
           filter: { kind: 'component' },
@@ -184,7 +240,16 @@ export class AdoptionSnapshotter {
       this.options.rollouts.listFinished({
         since: `${dayOf(now.getTime() - backfillDays * DAY)}T00:00:00.000Z`,
       }),
+      this.options.lifetimes?.listGone({
+        since: `${dayOf(
+          now.getTime() - (backfillDays + DRIFT_WINDOW_DAYS) * DAY,
+        )}T00:00:00.000Z`,
+      }) ?? [],
     ]);
+    const goneOf = new Map<string, FindingLifetime[]>();
+    for (const life of gone) {
+      goneOf.set(life.entityRef, [...(goneOf.get(life.entityRef) ?? []), life]);
+    }
     const domainOf = new Map(
       systems.items.map(s => [
         stringifyEntityRef(s),
@@ -211,6 +276,7 @@ export class AdoptionSnapshotter {
             asOf,
             domainOf,
             ended: ended.get(stringifyEntityRef(entity)) ?? [],
+            gone: goneOf.get(stringifyEntityRef(entity)) ?? [],
           }),
         );
       }
@@ -266,6 +332,8 @@ export class AdoptionSnapshotter {
       asOf: boolean;
       domainOf: Map<string, string | undefined>;
       ended: FinishedRollout[];
+      /** Its findings' lives gone before `now`, as far back as the window. */
+      gone: FindingLifetime[];
     },
   ): Promise<AdoptionSnapshot> {
     const entityRef = stringifyEntityRef(entity);
@@ -294,6 +362,7 @@ export class AdoptionSnapshotter {
         failed: count('failed'),
         aborted: count('aborted'),
       },
+      drift: driftFigures(context.gone, context.now),
       takenAt: new Date(context.now).toISOString(),
     };
     const { annotations } = parseImmutableInfraAnnotations(entity);

@@ -107,9 +107,9 @@ describe.each(databases.eachSupportedId())(
     it('opens a life per finding a sync finds, with what triggered it, and closes it resolved, terminated or replaced', async () => {
       const t = await setup();
       t.setFleet([
-        instance('i-1', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
-        instance('i-2', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
-        instance('i-3', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
+        instance('i-1', { sshExposure: 'world', sshSources: ['0.0.0.0/0'] }),
+        instance('i-2', { sshExposure: 'world', sshSources: ['0.0.0.0/0'] }),
+        instance('i-3', { sshExposure: 'world', sshSources: ['0.0.0.0/0'] }),
       ]);
       await t.services.fleetSync.run(WEB, { trigger: 'event' });
       const opened = await t.lifetimes.listOpen(WEB);
@@ -181,8 +181,8 @@ describe.each(databases.eachSupportedId())(
     it("answers the drift of an entity with each group's age and its drift lifetime over 30 and 90 days", async () => {
       const t = await setup();
       t.setFleet([
-        instance('i-1', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
-        instance('i-2', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
+        instance('i-1', { sshExposure: 'world', sshSources: ['0.0.0.0/0'] }),
+        instance('i-2', { sshExposure: 'world', sshSources: ['0.0.0.0/0'] }),
       ]);
       await t.services.fleetSync.run(WEB);
       const [first] = (await t.lifetimes.listOpen(WEB)).filter(
@@ -265,7 +265,7 @@ describe.each(databases.eachSupportedId())(
     it('says a replacement by a person is not automatic', async () => {
       const t = await setup();
       t.setFleet([
-        instance('i-1', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
+        instance('i-1', { sshExposure: 'world', sshSources: ['0.0.0.0/0'] }),
       ]);
       await t.services.fleetSync.run(WEB);
       const rollouts = DatabaseRolloutStore.create({ knex: t.knex });
@@ -297,7 +297,7 @@ describe.each(databases.eachSupportedId())(
     it('closes nothing on a failed sync: stale data is no evidence', async () => {
       const t = await setup();
       t.setFleet([
-        instance('i-1', { sshExposure: 'internet', sshSources: ['0.0.0.0/0'] }),
+        instance('i-1', { sshExposure: 'world', sshSources: ['0.0.0.0/0'] }),
       ]);
       await t.services.fleetSync.run(WEB);
       const before = await t.openOf();

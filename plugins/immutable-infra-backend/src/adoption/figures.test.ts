@@ -53,6 +53,44 @@ describe('figuresOf', () => {
     expect(figures.onChannelShare).toBeCloseTo(9 / 17);
   });
 
+  it('takes drift lifetime percentiles over enrolled components with findings gone, and the share erased automatically over all findings gone', () => {
+    const drift = (
+      p50: number | undefined,
+      p95: number | undefined,
+      gone: number,
+      erasedAutomatically: number,
+    ) => ({
+      drift: {
+        lifetimeP50Minutes: p50,
+        lifetimeP95Minutes: p95,
+        gone,
+        erasedAutomatically,
+      },
+    });
+    const figures = figuresOf([
+      snapshot('component:default/a', drift(4, 30, 3, 3)),
+      snapshot('component:default/b', drift(60, 600, 1, 0)),
+      snapshot('component:default/c', drift(10, 20, 4, 1)),
+      // Nothing gone: no lifetime, and nothing to share.
+      snapshot('component:default/d', drift(undefined, undefined, 0, 0)),
+      // Not enrolled: its figures are left out of the percentiles.
+      snapshot('component:default/e', {
+        enrolled: false,
+        level: undefined,
+        ...drift(1, 1, 0, 0),
+      }),
+    ]);
+    // a (4), c (10), b (60): the median is c's; the p95 b's 600.
+    expect(figures.driftLifetimeP50Minutes).toBe(10);
+    expect(figures.driftLifetimeP95Minutes).toBe(600);
+    expect(figures.erasedAutomaticallyShare).toBeCloseTo(4 / 8);
+    const none = figuresOf([
+      snapshot('component:default/d', drift(undefined, undefined, 0, 0)),
+    ]);
+    expect(none.driftLifetimeP50Minutes).toBeUndefined();
+    expect(none.erasedAutomaticallyShare).toBeUndefined();
+  });
+
   it('has no shares or percentiles without instances or images', () => {
     const figures = figuresOf([]);
     expect(figures.services).toBe(0);

@@ -81,6 +81,21 @@ export const ADOPTION_FIGURES: readonly AdoptionFigure[] = [
     name: 'withinPolicyShare',
     kind: share(count(agedWithinPolicy), count(aged)),
   },
+  // Drift lifetime: across enrolled components with findings gone in the 30
+  // days before, each one's median (p95) life of a finding; and of all those
+  // findings, the share an automatic rollout erased.
+  {
+    name: 'driftLifetimeP50Minutes',
+    kind: quantile(0.5, 'drift_lifetime_p50_minutes', enrolled),
+  },
+  {
+    name: 'driftLifetimeP95Minutes',
+    kind: quantile(0.95, 'drift_lifetime_p95_minutes', enrolled),
+  },
+  {
+    name: 'erasedAutomaticallyShare',
+    kind: share(sum('findings_erased_automatically'), sum('findings_gone')),
+  },
   { name: 'rollouts.succeeded', kind: sum('rollouts_succeeded') },
   { name: 'rollouts.failed', kind: sum('rollouts_failed') },
   { name: 'rollouts.aborted', kind: sum('rollouts_aborted') },

@@ -23,6 +23,10 @@ export function serviceRow(s: AdoptionSnapshot): AdoptionServiceRow {
     instancesOnChannel: s.instancesOnChannel,
     imageAgeDays: s.imageAgeDays,
     imageAgePolicyDays: s.imageAgePolicyDays,
+    driftLifetimeP50Minutes: s.drift.lifetimeP50Minutes,
+    driftLifetimeP95Minutes: s.drift.lifetimeP95Minutes,
+    findingsGone: s.drift.gone,
+    findingsErasedAutomatically: s.drift.erasedAutomatically,
   };
 }
 

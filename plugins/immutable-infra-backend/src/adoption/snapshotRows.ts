@@ -36,6 +36,10 @@ export function columnsOf(s: AdoptionSnapshot): SnapshotColumns {
     rollouts_succeeded: s.rollouts.succeeded,
     rollouts_failed: s.rollouts.failed,
     rollouts_aborted: s.rollouts.aborted,
+    drift_lifetime_p50_minutes: orNull(s.drift.lifetimeP50Minutes),
+    drift_lifetime_p95_minutes: orNull(s.drift.lifetimeP95Minutes),
+    findings_gone: s.drift.gone,
+    findings_erased_automatically: s.drift.erasedAutomatically,
   };
 }
 
@@ -79,6 +83,12 @@ export function fromRow(r: SnapshotRow): AdoptionSnapshot {
       succeeded: r.rollouts_succeeded,
       failed: r.rollouts_failed,
       aborted: r.rollouts_aborted,
+    },
+    drift: {
+      lifetimeP50Minutes: orUndefined(r.drift_lifetime_p50_minutes),
+      lifetimeP95Minutes: orUndefined(r.drift_lifetime_p95_minutes),
+      gone: r.findings_gone,
+      erasedAutomatically: r.findings_erased_automatically,
     },
     takenAt: toIso(r.taken_at),
   };

@@ -24,12 +24,13 @@ export function snapshot(
     imageAgeDays: 10,
     imageAgePolicyDays: 30,
     rollouts: { succeeded: 1, failed: 0, aborted: 0 },
+    drift: { gone: 0, erasedAutomatically: 0 },
     takenAt: '2026-12-01T06:00:00.000Z',
     ...change,
   };
 }
 
-/** A spread of snapshots: enrolment, levels, ages, policies and nulls mixed. */
+/** A spread of snapshots: enrolment, levels, ages, policies, drift lifetimes and nulls mixed. */
 export function spread(count: number, day = '2026-12-01'): AdoptionSnapshot[] {
   const levels = ['gold', 'silver', 'bronze', 'none', undefined] as const;
   return Array.from({ length: count }, (_, n) =>
@@ -43,6 +44,16 @@ export function spread(count: number, day = '2026-12-01'): AdoptionSnapshot[] {
       instancesOnChannel: n % 3,
       findings: { critical: n % 7 === 0 ? 1 : 0, high: 0, medium: 0, low: 0 },
       rollouts: { succeeded: n % 2, failed: n % 3 === 0 ? 1 : 0, aborted: 0 },
+      drift:
+        n % 5 === 0
+          ? { gone: 0, erasedAutomatically: 0 }
+          : {
+              // Steps of the lifetime ladder, as snapshots hold them.
+              lifetimeP50Minutes: [5, 30, 120][n % 3],
+              lifetimeP95Minutes: [30, 240, 1440][n % 3],
+              gone: 1 + (n % 3),
+              erasedAutomatically: n % 3 === 0 ? 0 : 1,
+            },
     }),
   );
 }

@@ -43,6 +43,17 @@ export type AdoptionSnapshot = {
   imageAgePolicyDays?: number;
   /** Rollouts that ended that day. */
   rollouts: { succeeded: number; failed: number; aborted: number };
+  /**
+   * Its drift findings gone in the 30 days before (finding_lifetimes): the
+   * median and p95 of their lives in whole minutes (none without any), how
+   * many went, and how many an automatic rollout erased.
+   */
+  drift: {
+    lifetimeP50Minutes?: number;
+    lifetimeP95Minutes?: number;
+    gone: number;
+    erasedAutomatically: number;
+  };
   takenAt: string;
 };
 
@@ -75,6 +86,10 @@ export type SnapshotColumns = {
   rollouts_succeeded: number;
   rollouts_failed: number;
   rollouts_aborted: number;
+  drift_lifetime_p50_minutes: number | null;
+  drift_lifetime_p95_minutes: number | null;
+  findings_gone: number;
+  findings_erased_automatically: number;
 };
 
 /** The columns that every snapshot has a number in: those a figure can sum. @internal */
