@@ -58,6 +58,14 @@ export const ANNOTATION_TARGET_GROUPS = 'immutable-infra.io/target-groups';
  */
 export const ANNOTATION_PREVIEW_TARGET_GROUPS =
   'immutable-infra.io/preview-target-groups';
+/**
+ * Which drift is replaced automatically: `off`, `observe` or
+ * `auto:<rule or root cause>[,…]`, with `window=<days> <HH:MM-HH:MM> <tz>`
+ * and `max-per-day=N` after `;`.
+ *
+ * @public
+ */
+export const ANNOTATION_REMEDIATION = 'immutable-infra.io/remediation';
 
 /**
  * Tag put on every instance a rollout launches, with the rollout's id.

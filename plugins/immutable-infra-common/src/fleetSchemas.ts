@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { entityRefSchema } from './entityRefs';
 import { pageQuerySchema } from './registrySchemas';
+import {
+  driftGroupRemediationSchema,
+  driftRemediationSchema,
+} from './remediationSchemas';
 import { boundedString, REQUEST_LIMITS } from './validation';
 
 /** @public */
@@ -61,6 +65,8 @@ export const driftGroupSchema = z.object({
   findings: z.array(driftFindingSchema),
   /** When the first of its findings was first found: the group's age. */
   firstSeenAt: z.string().optional(),
+  /** What the remediation policy does with it. */
+  remediation: driftGroupRemediationSchema.optional(),
 });
 
 /** @public */
@@ -127,6 +133,8 @@ export const driftResponseSchema = z.object({
   sync: syncStatusSchema,
   /** How long its drift lives, once the syncs recorded it. */
   lifetime: driftLifetimeSchema.optional(),
+  /** The entity's remediation policy (`immutable-infra.io/remediation`). */
+  remediation: driftRemediationSchema.optional(),
 });
 
 /** @public */

@@ -16,6 +16,8 @@ export * from './params';
 export * from './fleetSchemas';
 export * from './summarySchemas';
 export * from './rolloutSchemas';
+export * from './remediationSchemas';
+export * from './remediationPolicy';
 export * from './rolloutSteps';
 export * from './adoptionSchemas';
 export * from './responseSchemas';

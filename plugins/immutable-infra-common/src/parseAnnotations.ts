@@ -11,6 +11,7 @@ import {
   ANNOTATION_MAX_IMAGE_AGE_DAYS,
   ANNOTATION_MAX_INSTANCE_AGE_DAYS,
   ANNOTATION_PREVIEW_TARGET_GROUPS,
+  ANNOTATION_REMEDIATION,
   ANNOTATION_ROLLOUT_ALARMS,
   ANNOTATION_ROLLOUT_PROBE,
   ANNOTATION_ROLLOUT_STRATEGY,
@@ -29,6 +30,7 @@ import {
   parseRolloutStrategyAnnotation,
   ROLLOUT_ALARM_PATTERN,
 } from './rolloutSchemas';
+import { parseRemediationPolicy } from './remediationPolicy';
 import {
   IMAGE_FAMILY_PATTERN,
   IMAGE_FAMILY_RULE,
@@ -341,6 +343,15 @@ export function parseImmutableInfraAnnotations(
     }
   }
 
+  let remediation: ImmutableInfraAnnotations['remediation'];
+  if (raw[ANNOTATION_REMEDIATION] !== undefined) {
+    try {
+      remediation = parseRemediationPolicy(raw[ANNOTATION_REMEDIATION].trim());
+    } catch (error) {
+      fail(ANNOTATION_REMEDIATION, (error as Error).message);
+    }
+  }
+
   return {
     annotations: {
       imageFamily,
@@ -359,6 +370,7 @@ export function parseImmutableInfraAnnotations(
       rolloutStrategy,
       rolloutAlarms,
       rolloutProbe,
+      ...(remediation ? { remediation } : {}),
     },
     errors,
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { entityRefSchema } from './entityRefs';
+import { remediationPolicySchema } from './remediationSchemas';
 import { boundedString, REQUEST_LIMITS } from './validation';
 
 /**
@@ -60,6 +61,8 @@ export const immutableInfraAnnotationsSchema = z.object({
   /** From `immutable-infra.io/rollout-probe`: a URL with placeholders. */
   rolloutProbe: z.string().optional(),
   logDestination: z.string().optional(),
+  /** From `immutable-infra.io/remediation`; absent: the organisation default. */
+  remediation: remediationPolicySchema.optional(),
 });
 
 /** @public */
