@@ -117,7 +117,7 @@ describe('initiative texts', () => {
 });
 
 describe('initiative titles', () => {
-  it.each(['', '   ', '\t\n'])('refuses a blank title %j', title => {
+  it.each(['', '   ', '\u200b \ufeff'])('refuses a blank title %j', title => {
     expect(
       problems(createInitiativeRequestSchema, { ...INITIATIVE, title }),
     ).toBe('title must not be blank');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { entityRefSchema } from './entityRefs';
 import { uuidParam } from './lib/paramString';
-import { boundedString } from './validation';
+import { boundedString, freeText, lineOfText } from './validation';
 
 /** The levels of the immutability score, best first. @public */
 export const ADOPTION_LEVELS = ['gold', 'silver', 'bronze', 'none'] as const;
@@ -42,7 +42,7 @@ function listOf<T extends z.ZodType<unknown, string>>(item: T, max: number) {
  *
  * @public
  */
-export const adoptionFilterQuerySchema = z.object({
+export const adoptionFilterQuerySchema = z.strictObject({
   owner: listOf(entityRefSchema, 50).optional(),
   system: listOf(entityRefSchema, 50).optional(),
   domain: listOf(entityRefSchema, 50).optional(),
@@ -387,17 +387,14 @@ export const initiativeScopeSchema = z
 /** @public */
 export type InitiativeScope = z.infer<typeof initiativeScopeSchema>;
 
-/** An initiative's title: some text besides white space. */
-const initiativeTitleSchema = boundedString(200).refine(
-  title => title.trim() !== '',
-  { message: 'must not be blank' },
-);
+/** An initiative's title: one line with something to read. */
+const initiativeTitleSchema = lineOfText(200);
 
 /** `POST /initiatives`. @public */
 export const createInitiativeRequestSchema = z
   .object({
     title: initiativeTitleSchema,
-    description: boundedString(2000).optional(),
+    description: freeText(2000).optional(),
     goal: initiativeGoalSchema,
     scope: initiativeScopeSchema.default({
       owners: [],
@@ -419,7 +416,7 @@ export type CreateInitiativeRequest = z.input<
 export const updateInitiativeRequestSchema = z
   .object({
     title: initiativeTitleSchema.optional(),
-    description: boundedString(2000).optional(),
+    description: freeText(2000).optional(),
     deadline: daySchema.optional(),
     state: z.literal('closed').optional(),
   })

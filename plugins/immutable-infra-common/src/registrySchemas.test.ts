@@ -725,11 +725,11 @@ describe('bodies of the wrong shape', () => {
   });
 
   it.each([
-    [null, 'value Invalid input: expected object, received null'],
-    [[], 'value Invalid input: expected object, received array'],
-    [{ family: 'payments-api', manifest: 'x' }, 'manifest Invalid input'],
-    [manifest('x'), 'manifest.builds Invalid input: expected array'],
-    [manifest([null]), 'manifest.builds.0 Invalid input: expected object'],
+    [null, 'value must be an object'],
+    [[], 'value must be an object'],
+    [{ family: 'payments-api', manifest: 'x' }, 'manifest must be an object'],
+    [manifest('x'), 'manifest.builds must be a list'],
+    [manifest([null]), 'manifest.builds.0 must be an object'],
     [manifest([{ ...build, artifact_id: 5 }]), 'manifest.builds.0.artifact_id'],
     [
       manifest([{ ...build, builder_type: 5 }]),

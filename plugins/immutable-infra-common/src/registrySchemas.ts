@@ -7,6 +7,7 @@ import {
 import { imageFamilyNameSchema } from './schemas';
 import {
   boundedString,
+  freeText,
   httpUrl,
   isHttpUrl,
   REQUEST_LIMITS,
@@ -173,8 +174,13 @@ export const channelNameSchema = boundedString(REQUEST_LIMITS.channel).regex(
   CHANNEL_RULE,
 );
 
-/** A free-text reason, within the `reason` columns. @public */
-export const reasonSchema = boundedString(REQUEST_LIMITS.reason);
+/**
+ * A free-text reason, within the `reason` columns: line breaks and tabs, no
+ * other control characters (see {@link freeText}).
+ *
+ * @public
+ */
+export const reasonSchema = freeText(REQUEST_LIMITS.reason);
 
 /**
  * The earliest build time accepted, 2000-01-01T00:00:00Z, in Unix seconds.
@@ -567,7 +573,7 @@ export const registerImageResponseSchema = z.object({
 export type RegisterImageResponse = z.infer<typeof registerImageResponseSchema>;
 
 /** @public */
-export const pageQuerySchema = z.object({
+export const pageQuerySchema = z.strictObject({
   cursor: boundedString(15)
     .regex(/^\d{1,15}$/, 'must be a nextCursor from a previous page')
     .optional(),

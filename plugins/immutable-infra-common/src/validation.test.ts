@@ -11,8 +11,10 @@ import { enrollRequestSchema } from './schemas';
 import {
   boundedString,
   describeValidationIssues,
+  freeText,
   httpUrl,
   isHttpUrl,
+  lineOfText,
   LONE_SURROGATE_MESSAGE,
   NUL_CHARACTER_MESSAGE,
 } from './validation';
@@ -93,10 +95,14 @@ describe('httpUrl', () => {
     'https://example.com/\tx',
     'https://example.com/\u0085',
     '//example.com/x',
+    // Credentials shown to every reader, or a host in disguise.
+    'https://user:token@git.example.com/acme/orders',
+    'https://ci.example.com@evil.example/builds/42',
+    'https://@ci.example.com/builds/42',
   ])('refuses %p', url => {
     expect(isHttpUrl(url)).toBe(false);
     expect(problems(z.object({ url: httpUrl(1024) }), { url })).toBe(
-      'url must be an http:// or https:// URL without spaces or control characters',
+      'url must be an http:// or https:// URL without spaces, control characters or a user name and password',
     );
   });
 
@@ -109,7 +115,86 @@ describe('httpUrl', () => {
   });
 });
 
+describe('freeText and lineOfText', () => {
+  const texts = z.object({ reason: freeText(100), title: lineOfText(100) });
+
+  it('take line breaks and tabs in free text, and neither in a line', () => {
+    expect(
+      texts.safeParse({ reason: 'CVE-2026-1\n\tsee the ticket', title: 'Ok' })
+        .success,
+    ).toBe(true);
+    expect(problems(texts, { reason: 'x', title: 'a\nb' })).toBe(
+      'title must not contain \\u000a: one line of text without control characters or bidirectional formatting characters (\\u202a to \\u202e, \\u2066 to \\u2069)',
+    );
+  });
+
+  it.each([
+    ['an escape sequence', 'a\u001b[31mred', '\\u001b'],
+    ['a bell', 'a\u0007', '\\u0007'],
+    ['DEL', 'a\u007f', '\\u007f'],
+    ['a C1 control', 'a\u0085b', '\\u0085'],
+    ['a right-to-left override', 'gpj.\u202eexe', '\\u202e'],
+    ['a bidirectional isolate', '\u2066x\u2069', '\\u2066'],
+  ])('refuse %s in both, naming it', (_, text, escaped) => {
+    expect(problems(texts, { reason: text, title: 'Ok' })).toMatch(
+      new RegExp(
+        `^reason must not contain \\${escaped}: text without control characters but line breaks and tabs`,
+      ),
+    );
+    expect(problems(texts, { reason: 'x', title: text })).toMatch(
+      new RegExp(`^title must not contain \\${escaped}: one line of text`),
+    );
+  });
+
+  it('refuse a line with nothing to read: only white space or invisible characters', () => {
+    for (const title of ['', '  ', '\u200b', '\ufeff \u200b']) {
+      expect(problems(texts, { reason: 'x', title })).toBe(
+        'title must not be blank',
+      );
+    }
+    expect(texts.safeParse({ reason: 'x', title: '\u200bA' }).success).toBe(
+      true,
+    );
+  });
+});
+
 describe('describeValidationIssues', () => {
+  it("says what a field expects where zod's own message would not", () => {
+    const schema = z.strictObject({
+      name: z.string(),
+      count: z.number().int().min(1).max(500),
+      items: z.array(z.string()).min(1).max(2),
+      flag: z.boolean(),
+      sort: z.enum(['name', 'age']),
+      only: z.literal('closed'),
+      own: z.number().max(3, 'must be three or fewer'),
+    });
+    expect(
+      problems(schema, {
+        count: 1.5,
+        items: [],
+        flag: 'yes',
+        sort: 'size',
+        only: 'open',
+        own: 4,
+      }),
+    ).toBe(
+      'name is required; count must be a whole number; items must have at least 1 items; flag must be true or false; sort must be one of "name" or "age"; only must be "closed"; own must be three or fewer',
+    );
+    expect(
+      problems(schema, {
+        name: 'x',
+        count: 501,
+        items: ['a', 'b', 'c'],
+        flag: true,
+        sort: 'name',
+        only: 'closed',
+        own: 1,
+      }),
+    ).toBe('count must be at most 500; items must have at most 2 items');
+    expect(problems(schema, null)).toBe('value must be an object');
+  });
+
   it('names each field, or the whole value, and counts what it leaves out', () => {
     const issues = Array.from({ length: 12 }, (_, i) => ({
       path: i === 0 ? [] : ['artifacts', i, 'region'],

@@ -89,13 +89,81 @@ export function boundedString(max: number) {
     });
 }
 
-/** @public */
-export const HTTP_URL_RULE =
-  'must be an http:// or https:// URL without spaces or control characters';
+/**
+ * Why a text is refused: a control character (C0, DEL, C1), which no one
+ * types and which a terminal, a log line or a notification acts on, or a
+ * bidirectional formatting character, which shows the text in another
+ * order than it is read. `lineBreaks` lets line breaks and tabs through.
+ * Undefined when the text has none of them.
+ */
+function controlCharacterProblem(
+  value: string,
+  lineBreaks: boolean,
+): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    const control =
+      (code < 0x20 &&
+        !(lineBreaks && (code === 0x09 || code === 0x0a || code === 0x0d))) ||
+      (code >= 0x7f && code <= 0x9f) ||
+      ((code === 0x2028 || code === 0x2029) && !lineBreaks);
+    const bidi =
+      code === 0x061c ||
+      code === 0x200e ||
+      code === 0x200f ||
+      (code >= 0x202a && code <= 0x202e) ||
+      (code >= 0x2066 && code <= 0x2069);
+    if (control || bidi) {
+      const escaped = `\\u${code.toString(16).padStart(4, '0')}`;
+      return lineBreaks
+        ? `must not contain ${escaped}: text without control characters but line breaks and tabs, and without bidirectional formatting characters (\\u202a to \\u202e, \\u2066 to \\u2069)`
+        : `must not contain ${escaped}: one line of text without control characters or bidirectional formatting characters (\\u202a to \\u202e, \\u2066 to \\u2069)`;
+    }
+  }
+  return undefined;
+}
 
 /**
- * Whether a value is an absolute http(s) URL with a host: what may be shown
- * as a link. `javascript:`, `data:`, `file:` and any other scheme are not.
+ * A free text a person writes and others read (a reason, a description): a
+ * {@link boundedString} whose only control characters are line breaks and
+ * tabs, without bidirectional formatting characters.
+ *
+ * @public
+ */
+export function freeText(max: number) {
+  return boundedString(max).refine(
+    value => controlCharacterProblem(value, true) === undefined,
+    { error: issue => controlCharacterProblem(String(issue.input), true) },
+  );
+}
+
+/**
+ * One line of text (a title): a {@link boundedString} without control
+ * characters, line or paragraph separators, or bidirectional formatting
+ * characters, with something to read: not only white space and invisible
+ * formatting characters.
+ *
+ * @public
+ */
+export function lineOfText(max: number) {
+  return boundedString(max)
+    .refine(value => controlCharacterProblem(value, false) === undefined, {
+      error: issue => controlCharacterProblem(String(issue.input), false),
+      abort: true,
+    })
+    .refine(value => /[^\s\p{Cf}]/u.test(value), {
+      message: 'must not be blank',
+    });
+}
+
+/** @public */
+export const HTTP_URL_RULE =
+  'must be an http:// or https:// URL without spaces, control characters or a user name and password';
+
+/**
+ * Whether a value is an absolute http(s) URL with a host and without a
+ * user name or password: what may be shown as a link. `javascript:`,
+ * `data:`, `file:` and any other scheme are not.
  *
  * @public
  */
@@ -105,9 +173,14 @@ export function isHttpUrl(value: string): boolean {
   }
   try {
     const url = new URL(value);
+    // A user name or password in a link is a credential shown to every
+    // reader, or a host disguised (https://trusted.example@elsewhere/).
     return (
       (url.protocol === 'http:' || url.protocol === 'https:') &&
-      url.hostname !== ''
+      url.hostname !== '' &&
+      url.username === '' &&
+      url.password === '' &&
+      !/^https?:\/\/[^/?#]*@/i.test(value)
     );
   } catch {
     return false;
@@ -153,7 +226,74 @@ export type ValidationIssue = {
   readonly keys?: ReadonlyArray<string>;
   /** `invalid_union`: the problems of each branch. */
   readonly errors?: ReadonlyArray<ReadonlyArray<ValidationIssue>>;
+  /** `invalid_type`: the type expected. */
+  readonly expected?: string;
+  /** `too_big`, `too_small`: what was measured (`number`, `array`, ...). */
+  readonly origin?: string;
+  /** `too_big`: the bound. */
+  readonly maximum?: unknown;
+  /** `too_small`: the bound. */
+  readonly minimum?: unknown;
+  /** `too_big`, `too_small`: whether the bound itself is allowed. */
+  readonly inclusive?: boolean;
+  /** `invalid_value`: the values allowed. */
+  readonly values?: ReadonlyArray<unknown>;
 };
+
+/** What each type zod names is, in words. */
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+};
+
+/**
+ * What zod's own messages ("Invalid input: expected number, received NaN",
+ * "Too big: expected number to be <=500") say, as what the field expects;
+ * a schema's own message is kept.
+ */
+function expectation(issue: ValidationIssue): string | undefined {
+  const { message } = issue;
+  if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
+    if (/received undefined$/.test(message)) {
+      return 'is required';
+    }
+    const expected = TYPE_WORDS[issue.expected ?? ''];
+    return expected ? `must be ${expected}` : undefined;
+  }
+  if (
+    (issue.code === 'too_big' && message.startsWith('Too big')) ||
+    (issue.code === 'too_small' && message.startsWith('Too small'))
+  ) {
+    const big = issue.code === 'too_big';
+    const bound = String(big ? issue.maximum : issue.minimum);
+    const words =
+      issue.inclusive === false
+        ? `${big ? 'less' : 'more'} than ${bound}`
+        : `${big ? 'at most' : 'at least'} ${bound}`;
+    if (issue.origin === 'array' || issue.origin === 'set') {
+      return `must have ${words} items`;
+    }
+    if (issue.origin === 'string') {
+      return `must be ${words} characters`;
+    }
+    return `must be ${words}`;
+  }
+  if (
+    issue.code === 'invalid_value' &&
+    /^Invalid (option|input)/.test(message) &&
+    issue.values
+  ) {
+    const values = issue.values.map(v => JSON.stringify(v));
+    return values.length === 1
+      ? `must be ${values[0]}`
+      : `must be one of ${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+  }
+  return undefined;
+}
 
 /** Whether the value is not of the branch's shape: its type, or its keys. */
 function shapeMismatch(branch: ReadonlyArray<ValidationIssue>): boolean {
@@ -186,7 +326,7 @@ function flatten(issue: ValidationIssue): ValidationIssue[] {
 /** What is wrong, without the field: unknown keys named a few at a time. */
 function problemOf(issue: ValidationIssue): string {
   if (issue.code !== 'unrecognized_keys' || !issue.keys) {
-    return issue.message;
+    return expectation(issue) ?? issue.message;
   }
   const { keys } = issue;
   const named = keys.slice(0, MAX_NAMED_KEYS).map(quoteValue).join(', ');

@@ -274,6 +274,142 @@ describe('hostile input', () => {
   });
 });
 
+describe('queries, encodings, links and texts', () => {
+  let app: express.Express;
+  let knex: Knex;
+
+  beforeEach(async () => {
+    ({ app, knex } = await appWith());
+    await request(app)
+      .post('/images')
+      .send({
+        family: FAMILY,
+        artifacts: [{ region: 'us-east-1', imageId: 'ami-0bbbbbbbbbbbbbbb1' }],
+      })
+      .expect(201);
+  });
+
+  afterEach(async () => {
+    await knex.destroy();
+  });
+
+  it('refuses a query key a route does not read, where ignoring it would act otherwise', async () => {
+    // A prune asked as a dry run in the query prunes nothing.
+    const prune = await request(app)
+      .post('/images/prune?dryRun=true')
+      .send({ family: FAMILY, keepVersions: 0, minAgeDays: 0 });
+    expect(prune.status).toBe(400);
+    expect(prune.body.error.message).toBe(
+      'Invalid query: query has an unknown key "dryRun"',
+    );
+    await expect(knex('image_versions').select('state')).resolves.toEqual([
+      { state: 'active' },
+    ]);
+    for (const path of [
+      `/families?owner=group:default/team`,
+      `/images/${FAMILY}@1?fields=all`,
+      `/entities/component/default/${FAMILY}/summary?refresh=true`,
+      // A typo of a paging route's key is not read as its default.
+      `/entities/component/default/${FAMILY}/audit?limt=5`,
+      `/families/${FAMILY}/channels/history?limt=5`,
+      '/adoption?ownr=group:default/team',
+      '/adoption/history?from=2027-01-01',
+    ]) {
+      const response = await request(app).get(path);
+      expect({ path, status: response.status }).toEqual({ path, status: 400 });
+      expect(response.body.error.message).toMatch(
+        /^Invalid query: query has an unknown key "/,
+      );
+    }
+    // The routes' own keys, and /health, which anyone may ask, answer.
+    await request(app)
+      .get(`/entities/component/default/${FAMILY}/audit?limit=5`)
+      .expect(200);
+    await request(app).get('/health?probe=lb').expect(200);
+  });
+
+  it('answers a body compressed as its Content-Encoding does not say with 400, and one it cannot read with 415', async () => {
+    const garbled = await request(app)
+      .post('/images/prune')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send('{"dryRun":true}');
+    expect(garbled.status).toBe(400);
+    expect(garbled.body.error).toEqual({
+      name: 'InputError',
+      message: 'Request body is not compressed as its Content-Encoding says',
+    });
+    const brotli = await request(app)
+      .post('/images/prune')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'br')
+      .send('{"dryRun":true}');
+    // The OpenAPI document lists 415 (the test app checks every answer).
+    expect(brotli.status).toBe(415);
+    expect(brotli.body.error.message).toBe('unsupported content encoding "br"');
+  });
+
+  it.each([
+    [
+      'a token',
+      'https://user:ghp_token@git.example.com/acme/orders',
+      'gitRepo',
+    ],
+    ['a disguised host', 'https://ci.example.com@evil.example/42', 'buildUrl'],
+  ])(
+    'refuses a link with a user name (%s), as every reader would see it',
+    async (_, url, field) => {
+      const response = await request(app)
+        .post('/images')
+        .send({
+          family: FAMILY,
+          artifacts: [
+            { region: 'us-east-1', imageId: 'ami-0bbbbbbbbbbbbbbb2' },
+          ],
+          [field]: url,
+        });
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toContain(`${field} must be an http`);
+      await expect(knex('image_versions').count({ n: '*' })).resolves.toEqual([
+        { n: 1 },
+      ]);
+    },
+  );
+
+  it('refuses control and bidirectional characters in reasons and titles, and keeps line breaks in reasons', async () => {
+    const revoke = (reason: string) =>
+      request(app).post(`/images/${FAMILY}@1/revoke`).send({ reason });
+    for (const [reason, escaped] of [
+      ['CVE \u001b[2J\u001b[31mfixed', '\\u001b'],
+      ['fixed in \u202egpj.exe', '\\u202e'],
+    ]) {
+      const response = await revoke(reason);
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toContain(
+        `reason must not contain ${escaped}`,
+      );
+    }
+    await expect(knex('image_versions').select('state')).resolves.toEqual([
+      { state: 'active' },
+    ]);
+    await revoke('CVE-2026-1\n\tsee the ticket').expect(200);
+
+    const goal = { kind: 'level', value: 'silver' };
+    for (const title of ['Silver\nby June', 'Silver \u0007', '\u200b']) {
+      const response = await request(app)
+        .post('/initiatives')
+        .send({ title, goal, deadline: '2099-01-01' });
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toMatch(
+        /^Invalid request body: title /,
+      );
+    }
+    await expect(knex('initiatives').count({ n: '*' })).resolves.toEqual([
+      { n: 0 },
+    ]);
+  });
+});
+
 describe('the AMI ownership check', () => {
   const artifacts = (regions: string[]) =>
     regions.map((region, i) => ({

@@ -110,7 +110,7 @@ describe('openApiMismatch, the check of the route tests’ answers', () => {
 
   it('refuses a status the entry does not list, and a refusal not in the error body', () => {
     expect(check('GET /families', 404, {})).toBe(
-      'GET /families (GET /families) answered 404, a status its entry does not list (200, 401)',
+      'GET /families (GET /families) answered 404, a status its entry does not list (200, 400, 401)',
     );
     expect(
       check('GET /images/payments-api@1', 404, { message: 'not found' }),

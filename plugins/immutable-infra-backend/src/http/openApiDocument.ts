@@ -60,7 +60,7 @@ export type OpenApiDocument = {
 };
 
 /** Refusals, by status: the name of the shared response, and what it means. */
-const ERRORS: Record<400 | 401 | 413 | RouteError, [string, string]> = {
+const ERRORS: Record<400 | 401 | 413 | 415 | RouteError, [string, string]> = {
   400: [
     'BadRequest',
     'A path parameter, query or body fails its schema (the message names each field and what it expects), or the request cannot be done as asked (the message says why)',
@@ -76,6 +76,10 @@ const ERRORS: Record<400 | 401 | 413 | RouteError, [string, string]> = {
     'The request conflicts with the current state, which the message names',
   ],
   413: ['PayloadTooLarge', 'The body is larger than the limit'],
+  415: [
+    'UnsupportedMediaType',
+    'The body is compressed in a Content-Encoding, or written in a charset, the API does not read (it reads identity, gzip and deflate; UTF-8)',
+  ],
   503: [
     'ServiceUnavailable',
     'A check that must be made could not be (EC2 unreachable); nothing changed, the same request can be sent again',
@@ -159,7 +163,8 @@ function operation(route: RouteContract): OpenApiOperation {
     };
   }
   const errors = new Set<keyof typeof ERRORS>(route.errors);
-  if (route.params || route.query || route.body) {
+  // Every route that needs credentials refuses a query it does not read.
+  if (route.params || route.query || route.body || !route.unauthenticated) {
     errors.add(400);
   }
   if (!route.unauthenticated) {
@@ -167,6 +172,7 @@ function operation(route: RouteContract): OpenApiOperation {
   }
   if (route.body) {
     errors.add(413);
+    errors.add(415);
   }
   for (const status of [...errors].sort((a, b) => a - b)) {
     responses[status] = { $ref: `#/components/responses/${ERRORS[status][0]}` };

@@ -152,7 +152,9 @@ export const ROUTE_TAGS = {
 /**
  * Refusals a route answers beyond those the document gives every route
  * that can answer them: 400 for a path parameter, query or body that fails
- * its schema, 401 without credentials, 413 for a body over the limit.
+ * its schema (every route with credentials refuses a query it does not
+ * read), 401 without credentials, 413 for a body over the limit, 415 for
+ * one in an encoding or charset it does not read.
  *
  * @internal
  */

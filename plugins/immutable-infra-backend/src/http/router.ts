@@ -1,6 +1,7 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
 import { CustomErrorBase, InputError } from '@backstage/errors';
 import express from 'express';
+import { z } from 'zod';
 import Router from 'express-promise-router';
 import { EntityPages } from '../entities/EntityPages';
 import { FleetService } from '../fleet/FleetService';
@@ -15,7 +16,8 @@ import { addFleetRoutes } from './fleetRoutes';
 import { addImageRoutes } from './imageRoutes';
 import { addRolloutRoutes } from './rolloutRoutes';
 import { openApiDocument } from './openApiDocument';
-import { caller } from './request';
+import { caller, parse } from './request';
+import { ROUTE_CONTRACTS } from './routeContracts';
 
 /** What the HTTP handlers call. @internal */
 export type RouterOptions = {
@@ -35,6 +37,26 @@ export type RouterOptions = {
  * @internal
  */
 export const MAX_BODY_BYTES = '1mb';
+
+/** The query of a route that reads none. */
+const NO_QUERY = z.strictObject({});
+
+/** Each route by its method and a pattern of its path. */
+const ROUTE_PATTERNS = ROUTE_CONTRACTS.map(route => ({
+  route,
+  pattern: new RegExp(
+    `^${route.path.replace(/\./g, '\\.').replace(/:\w+/g, '[^/]+')}/?$`,
+  ),
+}));
+
+/** Whether the request is for a route with credentials that reads no query. */
+function readsNoQuery(req: express.Request): boolean {
+  const routes = ROUTE_PATTERNS.filter(
+    ({ route, pattern }) =>
+      route.method === req.method.toLowerCase() && pattern.test(req.path),
+  ).map(({ route }) => route);
+  return routes.length > 0 && routes.every(r => !r.query && !r.unauthenticated);
+}
 
 /**
  * 413: the body is larger than the limit. The error handler of the backend
@@ -59,6 +81,16 @@ export async function createRouter(
 ): Promise<express.Router> {
   const router = Router();
   router.use(express.json({ limit: MAX_BODY_BYTES }));
+
+  // A query a route does not read is refused rather than ignored, as
+  // unknown keys of a body are: `POST /images/prune?dryRun=true` would
+  // otherwise prune. Routes with a query parse it with their strict schema.
+  router.use((req, _res, next) => {
+    if (Object.keys(req.query).length > 0 && readsNoQuery(req)) {
+      parse(NO_QUERY, req.query, 'query');
+    }
+    next();
+  });
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -89,7 +121,7 @@ export async function createRouter(
  * with the whole path parameter in its message.
  */
 function callerMistakes(
-  error: Error & { type?: string; status?: number },
+  error: Error & { type?: string; status?: number; code?: string },
   _req: express.Request,
   _res: express.Response,
   next: express.NextFunction,
@@ -98,6 +130,13 @@ function callerMistakes(
     next(
       new PayloadTooLargeError(
         `Request body is larger than the ${MAX_BODY_BYTES} limit`,
+      ),
+    );
+  } else if (error.status === 400 && /^Z_/.test(String(error.code))) {
+    // zlib could not inflate what Content-Encoding said was compressed.
+    next(
+      new InputError(
+        'Request body is not compressed as its Content-Encoding says',
       ),
     );
   } else if (error.type === 'entity.parse.failed') {
