@@ -130,7 +130,11 @@ export class RolloutEngine {
    * in a row (counted in the database: a restart or another replica counts
    * on).
    */
-  private async failed(rollout: RolloutRecord, error: Error) {
+  private async failed(read: RolloutRecord, error: Error) {
+    // Read again: the tick may have recorded a decision before the call
+    // that failed, and a pause written over the older revision would be
+    // refused, leaving the rollout retrying forever.
+    const rollout = (await this.ctx.store.get(read.id)) ?? read;
     const count = rollout.failedAttempts + 1;
     this.ctx.logger.warn(
       `Rollout ${rollout.id} of ${rollout.entityRef}: ${error.message} (${count} in a row)`,
@@ -143,13 +147,18 @@ export class RolloutEngine {
       return;
     }
     const reason = `paused after ${count} failed attempts to reach AWS: ${error.message}`;
-    await transition(this.ctx, rollout, {
+    const paused = await transition(this.ctx, rollout, {
       state: 'paused',
       reason,
       failedAttempts: 0,
       events: [{ kind: 'paused', message: reason }],
       audit: [engineAudit(rollout, 'rollout.pause', { reason })],
     });
+    if (!paused) {
+      // Someone moved it meanwhile (a user, another replica): the count
+      // stands, and the next failure pauses it.
+      await this.ctx.store.setFailedAttempts(rollout.id, count);
+    }
   }
 
   /** Moves one rollout on as far as its fleets allow now. */

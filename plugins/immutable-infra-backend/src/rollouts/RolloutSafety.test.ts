@@ -474,6 +474,23 @@ describe('rollout safety against the AWS model', () => {
     ).toHaveLength(1);
   });
 
+  it('AWS refusing a change the tick recorded first: paused after three failures in a row, naming the error', async () => {
+    // The wave records its decision before it asks AWS; the pause was
+    // written over the revision read before that, refused, and the
+    // rollout retried forever.
+    const h = await rolloutHarness({
+      fleet: 'group',
+      capacity: 2,
+      spec: { strategy: 'canary', steps: [{ setWeight: 100 }] },
+    });
+    h.model.throttle(1000, 'SetDesiredCapacity');
+    const paused = await h.until(r => r.state === 'paused', 10);
+    expect(paused.reason).toMatch(
+      /^paused after 3 failed attempts to reach AWS: Rate exceeded/,
+    );
+    expect(h.model.groupSnapshot(GROUP).desiredCapacity).toBe(2);
+  });
+
   it('a standalone instance is terminated only after its target group drained it', async () => {
     const h = await rolloutHarness({
       fleet: 'standalone',
