@@ -95,6 +95,29 @@ export interface Config {
         allowedHosts?: string[];
       };
     };
+    /**
+     * Automatic replacement of drift by policy (docs/remediation.md).
+     */
+    remediation?: {
+      /**
+       * The organisation default of the `immutable-infra.io/remediation`
+       * annotation, for entities without one: `off`, `observe` or
+       * `auto:<rule or root cause>[,…]`, optionally with
+       * `; window=<days> <HH:MM-HH:MM> <tz>` and `; max-per-day=N`.
+       * Defaults to `off`.
+       */
+      policy?: string;
+      /**
+       * How often the policies are applied to the drift found (one replica
+       * at a time). Defaults to 15 seconds.
+       */
+      frequency?: HumanDuration | string;
+      /**
+       * Automatic rollouts active at once per AWS account and region.
+       * Defaults to 2.
+       */
+      maxConcurrent?: number;
+    };
     /** Defaults of the image and instance age policy. */
     policy?: {
       /** Images older than this are drift. Defaults to 30. */

@@ -29,6 +29,46 @@ describe('readSettings', () => {
     });
   });
 
+  it('reads the remediation default, off unless configured', () => {
+    expect(readSettings(new ConfigReader({})).remediation).toEqual({
+      policy: { mode: 'off', targets: [], maxPerDay: 5 },
+      frequency: { seconds: 15 },
+      maxConcurrent: 2,
+    });
+    const settings = readSettings(
+      new ConfigReader({
+        immutableInfra: {
+          remediation: {
+            policy: 'auto:revoked-image; max-per-day=3',
+            frequency: 'PT5S',
+            maxConcurrent: 1,
+          },
+        },
+      }),
+    );
+    expect(settings.remediation).toEqual({
+      policy: { mode: 'auto', targets: ['revoked-image'], maxPerDay: 3 },
+      frequency: { seconds: 5 },
+      maxConcurrent: 1,
+    });
+    expect(() =>
+      readSettings(
+        new ConfigReader({
+          immutableInfra: { remediation: { policy: 'auto:all' } },
+        }),
+      ),
+    ).toThrow(
+      'Invalid immutableInfra.remediation.policy "auto:all": "all" is no drift rule or root cause',
+    );
+    expect(() =>
+      readSettings(
+        new ConfigReader({
+          immutableInfra: { remediation: { maxConcurrent: 0 } },
+        }),
+      ),
+    ).toThrow('Invalid immutableInfra.remediation.maxConcurrent 0');
+  });
+
   it('reads the drift settings', () => {
     const settings = readSettings(
       new ConfigReader({

@@ -4,6 +4,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
+import {
+  parseRemediationPolicy,
+  RemediationPolicy,
+} from '@immutable-infra/backstage-plugin-common';
 import { CronTime } from 'cron';
 
 /** The plugin's settings, with defaults applied. @internal */
@@ -45,6 +49,15 @@ export type ImmutableInfraSettings = {
     /** How long a clean-up waits after a rollout's last launch for its instances to show. */
     launchVisibilityMs: number;
   };
+  /** Automatic replacement of drift (`src/remediation/`). */
+  remediation: {
+    /** The organisation default of `immutable-infra.io/remediation`. */
+    policy: RemediationPolicy;
+    /** How often the policies are applied to the drift found. */
+    frequency: HumanDuration;
+    /** Automatic rollouts active at once per AWS account and region. */
+    maxConcurrent: number;
+  };
   registration: {
     /**
      * Whether registration checks with EC2 that each AMI is an image of its
@@ -69,6 +82,35 @@ function readDuration(
   fallback: HumanDuration,
 ): HumanDuration {
   return config?.has(key) ? readDurationFromConfig(config, { key }) : fallback;
+}
+
+/** `immutableInfra.remediation`; a policy that does not parse stops the start. */
+function readRemediation(
+  root: Config | undefined,
+): ImmutableInfraSettings['remediation'] {
+  const text = root?.getOptionalString('remediation.policy') ?? 'off';
+  let policy: RemediationPolicy;
+  try {
+    policy = parseRemediationPolicy(text.trim());
+  } catch (error) {
+    throw new Error(
+      `Invalid immutableInfra.remediation.policy "${text}": ${
+        (error as Error).message
+      }`,
+    );
+  }
+  const maxConcurrent =
+    root?.getOptionalNumber('remediation.maxConcurrent') ?? 2;
+  if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
+    throw new Error(
+      `Invalid immutableInfra.remediation.maxConcurrent ${maxConcurrent}: must be a whole number of rollouts, at least 1`,
+    );
+  }
+  return {
+    policy,
+    frequency: readDuration(root, 'remediation.frequency', { seconds: 15 }),
+    maxConcurrent,
+  };
 }
 
 /** Reads `immutableInfra` from the app config. @internal */
@@ -113,6 +155,7 @@ export function readSettings(config: Config): ImmutableInfraSettings {
         readDuration(root, 'rollouts.launchVisibility', { minutes: 1 }),
       ),
     },
+    remediation: readRemediation(root),
     registration: {
       verifyArtifacts:
         root?.getOptionalBoolean('registration.verifyArtifacts') ?? true,
