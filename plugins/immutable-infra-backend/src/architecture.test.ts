@@ -40,6 +40,16 @@ const ALLOWED: Record<string, string[]> = {
     'rollouts',
   ],
   http: ['adoption', 'audit', 'entities', 'fleet', 'registry', 'rollouts'],
+  remediation: [
+    'audit',
+    'catalog',
+    'config',
+    'database',
+    'drift',
+    'entities',
+    'fleet',
+    'rollouts',
+  ],
 };
 
 type SourceFile = { file: string; folder: string; text: string };

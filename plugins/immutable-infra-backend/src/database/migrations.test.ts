@@ -16,6 +16,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', id => {
     expect(await knex.schema.hasTable('image_families')).toBe(true);
     expect(await knex.schema.hasTable('audit_events')).toBe(true);
     expect(await knex.schema.hasTable('finding_lifetimes')).toBe(true);
+    expect(await knex.schema.hasTable('remediation_actions')).toBe(true);
     expect(
       await knex.schema.hasColumn('adoption_snapshots', 'findings_gone'),
     ).toBe(true);
@@ -24,6 +25,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', id => {
     expect(await knex.schema.hasTable('image_families')).toBe(false);
     expect(await knex.schema.hasTable('audit_events')).toBe(false);
     expect(await knex.schema.hasTable('finding_lifetimes')).toBe(false);
+    expect(await knex.schema.hasTable('remediation_actions')).toBe(false);
 
     await knex.migrate.latest({ directory });
     expect(await knex.schema.hasTable('image_families')).toBe(true);
