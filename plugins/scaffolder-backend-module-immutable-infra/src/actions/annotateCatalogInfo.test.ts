@@ -7,7 +7,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'yaml';
-import { exampleInput } from '../__testUtils__/examples';
+import {
+  exampleInput,
+  expectDocumentedExamples,
+} from '../__testUtils__/examples';
 import { examples } from './annotateCatalogInfo.examples';
 import {
   annotateCatalogInfo,
@@ -312,16 +315,22 @@ describe('immutable-infra:catalog-info:annotate', () => {
 });
 
 describe('the examples of immutable-infra:catalog-info:annotate', () => {
-  it('are valid input', () => {
-    const action = createAnnotateCatalogInfoAction({
-      catalog: catalogServiceMock(),
-      reader: {} as any,
-      integrations,
-    });
-    for (const example of examples) {
+  const action = createAnnotateCatalogInfoAction({
+    catalog: catalogServiceMock(),
+    reader: {} as any,
+    integrations,
+  });
+
+  it('are the ones the action documents: YAML with a step of the action whose input the scaffolder accepts', () => {
+    expectDocumentedExamples(action, examples);
+  });
+
+  it.each(examples.map(example => [example.description, example] as const))(
+    '%s: annotates storefront-web',
+    (_, example) => {
       expect(exampleInput(action, example)).toMatchObject({
         entityRef: 'component:default/storefront-web',
       });
-    }
-  });
+    },
+  );
 });

@@ -566,7 +566,7 @@ describe('the immutable-service template through the scaffolder dry run', () => 
     },
   );
 
-  it('behind the form, values with quotes, line breaks and interpolations stay strings of the Terraform and the Packer build', async () => {
+  it('behind the form, values with quotes, line breaks and interpolations stay strings of the Terraform, the Packer build, catalog-info.yaml and immutable-infra.json', async () => {
     const hostile = {
       healthCheckPath:
         '/healthz"\n}\n\nresource "aws_iam_user" "x" {\n  name = "${file("/etc/passwd")}',
@@ -574,6 +574,8 @@ describe('the immutable-service template through the scaffolder dry run', () => 
       logDestination: 'cloudwatch:/x"\n  default = "${path.root}',
       regions: ['us-east-1', 'eu-west-1"] = {}\n  x = ["'],
       fleets: [{ environment: 'prod" = {}\n  "x', min: 1, desired: 1, max: 1 }],
+      description:
+        'Orders\n---\napiVersion: backstage.io/v1alpha1\nkind: Location\nspec:\n  target: https://attacker.example.com/x.yaml',
     };
     const run = await scaffolder.dryRun(
       'immutable-service',
@@ -614,5 +616,29 @@ describe('the immutable-service template through the scaffolder dry run', () => 
       hclLiteral(hostile.instanceType),
     );
     expect(packer.variable.regions[0].default).toEqual(hostile.regions);
+
+    // catalog-info.yaml stays the one component, each value a string of it.
+    const entity = onlyDocument(run);
+    expect(entity.metadata.description).toBe(hostile.description);
+    const environment = hostile.fleets[0].environment;
+    expect(entity.metadata.annotations).toMatchObject({
+      'immutable-infra.io/aws-regions': hostile.regions.join(','),
+      'immutable-infra.io/environments': environment,
+      'immutable-infra.io/log-destination': hostile.logDestination,
+      'immutable-infra.io/autoscaling-group': `${environment}=orders-${environment}`,
+    });
+    expect(Object.keys(entity.spec!).sort()).toEqual([
+      'lifecycle',
+      'owner',
+      'system',
+      'type',
+    ]);
+    // immutable-infra.json is JSON with the same values.
+    expect(JSON.parse(run.files.get('immutable-infra.json')!)).toMatchObject({
+      regions: hostile.regions,
+      environments: [environment],
+      instanceType: hostile.instanceType,
+      logDestination: hostile.logDestination,
+    });
   });
 });
