@@ -99,6 +99,48 @@ function render(name: string, fake: ReturnType<typeof api>, allowed = true) {
 }
 
 describe('DriftContent', () => {
+  it("shows each group's age and the service's drift lifetime", async () => {
+    const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000 - 60_000);
+    const response = drift({
+      lifetime: {
+        open: 2,
+        oldestOpenSince: threeDaysAgo.toISOString(),
+        windows: [
+          {
+            days: 30,
+            gone: 4,
+            p50Seconds: 720,
+            p95Seconds: 10_800,
+            erasedAutomatically: 3,
+          },
+          {
+            days: 90,
+            gone: 4,
+            p50Seconds: 720,
+            p95Seconds: 10_800,
+            erasedAutomatically: 3,
+          },
+        ],
+      },
+    });
+    response.groups[0].firstSeenAt = threeDaysAgo.toISOString();
+    await render('ledger-worker', api(response));
+    expect(await screen.findByText('found 3 days ago')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /Drift lifetime: 30 days, 4 gone, median 12 min, p95 3 h, 3 erased automatically/,
+      ),
+    ).toBeInTheDocument();
+    // The first render of the file loads the app: more than the default.
+  }, 20_000);
+
+  it('shows no age where the syncs have not recorded one', async () => {
+    await render('ledger-worker', api(drift()));
+    await screen.findByText('2 instances run the revoked ledger-worker@3');
+    expect(screen.queryByText(/^found /)).not.toBeInTheDocument();
+    expect(screen.queryByText(/Drift lifetime/)).not.toBeInTheDocument();
+  });
+
   it('shows findings grouped by root cause, with the fix and the instances behind them', async () => {
     await render('ledger-worker', api(drift()));
     expect(

@@ -28,7 +28,7 @@ import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { useMemo, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
-import { relative } from '../shared';
+import { duration, relative } from '../shared';
 import { DriftGroupPanel, SEVERITY_COLOR } from './DriftGroupPanel';
 import { useDrift } from './useDrift';
 import { useInstances } from './useInstances';
@@ -87,7 +87,7 @@ function Drift() {
   if (!drift.value || (instances.loading && !instances.value)) {
     return <Progress />;
   }
-  const { counts, groups, sync: lastSync } = drift.value;
+  const { counts, groups, sync: lastSync, lifetime } = drift.value;
   const total = instances.lastPage?.total ?? 0;
   return (
     <Grid container spacing={3}>
@@ -136,6 +136,26 @@ function Drift() {
             </Button>
           )}
         </Box>
+        {lifetime && (
+          <Typography variant="body2" color="textSecondary">
+            {`Drift lifetime: ${lifetime.windows
+              .map(
+                w =>
+                  `${w.days} days, ${w.gone} gone, median ${duration(
+                    w.p50Seconds,
+                  )}, p95 ${duration(w.p95Seconds)}, ${
+                    w.erasedAutomatically
+                  } erased automatically`,
+              )
+              .join('; ')}${
+              lifetime.oldestOpenSince
+                ? `. Oldest open finding found ${relative(
+                    lifetime.oldestOpenSince,
+                  )}.`
+                : '.'
+            }`}
+          </Typography>
+        )}
       </Grid>
       <Grid item xs={12}>
         {groups.length === 0 ? (

@@ -7,6 +7,7 @@ import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import { relative } from '../shared';
 
 /** The colour of a severity's chips. */
 export const SEVERITY_COLOR: Record<
@@ -72,6 +73,11 @@ export function DriftGroupPanel({
             <b>{group.summary}</b>
           </Typography>
           <Typography variant="caption">{group.rule}</Typography>
+          {group.firstSeenAt && (
+            <Typography variant="caption" color="textSecondary">
+              found {relative(group.firstSeenAt)}
+            </Typography>
+          )}
         </Box>
       </AccordionSummary>
       <AccordionDetails>

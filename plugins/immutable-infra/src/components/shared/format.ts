@@ -23,6 +23,26 @@ export function relative(iso: string): string {
   return DateTime.fromISO(iso).toRelative() ?? iso;
 }
 
+/**
+ * A length of time in seconds, in its largest whole unit: "45 s",
+ * "12 min", "3 h", "2 d"; a dash when unknown.
+ */
+export function duration(seconds: number | undefined): string {
+  if (seconds === undefined) {
+    return '—';
+  }
+  if (seconds < 60) {
+    return `${Math.round(seconds)} s`;
+  }
+  if (seconds < 3600) {
+    return `${Math.round(seconds / 60)} min`;
+  }
+  if (seconds < 86_400) {
+    return `${Math.round(seconds / 3600)} h`;
+  }
+  return `${Math.round(seconds / 86_400)} d`;
+}
+
 /** "42 d" for a number of days; a dash when unknown. */
 export function dayCount(n: number | undefined): string {
   return n === undefined ? '—' : `${n} d`;

@@ -11,6 +11,7 @@ export {
   ageInDays,
   commitUrl,
   dayCount,
+  duration,
   errorMessage,
   relative,
 } from './format';
