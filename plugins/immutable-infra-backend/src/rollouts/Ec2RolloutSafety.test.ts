@@ -91,37 +91,6 @@ describe('rollout safety on the EC2 emulator', () => {
     await moto?.stop();
   });
 
-  /**
-   * Has the provider's load balancer client deregister as AWS does. AWS:
-   * "If the specified target does not exist, the action returns
-   * successfully",
-   * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeregisterTargets.html;
-   * moto answers InvalidTarget for a target not registered (and stops at
-   * it). Each DeregisterTargets is sent with only the targets the group
-   * lists, and not at all when it lists none of them; every other call
-   * reaches moto as the provider makes it.
-   */
-  function deregistersAsAws(client: ElasticLoadBalancingV2Client) {
-    client.middlewareStack.add(
-      (next, context) => async args => {
-        if (context.commandName !== 'DeregisterTargetsCommand') {
-          return next(args);
-        }
-        const input = args.input as {
-          TargetGroupArn: string;
-          Targets: { Id: string }[];
-        };
-        const registered = await targets(input.TargetGroupArn);
-        const Targets = input.Targets.filter(t => registered.has(t.Id));
-        if (Targets.length === 0) {
-          return { output: { $metadata: {} }, response: {} } as any;
-        }
-        return next({ ...args, input: { ...input, Targets } });
-      },
-      { step: 'initialize', name: 'deregisterAsAws' },
-    );
-  }
-
   /** A name no other test on the shared emulator uses (at most 20 characters). */
   let names = 0;
   const unique = (base: string) =>
@@ -151,7 +120,6 @@ describe('rollout safety on the EC2 emulator', () => {
     const clients = AwsClientFactory.fromConfig(
       new ConfigReader(emulatorConfig(endpoint)),
     );
-    deregistersAsAws(await clients.elbClient(region));
     const fleet = DatabaseFleetStore.create({ knex });
     const entity = {
       apiVersion: 'backstage.io/v1alpha1',

@@ -26,6 +26,7 @@ import {
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
+  InvalidTargetException,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ROLLOUT_ID_TAG } from '@immutable-infra/backstage-plugin-common';
@@ -637,11 +638,41 @@ export class Ec2RolloutProvider implements RolloutProvider {
     for (const arn of location.targetGroupArns) {
       for (const ids of chunks(location.instanceIds, 100)) {
         const Targets = ids.map(Id => ({ Id }));
-        await elb.send(
-          location.registered
-            ? new RegisterTargetsCommand({ TargetGroupArn: arn, Targets })
-            : new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets }),
-        );
+        if (location.registered) {
+          await elb.send(
+            new RegisterTargetsCommand({ TargetGroupArn: arn, Targets }),
+          );
+          continue;
+        }
+        try {
+          await elb.send(
+            new DeregisterTargetsCommand({ TargetGroupArn: arn, Targets }),
+          );
+        } catch (error) {
+          // "If the specified target does not exist, the action returns
+          // successfully" (API_DeregisterTargets.html), yet InvalidTarget
+          // also answers a target that is gone (and every target the
+          // emulator does not list): deregistered again with only the
+          // targets the group lists.
+          if (!(error instanceof InvalidTargetException)) {
+            throw error;
+          }
+          const { TargetHealthDescriptions } = await elb.send(
+            new DescribeTargetHealthCommand({ TargetGroupArn: arn }),
+          );
+          const listed = new Set(
+            (TargetHealthDescriptions ?? []).map(d => d.Target?.Id),
+          );
+          const still = Targets.filter(t => listed.has(t.Id));
+          if (still.length > 0) {
+            await elb.send(
+              new DeregisterTargetsCommand({
+                TargetGroupArn: arn,
+                Targets: still,
+              }),
+            );
+          }
+        }
       }
     }
   }
