@@ -20,6 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import request from 'supertest';
 import { immutableInfraPlugin } from '../src/plugin';
+import { percentiles, requiredPostgresUrl } from './benchDatabase';
 
 const COMPONENTS = Number(process.env.BENCH_COMPONENTS ?? 10_000);
 const DEPARTMENTS = 30;
@@ -101,20 +102,8 @@ const benchEntities = createBackendModule({
   },
 });
 
-function percentiles(times: number[]) {
-  const sorted = [...times].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
 async function main() {
-  const url = process.env.BENCH_DATABASE_URL;
-  if (!url) {
-    throw new Error(
-      'Set BENCH_DATABASE_URL to a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432',
-    );
-  }
+  const url = requiredPostgresUrl();
   const prefix = `bench_${Date.now()}_`;
   const backend = await startTestBackend({
     features: [

@@ -1,4 +1,4 @@
-/* Shared by the benchmarks: a database to write to, a silent logger, a median. */
+/* Shared by the benchmarks: a database to write to, a silent logger, a median and percentiles. */
 import {
   LoggerService,
   resolvePackagePath,
@@ -49,4 +49,26 @@ export function median(values: number[]): number {
   return sorted.length % 2
     ? sorted[middle]
     : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** The 50th and 99th percentiles of the times (the nearest rank below). */
+export function percentiles(times: number[]): { p50: number; p99: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/**
+ * BENCH_DATABASE_URL, for the benchmarks that run only on PostgreSQL (the
+ * whole backend's, on the catalog's and the plugin's tables).
+ */
+export function requiredPostgresUrl(): string {
+  const url = process.env.BENCH_DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      'Set BENCH_DATABASE_URL to a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432',
+    );
+  }
+  return url;
 }

@@ -18,6 +18,7 @@ import knexFactory from 'knex';
 import request from 'supertest';
 import { immutableInfraPlugin } from '../src/plugin';
 import { imageOf, startReplayServer } from './ec2ReplayServer';
+import { percentiles, requiredPostgresUrl } from './benchDatabase';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
 const PER_ENTITY = Number(process.env.BENCH_INSTANCES_PER_ENTITY ?? 25);
@@ -69,20 +70,8 @@ const fleetEntities = createBackendModule({
   },
 });
 
-function percentiles(times: number[]) {
-  const sorted = [...times].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
 async function main() {
-  const url = process.env.BENCH_DATABASE_URL;
-  if (!url) {
-    throw new Error(
-      'Set BENCH_DATABASE_URL to a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432',
-    );
-  }
+  const url = requiredPostgresUrl();
   const replay = await startReplayServer({ perEntity: PER_ENTITY });
   const prefix = `bench_${Date.now()}_`;
   const backend = await startTestBackend({
