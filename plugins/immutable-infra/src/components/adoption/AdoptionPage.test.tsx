@@ -19,6 +19,9 @@ const figures = (services: number, enrolled: number) => ({
   imageAgeMedianDays: 12,
   imageAgeP95Days: 40,
   withinPolicyShare: 0.5,
+  driftLifetimeP50Minutes: 15,
+  driftLifetimeP95Minutes: 1440,
+  erasedAutomaticallyShare: 0.75,
   rollouts: { succeeded: 3, failed: 1, aborted: 0 },
 });
 
@@ -133,6 +136,15 @@ describe('AdoptionPage', () => {
     ).toHaveTextContent('80%');
     expect(screen.getByLabelText('Lead time to production')).toHaveTextContent(
       '30 h',
+    );
+    expect(screen.getByLabelText('Drift lifetime')).toHaveTextContent(
+      '15 min median',
+    );
+    expect(
+      screen.getByText('p95 24 h · findings gone in the last 30 days'),
+    ).toBeInTheDocument();
+    expect(screen.getByLabelText('Erased automatically')).toHaveTextContent(
+      '75%',
     );
     expect(screen.getByLabelText('Rollout failure rate')).toHaveTextContent(
       '25%',

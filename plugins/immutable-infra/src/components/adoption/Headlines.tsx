@@ -15,6 +15,13 @@ const percent = (share?: number) =>
   share === undefined ? '–' : `${Math.round(share * 100)}%`;
 
 const days = (value?: number) => (value === undefined ? '–' : `${value} d`);
+/** Minutes below two hours, hours below two days, days beyond. */
+const minutes = (value?: number) => {
+  if (value === undefined) return '–';
+  if (value < 120) return `${value} min`;
+  if (value < 2880) return `${Math.round(value / 60)} h`;
+  return `${Math.round(value / 1440)} d`;
+};
 
 const hours = (value?: number) => {
   if (value === undefined) {
@@ -161,6 +168,26 @@ export const Headlines = memo(function HeadlineFigures(props: {
         )} within policy`}
         history={history}
         trend={d => d.imageAgeMedianDays}
+      />
+      <Headline
+        title="Drift lifetime"
+        value={`${minutes(figures.driftLifetimeP50Minutes)} median`}
+        detail={`p95 ${minutes(
+          figures.driftLifetimeP95Minutes,
+        )} · findings gone in the last 30 days`}
+        history={history}
+        trend={d => d.driftLifetimeP50Minutes}
+      />
+      <Headline
+        title="Erased automatically"
+        value={percent(figures.erasedAutomaticallyShare)}
+        detail="of findings gone in the last 30 days, replaced by an automatic rollout"
+        history={history}
+        trend={d =>
+          d.erasedAutomaticallyShare === undefined
+            ? undefined
+            : Math.round(d.erasedAutomaticallyShare * 100)
+        }
       />
       <Headline
         title="Deployment frequency"
