@@ -11,7 +11,7 @@ const API = 'component:default/api';
 
 const sshOpen = (instanceId: string) => ({
   rule: 'ssh-open',
-  rootCause: 'ssh-open:internet',
+  rootCause: 'ssh-open:world',
   instanceId,
   environment: 'production',
   seenBy: 'poll' as const,
@@ -66,7 +66,7 @@ describe.each(databases.eachSupportedId())(
         expect.objectContaining({
           entityRef: WEB,
           rule: 'ssh-open',
-          rootCause: 'ssh-open:internet',
+          rootCause: 'ssh-open:world',
           instanceId: 'i-1',
           environment: 'production',
           firstSeenAt: '2026-12-01T10:00:00.000Z',
