@@ -182,7 +182,7 @@ describe('immutable-infra:rollout:start', () => {
       );
     });
 
-    it('waits for the rollout to succeed, logging its timeline and steps once', async () => {
+    it('waits for the rollout to succeed and release its environment, logging its timeline and steps once', async () => {
       const { action, entityRef, name, get } = await setup({
         strategy: NO_PAUSE,
       });
@@ -197,6 +197,12 @@ describe('immutable-infra:rollout:start', () => {
       expect(output(ctx, 'state')).toBe('succeeded');
       const rollout = await get(output(ctx, 'rolloutId'));
       expect(rollout.state).toBe('succeeded');
+      // Success is reported once AWS is tidied and the environment released:
+      // the timeline is complete when the step ends.
+      expect(rollout.events.at(-1)).toMatchObject({
+        kind: 'finished',
+        message: `Launch templates default to ${name}@2; groups keep it, with their sizes as they were`,
+      });
       const log = lines();
       // Once per event: two events may say the same (one wave each).
       for (const { message } of rollout.events) {
@@ -214,6 +220,9 @@ describe('immutable-infra:rollout:start', () => {
           ),
           `Rollout ${rollout.id} succeeded: production runs ${name}@2`,
         ]),
+      );
+      expect(log.at(-1)).toBe(
+        `Rollout ${rollout.id} succeeded: production runs ${name}@2`,
       );
     });
 

@@ -23,6 +23,13 @@ import { RegistryActionOptions } from './types';
 const DEFAULT_TIMEOUT_MINUTES = 60;
 const MAX_TIMEOUT_MINUTES = 24 * 60;
 const DEFAULT_POLL_INTERVAL_MS = 5_000;
+/**
+ * The timeline event the backend writes when a rollout that succeeded has
+ * tidied AWS (launch templates default to the new version, groups stay on
+ * it with their sizes as they were) and released its entity and environment
+ * for the next rollout. Succeeded comes first, this a tick or more later.
+ */
+const RELEASED_EVENT_KIND = 'finished';
 
 /**
  * What `immutable-infra:rollout:start` needs: the registry actions' client
@@ -53,7 +60,7 @@ export function createStartRolloutAction({
   return createTemplateAction({
     id: 'immutable-infra:rollout:start',
     description:
-      'Starts a rollout of an environment of an entity to an image version (the channel version by default), following the strategy of its annotations. With waitForCompletion the step follows the rollout in the task log and ends with it: success when it succeeds, an error when it fails, is aborted or does not end in time (the rollout goes on).',
+      'Starts a rollout of an environment of an entity to an image version (the channel version by default), following the strategy of its annotations. With waitForCompletion the step follows the rollout in the task log and ends with it: success once it succeeded and released the environment (launch templates default to the version, the next rollout may start), an error when it fails, is aborted or does not end in time (the rollout goes on).',
     examples,
     schema: {
       input: {
@@ -176,7 +183,10 @@ export function createStartRolloutAction({
 
 /**
  * Reads the rollout until it ends, logging each new timeline event and each
- * step once, and that it waits for a promote. Answers it succeeded; throws
+ * step once, and that it waits for a promote. Answers it once it succeeded
+ * and released its environment (AWS tidied, the `finished` event): until
+ * then the templates still default to the old version and another rollout
+ * of the environment is refused. Throws
  * when it failed or was aborted, when the timeout passes, and when the task
  * is cancelled. Only the waiting stops: the rollout goes on.
  */
@@ -214,7 +224,10 @@ async function follow(options: {
         `Waiting for a promote at step ${where}: promote rollout ${rollout.id} on the entity’s Immutability tab`,
       );
     }
-    if (rollout.state === 'succeeded') {
+    if (
+      rollout.state === 'succeeded' &&
+      rollout.events.some(e => e.kind === RELEASED_EVENT_KIND)
+    ) {
       ctx.logger.info(
         `Rollout ${rollout.id} succeeded: ${rollout.environment} runs ${rollout.toVersion}`,
       );
@@ -229,9 +242,12 @@ async function follow(options: {
       );
     }
     const left = deadline - Date.now();
-    const now = `it is ${rollout.state}${
-      rollout.awaitingPromotion ? ', waiting for a promote,' : ''
-    } at step ${where} and goes on`;
+    const now =
+      rollout.state === 'succeeded'
+        ? `it succeeded and still puts launch templates and groups on ${rollout.toVersion}, which goes on`
+        : `it is ${rollout.state}${
+            rollout.awaitingPromotion ? ', waiting for a promote,' : ''
+          } at step ${where} and goes on`;
     if (left <= 0) {
       ctx.output('state', rollout.state);
       throw new Error(
