@@ -135,6 +135,19 @@ export const immutableInfraPlugin = createBackendPlugin({
           },
         });
 
+        // Remediation policies: automatic replace-drifted rollouts of the
+        // drift a policy names, one replica at a time.
+        await scheduler.scheduleTask({
+          id: 'immutable-infra:remediation',
+          frequency: settings.remediation.frequency,
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 20 },
+          scope: 'global',
+          fn: async () => {
+            await services.remediator.tick();
+          },
+        });
+
         httpRouter.use(await createRouter({ httpAuth, auditor, ...services }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },

@@ -38,11 +38,16 @@ import { ImageRegistry } from './registry/ImageRegistry';
 import { createRegistryStores } from './registry/RegistryStores';
 import { RolloutProvider } from './providers/RolloutProvider';
 import { DatabaseRolloutStore } from './rollouts/DatabaseRolloutStore';
-import { DatabaseRolloutReplacements } from './rollouts/RolloutReplacements';
+import {
+  DatabaseRolloutReplacements,
+  REMEDIATION_ACTOR,
+} from './rollouts/RolloutReplacements';
 import { viewOf } from './rollouts/RolloutStore';
 import { RolloutEngine } from './rollouts/RolloutEngine';
 import { RolloutService } from './rollouts/RolloutService';
 import { RolloutNotify } from './rollouts/notices';
+import { DatabaseRemediationStore } from './remediation/RemediationStore';
+import { Remediator } from './remediation/Remediator';
 
 /**
  * Builds every service of the plugin on one database: the plugin wires
@@ -128,6 +133,8 @@ export function createServices(options: {
     activeRollouts: async entityRef =>
       (await rolloutStore.listActive(entityRef)).map(viewOf),
     lifetimes,
+    // eslint-disable-next-line @typescript-eslint/no-use-before-define -- called after both are built
+    remediation: input => remediator.describe(input),
   });
   const adoptionStore = DatabaseAdoptionStore.create({ knex });
   const adoptionSnapshotter = new AdoptionSnapshotter({
@@ -157,23 +164,58 @@ export function createServices(options: {
     adoption,
     access,
   });
+  const rollouts = new RolloutService({
+    store: rolloutStore,
+    access,
+    stores,
+    fleet,
+    environmentTag: settings.environmentTag,
+    nudge: options.nudgeRollouts,
+    notify: options.notify,
+    probeAllowedHosts: settings.rollouts.probeAllowedHosts,
+    drift: (entityRef, credentials) =>
+      pages.drift(parseEntityRef(entityRef), credentials),
+    provider: options.rolloutProvider,
+  });
+  const remediator: Remediator = new Remediator({
+    store: DatabaseRemediationStore.create({ knex }),
+    entities: async () =>
+      (await snapshots.listSnapshots()).map(row => ({
+        entityRef: row.entity_ref,
+        name: row.name,
+        annotations: JSON.parse(row.annotations),
+      })),
+    drift: async entityRef =>
+      pages.drift(
+        parseEntityRef(entityRef),
+        await auth.getOwnServiceCredentials(),
+      ),
+    activeRollout: async (entityRef, environment) =>
+      Boolean(await rolloutStore.findActive(entityRef, environment)),
+    startRollout: async start => {
+      const { rollout } = await rollouts.create({
+        entityRef: start.entityRef,
+        environment: start.environment,
+        spec: { strategy: 'replaceDrifted', rootCause: start.rootCause },
+        dryRun: false,
+        reason: start.reason,
+        credentials: await auth.getOwnServiceCredentials(),
+        startedBy: { actor: REMEDIATION_ACTOR, payload: start.payload },
+      });
+      return { id: rollout.id, toVersion: rollout.toVersion };
+    },
+    alarmStates: location => options.rolloutProvider.alarmStates(location),
+    defaultPolicy: settings.remediation.policy,
+    maxConcurrent: settings.remediation.maxConcurrent,
+    notify: options.sendNotification,
+    logger,
+  });
   return {
     stores,
     snapshots,
     rolloutStore,
-    rollouts: new RolloutService({
-      store: rolloutStore,
-      access,
-      stores,
-      fleet,
-      environmentTag: settings.environmentTag,
-      nudge: options.nudgeRollouts,
-      notify: options.notify,
-      probeAllowedHosts: settings.rollouts.probeAllowedHosts,
-      drift: (entityRef, credentials) =>
-        pages.drift(parseEntityRef(entityRef), credentials),
-      provider: options.rolloutProvider,
-    }),
+    rollouts,
+    remediator,
     rolloutEngine: new RolloutEngine({
       store: rolloutStore,
       provider: options.rolloutProvider,

@@ -93,6 +93,11 @@ export class EntityPages {
       ) => Promise<Omit<Rollout, 'events'>[]>;
       /** The recorded lives of findings: the drift answer's ages. */
       lifetimes?: Pick<FindingLifetimeStore, 'listOpen' | 'listGone'>;
+      /** The remediation policy of the entity and of each drift group. */
+      remediation?: (options: {
+        view: DriftResponse;
+        annotations: ImmutableInfraAnnotations;
+      }) => Promise<DriftResponse>;
     },
   ) {}
 
@@ -251,9 +256,17 @@ export class EntityPages {
     ref: CompoundEntityRef,
     credentials: Caller,
   ): Promise<DriftResponse> {
-    const { entityRef, analysis } = await this.analyse(ref, credentials);
-    const view = driftView(entityRef, analysis);
-    const { lifetimes } = this.options;
+    const { entityRef, annotations, analysis } = await this.analyse(
+      ref,
+      credentials,
+    );
+    const { lifetimes, remediation } = this.options;
+    const view = remediation
+      ? await remediation({
+          view: driftView(entityRef, analysis),
+          annotations,
+        })
+      : driftView(entityRef, analysis);
     if (!lifetimes) {
       return view;
     }

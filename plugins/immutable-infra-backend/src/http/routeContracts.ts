@@ -263,7 +263,8 @@ export const ROUTE_CONTRACTS: ReadonlyArray<RouteContract> = [
   entityRead({
     page: 'drift',
     operationId: 'getDrift',
-    summary: "The entity's drift findings, grouped by root cause",
+    summary:
+      "The entity's drift findings, grouped by root cause, with its remediation policy and what the policy does with each group",
     response: 'DriftResponse',
   }),
   entityRead({

@@ -84,6 +84,11 @@ export class RolloutService {
     dryRun: boolean;
     reason?: string;
     credentials: Caller;
+    /**
+     * A rollout the plugin starts itself (the remediation policy's): who
+     * the rollout, its timeline and audit name, and what the audit adds.
+     */
+    startedBy?: { actor: string; payload?: Record<string, unknown> };
   }): Promise<CreateRolloutResponse> {
     const { entityRef, environment, credentials } = options;
     const entity = await this.options.access.requireEntity(
@@ -140,7 +145,7 @@ export class RolloutService {
       currentStep: 0,
       promoted: false,
       reason: options.reason,
-      createdBy: principalRef(credentials),
+      createdBy: options.startedBy?.actor ?? principalRef(credentials),
       plan: {
         ...planned.plan,
         selector: annotations.fleetSelector,
@@ -185,7 +190,12 @@ export class RolloutService {
           action: 'rollout.create',
           entityRef,
           subject: record.id,
-          payload: { environment, toVersion: version.id, movesChannel },
+          payload: {
+            environment,
+            toVersion: version.id,
+            movesChannel,
+            ...options.startedBy?.payload,
+          },
         },
       ],
     });
