@@ -40,6 +40,7 @@ const ALLOWED: Record<string, string[]> = {
     'rollouts',
   ],
   http: ['adoption', 'audit', 'entities', 'fleet', 'registry', 'rollouts'],
+  events: ['catalog', 'fleet', 'providers'],
   remediation: [
     'audit',
     'catalog',

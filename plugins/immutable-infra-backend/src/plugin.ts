@@ -7,11 +7,15 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { immutableInfraPermissions } from '@immutable-infra/backstage-plugin-common';
 import { readSettings } from './config/settings';
 import { connectDatabase } from './database/migrations';
+import { createDriftEventConsumer } from './events/createDriftEventConsumer';
+import { readDriftEventSettings } from './events/driftEventSettings';
 import { createRouter } from './http/router';
 import { AwsClientFactory } from './providers/aws/AwsClientFactory';
+import { Ec2DriftEventLookup } from './providers/aws/Ec2DriftEventLookup';
 import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
 import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
 import { Ec2RolloutProvider } from './providers/aws/Ec2RolloutProvider';
+import { SqsDriftEventQueue } from './providers/aws/SqsDriftEventQueue';
 import { RolloutNotifier } from './rollouts/RolloutNotifier';
 import { createServices } from './services';
 
@@ -147,6 +151,41 @@ export const immutableInfraPlugin = createBackendPlugin({
             await services.remediator.tick();
           },
         });
+
+        // Drift found from AWS events, seconds after it is made; off until
+        // immutableInfra.events names a queue (the fleet sync above stays
+        // as the backstop for lost events).
+        const eventSettings = readDriftEventSettings(config);
+        if (eventSettings) {
+          const consumer = createDriftEventConsumer({
+            settings: eventSettings,
+            // The plugin's client, migrated above.
+            knex: await database.getClient(),
+            snapshots: services.snapshots,
+            fleetSync: services.fleetSync,
+            queue: new SqsDriftEventQueue(clients),
+            lookup: new Ec2DriftEventLookup(clients),
+            logger,
+          });
+          // One replica consumes, the others stand by: a global task is run
+          // by one replica at a time (the scheduler's lock). Each run
+          // long-polls for a bounded time (runFor, a minute by default) and
+          // ends, so the lock changes hands when a replica stops; the next
+          // run is due at once (every second) and starts within the
+          // scheduler's one-second check. SQS's visibility timeout keeps a
+          // message received by a run that dies, or that outlives its lock,
+          // from a second reader until that timeout has passed.
+          await scheduler.scheduleTask({
+            id: 'immutable-infra:drift-events',
+            frequency: { seconds: 1 },
+            timeout: { milliseconds: eventSettings.runForMs + 60_000 },
+            initialDelay: { seconds: 5 },
+            scope: 'global',
+            fn: async signal => {
+              await consumer.run(signal);
+            },
+          });
+        }
 
         httpRouter.use(await createRouter({ httpAuth, auditor, ...services }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

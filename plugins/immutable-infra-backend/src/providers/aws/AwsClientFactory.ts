@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { Config } from '@backstage/config';
 import {
   AwsCredentialsManager,
@@ -45,6 +46,7 @@ export class AwsClientFactory {
   private readonly cloudwatch = new Map<string, CloudWatchClient>();
   private readonly logs = new Map<string, CloudWatchLogsClient>();
   private readonly ssm = new Map<string, SSMClient>();
+  private readonly sqs = new Map<string, SQSClient>();
 
   constructor(
     private readonly credentials: AwsCredentialsManager,
@@ -123,6 +125,10 @@ export class AwsClientFactory {
     account?: string,
   ): Promise<CloudWatchClient> {
     return this.cached(this.cloudwatch, CloudWatchClient, region, account);
+  }
+
+  async sqsClient(region: string, account?: string): Promise<SQSClient> {
+    return this.cached(this.sqs, SQSClient, region, account);
   }
 
   async cloudWatchLogsClient(
