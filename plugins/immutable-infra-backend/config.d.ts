@@ -163,6 +163,46 @@ export interface Config {
         window?: HumanDuration | string;
       };
     };
+    /**
+     * The drift events consumer: an SQS queue fed by EventBridge rules with
+     * EC2 state changes and the CloudTrail calls that create drift
+     * (examples/drift-events/). Each event resyncs only the entities it
+     * touches, seconds after the change; the periodic sync stays as the
+     * backstop. Off while no queue is named.
+     */
+    events?: {
+      /**
+       * The queue's URL, for one account and region; `queues` names more.
+       * Its account and region are read from an SQS URL
+       * (`https://sqs.<region>.amazonaws.com/<account>/<name>`): events of
+       * any other account or region are dropped as foreign.
+       */
+      queueUrl?: string;
+      /** The queue's region, where its URL does not say it (an emulator). */
+      region?: string;
+      /**
+       * The account whose credentials (`aws.accounts`) read the queue and
+       * look instances up; the main account's when unset.
+       */
+      account?: string;
+      /** One queue per account and region. */
+      queues?: Array<{
+        queueUrl: string;
+        region?: string;
+        account?: string;
+      }>;
+      /**
+       * How long one run of the consumer's task receives before the task's
+       * lock is let go (one replica consumes at a time). Defaults to 1 minute.
+       */
+      runFor?: HumanDuration | string;
+      /** The longest one receive waits for a message, at most 20. Defaults to 20. */
+      waitSeconds?: number;
+      /** Messages larger than this are dropped as oversize. Defaults to 262144 (256 KiB). */
+      maxEventBytes?: number;
+      /** How long an event id is remembered to drop its duplicates. Defaults to 15 minutes. */
+      dedupeWindow?: HumanDuration | string;
+    };
     /** Tag keys read on instances. */
     tags?: {
       /** Tag naming an instance's environment. Defaults to `environment`. */
