@@ -134,6 +134,56 @@ describe('DriftContent', () => {
     // The first render of the file loads the app: more than the default.
   }, 20_000);
 
+  it("shows the remediation policy, each group's mode and its automatic rollout or stop", async () => {
+    const response = drift({
+      remediation: {
+        policy: { mode: 'auto', targets: ['revoked-image'], maxPerDay: 5 },
+        source: 'annotation',
+        summary: 'automatic (revoked-image), at most 5 a day',
+        startedToday: 1,
+      },
+    });
+    response.groups[0].remediation = {
+      mode: 'automatic',
+      rollout: {
+        id: 'r-1',
+        environment: 'production',
+        state: 'running',
+        startedAt: new Date().toISOString(),
+      },
+    };
+    response.groups.push({
+      ...response.groups[0],
+      rootCause: 'ssh-open:world',
+      rule: 'ssh-open',
+      summary: '1 instance allows SSH from the whole internet',
+      remediation: {
+        mode: 'stopped',
+        stopped: {
+          at: new Date().toISOString(),
+          reason:
+            'ssh-open:world came back after 2 automatic replacements within a day (r-1, r-2): drift that replacement cannot fix',
+          likelySource: 'a security group the fleet shares',
+          rolloutIds: ['r-1', 'r-2'],
+        },
+      },
+    });
+    await render('ledger-worker', api(response));
+    expect(
+      await screen.findByText(
+        /Remediation policy: automatic \(revoked-image\), at most 5 a day \(immutable-infra.io\/remediation\)\. 1 automatic rollout in the last day\./,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('automatic')).toBeInTheDocument();
+    expect(screen.getByText('replacement cannot fix')).toBeInTheDocument();
+    expect(
+      screen.getByText(/Automatic rollout r-1 in production: running/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Likely source: a security group the fleet shares/),
+    ).toBeInTheDocument();
+  });
+
   it('shows no age where the syncs have not recorded one', async () => {
     await render('ledger-worker', api(drift()));
     await screen.findByText('2 instances run the revoked ledger-worker@3');

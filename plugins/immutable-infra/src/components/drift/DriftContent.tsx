@@ -34,6 +34,7 @@ import { useDrift } from './useDrift';
 import { useInstances } from './useInstances';
 import { InstancesCard } from './InstancesCard';
 import { StartDialog } from '../rollouts';
+import { RemediationPolicyLine } from './RemediationPolicy';
 
 function Drift() {
   const { entity } = useEntity();
@@ -87,7 +88,7 @@ function Drift() {
   if (!drift.value || (instances.loading && !instances.value)) {
     return <Progress />;
   }
-  const { counts, groups, sync: lastSync, lifetime } = drift.value;
+  const { counts, groups, sync: lastSync, lifetime, remediation } = drift.value;
   const total = instances.lastPage?.total ?? 0;
   return (
     <Grid container spacing={3}>
@@ -156,6 +157,7 @@ function Drift() {
             }`}
           </Typography>
         )}
+        {remediation && <RemediationPolicyLine remediation={remediation} />}
       </Grid>
       <Grid item xs={12}>
         {groups.length === 0 ? (

@@ -8,6 +8,10 @@ import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import { relative } from '../shared';
+import {
+  GroupRemediationChip,
+  GroupRemediationDetails,
+} from './RemediationPolicy';
 
 /** The colour of a severity's chips. */
 export const SEVERITY_COLOR: Record<
@@ -78,10 +82,16 @@ export function DriftGroupPanel({
               found {relative(group.firstSeenAt)}
             </Typography>
           )}
+          {group.remediation && (
+            <GroupRemediationChip remediation={group.remediation} />
+          )}
         </Box>
       </AccordionSummary>
       <AccordionDetails>
         <Box>
+          {group.remediation && (
+            <GroupRemediationDetails remediation={group.remediation} />
+          )}
           <Typography variant="body2" paragraph>
             <b>Fix:</b> {group.fix}
           </Typography>
