@@ -59,7 +59,10 @@ export class DatabaseFleetResourceIndex implements FleetResourceIndex {
         )
         .orderBy([{ column: 'entity_ref' }, { column: 'instance_id' }]);
       found.push(
-        ...rows.map(r => ({ entityRef: r.entity_ref, instanceId: r.instance_id })),
+        ...rows.map(r => ({
+          entityRef: r.entity_ref,
+          instanceId: r.instance_id,
+        })),
       );
     }
     return found;
