@@ -22,8 +22,10 @@ test('an enrolled demo service shows its enrolment on the Immutability tab', asy
   await expect(
     page.getByText('cloudwatch:/aws/ec2/payments-api', { exact: true }),
   ).toBeVisible();
-  // Its score, silver while the demo's canary waits for a promote and gold
-  // after it, is asserted in rollouts.test.ts.
+  // Its score, gold while a canary of production waits for a promote (the
+  // fleet on its channel image counts the canary's instances as its
+  // progress) and after it, is asserted in rollouts.test.ts, on a canary of
+  // its own.
   await expect(page.getByText('staging → production')).toBeVisible();
 });
 

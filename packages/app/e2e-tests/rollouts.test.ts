@@ -35,7 +35,7 @@ async function startProductionRollout(page: Page, toVersion: string) {
   return heading;
 }
 
-test('a canary of a new build waits for its promote; promoting completes it and the fleet turns gold', async ({
+test('a canary of a new build waits for its promote, the service gold meanwhile; promoting completes it and the fleet stays gold', async ({
   page,
 }) => {
   // Two rollout waits: to the pause, and to the end.
@@ -66,7 +66,8 @@ test('a canary of a new build waits for its promote; promoting completes it and 
   // Half of production runs the new build, which is not production's
   // channel version until the rollout succeeds: the score says production
   // is rolling out, and how far (as of the page's load), rather than
-  // failing on the mixed fleet.
+  // failing on the mixed fleet, and the service stays gold.
+  await expect(page.getByText('Immutability: gold (100/100)')).toBeVisible();
   await expect(
     page
       .getByRole('table', { name: 'checks' })
