@@ -416,6 +416,80 @@ export const rolloutEventSchema = z.object({
 /** @public */
 export type RolloutEvent = z.infer<typeof rolloutEventSchema>;
 
+/**
+ * What holds one instance of a fleet at the gate, as AWS reported it: its
+ * EC2 state, its EC2 status checks (`DescribeInstanceStatus`), its health
+ * in a target group (`DescribeTargetHealth`: state, reason code and
+ * description), the rollout's HTTP probe, or, for an old instance, that it
+ * serves nothing.
+ *
+ * @public
+ */
+export const rolloutGateHoldSchema = z.object({
+  check: z.enum([
+    'instance-state',
+    'status-checks',
+    'target-health',
+    'not-registered',
+    'probe',
+    'old-instance',
+  ]),
+  /** The EC2 instance state (`pending`, `stopped`, …). */
+  instanceState: z.string().optional(),
+  /** The EC2 instance status check (`ok`, `initializing`, `impaired`, …); absent while EC2 reports none. */
+  instanceStatus: z.string().optional(),
+  /** The EC2 system status check. */
+  systemStatus: z.string().optional(),
+  /** The target group's name. */
+  targetGroup: z.string().optional(),
+  /** The target's health state (`initial`, `unhealthy`, `draining`, `unused`, …). */
+  targetState: z.string().optional(),
+  /** The target health reason code (`Target.Timeout`, `Elb.InitialHealthChecking`, …). */
+  reason: z.string().optional(),
+  /** TargetHealth's Description, or the probe's answer, as it was given. */
+  description: z.string().optional(),
+});
+
+/** @public */
+export type RolloutGateHold = z.infer<typeof rolloutGateHoldSchema>;
+
+/**
+ * A scaling activity of an Auto Scaling group (`DescribeScalingActivities`),
+ * in AWS's words.
+ *
+ * @public
+ */
+export const rolloutScalingActivitySchema = z.object({
+  /** StatusMessage: why it failed. */
+  statusMessage: z.string().optional(),
+  /** Cause: what started it (a policy, a scheduled action, a request). */
+  cause: z.string().optional(),
+  description: z.string().optional(),
+  startTime: z.string().optional(),
+});
+
+/** @public */
+export type RolloutScalingActivity = z.infer<
+  typeof rolloutScalingActivitySchema
+>;
+
+/**
+ * A CloudWatch alarm of the rollout as it was read when it held the
+ * rollout, with its StateReason.
+ *
+ * @public
+ */
+export const rolloutAlarmStateSchema = z.object({
+  alarm: z.string(),
+  region: z.string(),
+  /** `ALARM` or `INSUFFICIENT_DATA`. */
+  state: z.string(),
+  reason: z.string().optional(),
+});
+
+/** @public */
+export type RolloutAlarmState = z.infer<typeof rolloutAlarmStateSchema>;
+
 /** Where one fleet stands, as the engine last observed it. @public */
 export const rolloutFleetStatusSchema = z.object({
   key: z.string(),
@@ -440,6 +514,21 @@ export const rolloutFleetStatusSchema = z.object({
   capacity: z.number().optional(),
   /** The group's last failed scaling activity, in AWS's words. */
   activity: z.string().optional(),
+  /**
+   * What holds each instance of `waiting`, as AWS reported it (absent in
+   * statuses written before it was kept).
+   */
+  gate: z.record(z.string(), rolloutGateHoldSchema).optional(),
+  /** The group's last failed scaling activity: StatusMessage, Cause, Description. */
+  failedActivity: rolloutScalingActivitySchema.optional(),
+  /**
+   * The group's own scaling (a scaling policy or a scheduled action) that
+   * moved its capacity during the rollout, its activity's Cause in AWS's
+   * words.
+   */
+  scaledBy: rolloutScalingActivitySchema.optional(),
+  /** The alarms that held the rollout in the fleet's region, not OK. */
+  alarms: z.array(rolloutAlarmStateSchema).optional(),
 });
 
 /** @public */

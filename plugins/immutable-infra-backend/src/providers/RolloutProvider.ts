@@ -1,3 +1,4 @@
+import { RolloutGateHold } from '@immutable-infra/backstage-plugin-common';
 import { ImageLocation } from './ImageProvider';
 
 /** An instance as a rollout observes it, with the gate's verdict. @internal */
@@ -47,6 +48,11 @@ export type ScalingActivity = {
   status: string;
   /** AWS's words for a failure, e.g. an `InsufficientInstanceCapacity` message. */
   statusMessage?: string;
+  /**
+   * What started it, e.g. "At … a monitor alarm … in state ALARM triggered
+   * policy … changing the desired capacity from 4 to 10."
+   */
+  cause?: string;
   description?: string;
   startTime: string;
 };
@@ -67,6 +73,8 @@ export type LaunchResult = {
 export type GateVerdict = {
   healthy: boolean;
   waiting?: string;
+  /** What holds it, as AWS reported it (with `waiting`, its words). */
+  hold?: RolloutGateHold;
   /**
    * Absent from one of the target groups, or leaving it (draining after a
    * deregistration): not merely unhealthy there. Registering it again is

@@ -507,12 +507,20 @@ describe('AwsModel against moto', () => {
     });
     expect(model).toEqual({
       absent: [
-        expect.objectContaining({ healthy: false, unregistered: true }),
+        expect.objectContaining({
+          healthy: false,
+          unregistered: true,
+          hold: { check: 'not-registered', targetGroup: expect.any(String) },
+        }),
         expect.objectContaining({ healthy: false, unregistered: true }),
       ],
       registered: [{ healthy: true }, { healthy: true }],
       delays: [300],
-      stopped: { healthy: false, waiting: 'instance is stopped' },
+      stopped: {
+        healthy: false,
+        waiting: 'instance is stopped',
+        hold: { check: 'instance-state', instanceState: 'stopped' },
+      },
       deregistered: expect.objectContaining({
         healthy: false,
         unregistered: true,

@@ -124,13 +124,21 @@ describe('AwsModel', () => {
       expect(await gate()).toEqual({
         healthy: false,
         waiting: 'instance is pending',
+        hold: { check: 'instance-state', instanceState: 'pending' },
       });
       m.step();
       m.step();
       expect(m.instance(id).state).toBe('running');
-      expect((await gate())?.waiting).toBe(
-        'EC2 status checks: instance initializing, system initializing',
-      );
+      expect(await gate()).toEqual({
+        healthy: false,
+        waiting:
+          'EC2 status checks: instance initializing, system initializing',
+        hold: {
+          check: 'status-checks',
+          instanceStatus: 'initializing',
+          systemStatus: 'initializing',
+        },
+      });
       m.step();
       expect(await gate()).toEqual({ healthy: true });
 
@@ -142,6 +150,7 @@ describe('AwsModel', () => {
       expect(await gate()).toEqual({
         healthy: false,
         waiting: 'instance is terminated',
+        hold: { check: 'instance-state', instanceState: 'terminated' },
       });
       m.advance(30_000);
       expect(m.instance(id).visible).toBe(false);
@@ -761,6 +770,7 @@ describe('AwsModel', () => {
       expect(m.targetHealth(arn, id)).toEqual({
         state: 'unused',
         reason: 'Target.NotRegistered',
+        description: 'Target is not registered to the target group',
       });
       m.step();
       m.step();
@@ -768,6 +778,7 @@ describe('AwsModel', () => {
       expect(m.targetHealth(arn, id)).toEqual({
         state: 'initial',
         reason: 'Elb.InitialHealthChecking',
+        description: 'Initial health checks in progress',
       });
       m.step();
       m.step();
@@ -795,6 +806,7 @@ describe('AwsModel', () => {
         expect(m.targetHealth(arn, id)).toEqual({
           state: 'draining',
           reason: 'Target.DeregistrationInProgress',
+          description: 'Target deregistration is in progress',
         });
         expect(m.instance(id).state).toBe('running');
         m.step();
@@ -809,6 +821,13 @@ describe('AwsModel', () => {
         unregistered: true,
         waiting:
           'target group web-tg: draining (Target.DeregistrationInProgress)',
+        hold: {
+          check: 'target-health',
+          targetGroup: 'web-tg',
+          targetState: 'draining',
+          reason: 'Target.DeregistrationInProgress',
+          description: 'Target deregistration is in progress',
+        },
       });
       m.step();
       expect(m.targetHealth(arn, id).state).toBe('unused');
@@ -838,6 +857,7 @@ describe('AwsModel', () => {
       expect(m.targetHealth(arn, a)).toEqual({
         state: 'initial',
         reason: 'Elb.RegistrationInProgress',
+        description: 'Target registration is in progress',
       });
       m.settle();
       const gate = async (arns: string[]) =>
@@ -847,17 +867,36 @@ describe('AwsModel', () => {
         healthy: false,
         unregistered: true,
         waiting: 'not registered in target group other-tg',
+        hold: { check: 'not-registered', targetGroup: 'other-tg' },
       });
 
       m.failHealthChecks({ instanceId: b });
-      expect((await gate([arn])).get(b)?.waiting).toBe(
-        'target group web-tg: unhealthy (Target.FailedHealthChecks)',
-      );
+      expect((await gate([arn])).get(b)).toEqual({
+        healthy: false,
+        waiting: 'target group web-tg: unhealthy (Target.FailedHealthChecks)',
+        hold: {
+          check: 'target-health',
+          targetGroup: 'web-tg',
+          targetState: 'unhealthy',
+          reason: 'Target.FailedHealthChecks',
+          description: 'Health checks failed',
+        },
+      });
+      // A health check path that answers an HTTP code the target group
+      // does not accept.
+      m.failHealthChecks({ instanceId: b }, true, 503);
+      expect(m.targetHealth(arn, b)).toEqual({
+        state: 'unhealthy',
+        reason: 'Target.ResponseCodeMismatch',
+        description: 'Health checks failed with these codes: [503]',
+      });
+      m.failHealthChecks({ instanceId: b });
       m.stopInstance(a);
       m.step();
       expect(m.targetHealth(arn, a)).toEqual({
         state: 'unused',
         reason: 'Target.InvalidState',
+        description: 'Target is in the stopped state',
       });
       expect((await gate([arn])).get(a)?.waiting).toBe('instance is stopped');
 
@@ -872,6 +911,7 @@ describe('AwsModel', () => {
       expect(m.targetHealth(arn, b)).toEqual({
         state: 'unused',
         reason: 'Target.NotRegistered',
+        description: 'Target is not registered to the target group',
       });
 
       await m.terminateInstances({ ...at, instanceIds: [b] });

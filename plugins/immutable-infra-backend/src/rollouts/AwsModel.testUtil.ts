@@ -128,6 +128,8 @@ type ModelGroup = {
   tags: Map<string, { value: string; propagateAtLaunch: boolean }>;
   /** Desired capacity for which the all-protected notice was recorded. */
   protectedNoticeFor?: number;
+  /** The Cause of the scaling policy that last set the desired capacity. */
+  scaleCause?: string;
 };
 
 type Target = { registeredTick: number; drainingUntil?: number };
@@ -265,8 +267,9 @@ export class AwsModel implements RolloutProvider {
   >();
   private readonly subnets: Subnet[];
   private readonly deregisteredImages = new Set<string>();
-  private readonly unhealthyImages = new Set<string>();
-  private readonly unhealthyInstances = new Set<string>();
+  /** Failing health checks, with the HTTP code they answer (none: no connection). */
+  private readonly unhealthyImages = new Map<string, number | undefined>();
+  private readonly unhealthyInstances = new Map<string, number | undefined>();
   private failures: LaunchFailure[] = [];
   private readonly activities: ModelActivity[] = [];
   /** Client token → the request it came with and its reservation. */
@@ -487,8 +490,9 @@ export class AwsModel implements RolloutProvider {
    * A scaling policy (or a person) sets a group's desired capacity at any
    * moment, clamped to its limits as AWS clamps a policy's adjustment.
    */
-  policyScale(groupName: string, desired: number): void {
+  policyScale(groupName: string, desired: number, policy = 'cpu-target'): void {
     const group = this.requireGroup(groupName);
+    const from = group.desiredCapacity;
     // https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-capacity-limits.html
     // "When scaling policies are set, they cannot decrease the group's desired
     // capacity lower than the minimum capacity" / "... higher than the maximum".
@@ -496,6 +500,20 @@ export class AwsModel implements RolloutProvider {
       group.maxSize,
       Math.max(group.minSize, desired),
     );
+    // The activities that follow carry the policy in their Cause, before
+    // their own, as DescribeScalingActivities shows them: "At … a monitor
+    // alarm … in state ALARM triggered policy … changing the desired
+    // capacity from 1 to 2. At … an instance was started in response to a
+    // difference between desired and actual capacity, …",
+    // https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-verify-scaling-activity.html
+    group.scaleCause =
+      group.desiredCapacity === from
+        ? group.scaleCause
+        : `At ${this.iso()} a monitor alarm TargetTracking-${groupName}-Alarm${
+            group.desiredCapacity > from ? 'High' : 'Low'
+          } in state ALARM triggered policy ${policy} changing the desired capacity from ${from} to ${
+            group.desiredCapacity
+          }.`;
   }
 
   /**
@@ -559,15 +577,20 @@ export class AwsModel implements RolloutProvider {
     this.deregisteredImages.add(imageId);
   }
 
-  /** Instances of this AMI (or this instance) fail their target groups' health checks. */
+  /**
+   * Instances of this AMI (or this instance) fail their target groups'
+   * health checks: with `httpCode`, the health check path answers that
+   * code; without, the load balancer cannot connect.
+   */
   failHealthChecks(
     target: { imageId?: string; instanceId?: string },
     failing = true,
+    httpCode?: number,
   ): void {
     const set = target.imageId ? this.unhealthyImages : this.unhealthyInstances;
     const key = target.imageId ?? target.instanceId!;
     if (failing) {
-      set.add(key);
+      set.set(key, httpCode);
     } else {
       set.delete(key);
     }
@@ -809,6 +832,7 @@ export class AwsModel implements RolloutProvider {
           activityId: a.activityId,
           status: a.status,
           statusMessage: a.statusMessage,
+          cause: a.cause,
           description: a.description,
           startTime: a.startTime,
         }));
@@ -848,17 +872,24 @@ export class AwsModel implements RolloutProvider {
       for (const id of location.instanceIds) {
         const instance = this.get(id);
         const status = this.statusOf(instance);
+        // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceStatusSummary.html
         if (instance.state !== 'running') {
           verdicts.set(id, {
             healthy: false,
             waiting: `instance is ${instance.state}`,
+            hold: { check: 'instance-state', instanceState: instance.state },
           });
         } else if (status !== 'ok') {
+          const systemStatus =
+            status === 'initializing' ? 'initializing' : 'ok';
           verdicts.set(id, {
             healthy: false,
-            waiting: `EC2 status checks: instance ${status}, system ${
-              status === 'initializing' ? 'initializing' : 'ok'
-            }`,
+            waiting: `EC2 status checks: instance ${status}, system ${systemStatus}`,
+            hold: {
+              check: 'status-checks',
+              instanceStatus: status,
+              systemStatus,
+            },
           });
         } else {
           verdicts.set(id, { healthy: true });
@@ -878,6 +909,14 @@ export class AwsModel implements RolloutProvider {
         if (!verdict.healthy) {
           continue;
         }
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html
+        const hold = {
+          check: 'target-health' as const,
+          targetGroup: tg.name,
+          targetState: health.state,
+          reason: health.reason,
+          description: health.description,
+        };
         if (health.state === 'unused' || health.state === 'draining') {
           verdicts.set(id, {
             ...verdict,
@@ -887,12 +926,17 @@ export class AwsModel implements RolloutProvider {
               health.state === 'draining'
                 ? `target group ${tg.name}: draining (${health.reason})`
                 : `not registered in target group ${tg.name}`,
+            hold:
+              health.state === 'draining'
+                ? hold
+                : { check: 'not-registered', targetGroup: tg.name },
           });
         } else if (health.state !== 'healthy') {
           verdicts.set(id, {
             ...verdict,
             healthy: false,
             waiting: `target group ${tg.name}: ${health.state} (${health.reason})`,
+            hold,
           });
         }
       }
@@ -1060,10 +1104,14 @@ export class AwsModel implements RolloutProvider {
       // DesiredCapacity to the new MaxSize value." (The model reads "current
       // size" as the desired capacity.) The scale-in that follows is carried
       // out by the next step(), by the termination policy.
-      found.desiredCapacity = Math.min(
+      const clamped = Math.min(
         found.maxSize,
         Math.max(found.minSize, found.desiredCapacity),
       );
+      if (clamped !== found.desiredCapacity) {
+        found.scaleCause = undefined;
+      }
+      found.desiredCapacity = clamped;
       return found;
     });
     // A second call: it can be throttled after the first took effect.
@@ -1138,6 +1186,10 @@ export class AwsModel implements RolloutProvider {
       // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetDesiredCapacity.html
       // The group then launches or (by its termination policy) terminates,
       // asynchronously: the next step().
+      if (group.desiredCapacity !== location.desired) {
+        // A request's own activities name the request, not a policy.
+        group.scaleCause = undefined;
+      }
       group.desiredCapacity = location.desired;
     });
   }
@@ -1201,6 +1253,7 @@ export class AwsModel implements RolloutProvider {
       const before = group.desiredCapacity;
       if (decrement) {
         group.desiredCapacity -= 1;
+        group.scaleCause = undefined;
       }
       // https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html
       // Scale-in protection does not protect from
@@ -2042,37 +2095,77 @@ export class AwsModel implements RolloutProvider {
   private healthOf(
     tg: ModelTargetGroup,
     instance: ModelInstance,
-  ): { state: string; reason?: string } {
+  ): { state: string; reason?: string; description?: string } {
+    // Each answer with the Description that comes with its reason code
+    // ("If the state is healthy, a description is not provided"); the
+    // sentences are those the console and the CLI show.
     const target = tg.targets.get(instance.instanceId);
     if (!target) {
-      return { state: 'unused', reason: 'Target.NotRegistered' };
+      return {
+        state: 'unused',
+        reason: 'Target.NotRegistered',
+        description: 'Target is not registered to the target group',
+      };
     }
     if (target.drainingUntil !== undefined) {
       // "draining: Target.DeregistrationInProgress - The target is in the
       // process of being deregistered and the deregistration delay period
       // has not expired."
-      return { state: 'draining', reason: 'Target.DeregistrationInProgress' };
+      return {
+        state: 'draining',
+        reason: 'Target.DeregistrationInProgress',
+        description: 'Target deregistration is in progress',
+      };
     }
     if (instance.state !== 'running') {
       // "unused: Target.InvalidState - The target is in the stopped or
       // terminated state." A pending instance is still being registered.
       return instance.state === 'pending'
-        ? { state: 'initial', reason: 'Elb.RegistrationInProgress' }
-        : { state: 'unused', reason: 'Target.InvalidState' };
+        ? {
+            state: 'initial',
+            reason: 'Elb.RegistrationInProgress',
+            description: 'Target registration is in progress',
+          }
+        : {
+            state: 'unused',
+            reason: 'Target.InvalidState',
+            description: `Target is in the ${instance.state} state`,
+          };
     }
-    if (
-      instance.impaired ||
-      this.unhealthyImages.has(instance.imageId) ||
-      this.unhealthyInstances.has(instance.instanceId)
-    ) {
-      return { state: 'unhealthy', reason: 'Target.FailedHealthChecks' };
+    const failing = this.unhealthyInstances.has(instance.instanceId)
+      ? { code: this.unhealthyInstances.get(instance.instanceId) }
+      : this.unhealthyImages.has(instance.imageId) && {
+          code: this.unhealthyImages.get(instance.imageId),
+        };
+    if (failing && failing.code !== undefined) {
+      // "Target.ResponseCodeMismatch - The health checks did not return an
+      // expected HTTP code."
+      return {
+        state: 'unhealthy',
+        reason: 'Target.ResponseCodeMismatch',
+        description: `Health checks failed with these codes: [${failing.code}]`,
+      };
+    }
+    if (instance.impaired || failing) {
+      // "Target.FailedHealthChecks - The load balancer received an error
+      // while establishing a connection to the target or the target
+      // response was malformed."
+      return {
+        state: 'unhealthy',
+        reason: 'Target.FailedHealthChecks',
+        description: 'Health checks failed',
+      };
     }
     // "initial: Elb.InitialHealthChecking - The load balancer is still
     // sending the target the minimum number of health checks required to
     // determine its health status" (healthy threshold × interval).
     const since = Math.max(target.registeredTick, instance.runningTick ?? 0);
     if (this.tick - since < tg.healthyTicks) {
-      return { state: 'initial', reason: 'Elb.InitialHealthChecking' };
+      return {
+        state: 'initial',
+        reason: 'Elb.InitialHealthChecking',
+        description: 'Initial health checks in progress',
+      };
     }
     return { state: 'healthy' };
   }
@@ -2125,7 +2218,12 @@ export class AwsModel implements RolloutProvider {
       startTime: this.iso(),
       group: group.name,
       startTick: this.tick,
-      cause: activity.cause,
+      // What a policy's desired capacity set off says so first.
+      cause:
+        group.scaleCause &&
+        /difference between desired and actual capacity/.test(activity.cause)
+          ? `${group.scaleCause} ${activity.cause}`
+          : activity.cause,
     });
     return activityId;
   }

@@ -2,7 +2,7 @@ import {
   ROLLOUT_ID_TAG,
   RolloutFleet,
 } from '@immutable-infra/backstage-plugin-common';
-import { RolloutProvider } from '../providers/RolloutProvider';
+import { RolloutProvider, ScalingActivity } from '../providers/RolloutProvider';
 import { FleetDecision, PRESENT } from './decide';
 import { GroupSizes } from './observe';
 import { ProbeFetch } from './probe';
@@ -67,26 +67,37 @@ export class FleetGroupOperations {
     );
   }
 
-  /** The group's last scaling activity since `since` that failed, in AWS's words. */
-  async failedActivity(
+  /**
+   * What the group's scaling activities say, in AWS's words: the last one
+   * since `since` that failed (its StatusMessage), and the last one since
+   * the rollout began that the group's own scaling started (its Cause names
+   * the policy or the scheduled action: "At … a monitor alarm … in state
+   * ALARM triggered policy … changing the desired capacity from 1 to 2.",
+   * https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-verify-scaling-activity.html;
+   * fields of https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Activity.html).
+   */
+  async groupActivities(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
     since: string,
-  ): Promise<string | undefined> {
+  ): Promise<{ failed?: ScalingActivity; scaledBy?: ScalingActivity }> {
     if (fleet.kind !== 'autoscaling-group') {
-      return undefined;
+      return {};
     }
     const activities = await this.provider.scalingActivities({
       ...this.location(rollout, fleet),
       group: fleet.name,
-      since,
+      since: rollout.createdAt < since ? rollout.createdAt : since,
     });
-    const failed = activities.find(a => a.status === 'Failed');
-    return failed
-      ? failed.statusMessage ??
-          failed.description ??
-          'a scaling activity failed'
-      : undefined;
+    // Newest first.
+    return {
+      failed: activities.find(
+        a => a.status === 'Failed' && a.startTime >= since,
+      ),
+      scaledBy: activities.find(a =>
+        /triggered policy|scheduled action/.test(a.cause ?? ''),
+      ),
+    };
   }
 
   /** A group's sizes now, before the rollout changes them. */

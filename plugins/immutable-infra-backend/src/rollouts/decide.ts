@@ -1,6 +1,7 @@
 import {
   RolloutFleet,
   RolloutFleetStatus,
+  RolloutGateHold,
   RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
 
@@ -15,6 +16,8 @@ export type ObservedInstance = {
   healthy?: boolean;
   /** Why it has not passed the gate. */
   waiting?: string;
+  /** What holds it at the gate, as AWS reported it. */
+  hold?: RolloutGateHold;
   /** Whether it carries this rollout's id tag. */
   launchedByRollout?: boolean;
   /** In an Auto Scaling group: whether scale-in skips it. */
@@ -236,9 +239,13 @@ export function decideFleet(
     .map(i => i.instanceId);
 
   const waiting: Record<string, string> = {};
+  const gate: Record<string, RolloutGateHold> = {};
   for (const instance of onTarget) {
     if (!instance.healthy) {
       waiting[instance.instanceId] = instance.waiting ?? 'not checked yet';
+      if (instance.hold) {
+        gate[instance.instanceId] = instance.hold;
+      }
     }
   }
   for (const instance of idleOld) {
@@ -247,6 +254,12 @@ export function decideFleet(
       : `old instance ${instance.state}: serves nothing${
           terminate.includes(instance.instanceId) ? ', terminated first' : ''
         }`;
+    gate[instance.instanceId] = {
+      check: 'old-instance',
+      ...(instance.deregistered
+        ? { targetState: 'draining' }
+        : { instanceState: instance.state }),
+    };
   }
   return {
     launch,
@@ -265,6 +278,7 @@ export function decideFleet(
       healthyNewInstances: healthyNew.length,
       oldInstances: Math.max(0, old.length - terminate.length - scalingIn),
       waiting,
+      ...(Object.keys(gate).length > 0 ? { gate } : {}),
       ...(scalingIn > 0 ? { scalingIn } : {}),
     },
   };

@@ -123,7 +123,11 @@ export async function observeFleet(
       fetch: options.probe?.fetch ?? fetchProbe,
     });
     for (const [id, why] of probed) {
-      verdicts.set(id, { healthy: false, waiting: why });
+      verdicts.set(id, {
+        healthy: false,
+        waiting: why,
+        hold: { check: 'probe', description: why },
+      });
     }
   }
   if (
@@ -164,6 +168,7 @@ export async function observeFleet(
         ? {
             healthy: verdicts.get(i.instanceId)?.healthy,
             waiting: verdicts.get(i.instanceId)?.waiting,
+            hold: verdicts.get(i.instanceId)?.hold,
           }
         : {}),
       ...(fleet.kind === 'instances' &&

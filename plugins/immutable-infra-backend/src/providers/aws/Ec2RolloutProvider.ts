@@ -220,6 +220,7 @@ export class Ec2RolloutProvider implements RolloutProvider {
         activityId: a.ActivityId ?? '',
         status: a.StatusCode ?? 'Unknown',
         statusMessage: a.StatusMessage?.slice(0, 500),
+        cause: a.Cause?.slice(0, 500),
         description: a.Description?.slice(0, 500),
         startTime: (a.StartTime ?? new Date(0)).toISOString(),
       }));
@@ -261,15 +262,23 @@ export class Ec2RolloutProvider implements RolloutProvider {
         const instanceStatus = status.InstanceStatus?.Status;
         const systemStatus = status.SystemStatus?.Status;
         if (state !== 'running') {
-          verdicts.set(id, { healthy: false, waiting: `instance is ${state}` });
+          verdicts.set(id, {
+            healthy: false,
+            waiting: `instance is ${state}`,
+            hold: { check: 'instance-state', instanceState: state },
+          });
         } else if (
           (instanceStatus &&
             !['ok', 'not-applicable'].includes(instanceStatus)) ||
           (systemStatus && !['ok', 'not-applicable'].includes(systemStatus))
         ) {
+          // InstanceStatus and SystemStatus: ok, impaired, initializing,
+          // insufficient-data or not-applicable,
+          // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceStatusSummary.html
           verdicts.set(id, {
             healthy: false,
             waiting: `EC2 status checks: instance ${instanceStatus}, system ${systemStatus}`,
+            hold: { check: 'status-checks', instanceStatus, systemStatus },
           });
         } else {
           verdicts.set(id, { healthy: true });
@@ -278,7 +287,11 @@ export class Ec2RolloutProvider implements RolloutProvider {
     }
     for (const id of location.instanceIds) {
       if (!verdicts.has(id)) {
-        verdicts.set(id, { healthy: false, waiting: 'no status from EC2 yet' });
+        verdicts.set(id, {
+          healthy: false,
+          waiting: 'no status from EC2 yet',
+          hold: { check: 'status-checks' },
+        });
       }
     }
     if (location.targetGroupArns.length > 0) {
@@ -311,6 +324,10 @@ export class Ec2RolloutProvider implements RolloutProvider {
             // until registered again.
             const leaving =
               !target || ['draining', 'unused'].includes(target.State ?? '');
+            // State, Reason (a code) and Description (AWS's sentence, e.g.
+            // "Health checks failed with these codes: [502]"; none when
+            // healthy),
+            // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html
             verdicts.set(id, {
               ...verdict,
               healthy: false,
@@ -320,6 +337,15 @@ export class Ec2RolloutProvider implements RolloutProvider {
                     target.Reason ? ` (${target.Reason})` : ''
                   }`
                 : `not registered in target group ${name}`,
+              hold: target
+                ? {
+                    check: 'target-health',
+                    targetGroup: name,
+                    targetState: target.State,
+                    reason: target.Reason,
+                    description: target.Description?.slice(0, 300),
+                  }
+                : { check: 'not-registered', targetGroup: name },
             });
           }
         }

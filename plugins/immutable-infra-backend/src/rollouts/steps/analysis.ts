@@ -37,8 +37,19 @@ export async function runAnalysis(
       step.kind === 'bake'
         ? 'bake passed: every alarm stayed OK while the old instances were kept whole'
         : 'analysis passed: every alarm stayed OK',
+      // Alarms an earlier run of it left inconclusive hold it no more.
+      rollout.status.some(s => s.alarms)
+        ? { status: rollout.status.map(({ alarms: _alarms, ...s }) => s) }
+        : {},
     );
   }
+  // The alarms with no data, with their StateReason, on the status of
+  // the fleets of their region: the card says which and why.
+  const status = rollout.status.map(s => {
+    const region = rollout.plan.fleets.find(f => f.key === s.key)?.region;
+    const alarms = verdict.held.filter(a => a.region === region);
+    return alarms.length > 0 ? { ...s, alarms } : s;
+  });
   return pauseFor(
     ctx,
     rollout,
@@ -47,5 +58,6 @@ export async function runAnalysis(
     } inconclusive: ${verdict.pending.join(
       ', ',
     )} had no data (INSUFFICIENT_DATA) at its end; resume to run the ${what} again, or abort`,
+    { status },
   );
 }

@@ -4,6 +4,7 @@ import {
   RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
 import { decideFleet, FleetDecision, goalOf, wantedCapacity } from '../decide';
+import type { ScalingActivity } from '../../providers/RolloutProvider';
 import { FleetObservation } from '../FleetOperator';
 import { freeSlots, launchTags, subnetsOf } from '../launches';
 import { FleetRuntime, RolloutChange, RolloutRecord } from '../RolloutStore';
@@ -135,6 +136,34 @@ function holding(rollout: RolloutRecord, status: RolloutFleetStatus[]) {
   });
 }
 
+/** The scaling activities a fleet's status names, in AWS's words. */
+function activityStatus(
+  {
+    failed,
+    scaledBy,
+  }: { failed?: ScalingActivity; scaledBy?: ScalingActivity },
+  rescaled: boolean,
+): Partial<RolloutFleetStatus> {
+  const words = (a: ScalingActivity) => ({
+    statusMessage: a.statusMessage,
+    cause: a.cause,
+    description: a.description,
+    startTime: a.startTime,
+  });
+  return {
+    ...(failed
+      ? {
+          activity:
+            failed.statusMessage ??
+            failed.description ??
+            'a scaling activity failed',
+          failedActivity: words(failed),
+        }
+      : {}),
+    ...(scaledBy && rescaled ? { scaledBy: words(scaledBy) } : {}),
+  };
+}
+
 /**
  * A step that replaces instances (`setWeight`): each fleet observed, its
  * capacity read (a group's own scaling is followed, never undone), the
@@ -190,10 +219,10 @@ export async function runWave(
         desiredCapacity: seen.group?.desiredCapacity,
       },
     );
-    const activity =
+    const activities =
       !decision.done && seen.group
-        ? await ctx.fleets.failedActivity(rollout, fleet, stepStartedAt)
-        : undefined;
+        ? await ctx.fleets.groupActivities(rollout, fleet, stepStartedAt)
+        : {};
     if (
       seen.group &&
       decision.status.scalingIn &&
@@ -216,7 +245,7 @@ export async function runWave(
     status.push({
       ...decision.status,
       capacity,
-      ...(activity ? { activity } : {}),
+      ...activityStatus(activities, capacity !== fleet.capacity),
     });
     done = done && decision.done;
     // Old instances deregistered by an earlier tick are terminated once
