@@ -1,6 +1,7 @@
 import {
   ROLLOUT_ID_TAG,
   RolloutFleet,
+  RolloutFleetStatus,
 } from '@immutable-infra/backstage-plugin-common';
 import { RolloutProvider, ScalingActivity } from '../providers/RolloutProvider';
 import { FleetDecision, PRESENT } from './decide';
@@ -68,9 +69,10 @@ export class FleetGroupOperations {
   }
 
   /**
-   * What the group's scaling activities say, in AWS's words: the last one
-   * since `since` that failed (its StatusMessage), and the last one since
-   * the rollout began that the group's own scaling started (its Cause names
+   * What the group's scaling activities say, for its status, in AWS's
+   * words: the last one since `since` that failed (its StatusMessage), and
+   * for a group `rescaled` since the plan the last one since the rollout
+   * began that the group's own scaling started (its Cause names
    * the policy or the scheduled action: "At … a monitor alarm … in state
    * ALARM triggered policy … changing the desired capacity from 1 to 2.",
    * https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-verify-scaling-activity.html;
@@ -79,8 +81,10 @@ export class FleetGroupOperations {
   async groupActivities(
     rollout: RolloutRecord,
     fleet: RolloutFleet,
-    since: string,
-  ): Promise<{ failed?: ScalingActivity; scaledBy?: ScalingActivity }> {
+    { since, rescaled }: { since: string; rescaled: boolean },
+  ): Promise<
+    Pick<RolloutFleetStatus, 'activity' | 'failedActivity' | 'scaledBy'>
+  > {
     if (fleet.kind !== 'autoscaling-group') {
       return {};
     }
@@ -90,13 +94,31 @@ export class FleetGroupOperations {
       since: rollout.createdAt < since ? rollout.createdAt : since,
     });
     // Newest first.
-    return {
-      failed: activities.find(
-        a => a.status === 'Failed' && a.startTime >= since,
-      ),
-      scaledBy: activities.find(a =>
+    const failed = activities.find(
+      a => a.status === 'Failed' && a.startTime >= since,
+    );
+    const scaledBy =
+      rescaled &&
+      activities.find(a =>
         /triggered policy|scheduled action/.test(a.cause ?? ''),
-      ),
+      );
+    const words = (a: ScalingActivity) => ({
+      statusMessage: a.statusMessage,
+      cause: a.cause,
+      description: a.description,
+      startTime: a.startTime,
+    });
+    return {
+      ...(failed
+        ? {
+            activity:
+              failed.statusMessage ??
+              failed.description ??
+              'a scaling activity failed',
+            failedActivity: words(failed),
+          }
+        : {}),
+      ...(scaledBy ? { scaledBy: words(scaledBy) } : {}),
     };
   }
 

@@ -4,7 +4,6 @@ import {
   RolloutPlanStep,
 } from '@immutable-infra/backstage-plugin-common';
 import { decideFleet, FleetDecision, goalOf, wantedCapacity } from '../decide';
-import type { ScalingActivity } from '../../providers/RolloutProvider';
 import { FleetObservation } from '../FleetOperator';
 import { freeSlots, launchTags, subnetsOf } from '../launches';
 import { FleetRuntime, RolloutChange, RolloutRecord } from '../RolloutStore';
@@ -136,34 +135,6 @@ function holding(rollout: RolloutRecord, status: RolloutFleetStatus[]) {
   });
 }
 
-/** The scaling activities a fleet's status names, in AWS's words. */
-function activityStatus(
-  {
-    failed,
-    scaledBy,
-  }: { failed?: ScalingActivity; scaledBy?: ScalingActivity },
-  rescaled: boolean,
-): Partial<RolloutFleetStatus> {
-  const words = (a: ScalingActivity) => ({
-    statusMessage: a.statusMessage,
-    cause: a.cause,
-    description: a.description,
-    startTime: a.startTime,
-  });
-  return {
-    ...(failed
-      ? {
-          activity:
-            failed.statusMessage ??
-            failed.description ??
-            'a scaling activity failed',
-          failedActivity: words(failed),
-        }
-      : {}),
-    ...(scaledBy && rescaled ? { scaledBy: words(scaledBy) } : {}),
-  };
-}
-
 /**
  * A step that replaces instances (`setWeight`): each fleet observed, its
  * capacity read (a group's own scaling is followed, never undone), the
@@ -221,7 +192,10 @@ export async function runWave(
     );
     const activities =
       !decision.done && seen.group
-        ? await ctx.fleets.groupActivities(rollout, fleet, stepStartedAt)
+        ? await ctx.fleets.groupActivities(rollout, fleet, {
+            since: stepStartedAt,
+            rescaled: capacity !== fleet.capacity,
+          })
         : {};
     if (
       seen.group &&
@@ -245,7 +219,7 @@ export async function runWave(
     status.push({
       ...decision.status,
       capacity,
-      ...activityStatus(activities, capacity !== fleet.capacity),
+      ...activities,
     });
     done = done && decision.done;
     // Old instances deregistered by an earlier tick are terminated once
