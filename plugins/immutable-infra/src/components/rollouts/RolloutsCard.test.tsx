@@ -364,6 +364,98 @@ describe('RolloutsCard: why a rollout waits', () => {
     ).toBeInTheDocument();
   });
 
+  it("names each held instance from AWS's structured answer: target state, reason code and TargetHealth's description; status checks", async () => {
+    const list = await show({
+      currentStep: 0,
+      status: status({
+        newInstances: 3,
+        waiting: {
+          'i-5': 'target group web-prod: unhealthy (Target.Timeout)',
+          'i-6': 'EC2 status checks: instance impaired, system ok',
+          'i-7': 'not registered in target group web-prod',
+        },
+        gate: {
+          'i-5': {
+            check: 'target-health',
+            targetGroup: 'web-prod',
+            targetState: 'unhealthy',
+            reason: 'Target.Timeout',
+            description: 'Request timed out',
+          },
+          'i-6': {
+            check: 'status-checks',
+            instanceStatus: 'impaired',
+            systemStatus: 'ok',
+          },
+          'i-7': { check: 'not-registered', targetGroup: 'web-prod' },
+        },
+      }),
+    });
+    expect(
+      within(list)
+        .getAllByRole('listitem')
+        .map(i => i.textContent),
+    ).toEqual([
+      'i-5 (web-prod) does not answer the health check of target group web-prod in time: the service may not listen on the health check port yet, or a security group blocks the load balancer' +
+        'AWS: target health unhealthy, Target.Timeout: Request timed out',
+      'i-6 (web-prod) fails its EC2 status checks: it is unreachable or its operating system did not start, and will not pass' +
+        'AWS: instance status impaired, system status ok',
+      'i-7 (web-prod) is not registered in target group web-prod yet',
+    ]);
+  });
+
+  it("names the failed activity's Cause, and the scaling policy that moved the group with its Cause", async () => {
+    const message =
+      'We currently do not have sufficient t3.large capacity in the Availability Zone you requested (us-east-1a). Launching EC2 instance failed.';
+    const failedCause =
+      'At 2026-12-05T10:00:00Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 5 to 6.';
+    const policyCause =
+      'At 2026-12-05T09:58:00Z a monitor alarm TargetTracking-web-prod-AlarmHigh in state ALARM triggered policy web-cpu-50 changing the desired capacity from 4 to 6.';
+    const list = await show({
+      currentStep: 2,
+      status: status({
+        capacity: 6,
+        activity: message,
+        failedActivity: { statusMessage: message, cause: failedCause },
+        scaledBy: { cause: policyCause },
+      }),
+    });
+    expect(
+      within(list).getByText(`AWS: ${message} Cause: ${failedCause}`),
+    ).toBeInTheDocument();
+    expect(
+      within(list).getByText(
+        /the group was scaled from 4 to 6 instances since the rollout was planned \(by its scaling policy web-cpu-50\)\. The rollout follows it/,
+      ),
+    ).toBeInTheDocument();
+    expect(within(list).getByText(`AWS: ${policyCause}`)).toBeInTheDocument();
+  });
+
+  it('names each alarm that paused the rollout, once, with its StateReason', async () => {
+    const reason =
+      'analysis of step 2 inconclusive: web-5xx had no data (INSUFFICIENT_DATA) at its end; resume to run the analysis again, or abort';
+    const alarm = {
+      alarm: 'web-5xx',
+      region: 'us-east-1',
+      state: 'INSUFFICIENT_DATA',
+      reason:
+        'Insufficient Data: 5 datapoints were unknown. (minimum 1 datapoint for OK -> INSUFFICIENT_DATA transition).',
+    };
+    const list = await show({
+      state: 'paused',
+      reason,
+      status: [
+        ...status({ alarms: [alarm] }),
+        ...status({ key: 'asg:us-east-1:web-canary', alarms: [alarm] }),
+      ],
+    });
+    const items = within(list).getAllByRole('listitem');
+    expect(items.map(i => i.textContent)).toEqual([
+      'Alarm web-5xx (us-east-1) had no data, so the rollout cannot tell whether the new version is healthy: the new instances may not send the metric it watches, or there is no traffic yet. The rollout paused rather than pass on silence; resume to watch the alarms again, or abort.' +
+        `AWS: INSUFFICIENT_DATA: ${alarm.reason}`,
+    ]);
+  });
+
   it('shows nothing to wait for when nothing holds the rollout', async () => {
     await renderActive(rollout());
     expect(

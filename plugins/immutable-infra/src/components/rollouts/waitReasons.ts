@@ -1,4 +1,7 @@
-import { Rollout } from '@immutable-infra/backstage-plugin-common';
+import {
+  Rollout,
+  RolloutGateHold,
+} from '@immutable-infra/backstage-plugin-common';
 
 /** One thing a rollout waits for, in a developer's words. */
 export type WaitReason = {
@@ -119,6 +122,63 @@ function gateWords(text: string): Pick<WaitReason, 'words' | 'quote'> {
   return { words: text };
 }
 
+/**
+ * What holds an instance at the gate, from what AWS reported (the
+ * status's structured `gate`); the engine's sentence where it has none.
+ */
+function holdWords(
+  hold: RolloutGateHold,
+  text: string,
+): Pick<WaitReason, 'words' | 'quote'> {
+  switch (hold.check) {
+    case 'instance-state':
+      return gateWords(`instance is ${hold.instanceState}`);
+    case 'status-checks':
+      return hold.instanceStatus || hold.systemStatus
+        ? gateWords(
+            `EC2 status checks: instance ${
+              hold.instanceStatus ?? 'ok'
+            }, system ${hold.systemStatus ?? 'ok'}`,
+          )
+        : gateWords('no status from EC2 yet');
+    case 'target-health': {
+      const group = hold.targetGroup ?? 'of the fleet';
+      const state = hold.targetState ?? 'unknown';
+      const words =
+        (hold.reason && TARGET_HEALTH_REASONS[hold.reason]?.(group)) ??
+        `${
+          TARGET_HEALTH_STATES[state] ?? `is ${state}`
+        } in target group ${group}`;
+      return {
+        words,
+        quote: aws(
+          `target health ${state}${hold.reason ? `, ${hold.reason}` : ''}${
+            hold.description ? `: ${hold.description}` : ''
+          }`,
+        ),
+      };
+    }
+    case 'not-registered':
+      return {
+        words: `is not registered in target group ${hold.targetGroup} yet`,
+      };
+    default:
+      return gateWords(text);
+  }
+}
+
+/** The scaling policy (or scheduled action) an activity's Cause names. */
+function scaledByWords(cause: string): string {
+  const policy = /triggered policy (\S+)/.exec(cause);
+  if (policy) {
+    return `its scaling policy ${policy[1]}`;
+  }
+  const scheduled = /scheduled action/.test(cause);
+  return scheduled
+    ? 'a scheduled action'
+    : 'a scaling policy, or someone, changing its desired capacity';
+}
+
 /** A failed scaling activity's message, in words. */
 function activityWords(message: string): string {
   if (/InsufficientInstanceCapacity|sufficient .* capacity/i.test(message)) {
@@ -144,8 +204,26 @@ function activityWords(message: string): string {
  */
 export function waitReasons(rollout: Rollout): WaitReason[] {
   const reasons: WaitReason[] = [];
+  const alarms = new Map(
+    rollout.status
+      .flatMap(s => s.alarms ?? [])
+      .map(a => [`${a.region}:${a.alarm}`, a]),
+  );
+  if (rollout.state === 'paused') {
+    for (const alarm of alarms.values()) {
+      reasons.push({
+        subject: `Alarm ${alarm.alarm} (${alarm.region})`,
+        words:
+          alarm.state === 'INSUFFICIENT_DATA'
+            ? 'had no data, so the rollout cannot tell whether the new version is healthy: the new instances may not send the metric it watches, or there is no traffic yet. The rollout paused rather than pass on silence; resume to watch the alarms again, or abort.'
+            : `is in ${alarm.state}.`,
+        quote: aws(`${alarm.state}${alarm.reason ? `: ${alarm.reason}` : ''}`),
+      });
+    }
+  }
   if (
     rollout.state === 'paused' &&
+    alarms.size === 0 &&
     rollout.reason?.includes('INSUFFICIENT_DATA')
   ) {
     reasons.push({
@@ -159,10 +237,11 @@ export function waitReasons(rollout: Rollout): WaitReason[] {
     const fleet = rollout.fleets.find(f => f.key === status.key);
     const name = fleet?.name ?? status.key;
     if (status.activity) {
+      const cause = status.failedActivity?.cause;
       reasons.push({
         subject: name,
         words: `a scaling activity failed: ${activityWords(status.activity)}.`,
-        quote: aws(status.activity),
+        quote: aws(`${status.activity}${cause ? ` Cause: ${cause}` : ''}`),
       });
     }
     if (
@@ -170,13 +249,27 @@ export function waitReasons(rollout: Rollout): WaitReason[] {
       status.capacity !== undefined &&
       status.capacity !== fleet.capacity
     ) {
+      const cause = status.scaledBy?.cause;
       reasons.push({
         subject: name,
-        words: `the group was scaled from ${fleet.capacity} to ${status.capacity} instances since the rollout was planned (a scaling policy, or someone, changed its desired capacity). The rollout follows it and never undoes it: the targets are shares of ${status.capacity} now, and what the group launches runs the version its launch template names.`,
+        words: `the group was scaled from ${fleet.capacity} to ${
+          status.capacity
+        } instances since the rollout was planned (${
+          cause
+            ? `by ${scaledByWords(cause)}`
+            : 'a scaling policy, or someone, changed its desired capacity'
+        }). The rollout follows it and never undoes it: the targets are shares of ${
+          status.capacity
+        } now, and what the group launches runs the version its launch template names.`,
+        ...(cause ? { quote: aws(cause) } : {}),
       });
     }
     for (const [instance, text] of Object.entries(status.waiting)) {
-      reasons.push({ subject: `${instance} (${name})`, ...gateWords(text) });
+      const hold = status.gate?.[instance];
+      reasons.push({
+        subject: `${instance} (${name})`,
+        ...(hold ? holdWords(hold, text) : gateWords(text)),
+      });
     }
   }
   return reasons;
