@@ -63,6 +63,9 @@ describe('automatic remediation on the EC2 emulator', () => {
   });
 
   afterAll(async () => {
+    for (const client of Object.values(clients ?? {})) {
+      client.destroy();
+    }
     await moto?.stop();
   });
 
@@ -186,6 +189,7 @@ describe('automatic remediation on the EC2 emulator', () => {
     const before = await t.drift();
     const group = before.groups.find(g => g.rule === 'ssh-open');
     expect(group?.instanceIds).toEqual([t.driftedId]);
+    expect(group?.remediation).toEqual({ mode: 'automatic' });
 
     const tick = await t.services.remediator.tick();
     expect(tick.waiting).toEqual(new Map());
@@ -239,6 +243,10 @@ describe('automatic remediation on the EC2 emulator', () => {
     await t.services.fleetSync.run();
     const later = await t.drift();
     expect(later.groups.filter(g => g.rule === 'ssh-open')).toEqual([]);
+    expect(later.remediation).toMatchObject({
+      source: 'annotation',
+      startedToday: 1,
+    });
     expect(
       (await t.services.remediator.tick()).started.map(s => s.rootCause),
     ).toEqual([]);
