@@ -173,6 +173,42 @@ describe('RolloutsCard', () => {
     expect(within(history).getByText('web@2')).toBeInTheDocument();
   });
 
+  it("shows the plan's notes before the user confirms", async () => {
+    const { events: _events, ...row } = rollout({
+      state: 'succeeded',
+      awaitingPromotion: false,
+    });
+    const note =
+      'green serves production traffic from the moment it passes the gate: web-prod has no preview target group (immutable-infra.io/preview-target-groups)';
+    const createRollout = jest.fn().mockResolvedValue({
+      dryRun: true,
+      rollout: rollout({ state: 'pending', notes: [note] }),
+    });
+    const listEntityRollouts = jest.fn().mockResolvedValue({ items: [row] });
+    await render({ createRollout, listEntityRollouts, getRollout: jest.fn() });
+
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Roll out production' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const notes = await within(dialog).findByRole('list', {
+      name: 'Before you start',
+    });
+    expect(
+      within(notes)
+        .getAllByRole('listitem')
+        .map(i => i.textContent),
+    ).toEqual([note]);
+    // Shown with the plan, before anything starts: only the dry run asked.
+    expect(
+      within(dialog).getByRole('button', { name: 'Start rollout' }),
+    ).toBeEnabled();
+    expect(createRollout).toHaveBeenCalledTimes(1);
+    expect(createRollout).toHaveBeenCalledWith(
+      expect.objectContaining({ dryRun: true }),
+    );
+  }, 20_000);
+
   it('shows a plan that cannot run, with the reason, and nothing to start', async () => {
     const createRollout = jest
       .fn()

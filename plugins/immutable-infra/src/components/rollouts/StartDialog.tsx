@@ -61,6 +61,18 @@ export function StartDialog(props: {
       {!plan && !planError && <Progress />}
       {plan && (
         <>
+          {plan.notes?.length ? (
+            <>
+              <Typography variant="subtitle2">Before you start</Typography>
+              <ul aria-label="Before you start">
+                {plan.notes.map(note => (
+                  <li key={note}>
+                    <Typography variant="body2">{note}</Typography>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
           {plan.movesChannel && (
             <Typography>
               The {props.environment} channel moves to {plan.toVersion} when the
