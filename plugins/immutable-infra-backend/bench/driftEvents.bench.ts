@@ -180,7 +180,7 @@ async function main() {
     const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     /** Whether the entity's drift page shows SSH open. */
-    async function sshOpen(name: string): Promise<boolean> {
+    const sshOpen = async (name: string): Promise<boolean> => {
       const response = await fetch(
         `${api}/entities/component/default/${name}/drift`,
       );
@@ -191,7 +191,7 @@ async function main() {
         );
       }
       return body.groups.some((g: { rule: string }) => g.rule === 'ssh-open');
-    }
+    };
 
     // Enrolled: each entity's image family registered to it.
     await knex('image_families').insert(
@@ -239,13 +239,14 @@ async function main() {
         );
       }
       const sent = performance.now();
+      const prefix = `r${round}`;
       await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: groups.slice(0, count).map((groupId, i) => ({
             Id: String(i),
             MessageBody: JSON.stringify(
-              authorizeIngress({ id: `r${round}-e${i}`, groupId }),
+              authorizeIngress({ id: `${prefix}-e${i}`, groupId }),
             ),
           })),
         }),
