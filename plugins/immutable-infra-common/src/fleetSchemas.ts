@@ -24,6 +24,7 @@ export const DRIFT_RULES = [
   'interactive-session',
   'imdsv1-allowed',
   'not-managed',
+  'owned-twice',
 ] as const;
 
 /** @public */
@@ -228,6 +229,8 @@ export const imageAgeResponseSchema = z.object({
       instances: z.number(),
     }),
   ),
+  /** The last sync of the inventory these figures come from. */
+  sync: syncStatusSchema,
 });
 
 /** @public */

@@ -123,6 +123,9 @@ export async function createRouterTestApp(
     getEntities: jest.fn((request, requestOptions) =>
       fakeCatalog.getEntities(request, requestOptions),
     ),
+    queryEntities: jest.fn((request, requestOptions) =>
+      fakeCatalog.queryEntities(request, requestOptions),
+    ),
   });
   // Without a cloud to ask, registration cannot check AMIs: tests that do
   // not give one run as a portal with no AWS access, where the operator

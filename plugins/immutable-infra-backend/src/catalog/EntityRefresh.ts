@@ -9,23 +9,49 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { ANNOTATION_IMAGE_FAMILY } from '@immutable-infra/backstage-plugin-common';
 import { EntitySnapshotStore } from './EntitySnapshotStore';
 
-/** Every entity of the catalog with an image family annotation. @internal */
+/**
+ * Entities of one page of the catalog's paged query: the catalog is read a
+ * page at a time, never in one answer of the whole catalog.
+ *
+ * @internal
+ */
+export const ENTITY_PAGE_SIZE = 500;
+
+/**
+ * Every entity of the catalog with an image family annotation, read in
+ * pages of {@link ENTITY_PAGE_SIZE} (`queryEntities`, each page's cursor
+ * followed).
+ *
+ * @internal
+ */
 export async function listEnrolledEntities(
   catalog: CatalogService,
   credentials: BackstageCredentials,
   fields?: string[],
+  pageSize: number = ENTITY_PAGE_SIZE,
 ): Promise<Entity[]> {
-  const response = await catalog.getEntities(
-    {
-      filter: {
-        [`metadata.annotations.${ANNOTATION_IMAGE_FAMILY}`]:
-          CATALOG_FILTER_EXISTS,
-      },
-      fields,
-    },
-    { credentials },
-  );
-  return response.items;
+  const entities: Entity[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await catalog.queryEntities(
+      cursor
+        ? { cursor, limit: pageSize, fields }
+        : {
+            filter: {
+              [`metadata.annotations.${ANNOTATION_IMAGE_FAMILY}`]:
+                CATALOG_FILTER_EXISTS,
+            },
+            fields,
+            limit: pageSize,
+            // Only the pages are wanted, not the count of them.
+            totalItems: 'exclude',
+          },
+      { credentials },
+    );
+    entities.push(...page.items);
+    cursor = page.pageInfo.nextCursor;
+  } while (cursor);
+  return entities;
 }
 
 /**

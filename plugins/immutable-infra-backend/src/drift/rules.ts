@@ -17,6 +17,7 @@ import { instanceTooOld } from './rules/instanceTooOld';
 import { launchTemplateDrift } from './rules/launchTemplateDrift';
 import { logsNotShipped } from './rules/logsNotShipped';
 import { notManaged } from './rules/notManaged';
+import { ownedTwice } from './rules/ownedTwice';
 import { revokedImage } from './rules/revokedImage';
 import { sshKey } from './rules/sshKey';
 import { sshOpen } from './rules/sshOpen';
@@ -46,6 +47,7 @@ export const DRIFT_RULE_DEFINITIONS: readonly DriftRuleDefinition[] = [
   logsNotShipped,
   imdsv1Allowed,
   notManaged,
+  ownedTwice,
   asgMissing,
   asgUnpinned,
   launchTemplateDrift,

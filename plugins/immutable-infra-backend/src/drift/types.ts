@@ -28,6 +28,11 @@ export type InstanceRecord = {
   keyName?: string;
   /** EC2's `MetadataOptions.HttpTokens` (`required`: metadata v2 only). */
   metadataHttpTokens?: string;
+  /**
+   * The other entities whose fleet selectors match the instance too, as the
+   * last full sync found them (rule `owned-twice`); absent when none.
+   */
+  ownedAlsoBy?: string[];
   /** EC2 tags: instance rows keep them; page reads leave them out. */
   tags?: Record<string, string>;
   firstSeenAt: string;

@@ -308,7 +308,7 @@ function sameInstances(stored: InstanceRow[], rows: InstanceRow[]): boolean {
  */
 function pageRecord(
   entityRef: string,
-  instance: FleetInstance & { environment?: string },
+  instance: InventoryUpdate['instances'][number],
   facts: FactColumns,
   firstSeenAt: string,
   lastSeenAt: string,
@@ -329,6 +329,9 @@ function pageRecord(
     sshSources: instance.sshSources ?? [],
     keyName: instance.keyName ?? undefined,
     ...factsOf(facts),
+    ...(instance.ownedAlsoBy?.length
+      ? { ownedAlsoBy: instance.ownedAlsoBy }
+      : {}),
     firstSeenAt,
     lastSeenAt,
   };
@@ -572,6 +575,24 @@ export class DatabaseFleetStore implements FleetStore {
       .where({ entity_ref: entityRef })
       .first();
     return inventoryOf(this.db, entityRef, sync);
+  }
+
+  async findOwners(instanceIds: string[]): Promise<Map<string, string[]>> {
+    const owners = new Map<string, string[]>();
+    const ids = [...new Set(instanceIds)];
+    // By the instance id index, a batch of ids a query.
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const rows = await this.db<InstanceRow>('instances')
+        .whereIn('instance_id', ids.slice(i, i + BATCH))
+        .select('instance_id', 'entity_ref');
+      for (const row of rows) {
+        owners.set(row.instance_id, [
+          ...(owners.get(row.instance_id) ?? []),
+          row.entity_ref,
+        ]);
+      }
+    }
+    return owners;
   }
 
   async findInstancesByImage(imageIds: string[]): Promise<InstanceRecord[]> {

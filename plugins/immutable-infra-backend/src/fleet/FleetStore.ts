@@ -13,7 +13,11 @@ export type { Inventory } from '../drift/types';
 /** What a good sync found of one entity's fleet. @internal */
 export type InventoryUpdate = {
   entityRef: string;
-  instances: (FleetInstance & { environment?: string })[];
+  instances: (FleetInstance & {
+    environment?: string;
+    /** The other entities whose selectors match the instance too. */
+    ownedAlsoBy?: string[];
+  })[];
   launchTemplates: LaunchTemplateDefault[];
   autoscalingGroups: AutoScalingGroupRecord[];
 };
@@ -40,6 +44,12 @@ export interface FleetStore {
   }): Promise<void>;
 
   getInventory(entityRef: string): Promise<Inventory>;
+
+  /**
+   * The entities whose last good inventory holds each of these instances
+   * (an instance owned twice has two).
+   */
+  findOwners?(instanceIds: string[]): Promise<Map<string, string[]>>;
 
   /** Instances running any of these AMIs, across entities. */
   findInstancesByImage(imageIds: string[]): Promise<InstanceRecord[]>;

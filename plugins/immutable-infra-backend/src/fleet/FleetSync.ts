@@ -1,17 +1,25 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
+import {
+  ImmutableInfraAnnotations,
+  parseImmutableInfraAnnotations,
+} from '@immutable-infra/backstage-plugin-common';
 import { AutoScalingGroupRecord } from '../drift/types';
 import { FleetStore, InventoryUpdate } from './FleetStore';
 import {
+  AutoScalingGroupDescription,
   FleetInstance,
   FleetProvider,
   LaunchTemplateDefault,
 } from '../providers/FleetProvider';
 import { listEnrolledEntities } from '../catalog/EntityRefresh';
 import { EntitySnapshotStore } from '../catalog/EntitySnapshotStore';
-import { InstanceFactsOptions, readInstanceFacts } from './instanceFacts';
+import {
+  InstanceFactsOptions,
+  readFleetFacts,
+  readInstanceFacts,
+} from './instanceFacts';
 
 /** Entities a sync has in flight unless told otherwise. @internal */
 export const FLEET_SYNC_CONCURRENCY = 4;
@@ -40,6 +48,36 @@ export type EntitySyncResult = {
   instances: number;
   error?: string;
 };
+
+/** An enrolled entity as the full sync places it. */
+type FleetMember = {
+  index: number;
+  ref: string;
+  annotations: ImmutableInfraAnnotations;
+  account?: string;
+  regions: string[];
+};
+
+/** An account and region, listed once for every entity that looks there. */
+type AccountRegion = {
+  account?: string;
+  region: string;
+  members: FleetMember[];
+};
+
+/** What one account and region holds of an entity. */
+type InventoryPart = Omit<InventoryUpdate, 'entityRef'>;
+
+/** An entity's inventory while its regions answer. */
+type PendingInventory = {
+  remaining: number;
+  update: InventoryUpdate;
+  errors: string[];
+};
+
+function errorMessage(error: unknown): string {
+  return (error as Error)?.message ?? String(error);
+}
 
 /**
  * Writes inventories in groups, one transaction each: a commit (which on
@@ -187,7 +225,11 @@ export class FleetSync {
     },
   ) {}
 
-  /** Syncs every enrolled entity, or the one named. */
+  /**
+   * Syncs every enrolled entity, or the one named. A full sync lists each
+   * account and region once and partitions its instances by the entities'
+   * selectors; the one named is asked for with its own selector alone.
+   */
   async run(
     entityRef?: string,
     options: { trigger?: SyncTrigger } = {},
@@ -212,6 +254,57 @@ export class FleetSync {
     }
     const provider = this.options.providerFactory();
     const writer = new InventoryWriter(this.options.fleet);
+    const results =
+      entityRef || !provider.listAccountInstances
+        ? await this.syncEach(entities, provider, writer, trigger)
+        : await this.syncByAccount(entities, provider, writer, trigger);
+    const failed = results.filter(r => r.status === 'failed');
+    this.options.logger.info(
+      `Fleet sync: ${results.length - failed.length} entities synced, ${
+        failed.length
+      } failed${
+        failed.length ? ` (${failed.map(f => f.entityRef).join(', ')})` : ''
+      }`,
+    );
+    return results;
+  }
+
+  /**
+   * Writes a good inventory (grouped with others by the writer) and runs
+   * what follows a good sync; the outcome settles once written.
+   */
+  private written(
+    writer: InventoryWriter,
+    update: InventoryUpdate,
+    trigger: SyncTrigger,
+  ): Promise<EntitySyncResult> {
+    const outcome = writer.write(update).then(
+      async () => {
+        await this.afterSync(update.entityRef, trigger);
+        return {
+          entityRef: update.entityRef,
+          status: 'ok' as const,
+          instances: update.instances.length,
+        };
+      },
+      error => this.failed(update.entityRef, error),
+    );
+    // Rejected only if the failure cannot be recorded: that is thrown once
+    // every write has ended.
+    outcome.catch(() => {});
+    return outcome;
+  }
+
+  /**
+   * Entity by entity, each asked for with its own selector: the targeted
+   * resync, and a provider that cannot list an account's inventory.
+   */
+  private async syncEach(
+    entities: Entity[],
+    provider: FleetProvider,
+    writer: InventoryWriter,
+    trigger: SyncTrigger,
+  ): Promise<EntitySyncResult[]> {
     // A few entities at a time in AWS; their writes are grouped meanwhile.
     // Memory stays bounded by the entities in flight and the instances
     // waiting for their write.
@@ -224,6 +317,7 @@ export class FleetSync {
         let update: InventoryUpdate;
         try {
           update = await this.fetchInventory(entities[index], provider);
+          await this.markOwnedTwice(update);
         } catch (error) {
           outcomes[index] = this.failed(ref, error);
           await outcomes[index];
@@ -231,20 +325,7 @@ export class FleetSync {
         }
         // The write goes on without this worker, which takes the next
         // entity as soon as there is room.
-        outcomes[index] = writer.write(update).then(
-          async () => {
-            await this.afterSync(ref, trigger);
-            return {
-              entityRef: ref,
-              status: 'ok' as const,
-              instances: update.instances.length,
-            };
-          },
-          error => this.failed(ref, error),
-        );
-        // Rejected only if the failure cannot be recorded: that is thrown
-        // once every write has ended.
-        outcomes[index].catch(() => {});
+        outcomes[index] = this.written(writer, update, trigger);
         await writer.room();
       }
     };
@@ -260,16 +341,347 @@ export class FleetSync {
       ),
     );
     await writer.drain();
-    const results = await Promise.all(outcomes);
-    const failed = results.filter(r => r.status === 'failed');
-    this.options.logger.info(
-      `Fleet sync: ${results.length - failed.length} entities synced, ${
-        failed.length
-      } failed${
-        failed.length ? ` (${failed.map(f => f.entityRef).join(', ')})` : ''
-      }`,
+    return Promise.all(outcomes);
+  }
+
+  /**
+   * A targeted resync sees one entity's instances only: an instance another
+   * entity's last inventory also holds stays marked owned twice, as the
+   * full sync found it.
+   */
+  private async markOwnedTwice(update: InventoryUpdate) {
+    if (!this.options.fleet.findOwners || update.instances.length === 0) {
+      return;
+    }
+    const owners = await this.options.fleet.findOwners(
+      update.instances.map(i => i.instanceId),
     );
-    return results;
+    for (const instance of update.instances) {
+      const others = (owners.get(instance.instanceId) ?? []).filter(
+        ref => ref !== update.entityRef,
+      );
+      if (others.length > 0) {
+        instance.ownedAlsoBy = others.sort();
+      }
+    }
+  }
+
+  /**
+   * Every account and region listed once, groups of them at a time: the
+   * instances carrying any of the entities' selector keys, then their
+   * security groups, launch templates and Auto Scaling groups in batches,
+   * then the facts beyond EC2. Instances are assigned to entities by their
+   * selectors here. An entity is written once each of its regions has
+   * answered; a region that could not be listed fails the entities that
+   * look there (their last good inventories stay), the others go on.
+   */
+  private async syncByAccount(
+    entities: Entity[],
+    provider: FleetProvider,
+    writer: InventoryWriter,
+    trigger: SyncTrigger,
+  ): Promise<EntitySyncResult[]> {
+    const outcomes: Promise<EntitySyncResult>[] = new Array(entities.length);
+    const regions = new Map<string, AccountRegion>();
+    const pending = new Map<number, PendingInventory>();
+    for (const [index, entity] of entities.entries()) {
+      const ref = stringifyEntityRef(entity);
+      let member: FleetMember;
+      try {
+        member = this.member(index, entity);
+      } catch (error) {
+        outcomes[index] = this.failed(ref, error);
+        continue;
+      }
+      pending.set(index, {
+        remaining: member.regions.length,
+        update: {
+          entityRef: ref,
+          instances: [],
+          launchTemplates: [],
+          autoscalingGroups: [],
+        },
+        errors: [],
+      });
+      for (const region of member.regions) {
+        const key = `${member.account ?? ''}/${region}`;
+        let group = regions.get(key);
+        if (!group) {
+          group = { account: member.account, region, members: [] };
+          regions.set(key, group);
+        }
+        group.members.push(member);
+      }
+      if (member.regions.length === 0) {
+        outcomes[index] = this.written(
+          writer,
+          pending.get(index)!.update,
+          trigger,
+        );
+        pending.delete(index);
+      }
+    }
+
+    const groups = [...regions.values()];
+    let next = 0;
+    const worker = async () => {
+      while (next < groups.length) {
+        const group = groups[next++];
+        let found: Map<number, InventoryPart | Error>;
+        try {
+          found = await this.readAccountRegion(group, provider);
+        } catch (error) {
+          const failure = new Error(errorMessage(error));
+          found = new Map(group.members.map(m => [m.index, failure]));
+        }
+        for (const member of group.members) {
+          const entry = pending.get(member.index)!;
+          const part = found.get(member.index)!;
+          if (part instanceof Error) {
+            entry.errors.push(part.message);
+          } else {
+            entry.update.instances.push(...part.instances);
+            entry.update.launchTemplates.push(...part.launchTemplates);
+            entry.update.autoscalingGroups.push(...part.autoscalingGroups);
+          }
+          entry.remaining -= 1;
+          if (entry.remaining > 0) {
+            continue;
+          }
+          pending.delete(member.index);
+          outcomes[member.index] =
+            entry.errors.length > 0
+              ? this.failed(entry.update.entityRef, entry.errors.join('; '))
+              : this.written(writer, entry.update, trigger);
+        }
+        await writer.room();
+      }
+    };
+    await Promise.all(
+      Array.from(
+        {
+          length: Math.min(
+            this.options.concurrency ?? FLEET_SYNC_CONCURRENCY,
+            groups.length,
+          ),
+        },
+        worker,
+      ),
+    );
+    await writer.drain();
+    return Promise.all(outcomes);
+  }
+
+  /** An enrolled entity's place in the sync; throws when it cannot be synced. */
+  private member(index: number, entity: Entity): FleetMember {
+    const { annotations, errors } = parseImmutableInfraAnnotations(entity);
+    if (errors.length > 0) {
+      throw new Error(
+        `malformed annotations: ${errors
+          .map(e => `${e.annotation} ${e.message}`)
+          .join('; ')}`,
+      );
+    }
+    if (!annotations.imageFamily) {
+      throw new Error('the entity is not enrolled');
+    }
+    return {
+      index,
+      ref: stringifyEntityRef(entity),
+      annotations,
+      account: annotations.awsAccountId,
+      regions: [...new Set(annotations.regions ?? this.options.regions)],
+    };
+  }
+
+  /**
+   * What one account and region holds for each of its entities, or why it
+   * could not be read. Nothing here throws: a failed listing (no
+   * credentials for the account, EC2 refusing or throttling past retries)
+   * is every member's error; a failed template or group lookup is the error
+   * of the members that name one.
+   */
+  private async readAccountRegion(
+    group: AccountRegion,
+    provider: FleetProvider,
+  ): Promise<Map<number, InventoryPart | Error>> {
+    const { region, account, members } = group;
+    const where = `${region}${account ? ` of account ${account}` : ''}`;
+    const out = new Map<number, InventoryPart | Error>();
+    const failAll = (error: unknown) => {
+      const failure = new Error(`${where}: ${errorMessage(error)}`);
+      for (const member of members) {
+        out.set(member.index, failure);
+      }
+      return out;
+    };
+
+    let listed: FleetInstance[];
+    try {
+      listed = await provider.listAccountInstances!({
+        region,
+        account,
+        tagKeys: [
+          ...new Set(
+            members.flatMap(m => m.annotations.fleetSelector.map(p => p.key)),
+          ),
+        ],
+      });
+    } catch (error) {
+      return failAll(error);
+    }
+
+    // Instances by each tag they carry of the selectors' keys, so that a
+    // member's candidates are those of its selector's first tag.
+    const keys = new Set(
+      members.flatMap(m => m.annotations.fleetSelector.map(p => p.key)),
+    );
+    const byTag = new Map<string, FleetInstance[]>();
+    for (const instance of listed) {
+      for (const key of keys) {
+        const value = instance.tags[key];
+        if (value === undefined) {
+          continue;
+        }
+        const tag = `${key}\u0000${value}`;
+        const list = byTag.get(tag);
+        if (list) {
+          list.push(instance);
+        } else {
+          byTag.set(tag, [instance]);
+        }
+      }
+    }
+    const owners = new Map<string, string[]>();
+    const fleets = members.map(member => {
+      const [first, ...rest] = member.annotations.fleetSelector;
+      const matched = first
+        ? (byTag.get(`${first.key}\u0000${first.value}`) ?? []).filter(i =>
+            rest.every(({ key, value }) => i.tags[key] === value),
+          )
+        : [];
+      for (const instance of matched) {
+        owners.set(instance.instanceId, [
+          ...(owners.get(instance.instanceId) ?? []),
+          member.ref,
+        ]);
+      }
+      // Each entity's own copy: facts and findings are the entity's.
+      return {
+        member,
+        annotations: member.annotations,
+        instances: matched.map(
+          (i): FleetInstance & { environment?: string } => ({
+            ...i,
+            environment: i.tags[this.options.environmentTag] || undefined,
+          }),
+        ),
+      };
+    });
+    for (const fleet of fleets) {
+      for (const instance of fleet.instances) {
+        const others = owners
+          .get(instance.instanceId)!
+          .filter(ref => ref !== fleet.member.ref);
+        if (others.length > 0) {
+          (instance as InventoryUpdate['instances'][number]).ownedAlsoBy =
+            others.sort();
+        }
+      }
+    }
+
+    await readFleetFacts(
+      provider,
+      { region, account },
+      fleets,
+      this.options.facts ?? {},
+    );
+
+    // Launch templates: the region's default versions, matched by name or id.
+    const templateNames = [
+      ...new Set(
+        members
+          .map(m => m.annotations.launchTemplate)
+          .filter((t): t is string => Boolean(t)),
+      ),
+    ];
+    let templates: LaunchTemplateDefault[] | Error = [];
+    try {
+      if (templateNames.length > 0) {
+        templates = provider.getLaunchTemplateDefaults
+          ? await provider.getLaunchTemplateDefaults({
+              region,
+              account,
+              launchTemplates: templateNames,
+            })
+          : (
+              await Promise.all(
+                templateNames.map(launchTemplate =>
+                  provider.getLaunchTemplateDefault({
+                    region,
+                    account,
+                    launchTemplate,
+                  }),
+                ),
+              )
+            ).filter((t): t is LaunchTemplateDefault => Boolean(t));
+      }
+    } catch (error) {
+      templates = new Error(`${where}: ${errorMessage(error)}`);
+    }
+
+    // Auto Scaling groups: every name the members annotate, in batches.
+    const groupNames = [
+      ...new Set(
+        members.flatMap(m =>
+          Object.values(m.annotations.autoscalingGroups ?? {}),
+        ),
+      ),
+    ];
+    let described: AutoScalingGroupDescription[] | Error = [];
+    try {
+      if (groupNames.length > 0) {
+        described = await provider.describeAutoScalingGroups({
+          region,
+          account,
+          names: groupNames,
+        });
+      }
+    } catch (error) {
+      described = new Error(`${where}: ${errorMessage(error)}`);
+    }
+
+    for (const { member, instances } of fleets) {
+      const { launchTemplate, autoscalingGroups } = member.annotations;
+      if (launchTemplate && templates instanceof Error) {
+        out.set(member.index, templates);
+        continue;
+      }
+      const named = Object.entries(autoscalingGroups ?? {});
+      if (named.length > 0 && described instanceof Error) {
+        out.set(member.index, described);
+        continue;
+      }
+      const template =
+        launchTemplate && !(templates instanceof Error)
+          ? templates.find(
+              t => t.name === launchTemplate || t.id === launchTemplate,
+            )
+          : undefined;
+      out.set(member.index, {
+        instances,
+        launchTemplates: template ? [template] : [],
+        autoscalingGroups: named.map(([environment, name]) => ({
+          environment,
+          name,
+          region,
+          group: (described as AutoScalingGroupDescription[]).find(
+            g => g.name === name,
+          ),
+        })),
+      });
+    }
+    return out;
   }
 
   /** What EC2 says of an entity's fleet now; throws when it cannot tell. */

@@ -50,10 +50,39 @@ export async function readInstanceFacts(
   options: InstanceFactsOptions,
   now: number = Date.now(),
 ): Promise<void> {
-  if (instances.length === 0) {
+  await readFleetFacts(
+    provider,
+    location,
+    [{ annotations, instances }],
+    options,
+    now,
+  );
+}
+
+/**
+ * {@link readInstanceFacts} for the fleets of several entities of one account
+ * and region at once: Systems Manager is asked once for all their instances,
+ * each log group is listed once whatever the entities shipping there, and
+ * the sessions once. Each entity's instances are its own objects (an
+ * instance two entities own gets the log fact of each one's group).
+ *
+ * @internal
+ */
+export async function readFleetFacts(
+  provider: FleetProvider,
+  location: { region: string; account?: string },
+  fleets: {
+    annotations: ImmutableInfraAnnotations;
+    instances: FleetInstance[];
+  }[],
+  options: InstanceFactsOptions,
+  now: number = Date.now(),
+): Promise<void> {
+  const all = fleets.flatMap(f => f.instances);
+  if (all.length === 0) {
     return;
   }
-  const instanceIds = instances.map(i => i.instanceId);
+  const instanceIds = [...new Set(all.map(i => i.instanceId))];
 
   if (options.requireSystemsManager) {
     let fact: (id: string) => FleetInstance['systemsManager'];
@@ -71,38 +100,30 @@ export async function readInstanceFacts(
         fact = () => failed;
       }
     }
-    for (const instance of instances) {
+    for (const instance of all) {
       instance.systemsManager = fact(instance.instanceId);
     }
   }
 
-  const group = cloudWatchLogGroup(annotations.logDestination);
-  if (group) {
-    let fact: (id: string) => FleetInstance['logs'];
-    if (!provider.lastLogEvents) {
-      fact = () => ({ group, ...CANNOT('CloudWatch Logs') });
-    } else {
-      try {
-        const newest = await provider.lastLogEvents({
-          ...location,
-          group,
-          since: now - (options.logWindowMs ?? DEFAULT_LOG_WINDOW_MS),
-        });
-        fact = id => {
-          const last = newest.get(id);
-          return last === undefined
-            ? { group, status: 'read' }
-            : {
-                group,
-                status: 'read',
-                lastEventAt: new Date(last).toISOString(),
-              };
-        };
-      } catch (error) {
-        const failed = unknown(error);
-        fact = () => ({ group, ...failed });
-      }
+  // Each group once, for every entity that ships there.
+  const groups = new Map<
+    string,
+    Promise<(id: string) => FleetInstance['logs']>
+  >();
+  const logFact = (group: string) => {
+    let read = groups.get(group);
+    if (!read) {
+      read = readLogFact(provider, location, group, options, now);
+      groups.set(group, read);
     }
+    return read;
+  };
+  for (const { annotations, instances } of fleets) {
+    const group = cloudWatchLogGroup(annotations.logDestination);
+    if (!group || instances.length === 0) {
+      continue;
+    }
+    const fact = await logFact(group);
     for (const instance of instances) {
       instance.logs = fact(instance.instanceId);
     }
@@ -139,7 +160,40 @@ export async function readInstanceFacts(
       session = () => failed;
     }
   }
-  for (const instance of instances) {
+  for (const instance of all) {
     instance.session = session(instance.instanceId);
+  }
+}
+
+/** The log fact of each instance shipping to one CloudWatch Logs group. */
+async function readLogFact(
+  provider: FleetProvider,
+  location: { region: string; account?: string },
+  group: string,
+  options: InstanceFactsOptions,
+  now: number,
+): Promise<(id: string) => FleetInstance['logs']> {
+  if (!provider.lastLogEvents) {
+    return () => ({ group, ...CANNOT('CloudWatch Logs') });
+  }
+  try {
+    const newest = await provider.lastLogEvents({
+      ...location,
+      group,
+      since: now - (options.logWindowMs ?? DEFAULT_LOG_WINDOW_MS),
+    });
+    return id => {
+      const last = newest.get(id);
+      return last === undefined
+        ? { group, status: 'read' }
+        : {
+            group,
+            status: 'read',
+            lastEventAt: new Date(last).toISOString(),
+          };
+    };
+  } catch (error) {
+    const failed = unknown(error);
+    return () => ({ group, ...failed });
   }
 }

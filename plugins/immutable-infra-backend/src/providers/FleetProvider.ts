@@ -136,6 +136,25 @@ export interface FleetProvider {
     location: ImageLocation & { selector: { key: string; value: string }[] },
   ): Promise<FleetInstance[]>;
 
+  /**
+   * Every instance (not terminated) of an account and region that carries
+   * any of these tag keys, whatever their values: the inventory a full sync
+   * lists once per account and region, then partitions by the entities'
+   * selectors. A provider without it is asked entity by entity.
+   */
+  listAccountInstances?(
+    location: ImageLocation & { tagKeys: string[] },
+  ): Promise<FleetInstance[]>;
+
+  /**
+   * The default versions of these launch templates (names or ids) of one
+   * region, in as few calls as the cloud allows; a template that does not
+   * exist is left out. Without it, each is asked for alone.
+   */
+  getLaunchTemplateDefaults?(
+    location: ImageLocation & { launchTemplates: string[] },
+  ): Promise<LaunchTemplateDefault[]>;
+
   /** The default version of a launch template, by name or id. */
   getLaunchTemplateDefault(
     location: ImageLocation & { launchTemplate: string },

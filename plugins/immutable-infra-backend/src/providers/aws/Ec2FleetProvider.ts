@@ -3,8 +3,10 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   DescribeSecurityGroupsCommand,
   Instance,
+  EC2Client,
   IpPermission,
   paginateDescribeInstances,
+  paginateDescribeLaunchTemplateVersions,
   SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import {
@@ -35,11 +37,42 @@ import { chunks } from './chunks';
 
 const SECURITY_GROUP_BATCH = 200;
 
-/** Names a DescribeAutoScalingGroups request takes at most. */
-const GROUP_NAMES_BATCH = 50;
+/**
+ * Names a DescribeAutoScalingGroups request takes, and the groups of one
+ * page: "By default, you can only specify up to 50 names. You can
+ * optionally increase this limit using the MaxRecords property", whose
+ * "maximum value is 100".
+ * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
+ */
+const GROUP_NAMES_BATCH = 100;
 
-/** Instances a DescribeInstances page holds at most: EC2's ceiling. */
+/**
+ * Instances a DescribeInstances page holds at most: EC2's ceiling
+ * (`MaxResults`, "between 5 and 1000").
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
+ */
 const INSTANCES_PAGE = 1000;
+
+/**
+ * Tag keys of one `tag-key` filter. EC2 states no number of values a filter
+ * takes for DescribeInstances; keys are sent 200 a request, as many as the
+ * id lists of EC2's other batched describe calls here (security groups),
+ * so that a request stays well inside EC2's request size. An instance that
+ * carries keys of two batches is listed by both and kept once.
+ */
+const TAG_KEYS_BATCH = 200;
+
+/**
+ * Launch template versions of one DescribeLaunchTemplateVersions page: at
+ * most 200. With `Versions: ['$Default']` and no template named, EC2
+ * describes "all launch templates in your account that are defined as the
+ * default version".
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html
+ */
+const TEMPLATE_VERSIONS_PAGE = 200;
+
+/** The states of an instance that fleet sync lists: all but terminated. */
+const LISTED_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
 /**
  * Instance ids of one DescribeInstanceInformation request, and the most it
@@ -89,13 +122,30 @@ export function describeFleetInstancesInput(
         Name: `tag:${key}`,
         Values: [value],
       })),
-      {
-        Name: 'instance-state-name',
-        Values: ['pending', 'running', 'stopping', 'stopped'],
-      },
+      { Name: 'instance-state-name', Values: LISTED_STATES },
     ],
     MaxResults: INSTANCES_PAGE,
   };
+}
+
+/**
+ * The DescribeInstance requests of an account and region's inventory: every
+ * instance not terminated that carries any of the tag keys (EC2's `tag-key`
+ * filter, whatever the value), keys in batches of {@link TAG_KEYS_BATCH},
+ * pages of 1,000.
+ *
+ * @internal
+ */
+export function describeInventoryInputs(
+  tagKeys: string[],
+): DescribeInstancesCommandInput[] {
+  return chunks([...new Set(tagKeys)].sort(), TAG_KEYS_BATCH).map(keys => ({
+    Filters: [
+      { Name: 'tag-key', Values: keys },
+      { Name: 'instance-state-name', Values: LISTED_STATES },
+    ],
+    MaxResults: INSTANCES_PAGE,
+  }));
 }
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
 
@@ -157,14 +207,52 @@ export class Ec2FleetProvider implements FleetProvider {
     location: ImageLocation & { selector: { key: string; value: string }[] },
   ): Promise<FleetInstance[]> {
     const ec2 = await this.clients.ec2Client(location.region, location.account);
-    const found: Instance[] = [];
-    // The SDK's paginator follows every NextToken.
-    for await (const page of paginateDescribeInstances(
-      { client: ec2 },
+    return this.describe(ec2, location, [
       describeFleetInstancesInput(location.selector),
-    )) {
-      for (const reservation of page.Reservations ?? []) {
-        found.push(...(reservation.Instances ?? []));
+    ]);
+  }
+
+  /**
+   * The account and region's inventory: one page chain per batch of tag
+   * keys (one for up to 200 keys), then the security groups those instances
+   * use, 200 a request.
+   */
+  async listAccountInstances(
+    location: ImageLocation & { tagKeys: string[] },
+  ): Promise<FleetInstance[]> {
+    if (location.tagKeys.length === 0) {
+      return [];
+    }
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    return this.describe(
+      ec2,
+      location,
+      describeInventoryInputs(location.tagKeys),
+    );
+  }
+
+  private async describe(
+    ec2: EC2Client,
+    location: ImageLocation,
+    inputs: DescribeInstancesCommandInput[],
+  ): Promise<FleetInstance[]> {
+    const found: Instance[] = [];
+    const seen = new Set<string>();
+    for (const input of inputs) {
+      // The SDK's paginator follows every NextToken.
+      for await (const page of paginateDescribeInstances(
+        { client: ec2 },
+        input,
+      )) {
+        for (const reservation of page.Reservations ?? []) {
+          for (const instance of reservation.Instances ?? []) {
+            // Listed once, whatever batches of keys found it.
+            if (!seen.has(instance.InstanceId!)) {
+              seen.add(instance.InstanceId!);
+              found.push(instance);
+            }
+          }
+        }
       }
     }
 
@@ -274,6 +362,44 @@ export class Ec2FleetProvider implements FleetProvider {
     }
   }
 
+  /**
+   * The default versions of the named templates: one page chain of every
+   * default version in the region (200 a page), matched here by name or
+   * id, so that a name that does not exist costs no call and fails nothing
+   * (DescribeLaunchTemplates by names fails the whole request for one
+   * unknown name).
+   */
+  async getLaunchTemplateDefaults(
+    location: ImageLocation & { launchTemplates: string[] },
+  ): Promise<LaunchTemplateDefault[]> {
+    const wanted = new Set(location.launchTemplates);
+    if (wanted.size === 0) {
+      return [];
+    }
+    const ec2 = await this.clients.ec2Client(location.region, location.account);
+    const found: LaunchTemplateDefault[] = [];
+    for await (const page of paginateDescribeLaunchTemplateVersions(
+      { client: ec2 },
+      { Versions: ['$Default'], MaxResults: TEMPLATE_VERSIONS_PAGE },
+    )) {
+      for (const version of page.LaunchTemplateVersions ?? []) {
+        if (
+          wanted.has(version.LaunchTemplateId!) ||
+          wanted.has(version.LaunchTemplateName!)
+        ) {
+          found.push({
+            id: version.LaunchTemplateId!,
+            name: version.LaunchTemplateName!,
+            region: location.region,
+            defaultVersion: version.VersionNumber!,
+            imageId: version.LaunchTemplateData?.ImageId,
+          });
+        }
+      }
+    }
+    return found;
+  }
+
   async describeAutoScalingGroups(
     location: ImageLocation & { names: string[] },
   ): Promise<AutoScalingGroupDescription[]> {
@@ -292,6 +418,7 @@ export class Ec2FleetProvider implements FleetProvider {
         const page = await autoscaling.send(
           new DescribeAutoScalingGroupsCommand({
             AutoScalingGroupNames: batch,
+            MaxRecords: GROUP_NAMES_BATCH,
             NextToken: token,
           }),
         );
