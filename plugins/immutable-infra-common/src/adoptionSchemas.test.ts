@@ -81,7 +81,7 @@ describe('initiative goals', () => {
 
   it('says what a goal is when the kind is unknown or the goal is no object', () => {
     const expected =
-      'must be {kind: "level", value: "gold" | "silver" | "bronze"} or {kind: "check", value: <a score check id>}';
+      'must be {kind: "level", value: "gold" | "silver" | "bronze"}, {kind: "check", value: <a score check id>}, {kind: "driftLifetime", value: <p95 minutes, 1 to 525600>} or {kind: "erasedShare", value: <a share, above 0 and at most 1>}';
     expect(
       problems(createInitiativeRequestSchema, {
         ...INITIATIVE,

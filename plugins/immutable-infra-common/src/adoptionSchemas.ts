@@ -352,6 +352,24 @@ const checkGoal = z.object({
 });
 
 /**
+ * Drift lives at most `value` minutes: the p95 life of a component's
+ * findings gone in the 30 days before (none gone meets it).
+ */
+const driftLifetimeGoal = z.object({
+  kind: z.literal('driftLifetime'),
+  value: z.number().int().min(1).max(525_600),
+});
+
+/**
+ * At least `value` (a share, 0 to 1) of a component's findings gone in the
+ * 30 days before were erased by an automatic rollout (none gone meets it).
+ */
+const erasedShareGoal = z.object({
+  kind: z.literal('erasedShare'),
+  value: z.number().gt(0).max(1),
+});
+
+/**
  * What an initiative asks of each component in its scope, as a request
  * gives it: only `kind` and `value`.
  *
@@ -359,10 +377,15 @@ const checkGoal = z.object({
  */
 export const initiativeGoalSchema = z.discriminatedUnion(
   'kind',
-  [levelGoal.strict(), checkGoal.strict()],
+  [
+    levelGoal.strict(),
+    checkGoal.strict(),
+    driftLifetimeGoal.strict(),
+    erasedShareGoal.strict(),
+  ],
   {
     error:
-      'must be {kind: "level", value: "gold" | "silver" | "bronze"} or {kind: "check", value: <a score check id>}',
+      'must be {kind: "level", value: "gold" | "silver" | "bronze"}, {kind: "check", value: <a score check id>}, {kind: "driftLifetime", value: <p95 minutes, 1 to 525600>} or {kind: "erasedShare", value: <a share, above 0 and at most 1>}',
   },
 );
 
@@ -444,7 +467,12 @@ export const initiativeSchema = z.object({
   id: z.string(),
   title: z.string(),
   description: z.string().optional(),
-  goal: z.discriminatedUnion('kind', [levelGoal, checkGoal]),
+  goal: z.discriminatedUnion('kind', [
+    levelGoal,
+    checkGoal,
+    driftLifetimeGoal,
+    erasedShareGoal,
+  ]),
   scope: z.object({
     owners: z.array(z.string()),
     systems: z.array(z.string()),

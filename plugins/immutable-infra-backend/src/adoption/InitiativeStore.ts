@@ -13,7 +13,7 @@ import {
   toIso,
 } from '../database/timestamps';
 import { applySnapshotFilter } from './AdoptionStore';
-import { AdoptionLevel, SnapshotFilter } from './types';
+import { AdoptionLevel, AdoptionSnapshot, SnapshotFilter } from './types';
 
 /** An initiative as stored. @internal */
 export type InitiativeRecord = {
@@ -51,13 +51,25 @@ type InitiativeRow = {
 
 type ScopeRow = { initiative_id: string; kind: string; value: string };
 
+/** The goals whose value is a number, kept as text in `goal_value`. */
+const NUMERIC_GOALS: readonly string[] = ['driftLifetime', 'erasedShare'];
+
+function goalOf(row: InitiativeRow): InitiativeGoal {
+  return {
+    kind: row.goal_kind,
+    value: NUMERIC_GOALS.includes(row.goal_kind)
+      ? Number(row.goal_value)
+      : row.goal_value,
+  } as InitiativeGoal;
+}
+
 function toRecord(row: InitiativeRow, scopes: ScopeRow[]): InitiativeRecord {
   const mine = scopes.filter(s => s.initiative_id === row.id);
   return {
     id: row.id,
     title: row.title,
     description: row.description ?? undefined,
-    goal: { kind: row.goal_kind, value: row.goal_value } as InitiativeGoal,
+    goal: goalOf(row),
     scope: {
       owners: mine
         .filter(s => s.kind === 'owner')
@@ -109,7 +121,7 @@ export class DatabaseInitiativeStore {
         title: record.title,
         description: record.description ?? null,
         goal_kind: record.goal.kind,
-        goal_value: record.goal.value,
+        goal_value: String(record.goal.value),
         production_only: record.scope.productionOnly,
         starts_on: record.startsOn,
         deadline: record.deadline,
@@ -238,35 +250,69 @@ export class DatabaseInitiativeStore {
 
 /** Whether a snapshot row meets the goal, as SQL. */
 function meetsGoalSql(db: Knex, goal: InitiativeGoal) {
-  if (goal.kind === 'level') {
-    const levels = LEVELS_AT_LEAST[goal.value];
-    return {
-      sql: `(enrolled = ? and level in (${levels.map(() => '?').join(', ')}))`,
-      bindings: [isPostgres(db) ? true : 1, ...levels],
-    };
+  const enrolled = isPostgres(db) ? true : 1;
+  switch (goal.kind) {
+    case 'level': {
+      const levels = LEVELS_AT_LEAST[goal.value];
+      return {
+        sql: `(enrolled = ? and level in (${levels
+          .map(() => '?')
+          .join(', ')}))`,
+        bindings: [enrolled, ...levels],
+      };
+    }
+    case 'check':
+      // A check id is letters and dashes: found as a JSON string in the list.
+      return {
+        sql: 'passing_checks like ?',
+        bindings: [`%"${goal.value}"%`],
+      };
+    case 'driftLifetime':
+      return {
+        sql: '(enrolled = ? and (drift_lifetime_p95_minutes is null or drift_lifetime_p95_minutes <= ?))',
+        bindings: [enrolled, goal.value],
+      };
+    case 'erasedShare':
+      return {
+        sql: '(enrolled = ? and (findings_gone = 0 or findings_erased_automatically >= cast(? as double precision) * findings_gone))',
+        bindings: [enrolled, goal.value],
+      };
+    default:
+      throw new Error(`unknown goal ${JSON.stringify(goal)}`);
   }
-  // A check id is letters and dashes: found as a JSON string in the list.
-  return {
-    sql: 'passing_checks like ?',
-    bindings: [`%"${goal.value}"%`],
-  };
 }
 
 /** Whether a snapshot meets the goal. @internal */
 export function meetsGoal(
-  snapshot: {
-    enrolled: boolean;
-    level?: AdoptionLevel;
-    passingChecks: string[];
-  },
+  snapshot: Pick<
+    AdoptionSnapshot,
+    'enrolled' | 'level' | 'passingChecks' | 'drift'
+  >,
   goal: InitiativeGoal,
 ): boolean {
-  if (goal.kind === 'level') {
-    return (
-      snapshot.enrolled &&
-      snapshot.level !== undefined &&
-      LEVELS_AT_LEAST[goal.value].includes(snapshot.level)
-    );
+  switch (goal.kind) {
+    case 'level':
+      return (
+        snapshot.enrolled &&
+        snapshot.level !== undefined &&
+        LEVELS_AT_LEAST[goal.value].includes(snapshot.level)
+      );
+    case 'check':
+      return snapshot.passingChecks.includes(goal.value);
+    case 'driftLifetime':
+      return (
+        snapshot.enrolled &&
+        (snapshot.drift.lifetimeP95Minutes === undefined ||
+          snapshot.drift.lifetimeP95Minutes <= goal.value)
+      );
+    case 'erasedShare':
+      return (
+        snapshot.enrolled &&
+        (snapshot.drift.gone === 0 ||
+          snapshot.drift.erasedAutomatically >=
+            goal.value * snapshot.drift.gone)
+      );
+    default:
+      return false;
   }
-  return snapshot.passingChecks.includes(goal.value);
 }

@@ -33,6 +33,19 @@ function snapshots() {
         owner,
         level: i < d + 1 ? 'silver' : 'bronze',
         passingChecks: i === 2 ? ['no-ssh'] : [],
+        // Drift gone in the 30 days before: svc-a's lived half an hour and
+        // was all erased automatically; svc-b's two hours until the last
+        // day, half erased; svc-c had none; svc-d's five hours, 9 of 10.
+        drift: [
+          { lifetimeP95Minutes: 30, gone: 4, erasedAutomatically: 4 },
+          {
+            lifetimeP95Minutes: d < 2 ? 120 : 45,
+            gone: 2,
+            erasedAutomatically: 1,
+          },
+          { gone: 0, erasedAutomatically: 0 },
+          { lifetimeP95Minutes: 300, gone: 10, erasedAutomatically: 9 },
+        ][i],
       }),
     ),
     snapshot('component:default/lab', {
@@ -158,6 +171,73 @@ describe.each(databases.eachSupportedId())('initiatives on %p', id => {
     expect(bySystem.body.progress).toEqual({ done: 1, total: 6 });
     const detail = await request(app).get(`/initiatives/${noSsh.body.id}`);
     expect(detail.body.burnUp.map((d: any) => d.done)).toEqual([3, 3, 3]);
+  });
+
+  it('drift goals: how long drift lives (p95) and the share erased automatically', async () => {
+    const { app } = await setup();
+    const scope = { owners: ['group:default/commerce'], productionOnly: true };
+    const lifetime = await request(app)
+      .post('/initiatives')
+      .send({
+        title: 'Drift lives an hour at most',
+        goal: { kind: 'driftLifetime', value: 60 },
+        scope,
+        startsOn: '2026-12-01',
+        deadline: '2027-03-31',
+      });
+    expect(lifetime.status).toBe(201);
+    expect(lifetime.body.goal).toEqual({ kind: 'driftLifetime', value: 60 });
+    // svc-a (30 minutes), svc-b (45 since the last day), svc-c (none gone).
+    expect(lifetime.body.progress).toEqual({ done: 3, total: 4 });
+    const lifetimeDetail = await request(app).get(
+      `/initiatives/${lifetime.body.id}`,
+    );
+    expect(lifetimeDetail.body.goal).toEqual({
+      kind: 'driftLifetime',
+      value: 60,
+    });
+    expect(lifetimeDetail.body.burnUp.map((d: any) => d.done)).toEqual([
+      2, 2, 3,
+    ]);
+    expect(lifetimeDetail.body.behind).toEqual([
+      {
+        entityRef: 'component:default/svc-d',
+        owner: 'group:default/storefront',
+      },
+    ]);
+
+    const erased = await request(app)
+      .post('/initiatives')
+      .send({
+        title: 'Nine in ten erased without anyone',
+        goal: { kind: 'erasedShare', value: 0.9 },
+        scope,
+        startsOn: '2026-12-01',
+        deadline: '2027-03-31',
+      });
+    expect(erased.status).toBe(201);
+    // svc-a (4 of 4), svc-c (none gone), svc-d (9 of 10); svc-b 1 of 2.
+    expect(erased.body.progress).toEqual({ done: 3, total: 4 });
+    const erasedDetail = await request(app).get(
+      `/initiatives/${erased.body.id}`,
+    );
+    expect(erasedDetail.body.burnUp.map((d: any) => d.done)).toEqual([3, 3, 3]);
+    expect(erasedDetail.body.behind.map((b: any) => b.entityRef)).toEqual([
+      'component:default/svc-b',
+    ]);
+
+    for (const goal of [
+      { kind: 'driftLifetime', value: 0 },
+      { kind: 'driftLifetime', value: 1.5 },
+      { kind: 'driftLifetime', value: '60' },
+      { kind: 'erasedShare', value: 0 },
+      { kind: 'erasedShare', value: 1.01 },
+    ]) {
+      const refused = await request(app)
+        .post('/initiatives')
+        .send({ ...SILVER, goal });
+      expect({ goal, status: refused.status }).toEqual({ goal, status: 400 });
+    }
   });
 
   it('counts only what the caller may read', async () => {

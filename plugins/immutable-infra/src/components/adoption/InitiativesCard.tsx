@@ -20,12 +20,7 @@ import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { Area, AreaChart, Line, Tooltip, XAxis, YAxis } from 'recharts';
 import { immutableInfraApiRef } from '../../api';
-import { GOALS, NewInitiativeDialog } from './NewInitiativeDialog';
-
-const goalLabel = (initiative: Initiative) =>
-  GOALS.find(
-    g => g.value === `${initiative.goal.kind}:${initiative.goal.value}`,
-  )?.label ?? initiative.goal.value;
+import { goalLabel, NewInitiativeDialog } from './NewInitiativeDialog';
 
 /** One initiative: its progress, burn-up, and the owners behind. */
 function InitiativeDetails(props: { initiative: Initiative }) {
@@ -44,7 +39,7 @@ function InitiativeDetails(props: { initiative: Initiative }) {
         {initiative.title}
       </Typography>
       <Typography variant="body2" color="textSecondary">
-        {goalLabel(initiative)} · by {initiative.deadline}
+        {goalLabel(initiative.goal)} · by {initiative.deadline}
         {overdue ? ' (past its deadline)' : ''} · {initiative.state}
       </Typography>
       <Box display="flex" alignItems="center" style={{ gap: 8 }} my={1}>

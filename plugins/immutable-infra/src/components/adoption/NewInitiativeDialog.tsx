@@ -1,6 +1,7 @@
 import { useApi } from '@backstage/core-plugin-api';
 import {
   CreateInitiativeRequest,
+  Initiative,
   SCORE_CHECK_IDS,
 } from '@immutable-infra/backstage-plugin-common';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
@@ -21,7 +22,55 @@ export const GOALS = [
     value: `check:${check}`,
     label: `Check "${check}" passing`,
   })),
+  ...[60, 24 * 60].map(minutes => ({
+    value: `driftLifetime:${minutes}`,
+    label: driftLifetimeLabel(minutes),
+  })),
+  ...[0.5, 0.9].map(share => ({
+    value: `erasedShare:${share}`,
+    label: erasedShareLabel(share),
+  })),
 ];
+
+function driftLifetimeLabel(minutes: number) {
+  const span =
+    minutes % (24 * 60) === 0
+      ? `${minutes / (24 * 60)} day${minutes === 24 * 60 ? '' : 's'}`
+      : minutes % 60 === 0
+      ? `${minutes / 60} hour${minutes === 60 ? '' : 's'}`
+      : `${minutes} minutes`;
+  return `Drift lives at most ${span} (p95, 30 days)`;
+}
+
+function erasedShareLabel(share: number) {
+  return `${Math.round(share * 100)}% of drift erased automatically (30 days)`;
+}
+
+/** What an initiative's goal asks, in words. */
+export function goalLabel(goal: Initiative['goal']): string {
+  switch (goal.kind) {
+    case 'level':
+      return `Level ${goal.value} or better`;
+    case 'check':
+      return `Check "${goal.value}" passing`;
+    case 'driftLifetime':
+      return driftLifetimeLabel(goal.value);
+    case 'erasedShare':
+      return erasedShareLabel(goal.value);
+    default:
+      return JSON.stringify(goal);
+  }
+}
+
+/** The request's goal of a `kind:value` choice. */
+function goalOf(choice: string): CreateInitiativeRequest['goal'] {
+  const [kind, value] = choice.split(':');
+  return (
+    kind === 'driftLifetime' || kind === 'erasedShare'
+      ? { kind, value: Number(value) }
+      : { kind, value }
+  ) as CreateInitiativeRequest['goal'];
+}
 
 /** A new initiative: title, goal, scope and deadline. */
 export function NewInitiativeDialog(props: {
@@ -36,10 +85,9 @@ export function NewInitiativeDialog(props: {
   const [productionOnly, setProductionOnly] = useState(true);
   const [deadline, setDeadline] = useState('');
   const create = async () => {
-    const [kind, value] = goal.split(':');
     await api.createInitiative({
       title,
-      goal: { kind, value } as CreateInitiativeRequest['goal'],
+      goal: goalOf(goal),
       scope: {
         owners: owners
           .split(',')
