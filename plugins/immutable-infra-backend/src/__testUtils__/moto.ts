@@ -85,7 +85,9 @@ export function emulatorConfig(endpoint: string) {
       mainAccount: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     },
     immutableInfra: {
-      aws: { endpoint, maxAttempts: 1 },
+      // The whole documented request budget (the limiter's default is a
+      // fifth): tests burst more than a portal's share of a real account.
+      aws: { endpoint, maxAttempts: 1, rateLimit: { share: 1 } },
       // The emulator implements no DescribeSessions: the session list would
       // read as unknown on every instance.
       drift: { sessionHistory: false },

@@ -2,6 +2,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -12,6 +13,17 @@ import {
 } from '@backstage/integration-aws-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { CloudAccessError } from '../ImageProvider';
+import { AwsRateLimiter, readRateLimitOptions } from './AwsRateLimiter';
+import {
+  OrganizationAccounts,
+  OrganizationCredentialsManager,
+  readOrganizationOptions,
+} from './OrganizationAccounts';
+
+/** Any SDK client: its middleware stack is what the limiter hooks into. */
+type PacedClient = {
+  middlewareStack: { addRelativeTo(middleware: any, options: any): void };
+};
 
 /** @internal */
 export type AwsClientOptions = {
@@ -21,6 +33,12 @@ export type AwsClientOptions = {
   maxAttempts?: number;
   /** Time limit of one request. Defaults to 30 seconds. */
   requestTimeoutMs?: number;
+  /**
+   * Paces every call of every client per account and Region (read and
+   * mutating buckets, a share of EC2's documented budget). Unset: calls are
+   * not paced (tests that build a factory by hand).
+   */
+  rateLimiter?: AwsRateLimiter;
 };
 
 /**
@@ -31,14 +49,35 @@ export type AwsClientOptions = {
  */
 export class AwsClientFactory {
   static fromConfig(config: Config): AwsClientFactory {
-    return new AwsClientFactory(
-      DefaultAwsCredentialsManager.fromConfig(config),
-      {
-        endpoint: config.getOptionalString('immutableInfra.aws.endpoint'),
-        maxAttempts: config.getOptionalNumber('immutableInfra.aws.maxAttempts'),
-      },
-    );
+    const endpoint = config.getOptionalString('immutableInfra.aws.endpoint');
+    const organization = readOrganizationOptions(config);
+    const base = DefaultAwsCredentialsManager.fromConfig(config);
+    const members =
+      organization &&
+      OrganizationCredentialsManager.fromConfig(config, { organization, base });
+    const factory = new AwsClientFactory(members ?? base, {
+      endpoint,
+      maxAttempts: config.getOptionalNumber('immutableInfra.aws.maxAttempts'),
+      rateLimiter: new AwsRateLimiter(readRateLimitOptions(config)),
+    });
+    if (organization && members) {
+      factory.organization = new OrganizationAccounts({
+        clients: factory,
+        credentials: members,
+        organization,
+        defaultRegions: config.getOptionalStringArray(
+          'immutableInfra.aws.regions',
+        ),
+      });
+    }
+    return factory;
   }
+
+  /**
+   * The accounts of `immutableInfra.aws.organization`, when configured: the
+   * sync runs `discover()` and reads each account's status from it.
+   */
+  organization?: OrganizationAccounts;
 
   private readonly ec2 = new Map<string, EC2Client>();
   private readonly autoscaling = new Map<string, AutoScalingClient>();
@@ -47,6 +86,7 @@ export class AwsClientFactory {
   private readonly logs = new Map<string, CloudWatchLogsClient>();
   private readonly ssm = new Map<string, SSMClient>();
   private readonly sqs = new Map<string, SQSClient>();
+  private readonly organizations = new Map<string, OrganizationsClient>();
 
   constructor(
     private readonly credentials: AwsCredentialsManager,
@@ -86,8 +126,41 @@ export class AwsClientFactory {
     };
   }
 
+  /**
+   * Every call of the client, each attempt included, first waits for a token
+   * of its account and Region (after the retry step, before signing, so a
+   * retried call pays again, as EC2 counts it, and a wait never ages a
+   * signature).
+   */
+  private paced<T extends PacedClient>(
+    client: T,
+    region: string,
+    account?: string,
+  ): T {
+    const limiter = this.options.rateLimiter;
+    if (limiter) {
+      client.middlewareStack.addRelativeTo(
+        (next: any, context: any) => async (args: any) => {
+          await limiter.acquire({
+            account: account ?? 'main',
+            region,
+            commandName: String(context?.commandName ?? ''),
+          });
+          return next(args);
+        },
+        {
+          name: 'immutableInfraRateLimitMiddleware',
+          relation: 'before',
+          toMiddleware: 'httpSigningMiddleware',
+          override: true,
+        },
+      );
+    }
+    return client;
+  }
+
   /** One client per account and region, made when first asked for. */
-  private async cached<T>(
+  private async cached<T extends PacedClient>(
     clients: Map<string, T>,
     Client: new (
       config: Awaited<ReturnType<AwsClientFactory['clientConfig']>>,
@@ -97,7 +170,14 @@ export class AwsClientFactory {
   ): Promise<T> {
     const key = `${account ?? 'main'}/${region}`;
     if (!clients.has(key)) {
-      clients.set(key, new Client(await this.clientConfig(region, account)));
+      clients.set(
+        key,
+        this.paced(
+          new Client(await this.clientConfig(region, account)),
+          region,
+          account,
+        ),
+      );
     }
     return clients.get(key)!;
   }
@@ -140,5 +220,38 @@ export class AwsClientFactory {
 
   async ssmClient(region: string, account?: string): Promise<SSMClient> {
     return this.cached(this.ssm, SSMClient, region, account);
+  }
+
+  /**
+   * The main account's Organizations client. Organizations answers in one
+   * Region per partition, `us-east-1` for the `aws` partition
+   * (https://docs.aws.amazon.com/general/latest/gr/ao.html).
+   */
+  async organizationsClient(
+    region = 'us-east-1',
+  ): Promise<OrganizationsClient> {
+    return this.cached(this.organizations, OrganizationsClient, region);
+  }
+
+  /**
+   * Drops the clients made for an account, so the next call asks for its
+   * credentials again (e.g. after its role was refused).
+   */
+  forgetAccount(account: string) {
+    for (const clients of [
+      this.ec2,
+      this.autoscaling,
+      this.elb,
+      this.cloudwatch,
+      this.logs,
+      this.ssm,
+      this.sqs,
+    ] as Map<string, unknown>[]) {
+      for (const key of [...clients.keys()]) {
+        if (key.startsWith(`${account}/`)) {
+          clients.delete(key);
+        }
+      }
+    }
   }
 }
