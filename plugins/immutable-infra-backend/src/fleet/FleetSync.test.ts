@@ -12,7 +12,11 @@ import { DatabaseEntitySnapshotStore } from '../catalog/EntitySnapshotStore';
 import { AwsClientFactory } from '../providers/aws/AwsClientFactory';
 import { Ec2FleetProvider } from '../providers/aws/Ec2FleetProvider';
 import { FleetSync } from './FleetSync';
-import { FleetProvider } from '../providers/FleetProvider';
+import { FleetInstance, FleetProvider } from '../providers/FleetProvider';
+import { CloudAccessError } from '../providers/ImageProvider';
+import { ENTITY_PAGE_SIZE, EntityRefresh } from '../catalog/EntityRefresh';
+import { evaluateDrift } from '../drift/rules';
+import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
 
 jest.setTimeout(120_000);
 
@@ -326,3 +330,385 @@ describe.each(databases.eachSupportedId())('FleetSync writes on %p', id => {
     ).toMatchObject({ status: 'failed', error: expect.any(String) });
   });
 });
+
+/**
+ * A cloud held in memory: instances per account and region, each call
+ * recorded. It lists an account's inventory by tag keys and an entity's
+ * instances by selector, as EC2's `tag-key` and `tag:<key>` filters do
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html).
+ */
+class InMemoryCloud implements FleetProvider {
+  readonly calls: { method: string; account?: string; region: string }[] = [];
+  readonly instances: FleetInstance[] = [];
+  /** Accounts whose credentials cannot be had, and regions that fail. */
+  readonly refused = new Map<string, Error>();
+
+  add(
+    count: number,
+    tags: Record<string, string>,
+    where: { region?: string; account?: string } = {},
+  ): string[] {
+    return Array.from({ length: count }, () => {
+      const instanceId = `i-${(this.instances.length + 1)
+        .toString(16)
+        .padStart(17, '0')}`;
+      this.instances.push({
+        instanceId,
+        region: where.region ?? region,
+        account: where.account,
+        imageId: 'ami-1',
+        state: 'running',
+        sshExposure: 'none',
+        sshSources: [],
+        tags,
+      });
+      return instanceId;
+    });
+  }
+
+  private ask(method: string, location: { account?: string; region: string }) {
+    this.calls.push({ method, ...location });
+    const refused =
+      this.refused.get(`${location.account ?? ''}/${location.region}`) ??
+      this.refused.get(location.account ?? '');
+    if (refused) {
+      throw refused;
+    }
+  }
+
+  private of(location: { account?: string; region: string }) {
+    return this.instances.filter(
+      i => i.region === location.region && i.account === location.account,
+    );
+  }
+
+  async listAccountInstances(location: {
+    region: string;
+    account?: string;
+    tagKeys: string[];
+  }) {
+    this.ask('listAccountInstances', location);
+    return this.of(location)
+      .filter(i => location.tagKeys.some(key => key in i.tags))
+      .map(i => ({ ...i }));
+  }
+
+  async listInstances(location: {
+    region: string;
+    account?: string;
+    selector: { key: string; value: string }[];
+  }) {
+    this.ask('listInstances', location);
+    return this.of(location)
+      .filter(i => location.selector.every(p => i.tags[p.key] === p.value))
+      .map(i => ({ ...i }));
+  }
+
+  async getLaunchTemplateDefault() {
+    return undefined;
+  }
+
+  async describeAutoScalingGroups() {
+    return [];
+  }
+
+  count(method: string) {
+    return this.calls.filter(c => c.method === method).length;
+  }
+}
+
+describe.each(databases.eachSupportedId())(
+  'FleetSync by account and region on %p',
+  id => {
+    const regions = ['us-east-1', 'eu-west-1'];
+
+    function enrolled(name: string, annotations: Record<string, string> = {}) {
+      return component(name, {
+        'immutable-infra.io/image-family': name,
+        ...annotations,
+      });
+    }
+
+    async function setup(cloud: InMemoryCloud, entities: object[]) {
+      const knex = await databases.init(id);
+      await migrateForTests(knex);
+      const fleet = DatabaseFleetStore.create({ knex });
+      const catalog = catalogServiceMock({ entities: entities as any });
+      const queryEntities = jest.spyOn(catalog, 'queryEntities');
+      const getEntities = jest.spyOn(catalog, 'getEntities');
+      const sync = new FleetSync({
+        catalog,
+        auth: mockServices.auth(),
+        fleet,
+        snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+        providerFactory: () => cloud,
+        logger: mockServices.logger.mock(),
+        regions,
+        environmentTag: 'environment',
+      });
+      return { knex, fleet, sync, catalog, queryEntities, getEntities };
+    }
+
+    const ids = async (fleet: DatabaseFleetStore, name: string) =>
+      (await fleet.getInventory(`component:default/${name}`)).instances
+        .map(i => i.instanceId)
+        .sort();
+
+    it('lists each account and region once for many entities, and gives each the instances its whole selector matches', async () => {
+      const cloud = new InMemoryCloud();
+      const names = Array.from({ length: 30 }, (_, n) => `svc-${n}`);
+      const expected: Record<string, string[]> = {};
+      for (const name of names) {
+        expected[name] = [
+          ...cloud.add(2, { 'immutable-infra:service': name }),
+          ...cloud.add(
+            1,
+            { 'immutable-infra:service': name },
+            {
+              region: 'eu-west-1',
+            },
+          ),
+        ];
+      }
+      // Another account, and a selector of two tags.
+      expected.billing = cloud.add(
+        3,
+        { app: 'billing', team: 'payments' },
+        {
+          account: '111111111111',
+        },
+      );
+      cloud.add(
+        2,
+        { app: 'billing', team: 'other' },
+        {
+          account: '111111111111',
+        },
+      );
+      // Not any entity's.
+      cloud.add(5, { unrelated: 'yes' });
+      const billing = enrolled('billing', {
+        'immutable-infra.io/fleet-selector': 'app=billing,team=payments',
+        'immutable-infra.io/aws-account-id': '111111111111',
+        'immutable-infra.io/aws-regions': 'us-east-1',
+      });
+      const { fleet, sync } = await setup(cloud, [
+        ...names.map(name => enrolled(name)),
+        billing,
+      ]);
+
+      const results = await sync.run();
+      expect(results.map(r => [r.entityRef, r.status, r.instances])).toEqual([
+        ...names.map(n => [`component:default/${n}`, 'ok', 3]),
+        ['component:default/billing', 'ok', 3],
+      ]);
+      // One listing per account and region, whatever the number of
+      // entities; none per entity.
+      expect(cloud.count('listInstances')).toBe(0);
+      expect(
+        cloud.calls
+          .filter(c => c.method === 'listAccountInstances')
+          .map(c => `${c.account ?? 'main'}/${c.region}`)
+          .sort(),
+      ).toEqual(['111111111111/us-east-1', 'main/eu-west-1', 'main/us-east-1']);
+      for (const name of [...names, 'billing']) {
+        expect(await ids(fleet, name)).toEqual([...expected[name]].sort());
+      }
+      const inventory = await fleet.getInventory('component:default/svc-0');
+      expect(inventory.instances[0]).not.toHaveProperty('ownedAlsoBy');
+    });
+
+    it('keeps an instance two selectors match in both inventories, flagged on each with the other, and a targeted resync keeps the flag', async () => {
+      const cloud = new InMemoryCloud();
+      const [both] = cloud.add(1, { app: 'shop', tier: 'web' });
+      const [shopOnly] = cloud.add(1, { app: 'shop', tier: 'worker' });
+      const shop = enrolled('shop', {
+        'immutable-infra.io/fleet-selector': 'app=shop',
+        'immutable-infra.io/aws-regions': 'us-east-1',
+      });
+      const web = enrolled('web', {
+        'immutable-infra.io/fleet-selector': 'tier=web',
+        'immutable-infra.io/aws-regions': 'us-east-1',
+      });
+      const { fleet, sync } = await setup(cloud, [shop, web]);
+
+      const results = await sync.run();
+      expect(results.map(r => [r.status, r.instances])).toEqual([
+        ['ok', 2],
+        ['ok', 1],
+      ]);
+      const flags = async (name: string) =>
+        Object.fromEntries(
+          (await fleet.getInventory(`component:default/${name}`)).instances.map(
+            i => [i.instanceId, i.ownedAlsoBy],
+          ),
+        );
+      expect(await flags('shop')).toEqual({
+        [both]: ['component:default/web'],
+        [shopOnly]: undefined,
+      });
+      expect(await flags('web')).toEqual({
+        [both]: ['component:default/shop'],
+      });
+      // The drift rule reads the flag.
+      const inventory = await fleet.getInventory('component:default/web');
+      const findings = evaluateDrift({
+        annotations: parseImmutableInfraAnnotations(web).annotations,
+        policy: { maxImageAgeDays: 30, maxInstanceAgeDays: 30 },
+        instances: inventory.instances,
+        versionsByImage: new Map(),
+        channels: [],
+        channelVersions: new Map(),
+        launchTemplates: [],
+        autoscalingGroups: [],
+        syncPeriodMs: 300_000,
+        now: Date.now(),
+      }).filter(f => f.rule === 'owned-twice');
+      expect(findings).toEqual([
+        expect.objectContaining({
+          instanceId: both,
+          severity: 'high',
+          detail: expect.stringContaining(
+            `${both} is also in the fleet of component:default/shop`,
+          ),
+        }),
+      ]);
+
+      // A targeted resync asks for that entity's selector alone, and keeps
+      // the instance marked by what the other's inventory holds.
+      cloud.calls.length = 0;
+      const [resynced] = await sync.run('component:default/web');
+      expect(resynced).toMatchObject({ status: 'ok', instances: 1 });
+      expect(cloud.calls).toEqual([
+        {
+          method: 'listInstances',
+          region: 'us-east-1',
+          account: undefined,
+          selector: [{ key: 'tier', value: 'web' }],
+        },
+      ]);
+      expect(await flags('web')).toEqual({
+        [both]: ['component:default/shop'],
+      });
+    });
+
+    it('fails only the entities of an account that cannot be reached, with why, and keeps their last good inventory', async () => {
+      const cloud = new InMemoryCloud();
+      const other = cloud.add(
+        2,
+        { 'immutable-infra:service': 'remote' },
+        {
+          account: '222222222222',
+        },
+      );
+      const local = cloud.add(2, { 'immutable-infra:service': 'local' });
+      const remote = enrolled('remote', {
+        'immutable-infra.io/aws-account-id': '222222222222',
+        'immutable-infra.io/aws-regions': 'us-east-1',
+      });
+      const { fleet, sync } = await setup(cloud, [
+        remote,
+        enrolled('local', { 'immutable-infra.io/aws-regions': 'us-east-1' }),
+      ]);
+      expect((await sync.run()).map(r => r.status)).toEqual(['ok', 'ok']);
+      const before = await fleet.getInventory('component:default/remote');
+
+      cloud.refused.set(
+        '222222222222',
+        new CloudAccessError(
+          'no credentials for account 222222222222: There is no AWS integration that matches 222222222222',
+        ),
+      );
+      cloud.add(1, { 'immutable-infra:service': 'local' });
+      const results = await sync.run();
+      expect(results.map(r => [r.entityRef, r.status])).toEqual([
+        ['component:default/remote', 'failed'],
+        ['component:default/local', 'ok'],
+      ]);
+      expect(results[0].error).toBe(
+        'us-east-1 of account 222222222222: no credentials for account 222222222222: There is no AWS integration that matches 222222222222',
+      );
+      const after = await fleet.getInventory('component:default/remote');
+      expect(after.instances.map(i => i.instanceId).sort()).toEqual(
+        [...other].sort(),
+      );
+      expect(after.sync).toMatchObject({
+        status: 'failed',
+        lastSuccessAt: before.sync!.lastSuccessAt,
+        error: results[0].error,
+      });
+      expect(await ids(fleet, 'local')).toHaveLength(local.length + 1);
+    });
+
+    it('never writes part of an entity whose other region failed: its last good inventory of every region stays', async () => {
+      const cloud = new InMemoryCloud();
+      const east = cloud.add(1, { 'immutable-infra:service': 'web' });
+      const west = cloud.add(
+        1,
+        { 'immutable-infra:service': 'web' },
+        {
+          region: 'eu-west-1',
+        },
+      );
+      const { fleet, sync } = await setup(cloud, [enrolled('web')]);
+      expect((await sync.run())[0].status).toBe('ok');
+
+      cloud.refused.set(
+        '/eu-west-1',
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'RequestLimitExceeded',
+        }),
+      );
+      cloud.add(1, { 'immutable-infra:service': 'web' });
+      const [result] = await sync.run();
+      expect(result).toMatchObject({
+        status: 'failed',
+        error: 'eu-west-1: Rate exceeded',
+      });
+      expect(await ids(fleet, 'web')).toEqual([...east, ...west].sort());
+    });
+
+    it('reads the catalog in pages, never in one answer', async () => {
+      const cloud = new InMemoryCloud();
+      const count = ENTITY_PAGE_SIZE + 20;
+      const names = Array.from({ length: count }, (_, n) => `p-${n}`);
+      cloud.add(1, { 'immutable-infra:service': 'p-0' });
+      cloud.add(1, { 'immutable-infra:service': `p-${count - 1}` });
+      const { knex, sync, catalog, queryEntities, getEntities } = await setup(
+        cloud,
+        [
+          ...names.map(name =>
+            enrolled(name, { 'immutable-infra.io/aws-regions': 'us-east-1' }),
+          ),
+          component('plain', {}),
+        ],
+      );
+      const results = await sync.run();
+      expect(results).toHaveLength(count);
+      expect(results.every(r => r.status === 'ok')).toBe(true);
+      expect(results.filter(r => r.instances === 1)).toHaveLength(2);
+      expect(queryEntities).toHaveBeenCalledTimes(2);
+      expect(queryEntities.mock.calls[0][0]).toMatchObject({
+        limit: ENTITY_PAGE_SIZE,
+      });
+      expect(queryEntities.mock.calls[1][0]).toMatchObject({
+        cursor: expect.any(String),
+      });
+      expect(getEntities).not.toHaveBeenCalled();
+      expect(cloud.count('listAccountInstances')).toBe(1);
+
+      // The snapshotter reads the same pages.
+      queryEntities.mockClear();
+      await knex('entity_snapshots').delete();
+      const refresh = new EntityRefresh({
+        catalog,
+        auth: mockServices.auth(),
+        snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+        logger: mockServices.logger.mock(),
+      });
+      expect(await refresh.run()).toMatchObject({ written: count });
+      expect(queryEntities).toHaveBeenCalledTimes(2);
+      expect(getEntities).not.toHaveBeenCalled();
+    });
+  },
+);
