@@ -528,6 +528,44 @@ describe('rules on facts beyond EC2', () => {
     ).toEqual(['2 instances allow instance metadata v1']);
   });
 
+  it("owned-twice: high on an instance another entity's selector matches too, naming it", () => {
+    const shared = instance('i-1', {
+      ownedAlsoBy: ['component:default/shop'],
+    });
+    expect(evaluateDrift(input({ instances: [shared] }))).toEqual([
+      expect.objectContaining({
+        rule: 'owned-twice',
+        severity: 'high',
+        instanceId: 'i-1',
+        rootCause: 'owned-twice:component:default/shop',
+        detail:
+          'i-1 is also in the fleet of component:default/shop: the fleet selectors of both match its tags, so each counts it as its own.',
+      }),
+    ]);
+    // No other owner, or an empty list: nothing.
+    expect(
+      rules(input({ instances: [instance('i-2', { ownedAlsoBy: [] })] })),
+    ).toEqual([]);
+    expect(
+      groupFindings(
+        evaluateDrift(
+          input({
+            instances: ['i-1', 'i-2'].map(id =>
+              instance(id, {
+                ownedAlsoBy: [
+                  'component:default/shop',
+                  'component:default/web',
+                ],
+              }),
+            ),
+          }),
+        ),
+      ).map(g => g.summary),
+    ).toEqual([
+      '2 instances are also in the fleet of component:default/shop, component:default/web',
+    ]);
+  });
+
   it('not-managed: low where the policy asks for Systems Manager and it does not list the instance', () => {
     const policy = {
       maxImageAgeDays: 30,
