@@ -15,6 +15,7 @@ import { Ec2DriftEventLookup } from './providers/aws/Ec2DriftEventLookup';
 import { Ec2FleetProvider } from './providers/aws/Ec2FleetProvider';
 import { Ec2ImageProvider } from './providers/aws/Ec2ImageProvider';
 import { Ec2RolloutProvider } from './providers/aws/Ec2RolloutProvider';
+import { discoverOrganization } from './providers/aws/OrganizationAccounts';
 import { SqsDriftEventQueue } from './providers/aws/SqsDriftEventQueue';
 import { RolloutNotifier } from './rollouts/RolloutNotifier';
 import { createServices } from './services';
@@ -107,6 +108,7 @@ export const immutableInfraPlugin = createBackendPlugin({
           initialDelay: { seconds: 15 },
           scope: 'global',
           fn: async () => {
+            await discoverOrganization(clients, logger);
             await services.fleetSync.run();
             // What the sync found: revoked versions running, and replaced.
             await services.adoptionNotifier.trackRevokedImages();

@@ -17,13 +17,24 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createTestDatabases } from '../../__testUtils__/databases';
+import { migrateForTests } from '../../__testUtils__/migrate';
 import { MotoServer, startMoto } from '../../__testUtils__/moto';
+import { DatabaseEntitySnapshotStore } from '../../catalog/EntitySnapshotStore';
+import { DatabaseFleetStore } from '../../fleet/DatabaseFleetStore';
+import { FleetSync } from '../../fleet/FleetSync';
+import { Ec2FleetProvider } from './Ec2FleetProvider';
 import { AwsClientFactory } from './AwsClientFactory';
 import {
+  discoverOrganization,
   organizationStatusLine,
   readOrganizationOptions,
 } from './OrganizationAccounts';
+
+const databases = createTestDatabases();
 
 jest.setTimeout(120_000);
 
@@ -288,6 +299,64 @@ describe('accounts from AWS Organizations (moto)', () => {
     );
     expect(factory.organization!.status(accounts.refused)).toMatchObject({
       status: 'unreachable',
+    });
+  });
+
+  it('fails in a fleet sync only the entities naming the refused account, with the reason', async () => {
+    // Nothing excluded: the excluded account is reachable here.
+    const factory = clients({ regions: ['us-east-1'] });
+    const logger = mockServices.logger.mock();
+    await discoverOrganization(factory, logger);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        new RegExp(
+          `^organization: 4 accounts reachable, 1 unreachable \\(${accounts.refused}: `,
+        ),
+      ),
+    );
+
+    const knex = await databases.init('SQLITE_3');
+    await migrateForTests(knex);
+    const component = (name: string, account: string) => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name,
+        namespace: 'default',
+        annotations: {
+          'immutable-infra.io/image-family': name,
+          'immutable-infra.io/aws-account-id': account,
+        },
+      },
+      spec: { type: 'service', owner: 'group:default/team' },
+    });
+    const sync = new FleetSync({
+      catalog: catalogServiceMock({
+        entities: [
+          component('web', accounts.alpha),
+          component('ledger', accounts.beta),
+          component('billing', accounts.refused),
+        ] as any,
+      }),
+      auth: mockServices.auth(),
+      fleet: DatabaseFleetStore.create({ knex }),
+      snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+      providerFactory: () => new Ec2FleetProvider(factory),
+      logger: mockServices.logger.mock(),
+      regions: ['us-east-1'],
+      environmentTag: 'environment',
+    });
+    const results = await sync.run();
+    const byRef = new Map(results.map(r => [r.entityRef, r]));
+    expect(byRef.get('component:default/web')).toMatchObject({ status: 'ok' });
+    expect(byRef.get('component:default/ledger')).toMatchObject({
+      status: 'ok',
+    });
+    expect(byRef.get('component:default/billing')).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining(
+        `the organization role of account ${accounts.refused} could not be assumed at the last discovery: User: arn:aws:iam::${MAIN}:user/backstage is not authorized to perform: sts:AssumeRole`,
+      ),
     });
   });
 

@@ -13,6 +13,7 @@ import {
   AwsCredentialsManager,
   DefaultAwsCredentialsManager,
 } from '@backstage/integration-aws-node';
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { JsonObject } from '@backstage/types';
 import pLimit from 'p-limit';
 import { z } from 'zod';
@@ -386,4 +387,38 @@ export function organizationStatusLine(discovery: OrganizationDiscovery) {
       : '0 unreachable',
     `${discovery.skipped.length} skipped (${suspended} suspended, ${excluded} excluded)`,
   ].join(', ');
+}
+
+/**
+ * Runs before each full fleet sync when `immutableInfra.aws.organization` is
+ * set: discovers the accounts and logs the status line. A discovery that
+ * fails as a whole (Organizations unreachable or refusing) is logged and
+ * the last one found stays in force: the sync goes on either way.
+ *
+ * @internal
+ */
+export async function discoverOrganization(
+  clients: Pick<AwsClientFactory, 'organization'>,
+  logger: LoggerService,
+): Promise<OrganizationDiscovery | undefined> {
+  if (!clients.organization) {
+    return undefined;
+  }
+  try {
+    const discovery = await clients.organization.discover();
+    const line = organizationStatusLine(discovery);
+    if (discovery.accounts.some(a => a.status === 'unreachable')) {
+      logger.warn(line);
+    } else {
+      logger.info(line);
+    }
+    return discovery;
+  } catch (error) {
+    logger.warn(
+      `organization: accounts could not be listed, the last discovery stays in force: ${
+        (error as Error)?.message ?? String(error)
+      }`,
+    );
+    return clients.organization.latest();
+  }
 }
