@@ -24,7 +24,7 @@ import { FleetInstance } from '../FleetProvider';
 import { AwsClientFactory } from './AwsClientFactory';
 import { Ec2FleetProvider, instanceIdsInStreamName } from './Ec2FleetProvider';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const region = 'us-east-1';
 const HOUR = 3_600_000;
@@ -144,6 +144,185 @@ describe('Ec2FleetProvider against the emulator', () => {
       [stale]: { group, status: 'read' },
       [silent]: { group, status: 'read' },
     });
+  });
+
+  /**
+   * A provider whose EC2 and Auto Scaling clients record each request: the
+   * command and its input (a middleware on the clients the provider gets).
+   */
+  async function countedProvider() {
+    const clients = AwsClientFactory.fromConfig(
+      new ConfigReader(emulatorConfig(moto.endpoint)),
+    );
+    const requests: { command: string; input: any }[] = [];
+    const counter = (next: any, context: any) => async (args: any) => {
+      requests.push({ command: context.commandName, input: { ...args.input } });
+      return next(args);
+    };
+    for (const client of [
+      await clients.ec2Client(region),
+      await clients.autoScalingClient(region),
+    ]) {
+      (client.middlewareStack as any).add(counter, {
+        step: 'initialize',
+        name: 'testCount',
+      });
+    }
+    const count = (command: string) =>
+      requests.filter(r => r.command === command);
+    return { provider: new Ec2FleetProvider(clients), requests, count };
+  }
+
+  it("lists an account and region's inventory by tag keys in one page chain of 1,000 a page, whatever the number of entities", async () => {
+    const image = await fixtures.image();
+    const open = await fixtures.securityGroup({
+      name: 'inventory-ssh',
+      port: 22,
+      cidr: '0.0.0.0/0',
+    });
+    // Three services under one key, one under another, and instances no
+    // selector key names. The emulator pages by reservation (EC2 by
+    // instance: "MaxResults ... between 5 and 1000",
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html):
+    // 1,001 launches of one instance each make more than a page.
+    const a: string[] = [];
+    for (let n = 0; n < 1001; n += 25) {
+      const launched = await Promise.all(
+        Array.from({ length: Math.min(25, 1001 - n) }, () =>
+          fixtures.instances(image, {
+            tags: { 'inventory:service': 'a', environment: 'production' },
+          }),
+        ),
+      );
+      a.push(...launched.flat());
+    }
+    const b = await fixtures.instances(image, {
+      count: 4,
+      tags: { 'inventory:service': 'b' },
+      securityGroupIds: [open],
+    });
+    const c = await fixtures.instances(image, {
+      count: 5,
+      tags: { 'inventory:service': 'c' },
+    });
+    const d = await fixtures.instances(image, {
+      count: 3,
+      tags: { 'inventory:app': 'd' },
+    });
+    await fixtures.instances(image, { count: 4, tags: { other: 'x' } });
+    const [terminated] = await fixtures.instances(image, {
+      tags: { 'inventory:service': 'a' },
+    });
+    await fixtures.terminate(terminated);
+
+    const { provider, count } = await countedProvider();
+    const found = await provider.listAccountInstances({
+      region,
+      tagKeys: ['inventory:service', 'inventory:app'],
+    });
+    expect(found.map(i => i.instanceId).sort()).toEqual(
+      [...a, ...b, ...c, ...d].sort(),
+    );
+    // Two pages (1,004 reservations), one chain; the security groups of
+    // all of them in one request.
+    const describes = count('DescribeInstancesCommand');
+    expect(describes).toHaveLength(2);
+    expect(describes[0].input).toEqual({
+      Filters: [
+        { Name: 'tag-key', Values: ['inventory:app', 'inventory:service'] },
+        {
+          Name: 'instance-state-name',
+          Values: ['pending', 'running', 'stopping', 'stopped'],
+        },
+      ],
+      MaxResults: 1000,
+    });
+    expect(describes[1].input.NextToken).toEqual(expect.any(String));
+    expect(count('DescribeSecurityGroupsCommand')).toHaveLength(1);
+    const byId = new Map(found.map(i => [i.instanceId, i]));
+    expect(byId.get(b[0])).toMatchObject({
+      sshExposure: 'world',
+      tags: { 'inventory:service': 'b' },
+    });
+    expect(byId.get(a[0])).toMatchObject({
+      sshExposure: 'none',
+      state: 'running',
+      imageId: image,
+      tags: { 'inventory:service': 'a', environment: 'production' },
+    });
+  });
+
+  it('sends tag keys 200 a request and lists an instance that carries keys of two batches once', async () => {
+    const image = await fixtures.image();
+    const keys = Array.from(
+      { length: 250 },
+      (_, n) => `batch:${String(n).padStart(3, '0')}`,
+    );
+    const [both] = await fixtures.instances(image, {
+      tags: { [keys[0]]: 'x', [keys[249]]: 'y' },
+    });
+    const [last] = await fixtures.instances(image, {
+      tags: { [keys[249]]: 'z' },
+    });
+    const { provider, count } = await countedProvider();
+    const found = await provider.listAccountInstances({
+      region,
+      tagKeys: keys,
+    });
+    expect(found.map(i => i.instanceId).sort()).toEqual([both, last].sort());
+    expect(
+      count('DescribeInstancesCommand').map(
+        r => r.input.Filters[0].Values.length,
+      ),
+    ).toEqual([200, 50]);
+  });
+
+  it('reads the default version of several launch templates in one call, leaving out names that do not exist', async () => {
+    const first = await fixtures.image();
+    const second = await fixtures.image();
+    const one = await fixtures.launchTemplate('defaults-one', [first]);
+    await fixtures.launchTemplate('defaults-two', [first, second]);
+    const { provider, count } = await countedProvider();
+    const found = await provider.getLaunchTemplateDefaults({
+      region,
+      launchTemplates: [one, 'defaults-two', 'defaults-missing'],
+    });
+    expect(
+      found.map(t => [t.name, t.defaultVersion, t.imageId]).sort(),
+    ).toEqual([
+      ['defaults-one', 1, first],
+      ['defaults-two', 1, first],
+    ]);
+    expect(found.find(t => t.name === 'defaults-one')!.id).toBe(one);
+    expect(count('DescribeLaunchTemplateVersionsCommand')).toEqual([
+      {
+        command: 'DescribeLaunchTemplateVersionsCommand',
+        input: { Versions: ['$Default'], MaxResults: 200 },
+      },
+    ]);
+  });
+
+  it('describes Auto Scaling groups 100 names a request', async () => {
+    const image = await fixtures.image();
+    const template = await fixtures.launchTemplate('batched-lt', [image]);
+    await fixtures.autoScalingGroupFromTemplate('batched-0', template, '1');
+    await fixtures.autoScalingGroupFromTemplate('batched-110', template, '1');
+    const names = Array.from({ length: 120 }, (_, n) => `batched-${n}`);
+    const { provider, count } = await countedProvider();
+    const groups = await provider.describeAutoScalingGroups({ region, names });
+    expect(groups.map(g => g.name).sort()).toEqual([
+      'batched-0',
+      'batched-110',
+    ]);
+    expect(
+      count('DescribeAutoScalingGroupsCommand').map(r => [
+        r.input.AutoScalingGroupNames.length,
+        r.input.MaxRecords,
+      ]),
+    ).toEqual([
+      [100, 100],
+      [20, 100],
+    ]);
   });
 
   it('reads a log group that does not exist as one without streams', async () => {
