@@ -170,6 +170,76 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('asks EC2 once per account and region for every entity, and a targeted resync only for its own selector', async () => {
+      const clients = AwsClientFactory.fromConfig(
+        new ConfigReader(emulatorConfig(moto.endpoint)),
+      );
+      const requests: { command: string; input: any }[] = [];
+      ((await clients.ec2Client(region)).middlewareStack as any).add(
+        (next: any, context: any) => async (args: any) => {
+          requests.push({
+            command: context.commandName,
+            input: { ...args.input },
+          });
+          return next(args);
+        },
+        { step: 'initialize', name: 'testCount' },
+      );
+      const entities = [
+        web,
+        ledger,
+        ...Array.from({ length: 10 }, (_, n) =>
+          component(`quiet-${n}`, {
+            'immutable-infra.io/image-family': `quiet-${n}`,
+          }),
+        ),
+      ];
+      const counted = new FleetSync({
+        catalog: catalogServiceMock({ entities: entities as any }),
+        auth: mockServices.auth(),
+        fleet,
+        snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+        providerFactory: () => new Ec2FleetProvider(clients),
+        logger: mockServices.logger.mock(),
+        regions: [region],
+        environmentTag: 'environment',
+      });
+      const results = await counted.run();
+      expect(results.map(r => [r.entityRef, r.status, r.instances])).toEqual([
+        ['component:default/web', 'ok', 2],
+        ['component:default/ledger', 'ok', 1],
+        ...Array.from({ length: 10 }, (_, n) => [
+          `component:default/quiet-${n}`,
+          'ok',
+          0,
+        ]),
+      ]);
+      const describes = requests.filter(
+        r => r.command === 'DescribeInstancesCommand',
+      );
+      expect(describes).toHaveLength(1);
+      expect(describes[0].input.Filters[0]).toEqual({
+        Name: 'tag-key',
+        Values: ['app', 'immutable-infra:service', 'team'],
+      });
+      expect(
+        requests.filter(
+          r => r.command === 'DescribeLaunchTemplateVersionsCommand',
+        ),
+      ).toHaveLength(1);
+
+      requests.length = 0;
+      const [one] = await counted.run('component:default/ledger');
+      expect(one).toMatchObject({ status: 'ok', instances: 1 });
+      expect(requests.map(r => r.command)).toEqual([
+        'DescribeInstancesCommand',
+      ]);
+      expect(requests[0].input.Filters.slice(0, 2)).toEqual([
+        { Name: 'tag:app', Values: ['ledger'] },
+        { Name: 'tag:team', Values: ['payments'] },
+      ]);
+    });
+
     it('reads the Auto Scaling groups the annotation names, and records the ones that do not exist', async () => {
       const newer = await fixtures.image();
       const template = await fixtures.launchTemplate('shop-lt', [ami, newer]);
