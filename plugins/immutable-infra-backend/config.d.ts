@@ -21,6 +21,57 @@ export interface Config {
        * Defaults to 3.
        */
       maxAttempts?: number;
+      /**
+       * How much of each account's AWS request budget the plugin spends.
+       * Every call of the plugin goes through one limiter per account and
+       * Region: a token bucket for describe/list/get actions and another for
+       * mutating actions, each sized as `share` of EC2's documented request
+       * buckets (non-mutating: 100 tokens refilled at 20 a second; mutating:
+       * 50 tokens at 5 a second), leaving the rest to Terraform, the console
+       * and every other tool of the account.
+       */
+      rateLimit?: {
+        /**
+         * Fraction of each documented bucket (its size and refill rate),
+         * more than 0 and at most 1. Defaults to 0.2: bursts of 20 describe
+         * calls then 4 a second, 10 mutations then 1 a second, per account
+         * and Region.
+         */
+        share?: number;
+      };
+      /**
+       * Accounts discovered from AWS Organizations, listed with the main
+       * account's credentials (`aws.mainAccount`): each active account is
+       * reached by assuming `arn:aws:iam::<account>:role/<roleName>`, as
+       * `aws.accountDefaults` would (an account listed under `aws.accounts`
+       * keeps its own credentials). Suspended and closed accounts are
+       * skipped. An account whose role cannot be assumed fails only the
+       * entities that name it, with the reason, and shows in the sync's
+       * status line. Discovery runs before each fleet sync.
+       */
+      organization?: {
+        /** The role assumed in every member account. */
+        roleName: string;
+        /**
+         * The external ID the role's trust policy requires.
+         * @visibility secret
+         */
+        externalId?: string;
+        /**
+         * Regions looked at in each account, intersected with the Regions
+         * the account has enabled (EC2 `DescribeRegions`; an opt-in Region
+         * not enabled is skipped). Defaults to `immutableInfra.aws.regions`.
+         */
+        regions?: string[];
+        /**
+         * Organizational units (`ou-...`, or the root `r-...`) whose accounts
+         * are listed, nested units included. Defaults to every account of
+         * the organization.
+         */
+        includeOUs?: string[];
+        /** Account IDs never listed (12 digits each). */
+        excludeAccounts?: string[];
+      };
     };
     /**
      * How often the fleet is synced and images are discovered, as the
