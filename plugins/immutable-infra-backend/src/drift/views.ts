@@ -143,6 +143,7 @@ export function imageAgeView(options: {
     versionsInUse: [...byImage.entries()]
       .map(([imageId, e]) => ({ imageId, ...e }))
       .sort((a, b) => b.instances - a.instances),
+    sync: options.analysis.sync,
   };
 }
 

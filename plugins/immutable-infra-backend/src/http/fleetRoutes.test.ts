@@ -194,6 +194,9 @@ describe('fleet routes', () => {
       ageDays: 0,
       instances: 3,
     });
+    // The figures say how fresh they are, as the drift answer does.
+    expect(age.body.sync).toMatchObject({ status: 'ok', stale: false });
+    expect(Date.parse(age.body.sync.lastSuccessAt)).toBeGreaterThan(0);
 
     const blast = await request(app).get('/images/app@1/blast-radius');
     expect(blast.body).toEqual({

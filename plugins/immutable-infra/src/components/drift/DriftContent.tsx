@@ -6,7 +6,6 @@ import {
   EmptyState,
   Progress,
   ResponseErrorPanel,
-  WarningPanel,
 } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import {
@@ -28,7 +27,12 @@ import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { useMemo, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
-import { duration, relative } from '../shared';
+import {
+  duration,
+  inventoryOutOfDate,
+  relative,
+  StaleInventory,
+} from '../shared';
 import { DriftGroupPanel, SEVERITY_COLOR } from './DriftGroupPanel';
 import { useDrift } from './useDrift';
 import { useInstances } from './useInstances';
@@ -92,23 +96,9 @@ function Drift() {
   const total = instances.lastPage?.total ?? 0;
   return (
     <Grid container spacing={3}>
-      {(lastSync.stale || lastSync.status === 'failed') && (
+      {inventoryOutOfDate(lastSync) && (
         <Grid item xs={12}>
-          <WarningPanel
-            severity={lastSync.stale ? 'error' : 'warning'}
-            title={
-              lastSync.stale
-                ? 'This inventory is stale: the last sync failed'
-                : 'The last sync failed'
-            }
-            message={`${lastSync.error ?? ''}${
-              lastSync.lastSuccessAt
-                ? ` The instances shown are from the sync ${relative(
-                    lastSync.lastSuccessAt,
-                  )}.`
-                : ' No sync has succeeded yet.'
-            }`}
-          />
+          <StaleInventory sync={lastSync} />
         </Grid>
       )}
       <Grid item xs={12}>

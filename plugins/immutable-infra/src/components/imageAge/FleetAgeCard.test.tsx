@@ -28,6 +28,11 @@ describe('FleetAgeCard', () => {
         },
       ],
       versionsInUse: [],
+      sync: {
+        status: 'ok',
+        stale: false,
+        lastSuccessAt: new Date().toISOString(),
+      },
     });
     await renderInTestApp(<FleetAgeCard entity={entity} />, {
       apis: [[immutableInfraApiRef, { getImageAge }]],
@@ -43,6 +48,8 @@ describe('FleetAgeCard', () => {
     expect(within(table).getAllByText('—')).toHaveLength(3);
     expect(screen.getByText('No instances running.')).toBeInTheDocument();
     expect(getImageAge).toHaveBeenCalledWith(entity);
+    // A fresh inventory carries no mark.
+    expect(screen.queryByText(/last sync failed/)).not.toBeInTheDocument();
   });
 
   it('shows a backend error', async () => {

@@ -1,6 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { fakeApi, render, versionRow } from './__testUtils__/imageAgeFixtures';
+import {
+  daysAgo,
+  fakeApi,
+  render,
+  versionRow,
+} from './__testUtils__/imageAgeFixtures';
 
 // The whole tab, with four core-components tables, renders in each test:
 // more than jest's default 5 s on a busy machine.
@@ -134,6 +139,38 @@ describe('ImageAgeContent', () => {
     expect(
       screen.queryByRole('button', { name: /Roll back/ }),
     ).not.toBeInTheDocument();
+  });
+
+  it('marks stale image ages with the age of the inventory and the error', async () => {
+    const api = fakeApi();
+    const fresh = await api.getImageAge!();
+    api.getImageAge!.mockResolvedValue({
+      ...fresh,
+      sync: {
+        status: 'failed',
+        stale: true,
+        lastAttemptAt: daysAgo(0),
+        lastSuccessAt: daysAgo(3),
+        error: 'UnauthorizedOperation: ec2:DescribeInstances',
+      },
+    });
+    await render(api);
+    expect(
+      await screen.findByText(
+        'Error: This inventory is stale: the last sync failed',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'UnauthorizedOperation: ec2:DescribeInstances The figures shown are from the sync 3 days ago.',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('puts no mark on image ages from a fresh inventory', async () => {
+    await render(fakeApi());
+    await screen.findByRole('table', { name: 'image age per environment' });
+    expect(screen.queryByText(/last sync failed/)).not.toBeInTheDocument();
   });
 
   it('explains how versions arrive when there are none, and shows errors', async () => {

@@ -10,6 +10,7 @@ import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { useMemo } from 'react';
+import { StaleInventory } from '../shared';
 import { useEntitySummary } from './useEntitySummary';
 
 const LEVEL_COLOR: Record<ImmutabilityScore['level'], string> = {
@@ -70,11 +71,7 @@ export function ImmutabilityCard() {
               ? 'No registered image running'
               : `Oldest running image: ${value.fleet.oldestImageDays} days`}
           </Typography>
-          {value.fleet.sync.stale && (
-            <Typography color="error">
-              Inventory is stale: the last sync failed
-            </Typography>
-          )}
+          <StaleInventory sync={value.fleet.sync} variant="line" />
           {value.activeRollouts?.map(rollout => (
             <Typography key={rollout.id}>
               Rolling {rollout.environment} out to {rollout.toVersion} (

@@ -145,6 +145,39 @@ describe('ImmutabilityContent', () => {
     expect(screen.getByText('Close port 22')).toBeInTheDocument();
     expect(screen.queryByText('Declare it')).not.toBeInTheDocument();
     expect(screen.getByText('payments-api@4 × 3')).toBeInTheDocument();
+    // A fresh inventory carries no mark.
+    expect(screen.queryByText(/last sync failed/)).not.toBeInTheDocument();
+  });
+
+  it('marks a stale inventory with the age of its figures and the error', async () => {
+    await render(enrolledEntity, {
+      getEntitySummary: jest.fn().mockResolvedValue({
+        ...summary,
+        fleet: {
+          score: { score: 30, level: 'none', checks: [] },
+          counts: { critical: 0, high: 1, medium: 0, low: 0 },
+          instances: 3,
+          sync: {
+            status: 'failed',
+            stale: true,
+            lastAttemptAt: new Date().toISOString(),
+            lastSuccessAt: new Date(Date.now() - 5 * 86_400_000).toISOString(),
+            error: 'ExpiredToken: the role session expired',
+          },
+          environments: [],
+        },
+      }),
+    });
+    expect(
+      await screen.findByText(
+        'Error: This inventory is stale: the last sync failed',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'ExpiredToken: the role session expired The figures shown are from the sync 5 days ago.',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('says when the family is not registered yet', async () => {

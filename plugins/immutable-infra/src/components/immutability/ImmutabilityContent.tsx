@@ -24,6 +24,7 @@ import { ActivityCard } from './ActivityCard';
 import { EnvironmentsCard } from './EnvironmentsCard';
 import { RolloutsCard } from '../rollouts';
 import { ScoreCard } from './ScoreCard';
+import { inventoryOutOfDate, StaleInventory } from '../shared';
 
 function EnrolmentCard({ summary }: { summary: EntitySummary }) {
   const { family, familyOwnedBy, annotations } = summary;
@@ -118,6 +119,11 @@ function Immutability() {
     <Grid container spacing={3}>
       {value.fleet && (
         <>
+          {inventoryOutOfDate(value.fleet.sync) && (
+            <Grid item xs={12}>
+              <StaleInventory sync={value.fleet.sync} />
+            </Grid>
+          )}
           <Grid item xs={12} style={{ minWidth: 0 }}>
             <ScoreCard fleet={value.fleet} />
           </Grid>

@@ -15,3 +15,4 @@ export {
   errorMessage,
   relative,
 } from './format';
+export { StaleInventory, inventoryOutOfDate } from './StaleInventory';

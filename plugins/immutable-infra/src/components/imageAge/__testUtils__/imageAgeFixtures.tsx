@@ -147,6 +147,7 @@ export function fakeApi(): FakeApi {
           instances: 3,
         },
       ],
+      sync: { status: 'ok', stale: false, lastSuccessAt: daysAgo(0) },
     }),
     rollbackChannel: jest.fn().mockResolvedValue({
       changed: true,
