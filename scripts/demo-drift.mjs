@@ -2,10 +2,13 @@
 // Makes drift in the running demo and watches the remediation policy erase
 // it: opens SSH to the world on ONE running instance of a service (a new
 // security group of its own, attached beside the instance's groups, so the
-// twin a rollout launches from the launch template comes without it), asks
-// the backend for a sync of that service, then follows the drift API and the
-// service's rollouts, printing when the finding appears, when the automatic
-// replace-drifted rollout starts and ends, and when the finding is gone.
+// twin a rollout launches from the launch template comes without it), puts
+// the CloudTrail event of that change on the demo's drift events queue (as
+// EventBridge would; without the queue, it asks the backend for a sync of the
+// service instead), then follows the drift API and the service's rollouts,
+// printing when the finding appears, when the automatic replace-drifted
+// rollout starts and ends, and when the finding is gone; last, it takes the
+// day's adoption snapshot and prints the dashboard's drift lifetime.
 // The demo's search-indexer has `immutable-infra.io/remediation: auto:ssh-open`
 // (docs/remediation.md); another service's policy may leave the finding to a
 // person, which the script says.
@@ -23,6 +26,7 @@ import {
   EC2Client,
   ModifyInstanceAttributeCommand,
 } from '@aws-sdk/client-ec2';
+import { demoEventsQueueUrl, sendApiCallEvent } from './lib/demo-events.mjs';
 import { answer } from './lib/http.mjs';
 
 const RULES = ['ssh-open'];
@@ -249,6 +253,35 @@ async function openSsh(ec2, instance) {
   return { groupId: GroupId, name };
 }
 
+/** Takes the day's adoption snapshot and prints the dashboard's drift figures. */
+async function snapshotDriftLifetime(entityRef) {
+  await call('/api/immutable-infra/adoption/snapshots', {
+    method: 'POST',
+    body: {},
+  });
+  const { json: view } = await call('/api/immutable-infra/adoption?limit=500');
+  const row = view.services?.items?.find(s => s.entityRef === entityRef);
+  const minutes = m => (m === undefined || m === null ? '-' : `${m} min`);
+  say(
+    `adoption snapshot of ${view.day}: drift lifetime p50 ${minutes(
+      view.figures.driftLifetimeP50Minutes,
+    )}, p95 ${minutes(
+      view.figures.driftLifetimeP95Minutes,
+    )}, erased automatically ${
+      view.figures.erasedAutomaticallyShare === undefined ||
+      view.figures.erasedAutomaticallyShare === null
+        ? '-'
+        : `${Math.round(view.figures.erasedAutomaticallyShare * 100)}%`
+    }${
+      row
+        ? `; ${entityRef}: p50 ${minutes(row.driftLifetimeP50Minutes)}, ${
+            row.findingsErasedAutomatically ?? 0
+          } of ${row.findingsGone ?? 0} erased automatically`
+        : ''
+    }`,
+  );
+}
+
 async function main() {
   const { json: identity } = await call(
     '/api/auth/guest/refresh?env=development',
@@ -308,16 +341,42 @@ async function main() {
     }, ${target.region}): security group ${group.groupId} (${group.name})`,
   );
 
-  const { json: synced } = await call('/api/immutable-infra/sync', {
-    method: 'POST',
-    body: { entityRef },
-  });
-  for (const result of synced.synced ?? []) {
+  const queueUrl = await demoEventsQueueUrl(endpoint, target.region);
+  if (queueUrl) {
+    // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceAttribute.html
+    const id = await sendApiCallEvent(endpoint, target.region, queueUrl, {
+      eventName: 'ModifyInstanceAttribute',
+      requestParameters: {
+        instanceId: target.instanceId,
+        groupSet: {
+          items: [
+            ...(instance.SecurityGroups ?? []).map(g => ({
+              groupId: g.GroupId,
+            })),
+            { groupId: group.groupId },
+          ],
+        },
+      },
+      responseElements: { _return: true },
+    });
     say(
-      `synced ${result.entityRef}: ${result.status}, ${
-        result.instances
-      } instances${result.error ? ` (${result.error})` : ''}`,
+      `put the CloudTrail event ModifyInstanceAttribute (${id}) on ${queueUrl}`,
     );
+  } else {
+    say(
+      `no drift events queue in the emulator (${endpoint}): asking the backend for a sync instead`,
+    );
+    const { json: synced } = await call('/api/immutable-infra/sync', {
+      method: 'POST',
+      body: { entityRef },
+    });
+    for (const result of synced.synced ?? []) {
+      say(
+        `synced ${result.entityRef}: ${result.status}, ${
+          result.instances
+        } instances${result.error ? ` (${result.error})` : ''}`,
+      );
+    }
   }
 
   let appeared = false;
@@ -403,6 +462,7 @@ async function main() {
             : `; findings erased automatically in the last ${drift.lifetime.windows[0].days} days: ${erased}`
         }`,
       );
+      await snapshotDriftLifetime(entityRef);
       return;
     }
     await sleep(POLL_MS);

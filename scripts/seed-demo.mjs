@@ -7,7 +7,8 @@
 // one AMI tagged for discovery to find. With the emulator it also launches
 // the fleet (Auto Scaling groups behind target groups, standalone
 // instances), the CloudWatch alarms rollouts watch, and a canary of
-// payments-api's staging build in production, left waiting for a promote.
+// payments-api's staging build in production, left waiting for a promote,
+// and the SQS queue of the drift events (scripts/lib/demo-events.mjs).
 // A second run against a running demo changes nothing.
 //
 // The AMIs, instances, launch templates, groups and security group are made
@@ -27,6 +28,7 @@ import {
   DescribeInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { createHash } from 'node:crypto';
+import { ensureDemoEventsQueue } from './lib/demo-events.mjs';
 import { answer } from './lib/http.mjs';
 // A CommonJS module once transformed: its exports are the default import.
 import ec2Fixtures from '../plugins/immutable-infra-backend/src/__testUtils__/ec2Fixtures.ts';
@@ -501,6 +503,11 @@ async function main() {
       'git:repo': HISTORY['search-indexer'].repo,
     });
     console.log(`tagged ${imageId} for image discovery (search-indexer)`);
+    // The queue app-config.yaml names (immutableInfra.events): drift made
+    // with scripts/demo-drift.mjs is found from its event in seconds.
+    console.log(
+      `drift events queue: ${await ensureDemoEventsQueue(ec2Endpoint, REGION)}`,
+    );
     await seedFleet();
     await seedAlarms();
     for (const result of await sync()) {
