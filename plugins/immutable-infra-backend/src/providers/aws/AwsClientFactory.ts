@@ -6,6 +6,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { Config } from '@backstage/config';
 import {
   AwsCredentialsManager,
@@ -87,6 +88,13 @@ export class AwsClientFactory {
   private readonly ssm = new Map<string, SSMClient>();
   private readonly sqs = new Map<string, SQSClient>();
   private readonly organizations = new Map<string, OrganizationsClient>();
+  private readonly sts = new Map<string, STSClient>();
+  /**
+   * The main account's ID once known (organization discovery asks STS):
+   * calls made for the main account without naming it then share its
+   * limiter buckets with calls that name it.
+   */
+  mainAccountId?: string;
 
   constructor(
     private readonly credentials: AwsCredentialsManager,
@@ -142,7 +150,7 @@ export class AwsClientFactory {
       client.middlewareStack.addRelativeTo(
         (next: any, context: any) => async (args: any) => {
           await limiter.acquire({
-            account: account ?? 'main',
+            account: account ?? this.mainAccountId ?? 'main',
             region,
             commandName: String(context?.commandName ?? ''),
           });
@@ -233,6 +241,11 @@ export class AwsClientFactory {
     return this.cached(this.organizations, OrganizationsClient, region);
   }
 
+  /** STS of an account (the main one when unnamed), e.g. `GetCallerIdentity`. */
+  async stsClient(region = 'us-east-1', account?: string): Promise<STSClient> {
+    return this.cached(this.sts, STSClient, region, account);
+  }
+
   /**
    * Drops the clients made for an account, so the next call asks for its
    * credentials again (e.g. after its role was refused).
@@ -246,6 +259,8 @@ export class AwsClientFactory {
       this.logs,
       this.ssm,
       this.sqs,
+      this.organizations,
+      this.sts,
     ] as Map<string, unknown>[]) {
       for (const key of [...clients.keys()]) {
         if (key.startsWith(`${account}/`)) {

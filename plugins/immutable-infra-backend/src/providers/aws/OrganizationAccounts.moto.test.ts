@@ -110,28 +110,23 @@ describe('accounts from AWS Organizations (moto)', () => {
       );
     }
 
-    // The reader role in every account (moto makes IAM objects in the
-    // account whose credentials ask: the role's own session for members).
+    // The reader role in every member account (moto makes IAM objects in
+    // the account whose credentials ask: here a session in the member).
     const sts = new STSClient({ endpoint, region, credentials: setup });
-    for (const id of [MAIN, ...Object.values(accounts)]) {
-      let credentials = setup as {
-        accessKeyId: string;
-        secretAccessKey: string;
-        sessionToken?: string;
+    // None in the management account: the portal reaches it with its own
+    // credentials.
+    for (const id of Object.values(accounts)) {
+      const assumed = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`,
+          RoleSessionName: 'setup',
+        }),
+      );
+      const credentials = {
+        accessKeyId: assumed.Credentials!.AccessKeyId!,
+        secretAccessKey: assumed.Credentials!.SecretAccessKey!,
+        sessionToken: assumed.Credentials!.SessionToken!,
       };
-      if (id !== MAIN) {
-        const assumed = await sts.send(
-          new AssumeRoleCommand({
-            RoleArn: `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`,
-            RoleSessionName: 'setup',
-          }),
-        );
-        credentials = {
-          accessKeyId: assumed.Credentials!.AccessKeyId!,
-          secretAccessKey: assumed.Credentials!.SecretAccessKey!,
-          sessionToken: assumed.Credentials!.SessionToken!,
-        };
-      }
       const iam = new IAMClient({ endpoint, region, credentials });
       await iam.send(
         new CreateRoleCommand({

@@ -7,6 +7,7 @@ jest.setTimeout(30_000);
 
 const SOLO = '111122223333';
 const PAGED = '444455556666';
+const MAIN = '999988887777';
 
 /**
  * What moto cannot answer: an account with an opt-in Region it has not
@@ -61,6 +62,12 @@ async function awsEndpoint() {
       const action = new URLSearchParams(body).get('Action');
       calls.push(String(action));
       res.writeHead(200, { 'Content-Type': 'text/xml' });
+      if (action === 'GetCallerIdentity') {
+        res.end(
+          `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${MAIN}:user/backstage</Arn><UserId>AIDAEXAMPLE</UserId><Account>${MAIN}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+        );
+        return;
+      }
       res.end(
         `<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><regionInfo>` +
           `<item><regionName>us-east-1</regionName><regionEndpoint>ec2.us-east-1.amazonaws.com</regionEndpoint><optInStatus>opt-in-not-required</optInStatus></item>` +

@@ -6,6 +6,7 @@ import {
   ListOrganizationalUnitsForParentCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Config, ConfigReader } from '@backstage/config';
 import {
   AwsCredentialProvider,
@@ -154,6 +155,7 @@ export class OrganizationCredentialsManager implements AwsCredentialsManager {
 
   private readonly listed = new Set<string>();
   private readonly unreachable = new Map<string, string>();
+  private mainAccountId?: string;
 
   constructor(
     private readonly base: AwsCredentialsManager,
@@ -172,6 +174,15 @@ export class OrganizationCredentialsManager implements AwsCredentialsManager {
     }
   }
 
+  /**
+   * The main identity's own account: reached with the main credentials, not
+   * the organization's role (StackSets with service-managed permissions, the
+   * usual way to deploy the role, skip the management account).
+   */
+  setMainAccount(accountId: string) {
+    this.mainAccountId = accountId;
+  }
+
   /** Lets an account be tried with the organization's role before it is listed. */
   tryAccount(accountId: string) {
     this.listed.add(accountId);
@@ -182,6 +193,9 @@ export class OrganizationCredentialsManager implements AwsCredentialsManager {
     opts?: AwsCredentialProviderOptions,
   ): Promise<AwsCredentialProvider> {
     const accountId = opts?.accountId;
+    if (accountId && accountId === this.mainAccountId) {
+      return this.base.getCredentialProvider();
+    }
     if (!accountId || !this.listed.has(accountId)) {
       return this.base.getCredentialProvider(opts);
     }
@@ -214,6 +228,7 @@ function isActive(account: Account): boolean {
  */
 export class OrganizationAccounts {
   private last?: OrganizationDiscovery;
+  private mainAccountId?: string;
 
   constructor(
     private readonly options: {
@@ -240,6 +255,17 @@ export class OrganizationAccounts {
   /** Lists the organization's accounts and finds each one's Regions. */
   async discover(): Promise<OrganizationDiscovery> {
     const { organization } = this.options;
+    if (!this.mainAccountId) {
+      // Needs no permission (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+      const sts = await this.options.clients.stsClient();
+      const identity = await sts.send(new GetCallerIdentityCommand({}));
+      if (!identity.Account) {
+        throw new Error('STS GetCallerIdentity named no account');
+      }
+      this.mainAccountId = identity.Account;
+      this.options.credentials.setMainAccount(identity.Account);
+      this.options.clients.mainAccountId = identity.Account;
+    }
     const client = await this.options.clients.organizationsClient();
     const listed = new Map<string, Account>();
     if (organization.includeOUs?.length) {
@@ -333,7 +359,9 @@ export class OrganizationAccounts {
     const name = account.Name;
     const wanted = this.options.organization.regions ??
       this.options.defaultRegions ?? ['us-east-1'];
-    this.options.credentials.tryAccount(id);
+    if (id !== this.mainAccountId) {
+      this.options.credentials.tryAccount(id);
+    }
     try {
       const ec2 = await this.options.clients.ec2Client(wanted[0], id);
       // Without AllRegions EC2 answers only the Regions enabled for the
