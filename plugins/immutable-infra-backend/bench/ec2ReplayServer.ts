@@ -55,28 +55,76 @@ function reservationsXml(entity: number, from: number, to: number): string {
   return reservations.join('');
 }
 
+/** The tag key every instance of the synthetic fleet carries. */
+const SELECTOR_KEY = 'immutable-infra:service';
+
+/**
+ * Instances [from, to) of the whole fleet, entity after entity, in their
+ * reservations: what a `tag-key` listing of the account answers.
+ */
+function fleetReservationsXml(
+  perEntity: number,
+  from: number,
+  to: number,
+): string {
+  const parts: string[] = [];
+  for (let at = from; at < to; ) {
+    const entity = Math.floor(at / perEntity);
+    const end = Math.min(to, (entity + 1) * perEntity);
+    parts.push(
+      reservationsXml(
+        entity,
+        at - entity * perEntity,
+        end - entity * perEntity,
+      ),
+    );
+    at = end;
+  }
+  return parts.join('');
+}
+
 /**
  * Replays EC2 DescribeInstances, DescribeSecurityGroups and DescribeImages
  * (the account's AMIs) for a synthetic fleet: entity `svc-N` (selected by
  * the tag `immutable-infra:service=svc-N`) has `perEntity` instances. DescribeInstances pages as EC2 does: at most
  * `MaxResults` instances a page (1,000 when unset, EC2's ceiling), a
  * `NextToken` while more remain, and instances grouped in reservations as an
- * Auto Scaling group launches them (a few per request).
+ * Auto Scaling group launches them (a few per request). Asked by the
+ * `tag-key` filter `immutable-infra:service` (the account's inventory, as a
+ * full sync lists it), it pages through the instances of all `entities`
+ * entities. `requests` counts the requests by action.
  */
-export function startReplayServer(options: { perEntity: number }) {
+export function startReplayServer(options: {
+  perEntity: number;
+  entities?: number;
+}) {
   const PER_ENTITY = options.perEntity;
+  const requests = new Map<string, number>();
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', c => (body += c));
     req.on('end', () => {
       const params = new URLSearchParams(body);
       const action = params.get('Action');
+      requests.set(action ?? '', (requests.get(action ?? '') ?? 0) + 1);
       let xml: string;
       if (action === 'DescribeInstances') {
         let entity = -1;
+        let inventory = false;
         for (const [key, value] of params) {
           if (/^Filter\.\d+\.Value\.1$/.test(key) && value.startsWith('svc-')) {
             entity = Number(value.slice(4));
+          }
+          const name = /^(Filter\.\d+)\.Name$/.exec(key);
+          if (
+            name &&
+            value === 'tag-key' &&
+            [...params.entries()].some(
+              ([k, v]) =>
+                k.startsWith(`${name[1]}.Value.`) && v === SELECTOR_KEY,
+            )
+          ) {
+            inventory = true;
           }
         }
         const asked = Number(params.get('MaxResults') ?? MAX_RESULTS);
@@ -88,14 +136,17 @@ export function startReplayServer(options: { perEntity: number }) {
           return;
         }
         const from = Number(params.get('NextToken') ?? 0);
-        const count = entity >= 0 ? PER_ENTITY : 0;
+        let count = entity >= 0 ? PER_ENTITY : 0;
+        if (inventory) {
+          count = (options.entities ?? 0) * PER_ENTITY;
+        }
         const to = Math.min(count, from + asked);
         const next = to < count ? `<nextToken>${to}</nextToken>` : '';
-        xml = `<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>r</requestId><reservationSet>${reservationsXml(
-          entity,
-          from,
-          to,
-        )}</reservationSet>${next}</DescribeInstancesResponse>`;
+        xml = `<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>r</requestId><reservationSet>${
+          inventory
+            ? fleetReservationsXml(PER_ENTITY, from, to)
+            : reservationsXml(entity, from, to)
+        }</reservationSet>${next}</DescribeInstancesResponse>`;
       } else if (action === 'DescribeImages') {
         // The account's own AMIs, asked by an image-id filter (registration
         // checks each artifact is one).
@@ -135,10 +186,15 @@ export function startReplayServer(options: { perEntity: number }) {
       res.end(xml);
     });
   });
-  return new Promise<{ endpoint: string; close: () => void }>(resolve => {
+  return new Promise<{
+    endpoint: string;
+    close: () => void;
+    requests: Map<string, number>;
+  }>(resolve => {
     server.listen(0, '127.0.0.1', () =>
       resolve({
         endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        requests,
         close: () => server.close(),
       }),
     );

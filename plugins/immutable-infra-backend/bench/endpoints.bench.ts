@@ -72,7 +72,10 @@ const fleetEntities = createBackendModule({
 
 async function main() {
   const url = requiredPostgresUrl();
-  const replay = await startReplayServer({ perEntity: PER_ENTITY });
+  const replay = await startReplayServer({
+    perEntity: PER_ENTITY,
+    entities: ENTITIES,
+  });
   const prefix = `bench_${Date.now()}_`;
   const backend = await startTestBackend({
     features: [

@@ -8,6 +8,13 @@
  *
  *   yarn workspace @immutable-infra/backstage-plugin-backend bench:sync
  *   BENCH_ENTITIES=2000 BENCH_INSTANCES_PER_ENTITY=25 BENCH_ROUNDS=3 BENCH_DATABASE_URL=postgresql://… yarn …
+ *
+ * BENCH_PATH=account (the default) runs the full sync as it is: one listing
+ * of the account and region, partitioned by selectors; BENCH_PATH=per-entity
+ * runs the path of a targeted resync for every entity (one DescribeInstances
+ * page chain per entity, as every sync did before). The SDK-alone floor
+ * makes the same requests as the path measured. Each sync's AWS requests are
+ * counted at the replay server.
  */
 import {
   DescribeInstancesCommandInput,
@@ -24,8 +31,10 @@ import { startReplayServer } from './ec2ReplayServer';
 import { AwsClientFactory } from '../src/providers/aws/AwsClientFactory';
 import {
   describeFleetInstancesInput,
+  describeInventoryInputs,
   Ec2FleetProvider,
 } from '../src/providers/aws/Ec2FleetProvider';
+import { FleetProvider } from '../src/providers/FleetProvider';
 import { FLEET_SYNC_CONCURRENCY, FleetSync } from '../src/fleet/FleetSync';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
@@ -36,6 +45,10 @@ const CONCURRENCY = Number(
 );
 const PER_ENTITY = Number(process.env.BENCH_INSTANCES_PER_ENTITY ?? 25);
 const SELECTOR_TAG = 'immutable-infra:service';
+const PATH = process.env.BENCH_PATH ?? 'account';
+if (PATH !== 'account' && PATH !== 'per-entity') {
+  throw new Error('BENCH_PATH is account or per-entity');
+}
 
 function memoryWatch() {
   let peakRss = 0;
@@ -52,8 +65,9 @@ function memoryWatch() {
 }
 
 async function main() {
-  const { endpoint, close } = await startReplayServer({
+  const { endpoint, close, requests } = await startReplayServer({
     perEntity: PER_ENTITY,
+    entities: ENTITIES,
   });
   const total = ENTITIES * PER_ENTITY;
 
@@ -68,7 +82,38 @@ async function main() {
   });
   let pages = 0;
   let pageSize: DescribeInstancesCommandInput['MaxResults'];
-  const sdkAlone = async (count: number) => {
+  /** The account's inventory once, then the security groups 200 a request. */
+  const sdkAloneAccount = async (count: number) => {
+    let seen = 0;
+    pages = 0;
+    const ids = new Set<string>();
+    for (const input of describeInventoryInputs([SELECTOR_TAG])) {
+      pageSize = input.MaxResults;
+      for await (const page of paginateDescribeInstances(
+        { client: ec2 },
+        input,
+      )) {
+        pages += 1;
+        for (const r of page.Reservations ?? []) {
+          for (const i of r.Instances ?? []) {
+            // The warm-up reads as many instances as its entities hold.
+            if (seen >= count * PER_ENTITY) break;
+            seen += 1;
+            for (const g of i.SecurityGroups ?? []) ids.add(g.GroupId!);
+          }
+        }
+        if (seen >= count * PER_ENTITY) break;
+      }
+    }
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += 200) {
+      await ec2.send(
+        new DescribeSecurityGroupsCommand({ GroupIds: all.slice(i, i + 200) }),
+      );
+    }
+    return seen;
+  };
+  const sdkAlonePerEntity = async (count: number) => {
     let seen = 0;
     pages = 0;
     const groups = new Set<string>();
@@ -106,7 +151,8 @@ async function main() {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     return seen;
   };
-  // A warm-up, so that neither side pays for compiling the SDK's code.
+  const sdkAlone = async (count: number) =>
+    PATH === 'account' ? sdkAloneAccount(count) : sdkAlonePerEntity(count);
   // A warm-up, so that neither side pays for compiling the SDK's code.
   await sdkAlone(Math.min(ENTITIES, 200));
 
@@ -121,8 +167,22 @@ async function main() {
     },
     spec: {},
   }));
+  // The catalog's paged query, pages of what the sync asks for.
   const catalog = {
-    getEntities: async () => ({ items: entities }),
+    queryEntities: async (request: { cursor?: string; limit?: number }) => {
+      const offset = Number(request.cursor ?? 0);
+      const limit = request.limit ?? 500;
+      return {
+        items: entities.slice(offset, offset + limit),
+        totalItems: 0,
+        pageInfo: {
+          nextCursor:
+            offset + limit < entities.length
+              ? String(offset + limit)
+              : undefined,
+        },
+      };
+    },
     getEntityByRef: async () => undefined,
   } as any;
   const sync = new FleetSync({
@@ -130,15 +190,22 @@ async function main() {
     auth: { getOwnServiceCredentials: async () => ({}) } as any,
     fleet: DatabaseFleetStore.create({ knex }),
     snapshots: DatabaseEntitySnapshotStore.create({ knex }),
-    providerFactory: () =>
-      new Ec2FleetProvider(
+    providerFactory: () => {
+      const provider = new Ec2FleetProvider(
         AwsClientFactory.fromConfig(
           new ConfigReader({
             aws: { mainAccount: { accessKeyId: 'x', secretAccessKey: 'x' } },
             immutableInfra: { aws: { endpoint } },
           }),
         ),
-      ),
+      );
+      // Without the account listing, the sync asks entity by entity.
+      return PATH === 'account'
+        ? provider
+        : (Object.assign(Object.create(provider), {
+            listAccountInstances: undefined,
+          }) as FleetProvider);
+    },
     logger: silentLogger,
     regions: ['us-east-1'],
     environmentTag: 'environment',
@@ -168,6 +235,8 @@ async function main() {
     firstCpu: number;
   }[] = [];
   let memory = { peakRss: 0, peakHeap: 0 };
+  /** AWS requests of the last first sync, by action. */
+  let calls = new Map<string, number>();
   for (let round = 0; round < ROUNDS; round++) {
     const sdk = await timed(() => sdkAlone(ENTITIES));
     if (sdk.result !== total)
@@ -181,7 +250,9 @@ async function main() {
       await knex(table).delete();
     }
     const stop = memoryWatch();
+    requests.clear();
     const first = await timed(() => sync.run());
+    calls = new Map(requests);
     const m = stop();
     memory = {
       peakRss: Math.max(memory.peakRss, m.peakRss),
@@ -209,7 +280,15 @@ async function main() {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const rate = (ms: number) => `${Math.round(total / (ms / 1000))}/s`;
   console.log(
-    `fleet: ${total} instances over ${ENTITIES} entities, ${pages} DescribeInstances pages of up to ${pageSize}, ${CONCURRENCY} entities in flight (${kind}), ${ROUNDS} rounds`,
+    `fleet: ${total} instances over ${ENTITIES} entities, path ${PATH}, ${pages} DescribeInstances pages of up to ${pageSize} for the SDK alone, ${CONCURRENCY} ${
+      PATH === 'account' ? 'accounts and regions' : 'entities'
+    } in flight (${kind}), ${ROUNDS} rounds`,
+  );
+  console.log(
+    `AWS requests of one sync: ${[...calls.values()].reduce(
+      (a, b) => a + b,
+      0,
+    )} (${[...calls.entries()].map(([k, v]) => `${k} ${v}`).join(', ')})`,
   );
   for (const [index, r] of rounds.entries()) {
     console.log(

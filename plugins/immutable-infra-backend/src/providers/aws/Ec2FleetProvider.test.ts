@@ -186,10 +186,11 @@ describe('Ec2FleetProvider against the emulator', () => {
     // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html):
     // 1,001 launches of one instance each make more than a page.
     const a: string[] = [];
+    const launcher = fixtures;
     for (let n = 0; n < 1001; n += 25) {
       const launched = await Promise.all(
         Array.from({ length: Math.min(25, 1001 - n) }, () =>
-          fixtures.instances(image, {
+          launcher.instances(image, {
             tags: { 'inventory:service': 'a', environment: 'production' },
           }),
         ),
