@@ -2,6 +2,84 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 
+/**
+ * EC2's request token bucket for non-mutating actions (`Describe*`), per
+ * account, Region and action: "Amazon EC2 throttles EC2 API requests for
+ * each AWS account on a per-Region basis", "each API is evaluated
+ * individually", and a non-mutating action such as `DescribeHosts` has "a
+ * token bucket size of 100 tokens" and "a refill rate of 20 tokens per
+ * second"
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html,
+ * "Request rate limiting" and "Request token bucket sizes and refill
+ * rates"). Every request takes one token; an empty bucket answers
+ * `RequestLimitExceeded`. The actions this server answers are all
+ * non-mutating and asked filtered or paginated, so the smaller bucket of
+ * "unfiltered and unpaginated non-mutating actions" is not modelled.
+ */
+export const EC2_NON_MUTATING_BUCKET = {
+  capacity: 100,
+  refillPerSecond: 20,
+} as const;
+
+/**
+ * A token bucket that refuses instead of waiting, as EC2 does: full at
+ * first, refilled continuously up to its capacity.
+ */
+export class ThrottleBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    readonly capacity: number,
+    readonly refillPerSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = capacity;
+    this.updatedAt = now();
+  }
+
+  /** Takes a token if one is there; false when the request is throttled. */
+  tryTake(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(
+      this.capacity,
+      this.tokens + ((now - this.updatedAt) / 1000) * this.refillPerSecond,
+    );
+    this.updatedAt = now;
+    if (this.tokens < 1) {
+      return false;
+    }
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * EC2's answer to a throttled request: the error code `RequestLimitExceeded`
+ * in EC2's error body (`Response/Errors/Error/Code`, `Message`, `RequestID`;
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+ * lists the code for a request rate over the account's limit) with HTTP
+ * status 503, as EC2 answers it. The AWS SDKs classify the code as a
+ * throttling error and retry it with backoff.
+ */
+export function requestLimitExceededXml(requestId: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`;
+}
+
+/**
+ * The access key and Region of a SigV4-signed request, read from the
+ * `Credential=<key>/<date>/<region>/<service>/aws4_request` scope of its
+ * Authorization header.
+ */
+export function signatureScope(
+  authorization: string | undefined,
+): { accessKeyId: string; region: string } | undefined {
+  const match = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\//.exec(
+    authorization ?? '',
+  );
+  return match ? { accessKeyId: match[1], region: match[2] } : undefined;
+}
+
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
 /** What EC2 answers when MaxResults is missing or above its limit. */
@@ -59,29 +137,49 @@ function reservationsXml(entity: number, from: number, to: number): string {
 const SELECTOR_KEY = 'immutable-infra:service';
 
 /**
- * Instances [from, to) of the whole fleet, entity after entity, in their
- * reservations: what a `tag-key` listing of the account answers.
+ * Instances [from, to) of the listed entities (all of them when unset),
+ * entity after entity, in their reservations: what a `tag-key` listing of
+ * the account and Region answers.
  */
 function fleetReservationsXml(
   perEntity: number,
   from: number,
   to: number,
+  listed?: number[],
 ): string {
   const parts: string[] = [];
   for (let at = from; at < to; ) {
-    const entity = Math.floor(at / perEntity);
-    const end = Math.min(to, (entity + 1) * perEntity);
+    const slot = Math.floor(at / perEntity);
+    const entity = listed ? listed[slot] : slot;
+    const end = Math.min(to, (slot + 1) * perEntity);
     parts.push(
-      reservationsXml(
-        entity,
-        at - entity * perEntity,
-        end - entity * perEntity,
-      ),
+      reservationsXml(entity, at - slot * perEntity, end - slot * perEntity),
     );
     at = end;
   }
   return parts.join('');
 }
+
+/** Options of {@link startReplayServer}. */
+export type ReplayServerOptions = {
+  perEntity: number;
+  entities?: number;
+  /**
+   * Where entity `svc-N` lives: its account and Region. Unset, every entity
+   * is in every account and Region asked.
+   */
+  placement?: (entity: number) => { account: string; region: string };
+  /** The account of each access key; unset, the access key stands for it. */
+  accounts?: Record<string, string>;
+  /**
+   * Throttles as EC2 does: a bucket per account, Region and action
+   * ({@link EC2_NON_MUTATING_BUCKET} when `true`). Off unless asked, so the
+   * benchmarks that do not model throttling keep their figures.
+   */
+  throttle?: boolean | { capacity: number; refillPerSecond: number };
+  /** The clock of the buckets; a fake in tests. */
+  now?: () => number;
+};
 
 /**
  * Replays EC2 DescribeInstances, DescribeSecurityGroups and DescribeImages
@@ -92,14 +190,38 @@ function fleetReservationsXml(
  * Auto Scaling group launches them (a few per request). Asked by the
  * `tag-key` filter `immutable-infra:service` (the account's inventory, as a
  * full sync lists it), it pages through the instances of all `entities`
- * entities. `requests` counts the requests by action.
+ * entities, or with a `placement` those of the account (the signing access
+ * key's, through `accounts`) and Region (the signature's scope) asked.
+ * With `throttle`, each account, Region and action has its token bucket and
+ * a request finding it empty is answered `RequestLimitExceeded`.
+ * `requests` counts the requests by action, `throttled` the throttled ones,
+ * `byAccountRegion` the requests by account and Region.
  */
-export function startReplayServer(options: {
-  perEntity: number;
-  entities?: number;
-}) {
+export function startReplayServer(options: ReplayServerOptions) {
   const PER_ENTITY = options.perEntity;
   const requests = new Map<string, number>();
+  /** Requests answered `RequestLimitExceeded`, by action. */
+  const throttled = new Map<string, number>();
+  /** Requests by account and Region (`account/region`), throttled included. */
+  const byAccountRegion = new Map<string, number>();
+  const bucketSize =
+    options.throttle === true ? EC2_NON_MUTATING_BUCKET : options.throttle;
+  const buckets = new Map<string, ThrottleBucket>();
+  /** The entities of each account and Region, with a placement. */
+  const placed = new Map<string, number[]>();
+  if (options.placement) {
+    for (let e = 0; e < (options.entities ?? 0); e++) {
+      const { account, region } = options.placement(e);
+      const key = `${account}/${region}`;
+      const list = placed.get(key);
+      if (list) {
+        list.push(e);
+      } else {
+        placed.set(key, [e]);
+      }
+    }
+  }
+  let requestIds = 0;
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', c => (body += c));
@@ -107,6 +229,33 @@ export function startReplayServer(options: {
       const params = new URLSearchParams(body);
       const action = params.get('Action');
       requests.set(action ?? '', (requests.get(action ?? '') ?? 0) + 1);
+      const scope = signatureScope(req.headers.authorization);
+      const account = scope
+        ? options.accounts?.[scope.accessKeyId] ?? scope.accessKeyId
+        : '';
+      const region = scope?.region ?? '';
+      const where = `${account}/${region}`;
+      byAccountRegion.set(where, (byAccountRegion.get(where) ?? 0) + 1);
+      if (bucketSize) {
+        const key = `${where}/${action}`;
+        let bucket = buckets.get(key);
+        if (!bucket) {
+          bucket = new ThrottleBucket(
+            bucketSize.capacity,
+            bucketSize.refillPerSecond,
+            options.now,
+          );
+          buckets.set(key, bucket);
+        }
+        if (!bucket.tryTake()) {
+          throttled.set(action ?? '', (throttled.get(action ?? '') ?? 0) + 1);
+          res.writeHead(503, { 'Content-Type': 'text/xml' });
+          res.end(requestLimitExceededXml(`throttled-${++requestIds}`));
+          return;
+        }
+      }
+      /** The entities listed here; all of them without a placement. */
+      const here = options.placement ? placed.get(where) ?? [] : undefined;
       let xml: string;
       if (action === 'DescribeInstances') {
         let entity = -1;
@@ -136,15 +285,16 @@ export function startReplayServer(options: {
           return;
         }
         const from = Number(params.get('NextToken') ?? 0);
-        let count = entity >= 0 ? PER_ENTITY : 0;
+        let count =
+          entity >= 0 && (!here || here.includes(entity)) ? PER_ENTITY : 0;
         if (inventory) {
-          count = (options.entities ?? 0) * PER_ENTITY;
+          count = (here ? here.length : options.entities ?? 0) * PER_ENTITY;
         }
         const to = Math.min(count, from + asked);
         const next = to < count ? `<nextToken>${to}</nextToken>` : '';
         xml = `<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>r</requestId><reservationSet>${
           inventory
-            ? fleetReservationsXml(PER_ENTITY, from, to)
+            ? fleetReservationsXml(PER_ENTITY, from, to, here)
             : reservationsXml(entity, from, to)
         }</reservationSet>${next}</DescribeInstancesResponse>`;
       } else if (action === 'DescribeImages') {
@@ -190,11 +340,15 @@ export function startReplayServer(options: {
     endpoint: string;
     close: () => void;
     requests: Map<string, number>;
+    throttled: Map<string, number>;
+    byAccountRegion: Map<string, number>;
   }>(resolve => {
     server.listen(0, '127.0.0.1', () =>
       resolve({
         endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         requests,
+        throttled,
+        byAccountRegion,
         close: () => server.close(),
       }),
     );
