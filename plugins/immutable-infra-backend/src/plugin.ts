@@ -5,7 +5,8 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { immutableInfraPermissions } from '@immutable-infra/backstage-plugin-common';
-import { readSettings } from './config/settings';
+import { readSettings, schedulePeriodMs } from './config/settings';
+import { fleetSyncBudgetMs } from './fleet/FleetSync';
 import { connectDatabase } from './database/migrations';
 import { createDriftEventConsumer } from './events/createDriftEventConsumer';
 import { readDriftEventSettings } from './events/driftEventSettings';
@@ -102,14 +103,22 @@ export const immutableInfraPlugin = createBackendPlugin({
             await services.entityRefresh.run();
           },
         });
+        const syncBudgetMs = fleetSyncBudgetMs(
+          schedulePeriodMs(settings.schedule.timeout) ?? 3 * 60_000,
+        );
         await scheduler.scheduleTask({
           id: 'immutable-infra:fleet-sync',
           ...settings.schedule,
           initialDelay: { seconds: 15 },
           scope: 'global',
           fn: async () => {
+            // Accounts and regions are started within the task's timeout,
+            // less a margin; those not reached open the next run.
+            const started = Date.now();
             await discoverOrganization(clients, logger);
-            await services.fleetSync.run();
+            await services.fleetSync.runWithin(
+              syncBudgetMs - (Date.now() - started),
+            );
             // What the sync found: revoked versions running, and replaced.
             await services.adoptionNotifier.trackRevokedImages();
           },

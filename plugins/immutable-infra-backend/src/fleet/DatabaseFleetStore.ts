@@ -595,6 +595,20 @@ export class DatabaseFleetStore implements FleetStore {
     return owners;
   }
 
+  async lastSyncAttempts(entityRefs: string[]): Promise<Map<string, number>> {
+    const attempts = new Map<string, number>();
+    const refs = [...new Set(entityRefs)];
+    for (let i = 0; i < refs.length; i += BATCH) {
+      const rows = await this.db<SyncRow>('entity_sync_state')
+        .whereIn('entity_ref', refs.slice(i, i + BATCH))
+        .select('entity_ref', 'last_attempt_at');
+      for (const row of rows) {
+        attempts.set(row.entity_ref, Date.parse(toIso(row.last_attempt_at)));
+      }
+    }
+    return attempts;
+  }
+
   async findInstancesByImage(imageIds: string[]): Promise<InstanceRecord[]> {
     if (imageIds.length === 0) {
       return [];

@@ -51,6 +51,14 @@ export interface FleetStore {
    */
   findOwners?(instanceIds: string[]): Promise<Map<string, string[]>>;
 
+  /**
+   * When each of these entities' last sync was attempted (good or failed),
+   * in milliseconds since the epoch; entities never synced are absent. A
+   * sync cut short by its time budget starts the next run with the least
+   * recently attempted.
+   */
+  lastSyncAttempts?(entityRefs: string[]): Promise<Map<string, number>>;
+
   /** Instances running any of these AMIs, across entities. */
   findInstancesByImage(imageIds: string[]): Promise<InstanceRecord[]>;
 }

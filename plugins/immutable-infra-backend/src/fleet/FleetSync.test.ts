@@ -412,6 +412,8 @@ class InMemoryCloud implements FleetProvider {
   readonly instances: FleetInstance[] = [];
   /** Accounts whose credentials cannot be had, and regions that fail. */
   readonly refused = new Map<string, Error>();
+  /** Runs as each account and region is listed (a fake clock advancing). */
+  onList?: (location: { account?: string; region: string }) => void;
 
   add(
     count: number,
@@ -458,6 +460,7 @@ class InMemoryCloud implements FleetProvider {
     tagKeys: string[];
   }) {
     this.ask('listAccountInstances', location);
+    this.onList?.(location);
     return this.of(location)
       .filter(i => location.tagKeys.some(key => key in i.tags))
       .map(i => ({ ...i }));
@@ -499,7 +502,11 @@ describe.each(databases.eachSupportedId())(
       });
     }
 
-    async function setup(cloud: InMemoryCloud, entities: object[]) {
+    async function setup(
+      cloud: InMemoryCloud,
+      entities: object[],
+      extra: { concurrency?: number; now?: () => number } = {},
+    ) {
       const knex = await databases.init(id);
       await migrateForTests(knex);
       const fleet = DatabaseFleetStore.create({ knex });
@@ -515,6 +522,7 @@ describe.each(databases.eachSupportedId())(
         logger: mockServices.logger.mock(),
         regions,
         environmentTag: 'environment',
+        ...extra,
       });
       return { knex, fleet, sync, catalog, queryEntities, getEntities };
     }
@@ -736,6 +744,151 @@ describe.each(databases.eachSupportedId())(
         error: 'eu-west-1: Rate exceeded',
       });
       expect(await ids(fleet, 'web')).toEqual([...east, ...west].sort());
+    });
+
+    describe('with a time budget', () => {
+      /** Each listing takes a minute of a fake clock. */
+      function slowCloud() {
+        const cloud = new InMemoryCloud();
+        let clock = 0;
+        cloud.onList = () => {
+          clock += 60_000;
+        };
+        return { cloud, now: () => clock };
+      }
+      const accounts = ['111111111111', '222222222222', '333333333333'];
+      const inAccount = (n: number) =>
+        enrolled(`svc-${n}`, {
+          'immutable-infra.io/aws-account-id': accounts[n],
+          'immutable-infra.io/aws-regions': 'us-east-1',
+        });
+      const listed = (cloud: InMemoryCloud) =>
+        cloud.calls
+          .filter(c => c.method === 'listAccountInstances')
+          .map(c => c.account);
+
+      it('starts no account and region past its budget, keeps the inventories it did not reach, and starts the next run with them', async () => {
+        const { cloud, now } = slowCloud();
+        const before = accounts.map((account, n) =>
+          cloud.add(1, { 'immutable-infra:service': `svc-${n}` }, { account }),
+        );
+        const { fleet, sync } = await setup(
+          cloud,
+          accounts.map((_, n) => inAccount(n)),
+          { concurrency: 1, now },
+        );
+        // A first run with time for everything.
+        const first = await sync.runWithin(10 * 60_000);
+        expect(first.deferred).toEqual([]);
+        expect(first.results.every(r => r.status === 'ok')).toBe(true);
+        const lastSuccess = await Promise.all(
+          accounts.map(
+            async (_, n) =>
+              (await fleet.getInventory(`component:default/svc-${n}`)).sync!
+                .lastSuccessAt,
+          ),
+        );
+
+        // Each account launches one more instance; the budget covers two
+        // listings of a minute: the third account is not started.
+        const added = accounts.map((account, n) =>
+          cloud.add(1, { 'immutable-infra:service': `svc-${n}` }, { account }),
+        );
+        cloud.calls.length = 0;
+        const second = await sync.runWithin(90_000);
+        expect(listed(cloud)).toHaveLength(2);
+        const reached = listed(cloud);
+        const notReached = accounts.find(a => !reached.includes(a))!;
+        const skipped = `svc-${accounts.indexOf(notReached)}`;
+        expect(second.deferred).toEqual([`component:default/${skipped}`]);
+        expect(second.results.map(r => r.entityRef).sort()).toEqual(
+          accounts
+            .map((_, n) => `component:default/svc-${n}`)
+            .filter(ref => ref !== `component:default/${skipped}`)
+            .sort(),
+        );
+        expect(second.results.every(r => r.status === 'ok')).toBe(true);
+        // Not reached: neither rewritten nor failed; its last inventory and
+        // its last good sync stay as they were.
+        const kept = await fleet.getInventory(`component:default/${skipped}`);
+        const n = accounts.indexOf(notReached);
+        expect(kept.instances.map(i => i.instanceId)).toEqual(before[n]);
+        expect(kept.sync).toMatchObject({ status: 'ok' });
+        expect(kept.sync!.lastSuccessAt).toBe(lastSuccess[n]);
+        // Those reached have their new instances.
+        for (const account of reached) {
+          const m = accounts.indexOf(account!);
+          expect(
+            (await ids(fleet, `svc-${m}`)).sort(),
+          ).toEqual([...before[m], ...added[m]].sort());
+        }
+
+        // The next run starts with the account it could not reach.
+        cloud.calls.length = 0;
+        const third = await sync.runWithin(90_000);
+        expect(listed(cloud)[0]).toBe(notReached);
+        expect(third.results.map(r => r.entityRef)).toContain(
+          `component:default/${skipped}`,
+        );
+        expect((await ids(fleet, skipped)).sort()).toEqual(
+          [...before[n], ...added[n]].sort(),
+        );
+      });
+
+      it('writes no part of an entity whose other region was not reached', async () => {
+        const { cloud, now } = slowCloud();
+        const east = cloud.add(1, { 'immutable-infra:service': 'web' });
+        const west = cloud.add(
+          1,
+          { 'immutable-infra:service': 'web' },
+          { region: 'eu-west-1' },
+        );
+        const { fleet, sync } = await setup(cloud, [enrolled('web')], {
+          concurrency: 1,
+          now,
+        });
+        expect((await sync.runWithin(10 * 60_000)).deferred).toEqual([]);
+
+        cloud.add(1, { 'immutable-infra:service': 'web' });
+        cloud.calls.length = 0;
+        const run = await sync.runWithin(30_000);
+        expect(listed(cloud)).toHaveLength(1);
+        expect(run).toEqual({ results: [], deferred: ['component:default/web'] });
+        expect(await ids(fleet, 'web')).toEqual([...east, ...west].sort());
+      });
+
+      it('takes entities never synced first', async () => {
+        const { cloud, now } = slowCloud();
+        accounts.forEach((account, n) =>
+          cloud.add(1, { 'immutable-infra:service': `svc-${n}` }, { account }),
+        );
+        const entities = accounts.map((_, n) => inAccount(n));
+        const { sync, knex } = await setup(cloud, entities.slice(0, 2), {
+          concurrency: 1,
+          now,
+        });
+        await sync.runWithin(10 * 60_000);
+        // A newly enrolled entity of the third account, listed last in the
+        // catalog.
+        const later = new FleetSync({
+          catalog: catalogServiceMock({ entities: entities as any }),
+          auth: mockServices.auth(),
+          fleet: DatabaseFleetStore.create({ knex }),
+          snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+          providerFactory: () => cloud,
+          logger: mockServices.logger.mock(),
+          regions,
+          environmentTag: 'environment',
+          concurrency: 1,
+          now,
+        });
+        cloud.calls.length = 0;
+        const run = await later.runWithin(30_000);
+        expect(listed(cloud)).toEqual([accounts[2]]);
+        expect(run.results.map(r => r.entityRef)).toEqual([
+          'component:default/svc-2',
+        ]);
+      });
     });
 
     it('reads the catalog in pages, never in one answer', async () => {

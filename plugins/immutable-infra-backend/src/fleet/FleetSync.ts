@@ -41,6 +41,37 @@ const WRITE_LINGER_MS = 1_000;
  */
 export type SyncTrigger = 'poll' | 'event';
 
+/**
+ * Share of the scheduler task's timeout a periodic sync may spend starting
+ * accounts and regions; the rest lets those in flight finish, their
+ * inventories be written and the task's other work run before the
+ * scheduler gives up on it.
+ *
+ * @internal
+ */
+export const FLEET_SYNC_BUDGET_SHARE = 0.8;
+
+/**
+ * The time a periodic sync may spend starting accounts and regions, from
+ * the fleet sync task's timeout (`immutableInfra.schedule.timeout`).
+ *
+ * @internal
+ */
+export function fleetSyncBudgetMs(timeoutMs: number): number {
+  return Math.floor(timeoutMs * FLEET_SYNC_BUDGET_SHARE);
+}
+
+/** What a sync with a time budget did and left for the next run. @internal */
+export type FleetSyncRun = {
+  results: EntitySyncResult[];
+  /**
+   * Entities not synced because the budget ran out before one of their
+   * accounts and regions was reached: their last inventories stay as they
+   * were, and the next run starts with them.
+   */
+  deferred: string[];
+};
+
 /** Outcome of syncing one entity. @internal */
 export type EntitySyncResult = {
   entityRef: string;
@@ -213,6 +244,8 @@ export class FleetSync {
       facts?: InstanceFactsOptions;
       /** Entities synced at once; defaults to {@link FLEET_SYNC_CONCURRENCY}. */
       concurrency?: number;
+      /** The clock a time budget is read from; a fake in tests. */
+      now?: () => number;
       /**
        * Runs after each good sync of an entity, once its inventory is
        * written (the drift lifetimes); its failure is logged, the sync
@@ -234,6 +267,28 @@ export class FleetSync {
     entityRef?: string,
     options: { trigger?: SyncTrigger } = {},
   ): Promise<EntitySyncResult[]> {
+    return (await this.sync(entityRef, options)).results;
+  }
+
+  /**
+   * A full sync that starts no account and region once `budgetMs` has
+   * passed (the periodic task, bounded by the scheduler's timeout). The
+   * accounts and regions least recently attempted go first, so those a run
+   * could not reach open the next one; an entity whose account and region
+   * was not reached is left as it was (its last inventory stays, and turns
+   * stale only as any inventory does, past two periods).
+   */
+  async runWithin(budgetMs: number): Promise<FleetSyncRun> {
+    return this.sync(undefined, { budgetMs });
+  }
+
+  private async sync(
+    entityRef: string | undefined,
+    options: { trigger?: SyncTrigger; budgetMs?: number },
+  ): Promise<FleetSyncRun> {
+    const now = this.options.now ?? Date.now;
+    const deadline =
+      options.budgetMs === undefined ? undefined : now() + options.budgetMs;
     const trigger = options.trigger ?? 'poll';
     const credentials = await this.options.auth.getOwnServiceCredentials();
     let entities: Entity[];
@@ -254,19 +309,43 @@ export class FleetSync {
     }
     const provider = this.options.providerFactory();
     const writer = new InventoryWriter(this.options.fleet);
-    const results =
+    const outcome =
       entityRef || !provider.listAccountInstances
-        ? await this.syncEach(entities, provider, writer, trigger)
-        : await this.syncByAccount(entities, provider, writer, trigger);
+        ? await this.syncEach(entities, provider, writer, trigger, deadline)
+        : await this.syncByAccount(
+            entities,
+            provider,
+            writer,
+            trigger,
+            deadline,
+          );
+    const results = outcome.results;
     const failed = results.filter(r => r.status === 'failed');
     this.options.logger.info(
       `Fleet sync: ${results.length - failed.length} entities synced, ${
         failed.length
       } failed${
         failed.length ? ` (${failed.map(f => f.entityRef).join(', ')})` : ''
+      }${
+        outcome.deferred.length
+          ? `, ${outcome.deferred.length} left for the next run (its time budget of ${Math.round(
+              options.budgetMs! / 1000,
+            )} s ran out; they go first then)`
+          : ''
       }`,
     );
-    return results;
+    return outcome;
+  }
+
+  /**
+   * When each entity was last attempted, 0 for those never synced (they go
+   * first), or nothing when the store cannot tell.
+   */
+  private async lastAttempts(refs: string[]): Promise<Map<string, number>> {
+    if (!this.options.fleet.lastSyncAttempts) {
+      return new Map();
+    }
+    return this.options.fleet.lastSyncAttempts(refs);
   }
 
   /**
@@ -300,18 +379,37 @@ export class FleetSync {
    * resync, and a provider that cannot list an account's inventory.
    */
   private async syncEach(
-    entities: Entity[],
+    input: Entity[],
     provider: FleetProvider,
     writer: InventoryWriter,
     trigger: SyncTrigger,
-  ): Promise<EntitySyncResult[]> {
+    deadline?: number,
+  ): Promise<FleetSyncRun> {
+    const now = this.options.now ?? Date.now;
+    let entities = input;
+    if (deadline !== undefined) {
+      // The least recently attempted first.
+      const attempts = await this.lastAttempts(
+        entities.map(e => stringifyEntityRef(e)),
+      );
+      const at = (e: Entity) => attempts.get(stringifyEntityRef(e)) ?? 0;
+      entities = [...entities].sort((a, b) => at(a) - at(b));
+    }
     // A few entities at a time in AWS; their writes are grouped meanwhile.
     // Memory stays bounded by the entities in flight and the instances
     // waiting for their write.
     const outcomes: Promise<EntitySyncResult>[] = new Array(entities.length);
+    const deferred: string[] = [];
     let next = 0;
     const worker = async () => {
       while (next < entities.length) {
+        if (deadline !== undefined && now() >= deadline) {
+          deferred.push(
+            ...entities.slice(next).map(e => stringifyEntityRef(e)),
+          );
+          next = entities.length;
+          break;
+        }
         const index = next++;
         const ref = stringifyEntityRef(entities[index]);
         let update: InventoryUpdate;
@@ -341,7 +439,10 @@ export class FleetSync {
       ),
     );
     await writer.drain();
-    return Promise.all(outcomes);
+    return {
+      results: await Promise.all(outcomes.filter(Boolean)),
+      deferred,
+    };
   }
 
   /**
@@ -374,13 +475,20 @@ export class FleetSync {
    * selectors here. An entity is written once each of its regions has
    * answered; a region that could not be listed fails the entities that
    * look there (their last good inventories stay), the others go on.
+   *
+   * With a deadline, the accounts and regions whose entities were least
+   * recently attempted go first, and none is started past the deadline:
+   * the entities of one not reached are deferred, neither written nor
+   * failed, and open the next run.
    */
   private async syncByAccount(
     entities: Entity[],
     provider: FleetProvider,
     writer: InventoryWriter,
     trigger: SyncTrigger,
-  ): Promise<EntitySyncResult[]> {
+    deadline?: number,
+  ): Promise<FleetSyncRun> {
+    const now = this.options.now ?? Date.now;
     const outcomes: Promise<EntitySyncResult>[] = new Array(entities.length);
     const regions = new Map<string, AccountRegion>();
     const pending = new Map<number, PendingInventory>();
@@ -422,10 +530,29 @@ export class FleetSync {
       }
     }
 
-    const groups = [...regions.values()];
+    let groups = [...regions.values()];
+    if (deadline !== undefined) {
+      const attempts = await this.lastAttempts(
+        [...pending.values()].map(p => p.update.entityRef),
+      );
+      const oldest = new Map(
+        groups.map(group => [
+          group,
+          group.members.reduce(
+            (least, m) => Math.min(least, attempts.get(m.ref) ?? 0),
+            Infinity,
+          ),
+        ]),
+      );
+      groups = groups.sort((a, b) => oldest.get(a)! - oldest.get(b)!);
+    }
     let next = 0;
     const worker = async () => {
       while (next < groups.length) {
+        if (deadline !== undefined && now() >= deadline) {
+          next = groups.length;
+          break;
+        }
         const group = groups[next++];
         let found: Map<number, InventoryPart | Error>;
         try {
@@ -469,7 +596,12 @@ export class FleetSync {
       ),
     );
     await writer.drain();
-    return Promise.all(outcomes);
+    // What is still pending waits for an account and region not reached.
+    const deferred = [...pending.values()].map(p => p.update.entityRef);
+    return {
+      results: await Promise.all(outcomes.filter(Boolean)),
+      deferred,
+    };
   }
 
   /** An enrolled entity's place in the sync; throws when it cannot be synced. */
