@@ -96,28 +96,41 @@ export function imageOf(entity: number): string {
   return `ami-${String(entity % IMAGES).padStart(17, '0')}`;
 }
 
-function instanceXml(entity: number, n: number): string {
+/**
+ * An instance's security group: one of 20 shared by the fleet, their IDs
+ * unique to the account and Region (`place`) when the fleet is placed, as
+ * security group IDs are.
+ */
+function groupIdOf(entity: number, place?: number): string {
+  return `sg-${
+    place === undefined ? '' : place.toString(16).padStart(4, '0')
+  }${String(entity % 20).padStart(8, '0')}`;
+}
+
+function instanceXml(entity: number, n: number, place?: number): string {
   const id = `i-${(entity * 1000 + n).toString(16).padStart(17, '0')}`;
   return `<item><instanceId>${id}</instanceId><imageId>${imageOf(
     entity,
   )}</imageId><instanceState><code>16</code><name>running</name></instanceState><instanceType>t3.small</instanceType><launchTime>2026-11-20T10:00:00.000Z</launchTime>${
     n % 7 === 0 ? '<keyName>ops</keyName>' : ''
-  }<groupSet><item><groupId>sg-${String(entity % 20).padStart(
-    8,
-    '0',
-  )}</groupId><groupName>web</groupName></item></groupSet><tagSet><item><key>immutable-infra:service</key><value>svc-${entity}</value></item><item><key>environment</key><value>${
+  }<groupSet><item><groupId>${groupIdOf(entity, place)}</groupId><groupName>web</groupName></item></groupSet><tagSet><item><key>immutable-infra:service</key><value>svc-${entity}</value></item><item><key>environment</key><value>${
     n % 3 === 0 ? 'staging' : 'production'
   }</value></item><item><key>aws:autoscaling:groupName</key><value>svc-${entity}-asg</value></item></tagSet></item>`;
 }
 
 /** Instances [from, to) of an entity, grouped in their reservations. */
-function reservationsXml(entity: number, from: number, to: number): string {
+function reservationsXml(
+  entity: number,
+  from: number,
+  to: number,
+  place?: number,
+): string {
   const reservations: string[] = [];
   for (let n = from; n < to; ) {
     const launch = Math.floor(n / LAUNCH_BATCH);
     const items: string[] = [];
     for (; n < to && Math.floor(n / LAUNCH_BATCH) === launch; n++) {
-      items.push(instanceXml(entity, n));
+      items.push(instanceXml(entity, n, place));
     }
     reservations.push(
       `<item><reservationId>r-${(entity * 1000 + launch)
@@ -146,6 +159,7 @@ function fleetReservationsXml(
   from: number,
   to: number,
   listed?: number[],
+  place?: number,
 ): string {
   const parts: string[] = [];
   for (let at = from; at < to; ) {
@@ -153,7 +167,12 @@ function fleetReservationsXml(
     const entity = listed ? listed[slot] : slot;
     const end = Math.min(to, (slot + 1) * perEntity);
     parts.push(
-      reservationsXml(entity, at - slot * perEntity, end - slot * perEntity),
+      reservationsXml(
+        entity,
+        at - slot * perEntity,
+        end - slot * perEntity,
+        place,
+      ),
     );
     at = end;
   }
@@ -209,6 +228,8 @@ export function startReplayServer(options: ReplayServerOptions) {
   const buckets = new Map<string, ThrottleBucket>();
   /** The entities of each account and Region, with a placement. */
   const placed = new Map<string, number[]>();
+  /** Each account and Region's number, which its security group IDs carry. */
+  const places = new Map<string, number>();
   if (options.placement) {
     for (let e = 0; e < (options.entities ?? 0); e++) {
       const { account, region } = options.placement(e);
@@ -218,6 +239,7 @@ export function startReplayServer(options: ReplayServerOptions) {
         list.push(e);
       } else {
         placed.set(key, [e]);
+        places.set(key, places.size);
       }
     }
   }
@@ -256,6 +278,7 @@ export function startReplayServer(options: ReplayServerOptions) {
       }
       /** The entities listed here; all of them without a placement. */
       const here = options.placement ? placed.get(where) ?? [] : undefined;
+      const place = options.placement ? places.get(where) ?? 0 : undefined;
       let xml: string;
       if (action === 'DescribeInstances') {
         let entity = -1;
@@ -294,8 +317,8 @@ export function startReplayServer(options: ReplayServerOptions) {
         const next = to < count ? `<nextToken>${to}</nextToken>` : '';
         xml = `<DescribeInstancesResponse xmlns="${XMLNS}"><requestId>r</requestId><reservationSet>${
           inventory
-            ? fleetReservationsXml(PER_ENTITY, from, to, here)
-            : reservationsXml(entity, from, to)
+            ? fleetReservationsXml(PER_ENTITY, from, to, here, place)
+            : reservationsXml(entity, from, to, place)
         }</reservationSet>${next}</DescribeInstancesResponse>`;
       } else if (action === 'DescribeImages') {
         // The account's own AMIs, asked by an image-id filter (registration

@@ -15,6 +15,17 @@
  * page chain per entity, as every sync did before). The SDK-alone floor
  * makes the same requests as the path measured. Each sync's AWS requests are
  * counted at the replay server.
+ *
+ * BENCH_PROFILE=scale is the organisation: 100,000 instances of 5,000
+ * services (20 each) across 20 accounts × 4 Regions, each account with its
+ * own static keys (`aws.accounts`), the replay server throttling as EC2 does
+ * (a token bucket per account, Region and action) and the plugin's own
+ * limiter on. It reports the AWS requests of one sync next to the minimum
+ * (the SDK alone listing each account and Region once), the throttled
+ * answers retried and the syncs failed by throttling, wall time, peak RSS
+ * and the time spent in the database.
+ *
+ *   BENCH_PROFILE=scale yarn workspace @immutable-infra/backstage-plugin-backend bench:sync
  */
 import {
   DescribeInstancesCommandInput,
@@ -35,7 +46,12 @@ import {
   Ec2FleetProvider,
 } from '../src/providers/aws/Ec2FleetProvider';
 import { FleetProvider } from '../src/providers/FleetProvider';
-import { FLEET_SYNC_CONCURRENCY, FleetSync } from '../src/fleet/FleetSync';
+import {
+  FLEET_SYNC_CONCURRENCY,
+  FleetSync,
+  fleetSyncBudgetMs,
+} from '../src/fleet/FleetSync';
+import { FleetStore } from '../src/fleet/FleetStore';
 
 const ENTITIES = Number(process.env.BENCH_ENTITIES ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -335,7 +351,260 @@ async function main() {
   close();
 }
 
-main().catch(error => {
+/** The organisation of BENCH_PROFILE=scale. */
+const SCALE = {
+  services: Number(process.env.BENCH_ENTITIES ?? 5000),
+  perService: Number(process.env.BENCH_INSTANCES_PER_ENTITY ?? 20),
+  accounts: Array.from(
+    { length: Number(process.env.BENCH_ACCOUNTS ?? 20) },
+    (_, n) => String(100000000000 + n),
+  ),
+  regions: ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1'].slice(
+    0,
+    Number(process.env.BENCH_REGIONS ?? 4),
+  ),
+};
+
+/** Service N's account and Region: spread evenly over both. */
+function placement(entity: number) {
+  return {
+    account: SCALE.accounts[entity % SCALE.accounts.length],
+    region:
+      SCALE.regions[
+        Math.floor(entity / SCALE.accounts.length) % SCALE.regions.length
+      ],
+  };
+}
+
+const accessKeyOf = (account: string) => `AKIDBENCH${account}`;
+
+async function scaleMain() {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  const total = SCALE.services * SCALE.perService;
+  const server = await startReplayServer({
+    perEntity: SCALE.perService,
+    entities: SCALE.services,
+    placement,
+    accounts: Object.fromEntries(
+      SCALE.accounts.map(account => [accessKeyOf(account), account]),
+    ),
+    throttle: true,
+  });
+  const { endpoint, requests, throttled } = server;
+  const sum = (m: Map<string, number>) =>
+    [...m.values()].reduce((a, b) => a + b, 0);
+  const byAction = (m: Map<string, number>) =>
+    [...m.entries()].map(([k, v]) => `${k} ${v}`).join(', ');
+
+  // The minimum: the SDK alone lists each account and Region once (pages of
+  // 1,000) and reads the security groups it saw, 200 a request; nothing
+  // kept. Its requests are what the sync cannot do with fewer.
+  const sdkFloor = async () => {
+    let seen = 0;
+    const places = SCALE.accounts.flatMap(account =>
+      SCALE.regions.map(region => ({ account, region })),
+    );
+    let next = 0;
+    const worker = async () => {
+      while (next < places.length) {
+        const { account, region } = places[next++];
+        const ec2 = new EC2Client({
+          region,
+          endpoint,
+          credentials: {
+            accessKeyId: accessKeyOf(account),
+            secretAccessKey: 'x',
+          },
+          requestHandler: new NodeHttpHandler({ requestTimeout: 30_000 }),
+        });
+        const ids = new Set<string>();
+        for (const input of describeInventoryInputs([SELECTOR_TAG])) {
+          for await (const page of paginateDescribeInstances(
+            { client: ec2 },
+            input,
+          )) {
+            for (const r of page.Reservations ?? []) {
+              for (const i of r.Instances ?? []) {
+                seen += 1;
+                for (const g of i.SecurityGroups ?? []) ids.add(g.GroupId!);
+              }
+            }
+          }
+        }
+        const all = [...ids];
+        for (let i = 0; i < all.length; i += 200) {
+          await ec2.send(
+            new DescribeSecurityGroupsCommand({
+              GroupIds: all.slice(i, i + 200),
+            }),
+          );
+        }
+        ec2.destroy();
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    return seen;
+  };
+  requests.clear();
+  const floorStart = Date.now();
+  const floorSeen = await sdkFloor();
+  const floorMs = Date.now() - floorStart;
+  if (floorSeen !== total) throw new Error(`SDK saw ${floorSeen} of ${total}`);
+  const minimum = new Map(requests);
+  // The floor's tokens come back before the sync starts.
+  await new Promise(resolve => setTimeout(resolve, 6_000));
+
+  const { knex, kind } = await openBenchDatabase();
+  const entities = Array.from({ length: SCALE.services }, (_, e) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: `svc-${e}`,
+      namespace: 'default',
+      annotations: {
+        'immutable-infra.io/image-family': `svc-${e}`,
+        'immutable-infra.io/aws-account-id': placement(e).account,
+        'immutable-infra.io/aws-regions': placement(e).region,
+      },
+    },
+    spec: {},
+  }));
+  const catalog = {
+    queryEntities: async (request: { cursor?: string; limit?: number }) => {
+      const offset = Number(request.cursor ?? 0);
+      const limit = request.limit ?? 500;
+      return {
+        items: entities.slice(offset, offset + limit),
+        totalItems: 0,
+        pageInfo: {
+          nextCursor:
+            offset + limit < entities.length
+              ? String(offset + limit)
+              : undefined,
+        },
+      };
+    },
+    getEntityByRef: async () => undefined,
+  } as any;
+
+  // Time spent in the database: every store call the sync makes, timed.
+  let databaseMs = 0;
+  const timedStore = <T extends object>(store: T): T =>
+    new Proxy(store, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          const t0 = performance.now();
+          try {
+            return await value.apply(target, args);
+          } finally {
+            databaseMs += performance.now() - t0;
+          }
+        };
+      },
+    });
+  const config = new ConfigReader({
+    aws: {
+      mainAccount: { accessKeyId: 'AKIDBENCHMAIN', secretAccessKey: 'x' },
+      accounts: SCALE.accounts.map(accountId => ({
+        accountId,
+        accessKeyId: accessKeyOf(accountId),
+        secretAccessKey: 'x',
+      })),
+    },
+    immutableInfra: { aws: { endpoint, regions: SCALE.regions } },
+  });
+  // One factory for the process, as the plugin has: the limiter's buckets
+  // outlive a sync.
+  const clients = AwsClientFactory.fromConfig(config);
+  const sync = new FleetSync({
+    catalog,
+    auth: { getOwnServiceCredentials: async () => ({}) } as any,
+    fleet: timedStore(DatabaseFleetStore.create({ knex }) as FleetStore),
+    snapshots: timedStore(DatabaseEntitySnapshotStore.create({ knex })),
+    providerFactory: () => new Ec2FleetProvider(clients),
+    logger: silentLogger,
+    regions: SCALE.regions,
+    environmentTag: 'environment',
+    concurrency: CONCURRENCY,
+  });
+  // The default schedule's timeout (3 minutes) less the margin.
+  const budgetMs = fleetSyncBudgetMs(
+    Number(process.env.BENCH_TIMEOUT_MS ?? 3 * 60_000),
+  );
+
+  console.log(
+    `organisation: ${total} instances of ${SCALE.services} services, ${
+      SCALE.accounts.length
+    } accounts × ${SCALE.regions.length} Regions, ${CONCURRENCY} accounts and Regions in flight, EC2 throttling modelled (100 tokens, 20 a second, per account, Region and action), plugin limiter at its default share (${kind}); time budget ${(
+      budgetMs / 1000
+    ).toFixed(0)} s`,
+  );
+  console.log(
+    `minimum (SDK alone, each account and Region listed once): ${sum(
+      minimum,
+    )} requests (${byAction(minimum)}), ${(floorMs / 1000).toFixed(2)} s`,
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (const table of [
+      'instances',
+      'entity_sync_state',
+      'entity_snapshots',
+    ]) {
+      await knex(table).delete();
+    }
+    for (const label of ['first sync (empty tables)', 'next sync (unchanged)']) {
+      requests.clear();
+      throttled.clear();
+      databaseMs = 0;
+      const stop = memoryWatch();
+      const t0 = Date.now();
+      const cpu0 = process.cpuUsage();
+      const run = await sync.runWithin(budgetMs);
+      const ms = Date.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const memory = stop();
+      const failed = run.results.filter(r => r.status !== 'ok');
+      const byThrottling = failed.filter(r =>
+        /RequestLimitExceeded|Request limit exceeded|throttl|Rate exceeded/i.test(
+          r.error ?? '',
+        ),
+      );
+      const stored = Number((await knex('instances').count({ n: '*' }))[0].n);
+      console.log(
+        `round ${round + 1}, ${label}: ${(ms / 1000).toFixed(
+          2,
+        )} s wall, CPU of this process ${(
+          (cpu.user + cpu.system) /
+          1e6
+        ).toFixed(2)} s; AWS requests ${sum(requests)} (${byAction(
+          requests,
+        )}) vs minimum ${sum(minimum)} (${(
+          (sum(requests) / sum(minimum) - 1) *
+          100
+        ).toFixed(1)}% over); RequestLimitExceeded answered and retried ${sum(
+          throttled,
+        )}; entities ok ${run.results.length - failed.length}, failed ${
+          failed.length
+        } (by throttling ${byThrottling.length}), left for the next run ${
+          run.deferred.length
+        }; instances stored ${stored} of ${total}; database time ${(
+          databaseMs / 1000
+        ).toFixed(2)} s; peak RSS ${(memory.peakRss / 2 ** 20).toFixed(
+          0,
+        )} MiB, peak heap ${(memory.peakHeap / 2 ** 20).toFixed(0)} MiB`,
+      );
+      if (failed.length) {
+        console.log(`first failure: ${failed[0].entityRef}: ${failed[0].error}`);
+      }
+    }
+  }
+  await knex.destroy();
+  server.close();
+}
+
+(process.env.BENCH_PROFILE === 'scale' ? scaleMain() : main()).catch(error => {
   console.error(error);
   process.exit(1);
 });
