@@ -23,7 +23,9 @@
  * limiter on. It reports the AWS requests of one sync next to the minimum
  * (the SDK alone listing each account and Region once), the throttled
  * answers retried and the syncs failed by throttling, wall time, peak RSS
- * and the time spent in the database.
+ * and the time spent in the database. BENCH_THROTTLE=1/1 shrinks the
+ * replay server's buckets (1 token, 1 a second) as if the account's other
+ * tools had spent them.
  *
  *   BENCH_PROFILE=scale yarn workspace @immutable-infra/backstage-plugin-backend bench:sync
  */
@@ -380,6 +382,15 @@ const accessKeyOf = (account: string) => `AKIDBENCH${account}`;
 
 async function scaleMain() {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+  // BENCH_THROTTLE=<tokens>/<refill a second>: buckets smaller than EC2's,
+  // as when the account's other tools have spent most of them.
+  const [tokens, refill] = (process.env.BENCH_THROTTLE ?? '')
+    .split('/')
+    .map(Number);
+  const bucket =
+    tokens > 0 && refill > 0
+      ? { capacity: tokens, refillPerSecond: refill }
+      : undefined;
   const total = SCALE.services * SCALE.perService;
   const server = await startReplayServer({
     perEntity: SCALE.perService,
@@ -388,7 +399,7 @@ async function scaleMain() {
     accounts: Object.fromEntries(
       SCALE.accounts.map(account => [accessKeyOf(account), account]),
     ),
-    throttle: true,
+    throttle: bucket ?? true,
   });
   const { endpoint, requests, throttled } = server;
   const sum = (m: Map<string, number>) =>
@@ -416,6 +427,10 @@ async function scaleMain() {
             secretAccessKey: 'x',
           },
           requestHandler: new NodeHttpHandler({ requestTimeout: 30_000 }),
+          // Never failed by throttling: its throttled answers are not
+          // counted in the minimum.
+          maxAttempts: 20,
+          retryMode: 'adaptive',
         });
         const ids = new Set<string>();
         for (const input of describeInventoryInputs([SELECTOR_TAG])) {
@@ -446,11 +461,17 @@ async function scaleMain() {
     return seen;
   };
   requests.clear();
+  throttled.clear();
   const floorStart = Date.now();
   const floorSeen = await sdkFloor();
   const floorMs = Date.now() - floorStart;
   if (floorSeen !== total) throw new Error(`SDK saw ${floorSeen} of ${total}`);
-  const minimum = new Map(requests);
+  const minimum = new Map(
+    [...requests].map(([action, n]) => [
+      action,
+      n - (throttled.get(action) ?? 0),
+    ]),
+  );
   // The floor's tokens come back before the sync starts.
   await new Promise(resolve => setTimeout(resolve, 6_000));
 
@@ -537,7 +558,11 @@ async function scaleMain() {
   console.log(
     `organisation: ${total} instances of ${SCALE.services} services, ${
       SCALE.accounts.length
-    } accounts × ${SCALE.regions.length} Regions, ${CONCURRENCY} accounts and Regions in flight, EC2 throttling modelled (100 tokens, 20 a second, per account, Region and action), plugin limiter at its default share (${kind}); time budget ${(
+    } accounts × ${SCALE.regions.length} Regions, ${CONCURRENCY} accounts and Regions in flight, EC2 throttling modelled (${
+      bucket ? bucket.capacity : 100
+    } tokens, ${
+      bucket ? bucket.refillPerSecond : 20
+    } a second, per account, Region and action), plugin limiter at its default share (${kind}); time budget ${(
       budgetMs / 1000
     ).toFixed(0)} s`,
   );
