@@ -857,6 +857,51 @@ describe.each(databases.eachSupportedId())(
         expect(await ids(fleet, 'web')).toEqual([...east, ...west].sort());
       });
 
+      it('entity by entity too (a provider without account listings): none started past the budget, the least recently attempted first', async () => {
+        const cloud = new InMemoryCloud();
+        let clock = 0;
+        const perEntity = Object.assign(Object.create(cloud), {
+          listAccountInstances: undefined,
+          listInstances: async (location: any) => {
+            clock += 60_000;
+            return cloud.listInstances(location);
+          },
+        }) as FleetProvider;
+        accounts.forEach((account, n) =>
+          cloud.add(1, { 'immutable-infra:service': `svc-${n}` }, { account }),
+        );
+        const knex = await databases.init(id);
+        await migrateForTests(knex);
+        const fleet = DatabaseFleetStore.create({ knex });
+        const sync = new FleetSync({
+          catalog: catalogServiceMock({
+            entities: accounts.map((_, n) => inAccount(n)) as any,
+          }),
+          auth: mockServices.auth(),
+          fleet,
+          snapshots: DatabaseEntitySnapshotStore.create({ knex }),
+          providerFactory: () => perEntity,
+          logger: mockServices.logger.mock(),
+          regions,
+          environmentTag: 'environment',
+          concurrency: 1,
+          now: () => clock,
+        });
+        const first = await sync.runWithin(90_000);
+        expect(first.results.map(r => r.entityRef)).toEqual([
+          'component:default/svc-0',
+          'component:default/svc-1',
+        ]);
+        expect(first.deferred).toEqual(['component:default/svc-2']);
+        expect((await fleet.getInventory('component:default/svc-2')).sync).toBeUndefined();
+
+        const second = await sync.runWithin(30_000);
+        expect(second.results.map(r => r.entityRef)).toEqual([
+          'component:default/svc-2',
+        ]);
+        expect(await ids(fleet, 'svc-2')).toHaveLength(1);
+      });
+
       it('takes entities never synced first', async () => {
         const { cloud, now } = slowCloud();
         accounts.forEach((account, n) =>
