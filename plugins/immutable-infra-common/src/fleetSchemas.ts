@@ -62,8 +62,18 @@ export const driftGroupSchema = z.object({
   summary: z.string(),
   fix: z.string(),
   count: z.number(),
+  /**
+   * Its instances; the first `findingsPerGroup` only when the query bounds
+   * the groups.
+   */
   instanceIds: z.array(z.string()),
+  /**
+   * Its findings; the first `findingsPerGroup` only when the query bounds
+   * the groups (`count` counts them all).
+   */
   findings: z.array(driftFindingSchema),
+  /** The environments of its instances, of every finding, sorted. */
+  environments: z.array(z.string()).optional(),
   /** When the first of its findings was first found: the group's age. */
   firstSeenAt: z.string().optional(),
   /** What the remediation policy does with it. */
@@ -125,6 +135,15 @@ export const driftLifetimeSchema = z.object({
 
 /** @public */
 export type DriftLifetime = z.infer<typeof driftLifetimeSchema>;
+
+/**
+ * Query of `GET /entities/:kind/:namespace/:name/drift`: `findingsPerGroup`
+ * bounds the findings and instances each group lists (a page shows a few of
+ * thousands). @public
+ */
+export const driftQuerySchema = z.strictObject({
+  findingsPerGroup: z.coerce.number().int().min(1).max(1000).optional(),
+});
 
 /** Answer of `GET /entities/:kind/:namespace/:name/drift`. @public */
 export const driftResponseSchema = z.object({

@@ -36,9 +36,13 @@ export function groupFindings(findings: DriftFinding[]): DriftGroup[] {
   const result: DriftGroup[] = [];
   for (const [rootCause, list] of groups) {
     const ids = new Set<string>();
+    const environments = new Set<string>();
     for (const finding of list) {
       if (finding.instanceId) {
         ids.add(finding.instanceId);
+        if (finding.environment) {
+          environments.add(finding.environment);
+        }
       }
     }
     const first = list[0];
@@ -51,6 +55,7 @@ export function groupFindings(findings: DriftFinding[]): DriftGroup[] {
       count: list.length,
       instanceIds: [...ids],
       findings: list,
+      environments: [...environments].sort(byCodeUnits),
     });
   }
   return result.sort(

@@ -252,7 +252,32 @@ export class EntityPages {
     return pageOf(all, query.cursor, query.limit);
   }
 
+  /**
+   * The drift answer; with `findingsPerGroup`, each group lists that many
+   * of its findings and instances (its count and environments stay whole),
+   * once the remediation policy and the lifetimes have read them all.
+   */
   async drift(
+    ref: CompoundEntityRef,
+    credentials: Caller,
+    query: { findingsPerGroup?: number } = {},
+  ): Promise<DriftResponse> {
+    const view = await this.fullDrift(ref, credentials);
+    const bound = query.findingsPerGroup;
+    if (bound === undefined) {
+      return view;
+    }
+    return {
+      ...view,
+      groups: view.groups.map(group => ({
+        ...group,
+        findings: group.findings.slice(0, bound),
+        instanceIds: group.instanceIds.slice(0, bound),
+      })),
+    };
+  }
+
+  private async fullDrift(
     ref: CompoundEntityRef,
     credentials: Caller,
   ): Promise<DriftResponse> {

@@ -1,4 +1,5 @@
 import {
+  driftQuerySchema,
   entityPathParamsSchema,
   instanceQuerySchema,
   pageQuerySchema,
@@ -47,7 +48,8 @@ export function addEntityRoutes(router: Router, options: RouterOptions) {
   router.get(`${base}/drift`, async (req, res) => {
     const credentials = await caller(httpAuth, req);
     const ref = parseParams(entityPathParamsSchema, req);
-    sendPage(res, await pages.drift(ref, credentials));
+    const query = parse(driftQuerySchema, req.query, 'query');
+    sendPage(res, await pages.drift(ref, credentials, query));
   });
 
   router.get(`${base}/image-age`, async (req, res) => {

@@ -135,6 +135,30 @@ describe('fleet routes', () => {
       ],
     ]);
     expect(drift.body.sync).toMatchObject({ status: 'ok', stale: false });
+    // A page asks for a few findings a group: the counts stay whole.
+    const bounded = await request(app).get(
+      '/entities/component/default/app/drift?findingsPerGroup=1',
+    );
+    expect(bounded.status).toBe(200);
+    expect(
+      bounded.body.groups.map((g: any) => [
+        g.count,
+        g.findings.length,
+        g.instanceIds.length,
+        g.environments,
+      ]),
+    ).toEqual([
+      [3, 1, 1, ['production']],
+      [1, 1, 1, ['production']],
+    ]);
+    expect(drift.body.groups[0].findings).toHaveLength(3);
+    expect(
+      (
+        await request(app).get(
+          '/entities/component/default/app/drift?findingsPerGroup=0',
+        )
+      ).status,
+    ).toBe(400);
 
     const summary = await request(app).get(
       '/entities/component/default/app/summary',

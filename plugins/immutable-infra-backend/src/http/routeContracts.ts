@@ -17,6 +17,7 @@ import {
   createInitiativeRequestSchema,
   createRolloutRequestSchema,
   createRolloutResponseSchema,
+  driftQuerySchema,
   driftResponseSchema,
   enrollRequestSchema,
   enrollResponseSchema,
@@ -265,6 +266,7 @@ export const ROUTE_CONTRACTS: ReadonlyArray<RouteContract> = [
     operationId: 'getDrift',
     summary:
       "The entity's drift findings, grouped by root cause, with its remediation policy and what the policy does with each group",
+    query: driftQuerySchema,
     response: 'DriftResponse',
   }),
   entityRead({

@@ -180,9 +180,14 @@ export interface ImmutableInfraApi {
     request: PruneRequest,
     options?: ImmutableInfraRequestOptions,
   ): Promise<PruneResult>;
+  /**
+   * The entity's drift; `query.findingsPerGroup` bounds the findings and
+   * instances each group lists.
+   */
   getDrift(
     entity: CompoundEntityRef,
     options?: ImmutableInfraRequestOptions,
+    query?: { findingsPerGroup?: number },
   ): Promise<DriftResponse>;
   listInstances(
     entity: CompoundEntityRef,
@@ -472,10 +477,11 @@ export class ImmutableInfraClient implements ImmutableInfraApi {
   async getDrift(
     entity: CompoundEntityRef,
     options?: ImmutableInfraRequestOptions,
+    query?: { findingsPerGroup?: number },
   ): Promise<DriftResponse> {
     return this.get(
       driftResponseSchema,
-      `/entities/${entityPath(entity)}/drift`,
+      `/entities/${entityPath(entity)}/drift${queryString({ ...query })}`,
       options,
     );
   }

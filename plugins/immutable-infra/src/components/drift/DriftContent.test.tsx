@@ -326,6 +326,45 @@ describe('DriftContent', () => {
     ).toHaveLength(1);
   });
 
+  it('asks for the few findings a group shows, and counts and offers every environment of a large group', async () => {
+    const listed = Array.from({ length: 20 }, (_, n) => `i-${n}`);
+    const response = drift({
+      counts: { critical: 5000, high: 0, medium: 0, low: 0 },
+      groups: [
+        {
+          ...drift().groups[0],
+          summary: '5000 instances run the revoked ledger-worker@3',
+          count: 5000,
+          instanceIds: listed,
+          // Only production among the listed findings; staging's come later.
+          findings: listed.map(id => ({
+            ...drift().groups[0].findings[0],
+            instanceId: id,
+            detail: `${id} runs ami-3`,
+          })),
+          environments: ['production', 'staging'],
+        },
+      ],
+    });
+    const fake = api(response);
+    await render('large-fleet', fake);
+    await userEvent.click(
+      await screen.findByText('5000 instances run the revoked ledger-worker@3'),
+    );
+    expect(await screen.findByText('and 4980 more')).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Replace drifted (staging)' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Replace drifted (production)' }),
+    ).toBeInTheDocument();
+    expect(fake.getDrift).toHaveBeenCalledWith(
+      { kind: 'Component', namespace: 'default', name: 'large-fleet' },
+      undefined,
+      { findingsPerGroup: 20 },
+    );
+  });
+
   it('offers to replace the drifted instances of a root cause, showing the plan first', async () => {
     const fake = api(drift());
     await render('replaceable', fake);

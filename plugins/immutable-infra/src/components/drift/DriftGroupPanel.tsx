@@ -35,8 +35,17 @@ function SeverityChip({ severity }: { severity: Severity }) {
   );
 }
 
-/** The environments whose instances have this group's drift. */
+/** Findings a group lists: the backend sends no more. */
+export const FINDINGS_SHOWN = 20;
+
+/**
+ * The environments whose instances have this group's drift: the backend's
+ * (of all its findings), else those of the findings listed.
+ */
 function driftedEnvironments(group: DriftGroup): string[] {
+  if (group.environments) {
+    return group.environments;
+  }
   return [
     ...new Set(
       group.findings.flatMap(f =>
@@ -95,7 +104,7 @@ export function DriftGroupPanel({
           <Typography variant="body2" paragraph>
             <b>Fix:</b> {group.fix}
           </Typography>
-          {group.findings.slice(0, 20).map(f => (
+          {group.findings.slice(0, FINDINGS_SHOWN).map(f => (
             <Typography
               key={`${f.rootCause}/${f.instanceId ?? f.region}`}
               variant="body2"
@@ -103,9 +112,9 @@ export function DriftGroupPanel({
               {f.detail}
             </Typography>
           ))}
-          {group.findings.length > 20 && (
+          {group.count > FINDINGS_SHOWN && (
             <Typography variant="caption">
-              and {group.findings.length - 20} more
+              and {group.count - FINDINGS_SHOWN} more
             </Typography>
           )}
           <Box mt={1}>
