@@ -793,6 +793,28 @@ describe('rules on facts beyond EC2', () => {
           'arn:aws:sts::123456789012:assumed-role/Dev/alice opened a session on i-1 at 2026-11-26T09:30:00.000Z (Session Manager session alice-0a1b2c3d): it is no longer its image.',
       }),
     ]);
+    // An SSH login sshd let in, read from the shipped logs.
+    expect(
+      evaluateDrift(
+        input({
+          instances: [
+            instance('i-5', {
+              session: {
+                status: 'read',
+                id: 'sshd:37512645012345678901234567890123456789012345678901234567',
+                owner: 'ec2-user from 203.0.113.5 (publickey)',
+                startedAt: '2026-11-26T10:00:00.000Z',
+              },
+            }),
+          ],
+        }),
+      ).map(f => [f.rootCause, f.detail]),
+    ).toEqual([
+      [
+        'interactive-session:opened',
+        'ec2-user from 203.0.113.5 (publickey) logged in over SSH on i-5 at 2026-11-26T10:00:00.000Z (sshd "Accepted" in its shipped logs): it is no longer its image.',
+      ],
+    ]);
     // None listed; history not read.
     expect(
       rules(

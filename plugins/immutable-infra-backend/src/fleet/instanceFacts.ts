@@ -5,6 +5,7 @@ import {
   FactUnknown,
   FleetInstance,
   FleetProvider,
+  InteractiveSession,
 } from '../providers/FleetProvider';
 
 /** What fleet sync reads of instances beyond EC2, and how. @internal */
@@ -129,39 +130,128 @@ export async function readFleetFacts(
     }
   }
 
-  if (!options.sessionHistory) {
-    return;
-  }
-  let session: (id: string) => FleetInstance['session'];
-  if (!provider.listSessions) {
-    session = () => CANNOT('Systems Manager sessions');
-  } else {
-    try {
-      const ids = new Set(instanceIds);
-      const latest = new Map<string, FleetInstance['session']>();
-      for (const s of await provider.listSessions(location)) {
-        if (!ids.has(s.target)) {
-          continue;
-        }
-        const known = latest.get(s.target);
-        const knownAt = known?.status === 'read' ? known.startedAt ?? '' : '';
-        if (!known || (s.startedAt ?? '') > knownAt) {
-          latest.set(s.target, {
-            status: 'read',
-            id: s.id,
-            owner: s.owner,
-            startedAt: s.startedAt,
-          });
-        }
+  let session: ((id: string) => FleetInstance['session']) | undefined;
+  if (options.sessionHistory) {
+    if (!provider.listSessions) {
+      session = () => CANNOT('Systems Manager sessions');
+    } else {
+      try {
+        session = latestSessions(
+          await provider.listSessions(location),
+          new Set(instanceIds),
+        );
+      } catch (error) {
+        const failed = unknown(error);
+        session = () => failed;
       }
-      session = id => latest.get(id) ?? { status: 'read' };
-    } catch (error) {
-      const failed = unknown(error);
-      session = () => failed;
     }
   }
   for (const instance of all) {
-    instance.session = session(instance.instanceId);
+    instance.session = session?.(instance.instanceId);
+  }
+
+  // sshd's logins in the shipped logs: each group once, from the launch of
+  // the oldest instance shipping there.
+  const logins = new Map<
+    string,
+    Promise<(id: string) => FleetInstance['session']>
+  >();
+  for (const { annotations, instances } of fleets) {
+    const group = cloudWatchLogGroup(annotations.logDestination);
+    if (!group || instances.length === 0) {
+      continue;
+    }
+    let read = logins.get(group);
+    if (!read) {
+      const shipping = fleets
+        .filter(f => cloudWatchLogGroup(f.annotations.logDestination) === group)
+        .flatMap(f => f.instances);
+      read = readLoginFact(provider, location, group, shipping, now);
+      logins.set(group, read);
+    }
+    const fact = await read;
+    for (const instance of instances) {
+      instance.session = latest(instance.session, fact(instance.instanceId));
+    }
+  }
+}
+
+/** The latest session of each instance among `ids`, `read` without one. */
+function latestSessions(
+  sessions: InteractiveSession[],
+  ids: Set<string>,
+): (id: string) => FleetInstance['session'] {
+  const found = new Map<string, FleetInstance['session']>();
+  for (const s of sessions) {
+    if (!ids.has(s.target)) {
+      continue;
+    }
+    found.set(
+      s.target,
+      latest(found.get(s.target), {
+        status: 'read',
+        id: s.id,
+        owner: s.owner,
+        startedAt: s.startedAt,
+      }),
+    );
+  }
+  return id => found.get(id) ?? { status: 'read' };
+}
+
+/**
+ * Two session facts of one instance as one: unknown when either could not
+ * be read (a session may hide there), else the later session.
+ */
+function latest(
+  a: FleetInstance['session'],
+  b: FleetInstance['session'],
+): FleetInstance['session'] {
+  if (!a || !b) {
+    return a ?? b;
+  }
+  if (a.status === 'unknown' || b.status === 'unknown') {
+    return a.status === 'unknown' ? a : b;
+  }
+  if (!a.startedAt || !b.startedAt) {
+    return a.startedAt ? a : b;
+  }
+  return b.startedAt > a.startedAt ? b : a;
+}
+
+/** The oldest a login may be looked for: 90 days. */
+const LOGINS_LOOKBACK_MS = 90 * 86_400_000;
+
+/** The sshd logins of each instance shipping to one CloudWatch Logs group. */
+async function readLoginFact(
+  provider: FleetProvider,
+  location: { region: string; account?: string },
+  group: string,
+  instances: FleetInstance[],
+  now: number,
+): Promise<(id: string) => FleetInstance['session']> {
+  if (!provider.listLogins) {
+    return () => CANNOT(`sshd logins in ${group}`);
+  }
+  const oldest = instances.reduce(
+    (min, i) => Math.min(min, i.launchTime?.getTime() ?? Infinity),
+    Infinity,
+  );
+  const since = Math.max(
+    now - LOGINS_LOOKBACK_MS,
+    Number.isFinite(oldest) ? oldest : 0,
+  );
+  try {
+    return latestSessions(
+      await provider.listLogins({ ...location, group, since }),
+      new Set(instances.map(i => i.instanceId)),
+    );
+  } catch (error) {
+    const failed = unknown(error);
+    return () => ({
+      ...failed,
+      error: `sshd logins in ${group}: ${failed.error}`,
+    });
   }
 }
 

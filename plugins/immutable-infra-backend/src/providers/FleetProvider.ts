@@ -186,4 +186,13 @@ export interface FleetProvider {
 
   /** Interactive sessions Systems Manager lists, active and in its history. */
   listSessions?(location: ImageLocation): Promise<InteractiveSession[]>;
+
+  /**
+   * Logins sshd let in (its "Accepted" lines) shipped to a CloudWatch Logs
+   * group since `since` (epoch ms), each on the instance its stream is
+   * named after; the id starts with `sshd:`.
+   */
+  listLogins?(
+    location: ImageLocation & { group: string; since: number },
+  ): Promise<InteractiveSession[]>;
 }

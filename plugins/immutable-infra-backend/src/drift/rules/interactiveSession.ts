@@ -8,11 +8,16 @@ type Hit = {
   unverified?: string;
 };
 
+/** The id of a login read from sshd's lines, not Session Manager's list. */
+const SSHD = 'sshd:';
+
 /**
  * Someone opened an interactive session on the instance (Systems Manager
- * Session Manager, as its session list says): whatever was done there, the
- * instance is no longer its image. A session list that could not be read
- * is a finding too; with session history turned off nothing is judged.
+ * Session Manager, as its session list says, or an SSH login sshd let in,
+ * as its shipped logs say): whatever was done there, the instance is no
+ * longer its image. A session list or log that could not be read is a
+ * finding too; with session history turned off and no CloudWatch Logs
+ * destination nothing is judged.
  *
  * @internal
  */
@@ -45,7 +50,13 @@ export const interactiveSession = defineDriftRule<Hit>({
     },
   },
   detail: ({ instance, session, unverified }) =>
-    session
+    session?.id?.startsWith(SSHD)
+      ? `${session.owner ?? 'Someone'} logged in over SSH on ${
+          instance.instanceId
+        } at ${
+          session.startedAt
+        } (sshd "Accepted" in its shipped logs): it is no longer its image.`
+      : session
       ? `${session.owner ?? 'Someone'} opened a session on ${
           instance.instanceId
         } at ${session.startedAt}${
@@ -58,7 +69,7 @@ export const interactiveSession = defineDriftRule<Hit>({
       : 'interactive-session:opened',
   fix: ({ unverified }) =>
     unverified
-      ? "Let the plugin's AWS role call ssm:DescribeSessions; the next sync checks again."
+      ? "Let the plugin's AWS role call ssm:DescribeSessions and, where logs ship to CloudWatch Logs, logs:FilterLogEvents on the group; the next sync checks again."
       : 'Replace the instance with a twin from its image; debug from shipped logs and metrics, or on an instance launched for it.',
   summary: ({ count, cause }) => {
     const { n, verb } = instancesPhrase(count);

@@ -22,7 +22,11 @@ import {
 import { readInstanceFacts } from '../../fleet/instanceFacts';
 import { FleetInstance } from '../FleetProvider';
 import { AwsClientFactory } from './AwsClientFactory';
-import { Ec2FleetProvider, instanceIdsInStreamName } from './Ec2FleetProvider';
+import {
+  Ec2FleetProvider,
+  instanceIdsInStreamName,
+  sshdLogin,
+} from './Ec2FleetProvider';
 
 jest.setTimeout(120_000);
 
@@ -143,6 +147,135 @@ describe('Ec2FleetProvider against the emulator', () => {
       },
       [stale]: { group, status: 'read' },
       [silent]: { group, status: 'read' },
+    });
+  });
+
+  it("reads sshd's logins in the shipped logs: an accepted one taints its instance, a refused one does not", async () => {
+    const image = await fixtures.image();
+    const [touched, refused, untouched] = await fixtures.instances(image, {
+      count: 3,
+      tags: { service: 'ssh-logged' },
+    });
+    const group = '/aws/ec2/ssh-logged';
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    const now = Date.now();
+    const lines = async (stream: string, messages: [number, string][]) => {
+      await logs.send(
+        new CreateLogStreamCommand({
+          logGroupName: group,
+          logStreamName: stream,
+        }),
+      );
+      await logs.send(
+        new PutLogEventsCommand({
+          logGroupName: group,
+          logStreamName: stream,
+          logEvents: messages.map(([timestamp, message]) => ({
+            timestamp,
+            message,
+          })),
+        }),
+      );
+    };
+    // Lines since the instances launched (a login cannot precede its
+    // instance: the logs are read from the oldest launch on).
+    const loginAt = now + 1_000;
+    await lines(`${touched}/secure`, [
+      [now, 'Dec  6 03:40:01 ip-10-0-1-5 systemd[1]: Started nginx.'],
+      [
+        loginAt,
+        'Dec  6 04:10:01 ip-10-0-1-5 sshd[2817]: Accepted publickey for ec2-user from 203.0.113.5 port 50022 ssh2: ED25519 SHA256:Zm9v',
+      ],
+    ]);
+    await lines(`${refused}/secure`, [
+      [
+        now + 2_000,
+        'Dec  6 04:20:01 ip-10-0-1-6 sshd[2818]: Failed password for root from 198.51.100.7 port 41000 ssh2',
+      ],
+      [
+        now + 3_000,
+        'Dec  6 04:21:01 ip-10-0-1-6 app[77]: user Accepted the terms',
+      ],
+    ]);
+
+    const provider = providerAt(moto.endpoint);
+    const found = await provider.listInstances({
+      region,
+      selector: [{ key: 'service', value: 'ssh-logged' }],
+    });
+    const { annotations } = parseImmutableInfraAnnotations({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'ssh-logged',
+        annotations: {
+          'immutable-infra.io/image-family': 'ssh-logged',
+          'immutable-infra.io/fleet-selector': 'service=ssh-logged',
+          'immutable-infra.io/log-destination': `cloudwatch:${group}`,
+        },
+      },
+    });
+    // Session Manager's list off (as on the emulator): the logs alone say.
+    await readInstanceFacts(provider, { region }, annotations, found, {}, now);
+    const sessions = Object.fromEntries(
+      found.map(i => [i.instanceId, i.session]),
+    );
+    expect(sessions[touched]).toEqual({
+      status: 'read',
+      id: expect.stringMatching(/^sshd:/),
+      owner: 'ec2-user from 203.0.113.5 (publickey)',
+      startedAt: new Date(loginAt).toISOString(),
+    });
+    expect(sessions[refused]).toEqual({ status: 'read' });
+    expect(sessions[untouched]).toEqual({ status: 'read' });
+  });
+
+  it('marks every instance shipping to a group whose logins cannot be read unverified', async () => {
+    const found: FleetInstance[] = [
+      {
+        instanceId: 'i-0123456789abcdef0',
+        region,
+        sshExposure: 'none',
+        sshSources: [],
+        tags: {},
+      },
+    ];
+    const { annotations } = parseImmutableInfraAnnotations({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'denied',
+        annotations: {
+          'immutable-infra.io/image-family': 'denied',
+          'immutable-infra.io/fleet-selector': 'service=denied',
+          'immutable-infra.io/log-destination': 'cloudwatch:/aws/ec2/denied',
+        },
+      },
+    });
+    const denied = Object.assign(
+      new Error(
+        'User: arn:aws:sts::123456789012:assumed-role/portal is not authorized to perform: logs:FilterLogEvents',
+      ),
+      { name: 'AccessDeniedException' },
+    );
+    await readInstanceFacts(
+      {
+        listInstances: async () => found,
+        getLaunchTemplateDefault: async () => undefined,
+        describeAutoScalingGroups: async () => [],
+        lastLogEvents: async () => new Map(),
+        listLogins: async () => {
+          throw denied;
+        },
+      },
+      { region },
+      annotations,
+      found,
+      {},
+    );
+    expect(found[0].session).toEqual({
+      status: 'unknown',
+      error: `sshd logins in /aws/ec2/denied: AccessDeniedException: ${denied.message}`,
     });
   });
 
@@ -334,6 +467,27 @@ describe('Ec2FleetProvider against the emulator', () => {
         since: 0,
       }),
     ).toEqual(new Map());
+  });
+});
+
+describe('sshdLogin', () => {
+  it("reads who logged in, from where and how from sshd's Accepted lines only", () => {
+    expect(
+      sshdLogin(
+        'Dec  6 04:10:01 ip-10-0-1-5 sshd[2817]: Accepted publickey for ec2-user from 203.0.113.5 port 50022 ssh2: ED25519 SHA256:Zm9v',
+      ),
+    ).toBe('ec2-user from 203.0.113.5 (publickey)');
+    expect(
+      sshdLogin(
+        '2026-12-06T04:10:01.000Z host sshd-session[99]: Accepted keyboard-interactive/pam for admin from 2001:db8::1 port 2222 ssh2',
+      ),
+    ).toBe('admin from 2001:db8::1 (keyboard-interactive/pam)');
+    expect(
+      sshdLogin(
+        'sshd[1]: Failed password for root from 198.51.100.7 port 41000 ssh2',
+      ),
+    ).toBeUndefined();
+    expect(sshdLogin('app[77]: user Accepted the terms')).toBeUndefined();
   });
 });
 

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -89,6 +90,34 @@ const LOG_STREAMS_PAGE = 50;
 
 /** Sessions of one DescribeSessions page: 200 at most. */
 const SESSIONS_PAGE = 200;
+
+/**
+ * sshd's line for a login it let in, as syslog and the journal ship it:
+ * `sshd[1234]: Accepted publickey for ec2-user from 203.0.113.5 port 50022 ssh2: …`
+ * (OpenSSH's auth.c logs "Accepted <method> for <user> from <host> port <port>").
+ */
+const SSHD_ACCEPTED =
+  /\bsshd(?:-session)?(?:\[\d+\])?: Accepted (\S+) for (\S+) from (\S+)/;
+
+/**
+ * Events of one FilterLogEvents page: 10,000 at most; the term narrows them
+ * on CloudWatch's side, the expression above on ours.
+ * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
+ */
+const LOGIN_EVENTS_PAGE = 10_000;
+const LOGIN_FILTER = 'Accepted';
+
+/**
+ * What a login line says, or undefined for any other line: who, from where,
+ * how, as the owner of an interactive session.
+ *
+ * @internal
+ */
+export function sshdLogin(message: string): string | undefined {
+  const match = SSHD_ACCEPTED.exec(message);
+  return match ? `${match[2]} from ${match[3]} (${match[1]})` : undefined;
+}
 
 /**
  * The instance ids a log stream's name holds. The CloudWatch agent names a
@@ -200,6 +229,7 @@ export class Ec2FleetProvider implements FleetProvider {
   private readonly logGroups = new Map<string, Promise<Map<string, number>>>();
   /** Sessions of a region, read once per sync: `account/region`. */
   private readonly sessions = new Map<string, Promise<InteractiveSession[]>>();
+  private readonly logins = new Map<string, Promise<InteractiveSession[]>>();
 
   constructor(private readonly clients: AwsClientFactory) {}
 
@@ -628,6 +658,78 @@ export class Ec2FleetProvider implements FleetProvider {
       throw error;
     }
     return newest;
+  }
+
+  /**
+   * sshd's logins in a CloudWatch Logs group since `since`: its "Accepted"
+   * lines, each on the instance its stream is named after; once per sync
+   * and group. A group that does not exist has none.
+   */
+  async listLogins(
+    location: ImageLocation & { group: string; since: number },
+  ): Promise<InteractiveSession[]> {
+    const key = `${location.account ?? 'main'}/${location.region}/${
+      location.group
+    }/${location.since}`;
+    let read = this.logins.get(key);
+    if (!read) {
+      read = this.readLogins(location);
+      this.logins.set(key, read);
+    }
+    return read;
+  }
+
+  private async readLogins(
+    location: ImageLocation & { group: string; since: number },
+  ): Promise<InteractiveSession[]> {
+    const logs = await this.clients.cloudWatchLogsClient(
+      location.region,
+      location.account,
+    );
+    const found: InteractiveSession[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await logs.send(
+          new FilterLogEventsCommand({
+            logGroupName: location.group,
+            filterPattern: LOGIN_FILTER,
+            startTime: location.since,
+            limit: LOGIN_EVENTS_PAGE,
+            nextToken: token,
+          }),
+        );
+        token = page.nextToken;
+        for (const event of page.events ?? []) {
+          const owner = sshdLogin(event.message ?? '');
+          if (!owner) {
+            continue;
+          }
+          for (const target of instanceIdsInStreamName(
+            event.logStreamName ?? '',
+          )) {
+            found.push({
+              id: `sshd:${event.eventId ?? event.timestamp ?? ''}`.slice(
+                0,
+                128,
+              ),
+              target,
+              owner: owner.slice(0, 512),
+              startedAt:
+                event.timestamp === undefined
+                  ? undefined
+                  : new Date(event.timestamp).toISOString(),
+            });
+          }
+        }
+      } while (token);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        return found;
+      }
+      throw error;
+    }
+    return found;
   }
 
   /**
