@@ -176,11 +176,20 @@ describe('DriftContent', () => {
     ).toBeInTheDocument();
     expect(screen.getByText('automatic')).toBeInTheDocument();
     expect(screen.getByText('replacement cannot fix')).toBeInTheDocument();
+    // A group's details render once it is open.
+    await userEvent.click(
+      screen.getByText('2 instances run the revoked ledger-worker@3'),
+    );
     expect(
-      screen.getByText(/Automatic rollout r-1 in production: running/),
+      await screen.findByText(/Automatic rollout r-1 in production: running/),
     ).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByText('1 instance allows SSH from the whole internet'),
+    );
     expect(
-      screen.getByText(/Likely source: a security group the fleet shares/),
+      await screen.findByText(
+        /Likely source: a security group the fleet shares/,
+      ),
     ).toBeInTheDocument();
   });
 

@@ -78,7 +78,9 @@ export function DriftGroupPanel({
   onReplace: (environment: string) => void;
 }) {
   return (
-    <Accordion>
+    // A closed group renders no findings: a large fleet's page opens with
+    // every group closed.
+    <Accordion TransitionProps={{ unmountOnExit: true }}>
       <AccordionSummary expandIcon={<ExpandMoreIcon />}>
         <Box display="flex" alignItems="center" style={{ gap: 12 }}>
           <SeverityChip severity={group.severity} />
