@@ -24,6 +24,13 @@ import {
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  DescribeLogGroupsCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
   CreateKeyPairCommand,
   DescribeInstancesCommand,
 } from '@aws-sdk/client-ec2';
@@ -226,9 +233,14 @@ const FLEET = {
     launchTemplate: { name: 'ledger-worker', version: 3 },
     instances: [
       { environment: 'production', version: 3, count: 2 },
-      { environment: 'production', version: 2, count: 1 },
+      // Up since yesterday and never wrote to its log group
+      // (logs-not-shipped; the others' streams are seeded by seedLogs).
+      { environment: 'production', version: 2, count: 1, launchedDaysAgo: 1 },
       { environment: 'staging', version: 4, count: 1 },
     ],
+    // Someone logged in over SSH on one of its instances: sshd's line in
+    // its shipped logs (interactive-session).
+    sshLogin: 'production',
   },
   'search-indexer': {
     tags: { 'immutable-infra:service': 'search-indexer' },
@@ -320,6 +332,79 @@ async function seedFleet() {
     }
     console.log(`launched the ${family} fleet`);
   }
+}
+
+/**
+ * The shipped logs of the fleets whose `log-destination` is a CloudWatch
+ * Logs group, where the demo wants them read: each instance of
+ * ledger-worker writes its stream (named after the instance, as the
+ * CloudWatch agent does), but the one launched a day ago; one production
+ * instance's stream holds sshd's line of a login.
+ */
+async function seedLogs() {
+  const logs = new CloudWatchLogsClient({
+    region: REGION,
+    endpoint: ec2Endpoint,
+    maxAttempts: 2,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  const family = 'ledger-worker';
+  const fleet = FLEET[family];
+  const group = `/aws/ec2/${family}`;
+  const groups = await logs.send(
+    new DescribeLogGroupsCommand({ logGroupNamePrefix: group }),
+  );
+  if (groups.logGroups?.some(g => g.logGroupName === group)) {
+    console.log(`logs of ${family} already shipped`);
+    return;
+  }
+  await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+  const { Reservations = [] } = await clients.ec2.send(
+    new DescribeInstancesCommand({
+      Filters: [
+        ...Object.entries(fleet.tags).map(([key, value]) => ({
+          Name: `tag:${key}`,
+          Values: [value],
+        })),
+        { Name: 'instance-state-name', Values: ['running'] },
+      ],
+    }),
+  );
+  const instances = Reservations.flatMap(r => r.Instances ?? []);
+  const tag = (instance, key) => instance.Tags?.find(t => t.Key === key)?.Value;
+  let loggedIn;
+  for (const instance of instances) {
+    if (tag(instance, 'emulator:launched-days-ago')) {
+      continue;
+    }
+    const id = instance.InstanceId;
+    const lines = [`${family}[811]: consumer started, partition 0`];
+    if (!loggedIn && tag(instance, 'environment') === fleet.sshLogin) {
+      loggedIn = id;
+      lines.push(
+        'sshd[4242]: Accepted publickey for ops from 198.51.100.23 port 51234 ssh2: ED25519 SHA256:ZGVtbw',
+      );
+    }
+    await logs.send(
+      new CreateLogStreamCommand({ logGroupName: group, logStreamName: id }),
+    );
+    const now = Date.now();
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: group,
+        logStreamName: id,
+        logEvents: lines.map((message, n) => ({
+          timestamp: now + n,
+          message,
+        })),
+      }),
+    );
+  }
+  console.log(
+    `shipped the logs of ${family} to ${group}${
+      loggedIn ? `; an SSH login on ${loggedIn}` : ''
+    }`,
+  );
 }
 
 /**
@@ -509,6 +594,7 @@ async function main() {
       `drift events queue: ${await ensureDemoEventsQueue(ec2Endpoint, REGION)}`,
     );
     await seedFleet();
+    await seedLogs();
     await seedAlarms();
     for (const result of await sync()) {
       console.log(
@@ -521,6 +607,18 @@ async function main() {
     // The inventory as the canary left it: half of production on the new
     // version until the promote.
     await sync();
+  }
+  // Weeks of past rollouts and drift findings (demo.history in
+  // app-config.yaml), for the dashboard's delivery and drift figures.
+  const history = await call('/api/immutable-infra/demo/history', {
+    method: 'POST',
+    body: {},
+    ok: [404],
+  });
+  if (history?.rollouts !== undefined) {
+    console.log(
+      `demo history: ${history.rollouts} past rollouts, ${history.findings} past drift findings`,
+    );
   }
   // The adoption dashboard's trends: today's snapshot, and the six weeks
   // before it rebuilt from the history just replayed.

@@ -7,4 +7,13 @@ export interface Config {
      */
     deny?: string[];
   };
+  /** The demo's own settings. */
+  demo?: {
+    /**
+     * Whether `POST /api/immutable-infra/demo/history` writes weeks of past
+     * rollouts and drift findings for the dashboard (scripts/seed-demo.mjs
+     * calls it). Never on in production.
+     */
+    history?: boolean;
+  };
 }

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { api } from './demoApi';
 import { signInAsGuest } from './signIn';
 
 test('an enrolled demo service shows its enrolment on the Immutability tab', async ({
@@ -107,7 +108,7 @@ test('a service whose fleet cannot be synced says its inventory is stale, and wh
   // The stale-inventory finding names AWS's answer.
   await expect(
     page.getByRole('button', {
-      name: /The last sync failed \(You are not subscribed to this service in ap-east-1/,
+      name: /The last sync failed \(ap-east-1: You are not subscribed to this service in ap-east-1/,
     }),
   ).toBeVisible();
 });
@@ -115,6 +116,9 @@ test('a service whose fleet cannot be synced says its inventory is stale, and wh
 test('the Rollouts card shows the plan of a rollout before anything starts', async ({
   page,
 }) => {
+  const rollouts = () =>
+    api('GET', '/entities/component/default/ledger-worker/rollouts');
+  const before = (await rollouts()).items.map((r: { id: string }) => r.id);
   await signInAsGuest(page);
   // The stateful demo service: two production instances on a revoked image.
   await page.goto('/catalog/default/component/ledger-worker/immutability');
@@ -132,9 +136,12 @@ test('the Rollouts card shows the plan of a rollout before anything starts', asy
     dialog.getByRole('button', { name: 'Start rollout' }),
   ).toBeEnabled();
   await dialog.getByRole('button', { name: 'Cancel' }).click();
+  // Cancelled: nothing started (the history holds the demo's past ones).
+  await expect(dialog).toBeHidden();
   await expect(
-    page
-      .getByRole('table', { name: 'Rollout history' })
-      .getByText('No rollouts yet'),
-  ).toBeVisible();
+    page.getByRole('heading', { name: /^production: .* → ledger-worker@2\b/ }),
+  ).toBeHidden();
+  expect((await rollouts()).items.map((r: { id: string }) => r.id)).toEqual(
+    before,
+  );
 });

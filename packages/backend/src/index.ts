@@ -29,6 +29,8 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('@immutable-infra/backstage-plugin-backend'));
+// The demo's past rollouts and drift for the dashboard (demo.history).
+backend.add(import('./demoHistoryModule'));
 backend.add(
   import('@immutable-infra/backstage-plugin-scaffolder-backend-module'),
 );
