@@ -617,7 +617,7 @@ async function main() {
   });
   if (history?.rollouts !== undefined) {
     console.log(
-      `demo history: ${history.rollouts} past rollouts, ${history.findings} past drift findings`,
+      `demo history: ${history.rollouts} past rollouts, ${history.findings} past drift findings, ${history.revocations} past revocation`,
     );
   }
   // The adoption dashboard's trends: today's snapshot, and the six weeks

@@ -17,8 +17,9 @@ import { createHash, randomUUID } from 'node:crypto';
  * `POST /api/immutable-infra/demo/history`, which scripts/seed-demo.mjs calls
  * once the image history is registered, writes past rollouts of each
  * family's registered versions (staging a little after each build,
- * production a day later, some failing first) and past drift findings with
- * their lives, each marked as the demo's. A second call writes nothing.
+ * production a day later, some failing first), past drift findings with
+ * their lives and an old version revoked weeks ago and replaced within
+ * hours, each marked as the demo's. A second call writes nothing.
  */
 
 const DAY = 86_400_000;
@@ -188,6 +189,55 @@ async function pastRollouts(trx: Knex.Transaction, actor: string, now: number) {
   return rows.length;
 }
 
+/**
+ * An old version revoked weeks ago and replaced within hours: the
+ * dashboard's time to replace a revoked image. The version runs nowhere
+ * today and is on no channel.
+ */
+const PAST_REVOCATION = {
+  family: 'checkout-web',
+  version: 1,
+  daysAgo: 24,
+  replacedAfterHours: 9,
+  reason: 'CVE-2026-28810: heap overflow in the TLS library (demo history)',
+};
+
+async function pastRevocation(
+  trx: Knex.Transaction,
+  actor: string,
+  now: number,
+): Promise<number> {
+  const { family, version, daysAgo, replacedAfterHours, reason } =
+    PAST_REVOCATION;
+  const owner = await trx('image_families').where({ name: family }).first();
+  const row = await trx('image_versions')
+    .where({ family, version, state: 'active' })
+    .first();
+  if (!owner || !row) {
+    return 0;
+  }
+  const revokedAt = now - daysAgo * DAY;
+  await trx('image_versions')
+    .where({ id: row.id })
+    .update({
+      state: 'revoked',
+      revoked_at: iso(revokedAt),
+      revoke_reason: reason,
+      revoked_by: actor,
+    });
+  // Entity pages keep the registry in memory until its generation moves,
+  // as every write of the plugin's registry moves it.
+  await trx('read_model_state').where({ id: 1 }).increment('generation', 1);
+  await trx('revoked_image_exposures').insert({
+    version_id: `${family}@${version}`,
+    entity_ref: owner.entity_ref,
+    revoked_at: iso(revokedAt),
+    first_seen_at: iso(revokedAt),
+    replaced_at: iso(revokedAt + replacedAfterHours * HOUR),
+  });
+  return 1;
+}
+
 const RULES: { rule: string; rootCause: string; hours: [number, number] }[] = [
   { rule: 'ssh-open', rootCause: 'ssh-open:world', hours: [0.5, 30] },
   { rule: 'image-too-old', rootCause: 'image-too-old', hours: [24, 240] },
@@ -285,11 +335,12 @@ export default createBackendModule({
               .where({ action: 'demo.history' })
               .first();
             if (done) {
-              return { rollouts: 0, findings: 0 };
+              return { rollouts: 0, findings: 0, revocations: 0 };
             }
             const counts = {
               rollouts: await pastRollouts(trx, actor, now),
               findings: await pastFindings(trx, now),
+              revocations: await pastRevocation(trx, actor, now),
             };
             await trx('audit_events').insert({
               actor,
@@ -300,7 +351,7 @@ export default createBackendModule({
             return counts;
           });
           logger.info(
-            `Demo history: ${written.rollouts} past rollouts, ${written.findings} past drift findings`,
+            `Demo history: ${written.rollouts} past rollouts, ${written.findings} past drift findings, ${written.revocations} past revocation`,
           );
           res.status(201).json(written);
         });
