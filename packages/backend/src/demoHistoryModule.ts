@@ -37,12 +37,12 @@ type VersionRow = {
   created_at: string | number | Date;
 };
 
-const toMs = (value: string | number | Date) =>
-  value instanceof Date
-    ? value.getTime()
-    : typeof value === 'number'
-    ? value
-    : Date.parse(value);
+function toMs(value: string | number | Date): number {
+  if (value instanceof Date) {
+    return value.getTime();
+  }
+  return typeof value === 'number' ? value : Date.parse(value);
+}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A small deterministic generator: the same demo every time. */

@@ -49,20 +49,20 @@ export const interactiveSession = defineDriftRule<Hit>({
         : undefined;
     },
   },
-  detail: ({ instance, session, unverified }) =>
-    session?.id?.startsWith(SSHD)
-      ? `${session.owner ?? 'Someone'} logged in over SSH on ${
-          instance.instanceId
-        } at ${
-          session.startedAt
-        } (sshd "Accepted" in its shipped logs): it is no longer its image.`
-      : session
-      ? `${session.owner ?? 'Someone'} opened a session on ${
-          instance.instanceId
-        } at ${session.startedAt}${
-          session.id ? ` (Session Manager session ${session.id})` : ''
-        }: it is no longer its image.`
-      : `Whether anyone opened a session on ${instance.instanceId} could not be verified: ${unverified}.`,
+  detail: ({ instance, session, unverified }) => {
+    if (!session) {
+      return `Whether anyone opened a session on ${instance.instanceId} could not be verified: ${unverified}.`;
+    }
+    const who = session.owner ?? 'Someone';
+    if (session.id?.startsWith(SSHD)) {
+      return `${who} logged in over SSH on ${instance.instanceId} at ${session.startedAt} (sshd "Accepted" in its shipped logs): it is no longer its image.`;
+    }
+    return `${who} opened a session on ${instance.instanceId} at ${
+      session.startedAt
+    }${
+      session.id ? ` (Session Manager session ${session.id})` : ''
+    }: it is no longer its image.`;
+  },
   rootCause: ({ unverified }) =>
     unverified
       ? 'interactive-session:unverified'

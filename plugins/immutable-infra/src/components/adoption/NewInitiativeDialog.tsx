@@ -33,12 +33,14 @@ export const GOALS = [
 ];
 
 function driftLifetimeLabel(minutes: number) {
-  const span =
-    minutes % (24 * 60) === 0
-      ? `${minutes / (24 * 60)} day${minutes === 24 * 60 ? '' : 's'}`
-      : minutes % 60 === 0
-      ? `${minutes / 60} hour${minutes === 60 ? '' : 's'}`
-      : `${minutes} minutes`;
+  const plural = (n: number, unit: string) =>
+    `${n} ${unit}${n === 1 ? '' : 's'}`;
+  let span = plural(minutes, 'minute');
+  if (minutes % (24 * 60) === 0) {
+    span = plural(minutes / (24 * 60), 'day');
+  } else if (minutes % 60 === 0) {
+    span = plural(minutes / 60, 'hour');
+  }
   return `Drift lives at most ${span} (p95, 30 days)`;
 }
 
