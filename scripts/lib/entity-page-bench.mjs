@@ -418,7 +418,7 @@ async function measure(app) {
         // app and the entity already loaded.
         const from = view.tab === 'Overview' ? 'Drift' : 'Overview';
         await tabLink(from).click();
-        await (from === 'Drift' ? all[4] : all[0]).content();
+        await all.find(v => v.tab === from).content();
         await settle();
         started = Date.now();
         await tabLink(view.tab).click();
