@@ -113,7 +113,10 @@ function instanceXml(entity: number, n: number, place?: number): string {
     entity,
   )}</imageId><instanceState><code>16</code><name>running</name></instanceState><instanceType>t3.small</instanceType><launchTime>2026-11-20T10:00:00.000Z</launchTime>${
     n % 7 === 0 ? '<keyName>ops</keyName>' : ''
-  }<groupSet><item><groupId>${groupIdOf(entity, place)}</groupId><groupName>web</groupName></item></groupSet><tagSet><item><key>immutable-infra:service</key><value>svc-${entity}</value></item><item><key>environment</key><value>${
+  }<groupSet><item><groupId>${groupIdOf(
+    entity,
+    place,
+  )}</groupId><groupName>web</groupName></item></groupSet><tagSet><item><key>immutable-infra:service</key><value>svc-${entity}</value></item><item><key>environment</key><value>${
     n % 3 === 0 ? 'staging' : 'production'
   }</value></item><item><key>aws:autoscaling:groupName</key><value>svc-${entity}-asg</value></item></tagSet></item>`;
 }

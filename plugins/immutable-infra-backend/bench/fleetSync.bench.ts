@@ -558,7 +558,9 @@ async function scaleMain() {
   console.log(
     `organisation: ${total} instances of ${SCALE.services} services, ${
       SCALE.accounts.length
-    } accounts × ${SCALE.regions.length} Regions, ${CONCURRENCY} accounts and Regions in flight, EC2 throttling modelled (${
+    } accounts × ${
+      SCALE.regions.length
+    } Regions, ${CONCURRENCY} accounts and Regions in flight, EC2 throttling modelled (${
       bucket ? bucket.capacity : 100
     } tokens, ${
       bucket ? bucket.refillPerSecond : 20
@@ -579,7 +581,10 @@ async function scaleMain() {
     ]) {
       await knex(table).delete();
     }
-    for (const label of ['first sync (empty tables)', 'next sync (unchanged)']) {
+    for (const label of [
+      'first sync (empty tables)',
+      'next sync (unchanged)',
+    ]) {
       requests.clear();
       throttled.clear();
       databaseMs = 0;
@@ -621,7 +626,9 @@ async function scaleMain() {
         )} MiB, peak heap ${(memory.peakHeap / 2 ** 20).toFixed(0)} MiB`,
       );
       if (failed.length) {
-        console.log(`first failure: ${failed[0].entityRef}: ${failed[0].error}`);
+        console.log(
+          `first failure: ${failed[0].entityRef}: ${failed[0].error}`,
+        );
       }
     }
   }

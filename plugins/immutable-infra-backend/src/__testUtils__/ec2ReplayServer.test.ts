@@ -104,7 +104,11 @@ describe('the replay server throttling as EC2', () => {
     try {
       // The SDK's own retry strategy, watched: the kind of error it is asked
       // to retry is the SDK's classification of the answer.
-      const sdk = await client(server.endpoint, 'KEY-A', 5).config.retryStrategy();
+      const sdk = await client(
+        server.endpoint,
+        'KEY-A',
+        5,
+      ).config.retryStrategy();
       const kinds: string[] = [];
       const ec2 = new EC2Client({
         region: 'us-east-1',
@@ -151,9 +155,21 @@ describe('the replay server throttling as EC2', () => {
       const services = async (key: string) =>
         (await client(server.endpoint, key, 1).send(inventory))
           .Reservations!.flatMap(r => r.Instances!)
-          .map(i => i.Tags!.find(t => t.Key === 'immutable-infra:service')!.Value);
-      expect(await services('KEY-A')).toEqual(['svc-0', 'svc-0', 'svc-2', 'svc-2']);
-      expect(await services('KEY-B')).toEqual(['svc-1', 'svc-1', 'svc-3', 'svc-3']);
+          .map(
+            i => i.Tags!.find(t => t.Key === 'immutable-infra:service')!.Value,
+          );
+      expect(await services('KEY-A')).toEqual([
+        'svc-0',
+        'svc-0',
+        'svc-2',
+        'svc-2',
+      ]);
+      expect(await services('KEY-B')).toEqual([
+        'svc-1',
+        'svc-1',
+        'svc-3',
+        'svc-3',
+      ]);
       expect(server.byAccountRegion.get('111111111111/us-east-1')).toBe(1);
     } finally {
       server.close();

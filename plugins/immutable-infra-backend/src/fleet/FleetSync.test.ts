@@ -784,8 +784,9 @@ describe.each(databases.eachSupportedId())(
         const lastSuccess = await Promise.all(
           accounts.map(
             async (_, n) =>
-              (await fleet.getInventory(`component:default/svc-${n}`)).sync!
-                .lastSuccessAt,
+              (
+                await fleet.getInventory(`component:default/svc-${n}`)
+              ).sync!.lastSuccessAt,
           ),
         );
 
@@ -818,9 +819,9 @@ describe.each(databases.eachSupportedId())(
         // Those reached have their new instances.
         for (const account of reached) {
           const m = accounts.indexOf(account!);
-          expect(
-            (await ids(fleet, `svc-${m}`)).sort(),
-          ).toEqual([...before[m], ...added[m]].sort());
+          expect((await ids(fleet, `svc-${m}`)).sort()).toEqual(
+            [...before[m], ...added[m]].sort(),
+          );
         }
 
         // The next run starts with the account it could not reach.
@@ -853,7 +854,10 @@ describe.each(databases.eachSupportedId())(
         cloud.calls.length = 0;
         const run = await sync.runWithin(30_000);
         expect(listed(cloud)).toHaveLength(1);
-        expect(run).toEqual({ results: [], deferred: ['component:default/web'] });
+        expect(run).toEqual({
+          results: [],
+          deferred: ['component:default/web'],
+        });
         expect(await ids(fleet, 'web')).toEqual([...east, ...west].sort());
       });
 
@@ -893,7 +897,9 @@ describe.each(databases.eachSupportedId())(
           'component:default/svc-1',
         ]);
         expect(first.deferred).toEqual(['component:default/svc-2']);
-        expect((await fleet.getInventory('component:default/svc-2')).sync).toBeUndefined();
+        expect(
+          (await fleet.getInventory('component:default/svc-2')).sync,
+        ).toBeUndefined();
 
         const second = await sync.runWithin(30_000);
         expect(second.results.map(r => r.entityRef)).toEqual([

@@ -328,7 +328,9 @@ export class FleetSync {
         failed.length ? ` (${failed.map(f => f.entityRef).join(', ')})` : ''
       }${
         outcome.deferred.length
-          ? `, ${outcome.deferred.length} left for the next run (its time budget of ${Math.round(
+          ? `, ${
+              outcome.deferred.length
+            } left for the next run (its time budget of ${Math.round(
               options.budgetMs! / 1000,
             )} s ran out; they go first then)`
           : ''
