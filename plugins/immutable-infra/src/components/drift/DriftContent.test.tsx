@@ -3,11 +3,12 @@ import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { DriftResponse } from '@immutable-infra/backstage-plugin-common';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { SWRConfig } from 'swr';
 import { immutableInfraApiRef } from '../../api';
 import { DriftContent } from './DriftContent';
+import { DRIFT_REFRESH_MS } from './useDrift';
 
 const entity = (name: string): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -253,6 +254,37 @@ describe('DriftContent', () => {
       }),
     );
     await waitFor(() => expect(fake.getDrift).toHaveBeenCalledTimes(2));
+  });
+
+  it('reads the drift again every few seconds: a finding erased meanwhile goes without a reload', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      const fake = api(drift());
+      fake.getDrift
+        .mockResolvedValueOnce(drift())
+        .mockResolvedValue(
+          drift({
+            groups: [],
+            counts: { critical: 0, high: 0, medium: 0, low: 0 },
+          }),
+        );
+      await render('followed', fake);
+      expect(
+        await screen.findByText('2 instances run the revoked ledger-worker@3'),
+      ).toBeInTheDocument();
+      expect(fake.getDrift).toHaveBeenCalledTimes(1);
+      await act(async () => {
+        jest.advanceTimersByTime(DRIFT_REFRESH_MS);
+      });
+      await waitFor(() =>
+        expect(
+          screen.queryByText('2 instances run the revoked ledger-worker@3'),
+        ).toBeNull(),
+      );
+      expect(fake.getDrift).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('hides the sync button without permission', async () => {
