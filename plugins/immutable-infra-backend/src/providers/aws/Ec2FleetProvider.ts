@@ -4,26 +4,9 @@ import {
   DescribeSecurityGroupsCommand,
   Instance,
   EC2Client,
-  IpPermission,
   paginateDescribeInstances,
   paginateDescribeLaunchTemplateVersions,
-  SecurityGroup,
 } from '@aws-sdk/client-ec2';
-import {
-  AutoScalingGroup,
-  DescribeAutoScalingGroupsCommand,
-  DescribeLaunchConfigurationsCommand,
-} from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeLogStreamsCommand,
-  FilterLogEventsCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-cloudwatch-logs';
-import {
-  DescribeSessionsCommand,
-  paginateDescribeInstanceInformation,
-  SessionState,
-} from '@aws-sdk/client-ssm';
 import {
   AutoScalingGroupDescription,
   FleetInstance,
@@ -34,188 +17,21 @@ import {
 } from '../FleetProvider';
 import { ImageLocation } from '../ImageProvider';
 import { AwsClientFactory } from './AwsClientFactory';
-import { chunks } from './chunks';
+import { describeAutoScalingGroups } from './autoScalingGroups';
+import {
+  describeFleetInstancesInput,
+  describeInventoryInputs,
+  groupExposure,
+  SECURITY_GROUP_BATCH,
+  TEMPLATE_VERSIONS_PAGE,
+} from './ec2FleetRequests';
+import { InstanceFactsReader } from './InstanceFactsReader';
 
-const SECURITY_GROUP_BATCH = 200;
-
-/**
- * Names a DescribeAutoScalingGroups request takes, and the groups of one
- * page: "By default, you can only specify up to 50 names. You can
- * optionally increase this limit using the MaxRecords property", whose
- * "maximum value is 100".
- * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
- */
-const GROUP_NAMES_BATCH = 100;
-
-/**
- * Instances a DescribeInstances page holds at most: EC2's ceiling
- * (`MaxResults`, "between 5 and 1000").
- * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
- */
-const INSTANCES_PAGE = 1000;
-
-/**
- * Tag keys of one `tag-key` filter. EC2 states no number of values a filter
- * takes for DescribeInstances; keys are sent 200 a request, as many as the
- * id lists of EC2's other batched describe calls here (security groups),
- * so that a request stays well inside EC2's request size. An instance that
- * carries keys of two batches is listed by both and kept once.
- */
-const TAG_KEYS_BATCH = 200;
-
-/**
- * Launch template versions of one DescribeLaunchTemplateVersions page: at
- * most 200. With `Versions: ['$Default']` and no template named, EC2
- * describes "all launch templates in your account that are defined as the
- * default version".
- * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeLaunchTemplateVersions.html
- */
-const TEMPLATE_VERSIONS_PAGE = 200;
-
-/** The states of an instance that fleet sync lists: all but terminated. */
-const LISTED_STATES = ['pending', 'running', 'stopping', 'stopped'];
-
-/**
- * Instance ids of one DescribeInstanceInformation request, and the most it
- * answers a page: 50.
- * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeInstanceInformation.html
- */
-const MANAGED_BATCH = 50;
-
-/**
- * Streams of one DescribeLogStreams page: 50 at most.
- * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogStreams.html
- */
-const LOG_STREAMS_PAGE = 50;
-
-/** Sessions of one DescribeSessions page: 200 at most. */
-const SESSIONS_PAGE = 200;
-
-/**
- * sshd's line for a login it let in, as syslog and the journal ship it:
- * `sshd[1234]: Accepted publickey for ec2-user from 203.0.113.5 port 50022 ssh2: …`
- * (OpenSSH's auth.c logs "Accepted <method> for <user> from <host> port <port>").
- */
-const SSHD_ACCEPTED =
-  /\bsshd(?:-session)?(?:\[\d+\])?: Accepted (\S+) for (\S+) from (\S+)/;
-
-/**
- * Events of one FilterLogEvents page: 10,000 at most; the term narrows them
- * on CloudWatch's side, the expression above on ours.
- * https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
- */
-const LOGIN_EVENTS_PAGE = 10_000;
-const LOGIN_FILTER = 'Accepted';
-
-/**
- * What a login line says, or undefined for any other line: who, from where,
- * how, as the owner of an interactive session.
- *
- * @internal
- */
-export function sshdLogin(message: string): string | undefined {
-  const match = SSHD_ACCEPTED.exec(message);
-  return match ? `${match[2]} from ${match[3]} (${match[1]})` : undefined;
-}
-
-/**
- * The instance ids a log stream's name holds. The CloudWatch agent names a
- * stream `{instance_id}` unless its configuration says otherwise
- * (`log_stream_name`, "The default is {instance_id}"):
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Agent-Configuration-File-Details.html
- * A name made of the id and more (`i-0abc…/messages`, `web-i-0abc…`) counts
- * for that instance too.
- *
- * @internal
- */
-export function instanceIdsInStreamName(name: string): string[] {
-  return (
-    name.match(/(?<![0-9a-z])i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![0-9a-f])/g) ?? []
-  );
-}
-
-/**
- * The DescribeInstances request of a fleet selector: every instance not
- * terminated that carries all the selector's tags, in pages as large as EC2
- * allows (the benchmark's SDK-alone floor asks for the same pages).
- *
- * @internal
- */
-export function describeFleetInstancesInput(
-  selector: { key: string; value: string }[],
-): DescribeInstancesCommandInput {
-  return {
-    Filters: [
-      ...selector.map(({ key, value }) => ({
-        Name: `tag:${key}`,
-        Values: [value],
-      })),
-      { Name: 'instance-state-name', Values: LISTED_STATES },
-    ],
-    MaxResults: INSTANCES_PAGE,
-  };
-}
-
-/**
- * The DescribeInstance requests of an account and region's inventory: every
- * instance not terminated that carries any of the tag keys (EC2's `tag-key`
- * filter, whatever the value), keys in batches of {@link TAG_KEYS_BATCH},
- * pages of 1,000.
- *
- * @internal
- */
-export function describeInventoryInputs(
-  tagKeys: string[],
-): DescribeInstancesCommandInput[] {
-  return chunks([...new Set(tagKeys)].sort(), TAG_KEYS_BATCH).map(keys => ({
-    Filters: [
-      { Name: 'tag-key', Values: keys },
-      { Name: 'instance-state-name', Values: LISTED_STATES },
-    ],
-    MaxResults: INSTANCES_PAGE,
-  }));
-}
-const WORLD = new Set(['0.0.0.0/0', '::/0']);
-
-function opensSsh(permission: IpPermission): boolean {
-  if (permission.IpProtocol === '-1') {
-    return true;
-  }
-  if (permission.IpProtocol !== 'tcp' && permission.IpProtocol !== '6') {
-    return false;
-  }
-  const from = permission.FromPort ?? 0;
-  const to = permission.ToPort ?? 65535;
-  return from <= 22 && to >= 22;
-}
-
-/** Port 22 exposure of one security group. */
-function groupExposure(group: SecurityGroup): {
-  exposure: SshExposure;
-  sources: string[];
-} {
-  const sources: string[] = [];
-  for (const permission of group.IpPermissions ?? []) {
-    if (!opensSsh(permission)) {
-      continue;
-    }
-    sources.push(
-      ...(permission.IpRanges ?? []).map(r => r.CidrIp ?? ''),
-      ...(permission.Ipv6Ranges ?? []).map(r => r.CidrIpv6 ?? ''),
-      ...(permission.UserIdGroupPairs ?? []).map(p => p.GroupId ?? ''),
-      ...(permission.PrefixListIds ?? []).map(p => p.PrefixListId ?? ''),
-    );
-  }
-  const filtered = sources.filter(Boolean);
-  let exposure: SshExposure = 'none';
-  if (filtered.some(s => WORLD.has(s))) {
-    exposure = 'world';
-  } else if (filtered.length > 0) {
-    exposure = 'restricted';
-  }
-  return { exposure, sources: filtered };
-}
+export {
+  describeFleetInstancesInput,
+  describeInventoryInputs,
+} from './ec2FleetRequests';
+export { instanceIdsInStreamName, sshdLogin } from './InstanceFactsReader';
 
 /**
  * {@link FleetProvider} for EC2. Security groups are described in batches
@@ -225,13 +41,12 @@ function groupExposure(group: SecurityGroup): {
  */
 export class Ec2FleetProvider implements FleetProvider {
   private readonly groups = new Map<string, ReturnType<typeof groupExposure>>();
-  /** Log streams of a group, read once per sync: `account/region/group`. */
-  private readonly logGroups = new Map<string, Promise<Map<string, number>>>();
-  /** Sessions of a region, read once per sync: `account/region`. */
-  private readonly sessions = new Map<string, Promise<InteractiveSession[]>>();
-  private readonly logins = new Map<string, Promise<InteractiveSession[]>>();
+  /** The facts beyond EC2: Systems Manager and CloudWatch Logs. */
+  private readonly facts: InstanceFactsReader;
 
-  constructor(private readonly clients: AwsClientFactory) {}
+  constructor(private readonly clients: AwsClientFactory) {
+    this.facts = new InstanceFactsReader(clients);
+  }
 
   async listInstances(
     location: ImageLocation & { selector: { key: string; value: string }[] },
@@ -433,127 +248,7 @@ export class Ec2FleetProvider implements FleetProvider {
   async describeAutoScalingGroups(
     location: ImageLocation & { names: string[] },
   ): Promise<AutoScalingGroupDescription[]> {
-    const names = [...new Set(location.names)];
-    if (names.length === 0) {
-      return [];
-    }
-    const autoscaling = await this.clients.autoScalingClient(
-      location.region,
-      location.account,
-    );
-    const groups: AutoScalingGroup[] = [];
-    for (const batch of chunks(names, GROUP_NAMES_BATCH)) {
-      let token: string | undefined;
-      do {
-        const page = await autoscaling.send(
-          new DescribeAutoScalingGroupsCommand({
-            AutoScalingGroupNames: batch,
-            MaxRecords: GROUP_NAMES_BATCH,
-            NextToken: token,
-          }),
-        );
-        groups.push(...(page.AutoScalingGroups ?? []));
-        token = page.NextToken;
-      } while (token);
-    }
-    const ec2 = await this.clients.ec2Client(location.region, location.account);
-    // One call per template version the groups name, shared between them.
-    const versions = new Map<
-      string,
-      Promise<{ number?: number; imageId?: string } | undefined>
-    >();
-    const templateVersion = (
-      id: string | undefined,
-      name: string | undefined,
-      version: string,
-    ) => {
-      const key = `${id ?? name}:${version}`;
-      if (!versions.has(key)) {
-        versions.set(
-          key,
-          ec2
-            .send(
-              new DescribeLaunchTemplateVersionsCommand({
-                ...(id
-                  ? { LaunchTemplateId: id }
-                  : { LaunchTemplateName: name }),
-                Versions: [version],
-              }),
-            )
-            .then(answer => {
-              const described = answer.LaunchTemplateVersions?.[0];
-              return described
-                ? {
-                    number: described.VersionNumber,
-                    imageId: described.LaunchTemplateData?.ImageId,
-                  }
-                : undefined;
-            }),
-        );
-      }
-      return versions.get(key)!;
-    };
-    const configurations = groups
-      .map(g => g.LaunchConfigurationName)
-      .filter((n): n is string => Boolean(n));
-    const configImages = new Map<string, string | undefined>();
-    if (configurations.length > 0) {
-      const answer = await autoscaling.send(
-        new DescribeLaunchConfigurationsCommand({
-          LaunchConfigurationNames: configurations,
-        }),
-      );
-      for (const lc of answer.LaunchConfigurations ?? []) {
-        configImages.set(lc.LaunchConfigurationName!, lc.ImageId);
-      }
-    }
-    return Promise.all(
-      groups.map(async group => {
-        const spec =
-          group.LaunchTemplate ??
-          group.MixedInstancesPolicy?.LaunchTemplate
-            ?.LaunchTemplateSpecification;
-        let launchTemplate: AutoScalingGroupDescription['launchTemplate'];
-        if (spec) {
-          // A group that names no version launches the default one.
-          const version = spec.Version ?? '$Default';
-          const resolved = await templateVersion(
-            spec.LaunchTemplateId,
-            spec.LaunchTemplateName,
-            version,
-          );
-          launchTemplate = {
-            id: spec.LaunchTemplateId ?? '',
-            name: spec.LaunchTemplateName ?? '',
-            version,
-            resolvedVersion: resolved?.number,
-            imageId: resolved?.imageId,
-          };
-        }
-        return {
-          name: group.AutoScalingGroupName!,
-          region: location.region,
-          minSize: group.MinSize ?? 0,
-          maxSize: group.MaxSize ?? 0,
-          desiredCapacity: group.DesiredCapacity ?? 0,
-          newInstancesProtectedFromScaleIn:
-            group.NewInstancesProtectedFromScaleIn ?? false,
-          launchTemplate,
-          launchConfiguration: group.LaunchConfigurationName
-            ? {
-                name: group.LaunchConfigurationName,
-                imageId: configImages.get(group.LaunchConfigurationName),
-              }
-            : undefined,
-          instances: (group.Instances ?? []).map(instance => ({
-            instanceId: instance.InstanceId!,
-            lifecycleState: instance.LifecycleState,
-            healthStatus: instance.HealthStatus,
-          })),
-          targetGroupArns: group.TargetGroupARNs ?? [],
-        };
-      }),
-    );
+    return describeAutoScalingGroups(this.clients, location);
   }
 
   /**
@@ -563,31 +258,10 @@ export class Ec2FleetProvider implements FleetProvider {
    * ec2-instance-managed-by-systems-manager judges it:
    * https://docs.aws.amazon.com/config/latest/developerguide/ec2-instance-managed-by-systems-manager.html
    */
-  async listManagedInstances(
+  listManagedInstances(
     location: ImageLocation & { instanceIds: string[] },
   ): Promise<Set<string>> {
-    const managed = new Set<string>();
-    const ids = [...new Set(location.instanceIds)];
-    if (ids.length === 0) {
-      return managed;
-    }
-    const ssm = await this.clients.ssmClient(location.region, location.account);
-    for (const batch of chunks(ids, MANAGED_BATCH)) {
-      for await (const page of paginateDescribeInstanceInformation(
-        { client: ssm },
-        {
-          Filters: [{ Key: 'InstanceIds', Values: batch }],
-          MaxResults: MANAGED_BATCH,
-        },
-      )) {
-        for (const info of page.InstanceInformationList ?? []) {
-          if (info.InstanceId) {
-            managed.add(info.InstanceId);
-          }
-        }
-      }
-    }
-    return managed;
+    return this.facts.listManagedInstances(location);
   }
 
   /**
@@ -601,63 +275,10 @@ export class Ec2FleetProvider implements FleetProvider {
    * the window must be longer than that. A group that does not exist has no
    * streams.
    */
-  async lastLogEvents(
+  lastLogEvents(
     location: ImageLocation & { group: string; since: number },
   ): Promise<Map<string, number>> {
-    const key = `${location.account ?? 'main'}/${location.region}/${
-      location.group
-    }`;
-    let read = this.logGroups.get(key);
-    if (!read) {
-      read = this.readLogGroup(location);
-      this.logGroups.set(key, read);
-    }
-    return read;
-  }
-
-  private async readLogGroup(
-    location: ImageLocation & { group: string; since: number },
-  ): Promise<Map<string, number>> {
-    const logs = await this.clients.cloudWatchLogsClient(
-      location.region,
-      location.account,
-    );
-    const newest = new Map<string, number>();
-    let token: string | undefined;
-    try {
-      do {
-        const page = await logs.send(
-          new DescribeLogStreamsCommand({
-            logGroupName: location.group,
-            orderBy: 'LastEventTime',
-            descending: true,
-            limit: LOG_STREAMS_PAGE,
-            nextToken: token,
-          }),
-        );
-        token = page.nextToken;
-        for (const stream of page.logStreams ?? []) {
-          const last = stream.lastEventTimestamp;
-          if (last === undefined || last < location.since) {
-            // Newest first: every stream after this one is older.
-            return newest;
-          }
-          for (const id of instanceIdsInStreamName(
-            stream.logStreamName ?? '',
-          )) {
-            newest.set(id, Math.max(newest.get(id) ?? 0, last));
-          }
-        }
-        // An empty page with a token: CloudWatch Logs may answer so; the
-        // token is followed.
-      } while (token);
-    } catch (error) {
-      if (error instanceof ResourceNotFoundException) {
-        return newest;
-      }
-      throw error;
-    }
-    return newest;
+    return this.facts.lastLogEvents(location);
   }
 
   /**
@@ -665,71 +286,10 @@ export class Ec2FleetProvider implements FleetProvider {
    * lines, each on the instance its stream is named after; once per sync
    * and group. A group that does not exist has none.
    */
-  async listLogins(
+  listLogins(
     location: ImageLocation & { group: string; since: number },
   ): Promise<InteractiveSession[]> {
-    const key = `${location.account ?? 'main'}/${location.region}/${
-      location.group
-    }/${location.since}`;
-    let read = this.logins.get(key);
-    if (!read) {
-      read = this.readLogins(location);
-      this.logins.set(key, read);
-    }
-    return read;
-  }
-
-  private async readLogins(
-    location: ImageLocation & { group: string; since: number },
-  ): Promise<InteractiveSession[]> {
-    const logs = await this.clients.cloudWatchLogsClient(
-      location.region,
-      location.account,
-    );
-    const found: InteractiveSession[] = [];
-    let token: string | undefined;
-    try {
-      do {
-        const page = await logs.send(
-          new FilterLogEventsCommand({
-            logGroupName: location.group,
-            filterPattern: LOGIN_FILTER,
-            startTime: location.since,
-            limit: LOGIN_EVENTS_PAGE,
-            nextToken: token,
-          }),
-        );
-        token = page.nextToken;
-        for (const event of page.events ?? []) {
-          const owner = sshdLogin(event.message ?? '');
-          if (!owner) {
-            continue;
-          }
-          for (const target of instanceIdsInStreamName(
-            event.logStreamName ?? '',
-          )) {
-            found.push({
-              id: `sshd:${event.eventId ?? event.timestamp ?? ''}`.slice(
-                0,
-                128,
-              ),
-              target,
-              owner: owner.slice(0, 512),
-              startedAt:
-                event.timestamp === undefined
-                  ? undefined
-                  : new Date(event.timestamp).toISOString(),
-            });
-          }
-        }
-      } while (token);
-    } catch (error) {
-      if (error instanceof ResourceNotFoundException) {
-        return found;
-      }
-      throw error;
-    }
-    return found;
+    return this.facts.listLogins(location);
   }
 
   /**
@@ -739,48 +299,7 @@ export class Ec2FleetProvider implements FleetProvider {
    * instances. A session that failed to open never reached the instance.
    * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeSessions.html
    */
-  async listSessions(location: ImageLocation): Promise<InteractiveSession[]> {
-    const key = `${location.account ?? 'main'}/${location.region}`;
-    let read = this.sessions.get(key);
-    if (!read) {
-      read = this.readSessions(location);
-      this.sessions.set(key, read);
-    }
-    return read;
-  }
-
-  private async readSessions(
-    location: ImageLocation,
-  ): Promise<InteractiveSession[]> {
-    const ssm = await this.clients.ssmClient(location.region, location.account);
-    const found: InteractiveSession[] = [];
-    for (const state of [SessionState.ACTIVE, SessionState.HISTORY]) {
-      let token: string | undefined;
-      do {
-        const page = await ssm.send(
-          new DescribeSessionsCommand({
-            State: state,
-            MaxResults: SESSIONS_PAGE,
-            NextToken: token,
-          }),
-        );
-        token = page.NextToken;
-        for (const session of page.Sessions ?? []) {
-          if (!session.SessionId || !session.Target) {
-            continue;
-          }
-          if (session.Status === 'Failed') {
-            continue;
-          }
-          found.push({
-            id: session.SessionId,
-            target: session.Target,
-            owner: session.Owner,
-            startedAt: session.StartDate?.toISOString(),
-          });
-        }
-      } while (token);
-    }
-    return found;
+  listSessions(location: ImageLocation): Promise<InteractiveSession[]> {
+    return this.facts.listSessions(location);
   }
 }
