@@ -260,14 +260,12 @@ describe('DriftContent', () => {
     jest.useFakeTimers({ advanceTimers: true });
     try {
       const fake = api(drift());
-      fake.getDrift
-        .mockResolvedValueOnce(drift())
-        .mockResolvedValue(
-          drift({
-            groups: [],
-            counts: { critical: 0, high: 0, medium: 0, low: 0 },
-          }),
-        );
+      fake.getDrift.mockResolvedValueOnce(drift()).mockResolvedValue(
+        drift({
+          groups: [],
+          counts: { critical: 0, high: 0, medium: 0, low: 0 },
+        }),
+      );
       await render('followed', fake);
       expect(
         await screen.findByText('2 instances run the revoked ledger-worker@3'),
