@@ -164,7 +164,8 @@ async function prepare(backend, token) {
     throw new Error(`expected ${INSTANCES} instances`);
   }
   // The answers the tabs read (the Drift tab asks for 20 findings a
-  // group), the whole drift answer, and their sizes.
+  // group), the whole drift answer, and their sizes: the first read after
+  // the sync, then the same read again (what the next tab finds).
   for (const page of [
     'summary',
     'drift?findingsPerGroup=20',
@@ -172,12 +173,17 @@ async function prepare(backend, token) {
     'image-age',
     'instances?limit=25',
   ]) {
-    const t0 = Date.now();
-    const response = await fetch(
-      `${backend}/api/immutable-infra/entities/component/default/${SERVICE}/${page}`,
-      { headers: { Authorization: `Bearer ${token}` } },
-    );
-    const text = await response.text();
+    const read = async () => {
+      const started = Date.now();
+      const response = await fetch(
+        `${backend}/api/immutable-infra/entities/component/default/${SERVICE}/${page}`,
+        { headers: { Authorization: `Bearer ${token}` } },
+      );
+      const text = await response.text();
+      return { response, text, ms: Date.now() - started };
+    };
+    const { response, text, ms } = await read();
+    const again = await read();
     const body = JSON.parse(text);
     const shape = body.groups
       ? `${body.groups.length} drift groups`
@@ -191,7 +197,7 @@ async function prepare(backend, token) {
     console.log(
       `  GET ${page}: ${response.status}, ${(text.length / 1024).toFixed(
         0,
-      )} KiB in ${Date.now() - t0} ms (${shape})`,
+      )} KiB in ${ms} ms, again in ${again.ms} ms (${shape})`,
     );
   }
 }
@@ -371,6 +377,22 @@ async function measure(app) {
       .getByRole('navigation', { name: 'Content navigation' })
       .getByRole('link', { name, exact: true });
 
+  // With BENCH_TRACE=1, the requests of each tab click of the last run:
+  // when each started after the click and how long it took.
+  let traced;
+  page.on('requestfinished', request => {
+    if (!traced) {
+      return;
+    }
+    const { startTime, responseEnd } = request.timing();
+    const url = new URL(request.url());
+    traced.requests.push({
+      start: Math.round(startTime - traced.clicked),
+      took: Math.round(responseEnd),
+      what: `${request.method()} ${url.pathname}${url.search}`.slice(0, 110),
+    });
+  });
+
   const all = views(page);
   const results = new Map(
     all.map(v => [
@@ -421,9 +443,19 @@ async function measure(app) {
         await all.find(v => v.tab === from).content();
         await settle();
         started = Date.now();
+        if (process.env.BENCH_TRACE && i === REPEATS - 1) {
+          traced = { clicked: started, requests: [] };
+        }
         await tabLink(view.tab).click();
         await view.content();
         record(view, 'click', Date.now() - started);
+        if (traced) {
+          console.log(`    ${view.tab}: content at ${Date.now() - started} ms`);
+          for (const r of traced.requests.sort((a, b) => a.start - b.start)) {
+            console.log(`      +${r.start} ms ${r.took} ms ${r.what}`);
+          }
+          traced = undefined;
+        }
         const tasks = await longTasks();
         record(view, 'clickLongest', max(tasks));
         record(

@@ -6,7 +6,7 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { immutableInfraPermissions } from '@immutable-infra/backstage-plugin-common';
 import { readSettings, schedulePeriodMs } from './config/settings';
-import { fleetSyncBudgetMs } from './fleet/FleetSync';
+import { fleetSyncBudgetMs, fleetSyncStopMs } from './fleet/FleetSync';
 import { connectDatabase } from './database/migrations';
 import { createDriftEventConsumer } from './events/createDriftEventConsumer';
 import { readDriftEventSettings } from './events/driftEventSettings';
@@ -103,9 +103,10 @@ export const immutableInfraPlugin = createBackendPlugin({
             await services.entityRefresh.run();
           },
         });
-        const syncBudgetMs = fleetSyncBudgetMs(
-          schedulePeriodMs(settings.schedule.timeout) ?? 3 * 60_000,
-        );
+        const syncTimeoutMs =
+          schedulePeriodMs(settings.schedule.timeout) ?? 3 * 60_000;
+        const syncBudgetMs = fleetSyncBudgetMs(syncTimeoutMs);
+        const syncStopMs = fleetSyncStopMs(syncTimeoutMs);
         await scheduler.scheduleTask({
           id: 'immutable-infra:fleet-sync',
           ...settings.schedule,
@@ -113,12 +114,14 @@ export const immutableInfraPlugin = createBackendPlugin({
           scope: 'global',
           fn: async () => {
             // Accounts and regions are started within the task's timeout,
-            // less a margin; those not reached open the next run.
+            // less a margin, and given up if still answering near it; those
+            // not reached open the next run.
             const started = Date.now();
             await discoverOrganization(clients, logger);
-            await services.fleetSync.runWithin(
-              syncBudgetMs - (Date.now() - started),
-            );
+            const spent = Date.now() - started;
+            await services.fleetSync.runWithin(syncBudgetMs - spent, {
+              stopMs: syncStopMs - spent,
+            });
             // What the sync found: revoked versions running, and replaced.
             await services.adoptionNotifier.trackRevokedImages();
           },

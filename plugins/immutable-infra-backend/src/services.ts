@@ -24,6 +24,7 @@ import { DatabaseEntitySnapshotStore } from './catalog/EntitySnapshotStore';
 import { ImmutableInfraSettings, schedulePeriodMs } from './config/settings';
 import { FleetAnalyzer } from './drift/FleetAnalyzer';
 import { EntityPages } from './entities/EntityPages';
+import { EntityReadCache } from './entities/EntityReadCache';
 import { EntityReadModel } from './entities/EntityReadModel';
 import { DatabaseFleetStore } from './fleet/DatabaseFleetStore';
 import { DatabaseFindingLifetimeStore } from './fleet/FindingLifetimeStore';
@@ -125,7 +126,7 @@ export function createServices(options: {
   });
   const pages = new EntityPages({
     access,
-    readModel,
+    readModel: new EntityReadCache(readModel),
     stores,
     auditLog: DatabaseAuditLog.create({ knex }),
     analyzer,

@@ -89,9 +89,11 @@ export function imageAgeView(options: {
   environments: string[];
   policyDays: number;
   now?: number;
+  /** The analysis's instance views at `now`, when already made. */
+  views?: FleetInstanceView[];
 }): ImageAgeResponse {
   const now = options.now ?? Date.now();
-  const views = instanceViews(options.analysis, now);
+  const views = options.views ?? instanceViews(options.analysis, now);
   const names = [
     ...options.environments,
     ...new Set(

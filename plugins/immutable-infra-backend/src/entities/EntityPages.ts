@@ -9,6 +9,7 @@ import {
   EntitySummary,
   FleetInstanceView,
   ImageAgeResponse,
+  ImageFamily,
   ImageVersionPage,
   ImmutableInfraAnnotations,
   ParsedAnnotations,
@@ -32,6 +33,24 @@ import {
 } from '../fleet/driftLifetime';
 import { RegistryStores } from '../registry/RegistryStores';
 import { EntityFleetData, EntityReadModel } from './EntityReadModel';
+
+/**
+ * How long the analysis of one read of an entity's data serves its pages.
+ * Everything the analysis reads is in that read, so only what time changes
+ * waits: an age passing its limit, a grace period ending or an inventory
+ * going stale shows at most this late; a sync, a revocation or a channel
+ * move is a new read and shows at once.
+ */
+export const ANALYSIS_REUSE_MS = 30_000;
+
+/** The analysis of one read, and the views made from it. */
+type Analysed = {
+  at: number;
+  family: ImageFamily;
+  analysis: FleetAnalysis;
+  drift?: DriftResponse;
+  instances?: FleetInstanceView[];
+};
 
 /** What an entity page is built from. @internal */
 export type EntityPage = {
@@ -79,7 +98,8 @@ export class EntityPages {
   constructor(
     private readonly options: {
       access: EntityAccess;
-      readModel: EntityReadModel;
+      /** The read model, or an {@link EntityReadCache} of it. */
+      readModel: Pick<EntityReadModel, 'load'>;
       stores: RegistryStores;
       auditLog: AuditLog;
       analyzer: FleetAnalyzer;
@@ -92,14 +112,68 @@ export class EntityPages {
         entityRef: string,
       ) => Promise<Omit<Rollout, 'events'>[]>;
       /** The recorded lives of findings: the drift answer's ages. */
-      lifetimes?: Pick<FindingLifetimeStore, 'listOpen' | 'listGone'>;
+      lifetimes?: Pick<FindingLifetimeStore, 'listOpenSince' | 'listGone'>;
       /** The remediation policy of the entity and of each drift group. */
       remediation?: (options: {
         view: DriftResponse;
         annotations: ImmutableInfraAnnotations;
       }) => Promise<DriftResponse>;
+      /** The time, in milliseconds since the epoch; `Date.now` by default. */
+      now?: () => number;
     },
   ) {}
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /**
+   * Analyses by read: the same read (from an {@link EntityReadCache}) is
+   * analysed once for all the pages that ask within
+   * {@link ANALYSIS_REUSE_MS}.
+   */
+  private readonly analysed = new WeakMap<EntityFleetData, Analysed>();
+
+  /**
+   * The analysis of a read of the entity's data. With rollouts (the
+   * summary's score reads how far they are) it is always made afresh.
+   */
+  private analysisOf(options: {
+    annotations: ImmutableInfraAnnotations;
+    family: ImageFamily;
+    data: EntityFleetData;
+    rollouts?: Omit<Rollout, 'events'>[];
+  }): Analysed {
+    const now = this.now();
+    if (options.rollouts?.length) {
+      return {
+        at: now,
+        family: options.family,
+        analysis: this.options.analyzer.analyze({ ...options, now }),
+      };
+    }
+    const known = this.analysed.get(options.data);
+    if (
+      known &&
+      known.family === options.family &&
+      now - known.at < ANALYSIS_REUSE_MS &&
+      now >= known.at
+    ) {
+      return known;
+    }
+    const fresh: Analysed = {
+      at: now,
+      family: options.family,
+      analysis: this.options.analyzer.analyze({
+        annotations: options.annotations,
+        family: options.family,
+        data: options.data,
+        now,
+      }),
+    };
+    this.analysed.set(options.data, fresh);
+    return fresh;
+  }
 
   /**
    * The entity with its fleet data, if the caller may read it in the
@@ -165,12 +239,8 @@ export class EntityPages {
     if (family && family.entityRef === entityRef && data) {
       summary.family = family;
       summary.fleet = fleetSummary({
-        analysis: this.options.analyzer.analyze({
-          annotations,
-          family,
-          data,
-          rollouts,
-        }),
+        analysis: this.analysisOf({ annotations, family, data, rollouts })
+          .analysis,
         environments: annotations.environments,
       });
     } else if (family) {
@@ -242,8 +312,9 @@ export class EntityPages {
     total: number;
     nextCursor?: string;
   }> {
-    const { analysis } = await this.analyse(ref, credentials);
-    const all = instanceViews(analysis).filter(
+    const { analysed } = await this.analyse(ref, credentials);
+    analysed.instances ??= instanceViews(analysed.analysis, analysed.at);
+    const all = analysed.instances.filter(
       i =>
         (!query.environment || i.environment === query.environment) &&
         (!query.rule || (i.rules as string[]).includes(query.rule)) &&
@@ -262,62 +333,60 @@ export class EntityPages {
     credentials: Caller,
     query: { findingsPerGroup?: number } = {},
   ): Promise<DriftResponse> {
-    const view = await this.fullDrift(ref, credentials);
-    const bound = query.findingsPerGroup;
-    if (bound === undefined) {
-      return view;
-    }
-    return {
-      ...view,
-      groups: view.groups.map(group => ({
-        ...group,
-        findings: group.findings.slice(0, bound),
-        instanceIds: group.instanceIds.slice(0, bound),
-      })),
-    };
-  }
-
-  private async fullDrift(
-    ref: CompoundEntityRef,
-    credentials: Caller,
-  ): Promise<DriftResponse> {
-    const { entityRef, annotations, analysis } = await this.analyse(
+    const { entityRef, annotations, analysed } = await this.analyse(
       ref,
       credentials,
     );
+    analysed.drift ??= driftView(entityRef, analysed.analysis);
     const { lifetimes, remediation } = this.options;
     const view = remediation
-      ? await remediation({
-          view: driftView(entityRef, analysis),
-          annotations,
-        })
-      : driftView(entityRef, analysis);
+      ? await remediation({ view: analysed.drift, annotations })
+      : analysed.drift;
+    const bound = query.findingsPerGroup;
     if (!lifetimes) {
-      return view;
+      return bound === undefined
+        ? view
+        : {
+            ...view,
+            groups: view.groups.map(group => ({
+              ...group,
+              findings: group.findings.slice(0, bound),
+              instanceIds: group.instanceIds.slice(0, bound),
+            })),
+          };
     }
-    const now = Date.now();
+    const now = this.now();
     const longest = Math.max(...DRIFT_LIFETIME_WINDOWS);
     const [open, gone] = await Promise.all([
-      lifetimes.listOpen(entityRef),
+      lifetimes.listOpenSince(entityRef),
       lifetimes.listGone({
         entityRef,
         since: new Date(now - longest * 86_400_000).toISOString(),
       }),
     ]);
-    return withDriftLifetime({ view, open, gone, now });
+    return withDriftLifetime({
+      view,
+      open,
+      gone,
+      now,
+      findingsPerGroup: bound,
+    });
   }
 
   async imageAge(
     ref: CompoundEntityRef,
     credentials: Caller,
   ): Promise<ImageAgeResponse> {
-    const { entityRef, annotations, analysis } = await this.analyse(
+    const { entityRef, annotations, analysed } = await this.analyse(
       ref,
       credentials,
     );
+    analysed.instances ??= instanceViews(analysed.analysis, analysed.at);
     return imageAgeView({
       entityRef,
-      analysis,
+      analysis: analysed.analysis,
+      now: analysed.at,
+      views: analysed.instances,
       environments: annotations.environments,
       policyDays:
         annotations.maxImageAgeDays ?? this.options.policy.maxImageAgeDays,
@@ -331,7 +400,7 @@ export class EntityPages {
   ): Promise<{
     entityRef: string;
     annotations: ImmutableInfraAnnotations;
-    analysis: FleetAnalysis;
+    analysed: Analysed;
   }> {
     const { entityRef, annotations, data } = await this.load(ref, credentials);
     const family = data?.families.find(f => f.name === annotations.imageFamily);
@@ -343,7 +412,7 @@ export class EntityPages {
     return {
       entityRef,
       annotations,
-      analysis: this.options.analyzer.analyze({ annotations, family, data }),
+      analysed: this.analysisOf({ annotations, family, data }),
     };
   }
 }

@@ -22,6 +22,11 @@ export type EntityFleetData = FleetFacts & {
   snapshot: EntitySnapshot;
   /** Families registered to the entity (normally one). */
   families: ImageFamily[];
+  /**
+   * Which read this is: the read model's generation and the revision of the
+   * entity's last sync. Two reads with the same version hold the same data.
+   */
+  version: string;
 };
 
 type SyncColumns = Omit<SyncRow, 'entity_ref'> & {
@@ -49,27 +54,58 @@ export class EntityReadModel {
    * The one query of a page read, compiled once: building it each time
    * cost about a quarter of the query's own time.
    */
-  private readonly syncQuery: { sql: string; bindings: readonly Knex.Value[] };
+  private readonly syncQuery: CompiledQuery;
+
+  /** The same without the documents: what {@link version} reads. */
+  private readonly versionQuery: CompiledQuery;
 
   private constructor(private readonly db: Knex) {
     this.views = new ReadModelViews(db);
-    const compiled = db('entity_sync_state')
-      .where({ entity_ref: ENTITY_REF })
-      .select(
-        'status',
-        'last_attempt_at',
-        'last_success_at',
-        'error',
-        'launch_templates',
-        'autoscaling_groups',
-        'instances',
-        db('read_model_state')
-          .select('generation')
-          .where({ id: 1 })
-          .as('generation'),
-      )
-      .toSQL();
-    this.syncQuery = { sql: compiled.sql, bindings: compiled.bindings };
+    const compile = (columns: string[]): CompiledQuery => {
+      const compiled = db('entity_sync_state')
+        .where({ entity_ref: ENTITY_REF })
+        .select(
+          ...columns,
+          db('read_model_state')
+            .select('generation')
+            .where({ id: 1 })
+            .as('generation'),
+        )
+        .toSQL();
+      return { sql: compiled.sql, bindings: compiled.bindings };
+    };
+    this.syncQuery = compile([
+      'revision',
+      'status',
+      'last_attempt_at',
+      'last_success_at',
+      'error',
+      'launch_templates',
+      'autoscaling_groups',
+      'instances',
+    ]);
+    this.versionQuery = compile(['revision']);
+  }
+
+  private async first<T extends Partial<SyncColumns>>(
+    query: CompiledQuery,
+    entityRef: string,
+  ): Promise<(T & Pick<SyncColumns, 'generation' | 'revision'>) | undefined> {
+    const result = await this.db.raw(
+      query.sql,
+      query.bindings.map(b => (b === ENTITY_REF ? entityRef : b)),
+    );
+    // PostgreSQL answers { rows }, SQLite the rows.
+    return (result.rows ?? result)[0];
+  }
+
+  /**
+   * The version {@link load} would answer for the entity now, without
+   * reading its instances: equal versions hold equal data.
+   */
+  async version(entityRef: string): Promise<string> {
+    const sync = await this.first(this.versionQuery, entityRef);
+    return sync ? versionOf(sync) : String(await readModelGeneration(this.db));
   }
 
   /**
@@ -81,15 +117,11 @@ export class EntityReadModel {
     entityRef: string,
     options: { entity?: Entity } = {},
   ): Promise<EntityFleetData | undefined> {
-    const result = await this.db.raw(
-      this.syncQuery.sql,
-      this.syncQuery.bindings.map(b => (b === ENTITY_REF ? entityRef : b)),
-    );
-    // PostgreSQL answers { rows }, SQLite the rows.
-    const sync: SyncColumns | undefined = (result.rows ?? result)[0];
-    const view = await this.views.at(
-      sync ? Number(sync.generation) : await readModelGeneration(this.db),
-    );
+    const sync = await this.first<SyncColumns>(this.syncQuery, entityRef);
+    const generation = sync
+      ? Number(sync.generation)
+      : await readModelGeneration(this.db);
+    const view = await this.views.at(generation);
     const snapshot =
       view.snapshotOf(entityRef) ??
       (options.entity
@@ -123,6 +155,14 @@ export class EntityReadModel {
       versionsByImage: await view.versionsOf(inventory.instances),
       channels,
       channelVersions,
+      version: sync ? versionOf(sync) : String(generation),
     };
   }
+}
+
+type CompiledQuery = { sql: string; bindings: readonly Knex.Value[] };
+
+/** The read's version: the generation and the entity's sync revision. */
+function versionOf(sync: Pick<SyncColumns, 'generation' | 'revision'>) {
+  return `${Number(sync.generation)}/${Number(sync.revision ?? 0)}`;
 }

@@ -58,7 +58,37 @@ export type SyncRow = {
   autoscaling_groups: string | null;
   /** JSON: the instance records of the last good sync. */
   instances: string | null;
+  /** Moved by every write of the row (set by the database). */
+  revision?: number | string;
 };
+
+/** The columns a sync writes; {@link mergeSync} keeps the rest. */
+const SYNC_WRITTEN_COLUMNS = [
+  'last_attempt_at',
+  'last_success_at',
+  'status',
+  'error',
+  'launch_templates',
+  'autoscaling_groups',
+  'instances',
+] as const;
+
+/**
+ * The update of an entity's sync state that exists: the columns written
+ * and its revision moved, so readers that cached its instances read them
+ * again.
+ */
+function mergeSync(db: Knex) {
+  return {
+    ...Object.fromEntries(
+      SYNC_WRITTEN_COLUMNS.map(column => [
+        column,
+        db.raw('??', [`excluded.${column}`]),
+      ]),
+    ),
+    revision: db.raw('?? + 1', ['entity_sync_state.revision']),
+  };
+}
 
 /**
  * Sync rows of one multi-row insert, and entity refs of one `in (...)`:
@@ -538,7 +568,7 @@ export class DatabaseFleetStore implements FleetStore {
         await trx('entity_sync_state')
           .insert(syncRows.slice(i, i + BATCH))
           .onConflict('entity_ref')
-          .merge();
+          .merge(mergeSync(trx));
       }
       return { result: undefined, readModelChanged: false };
     });
@@ -567,7 +597,10 @@ export class DatabaseFleetStore implements FleetStore {
   }
 
   private async upsertSync(trx: Knex.Transaction, row: SyncRow) {
-    await trx('entity_sync_state').insert(row).onConflict('entity_ref').merge();
+    await trx('entity_sync_state')
+      .insert(row)
+      .onConflict('entity_ref')
+      .merge(mergeSync(trx));
   }
 
   async getInventory(entityRef: string): Promise<Inventory> {

@@ -80,6 +80,32 @@ describe.each(databases.eachSupportedId())(
         }),
       ]);
 
+      // What the drift answer reads: the same open findings, in no order.
+      expect(
+        (await store.listOpenSince(WEB)).sort((a, b) =>
+          `${a.rule}${a.instanceId}`.localeCompare(`${b.rule}${b.instanceId}`),
+        ),
+      ).toEqual([
+        {
+          rule: 'asg-missing',
+          rootCause: 'asg-missing:web',
+          instanceId: undefined,
+          firstSeenAt: open[2].firstSeenAt,
+        },
+        {
+          rule: 'ssh-open',
+          rootCause: 'ssh-open:world',
+          instanceId: 'i-1',
+          firstSeenAt: '2026-12-01T10:00:00.000Z',
+        },
+        {
+          rule: 'ssh-open',
+          rootCause: 'ssh-open:world',
+          instanceId: 'i-2',
+          firstSeenAt: open[1].firstSeenAt,
+        },
+      ]);
+
       const [first, second, third] = open;
       expect(
         await store.record({
@@ -99,6 +125,7 @@ describe.each(databases.eachSupportedId())(
         }),
       ).toEqual({ opened: 0, closed: 3 });
       expect(await store.listOpen(WEB)).toEqual([]);
+      expect(await store.listOpenSince(WEB)).toEqual([]);
       expect(await store.listOpen(API)).toHaveLength(1);
 
       const gone = await store.listGone({

@@ -21,6 +21,9 @@ export type FindingKey = {
   instanceId?: string;
 };
 
+/** When an open finding was first seen. @internal */
+export type OpenSince = FindingKey & { firstSeenAt: string };
+
 /** The life of one drift finding. @internal */
 export type FindingLifetime = FindingKey & {
   id: string;
@@ -54,6 +57,12 @@ export type FindingClosure = {
 export interface FindingLifetimeStore {
   /** An entity's open findings, oldest first. */
   listOpen(entityRef: string): Promise<FindingLifetime[]>;
+
+  /**
+   * When each of an entity's open findings was first seen, in no order:
+   * what the drift answer reads, without the rest of each life.
+   */
+  listOpenSince(entityRef: string): Promise<OpenSince[]>;
 
   /**
    * Opens and closes lives of one entity's findings at `at`, together. A
@@ -144,6 +153,22 @@ export class DatabaseFindingLifetimeStore implements FindingLifetimeStore {
         { column: 'id', order: 'asc' },
       ]);
     return rows.map(fromRow);
+  }
+
+  async listOpenSince(entityRef: string): Promise<OpenSince[]> {
+    const rows: Pick<
+      LifetimeRow,
+      'rule' | 'root_cause' | 'instance_id' | 'first_seen_at'
+    >[] = await this.db<LifetimeRow>('finding_lifetimes')
+      .where({ entity_ref: entityRef })
+      .whereNull('gone_at')
+      .select('rule', 'root_cause', 'instance_id', 'first_seen_at');
+    return rows.map(row => ({
+      rule: row.rule,
+      rootCause: row.root_cause,
+      instanceId: row.instance_id ?? undefined,
+      firstSeenAt: toIso(row.first_seen_at),
+    }));
   }
 
   async record(options: {

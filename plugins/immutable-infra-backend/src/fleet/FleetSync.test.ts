@@ -414,6 +414,14 @@ class InMemoryCloud implements FleetProvider {
   readonly refused = new Map<string, Error>();
   /** Runs as each account and region is listed (a fake clock advancing). */
   onList?: (location: { account?: string; region: string }) => void;
+  /**
+   * Accounts whose listing never answers (an endpoint that accepts the
+   * connection and says nothing): `abortable` until the caller's signal
+   * aborts it, as the SDK's `abortSignal` does; `deaf` not even then.
+   */
+  readonly silent = new Map<string, 'abortable' | 'deaf'>();
+  /** The signals the listings were given. */
+  readonly signals: AbortSignal[] = [];
 
   add(
     count: number,
@@ -458,9 +466,30 @@ class InMemoryCloud implements FleetProvider {
     region: string;
     account?: string;
     tagKeys: string[];
+    signal?: AbortSignal;
   }) {
     this.ask('listAccountInstances', location);
     this.onList?.(location);
+    if (location.signal) {
+      this.signals.push(location.signal);
+    }
+    const silent = this.silent.get(location.account ?? '');
+    if (silent) {
+      await new Promise((_, reject) => {
+        if (silent === 'abortable') {
+          location.signal?.addEventListener(
+            'abort',
+            () =>
+              reject(
+                Object.assign(new Error('Request aborted'), {
+                  name: 'AbortError',
+                }),
+              ),
+            { once: true },
+          );
+        }
+      });
+    }
     return this.of(location)
       .filter(i => location.tagKeys.some(key => key in i.tags))
       .map(i => ({ ...i }));
@@ -907,6 +936,45 @@ describe.each(databases.eachSupportedId())(
         ]);
         expect(await ids(fleet, 'svc-2')).toHaveLength(1);
       });
+
+      it.each(['abortable', 'deaf'] as const)(
+        'gives up an account still answering at its stop (%s), leaves its entities as they were, and takes them first next time',
+        async silence => {
+          const cloud = new InMemoryCloud();
+          accounts.forEach((account, n) =>
+            cloud.add(
+              1,
+              { 'immutable-infra:service': `svc-${n}` },
+              { account },
+            ),
+          );
+          const { fleet, sync } = await setup(
+            cloud,
+            accounts.map((_, n) => inAccount(n)),
+            { concurrency: 2 },
+          );
+          cloud.silent.set(accounts[1], silence);
+          const run = await sync.runWithin(10 * 60_000, { stopMs: 300 });
+          expect(run.deferred).toEqual(['component:default/svc-1']);
+          expect(run.results.map(r => [r.entityRef, r.status])).toEqual([
+            ['component:default/svc-0', 'ok'],
+            ['component:default/svc-2', 'ok'],
+          ]);
+          // Neither written nor failed.
+          expect(
+            (await fleet.getInventory('component:default/svc-1')).sync,
+          ).toBeUndefined();
+          // The listing given up was told to stop.
+          expect(cloud.signals.every(signal => signal.aborted)).toBe(true);
+
+          cloud.silent.clear();
+          cloud.calls.length = 0;
+          const next = await sync.runWithin(10 * 60_000, { stopMs: 60_000 });
+          expect(listed(cloud)[0]).toBe(accounts[1]);
+          expect(next.deferred).toEqual([]);
+          expect(await ids(fleet, 'svc-1')).toHaveLength(1);
+        },
+      );
 
       it('takes entities never synced first', async () => {
         const { cloud, now } = slowCloud();

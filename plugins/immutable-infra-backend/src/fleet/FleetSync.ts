@@ -18,7 +18,12 @@ import {
 import { fetchEntityInventory, markOwnedTwice } from './entityInventory';
 import { lastSyncAttempts, leastRecentlyAttemptedFirst } from './syncBudget';
 
-export { FLEET_SYNC_BUDGET_SHARE, fleetSyncBudgetMs } from './syncBudget';
+export {
+  FLEET_SYNC_BUDGET_SHARE,
+  FLEET_SYNC_STOP_SHARE,
+  fleetSyncBudgetMs,
+  fleetSyncStopMs,
+} from './syncBudget';
 
 /** Entities a sync has in flight unless told otherwise. @internal */
 export const FLEET_SYNC_CONCURRENCY = 4;
@@ -36,8 +41,9 @@ export type FleetSyncRun = {
   results: EntitySyncResult[];
   /**
    * Entities not synced because the budget ran out before one of their
-   * accounts and regions was reached: their last inventories stay as they
-   * were, and the next run starts with them.
+   * accounts and regions was reached, or the sync stopped waiting for it:
+   * their last inventories stay as they were, and the next run starts with
+   * them.
    */
   deferred: string[];
 };
@@ -106,19 +112,27 @@ export class FleetSync {
    * accounts and regions least recently attempted go first, so those a run
    * could not reach open the next one; an entity whose account and region
    * was not reached is left as it was (its last inventory stays, and turns
-   * stale only as any inventory does, past two periods).
+   * stale only as any inventory does, past two periods). With `stopMs`, an
+   * account and region still answering then is given up (its calls are
+   * abandoned, its entities left as those not reached), so a slow account
+   * cannot hold the sync past the task's timeout.
    */
-  async runWithin(budgetMs: number): Promise<FleetSyncRun> {
-    return this.sync(undefined, { budgetMs });
+  async runWithin(
+    budgetMs: number,
+    options: { stopMs?: number } = {},
+  ): Promise<FleetSyncRun> {
+    return this.sync(undefined, { budgetMs, stopMs: options.stopMs });
   }
 
   private async sync(
     entityRef: string | undefined,
-    options: { trigger?: SyncTrigger; budgetMs?: number },
+    options: { trigger?: SyncTrigger; budgetMs?: number; stopMs?: number },
   ): Promise<FleetSyncRun> {
     const now = this.options.now ?? Date.now;
     const deadline =
       options.budgetMs === undefined ? undefined : now() + options.budgetMs;
+    const stop =
+      options.stopMs === undefined ? undefined : now() + options.stopMs;
     const trigger = options.trigger ?? 'poll';
     const credentials = await this.options.auth.getOwnServiceCredentials();
     let entities: Entity[];
@@ -139,16 +153,13 @@ export class FleetSync {
     }
     const provider = this.options.providerFactory();
     const writer = new InventoryWriter(this.options.fleet);
-    const outcome =
+    const outcome: FleetSyncRun & { stopped?: number } =
       entityRef || !provider.listAccountInstances
         ? await this.syncEach(entities, provider, writer, trigger, deadline)
-        : await this.syncByAccount(
-            entities,
-            provider,
-            writer,
-            trigger,
+        : await this.syncByAccount(entities, provider, writer, trigger, {
             deadline,
-          );
+            stop,
+          });
     const results = outcome.results;
     const failed = results.filter(r => r.status === 'failed');
     this.options.logger.info(
@@ -162,11 +173,15 @@ export class FleetSync {
               outcome.deferred.length
             } left for the next run (its time budget of ${Math.round(
               options.budgetMs! / 1000,
-            )} s ran out; they go first then)`
+            )} s ran out${
+              outcome.stopped
+                ? `, and ${outcome.stopped} accounts and regions still answering were given up`
+                : ''
+            }; they go first then)`
           : ''
       }`,
     );
-    return outcome;
+    return { results: outcome.results, deferred: outcome.deferred };
   }
 
   /**
@@ -286,16 +301,29 @@ export class FleetSync {
    * With a deadline, the accounts and regions whose entities were least
    * recently attempted go first, and none is started past the deadline:
    * the entities of one not reached are deferred, neither written nor
-   * failed, and open the next run.
+   * failed, and open the next run. At `stop`, those still in flight are
+   * given up the same way.
    */
   private async syncByAccount(
     entities: Entity[],
     provider: FleetProvider,
     writer: InventoryWriter,
     trigger: SyncTrigger,
-    deadline?: number,
-  ): Promise<FleetSyncRun> {
+    limits: { deadline?: number; stop?: number },
+  ): Promise<FleetSyncRun & { stopped: number }> {
+    const { deadline, stop } = limits;
     const now = this.options.now ?? Date.now;
+    const stopping = new AbortController();
+    const timer =
+      stop === undefined
+        ? undefined
+        : setTimeout(() => stopping.abort(), Math.max(0, stop - now()));
+    const stopped = new Promise<'stopped'>(resolve =>
+      stopping.signal.addEventListener('abort', () => resolve('stopped'), {
+        once: true,
+      }),
+    );
+    let given = 0;
     const outcomes: Promise<EntitySyncResult>[] = new Array(entities.length);
     const { groups: listed, pending } = groupByAccountRegion(
       entities,
@@ -325,20 +353,30 @@ export class FleetSync {
     let next = 0;
     const worker = async () => {
       while (next < groups.length) {
-        if (deadline !== undefined && now() >= deadline) {
+        if (
+          (deadline !== undefined && now() >= deadline) ||
+          stopping.signal.aborted
+        ) {
           next = groups.length;
           break;
         }
         const group = groups[next++];
-        let found: Map<number, InventoryPart | Error>;
-        try {
-          found = await readAccountRegion(group, provider, {
-            environmentTag: this.options.environmentTag,
-            facts: this.options.facts,
-          });
-        } catch (error) {
+        const read = readAccountRegion(group, provider, {
+          environmentTag: this.options.environmentTag,
+          facts: this.options.facts,
+          signal: stopping.signal,
+        }).catch((error): Map<number, InventoryPart | Error> | 'stopped' => {
+          if (stopping.signal.aborted) {
+            return 'stopped';
+          }
           const failure = new Error(errorMessage(error));
-          found = new Map(group.members.map(m => [m.index, failure]));
+          return new Map(group.members.map(m => [m.index, failure]));
+        });
+        const found = await Promise.race([read, stopped]);
+        if (found === 'stopped') {
+          // Its members stay pending: deferred, neither written nor failed.
+          given += 1;
+          continue;
         }
         for (const member of group.members) {
           const entry = pending.get(member.index)!;
@@ -365,12 +403,14 @@ export class FleetSync {
         worker,
       ),
     );
+    clearTimeout(timer);
     await writer.drain();
     // What is still pending waits for an account and region not reached.
     const deferred = [...pending.values()].map(p => p.update.entityRef);
     return {
       results: await Promise.all(outcomes.filter(Boolean)),
       deferred,
+      stopped: given,
     };
   }
 

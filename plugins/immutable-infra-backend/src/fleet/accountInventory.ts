@@ -155,7 +155,12 @@ export function addInventoryPart(
 export async function readAccountRegion(
   group: AccountRegion,
   provider: FleetProvider,
-  options: { environmentTag: string; facts?: InstanceFactsOptions },
+  options: {
+    environmentTag: string;
+    facts?: InstanceFactsOptions;
+    /** Abandons the listing; then this rejects instead of failing members. */
+    signal?: AbortSignal;
+  },
 ): Promise<Map<number, InventoryPart | Error>> {
   const { region, account, members } = group;
   const where = `${region}${account ? ` of account ${account}` : ''}`;
@@ -178,8 +183,12 @@ export async function readAccountRegion(
           members.flatMap(m => m.annotations.fleetSelector.map(p => p.key)),
         ),
       ],
+      signal: options.signal,
     });
   } catch (error) {
+    if (options.signal?.aborted) {
+      throw error;
+    }
     return failAll(error);
   }
 

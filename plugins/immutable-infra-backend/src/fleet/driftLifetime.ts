@@ -1,9 +1,10 @@
 import {
+  DriftFinding,
   DriftLifetime,
   DriftResponse,
 } from '@immutable-infra/backstage-plugin-common';
 import { quantile } from '../drift/views';
-import { FindingKey, FindingLifetime } from './FindingLifetimeStore';
+import { FindingKey, FindingLifetime, OpenSince } from './FindingLifetimeStore';
 
 const DAY = 86_400_000;
 
@@ -29,40 +30,63 @@ export function erasedAutomatically(lifetime: FindingLifetime): boolean {
 }
 
 const keyOf = (f: FindingKey) =>
-  JSON.stringify([f.rule, f.rootCause, f.instanceId ?? '']);
+  `${f.rule}\u0000${f.rootCause}\u0000${f.instanceId ?? ''}`;
 
 /**
  * The drift answer with how long its drift lives: each finding and group
  * with when it was first found, the open findings, and over the last 30 and
- * 90 days the median and p95 of the lives of the findings gone.
+ * 90 days the median and p95 of the lives of the findings gone. With
+ * `findingsPerGroup`, each group keeps that many findings and instance ids
+ * (its count, environments and first sighting stay those of the whole
+ * group).
  *
  * @internal
  */
 export function withDriftLifetime(options: {
   view: DriftResponse;
-  open: FindingLifetime[];
+  open: OpenSince[];
   /** Lives gone in the longest window, at least. */
   gone: FindingLifetime[];
   now: number;
+  findingsPerGroup?: number;
 }): DriftResponse {
   const { view, open, gone, now } = options;
+  const bound = options.findingsPerGroup ?? Infinity;
   const firstSeen = new Map(open.map(l => [keyOf(l), l.firstSeenAt]));
   const groups = view.groups.map(group => {
-    const findings = group.findings.map(f => {
-      const firstSeenAt = firstSeen.get(keyOf(f));
-      return firstSeenAt ? { ...f, firstSeenAt } : f;
-    });
-    const seen = findings
-      .map(f => f.firstSeenAt)
-      .filter((at): at is string => at !== undefined)
-      .sort();
-    return seen.length > 0
-      ? { ...group, findings, firstSeenAt: seen[0] }
-      : { ...group, findings };
+    let earliest: string | undefined;
+    const findings: DriftFinding[] = [];
+    for (const finding of group.findings) {
+      const firstSeenAt = firstSeen.get(keyOf(finding));
+      if (
+        firstSeenAt !== undefined &&
+        (earliest === undefined || firstSeenAt < earliest)
+      ) {
+        earliest = firstSeenAt;
+      }
+      if (findings.length < bound) {
+        findings.push(firstSeenAt ? { ...finding, firstSeenAt } : finding);
+      }
+    }
+    const shown = {
+      ...group,
+      findings,
+      instanceIds:
+        bound < group.instanceIds.length
+          ? group.instanceIds.slice(0, bound)
+          : group.instanceIds,
+    };
+    return earliest ? { ...shown, firstSeenAt: earliest } : shown;
   });
+  let oldestOpenSince: string | undefined;
+  for (const { firstSeenAt } of open) {
+    if (oldestOpenSince === undefined || firstSeenAt < oldestOpenSince) {
+      oldestOpenSince = firstSeenAt;
+    }
+  }
   const lifetime: DriftLifetime = {
     open: open.length,
-    oldestOpenSince: open.map(l => l.firstSeenAt).sort()[0],
+    oldestOpenSince,
     windows: DRIFT_LIFETIME_WINDOWS.map(days => {
       const since = now - days * DAY;
       const within = gone.filter(

@@ -25,6 +25,26 @@ export function fleetSyncBudgetMs(timeoutMs: number): number {
 }
 
 /**
+ * Share of the task's timeout after which a periodic sync stops waiting for
+ * the accounts and regions still in flight: their entities are left for the
+ * next run, as those never started, and what was read is written in the
+ * rest of the timeout.
+ *
+ * @internal
+ */
+export const FLEET_SYNC_STOP_SHARE = 0.9;
+
+/**
+ * When a periodic sync stops waiting for accounts and regions in flight,
+ * from the fleet sync task's timeout.
+ *
+ * @internal
+ */
+export function fleetSyncStopMs(timeoutMs: number): number {
+  return Math.floor(timeoutMs * FLEET_SYNC_STOP_SHARE);
+}
+
+/**
  * When each entity was last attempted, 0 for those never synced (they go
  * first), or nothing when the store cannot tell.
  */

@@ -143,7 +143,11 @@ export interface FleetProvider {
    * selectors. A provider without it is asked entity by entity.
    */
   listAccountInstances?(
-    location: ImageLocation & { tagKeys: string[] },
+    location: ImageLocation & {
+      tagKeys: string[];
+      /** Stops the listing (between pages at least), which then rejects. */
+      signal?: AbortSignal;
+    },
   ): Promise<FleetInstance[]>;
 
   /**

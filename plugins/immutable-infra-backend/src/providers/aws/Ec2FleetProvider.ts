@@ -63,7 +63,7 @@ export class Ec2FleetProvider implements FleetProvider {
    * use, 200 a request.
    */
   async listAccountInstances(
-    location: ImageLocation & { tagKeys: string[] },
+    location: ImageLocation & { tagKeys: string[]; signal?: AbortSignal },
   ): Promise<FleetInstance[]> {
     if (location.tagKeys.length === 0) {
       return [];
@@ -73,6 +73,7 @@ export class Ec2FleetProvider implements FleetProvider {
       ec2,
       location,
       describeInventoryInputs(location.tagKeys),
+      location.signal,
     );
   }
 
@@ -80,15 +81,18 @@ export class Ec2FleetProvider implements FleetProvider {
     ec2: EC2Client,
     location: ImageLocation,
     inputs: DescribeInstancesCommandInput[],
+    signal?: AbortSignal,
   ): Promise<FleetInstance[]> {
     const found: Instance[] = [];
     const seen = new Set<string>();
     for (const input of inputs) {
-      // The SDK's paginator follows every NextToken.
+      // The SDK's paginator follows every NextToken; an abandoned listing
+      // stops before the next page.
       for await (const page of paginateDescribeInstances(
         { client: ec2 },
         input,
       )) {
+        signal?.throwIfAborted();
         for (const reservation of page.Reservations ?? []) {
           for (const instance of reservation.Instances ?? []) {
             // Listed once, whatever batches of keys found it.
@@ -111,6 +115,7 @@ export class Ec2FleetProvider implements FleetProvider {
         new DescribeSecurityGroupsCommand({
           GroupIds: unknownGroups.slice(i, i + SECURITY_GROUP_BATCH),
         }),
+        { abortSignal: signal },
       );
       for (const group of answer.SecurityGroups ?? []) {
         this.groups.set(group.GroupId!, groupExposure(group));

@@ -79,7 +79,10 @@ function Registry() {
   const entityRef = stringifyEntityRef(entity);
   const compoundRef = useMemo(() => getCompoundEntityRef(entity), [entity]);
   const versions = useImageVersions(compoundRef);
-  const family = versions.lastPage?.family;
+  // The family is the entity's annotation (the versions' answer names the
+  // same): the channels are asked for with the versions, not after them.
+  const { imageFamily: family, maxImageAgeDays } =
+    parseImmutableInfraAnnotations(entity).annotations;
   const channels = useChannels(family);
   const history = useChannelHistory(family);
   const revoke = usePermission({
@@ -91,8 +94,6 @@ function Registry() {
     resourceRef: entityRef,
   });
   const [pending, setPending] = useState<PendingAction>();
-  const { maxImageAgeDays } =
-    parseImmutableInfraAnnotations(entity).annotations;
   const onRevoke = useCallback(
     (version: ImageVersion) => setPending({ kind: 'revoke', version }),
     [],
