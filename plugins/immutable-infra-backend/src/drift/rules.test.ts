@@ -444,6 +444,31 @@ describe('drift rules', () => {
     expect(failed()).toEqual(['stale-inventory']);
   });
 
+  it('stale-inventory: also when no sync ran for two periods, though the last one succeeded', () => {
+    const good = (minutesAgo: number, syncPeriodMs = 5 * 60_000) => {
+      const at = new Date(NOW - minutesAgo * 60_000).toISOString();
+      return evaluateDrift({
+        ...input({
+          sync: {
+            entityRef: 'component:default/app',
+            status: 'ok',
+            lastAttemptAt: at,
+            lastSuccessAt: at,
+          },
+        }),
+        syncPeriodMs,
+      }).filter(f => f.rule === 'stale-inventory');
+    };
+    expect(good(9)).toEqual([]);
+    const [stale] = good(11);
+    expect(stale.detail).toBe(
+      'The last sync ran 11 minutes ago, though syncs run every 5 minutes; the inventory shown is that old.',
+    );
+    expect(stale.fix).toMatch(/fleet sync task runs/);
+    // Syncs only when triggered: a good sync never ages.
+    expect(good(60 * 24 * 30, 0)).toEqual([]);
+  });
+
   it('says that a stateful service needs approval to replace', () => {
     const i = input({ instances: [instance('i-1', { keyName: 'ops' })] });
     i.annotations = { ...i.annotations, stateful: true };

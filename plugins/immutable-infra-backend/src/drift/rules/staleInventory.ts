@@ -1,9 +1,19 @@
 import { defineDriftRule } from './DriftRuleDefinition';
-import { ago } from './wording';
+import { ago, agoPrecise } from './wording';
+
+/** A sync period in words: `5 minutes`. */
+function periodWords(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes >= 1
+    ? `${minutes} minute${minutes === 1 ? '' : 's'}`
+    : `${Math.round(ms / 1000)} seconds`;
+}
 
 /**
- * The last sync failed and the last successful one is older than two sync
- * periods (or there was none): the inventory shown is out of date.
+ * The inventory shown is out of date: the last sync failed and the last
+ * successful one is older than two sync periods (or there was none), or,
+ * with periodic syncs, no sync at all has run for two periods (the
+ * scheduler stopped, or every run left the entity's account for the next).
  *
  * @internal
  */
@@ -13,24 +23,41 @@ export const staleInventory = defineDriftRule({
   fails: [],
   evaluate: {
     entity: ({ sync }, { now, input }) => {
-      if (!sync || sync.status !== 'failed') {
+      if (!sync) {
         return undefined;
       }
       const lastGood = sync.lastSuccessAt ? Date.parse(sync.lastSuccessAt) : 0;
-      return now - lastGood > 2 * input.syncPeriodMs
-        ? { sync, now }
+      if (sync.status === 'failed') {
+        return now - lastGood > 2 * input.syncPeriodMs
+          ? { sync, now, periodMs: input.syncPeriodMs }
+          : undefined;
+      }
+      // Without a period (syncs only when triggered) a good sync never ages.
+      const lastAttempt = Date.parse(sync.lastAttemptAt);
+      return input.syncPeriodMs > 0 &&
+        now - lastAttempt > 2 * input.syncPeriodMs
+        ? { sync, now, periodMs: input.syncPeriodMs }
         : undefined;
     },
   },
-  detail: ({ sync, now }) =>
-    `The last sync failed (${
-      sync.error ?? 'unknown error'
-    }); the inventory shown is ${
-      sync.lastSuccessAt
-        ? `from ${ago(sync.lastSuccessAt, now)}`
-        : 'empty: no sync has ever succeeded'
-    }.`,
+  detail: ({ sync, now, periodMs }) =>
+    sync.status === 'failed'
+      ? `The last sync failed (${
+          sync.error ?? 'unknown error'
+        }); the inventory shown is ${
+          sync.lastSuccessAt
+            ? `from ${ago(sync.lastSuccessAt, now)}`
+            : 'empty: no sync has ever succeeded'
+        }.`
+      : `The last sync ran ${agoPrecise(
+          sync.lastAttemptAt,
+          now,
+        )}, though syncs run every ${periodWords(
+          periodMs,
+        )}; the inventory shown is that old.`,
   rootCause: () => 'stale-inventory',
-  fix: () =>
-    'Check the AWS credentials and the fleet selector, then sync again.',
+  fix: ({ sync }) =>
+    sync.status === 'failed'
+      ? 'Check the AWS credentials and the fleet selector, then sync again.'
+      : 'Check that the fleet sync task runs (GET /api/immutable-infra/.backstage/scheduler/v1/tasks) and that its log does not leave this entity for the next run each time.',
 });

@@ -17,6 +17,23 @@ export function ago(iso: string, now: number): string {
   return d === 1 ? '1 day ago' : `${d} days ago`;
 }
 
+/**
+ * How long ago a time was, in the unit that reads best: minutes up to
+ * 90 minutes, hours up to 48 hours, then days.
+ *
+ * @internal
+ */
+export function agoPrecise(iso: string, now: number): string {
+  const minutes = Math.max(0, Math.floor((now - Date.parse(iso)) / 60_000));
+  const count = (n: number, unit: string) =>
+    `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  if (minutes < 90) {
+    return count(minutes, 'minute');
+  }
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? count(hours, 'hour') : ago(iso, now);
+}
+
 /** `; the production channel is app@2`, or nothing without a channel. @internal */
 export function channelClause(subject: InstanceSubject): string {
   return subject.channel
