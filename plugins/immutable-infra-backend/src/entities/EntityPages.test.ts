@@ -6,6 +6,7 @@ import { EntityAccess } from '../catalog/EntityAccess';
 import { DatabaseEntitySnapshotStore } from '../catalog/EntitySnapshotStore';
 import { FleetAnalyzer } from '../drift/FleetAnalyzer';
 import { DatabaseFleetStore } from '../fleet/DatabaseFleetStore';
+import { DatabaseFindingLifetimeStore } from '../fleet/FindingLifetimeStore';
 import { createRegistryStores } from '../registry/RegistryStores';
 import { ANALYSIS_REUSE_MS, EntityPages } from './EntityPages';
 import { EntityReadCache } from './EntityReadCache';
@@ -82,6 +83,7 @@ describe.each(databases.eachSupportedId())('EntityPages on %p', id => {
     const access = {
       mayRead: async (refs: string[]) => refs.map(() => true),
     } as unknown as EntityAccess;
+    const lifetimes = DatabaseFindingLifetimeStore.create({ knex });
     const pages = new EntityPages({
       access,
       readModel: new EntityReadCache(EntityReadModel.create({ knex })),
@@ -89,9 +91,10 @@ describe.each(databases.eachSupportedId())('EntityPages on %p', id => {
       auditLog: DatabaseAuditLog.create({ knex }),
       analyzer,
       policy: { maxImageAgeDays: 90 },
+      lifetimes,
       now: () => clock.now,
     });
-    return { pages, sync, clock, analyze };
+    return { pages, sync, clock, analyze, lifetimes };
   }
 
   const credentials = mockCredentials.user();
@@ -115,6 +118,38 @@ describe.each(databases.eachSupportedId())('EntityPages on %p', id => {
       pages.instances(WEB, { limit: 25 }, credentials),
     ).resolves.toMatchObject({ total: 3 });
     expect(analyze).toHaveBeenCalledTimes(2);
+  });
+
+  it('dates the findings a page shows, and each group by all its open findings', async () => {
+    const { pages, sync, clock, lifetimes } = await setup();
+    await sync(['i-1', 'i-2', 'i-3']);
+    clock.now = LAUNCHED + 2 * DAY;
+    const found = await pages.drift(WEB, credentials);
+    const [group] = found.groups.filter(g => g.rule === 'instance-too-old');
+    expect(group.count).toBe(3);
+    // Found one by one, the last first.
+    for (const [n, finding] of [...group.findings].reverse().entries()) {
+      await lifetimes.record({
+        entityRef: 'component:default/web',
+        at: new Date(LAUNCHED + DAY + n * 60_000).toISOString(),
+        open: [{ ...finding, seenBy: 'poll' }],
+        close: [],
+      });
+    }
+    const page = await pages.drift(WEB, credentials, { findingsPerGroup: 1 });
+    const [shown] = page.groups.filter(g => g.rule === 'instance-too-old');
+    expect(shown.count).toBe(3);
+    expect(shown.findings).toEqual([
+      expect.objectContaining({
+        instanceId: group.findings[0].instanceId,
+        firstSeenAt: new Date(LAUNCHED + DAY + 2 * 60_000).toISOString(),
+      }),
+    ]);
+    expect(shown.firstSeenAt).toBe(new Date(LAUNCHED + DAY).toISOString());
+    expect(page.lifetime).toMatchObject({
+      open: 3,
+      oldestOpenSince: new Date(LAUNCHED + DAY).toISOString(),
+    });
   });
 
   it(`shows what time changes at most ${

@@ -112,7 +112,10 @@ export class EntityPages {
         entityRef: string,
       ) => Promise<Omit<Rollout, 'events'>[]>;
       /** The recorded lives of findings: the drift answer's ages. */
-      lifetimes?: Pick<FindingLifetimeStore, 'listOpenSince' | 'listGone'>;
+      lifetimes?: Pick<
+        FindingLifetimeStore,
+        'countOpen' | 'listOpenSince' | 'listGone'
+      >;
       /** The remediation policy of the entity and of each drift group. */
       remediation?: (options: {
         view: DriftResponse;
@@ -357,8 +360,16 @@ export class EntityPages {
     }
     const now = this.now();
     const longest = Math.max(...DRIFT_LIFETIME_WINDOWS);
-    const [open, gone] = await Promise.all([
-      lifetimes.listOpenSince(entityRef),
+    // A page of a large fleet looks up the few findings it shows; the
+    // groups' ages and the totals are counted by the database.
+    const [openGroups, open, gone] = await Promise.all([
+      lifetimes.countOpen(entityRef),
+      lifetimes.listOpenSince(
+        entityRef,
+        bound === undefined
+          ? undefined
+          : view.groups.flatMap(g => g.findings.slice(0, bound)),
+      ),
       lifetimes.listGone({
         entityRef,
         since: new Date(now - longest * 86_400_000).toISOString(),
@@ -366,6 +377,7 @@ export class EntityPages {
     ]);
     return withDriftLifetime({
       view,
+      openGroups,
       open,
       gone,
       now,

@@ -106,6 +106,39 @@ describe.each(databases.eachSupportedId())(
         },
       ]);
 
+      // The few a page shows, by their keys; one not open is not there.
+      expect(
+        await store.listOpenSince(WEB, [
+          { rule: 'ssh-open', rootCause: 'ssh-open:world', instanceId: 'i-2' },
+          { rule: 'ssh-open', rootCause: 'ssh-open:world', instanceId: 'i-9' },
+        ]),
+      ).toEqual([
+        {
+          rule: 'ssh-open',
+          rootCause: 'ssh-open:world',
+          instanceId: 'i-2',
+          firstSeenAt: open[1].firstSeenAt,
+        },
+      ]);
+      expect(
+        (await store.countOpen(WEB)).sort((a, b) =>
+          a.rule.localeCompare(b.rule),
+        ),
+      ).toEqual([
+        {
+          rule: 'asg-missing',
+          rootCause: 'asg-missing:web',
+          count: 1,
+          firstSeenAt: open[2].firstSeenAt,
+        },
+        {
+          rule: 'ssh-open',
+          rootCause: 'ssh-open:world',
+          count: 2,
+          firstSeenAt: '2026-12-01T10:00:00.000Z',
+        },
+      ]);
+
       const [first, second, third] = open;
       expect(
         await store.record({
@@ -126,6 +159,7 @@ describe.each(databases.eachSupportedId())(
       ).toEqual({ opened: 0, closed: 3 });
       expect(await store.listOpen(WEB)).toEqual([]);
       expect(await store.listOpenSince(WEB)).toEqual([]);
+      expect(await store.countOpen(WEB)).toEqual([]);
       expect(await store.listOpen(API)).toHaveLength(1);
 
       const gone = await store.listGone({

@@ -24,6 +24,15 @@ export type FindingKey = {
 /** When an open finding was first seen. @internal */
 export type OpenSince = FindingKey & { firstSeenAt: string };
 
+/** Open findings of one rule and root cause. @internal */
+export type OpenGroup = {
+  rule: string;
+  rootCause: string;
+  count: number;
+  /** The first sighting of the oldest of them. */
+  firstSeenAt: string;
+};
+
 /** The life of one drift finding. @internal */
 export type FindingLifetime = FindingKey & {
   id: string;
@@ -60,9 +69,20 @@ export interface FindingLifetimeStore {
 
   /**
    * When each of an entity's open findings was first seen, in no order:
-   * what the drift answer reads, without the rest of each life.
+   * what the drift answer reads, without the rest of each life. With
+   * `findings`, only those of them that are open (looked up one by one, for
+   * the few findings a page shows).
    */
-  listOpenSince(entityRef: string): Promise<OpenSince[]>;
+  listOpenSince(
+    entityRef: string,
+    findings?: FindingKey[],
+  ): Promise<OpenSince[]>;
+
+  /**
+   * The entity's open findings counted by rule and root cause, each with
+   * its first sighting: a drift group's age without reading its findings.
+   */
+  countOpen(entityRef: string): Promise<OpenGroup[]>;
 
   /**
    * Opens and closes lives of one entity's findings at `at`, together. A
@@ -155,18 +175,57 @@ export class DatabaseFindingLifetimeStore implements FindingLifetimeStore {
     return rows.map(fromRow);
   }
 
-  async listOpenSince(entityRef: string): Promise<OpenSince[]> {
-    const rows: Pick<
+  async listOpenSince(
+    entityRef: string,
+    findings?: FindingKey[],
+  ): Promise<OpenSince[]> {
+    type Row = Pick<
       LifetimeRow,
       'rule' | 'root_cause' | 'instance_id' | 'first_seen_at'
-    >[] = await this.db<LifetimeRow>('finding_lifetimes')
-      .where({ entity_ref: entityRef })
-      .whereNull('gone_at')
-      .select('rule', 'root_cause', 'instance_id', 'first_seen_at');
+    >;
+    const columns = ['rule', 'root_cause', 'instance_id', 'first_seen_at'];
+    let rows: Row[];
+    if (findings) {
+      // By the unique key of open lives.
+      const keys = [...new Set(findings.map(f => openKey(entityRef, f)))];
+      rows = [];
+      for (let i = 0; i < keys.length; i += CHUNK) {
+        const found: Row[] = await this.db('finding_lifetimes')
+          .whereIn('open_key', keys.slice(i, i + CHUNK))
+          .select(columns);
+        rows.push(...found);
+      }
+    } else {
+      rows = await this.db('finding_lifetimes')
+        .where({ entity_ref: entityRef })
+        .whereNull('gone_at')
+        .select(columns);
+    }
     return rows.map(row => ({
       rule: row.rule,
       rootCause: row.root_cause,
       instanceId: row.instance_id ?? undefined,
+      firstSeenAt: toIso(row.first_seen_at),
+    }));
+  }
+
+  async countOpen(entityRef: string): Promise<OpenGroup[]> {
+    const rows: {
+      rule: string;
+      root_cause: string;
+      count: number | string;
+      first_seen_at: Timestamp;
+    }[] = await this.db('finding_lifetimes')
+      .where({ entity_ref: entityRef })
+      .whereNull('gone_at')
+      .groupBy('rule', 'root_cause')
+      .select('rule', 'root_cause')
+      .count({ count: '*' })
+      .min({ first_seen_at: 'first_seen_at' });
+    return rows.map(row => ({
+      rule: row.rule,
+      rootCause: row.root_cause,
+      count: Number(row.count),
       firstSeenAt: toIso(row.first_seen_at),
     }));
   }

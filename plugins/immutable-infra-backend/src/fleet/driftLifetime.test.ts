@@ -69,10 +69,26 @@ function gone(hoursAgo: number, livedSeconds: number, automatic: boolean) {
 describe('withDriftLifetime', () => {
   const ids = ['i-1', 'i-2', 'i-3', 'i-4'];
   const lives = [open('i-1', 1), open('i-2', 2), open('i-4', 30)];
+  const openGroups = [
+    {
+      rule: 'ssh-open',
+      rootCause: 'ssh-open:world',
+      count: 3,
+      firstSeenAt: at(30),
+    },
+    // A group no longer found (the next sync closes it) counts as open.
+    {
+      rule: 'key-pair',
+      rootCause: 'key-pair:ops',
+      count: 2,
+      firstSeenAt: at(40),
+    },
+  ];
 
   it('dates each finding and its group, and counts the open ones', () => {
     const answer = withDriftLifetime({
       view: view(ids),
+      openGroups,
       open: lives,
       gone: [],
       now: NOW,
@@ -86,16 +102,18 @@ describe('withDriftLifetime', () => {
     ]);
     expect(group.firstSeenAt).toBe(at(30));
     expect(answer.lifetime).toMatchObject({
-      open: 3,
-      oldestOpenSince: at(30),
+      open: 5,
+      oldestOpenSince: at(40),
     });
   });
 
-  it('keeps a few findings a group, and the group dated by all of them', () => {
+  it('keeps a few findings a group, and the group dated by all its open ones', () => {
     const whole = view(ids);
     const answer = withDriftLifetime({
       view: whole,
-      open: lives,
+      openGroups,
+      // The lives of the findings shown, as looked up.
+      open: lives.slice(0, 2),
       gone: [],
       now: NOW,
       findingsPerGroup: 2,
@@ -106,7 +124,7 @@ describe('withDriftLifetime', () => {
     // The oldest finding is not among those shown: the group still says it.
     expect(group.firstSeenAt).toBe(at(30));
     expect(group.count).toBe(4);
-    expect(answer.lifetime?.open).toBe(3);
+    expect(answer.lifetime?.open).toBe(5);
     // The view it was made from is left whole (it serves other requests).
     expect(whole.groups[0].findings).toHaveLength(4);
     expect(whole.groups[0].findings[0].firstSeenAt).toBeUndefined();
@@ -115,6 +133,7 @@ describe('withDriftLifetime', () => {
   it('gives the lives of findings gone per window', () => {
     const answer = withDriftLifetime({
       view: view([]),
+      openGroups: [],
       open: [],
       gone: [
         gone(24, 60, true),

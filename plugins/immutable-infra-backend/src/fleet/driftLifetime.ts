@@ -1,10 +1,14 @@
 import {
-  DriftFinding,
   DriftLifetime,
   DriftResponse,
 } from '@immutable-infra/backstage-plugin-common';
 import { quantile } from '../drift/views';
-import { FindingKey, FindingLifetime, OpenSince } from './FindingLifetimeStore';
+import {
+  FindingKey,
+  FindingLifetime,
+  OpenGroup,
+  OpenSince,
+} from './FindingLifetimeStore';
 
 const DAY = 86_400_000;
 
@@ -37,37 +41,35 @@ const keyOf = (f: FindingKey) =>
  * with when it was first found, the open findings, and over the last 30 and
  * 90 days the median and p95 of the lives of the findings gone. With
  * `findingsPerGroup`, each group keeps that many findings and instance ids
- * (its count, environments and first sighting stay those of the whole
- * group).
+ * (its count and environments stay those of the whole group).
  *
  * @internal
  */
 export function withDriftLifetime(options: {
   view: DriftResponse;
+  /** The open findings by rule and root cause: groups' ages and the totals. */
+  openGroups: OpenGroup[];
+  /** When the findings kept were first seen (more may be given). */
   open: OpenSince[];
   /** Lives gone in the longest window, at least. */
   gone: FindingLifetime[];
   now: number;
   findingsPerGroup?: number;
 }): DriftResponse {
-  const { view, open, gone, now } = options;
+  const { view, openGroups, open, gone, now } = options;
   const bound = options.findingsPerGroup ?? Infinity;
   const firstSeen = new Map(open.map(l => [keyOf(l), l.firstSeenAt]));
+  const groupSeen = new Map(
+    openGroups.map(g => [
+      keyOf({ rule: g.rule, rootCause: g.rootCause }),
+      g.firstSeenAt,
+    ]),
+  );
   const groups = view.groups.map(group => {
-    let earliest: string | undefined;
-    const findings: DriftFinding[] = [];
-    for (const finding of group.findings) {
+    const findings = group.findings.slice(0, bound).map(finding => {
       const firstSeenAt = firstSeen.get(keyOf(finding));
-      if (
-        firstSeenAt !== undefined &&
-        (earliest === undefined || firstSeenAt < earliest)
-      ) {
-        earliest = firstSeenAt;
-      }
-      if (findings.length < bound) {
-        findings.push(firstSeenAt ? { ...finding, firstSeenAt } : finding);
-      }
-    }
+      return firstSeenAt ? { ...finding, firstSeenAt } : finding;
+    });
     const shown = {
       ...group,
       findings,
@@ -76,16 +78,21 @@ export function withDriftLifetime(options: {
           ? group.instanceIds.slice(0, bound)
           : group.instanceIds,
     };
-    return earliest ? { ...shown, firstSeenAt: earliest } : shown;
+    const firstSeenAt = groupSeen.get(
+      keyOf({ rule: group.rule, rootCause: group.rootCause }),
+    );
+    return firstSeenAt ? { ...shown, firstSeenAt } : shown;
   });
+  let count = 0;
   let oldestOpenSince: string | undefined;
-  for (const { firstSeenAt } of open) {
-    if (oldestOpenSince === undefined || firstSeenAt < oldestOpenSince) {
-      oldestOpenSince = firstSeenAt;
+  for (const group of openGroups) {
+    count += group.count;
+    if (oldestOpenSince === undefined || group.firstSeenAt < oldestOpenSince) {
+      oldestOpenSince = group.firstSeenAt;
     }
   }
   const lifetime: DriftLifetime = {
-    open: open.length,
+    open: count,
     oldestOpenSince,
     windows: DRIFT_LIFETIME_WINDOWS.map(days => {
       const since = now - days * DAY;
