@@ -173,6 +173,22 @@ describe('ImageAgeContent', () => {
     expect(screen.queryByText(/last sync failed/)).not.toBeInTheDocument();
   });
 
+  it('asks for the fleet age and the channels with the versions, not after them', async () => {
+    const api = fakeApi();
+    // The versions never answer: the rest is asked for and shown anyway.
+    api.listEntityImages!.mockReturnValue(new Promise(() => {}));
+    await render(api);
+    expect(
+      await screen.findByRole('table', { name: 'image age per environment' }),
+    ).toBeInTheDocument();
+    expect(api.getImageAge).toHaveBeenCalledTimes(1);
+    expect(api.listChannels).toHaveBeenCalledWith('payments-api');
+    expect(api.getChannelHistory).toHaveBeenCalled();
+    expect(
+      screen.queryByRole('table', { name: 'image versions' }),
+    ).not.toBeInTheDocument();
+  });
+
   it('explains how versions arrive when there are none, and shows errors', async () => {
     const api = fakeApi();
     api.listEntityImages!.mockResolvedValue({

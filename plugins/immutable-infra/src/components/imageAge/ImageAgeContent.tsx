@@ -24,7 +24,7 @@ import {
   parseImmutableInfraAnnotations,
 } from '@immutable-infra/backstage-plugin-common';
 import Grid from '@material-ui/core/Grid';
-import { useCallback, useMemo, useState } from 'react';
+import { ReactNode, useCallback, useMemo, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
 import { useChannelHistory } from './useChannelHistory';
 import { useChannels } from './useChannels';
@@ -107,19 +107,34 @@ function Registry() {
     [],
   );
 
+  // The fleet's age comes first and is asked for at once, not after the
+  // versions: it stays mounted (the same place in the tree) while they load.
+  const fleetAge = (
+    <Grid item xs={12}>
+      <FleetAgeCard entity={compoundRef} />
+    </Grid>
+  );
+  const withFleetAge = (content: ReactNode) => (
+    <Grid container spacing={3}>
+      {fleetAge}
+      <Grid item xs={12} style={{ minWidth: 0 }}>
+        {content}
+      </Grid>
+    </Grid>
+  );
   if (versions.error) {
-    return <ResponseErrorPanel error={versions.error} />;
+    return withFleetAge(<ResponseErrorPanel error={versions.error} />);
   }
   if (!versions.value) {
-    return <Progress />;
+    return withFleetAge(<Progress />);
   }
   if (versions.value.length === 0) {
-    return (
+    return withFleetAge(
       <EmptyState
         missing="data"
         title={`No versions of ${family} yet`}
         description="Versions appear when the image pipeline registers a build (POST /api/immutable-infra/images or the immutable-infra:image:register action), or when discovery finds AMIs tagged immutable-infra:family."
-      />
+      />,
     );
   }
 
@@ -169,9 +184,7 @@ function Registry() {
 
   return (
     <Grid container spacing={3}>
-      <Grid item xs={12}>
-        <FleetAgeCard entity={compoundRef} />
-      </Grid>
+      {fleetAge}
       <Grid item xs={12} style={{ minWidth: 0 }}>
         <VersionTable
           versions={versions}
