@@ -276,6 +276,8 @@ describe('fleet routes', () => {
       .send({ entityRef: 'component:default/app' })
       .expect(200);
     await request(app).get('/entities/component/default/app/drift').expect(200);
+    await request(app).get('/families/app/channels').expect(200);
+    await request(app).get('/families/app/channels/history').expect(200);
     deny();
     for (const page of ['drift', 'summary', 'image-age', 'instances']) {
       const response = await request(app).get(
@@ -284,6 +286,18 @@ describe('fleet routes', () => {
       expect(response.status).toBe(404);
       expect(response.body.error.message).toBe(
         'No entity component:default/app found, or you may not read it',
+      );
+    }
+    // Nor its family's channels (the read permission, without reading the
+    // entity from the catalog).
+    for (const path of [
+      '/families/app/channels',
+      '/families/app/channels/history',
+    ]) {
+      const response = await request(app).get(path);
+      expect(response.status).toBe(404);
+      expect(response.body.error.message).toBe(
+        'No image family "app" found, or you may not read its entity',
       );
     }
     // Nor does the blast radius name it.
