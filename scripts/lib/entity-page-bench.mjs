@@ -442,6 +442,19 @@ async function measure(app) {
         await tabLink(from).click();
         await all.find(v => v.tab === from).content();
         await settle();
+        // With BENCH_CPU_PROFILE=DIR, the main thread's CPU profile of each
+        // tab click of the last run, for the browser's DevTools.
+        const profiling =
+          process.env.BENCH_CPU_PROFILE && i === REPEATS - 1
+            ? await page.context().newCDPSession(page)
+            : undefined;
+        if (profiling) {
+          await profiling.send('Profiler.enable');
+          await profiling.send('Profiler.setSamplingInterval', {
+            interval: 100,
+          });
+          await profiling.send('Profiler.start');
+        }
         started = Date.now();
         if (process.env.BENCH_TRACE && i === REPEATS - 1) {
           traced = { clicked: started, requests: [] };
@@ -449,6 +462,17 @@ async function measure(app) {
         await tabLink(view.tab).click();
         await view.content();
         record(view, 'click', Date.now() - started);
+        if (profiling) {
+          const { profile } = await profiling.send('Profiler.stop');
+          await writeFile(
+            `${process.env.BENCH_CPU_PROFILE}/${view.tab.replace(
+              /\W/g,
+              '',
+            )}.cpuprofile`,
+            JSON.stringify(profile),
+          );
+          await profiling.detach();
+        }
         if (traced) {
           console.log(`    ${view.tab}: content at ${Date.now() - started} ms`);
           for (const r of traced.requests.sort((a, b) => a.start - b.start)) {
