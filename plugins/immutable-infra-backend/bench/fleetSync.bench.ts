@@ -16,6 +16,10 @@
  * makes the same requests as the path measured. Each sync's AWS requests are
  * counted at the replay server.
  *
+ * BENCH_RATE_SHARE (default 1) is the plugin limiter's share of EC2's
+ * request buckets in that comparison; the plugin's default, 0.2, paces a
+ * sync of more than 20 requests to 4 a second.
+ *
  * BENCH_PROFILE=scale is the organisation: 100,000 instances of 5,000
  * services (20 each) across 20 accounts × 4 Regions, each account with its
  * own static keys (`aws.accounts`), the replay server throttling as EC2 does
@@ -64,6 +68,14 @@ const CONCURRENCY = Number(
 const PER_ENTITY = Number(process.env.BENCH_INSTANCES_PER_ENTITY ?? 25);
 const SELECTOR_TAG = 'immutable-infra:service';
 const PATH = process.env.BENCH_PATH ?? 'account';
+/**
+ * The plugin limiter's share of EC2's buckets in the comparison with the
+ * SDK alone (which has none): 1 by default, the whole documented bucket, so
+ * that the ratio is the work of the code, not the pacing the plugin chooses
+ * to leave room for the account's other tools; BENCH_RATE_SHARE=0.2 (the
+ * plugin's default) shows that pacing.
+ */
+const RATE_SHARE = Number(process.env.BENCH_RATE_SHARE ?? 1);
 if (PATH !== 'account' && PATH !== 'per-entity') {
   throw new Error('BENCH_PATH is account or per-entity');
 }
@@ -213,7 +225,9 @@ async function main() {
         AwsClientFactory.fromConfig(
           new ConfigReader({
             aws: { mainAccount: { accessKeyId: 'x', secretAccessKey: 'x' } },
-            immutableInfra: { aws: { endpoint } },
+            immutableInfra: {
+              aws: { endpoint, rateLimit: { share: RATE_SHARE } },
+            },
           }),
         ),
       );
@@ -300,7 +314,7 @@ async function main() {
   console.log(
     `fleet: ${total} instances over ${ENTITIES} entities, path ${PATH}, ${pages} DescribeInstances pages of up to ${pageSize} for the SDK alone, ${CONCURRENCY} ${
       PATH === 'account' ? 'accounts and regions' : 'entities'
-    } in flight (${kind}), ${ROUNDS} rounds`,
+    } in flight (${kind}), ${ROUNDS} rounds, plugin limiter at ${RATE_SHARE} of EC2's buckets`,
   );
   console.log(
     `AWS requests of one sync: ${[...calls.values()].reduce(
