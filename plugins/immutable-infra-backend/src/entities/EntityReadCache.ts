@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { EntityFleetData, EntityReadModel } from './EntityReadModel';
 
 /** Instances held by default across the cached entities of one backend. */
-export const DEFAULT_CACHED_INSTANCES = 50_000;
+export const DEFAULT_CACHED_INSTANCES = 20_000;
 
 /**
  * The entity reads of the service pages, kept between requests: a page
