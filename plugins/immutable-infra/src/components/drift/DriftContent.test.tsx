@@ -285,6 +285,61 @@ describe('DriftContent', () => {
     }
   });
 
+  it('reads the instances again when the drift it reads again comes from a newer sync', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      const synced = (at: number) => ({
+        status: 'ok' as const,
+        stale: false,
+        lastAttemptAt: new Date(at).toISOString(),
+        lastSuccessAt: new Date(at).toISOString(),
+      });
+      const fake = api(drift({ sync: synced(Date.now() - 60_000) }));
+      fake.getDrift
+        .mockResolvedValueOnce(drift({ sync: synced(Date.now() - 60_000) }))
+        // The same sync: the instances stay as read.
+        .mockResolvedValueOnce(drift({ sync: synced(Date.now() - 60_000) }))
+        .mockResolvedValue(drift({ sync: synced(Date.now()) }));
+      await render('followed-instances', fake);
+      const table = await screen.findByRole('table', { name: 'instances' });
+      await within(table).findByText('i-1');
+      expect(fake.listInstances).toHaveBeenCalledTimes(1);
+      await act(async () => {
+        jest.advanceTimersByTime(DRIFT_REFRESH_MS);
+      });
+      await waitFor(() => expect(fake.getDrift).toHaveBeenCalledTimes(2));
+      expect(fake.listInstances).toHaveBeenCalledTimes(1);
+
+      fake.listInstances.mockResolvedValue({
+        total: 1,
+        items: [
+          {
+            instanceId: 'i-9',
+            environment: 'production',
+            region: 'us-east-1',
+            imageId: 'ami-2',
+            version: 'ledger-worker@2',
+            sshExposure: 'none',
+            rules: [],
+            firstSeenAt: new Date().toISOString(),
+            lastSeenAt: new Date().toISOString(),
+          },
+        ],
+      });
+      await act(async () => {
+        jest.advanceTimersByTime(DRIFT_REFRESH_MS);
+      });
+      await waitFor(() => expect(fake.listInstances).toHaveBeenCalledTimes(2));
+      expect(
+        await within(
+          screen.getByRole('table', { name: 'instances' }),
+        ).findByText('i-9'),
+      ).toBeInTheDocument();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('hides the sync button without permission', async () => {
     await render('not-syncable', api(drift()), false);
     await screen.findByText('2 instances run the revoked ledger-worker@3');

@@ -25,7 +25,7 @@ import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { immutableInfraApiRef } from '../../api';
 import {
   duration,
@@ -57,6 +57,22 @@ function Drift() {
   const drift = useDrift(ref);
   const instances = useInstances(ref);
   const [syncing, setSyncing] = useState(false);
+  // A sync since the instances were read (the drift is read again every few
+  // seconds, and a sync button or an event may have run one): read them
+  // again too, so the table and the groups show the same inventory.
+  const lastAttempt = drift.value?.sync.lastAttemptAt;
+  const readAt = useRef(lastAttempt);
+  const { retry: rereadInstances } = instances;
+  useEffect(() => {
+    if (lastAttempt === readAt.current) {
+      return;
+    }
+    const first = readAt.current === undefined;
+    readAt.current = lastAttempt;
+    if (!first) {
+      rereadInstances();
+    }
+  }, [lastAttempt, rereadInstances]);
 
   const syncNow = async () => {
     setSyncing(true);
@@ -73,8 +89,8 @@ function Drift() {
         severity: result?.status === 'ok' ? 'success' : 'error',
         display: 'transient',
       });
+      // The instances follow once the drift shows the new sync.
       drift.retry();
-      instances.retry();
     } catch (e) {
       alertApi.post({
         message: `Sync failed: ${(e as Error).message}`,
