@@ -82,6 +82,30 @@ export function driftView(
   };
 }
 
+/**
+ * The drift answer with at most `bound` findings and instance ids a group
+ * (its count and environments stay those of the whole group); the answer
+ * itself when there is no bound.
+ *
+ * @internal
+ */
+export function withFindingsPerGroup(
+  view: DriftResponse,
+  bound: number | undefined,
+): DriftResponse {
+  if (bound === undefined) {
+    return view;
+  }
+  return {
+    ...view,
+    groups: view.groups.map(group => ({
+      ...group,
+      findings: group.findings.slice(0, bound),
+      instanceIds: group.instanceIds.slice(0, bound),
+    })),
+  };
+}
+
 /** Image age per environment against policy, and versions in use. @internal */
 export function imageAgeView(options: {
   entityRef: string;

@@ -25,6 +25,7 @@ import {
   fleetSummary,
   imageAgeView,
   instanceViews,
+  withFindingsPerGroup,
 } from '../drift/views';
 import { FindingLifetimeStore } from '../fleet/FindingLifetimeStore';
 import {
@@ -346,17 +347,9 @@ export class EntityPages {
       ? await remediation({ view: analysed.drift, annotations })
       : analysed.drift;
     const bound = query.findingsPerGroup;
+    const shown = withFindingsPerGroup(view, bound);
     if (!lifetimes) {
-      return bound === undefined
-        ? view
-        : {
-            ...view,
-            groups: view.groups.map(group => ({
-              ...group,
-              findings: group.findings.slice(0, bound),
-              instanceIds: group.instanceIds.slice(0, bound),
-            })),
-          };
+      return shown;
     }
     const now = this.now();
     const longest = Math.max(...DRIFT_LIFETIME_WINDOWS);
@@ -366,23 +359,14 @@ export class EntityPages {
       lifetimes.countOpen(entityRef),
       lifetimes.listOpenSince(
         entityRef,
-        bound === undefined
-          ? undefined
-          : view.groups.flatMap(g => g.findings.slice(0, bound)),
+        bound === undefined ? undefined : shown.groups.flatMap(g => g.findings),
       ),
       lifetimes.listGone({
         entityRef,
         since: new Date(now - longest * 86_400_000).toISOString(),
       }),
     ]);
-    return withDriftLifetime({
-      view,
-      openGroups,
-      open,
-      gone,
-      now,
-      findingsPerGroup: bound,
-    });
+    return withDriftLifetime({ view: shown, openGroups, open, gone, now });
   }
 
   async imageAge(

@@ -271,17 +271,7 @@ export class FleetSync {
         await writer.room();
       }
     };
-    await Promise.all(
-      Array.from(
-        {
-          length: Math.min(
-            this.options.concurrency ?? FLEET_SYNC_CONCURRENCY,
-            entities.length,
-          ),
-        },
-        worker,
-      ),
-    );
+    await this.workers(entities.length, worker);
     await writer.drain();
     return {
       results: await Promise.all(outcomes.filter(Boolean)),
@@ -392,17 +382,7 @@ export class FleetSync {
         await writer.room();
       }
     };
-    await Promise.all(
-      Array.from(
-        {
-          length: Math.min(
-            this.options.concurrency ?? FLEET_SYNC_CONCURRENCY,
-            groups.length,
-          ),
-        },
-        worker,
-      ),
-    );
+    await this.workers(groups.length, worker);
     clearTimeout(timer);
     await writer.drain();
     // What is still pending waits for an account and region not reached.
@@ -412,6 +392,15 @@ export class FleetSync {
       deferred,
       stopped: given,
     };
+  }
+
+  /** Runs `worker` as many times at once as the sync's concurrency allows. */
+  private async workers(items: number, worker: () => Promise<void>) {
+    const count = Math.min(
+      this.options.concurrency ?? FLEET_SYNC_CONCURRENCY,
+      items,
+    );
+    await Promise.all(Array.from({ length: count }, worker));
   }
 
   private async afterSync(entityRef: string, trigger: SyncTrigger) {

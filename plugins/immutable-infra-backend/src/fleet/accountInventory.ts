@@ -1,9 +1,7 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  ImmutableInfraAnnotations,
-  parseImmutableInfraAnnotations,
-} from '@immutable-infra/backstage-plugin-common';
+import { ImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
 import { InventoryUpdate } from './FleetStore';
+import { syncableAnnotations } from './entityInventory';
 import {
   AutoScalingGroupDescription,
   FleetInstance,
@@ -53,17 +51,7 @@ export function fleetMember(
   entity: Entity,
   defaultRegions: string[],
 ): FleetMember {
-  const { annotations, errors } = parseImmutableInfraAnnotations(entity);
-  if (errors.length > 0) {
-    throw new Error(
-      `malformed annotations: ${errors
-        .map(e => `${e.annotation} ${e.message}`)
-        .join('; ')}`,
-    );
-  }
-  if (!annotations.imageFamily) {
-    throw new Error('the entity is not enrolled');
-  }
+  const annotations = syncableAnnotations(entity);
   return {
     index,
     ref: stringifyEntityRef(entity),

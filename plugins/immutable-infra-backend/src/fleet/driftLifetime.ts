@@ -2,7 +2,7 @@ import {
   DriftLifetime,
   DriftResponse,
 } from '@immutable-infra/backstage-plugin-common';
-import { quantile } from '../drift/views';
+import { quantile, withFindingsPerGroup } from '../drift/views';
 import {
   FindingKey,
   FindingLifetime,
@@ -56,8 +56,8 @@ export function withDriftLifetime(options: {
   now: number;
   findingsPerGroup?: number;
 }): DriftResponse {
-  const { view, openGroups, open, gone, now } = options;
-  const bound = options.findingsPerGroup ?? Infinity;
+  const { openGroups, open, gone, now } = options;
+  const view = withFindingsPerGroup(options.view, options.findingsPerGroup);
   const firstSeen = new Map(open.map(l => [keyOf(l), l.firstSeenAt]));
   const groupSeen = new Map(
     openGroups.map(g => [
@@ -66,17 +66,12 @@ export function withDriftLifetime(options: {
     ]),
   );
   const groups = view.groups.map(group => {
-    const findings = group.findings.slice(0, bound).map(finding => {
-      const firstSeenAt = firstSeen.get(keyOf(finding));
-      return firstSeenAt ? { ...finding, firstSeenAt } : finding;
-    });
     const shown = {
       ...group,
-      findings,
-      instanceIds:
-        bound < group.instanceIds.length
-          ? group.instanceIds.slice(0, bound)
-          : group.instanceIds,
+      findings: group.findings.map(finding => {
+        const firstSeenAt = firstSeen.get(keyOf(finding));
+        return firstSeenAt ? { ...finding, firstSeenAt } : finding;
+      }),
     };
     const firstSeenAt = groupSeen.get(
       keyOf({ rule: group.rule, rootCause: group.rootCause }),

@@ -1,5 +1,8 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { parseImmutableInfraAnnotations } from '@immutable-infra/backstage-plugin-common';
+import {
+  ImmutableInfraAnnotations,
+  parseImmutableInfraAnnotations,
+} from '@immutable-infra/backstage-plugin-common';
 import { AutoScalingGroupRecord } from '../drift/types';
 import { FleetStore, InventoryUpdate } from './FleetStore';
 import {
@@ -12,16 +15,13 @@ import { InstanceFactsOptions, readInstanceFacts } from './instanceFacts';
 // One entity's inventory asked for with its own selector: the targeted
 // resync, and a provider that cannot list an account's inventory.
 
-/** What EC2 says of an entity's fleet now; throws when it cannot tell. */
-export async function fetchEntityInventory(
-  entity: Entity,
-  provider: FleetProvider,
-  options: {
-    regions: string[];
-    environmentTag: string;
-    facts?: InstanceFactsOptions;
-  },
-): Promise<InventoryUpdate> {
+/**
+ * The annotations of an entity a sync can take: enrolled, none malformed;
+ * otherwise why not, as the entity's sync error.
+ *
+ * @internal
+ */
+export function syncableAnnotations(entity: Entity): ImmutableInfraAnnotations {
   const { annotations, errors } = parseImmutableInfraAnnotations(entity);
   if (errors.length > 0) {
     throw new Error(
@@ -33,6 +33,20 @@ export async function fetchEntityInventory(
   if (!annotations.imageFamily) {
     throw new Error('the entity is not enrolled');
   }
+  return annotations;
+}
+
+/** What EC2 says of an entity's fleet now; throws when it cannot tell. */
+export async function fetchEntityInventory(
+  entity: Entity,
+  provider: FleetProvider,
+  options: {
+    regions: string[];
+    environmentTag: string;
+    facts?: InstanceFactsOptions;
+  },
+): Promise<InventoryUpdate> {
+  const annotations = syncableAnnotations(entity);
   const regions = annotations.regions ?? options.regions;
   const account = annotations.awsAccountId;
   const instances: (FleetInstance & { environment?: string })[] = [];

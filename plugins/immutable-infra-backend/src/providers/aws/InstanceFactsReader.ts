@@ -77,6 +77,20 @@ export function instanceIdsInStreamName(name: string): string[] {
   );
 }
 
+/** What `read` answers for `key`, read once per reader (callers share it). */
+function once<T>(
+  cache: Map<string, Promise<T>>,
+  key: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  let answer = cache.get(key);
+  if (!answer) {
+    answer = read();
+    cache.set(key, answer);
+  }
+  return answer;
+}
+
 /**
  * Reads the facts beyond EC2 for {@link Ec2FleetProvider}; what it reads of
  * a log group or a region is remembered for its life (one sync).
@@ -143,12 +157,7 @@ export class InstanceFactsReader {
     const key = `${location.account ?? 'main'}/${location.region}/${
       location.group
     }`;
-    let read = this.logGroups.get(key);
-    if (!read) {
-      read = this.readLogGroup(location);
-      this.logGroups.set(key, read);
-    }
-    return read;
+    return once(this.logGroups, key, () => this.readLogGroup(location));
   }
 
   private async readLogGroup(
@@ -207,12 +216,7 @@ export class InstanceFactsReader {
     const key = `${location.account ?? 'main'}/${location.region}/${
       location.group
     }/${location.since}`;
-    let read = this.logins.get(key);
-    if (!read) {
-      read = this.readLogins(location);
-      this.logins.set(key, read);
-    }
-    return read;
+    return once(this.logins, key, () => this.readLogins(location));
   }
 
   private async readLogins(
@@ -277,12 +281,7 @@ export class InstanceFactsReader {
    */
   async listSessions(location: ImageLocation): Promise<InteractiveSession[]> {
     const key = `${location.account ?? 'main'}/${location.region}`;
-    let read = this.sessions.get(key);
-    if (!read) {
-      read = this.readSessions(location);
-      this.sessions.set(key, read);
-    }
-    return read;
+    return once(this.sessions, key, () => this.readSessions(location));
   }
 
   private async readSessions(
